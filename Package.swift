@@ -1,0 +1,46 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+  name: "magi-studio",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "magi-studio", targets: ["magi-studio"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
+  ],
+  targets: [
+    // C shim: typed wrappers for libcurl's variadic setopt/getinfo.
+    .target(
+      name: "CCurl",
+      cSettings: [.define("_GNU_SOURCE")],
+      linkerSettings: [.linkedLibrary("curl")]
+    ),
+    // Pure wire models, endpoint ids, SSE parsing, MAGI-1 schemas.
+    .target(name: "FalProtocol"),
+    // The queue and storage client over an abstract HTTP transport.
+    .target(name: "FalClient", dependencies: ["FalProtocol"]),
+    // The only libcurl user: one multi handle on one thread.
+    .target(name: "CurlTransport", dependencies: ["CCurl", "FalClient"]),
+    // The fal-compatible emulator (queue, storage, CDN) on loopback.
+    .target(
+      name: "FalEmulator",
+      dependencies: ["FalProtocol", .product(name: "FlyingFox", package: "FlyingFox")],
+      resources: [.copy("Resources/fallback.mp4")]
+    ),
+    .executableTarget(
+      name: "magi-studio",
+      dependencies: [
+        "FalClient", "CurlTransport", "FalEmulator",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(name: "FalProtocolTests", dependencies: ["FalProtocol"]),
+    .testTarget(name: "FalEmulatorTests", dependencies: ["FalEmulator", "FalClient", "CurlTransport"]),
+    .testTarget(name: "CurlTransportTests", dependencies: ["CurlTransport", "FalEmulator"]),
+    .testTarget(name: "FalClientTests", dependencies: ["FalClient", "CurlTransport", "FalEmulator"]),
+    .testTarget(name: "CLITests", dependencies: ["FalEmulator"]),
+  ]
+)

@@ -1,0 +1,197 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The one seam between the fal client and the network.
+///
+/// The client holds all protocol logic (URLs, retries, parsing); a transport only moves bytes. The
+/// production transport is libcurl's multi interface on one thread (`CurlTransport`); tests may use
+/// any other conformer.
+public protocol HTTPTransport: Sendable {
+  /// Performs one HTTP exchange.
+  ///
+  /// The `sink` receives the body of a 2xx response only; the body of any other response is returned
+  /// in memory (capped at 1 MiB) in ``HTTPResponse/body`` so that errors can always be read.
+  /// Cancelling the calling task aborts the transfer and throws ``TransportError`` `.cancelled`.
+  func execute(_ request: HTTPRequest, sink: HTTPResponseSink) async throws(TransportError) -> HTTPResponse
+}
+
+extension HTTPTransport {
+  /// Performs an exchange whose body is collected in memory.
+  public func execute(_ request: HTTPRequest, limit: Int = 64 << 20) async throws(TransportError) -> HTTPResponse {
+    try await execute(request, sink: .memory(limit: limit))
+  }
+}
+
+public enum HTTPMethod: String, Sendable, Hashable {
+  case get = "GET"
+  case post = "POST"
+  case put = "PUT"
+  case delete = "DELETE"
+  case head = "HEAD"
+}
+
+/// Header fields in order, with case-insensitive lookup.
+public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
+  public private(set) var fields: [(name: String, value: String)] = []
+
+  public init() {}
+  public init(dictionaryLiteral elements: (String, String)...) {
+    for (name, value) in elements { add(name, value) }
+  }
+
+  public mutating func add(_ name: String, _ value: String) { fields.append((name, value)) }
+
+  /// Replaces every field of that name with one.
+  public mutating func set(_ name: String, _ value: String) {
+    remove(name)
+    add(name, value)
+  }
+
+  public mutating func remove(_ name: String) {
+    fields.removeAll { $0.name.lowercased() == name.lowercased() }
+  }
+
+  /// The first value of the field, compared without case.
+  public subscript(name: String) -> String? {
+    let lower = name.lowercased()
+    return fields.first { $0.name.lowercased() == lower }?.value
+  }
+
+  public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }
+
+  public static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {
+    lhs.fields.map { "\($0.name.lowercased()):\($0.value)" } == rhs.fields.map { "\($0.name.lowercased()):\($0.value)" }
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    for field in fields {
+      hasher.combine(field.name.lowercased())
+      hasher.combine(field.value)
+    }
+  }
+}
+
+/// What to send as the request body.
+public enum HTTPRequestBody: Sendable, Hashable {
+  case none
+  case data(Data)
+  /// Streamed from disk as it is sent: a 500 MB upload never sits in memory.
+  case file(path: String, offset: Int64 = 0, length: Int64? = nil)
+}
+
+/// Where the body of a 2xx response goes.
+public enum HTTPResponseSink: Sendable {
+  /// Collected in ``HTTPResponse/body``; more than `limit` bytes fails with `.bodyTooLarge`.
+  case memory(limit: Int)
+  /// Written to `path` as it arrives. With `append`, bytes go after the existing content when the
+  /// server answers 206; a 200 (the server ignored a `Range`) truncates the file first.
+  case file(path: String, append: Bool)
+  /// Handed over chunk by chunk, on the transport's thread, in order (server-sent events).
+  case stream(@Sendable (Data) -> Void)
+}
+
+/// Byte counts of a transfer in flight; totals are 0 while unknown.
+public struct TransferProgress: Sendable, Hashable {
+  public var uploaded: Int64
+  public var uploadTotal: Int64
+  public var downloaded: Int64
+  public var downloadTotal: Int64
+
+  public init(uploaded: Int64 = 0, uploadTotal: Int64 = 0, downloaded: Int64 = 0, downloadTotal: Int64 = 0) {
+    self.uploaded = uploaded
+    self.uploadTotal = uploadTotal
+    self.downloaded = downloaded
+    self.downloadTotal = downloadTotal
+  }
+}
+
+/// Limits on one exchange.
+public struct HTTPTimeouts: Sendable, Hashable {
+  /// Time allowed to establish the connection.
+  public var connect: Duration
+  /// The transfer fails when no byte moves for this long (streams send keep-alives every 15 s).
+  public var idle: Duration?
+  /// Hard limit on the whole exchange; nil for none (long streams, big files).
+  public var total: Duration?
+
+  public init(connect: Duration = .seconds(10), idle: Duration? = .seconds(60), total: Duration? = nil) {
+    self.connect = connect
+    self.idle = idle
+    self.total = total
+  }
+}
+
+public struct HTTPRequest: Sendable {
+  public var method: HTTPMethod
+  /// Absolute `http` or `https` URL.
+  public var url: String
+  public var headers: HTTPHeaders
+  public var body: HTTPRequestBody
+  public var timeouts: HTTPTimeouts
+  /// Called on the transport's thread as bytes move (at most a few times a second).
+  public var progress: (@Sendable (TransferProgress) -> Void)?
+
+  public init(
+    method: HTTPMethod, url: String, headers: HTTPHeaders = HTTPHeaders(), body: HTTPRequestBody = .none,
+    timeouts: HTTPTimeouts = HTTPTimeouts(), progress: (@Sendable (TransferProgress) -> Void)? = nil
+  ) {
+    self.method = method
+    self.url = url
+    self.headers = headers
+    self.body = body
+    self.timeouts = timeouts
+    self.progress = progress
+  }
+}
+
+public struct HTTPResponse: Sendable, Hashable {
+  public var status: Int
+  public var headers: HTTPHeaders
+  /// The body for `.memory` sinks and for every non-2xx response; empty otherwise.
+  public var body: Data
+
+  public init(status: Int, headers: HTTPHeaders = HTTPHeaders(), body: Data = Data()) {
+    self.status = status
+    self.headers = headers
+    self.body = body
+  }
+
+  public var isSuccess: Bool { (200..<300).contains(status) }
+}
+
+/// Why an exchange produced no HTTP response.
+public struct TransportError: Error, Sendable, Hashable, CustomStringConvertible {
+  public enum Kind: String, Sendable, Hashable {
+    /// Nothing listened, or the host could not be resolved: the server never saw the request.
+    case cannotConnect
+    /// Connecting, or waiting for bytes, took longer than allowed.
+    case timedOut
+    /// The connection broke after the request was (maybe) sent: the server may have acted on it.
+    case connectionLost
+    case tls
+    case cancelled
+    /// A `.memory` sink got more than its limit.
+    case bodyTooLarge
+    /// The request body file could not be read or the sink file written.
+    case file
+    case invalidRequest
+    case other
+  }
+
+  public var kind: Kind
+  /// Human-readable detail (libcurl's message, an errno text); never contains credentials.
+  public var message: String
+
+  public init(_ kind: Kind, _ message: String) {
+    self.kind = kind
+    self.message = message
+  }
+
+  /// True when the server cannot have received the request, so even a non-idempotent call may be retried.
+  public var requestNeverSent: Bool { kind == .cannotConnect }
+
+  public var description: String { message }
+}
