@@ -38,8 +38,14 @@ let package = Package(
       ]
     ),
     .testTarget(name: "FalProtocolTests", dependencies: ["FalProtocol"]),
-    .testTarget(name: "FalEmulatorTests", dependencies: ["FalEmulator", "FalClient", "CurlTransport"]),
-    .testTarget(name: "CurlTransportTests", dependencies: ["CurlTransport", "FalEmulator"]),
+    .testTarget(
+      name: "FalEmulatorTests",
+      dependencies: ["FalEmulator", .product(name: "FlyingFox", package: "FlyingFox")]
+    ),
+    .testTarget(
+      name: "CurlTransportTests",
+      dependencies: ["CurlTransport", .product(name: "FlyingFox", package: "FlyingFox")]
+    ),
     .testTarget(name: "FalClientTests", dependencies: ["FalClient", "CurlTransport", "FalEmulator"]),
     .testTarget(name: "CLITests", dependencies: ["FalEmulator"]),
   ]
