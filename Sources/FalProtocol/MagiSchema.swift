@@ -110,7 +110,7 @@ public enum MagiSchema {
     switch value {
     case .int(let number): number
     case .double: value.intValue
-    case .string(let text): Int(text.trimmingCharacters(in: " "))
+    case .string(let text): Int(text.trimmingWhitespace())
     default: nil
     }
   }
@@ -205,13 +205,4 @@ public struct ValidationFailure: Error, Sendable, Hashable, CustomStringConverti
   public var errors: [FieldError]
   public init(_ errors: [FieldError]) { self.errors = errors }
   public var description: String { errors.map(\.description).joined(separator: "; ") }
-}
-
-extension String {
-  func trimmingCharacters(in character: Character) -> String {
-    var view = Substring(self)
-    while view.first == character { view = view.dropFirst() }
-    while view.last == character { view = view.dropLast() }
-    return String(view)
-  }
 }

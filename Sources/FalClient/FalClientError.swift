@@ -1,0 +1,55 @@
+import FalProtocol
+
+/// Everything that can go wrong talking to fal, in terms a user can act on.
+///
+/// Server 422s keep their per-field messages so the user sees which field is wrong and why. No case
+/// ever carries request headers, so the API key cannot appear in an error.
+public enum FalClientError: Error, Sendable, Hashable, CustomStringConvertible {
+  /// The request was refused before it was sent (client-side validation), or the server's app
+  /// rejected it (422). Each entry names a field.
+  case invalidInput([FieldError])
+  /// 401: no key, or a key fal does not know.
+  case unauthorized(String)
+  /// 403: a locked account or exhausted balance.
+  case forbidden(String)
+  /// 404: an unknown request id or endpoint.
+  case notFound(String)
+  /// The server answered with an error status after all retries.
+  case server(status: Int, detail: String, errorType: String?)
+  /// The job ended COMPLETED but failed (cancelled, runner error, …).
+  case requestFailed(requestID: String, message: String, errorType: String?)
+  /// The network failed after all retries.
+  case transport(TransportError)
+  /// The server answered something that is not fal's protocol.
+  case malformedResponse(String)
+  /// A local file could not be read or written.
+  case file(String)
+  case invalidConfiguration(String)
+  case cancelled
+
+  public var description: String {
+    switch self {
+    case .invalidInput(let errors):
+      if errors.isEmpty { return "invalid input" }
+      return "invalid input: " + errors.map(\.description).joined(separator: "; ")
+    case .unauthorized(let detail): return "not authorised by fal (\(detail)); check FAL_KEY"
+    case .forbidden(let detail): return "forbidden by fal: \(detail)"
+    case .notFound(let detail): return "not found: \(detail)"
+    case .server(let status, let detail, let errorType):
+      return "server error \(status)\(errorType.map { " (\($0))" } ?? ""): \(detail)"
+    case .requestFailed(let requestID, let message, let errorType):
+      return "request \(requestID) failed\(errorType.map { " (\($0))" } ?? ""): \(message)"
+    case .transport(let error): return "network error: \(error.message)"
+    case .malformedResponse(let detail): return "unexpected answer from server: \(detail)"
+    case .file(let detail): return detail
+    case .invalidConfiguration(let detail): return detail
+    case .cancelled: return "cancelled"
+    }
+  }
+
+  /// The per-field errors of a validation failure, empty otherwise.
+  public var fieldErrors: [FieldError] {
+    if case .invalidInput(let errors) = self { return errors }
+    return []
+  }
+}

@@ -1,0 +1,155 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import FalProtocol
+
+extension FalQueueClient {
+  /// Uploads a local file through fal's storage (initiate, then one streamed PUT) and returns the URL
+  /// that model inputs can use.
+  ///
+  /// The file is read from disk as it is sent, so its size does not matter to memory. The PUT goes to
+  /// the signed `upload_url` without the API key, as fal's clients do.
+  public func upload(
+    file path: String, contentType: String? = nil, fileName: String? = nil,
+    progress: (@Sendable (TransferProgress) -> Void)? = nil
+  ) async throws(FalClientError) -> String {
+    let size = try LocalFile.readableSize(path)
+    let name = fileName ?? LocalFile.lastComponent(path)
+    let type = contentType ?? MediaType.guess(fromFileName: name)
+    let initiate = HTTPRequest(
+      method: .post, url: "\(endpoints.rest)/storage/upload/initiate?storage_type=fal-cdn-v3",
+      headers: headers(json: true),
+      body: .data(Self.encode(UploadInitiateRequest(contentType: type, fileName: name))))
+    let target = try decode(
+      UploadInitiateResponse.self, from: try await send(initiate, safety: .idempotent), call: "upload initiate")
+    var headers = HTTPHeaders()
+    headers.add("Content-Type", type)
+    headers.add("User-Agent", userAgent)
+    let put = HTTPRequest(
+      method: .put, url: target.uploadURL, headers: headers, body: .file(path: path, offset: 0, length: size),
+      timeouts: HTTPTimeouts(connect: .seconds(10), idle: .seconds(60), total: nil), progress: progress)
+    _ = try await send(put, safety: .idempotent)
+    return target.fileURL
+  }
+
+  /// A `data:` URI of a small local file, for inputs sent inline instead of uploaded.
+  ///
+  /// fal's file inputs accept data URIs, but the whole file travels base64-encoded in the request
+  /// body, so this is limited to `maxBytes`.
+  public static func dataURI(file path: String, maxBytes: Int64 = 10 << 20) throws(FalClientError) -> String {
+    let size = try LocalFile.readableSize(path)
+    guard size <= maxBytes else {
+      throw .file("\(path) is \(size) bytes; inline data URIs are limited to \(maxBytes) bytes, upload it instead")
+    }
+    guard let data = FileManager.default.contents(atPath: path) else { throw .file("cannot read \(path)") }
+    return "data:\(MediaType.guess(fromFileName: path));base64,\(data.base64EncodedString())"
+  }
+
+  /// Downloads `url` to `destination`, streaming to disk through `destination.part` and resuming a
+  /// previous partial download with an HTTP Range request.
+  ///
+  /// The finished file appears under its final name only when complete (and of the announced size),
+  /// so a half-downloaded video never looks finished.
+  /// - Returns: the size of the downloaded file.
+  @discardableResult
+  public func download(
+    _ url: String, to destination: String, expectedSize: Int64? = nil,
+    progress: (@Sendable (TransferProgress) -> Void)? = nil
+  ) async throws(FalClientError) -> Int64 {
+    let lower = url.lowercased()
+    guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
+      throw .invalidConfiguration("refusing to download '\(url)': only http and https URLs are fetched")
+    }
+    let partial = destination + ".part"
+    let existing = LocalFile.size(partial) ?? 0
+    var headers = HTTPHeaders()
+    headers.add("User-Agent", userAgent)
+    if existing > 0 { headers.add("Range", "bytes=\(existing)-") }
+    let request = HTTPRequest(
+      method: .get, url: url, headers: headers, timeouts: HTTPTimeouts(connect: .seconds(10), idle: .seconds(60)),
+      progress: progress)
+    let response = try await send(request, safety: .idempotent, sink: .file(path: partial, append: existing > 0))
+    let size = LocalFile.size(partial) ?? 0
+    let announced: Int64? = {
+      if response.status == 206, let range = response.headers["Content-Range"], let total = range.split(separator: "/").last {
+        return Int64(total)
+      }
+      return response.headers["Content-Length"].flatMap { Int64($0) }.map { response.status == 206 ? $0 + existing : $0 }
+    }()
+    if let expected = expectedSize ?? announced, expected != size {
+      throw .file("download of \(url) is incomplete: \(size) of \(expected) bytes (run again to resume)")
+    }
+    guard rename(partial, destination) == 0 else {
+      throw .file("cannot move \(partial) to \(destination): \(String(cString: strerror(errno)))")
+    }
+    return size
+  }
+
+  static func encode<T: Encodable>(_ value: T) -> Data {
+    (try? JSONEncoder().encode(value)) ?? Data("{}".utf8)
+  }
+}
+
+/// Checks on local files made before any request, so a missing file costs no network call.
+enum LocalFile {
+  static func readableSize(_ path: String) throws(FalClientError) -> Int64 {
+    var info = stat()
+    guard stat(path, &info) == 0 else {
+      throw .file("cannot read \(path): \(String(cString: strerror(errno)))")
+    }
+    guard info.st_mode & S_IFMT == S_IFREG else { throw .file("\(path) is not a regular file") }
+    guard access(path, R_OK) == 0 else { throw .file("cannot read \(path): \(String(cString: strerror(errno)))") }
+    return Int64(info.st_size)
+  }
+
+  static func size(_ path: String) -> Int64? {
+    var info = stat()
+    guard stat(path, &info) == 0 else { return nil }
+    return Int64(info.st_size)
+  }
+
+  static func lastComponent(_ path: String) -> String {
+    path.split(separator: "/").last.map(String.init) ?? path
+  }
+}
+
+/// Content types of the media the studio sends and receives.
+public enum MediaType {
+  public static func guess(fromFileName name: String) -> String {
+    let ext = name.split(separator: ".").last.map { $0.lowercased() } ?? ""
+    switch ext {
+    case "png": return "image/png"
+    case "jpg", "jpeg": return "image/jpeg"
+    case "webp": return "image/webp"
+    case "gif": return "image/gif"
+    case "bmp": return "image/bmp"
+    case "mp4", "m4v": return "video/mp4"
+    case "mov": return "video/quicktime"
+    case "webm": return "video/webm"
+    case "mkv": return "video/x-matroska"
+    default: return "application/octet-stream"
+    }
+  }
+
+  /// Sniffs the first bytes of a file: is it an image or a video container we know?
+  public static func sniff(_ header: [UInt8]) -> String? {
+    func starts(_ bytes: [UInt8], at offset: Int = 0) -> Bool {
+      header.count >= offset + bytes.count && Array(header[offset..<offset + bytes.count]) == bytes
+    }
+    if starts([0x89, 0x50, 0x4E, 0x47]) { return "image/png" }
+    if starts([0xFF, 0xD8, 0xFF]) { return "image/jpeg" }
+    if starts(Array("GIF8".utf8)) { return "image/gif" }
+    if starts(Array("RIFF".utf8)), starts(Array("WEBP".utf8), at: 8) { return "image/webp" }
+    if starts(Array("BM".utf8)) { return "image/bmp" }
+    if starts(Array("ftyp".utf8), at: 4) { return "video/mp4" }
+    if starts([0x1A, 0x45, 0xDF, 0xA3]) { return "video/webm" }
+    return nil
+  }
+}

@@ -1,0 +1,65 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import FalProtocol
+import Synchronization
+
+extension FalQueueClient {
+  /// Opens one status stream (server-sent events) and yields each status object as it arrives.
+  ///
+  /// The stream ends after fal's COMPLETED event, or when the server closes the connection; it throws
+  /// when the connection fails or an event is not a status object. It does not reconnect: that is
+  /// ``follow(_:requestID:)``'s job.
+  public func statusStream(_ endpoint: EndpointID, requestID: String, logs: Bool = true)
+    -> AsyncThrowingStream<QueueStatus, any Error>
+  {
+    let (stream, continuation) = AsyncThrowingStream<QueueStatus, any Error>.makeStream()
+    var request = HTTPRequest(
+      method: .get, url: requestURL(endpoint, requestID, suffix: "/status/stream?logs=\(logs ? 1 : 0)"),
+      headers: headers(),
+      // fal sends a keep-alive comment every 15 s; a minute of silence means the stream is dead.
+      timeouts: HTTPTimeouts(connect: .seconds(10), idle: .seconds(60), total: nil))
+    request.headers.set("Accept", "text/event-stream")
+    let decoder = StreamDecoder(continuation: continuation)
+    let task = Task {
+      do throws(TransportError) {
+        let response = try await transport.execute(request, sink: .stream { decoder.feed($0) })
+        guard response.isSuccess else {
+          continuation.finish(throwing: Self.error(from: response))
+          return
+        }
+        continuation.finish()
+      } catch {
+        continuation.finish(
+          throwing: error.kind == .cancelled
+            ? FalClientError.cancelled : FalClientError.transport(TransportError(error.kind, credentials.redact(error.message))))
+      }
+    }
+    continuation.onTermination = { _ in task.cancel() }
+    return stream
+  }
+}
+
+/// Parses SSE chunks on the network thread and forwards status events.
+private final class StreamDecoder: Sendable {
+  private let parser = Mutex(ServerSentEventParser())
+  private let continuation: AsyncThrowingStream<QueueStatus, any Error>.Continuation
+
+  init(continuation: AsyncThrowingStream<QueueStatus, any Error>.Continuation) {
+    self.continuation = continuation
+  }
+
+  func feed(_ chunk: Data) {
+    let events = parser.withLock { $0.feed(chunk) }
+    for event in events where event.event == "message" {
+      do {
+        continuation.yield(try JSONDecoder().decode(QueueStatus.self, from: Data(event.data.utf8)))
+      } catch {
+        continuation.finish(
+          throwing: FalClientError.malformedResponse("a status stream event is not a status object"))
+      }
+    }
+  }
+}

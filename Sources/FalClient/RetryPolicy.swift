@@ -1,0 +1,80 @@
+import FalProtocol
+
+/// When and how long to wait before trying a call again.
+///
+/// Exponential backoff with jitter on connection errors, 5xx and 429 (honouring `Retry-After`), never
+/// on other 4xx. A submit is only retried when the server cannot have accepted it: a refused
+/// connection, or an explicit 429 or 503. A duplicate job costs the user money.
+public struct RetryPolicy: Sendable, Hashable {
+  public var maxAttempts: Int
+  public var baseDelay: Duration
+  public var maxDelay: Duration
+  /// ±fraction of the delay, drawn at random, so that many clients do not retry in step.
+  public var jitter: Double
+  /// Upper bound on a server's `Retry-After` we agree to wait.
+  public var maxRetryAfter: Duration
+
+  public init(
+    maxAttempts: Int = 5, baseDelay: Duration = .milliseconds(500), maxDelay: Duration = .seconds(30),
+    jitter: Double = 0.25, maxRetryAfter: Duration = .seconds(120)
+  ) {
+    self.maxAttempts = maxAttempts
+    self.baseDelay = baseDelay
+    self.maxDelay = maxDelay
+    self.jitter = jitter
+    self.maxRetryAfter = maxRetryAfter
+  }
+
+  public static let `default` = RetryPolicy()
+  public static let none = RetryPolicy(maxAttempts: 1)
+
+  /// What a failed attempt was.
+  public enum Failure: Sendable, Hashable {
+    case transport(TransportError)
+    case status(Int, retryAfter: Duration?)
+  }
+
+  /// Whether a call may have had its effect on the server even though it failed.
+  public enum Safety: Sendable, Hashable {
+    /// Reading or idempotent: safe to repeat.
+    case idempotent
+    /// Creates something (submit): repeat only when the server surely did not act.
+    case creates
+  }
+
+  /// The delay before attempt `attempt + 1`, or nil to give up. `attempt` counts from 1.
+  public func delay(
+    after failure: Failure, attempt: Int, safety: Safety, random: Double = Double.random(in: 0...1)
+  ) -> Duration? {
+    guard attempt < maxAttempts else { return nil }
+    var serverDelay: Duration?
+    switch failure {
+    case .transport(let error):
+      switch error.kind {
+      case .cancelled, .bodyTooLarge, .file, .invalidRequest, .tls: return nil
+      case .cannotConnect: break
+      case .timedOut, .connectionLost, .other:
+        if safety == .creates { return nil }
+      }
+    case .status(let code, let retryAfter):
+      switch code {
+      case 429, 503: serverDelay = retryAfter
+      case 408, 500, 502, 504:
+        if safety == .creates { return nil }
+        serverDelay = retryAfter
+      default: return nil
+      }
+    }
+    if let serverDelay { return min(serverDelay, maxRetryAfter) }
+    let exponent = Double(1 << min(attempt - 1, 20))
+    let raw = min(baseDelay * exponent, maxDelay)
+    let factor = 1 + jitter * (2 * random - 1)
+    return raw * factor
+  }
+
+  /// Parses `Retry-After` as seconds (fal and most proxies send seconds; HTTP dates are ignored).
+  public static func parseRetryAfter(_ value: String?) -> Duration? {
+    guard let value, let seconds = Double(value.trimmingWhitespace()), seconds >= 0 else { return nil }
+    return .milliseconds(Int64(seconds * 1000))
+  }
+}
