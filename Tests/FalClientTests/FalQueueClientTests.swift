@@ -1,0 +1,149 @@
+import FalClient
+import FalProtocol
+import Foundation
+import Testing
+
+@Suite struct FalQueueClientTests {
+  static let key = "key-id-123456:secret-abcdef"
+  static let receipt = #"{"status":"IN_QUEUE","request_id":"req-1","response_url":"http://q/fal-ai/magi-distilled/requests/req-1","status_url":"http://q/fal-ai/magi-distilled/requests/req-1/status","cancel_url":"http://q/fal-ai/magi-distilled/requests/req-1/cancel","logs":null,"metrics":{},"queue_position":0}"#
+  let endpoint = MagiEndpoint(mode: .imageToVideo).id
+  let sleeper = SleepRecorder()
+
+  func client(_ transport: ScriptedTransport, retry: RetryPolicy = .default) -> FalQueueClient {
+    FalQueueClient(
+      transport: transport, endpoints: FalEndpoints(single: "http://q"), credentials: Credentials(key: Self.key),
+      retryPolicy: retry, sleep: sleeper.sleep)
+  }
+
+  @Test func submitPostsToTheFullIdWithTheKeyAndReturnsTheReceipt() async throws {
+    let transport = ScriptedTransport([.respond(.json(200, Self.receipt))])
+    let status = try await client(transport).submit(endpoint, input: ["prompt": "p"], options: .init(webhookURL: "https://hook.example/x?a=1"))
+    #expect(status.requestID == "req-1")
+    let request = try #require(transport.requests.first)
+    #expect(request.method == .post)
+    #expect(request.url == "http://q/fal-ai/magi-distilled/image-to-video?fal_webhook=https%3A%2F%2Fhook.example%2Fx%3Fa%3D1")
+    #expect(request.headers["Authorization"] == "Key \(Self.key)")
+    #expect(request.headers["Content-Type"] == "application/json")
+  }
+
+  @Test func statusResultAndCancelDropTheSubPath() async throws {
+    let transport = ScriptedTransport([
+      .respond(.json(202, #"{"status":"IN_PROGRESS","request_id":"req-1","logs":[]}"#)),
+      .respond(.json(200, #"{"video":{"url":"http://q/f.mp4"},"seed":7}"#, headers: ["x-fal-billable-units": "4"])),
+      .respond(.json(202, #"{"status":"CANCELLATION_REQUESTED"}"#)),
+    ])
+    let client = client(transport)
+    _ = try await client.status(endpoint, requestID: "req-1")
+    let result = try await client.result(endpoint, requestID: "req-1")
+    let outcome = try await client.cancel(endpoint, requestID: "req-1")
+    #expect(transport.requests.map(\.url) == [
+      "http://q/fal-ai/magi-distilled/requests/req-1/status?logs=1",
+      "http://q/fal-ai/magi-distilled/requests/req-1",
+      "http://q/fal-ai/magi-distilled/requests/req-1/cancel",
+    ])
+    #expect(transport.requests.last?.method == .put)
+    #expect(result.billableUnits == 4)
+    #expect(result.video?.seed == 7)
+    #expect(outcome == .requested)
+  }
+
+  @Test func cancellingAFinishedRequestSaysSo() async throws {
+    let transport = ScriptedTransport([.respond(.json(400, #"{"status":"ALREADY_COMPLETED"}"#))])
+    #expect(try await client(transport).cancel(endpoint, requestID: "r") == .alreadyCompleted)
+  }
+
+  @Test func invalidInputIsRefusedBeforeAnyRequest() async {
+    let transport = ScriptedTransport([])
+    let request = MagiRequest(endpoint: MagiEndpoint(mode: .imageToVideo), prompt: "p", sourceURL: "https://x", numFrames: 500)
+    await #expect(throws: FalClientError.self) { try await client(transport).submit(request) }
+    #expect(transport.requests.isEmpty)
+  }
+
+  @Test func a422KeepsTheServersPerFieldMessages() async {
+    let body = #"{"detail":[{"loc":["body","num_frames"],"msg":"Input should be less than or equal to 192","type":"less_than_equal"}]}"#
+    let transport = ScriptedTransport([.respond(.json(422, body))])
+    do {
+      _ = try await client(transport).result(endpoint, requestID: "r")
+      Issue.record("expected a validation error")
+    } catch {
+      #expect(error.fieldErrors.map(\.field) == ["num_frames"])
+      #expect(error.description.contains("num_frames: Input should be less than or equal to 192"))
+    }
+  }
+
+  @Test func submitIsNotRetriedWhenTheServerMayHaveAcceptedIt() async {
+    for step in [ScriptedTransport.Step.respond(.json(500, #"{"detail":"Internal Server Error"}"#)), .fail(.connectionLost), .fail(.timedOut)] {
+      let transport = ScriptedTransport([step, .respond(.json(200, Self.receipt))])
+      await #expect(throws: FalClientError.self) { try await client(transport).submit(endpoint, input: ["prompt": "p"]) }
+      #expect(transport.requests.count == 1, "a duplicate job costs money: \(step)")
+    }
+  }
+
+  @Test func submitIsRetriedWhenTheServerCannotHaveAcceptedIt() async throws {
+    let transport = ScriptedTransport([
+      .fail(.cannotConnect),
+      .respond(.json(503, #"{"detail":"busy"}"#)),
+      .respond(.json(429, #"{"detail":"slow down"}"#, headers: ["Retry-After": "3"])),
+      .respond(.json(200, Self.receipt)),
+    ])
+    let status = try await client(transport).submit(endpoint, input: ["prompt": "p"])
+    #expect(status.requestID == "req-1")
+    #expect(transport.requests.count == 4)
+    #expect(sleeper.recorded.count == 3)
+    #expect(sleeper.recorded.last == .seconds(3), "Retry-After is honoured")
+  }
+
+  @Test func readsAreRetriedOn5xxAndDroppedConnectionsWithGrowingBackoff() async throws {
+    let transport = ScriptedTransport([
+      .respond(.json(502, "<html>nginx</html>")), .fail(.connectionLost), .respond(.json(500, "{}")),
+      .respond(.json(200, #"{"status":"IN_QUEUE","request_id":"r","queue_position":1}"#)),
+    ])
+    let status = try await client(transport, retry: RetryPolicy(maxAttempts: 5, jitter: 0)).status(endpoint, requestID: "r")
+    #expect(status.queuePosition == 1)
+    #expect(sleeper.recorded == [.milliseconds(500), .seconds(1), .seconds(2)])
+  }
+
+  @Test func retriesStopAtTheAttemptLimit() async {
+    let transport = ScriptedTransport(Array(repeating: .respond(.json(503, #"{"detail":"down"}"#)), count: 10))
+    await #expect(throws: FalClientError.server(status: 503, detail: "down", errorType: nil)) {
+      try await client(transport, retry: RetryPolicy(maxAttempts: 3)).status(endpoint, requestID: "r")
+    }
+    #expect(transport.requests.count == 3)
+  }
+
+  @Test func clientErrorsAreNeverRetried() async {
+    for (code, expected) in [(401, FalClientError.unauthorized("No user found for Key ID and Secret")), (404, .notFound("No user found for Key ID and Secret"))] {
+      let transport = ScriptedTransport([.respond(.json(code, #"{"detail":"No user found for Key ID and Secret"}"#))])
+      await #expect(throws: expected) { try await client(transport).status(endpoint, requestID: "r") }
+      #expect(transport.requests.count == 1)
+    }
+  }
+
+  @Test func garbageBodiesGiveAClearError() async {
+    let transport = ScriptedTransport([.respond(.json(200, "{not json"))])
+    await #expect(throws: FalClientError.self) { try await client(transport).status(endpoint, requestID: "r") }
+  }
+
+  @Test func theKeyNeverAppearsInErrors() async {
+    let transport = ScriptedTransport([.fail(.other)])
+    let leaky = FalQueueClient(
+      transport: LeakyTransport(), endpoints: FalEndpoints(single: "http://q"), credentials: Credentials(key: Self.key),
+      retryPolicy: .none)
+    do {
+      _ = try await leaky.status(endpoint, requestID: "r")
+    } catch {
+      #expect(!"\(error)".contains("secret-abcdef"))
+      #expect(!"\(error)".contains(Self.key))
+      #expect("\(error)".contains("<redacted>"))
+    }
+    #expect(!"\(Credentials(key: Self.key))".contains("secret"))
+    _ = transport
+  }
+}
+
+/// A transport whose errors quote the Authorization header, as a careless library might.
+struct LeakyTransport: HTTPTransport {
+  func execute(_ request: HTTPRequest, sink: HTTPResponseSink) async throws(TransportError) -> HTTPResponse {
+    throw TransportError(.other, "failed with header \(request.headers["Authorization"] ?? "")")
+  }
+}
