@@ -30,10 +30,12 @@ let package = Package(
       dependencies: ["FalProtocol", .product(name: "FlyingFox", package: "FlyingFox")],
       resources: [.copy("Resources/fallback.mp4")]
     ),
+    // Pure text and screen model shared by the CLI and the TUI: sanitising, widths, cells.
+    .target(name: "TerminalScreen"),
     .executableTarget(
       name: "magi-studio",
       dependencies: [
-        "FalClient", "CurlTransport", "FalEmulator",
+        "FalClient", "CurlTransport", "FalEmulator", "TerminalScreen",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -47,6 +49,7 @@ let package = Package(
       dependencies: ["CurlTransport", .product(name: "FlyingFox", package: "FlyingFox")]
     ),
     .testTarget(name: "FalClientTests", dependencies: ["FalClient", "CurlTransport", "FalEmulator"]),
+    .testTarget(name: "TerminalScreenTests", dependencies: ["TerminalScreen"]),
     .testTarget(name: "CLITests", dependencies: ["FalEmulator"]),
   ]
 )

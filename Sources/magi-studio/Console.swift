@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FalClient
+import Synchronization
+import FalProtocol
+import TerminalScreen
+
+/// Writes what a person watching a command sees: status and logs on stderr (stdout is the result,
+/// for pipes), every line from the network sanitised first.
+enum Console {
+  static let stderrIsTerminal = isatty(2) == 1
+
+  static func error(_ message: String) {
+    line("magi-studio: " + message)
+  }
+
+  static func line(_ text: String) {
+    clearProgress()
+    let clean = TerminalText.sanitizedLines(text).joined(separator: "\n")
+    writeStderr(clean + "\n")
+  }
+
+  static func log(_ entry: LogEntry) {
+    let time = entry.timestamp.count >= 19 ? String(entry.timestamp.dropFirst(11).prefix(8)) : entry.timestamp
+    for line in TerminalText.sanitizedLines(entry.message) {
+      Console.line("  \(time) \(line)")
+    }
+  }
+
+  /// A progress line that rewrites itself on a terminal and stays silent otherwise.
+  static func progress(_ label: String, _ done: Int64, _ total: Int64) {
+    guard stderrIsTerminal else { return }
+    let text: String
+    if total > 0 {
+      let percent = Int(Double(done) / Double(total) * 100)
+      text = "\(label) \(formatBytes(done)) / \(formatBytes(total)) (\(percent)%)"
+    } else {
+      text = "\(label) \(formatBytes(done))"
+    }
+    writeStderr("\r\u{1B}[2K" + TerminalText.sanitizedLine(text))
+    progressShown.withLock { $0 = true }
+  }
+
+  /// Progress is reported from the network thread while lines come from the main task.
+  private static let progressShown = Mutex(false)
+
+  static func clearProgress() {
+    guard progressShown.withLock({ shown in defer { shown = false }; return shown }) else { return }
+    writeStderr("\r\u{1B}[2K")
+  }
+
+  static func stdout(_ text: String) {
+    clearProgress()
+    print(text)
+  }
+
+  static func formatBytes(_ bytes: Int64) -> String {
+    let units = ["B", "KB", "MB", "GB"]
+    var value = Double(bytes)
+    var unit = 0
+    while value >= 1000, unit < units.count - 1 {
+      value /= 1000
+      unit += 1
+    }
+    return unit == 0 ? "\(bytes) B" : String(format1: value) + " " + units[unit]
+  }
+
+  private static func writeStderr(_ text: String) {
+    var bytes = Array(text.utf8)
+    bytes.withUnsafeMutableBytes { buffer in
+      var offset = 0
+      while offset < buffer.count {
+        let written = write(2, buffer.baseAddress! + offset, buffer.count - offset)
+        if written <= 0 { break }
+        offset += written
+      }
+    }
+  }
+}
+
+extension String {
+  /// One decimal, without Foundation's formatters.
+  init(format1 value: Double) {
+    let tenths = Int((value * 10).rounded())
+    self = "\(tenths / 10).\(tenths % 10)"
+  }
+}

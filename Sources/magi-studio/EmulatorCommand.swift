@@ -1,0 +1,86 @@
+import ArgumentParser
+import FalEmulator
+import Foundation
+
+/// Runs the fal-compatible emulator on its own, for scripts and official fal clients to talk to.
+struct EmulatorCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "emulator",
+    abstract: "Run the fal-compatible queue, storage and CDN emulator on loopback.",
+    discussion: """
+      Prints its base URL on stdout, then serves until interrupted. Point the studio at it with
+      MAGI_FAL_URL=<url> (or --fal-url), or fal's own clients by rewriting their hosts to it.
+      """)
+
+  @Option(help: "Address to listen on (loopback by default).") var host = "127.0.0.1"
+  @Option(help: "Port to listen on (0: any free port).") var port: UInt16 = 0
+  @Option(help: "Simulated GPU workers running jobs at once.") var workers = 2
+  @Option(help: "Milliseconds per inference step.") var stepMs = 250
+  @Option(help: "Seconds between keep-alive comments on status streams.") var keepAlive = 15
+  @Option(help: ArgumentHelp("Directory for uploads and renders (default: a temporary one).", valueName: "dir"))
+  var dataDir: String?
+  @Option(help: "Accept only this API key (default: any key).") var expectKey: String?
+
+  @Option(help: "Fault: added latency per request, in milliseconds.") var latencyMs = 0
+  @Option(help: "Fault: share of requests answered 500 (0–1).") var errorRate = 0.0
+  @Option(help: "Fault: share answered like a failing ingress (502–504, nginx HTML, no request id).")
+  var ingressErrorRate = 0.0
+  @Option(help: "Fault: share answered 429 with Retry-After.") var rateLimitRate = 0.0
+  @Option(help: "Fault: Retry-After seconds sent with 429.") var retryAfter = 1
+  @Option(help: "Fault: share of connections dropped without an answer.") var dropRate = 0.0
+  @Option(help: "Fault: share of status streams cut mid-way.") var dropStreamRate = 0.0
+  @Option(help: "Fault: share of answers with a malformed JSON body.") var malformedRate = 0.0
+  @Option(help: "Seed of the fault generator, for reproducible runs.") var faultSeed: UInt64 = 0x5EED
+
+  func validate() throws {
+    for (name, rate) in [
+      ("error-rate", errorRate), ("ingress-error-rate", ingressErrorRate), ("rate-limit-rate", rateLimitRate),
+      ("drop-rate", dropRate), ("drop-stream-rate", dropStreamRate), ("malformed-rate", malformedRate),
+    ] where !(0...1).contains(rate) {
+      throw ValidationError("--\(name) must be between 0 and 1")
+    }
+    guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+    guard stepMs >= 0, keepAlive >= 1 else { throw ValidationError("--step-ms must be ≥ 0 and --keep-alive ≥ 1") }
+  }
+
+  var configuration: EmulatorConfiguration {
+    EmulatorConfiguration(
+      host: host, port: port, workers: workers, stepDuration: .milliseconds(stepMs),
+      keepAliveInterval: .seconds(keepAlive), dataDirectory: dataDir.map { URL(fileURLWithPath: $0) },
+      expectedKey: expectKey,
+      faults: FaultInjection(
+        seed: faultSeed, latency: .milliseconds(latencyMs), errorRate: errorRate, ingressErrorRate: ingressErrorRate,
+        rateLimitRate: rateLimitRate, retryAfter: retryAfter, dropConnectionRate: dropRate,
+        dropStreamRate: dropStreamRate, malformedBodyRate: malformedRate))
+  }
+
+  func run() async throws {
+    let emulator = FalEmulator(configuration: configuration)
+    let base: String
+    do { base = try await emulator.start() } catch {
+      Console.error("cannot start the emulator on \(host):\(port): \(error)")
+      throw ExitCode(1)
+    }
+    Console.stdout(base)
+    Console.line("fal emulator listening on \(base); Ctrl-C stops it. Try: MAGI_FAL_URL=\(base) magi-studio generate --prompt … --wait")
+    await StopSignal.wait()
+    await emulator.stop()
+  }
+}
+
+/// Suspends until SIGINT or SIGTERM arrives.
+enum StopSignal {
+  static func wait() async {
+    let (stream, continuation) = AsyncStream<Int32>.makeStream()
+    var sources: [any DispatchSourceSignal] = []
+    for number in [SIGINT, SIGTERM] {
+      signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+      source.setEventHandler { continuation.yield(number) }
+      source.resume()
+      sources.append(source)
+    }
+    for await _ in stream { break }
+    sources.forEach { $0.cancel() }
+  }
+}

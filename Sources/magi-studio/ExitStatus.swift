@@ -1,0 +1,51 @@
+import ArgumentParser
+import FalClient
+
+/// Exit codes that let a script tell why a command failed (sysexits-style numbers).
+enum ExitStatus {
+  static let invalidInput: Int32 = 64
+  static let serverFailure: Int32 = 69
+  static let authFailure: Int32 = 77
+  static let cancelled: Int32 = 130
+
+  static func code(for error: FalClientError) -> Int32 {
+    switch error {
+    case .invalidInput, .file, .invalidConfiguration: invalidInput
+    case .unauthorized, .forbidden: authFailure
+    case .server, .transport, .malformedResponse, .requestFailed, .notFound: serverFailure
+    case .cancelled: cancelled
+    }
+  }
+}
+
+/// Fails a command with one clear line on stderr and the exit code for the error's kind.
+struct CommandFailure: Error, CustomStringConvertible {
+  var message: String
+  var code: Int32
+  var description: String { message }
+
+  init(_ error: FalClientError) {
+    message = error.description
+    code = ExitStatus.code(for: error)
+  }
+
+  init(message: String, code: Int32) {
+    self.message = message
+    self.code = code
+  }
+}
+
+extension AsyncParsableCommand {
+  /// Runs `body`, turning failures into a message and an exit code instead of a stack of text.
+  func reportingFailures(_ body: () async throws -> Void) async throws {
+    do {
+      try await body()
+    } catch let failure as CommandFailure {
+      Console.error(failure.message)
+      throw ExitCode(failure.code)
+    } catch let error as FalClientError {
+      Console.error(error.description)
+      throw ExitCode(ExitStatus.code(for: error))
+    }
+  }
+}

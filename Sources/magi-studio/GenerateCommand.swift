@@ -1,0 +1,224 @@
+import ArgumentParser
+import FalClient
+import FalProtocol
+import Foundation
+import Synchronization
+
+/// Submits a MAGI-1 request, and with `--wait` follows it to the end and fetches (and downloads) the video.
+struct GenerateCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "generate",
+    abstract: "Generate a video (image-to-video, text-to-video or extend a video).",
+    discussion: """
+      The mode follows the source: --image makes image-to-video, --video extends a video, neither is
+      text-to-video. Local files are uploaded to fal's storage first; URLs are passed as they are.
+      Every value is checked against the model's schema before anything is sent.
+      """)
+
+  @Option(name: [.short, .long], help: "What the video should show.")
+  var prompt: String
+
+  @Option(help: ArgumentHelp("The first frame: a local image file or an http(s)/data URL.", valueName: "path|url"))
+  var image: String?
+
+  @Option(help: ArgumentHelp("The video to extend: a local file or an http(s)/data URL.", valueName: "path|url"))
+  var video: String?
+
+  @Option(help: "image-to-video, text-to-video or extend-video (default: from --image/--video).")
+  var mode: MagiMode?
+
+  @Option(help: "distilled (faster, cheaper) or full.")
+  var model: MagiModel = .distilled
+
+  @Option(help: "Frames to generate, 96–192 at 24 fps (fal default 96).")
+  var numFrames: Int?
+
+  @Option(help: "Seed for a reproducible video (default: random).")
+  var seed: Int?
+
+  @Option(help: "480p or 720p (fal default 720p).")
+  var resolution: String?
+
+  @Option(name: [.customLong("steps"), .customLong("num-inference-steps")], help: "Inference steps: 4, 8, 16 or 32 (64 on the full model; fal default 16).")
+  var steps: Int?
+
+  @Option(help: "auto, 16:9, 9:16 or 1:1 (fal default auto).")
+  var aspectRatio: String?
+
+  @Option(help: "Extend mode: frames of the input kept unchanged.")
+  var startFrame: Int?
+
+  @Flag(inversion: .prefixedEnableDisable, help: "fal's safety checker (fal default: enabled).")
+  var safetyChecker: Bool?
+
+  @Flag(help: "Send a small local file inline as a data URI instead of uploading it.")
+  var inline = false
+
+  @Option(help: ArgumentHelp("URL fal POSTs the result to when the request finishes.", valueName: "url"))
+  var webhook: String?
+
+  @Option(help: "Queue priority: normal or low.")
+  var priority: String?
+
+  @Flag(help: "Follow the request to the end, showing queue position and logs, then print the result.")
+  var wait = false
+
+  @Option(help: ArgumentHelp("With --wait: download the video into this directory.", valueName: "dir"))
+  var download: String?
+
+  @Flag(help: "Print the result as JSON on stdout.")
+  var json = false
+
+  @Flag(help: "Print the request body and its cost estimate; send nothing.")
+  var dryRun = false
+
+  @Flag(help: "On Ctrl-C, cancel the request on fal instead of leaving it running.")
+  var cancelOnInterrupt = false
+
+  @OptionGroup var connection: ConnectionOptions
+
+  var endpoint: MagiEndpoint {
+    let resolved: MagiMode = mode ?? (video != nil ? .extendVideo : image != nil ? .imageToVideo : .textToVideo)
+    return MagiEndpoint(mode: resolved, model: model)
+  }
+
+  func validate() throws {
+    if let priority, !["normal", "low"].contains(priority) {
+      throw ValidationError("--priority must be normal or low")
+    }
+    if download != nil, !wait { throw ValidationError("--download needs --wait") }
+    switch endpoint.mode {
+    case .textToVideo where image != nil || video != nil:
+      throw ValidationError("text-to-video takes no --image or --video")
+    case .imageToVideo where video != nil:
+      throw ValidationError("image-to-video takes --image, not --video")
+    case .extendVideo where image != nil:
+      throw ValidationError("extend-video takes --video, not --image")
+    default: break
+    }
+  }
+
+  func run() async throws {
+    try await reportingFailures {
+      let source = try SourceMedia(argument: endpoint.mode == .extendVideo ? video : image, mode: endpoint.mode)
+      var request = MagiRequest(
+        endpoint: endpoint, prompt: prompt, sourceURL: source?.placeholderURL, numFrames: numFrames, seed: seed,
+        resolution: resolution, numInferenceSteps: steps, enableSafetyChecker: safetyChecker,
+        aspectRatio: aspectRatio, startFrame: startFrame)
+      // Every field is checked before an upload or a submit is paid for.
+      if case .failure(let failure) = request.validated() { throw CommandFailure(.invalidInput(failure.errors)) }
+      if let download { try OutputDirectory.prepare(download) }
+      if dryRun {
+        Console.stdout(String(decoding: request.body.encoded(), as: UTF8.self))
+        Console.line(
+          "\(endpoint.id.full): \(Self.units(request.billingUnits)) billing units, about $\(Self.price(request.estimatedPrice()))")
+        return
+      }
+      try await Session.using(connection) { session in
+        request.sourceURL = try await source?.resolve(with: session.client, inline: inline)
+        let receipt = try await session.client.submit(
+          request, options: .init(webhookURL: webhook, priority: priority))
+        Console.line("submitted \(receipt.requestID) to \(endpoint.id.full)")
+        guard wait else {
+          Console.stdout(json ? Self.jsonString(receiptJSON(receipt)) : receipt.requestID)
+          return
+        }
+        let interrupt = InterruptHandler(client: session.client, endpoint: endpoint.id, requestID: receipt.requestID, cancel: cancelOnInterrupt)
+        defer { interrupt.disarm() }
+        let final = try await JobWatcher.follow(session.client, endpoint: endpoint.id, requestID: receipt.requestID)
+        if let error = final.error {
+          // A failure in the app (422) surfaces on the result call, with per-field messages: show those.
+          do { _ = try await session.client.result(endpoint.id, requestID: receipt.requestID) } catch {
+            if case .invalidInput = error { throw CommandFailure(error) }
+          }
+          let failure = FalClientError.requestFailed(requestID: receipt.requestID, message: error, errorType: final.errorType)
+          throw CommandFailure(
+            message: failure.description,
+            code: final.errorType == "request_cancelled" ? ExitStatus.cancelled : ExitStatus.serverFailure)
+        }
+        let result = try await session.client.result(endpoint.id, requestID: receipt.requestID)
+        var savedPath: String?
+        if let download, let video = result.video {
+          savedPath = try await VideoDownload.save(video, from: session.client, into: download, prompt: prompt, requestID: receipt.requestID)
+        }
+        printResult(result, request: request, savedPath: savedPath)
+      }
+    }
+  }
+
+  private func receiptJSON(_ receipt: QueueStatus) -> JSONValue {
+    (try? JSONValue.decode(JSONEncoder().encode(receipt))) ?? .null
+  }
+
+  private func printResult(_ result: FalResult, request: MagiRequest, savedPath: String?) {
+    let units = result.billableUnits ?? request.billingUnits
+    if json {
+      var object: [String: JSONValue] = [
+        "request_id": .string(result.requestID), "endpoint": .string(endpoint.id.full), "status": "COMPLETED",
+        "output": result.output, "billable_units": .double(units),
+        "estimated_price_usd": .double(units * endpoint.model.defaultPricePerUnit),
+      ]
+      if let savedPath { object["file"] = .string(savedPath) }
+      Console.stdout(Self.jsonString(.object(object)))
+      return
+    }
+    if let video = result.video {
+      Console.stdout("video: \(video.video.url)")
+      Console.stdout("seed: \(video.seed)")
+    } else {
+      Console.stdout(Self.jsonString(result.output))
+    }
+    Console.stdout("billing units: \(Self.units(units)) (about $\(Self.price(units * endpoint.model.defaultPricePerUnit)))")
+    if let savedPath { Console.stdout("saved: \(savedPath)") }
+  }
+
+  static func jsonString(_ value: JSONValue) -> String { String(decoding: value.encoded(), as: UTF8.self) }
+
+  static func units(_ value: Double) -> String {
+    value == value.rounded() ? String(Int(value)) : String(format1: value)
+  }
+
+  static func price(_ value: Double) -> String {
+    let cents = Int((value * 100).rounded())
+    return "\(cents / 100).\(cents % 100 < 10 ? "0" : "")\(cents % 100)"
+  }
+}
+
+extension MagiMode: ExpressibleByArgument {}
+extension MagiModel: ExpressibleByArgument {}
+
+/// What Ctrl-C does while a command waits on a request: say how to pick it up again (or cancel it).
+final class InterruptHandler: Sendable {
+  private let source: Mutex<(any DispatchSourceSignal)?>
+
+  init(client: FalQueueClient, endpoint: EndpointID, requestID: String, cancel: Bool) {
+    signal(SIGINT, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+    source.setEventHandler {
+      if cancel {
+        Console.line("cancelling \(requestID)…")
+        let done = DispatchSemaphore(value: 0)
+        Task {
+          _ = try? await client.cancel(endpoint, requestID: requestID)
+          done.signal()
+        }
+        _ = done.wait(timeout: .now() + 10)
+      } else {
+        Console.line(
+          "stopped waiting; request \(requestID) keeps running on the server. Follow it with: magi-studio status \(requestID) --wait"
+        )
+      }
+      exit(ExitStatus.cancelled)
+    }
+    source.resume()
+    self.source = Mutex(source)
+  }
+
+  func disarm() {
+    source.withLock {
+      $0?.cancel()
+      $0 = nil
+    }
+    signal(SIGINT, SIG_DFL)
+  }
+}

@@ -1,0 +1,22 @@
+import ArgumentParser
+
+/// `magi-studio`: generate videos with fal.ai's MAGI-1 models from a terminal or a script.
+@main
+struct MagiStudio: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "magi-studio",
+    abstract: "Generate videos with fal.ai's MAGI-1 models: image-to-video, text-to-video, video extension.",
+    discussion: """
+      With FAL_KEY set, requests go to fal.ai. Without it, the studio runs on its embedded fal
+      emulator (OFFLINE: nothing is billed, videos are test renders).
+
+      Exit codes: 0 done, 1 other failure, 64 invalid input, 69 server or network failure,
+      77 authentication failure, 130 cancelled.
+      """,
+    version: "0.1.0",
+    subcommands: [
+      GenerateCommand.self, StatusCommand.self, ResultCommand.self, CancelCommand.self, UploadCommand.self,
+      EmulatorCommand.self,
+    ]
+  )
+}

@@ -1,0 +1,87 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CurlTransport
+import FalClient
+import FalEmulator
+import Foundation
+
+/// The connection a command works with: a client, and the embedded emulator when it runs offline.
+///
+/// Resolution order: `--offline` → embedded emulator; else a key (FAL_KEY, FAL_KEY_ID+SECRET, or the
+/// credentials file) → fal.ai or `--fal-url`/`MAGI_FAL_URL`; else a `--fal-url` alone → that server
+/// with a placeholder key (an emulator started by `magi-studio emulator`); else the embedded emulator.
+final class Session {
+  let client: FalQueueClient
+  let transport: CurlTransport
+  let emulator: FalEmulator?
+  let paths: XDGPaths
+
+  var isOffline: Bool { emulator != nil }
+
+  private init(client: FalQueueClient, transport: CurlTransport, emulator: FalEmulator?, paths: XDGPaths) {
+    self.client = client
+    self.transport = transport
+    self.emulator = emulator
+    self.paths = paths
+  }
+
+  static func open(_ options: ConnectionOptions, quiet: Bool = false) async throws -> Session {
+    let environment = ProcessInfo.processInfo.environment
+    let paths = XDGPaths(environment: environment)
+    let transport: CurlTransport
+    do { transport = try CurlTransport() } catch {
+      throw CommandFailure(message: "cannot start the network engine: \(error.message)", code: 1)
+    }
+    let explicitURL = options.falURL ?? environment["MAGI_FAL_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    var endpoints = FalEndpoints.production.overridden(by: environment)
+    if let explicitURL { endpoints = FalEndpoints(single: explicitURL) }
+    do { endpoints = try endpoints.validated() } catch { throw CommandFailure(error) }
+
+    let found: (Credentials, Credentials.Source)?
+    do { found = try Credentials.resolve(environment: environment, configDirectory: paths.config) } catch {
+      throw CommandFailure(error)
+    }
+    if !options.offline, let (credentials, _) = found {
+      return Session(
+        client: FalQueueClient(transport: transport, endpoints: endpoints, credentials: credentials),
+        transport: transport, emulator: nil, paths: paths)
+    }
+    if !options.offline, explicitURL != nil {
+      return Session(
+        client: FalQueueClient(transport: transport, endpoints: endpoints, credentials: Credentials(key: "offline")),
+        transport: transport, emulator: nil, paths: paths)
+    }
+    let emulator = FalEmulator(configuration: EmulatorConfiguration(dataDirectory: URL(fileURLWithPath: paths.cache + "/emulator")))
+    let base: String
+    do { base = try await emulator.start() } catch {
+      throw CommandFailure(message: "cannot start the embedded emulator: \(error)", code: 1)
+    }
+    if !quiet {
+      Console.line("OFFLINE: no FAL_KEY set; using the embedded fal emulator at \(base) (nothing is billed).")
+    }
+    return Session(
+      client: FalQueueClient(transport: transport, endpoints: FalEndpoints(single: base), credentials: Credentials(key: "offline")),
+      transport: transport, emulator: emulator, paths: paths)
+  }
+
+  /// Runs `body` with an open session and always closes it (the emulator and the network thread).
+  static func using<T>(_ options: ConnectionOptions, quiet: Bool = false, _ body: (Session) async throws -> T)
+    async throws -> T
+  {
+    let session = try await open(options, quiet: quiet)
+    do {
+      let value = try await body(session)
+      await session.close()
+      return value
+    } catch {
+      await session.close()
+      throw error
+    }
+  }
+
+  func close() async {
+    await emulator?.stop()
+    transport.shutdown()
+  }
+}
