@@ -52,7 +52,7 @@ final class Session {
         client: FalQueueClient(transport: transport, endpoints: endpoints, credentials: Credentials(key: "offline")),
         transport: transport, emulator: nil, paths: paths)
     }
-    let emulator = FalEmulator(configuration: EmulatorConfiguration(dataDirectory: URL(fileURLWithPath: paths.cache + "/emulator")))
+    let emulator = FalEmulator(configuration: embeddedEmulatorConfiguration(environment: environment, paths: paths))
     let base: String
     do { base = try await emulator.start() } catch {
       throw CommandFailure(message: "cannot start the embedded emulator: \(error)", code: 1)
@@ -78,6 +78,19 @@ final class Session {
       await session.close()
       throw error
     }
+  }
+
+  /// The embedded emulator renders into the cache directory; `MAGI_EMULATOR_STEP_MS` and
+  /// `MAGI_EMULATOR_WORKERS` set its speed (tests run it fast, demos at a watchable pace).
+  static func embeddedEmulatorConfiguration(environment: [String: String], paths: XDGPaths) -> EmulatorConfiguration {
+    var configuration = EmulatorConfiguration(dataDirectory: URL(fileURLWithPath: paths.cache + "/emulator"))
+    if let steps = environment["MAGI_EMULATOR_STEP_MS"].flatMap(Int.init), steps >= 0 {
+      configuration.stepDuration = .milliseconds(steps)
+    }
+    if let workers = environment["MAGI_EMULATOR_WORKERS"].flatMap(Int.init), workers >= 1 {
+      configuration.workers = workers
+    }
+    return configuration
   }
 
   func close() async {

@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+
+/// The CLI end to end: the real binary, its embedded emulator, real files.
+@Suite(.serialized) struct GenerateCommandTests {
+  @Test func imageToVideoOnTheEmbeddedEmulatorLeavesAPlayableVideoOfTheRequestedShape() throws {
+    let runner = try CommandRunner()
+    let image = try runner.makeImage()
+    let output = try runner.run([
+      "generate", "--image", image, "--prompt", "a red fox runs", "--num-frames", "120", "--resolution", "480p",
+      "--aspect-ratio", "1:1", "--seed", "42", "--wait", "--download", runner.home + "/renders", "--json",
+    ])
+    #expect(output.status == 0, "stderr: \(output.stderr)")
+    #expect(output.stderr.contains("OFFLINE"))
+    #expect(output.stderr.contains("uploaded"))
+    #expect(output.stderr.contains("queued"))
+    #expect(output.stderr.contains("Step 16/16") || output.stderr.contains("16/16"), "logs are streamed: \(output.stderr)")
+    let json = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any]
+    let file = try #require(json?["file"] as? String)
+    #expect(file.hasPrefix(runner.home + "/renders/a-red-fox-runs-"))
+    #expect((json?["output"] as? [String: Any])?["seed"] as? Int == 42)
+    #expect(json?["billable_units"] as? Double == 2.5)
+    let video = try probeVideo(file)
+    #expect(video.frames == 120)
+    #expect(video.width == 480)
+    #expect(video.height == 480)
+    #expect(!FileManager.default.fileExists(atPath: file + ".part"))
+  }
+
+  @Test func withoutWaitItPrintsOnlyTheRequestID() throws {
+    let runner = try CommandRunner()
+    let output = try runner.run(["generate", "--prompt", "waves"])
+    #expect(output.status == 0, "stderr: \(output.stderr)")
+    let id = output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    #expect(id.count >= 16 && !id.contains(" "))
+  }
+
+  @Test func outOfRangeValuesAreRefusedInOneLineBeforeAnyRequest() throws {
+    let runner = try CommandRunner()
+    let output = try runner.run(["generate", "--prompt", "p", "--num-frames", "500", "--wait"])
+    #expect(output.status == 64)
+    #expect(output.stderr.contains("num_frames: Input should be less than or equal to 192"))
+    #expect(!output.stderr.contains("OFFLINE"), "nothing was started or sent")
+    #expect(output.stderr.split(separator: "\n").count == 1)
+  }
+
+  @Test func unknownEnumValuesNameTheChoices() throws {
+    let runner = try CommandRunner()
+    let output = try runner.run(["generate", "--prompt", "p", "--resolution", "1080p"])
+    #expect(output.status == 64)
+    #expect(output.stderr.contains("resolution: Input should be '480p' or '720p'"))
+  }
+
+  @Test func aMissingImageFileIsAClearError() throws {
+    let runner = try CommandRunner()
+    let output = try runner.run(["generate", "--prompt", "p", "--image", runner.home + "/nope.png"])
+    #expect(output.status == 64)
+    #expect(output.stderr.contains("cannot read \(runner.home)/nope.png: No such file or directory"))
+  }
+
+  @Test func aFileThatIsNotAnImageIsRefused() throws {
+    let runner = try CommandRunner()
+    let path = runner.home + "/notes.png"
+    try "just text".write(toFile: path, atomically: true, encoding: .utf8)
+    let output = try runner.run(["generate", "--prompt", "p", "--image", path])
+    #expect(output.status == 64)
+    #expect(output.stderr.contains("is not an image"))
+  }
+
+  @Test func dryRunPrintsTheBodyAndTheCostAndSendsNothing() throws {
+    let runner = try CommandRunner()
+    let output = try runner.run(["generate", "--prompt", "p", "--num-frames", "144", "--steps", "32", "--dry-run"])
+    #expect(output.status == 0)
+    #expect(output.stdout.contains(#""num_frames":144"#))
+    #expect(output.stderr.contains("fal-ai/magi-distilled: 12 billing units, about $0.96"))
+    #expect(!output.stderr.contains("OFFLINE"))
+  }
+
+  @Test func aRejectedKeyExitsWithTheAuthCode() throws {
+    let runner = try CommandRunner()
+    let emulator = try EmulatorProcess(runner: runner, arguments: ["--expect-key", "right:key"])
+    defer { emulator.stop() }
+    let output = try runner.run(["generate", "--prompt", "p"], environment: ["FAL_KEY": "wrong:key-secret", "MAGI_FAL_URL": emulator.baseURL])
+    #expect(output.status == 77)
+    #expect(output.stderr.contains("not authorised"))
+    #expect(!output.stderr.contains("key-secret"))
+  }
+
+  @Test func scriptsCanSubmitFollowAndCancelAcrossCommandsOnAStandaloneEmulator() throws {
+    let runner = try CommandRunner()
+    let emulator = try EmulatorProcess(runner: runner, arguments: ["--workers", "1", "--step-ms", "200"])
+    defer { emulator.stop() }
+    let env = ["MAGI_FAL_URL": emulator.baseURL]
+    let first = try runner.run(["generate", "--prompt", "one"], environment: env)
+    let second = try runner.run(["generate", "--prompt", "two"], environment: env)
+    let firstID = first.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    let secondID = second.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    let cancel = try runner.run(["cancel", secondID, "--json"], environment: env)
+    #expect(cancel.status == 0, "stderr: \(cancel.stderr)")
+    #expect(cancel.stdout.contains("CANCELLATION_REQUESTED"))
+    let followed = try runner.run(["status", firstID, "--wait"], environment: env)
+    #expect(followed.status == 0, "stderr: \(followed.stderr)")
+    #expect(followed.stdout.contains("COMPLETED"))
+    let result = try runner.run(["result", firstID, "--json"], environment: env)
+    #expect(result.status == 0)
+    #expect(result.stdout.contains("video/mp4"))
+    let unknown = try runner.run(["status", "no-such-request"], environment: env)
+    #expect(unknown.status == 69)
+    #expect(unknown.stderr.contains("not found"))
+  }
+}
+
+/// `magi-studio emulator` as a separate process, for commands that must share one server.
+final class EmulatorProcess {
+  let process = Process()
+  let baseURL: String
+
+  init(runner: CommandRunner, arguments: [String]) throws {
+    process.executableURL = URL(fileURLWithPath: CommandRunner.binary)
+    process.arguments = ["emulator", "--port", "0"] + arguments
+    process.environment = runner.environment
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    var line = Data()
+    while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
+      line.append(byte)
+    }
+    baseURL = String(decoding: line, as: UTF8.self)
+    guard baseURL.hasPrefix("http://") else { throw CocoaError(.fileReadUnknown) }
+  }
+
+  func stop() {
+    process.interrupt()
+    process.waitUntilExit()
+  }
+}
