@@ -32,10 +32,12 @@ let package = Package(
     ),
     // Pure text and screen model shared by the CLI and the TUI: sanitising, widths, cells.
     .target(name: "TerminalScreen"),
+    // Jobs, downloads, the launcher, settings: the studio's behaviour without any UI.
+    .target(name: "StudioCore", dependencies: ["FalClient", "TerminalScreen"]),
     .executableTarget(
       name: "magi-studio",
       dependencies: [
-        "FalClient", "CurlTransport", "FalEmulator", "TerminalScreen",
+        "FalClient", "CurlTransport", "FalEmulator", "TerminalScreen", "StudioCore",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -50,6 +52,7 @@ let package = Package(
     ),
     .testTarget(name: "FalClientTests", dependencies: ["FalClient", "CurlTransport", "FalEmulator"]),
     .testTarget(name: "TerminalScreenTests", dependencies: ["TerminalScreen"]),
+    .testTarget(name: "StudioCoreTests", dependencies: ["StudioCore"]),
     .testTarget(name: "CLITests", dependencies: ["FalEmulator"]),
   ]
 )

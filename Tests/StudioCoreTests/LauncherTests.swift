@@ -1,0 +1,86 @@
+import Foundation
+import StudioCore
+import Testing
+
+@Suite struct LauncherTests {
+  /// A directory with an `xdg-open` test double that records its argv, and a video inside the data dir.
+  struct Fixture {
+    let root: String
+    let bin: String
+    let data: String
+    let video: String
+    let record: String
+
+    init() throws {
+      root = NSTemporaryDirectory() + "magi-launch-\(UUID().uuidString)"
+      bin = root + "/bin"
+      data = root + "/data"
+      record = root + "/argv.txt"
+      video = data + "/videos/fox-run.mp4"
+      try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+      try FileManager.default.createDirectory(atPath: data + "/videos", withIntermediateDirectories: true)
+      try Data("mp4".utf8).write(to: URL(fileURLWithPath: video))
+      let script = "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > \(record)\n"
+      try script.write(toFile: bin + "/xdg-open", atomically: true, encoding: .utf8)
+      chmod(bin + "/xdg-open", 0o755)
+    }
+
+    func launcher(_ extra: [String: String]) -> Launcher {
+      Launcher(environment: ["PATH": bin + ":/usr/bin:/bin"].merging(extra) { $1 }, allowedDirectories: [data])
+    }
+
+    var recordedArguments: [String]? {
+      (try? String(contentsOfFile: record, encoding: .utf8)).map { $0.split(separator: "\n").map(String.init) }
+    }
+  }
+
+  @Test func withADisplayXdgOpenGetsExactlyTheFileAsOneArgument() throws {
+    let fixture = try Fixture()
+    let outcome = fixture.launcher(["DISPLAY": ":0"]).open(.init(localPath: fixture.video, url: "https://cdn/x.mp4"))
+    #expect(outcome.action == .openedFile(fixture.video))
+    #expect(fixture.recordedArguments == [fixture.video])
+  }
+
+  @Test func fileNamesWithShellCharactersAreNeverInterpreted() throws {
+    let fixture = try Fixture()
+    let odd = fixture.data + "/videos/a; rm -rf $HOME `x` $(y).mp4"
+    try Data().write(to: URL(fileURLWithPath: odd))
+    _ = fixture.launcher(["WAYLAND_DISPLAY": "wayland-0"]).open(.init(localPath: odd))
+    #expect(fixture.recordedArguments == [odd])
+  }
+
+  @Test func overSSHWithoutADisplayNothingIsSpawnedAndTheURLIsCopied() throws {
+    let fixture = try Fixture()
+    let outcome = fixture.launcher(["SSH_CONNECTION": "1.2.3.4 5 6.7.8.9 22"]).open(.init(localPath: fixture.video, url: "https://cdn/x.mp4"))
+    #expect(outcome.action == .reported)
+    #expect(fixture.recordedArguments == nil, "xdg-open must not run over ssh without a display")
+    #expect(outcome.message.hasPrefix("over ssh with no display: file: \(fixture.video)"))
+    #expect(outcome.message.contains("scp "))
+    #expect(outcome.escapes.contains("\u{1B}]52;c;aHR0cHM6Ly9jZG4veC5tcDQ=\u{07}"))
+    #expect(outcome.escapes.contains("\u{1B}]8;;https://cdn/x.mp4"))
+  }
+
+  @Test func filesOutsideTheStudiosDirectoriesAreNotOpened() throws {
+    let fixture = try Fixture()
+    let outcome = fixture.launcher(["DISPLAY": ":0"]).open(.init(localPath: "/etc/passwd"))
+    #expect(outcome.action == .reported)
+    #expect(fixture.recordedArguments == nil)
+  }
+
+  @Test func onlyHttpURLsAreOpened() throws {
+    let fixture = try Fixture()
+    let outcome = fixture.launcher(["DISPLAY": ":0"]).open(.init(url: "file:///etc/shadow"))
+    #expect(outcome.action == .reported)
+    #expect(fixture.recordedArguments == nil)
+    let web = fixture.launcher(["DISPLAY": ":0"]).open(.init(url: "https://cdn/v.mp4"))
+    #expect(web.action == .openedURL("https://cdn/v.mp4"))
+    #expect(fixture.recordedArguments == ["https://cdn/v.mp4"])
+  }
+
+  @Test func aMissingXdgOpenIsExplainedNotSilent() throws {
+    let fixture = try Fixture()
+    let launcher = Launcher(environment: ["PATH": "/nonexistent", "DISPLAY": ":0"], allowedDirectories: [fixture.data])
+    let outcome = launcher.open(.init(localPath: fixture.video))
+    #expect(outcome.message.hasPrefix("xdg-open is not installed"))
+  }
+}
