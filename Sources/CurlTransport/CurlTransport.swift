@@ -1,1 +1,61 @@
 import FalClient
+
+/// The production `HTTPTransport`: libcurl's multi interface on one dedicated thread.
+///
+/// Hundreds of transfers (SSE streams, uploads, downloads) share that thread; each `execute` only
+/// queues work and suspends. Create one per process and keep it for the process's life: a second
+/// instance would mean a second multi handle and thread, which is what STYLE §2.2 warns against.
+///
+/// Callbacks the caller supplies (`HTTPResponseSink.stream` handlers and `HTTPRequest.progress`)
+/// run on the curl thread, inside libcurl: they must return quickly and must not block, or every
+/// other transfer stalls with them.
+public final class CurlTransport: HTTPTransport {
+  private let driver: CurlDriver
+
+  /// Initialises libcurl (once per process) and starts the network thread.
+  ///
+  /// - Throws: `.other` if libcurl or the thread cannot be set up.
+  public init() throws(TransportError) {
+    driver = try CurlDriver()
+  }
+
+  init(idleWaitMilliseconds: Int32) throws(TransportError) {
+    driver = try CurlDriver(idleWaitMilliseconds: idleWaitMilliseconds)
+  }
+
+  deinit {
+    driver.shutdown()
+  }
+
+  /// Runs `curl_global_init` now rather than on first use.
+  ///
+  /// libcurl wants this before other threads exist; call it early in `main` when you can. Calling
+  /// it again, or creating a transport afterwards, is harmless.
+  public static func initializeLibrary() {
+    _ = CurlDriver.globalInit
+  }
+
+  public func execute(_ request: HTTPRequest, sink: HTTPResponseSink) async throws(TransportError) -> HTTPResponse {
+    // Opening the body file here makes a missing or unreadable file fail before any network I/O.
+    let upload = try CurlUploadSource.make(request.body)
+    let transfer = CurlTransfer(id: driver.makeID(), request: request, sink: sink, upload: upload)
+    let driver = self.driver
+    let outcome = await withTaskCancellationHandler {
+      await withCheckedContinuation { continuation in
+        transfer.continuation = continuation
+        driver.submit(transfer)
+      }
+    } onCancel: {
+      driver.cancel(transfer)
+    }
+    return try outcome.get()
+  }
+
+  /// Stops the network thread; in-flight and later calls fail with `.cancelled`.
+  ///
+  /// Blocks until the thread has exited (unless called on that thread), so do not call it from
+  /// the cooperative pool in a hot path; it is meant for process exit and tests.
+  public func shutdown() {
+    driver.shutdown()
+  }
+}

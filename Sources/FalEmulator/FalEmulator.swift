@@ -1,1 +1,176 @@
 import FalProtocol
+import FlyingFox
+import FlyingSocks
+import Foundation
+
+/// A fal-compatible twin of fal's queue, storage and CDN HTTP APIs on loopback.
+///
+/// Official clients work against it unchanged but for the host: submit/status/stream/result/cancel
+/// with fal's shapes and status codes, uploads through every flow the JS and Python clients use,
+/// files served with ranges, and simulated MAGI-1 runs that end in real MP4s. Faults can be injected
+/// at random (``EmulatorConfiguration/faults``) or scripted per route (``injectFaults(_:on:)``).
+///
+/// ```swift
+/// let emulator = FalEmulator(configuration: EmulatorConfiguration(stepDuration: .milliseconds(20)))
+/// let baseURL = try await emulator.start()   // "http://127.0.0.1:PORT"
+/// defer { Task { await emulator.stop() } }
+/// ```
+public actor FalEmulator {
+  public nonisolated let configuration: EmulatorConfiguration
+  private let clock: EmulatorClock
+  private let faults: FaultInjector
+  private let metrics = RequestMetrics()
+  private let sharedBaseURL: SharedBaseURL
+  private var server: HTTPServer?
+  private var serverTask: Task<Void, Never>?
+  private var queue: QueueModel?
+  private var storage: StorageService?
+  private var ownedDataDirectory: URL?
+
+  /// The base URL clients should use (`http://127.0.0.1:PORT`), once started.
+  public private(set) var baseURL: String?
+  /// Where uploads and outputs are stored, once started.
+  public private(set) var dataDirectory: URL?
+
+  public init(configuration: EmulatorConfiguration = EmulatorConfiguration(), clock: EmulatorClock = .system) {
+    self.configuration = configuration
+    self.clock = clock
+    self.faults = FaultInjector(settings: configuration.faults)
+    self.sharedBaseURL = SharedBaseURL(configuration.publicBaseURL ?? "http://\(configuration.host):\(configuration.port)")
+  }
+
+  /// Binds the listener, starts the workers, and returns the base URL.
+  @discardableResult
+  public func start() async throws(EmulatorError) -> String {
+    guard server == nil else { throw .alreadyRunning }
+    let root: URL
+    if let configured = configuration.dataDirectory {
+      root = configured
+    } else {
+      root = FileManager.default.temporaryDirectory.appendingPathComponent("magi-emulator-\(UUID().uuidString)")
+      ownedDataDirectory = root
+    }
+    let storage: StorageService
+    do {
+      try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+      storage = try StorageService(root: root)
+    } catch {
+      throw .dataDirectory(String(describing: error))
+    }
+    let renderer = VideoRenderer(ffmpegPath: configuration.ffmpegPath, scratch: root.appendingPathComponent("tmp"))
+    let app = SimulatedApp(
+      stepDuration: configuration.stepDuration, clock: clock, renderer: renderer, storage: storage,
+      baseURL: sharedBaseURL)
+    let webhooks = WebhookSender()
+    let queue = QueueModel(
+      workers: configuration.workers, clock: clock, runner: app,
+      onCompletion: { job in
+        if job.webhookURL != nil { await webhooks.deliver(job) }
+      })
+    let router = Router(
+      queue: queue, storage: storage, faults: faults, metrics: metrics, baseURL: sharedBaseURL,
+      expectedKey: configuration.expectedKey, keepAliveInterval: configuration.keepAliveInterval,
+      statusLogWindow: configuration.statusLogWindow, clock: clock)
+    let address: sockaddr_in
+    do {
+      address = try sockaddr_in.inet(ip4: configuration.host, port: configuration.port)
+    } catch {
+      throw .listen("\(configuration.host) is not an IPv4 address")
+    }
+    // Bodies above 1 MiB arrive as a stream read from the socket, so uploads go to disk as they come.
+    let server = HTTPServer(
+      config: HTTPServer.Configuration(
+        address: address, timeout: configuration.handlerTimeout, sharedRequestBufferSize: 64 * 1024,
+        sharedRequestReplaySize: 1 << 20, logger: .disabled),
+      handler: router)
+    let task = Task { _ = try? await server.run() }
+    do {
+      try await server.waitUntilListening(timeout: 10)
+    } catch {
+      task.cancel()
+      throw .listen(String(describing: error))
+    }
+    guard case .ip4(_, let port)? = await server.listeningAddress else {
+      task.cancel()
+      throw .listen("no listening address")
+    }
+    let base = configuration.publicBaseURL ?? "http://\(configuration.host):\(port)"
+    sharedBaseURL.current = base
+    self.server = server
+    self.serverTask = task
+    self.queue = queue
+    self.storage = storage
+    self.baseURL = base
+    self.dataDirectory = root
+    return base
+  }
+
+  /// Stops workers and streams, closes the listener, and deletes a temporary data directory.
+  public func stop() async {
+    await queue?.shutdown()
+    await server?.stop(timeout: 1)
+    serverTask?.cancel()
+    server = nil
+    serverTask = nil
+    queue = nil
+    storage = nil
+    baseURL = nil
+    if let owned = ownedDataDirectory {
+      try? FileManager.default.removeItem(at: owned)
+      ownedDataDirectory = nil
+    }
+  }
+
+  // MARK: - Faults
+
+  /// Queues faults for the next requests on `route`, one consumed per matching request, ahead of
+  /// any random fault.
+  public func injectFaults(_ faults: [Fault], on route: RouteKind) async {
+    await self.faults.enqueue(faults, on: route)
+  }
+
+  /// Scripted faults not yet consumed on `route`.
+  public func pendingFaults(on route: RouteKind) async -> [Fault] {
+    await faults.pending(on: route)
+  }
+
+  /// Drops every scripted fault.
+  public func clearFaults() async {
+    await faults.clearScripted()
+  }
+
+  /// Replaces the random fault rates (and reseeds the generator).
+  public func setFaultInjection(_ settings: FaultInjection) async {
+    await faults.replaceSettings(settings)
+  }
+
+  // MARK: - Metrics
+
+  public func requestCount(_ route: RouteKind) async -> Int {
+    await metrics.snapshot()[route]
+  }
+
+  public func requestCounts() async -> RequestCounts {
+    await metrics.snapshot()
+  }
+
+  public func resetRequestCounts() async {
+    await metrics.reset()
+  }
+
+  /// When the request was marked COMPLETED (success, failure or cancellation).
+  public func completionTime(of requestID: String) async -> Date? {
+    await queue?.job(requestID)?.completedAt
+  }
+
+  /// Completion times of every finished request, by request id.
+  public func completionTimes() async -> [String: Date] {
+    await queue?.completionTimes() ?? [:]
+  }
+
+  /// The status object a poll with `logs=1` would return right now, without an HTTP round trip.
+  public func status(of requestID: String) async -> QueueStatus? {
+    guard let base = baseURL, let job = await queue?.job(requestID) else { return nil }
+    return job.status(baseURL: base, logs: job.logs)
+  }
+}

@@ -1,0 +1,173 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CCurl
+import FalClient
+import Synchronization
+
+/// The one thread that owns the one `CURLM*`.
+///
+/// libcurl handles are not thread-safe, and several multi handles on different threads have
+/// crashed OpenSSL builds (STYLE §2.2), so every transfer in the process runs here. Other threads
+/// only append to `inbox` and call `curl_multi_wakeup`, which curl documents as callable from any
+/// thread. When nothing runs the thread sleeps in `curl_multi_poll` with a long timeout: no timer
+/// ticks while idle.
+final class CurlDriver: Sendable {
+  private struct Inbox {
+    var submitted: [CurlTransfer] = []
+    var cancelled: [UInt64] = []
+    var stopping = false
+    /// The thread to join on shutdown; taken by the first `shutdown` call.
+    var thread: pthread_t?
+  }
+
+  /// Owned by the driver thread; other threads only pass it to `curl_multi_wakeup`. Cleaned up in
+  /// `deinit`, which runs after the thread has exited (the thread holds a strong reference).
+  nonisolated(unsafe) private let multi: UnsafeMutableRawPointer
+  private let inbox = Mutex(Inbox())
+  private let nextID = Atomic<UInt64>(1)
+  /// How long the thread sleeps when curl has no timer of its own; a wakeup ends it early.
+  private let idleWaitMilliseconds: Int32
+
+  /// `curl_global_init` must run once, before any other libcurl call and before our thread starts.
+  static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+
+  init(idleWaitMilliseconds: Int32 = 300_000) throws(TransportError) {
+    guard Self.globalInit == CURLE_OK else {
+      throw TransportError(.other, "curl_global_init failed: \(String(cString: curl_easy_strerror(Self.globalInit)))")
+    }
+    guard let multi = curl_multi_init() else { throw TransportError(.other, "curl_multi_init failed") }
+    self.multi = multi
+    self.idleWaitMilliseconds = idleWaitMilliseconds
+    var thread = pthread_t()
+    let context = Unmanaged.passRetained(self).toOpaque()
+    let result = pthread_create(&thread, nil, { context in
+      let driver = Unmanaged<CurlDriver>.fromOpaque(context!).takeRetainedValue()
+      driver.run()
+      return nil
+    }, context)
+    guard result == 0 else {
+      Unmanaged<CurlDriver>.fromOpaque(context).release()
+      throw TransportError(.other, "cannot start the network thread: \(errnoText(result))")
+    }
+    inbox.withLock { $0.thread = thread }
+  }
+
+  deinit {
+    curl_multi_cleanup(multi)
+  }
+
+  func makeID() -> UInt64 {
+    nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+  }
+
+  /// Queues a transfer; its continuation must already be set.
+  func submit(_ transfer: CurlTransfer) {
+    let accepted = inbox.withLock { inbox in
+      guard !inbox.stopping else { return false }
+      inbox.submitted.append(transfer)
+      return true
+    }
+    guard accepted else {
+      transfer.complete(.failure(Self.shutDownError))
+      return
+    }
+    curl_multi_wakeup(multi)
+  }
+
+  /// Asks the thread to abort a transfer; harmless if it already finished.
+  func cancel(_ transfer: CurlTransfer) {
+    // Set before posting: a transfer that is still queued sees the flag when the thread adds it.
+    transfer.cancelRequested.store(true, ordering: .sequentiallyConsistent)
+    inbox.withLock { $0.cancelled.append(transfer.id) }
+    curl_multi_wakeup(multi)
+  }
+
+  /// Fails every transfer with `.cancelled` and waits for the thread to exit.
+  ///
+  /// Safe to call more than once and from any thread, including the curl thread itself (from a
+  /// stream handler), where it cannot wait and returns at once.
+  func shutdown() {
+    let thread: pthread_t? = inbox.withLock { inbox in
+      inbox.stopping = true
+      defer { inbox.thread = nil }
+      return inbox.thread
+    }
+    curl_multi_wakeup(multi)
+    guard let thread else { return }
+    if pthread_equal(thread, pthread_self()) != 0 {
+      pthread_detach(thread)
+    } else {
+      pthread_join(thread, nil)
+    }
+  }
+
+  static let shutDownError = TransportError(.cancelled, "the transport was shut down")
+
+  // MARK: - The thread
+
+  private func run() {
+    // Transfers inside the multi handle, by id (for cancellation). Retains them: curl holds only
+    // unretained pointers through CURLOPT_PRIVATE and the callback data options.
+    var active: [UInt64: CurlTransfer] = [:]
+    while true {
+      let (submitted, cancelled, stopping) = inbox.withLock { inbox in
+        defer {
+          inbox.submitted.removeAll()
+          inbox.cancelled.removeAll()
+        }
+        return (inbox.submitted, inbox.cancelled, inbox.stopping)
+      }
+      for transfer in submitted {
+        if transfer.cancelRequested.load(ordering: .sequentiallyConsistent) {
+          transfer.complete(.failure(Self.cancelledError(transfer)))
+        } else if let problem = transfer.prepare() {
+          transfer.complete(.failure(problem))
+        } else if let easy = transfer.easy, curl_multi_add_handle(multi, easy) == CURLM_OK {
+          active[transfer.id] = transfer
+        } else {
+          transfer.complete(.failure(TransportError(.other, "curl_multi_add_handle failed")))
+        }
+      }
+      for id in cancelled {
+        guard let transfer = active.removeValue(forKey: id) else { continue }
+        if let easy = transfer.easy { curl_multi_remove_handle(multi, easy) }
+        transfer.complete(.failure(Self.cancelledError(transfer)))
+      }
+      if stopping {
+        for transfer in active.values {
+          if let easy = transfer.easy { curl_multi_remove_handle(multi, easy) }
+          transfer.complete(.failure(Self.shutDownError))
+        }
+        return
+      }
+
+      var running: Int32 = 0
+      curl_multi_perform(multi, &running)
+      var queued: Int32 = 0
+      while let message = curl_multi_info_read(multi, &queued) {
+        guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
+        // Read everything from the message now: removing the handle invalidates it.
+        let code = message.pointee.data.result
+        var context: UnsafeMutableRawPointer?
+        _ = ccurl_easy_getinfo_pointer(easy, CURLINFO_PRIVATE, &context)
+        curl_multi_remove_handle(multi, easy)
+        guard let context else { continue }
+        let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+        active.removeValue(forKey: transfer.id)
+        transfer.complete(transfer.outcome(for: code))
+      }
+
+      // curl shortens the wait to its own next timer (timeouts, retries) while transfers run.
+      curl_multi_poll(multi, nil, 0, idleWaitMilliseconds, nil)
+    }
+  }
+
+  private static func cancelledError(_ transfer: CurlTransfer) -> TransportError {
+    TransportError(.cancelled, "cancelled (host \(TransportError.hostDescription(of: transfer.request.url)))")
+  }
+}

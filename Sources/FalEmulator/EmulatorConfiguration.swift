@@ -1,0 +1,68 @@
+import Foundation
+
+/// Everything that shapes one emulator instance.
+///
+/// The defaults give a fast, well-behaved twin on an ephemeral loopback port; tests shrink
+/// `stepDuration` and `keepAliveInterval`, and the CLI maps its flags onto these fields.
+public struct EmulatorConfiguration: Sendable {
+  /// The IPv4 address to bind; loopback by default so nothing is exposed by accident.
+  public var host: String
+  /// 0 picks a free port; read the real one from ``FalEmulator/start()``'s base URL.
+  public var port: UInt16
+  /// The base URL written into every returned URL (status, result, files, uploads).
+  ///
+  /// `nil` means `http://host:port`. Set it when a TLS proxy maps `queue.fal.run` and friends onto
+  /// the emulator, so clients follow URLs through the proxy.
+  public var publicBaseURL: String?
+  /// Simulated runners: how many requests run at once. The rest wait and see `queue_position`.
+  public var workers: Int
+  /// Wall time of one inference step; a request takes `num_inference_steps` of these.
+  public var stepDuration: Duration
+  /// Interval of the `: ping` comment on status streams (fal uses 15 s).
+  public var keepAliveInterval: Duration
+  /// Where uploads and generated videos live. `nil` creates a fresh temporary directory.
+  public var dataDirectory: URL?
+  /// When set, only `Key <expectedKey>` (or a CDN token the emulator issued) is accepted.
+  /// When `nil`, any non-empty `Key …` / `Bearer …` credential is accepted.
+  public var expectedKey: String?
+  /// How many of the most recent log lines a status poll returns; `nil` returns all of them.
+  ///
+  /// fal returns a moving window; the default keeps every line because that is what clients
+  /// built on polling alone need, and a window can be turned on to test log merging.
+  public var statusLogWindow: Int?
+  /// Path of `ffmpeg`. `nil` searches `PATH`; an empty string disables it (the bundled clip is used).
+  public var ffmpegPath: String?
+  /// Faults injected at random; scripted faults are added with ``FalEmulator/injectFaults(_:on:)``.
+  public var faults: FaultInjection
+  /// FlyingFox's per-request handler timeout. Large uploads are streamed inside the handler, so
+  /// this bounds how long one upload may take.
+  public var handlerTimeout: TimeInterval
+
+  public init(
+    host: String = "127.0.0.1",
+    port: UInt16 = 0,
+    publicBaseURL: String? = nil,
+    workers: Int = 2,
+    stepDuration: Duration = .milliseconds(250),
+    keepAliveInterval: Duration = .seconds(15),
+    dataDirectory: URL? = nil,
+    expectedKey: String? = nil,
+    statusLogWindow: Int? = nil,
+    ffmpegPath: String? = nil,
+    faults: FaultInjection = FaultInjection(),
+    handlerTimeout: TimeInterval = 600
+  ) {
+    self.host = host
+    self.port = port
+    self.publicBaseURL = publicBaseURL
+    self.workers = max(1, workers)
+    self.stepDuration = stepDuration
+    self.keepAliveInterval = keepAliveInterval
+    self.dataDirectory = dataDirectory
+    self.expectedKey = expectedKey
+    self.statusLogWindow = statusLogWindow
+    self.ffmpegPath = ffmpegPath
+    self.faults = faults
+    self.handlerTimeout = handlerTimeout
+  }
+}

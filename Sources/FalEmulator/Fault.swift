@@ -1,0 +1,26 @@
+/// One misbehaviour the emulator can show instead of (or before) a normal answer.
+///
+/// The kinds mirror what clients meet in production and must survive: slow answers, platform
+/// errors that carry `x-fal-request-id` (Python does not retry those), ingress errors without it
+/// (nginx HTML, which Python retries), rate limiting, connections cut before or during a response,
+/// and bodies that are not JSON.
+public enum Fault: Sendable, Hashable {
+  /// Wait, then answer normally.
+  case latency(Duration)
+  /// A platform error with this status: `{"detail":…,"error_type":…}` with `x-fal-request-id`
+  /// and `X-Fal-Error-Type` (e.g. 503 `runner_scheduling_failure`, 500 `internal_error`).
+  case status(Int)
+  /// An ingress error (use 502–504): nginx-style HTML body and no `x-fal-request-id`.
+  case ingress(Int)
+  /// 429 with `Retry-After: <seconds>`.
+  case rateLimited(retryAfter: Int)
+  /// 504 with `x-fal-request-timeout-type: user`, which no official client retries.
+  case startTimeout
+  /// Close the connection without writing a response.
+  case dropConnection
+  /// Status stream only: send this many events, then cut the connection mid-stream.
+  /// On other routes it behaves like ``dropConnection``.
+  case dropStream(afterEvents: Int)
+  /// 200 with `Content-Type: application/json` and a body that is not valid JSON.
+  case malformedBody
+}

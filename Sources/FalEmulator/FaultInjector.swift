@@ -1,0 +1,51 @@
+/// Decides, per request, which fault (if any) to show: first the scripted queue of the request's
+/// route, one fault per matching request, then the configured random rates.
+actor FaultInjector {
+  private var settings: FaultInjection
+  private var generator: SeededGenerator
+  private var scripted: [RouteKind: [Fault]] = [:]
+
+  init(settings: FaultInjection) {
+    self.settings = settings
+    self.generator = SeededGenerator(seed: settings.seed)
+  }
+
+  func enqueue(_ faults: [Fault], on route: RouteKind) {
+    scripted[route, default: []].append(contentsOf: faults)
+  }
+
+  func clearScripted() {
+    scripted.removeAll()
+  }
+
+  func replaceSettings(_ newSettings: FaultInjection) {
+    settings = newSettings
+    generator = SeededGenerator(seed: newSettings.seed)
+  }
+
+  /// Scripted faults still waiting on `route`.
+  func pending(on route: RouteKind) -> [Fault] {
+    scripted[route] ?? []
+  }
+
+  /// The latency to add to every request.
+  var latency: Duration { settings.latency }
+
+  /// The fault for the next request on `route`, consuming a scripted one if queued.
+  func nextFault(for route: RouteKind) -> Fault? {
+    if var queue = scripted[route], !queue.isEmpty {
+      let fault = queue.removeFirst()
+      scripted[route] = queue
+      return fault
+    }
+    guard route != .other, settings.routes.contains(route), !settings.isQuiet else { return nil }
+    // One draw per kind, in a fixed order, so the sequence depends only on the seed.
+    if generator.unit() < settings.dropConnectionRate { return .dropConnection }
+    if generator.unit() < settings.ingressErrorRate { return .ingress(502) }
+    if generator.unit() < settings.errorRate { return .status(503) }
+    if generator.unit() < settings.rateLimitRate { return .rateLimited(retryAfter: settings.retryAfter) }
+    if generator.unit() < settings.malformedBodyRate { return .malformedBody }
+    if route == .stream, generator.unit() < settings.dropStreamRate { return .dropStream(afterEvents: 1) }
+    return nil
+  }
+}

@@ -1,0 +1,145 @@
+import FalProtocol
+import FlyingFox
+import Foundation
+
+/// The emulator's single FlyingFox handler: counts the request, applies faults, checks auth and
+/// hands the request to the queue, storage or file routes.
+struct Router: HTTPHandler {
+  let queue: QueueModel
+  let storage: StorageService
+  let faults: FaultInjector
+  let metrics: RequestMetrics
+  let baseURL: SharedBaseURL
+  let expectedKey: String?
+  let keepAliveInterval: Duration
+  let statusLogWindow: Int?
+  let clock: EmulatorClock
+
+  func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
+    let route = Route.classify(request)
+    await metrics.record(route.kind)
+    let latency = await faults.latency
+    if latency > .zero { try? await clock.sleep(latency) }
+    var streamFault: Fault?
+    if route.kind != .other, let fault = await faults.nextFault(for: route.kind) {
+      if route.kind == .stream, Self.isStreamFault(fault) {
+        streamFault = fault
+      } else if let response = await apply(fault, to: request, kind: route.kind) {
+        return response
+      }
+    }
+    if route.needsAuth, let refusal = await checkAuth(request, route: route) {
+      await BodyWriter.discard(request.bodySequence)
+      return refusal
+    }
+    switch route {
+    case .submit(let endpoint, let webhook):
+      return await submit(request, endpoint: endpoint, webhook: webhook)
+    case .status(let app, let requestID, let logs):
+      return await status(app: app, requestID: requestID, logs: logs)
+    case .stream(let app, let requestID, let logs):
+      return await stream(app: app, requestID: requestID, logs: logs, fault: streamFault)
+    case .result(let app, let requestID):
+      return await result(app: app, requestID: requestID)
+    case .cancel(let app, let requestID):
+      return await cancel(app: app, requestID: requestID)
+    case .initiate(let multipart):
+      return await initiate(request, multipart: multipart)
+    case .cdnToken:
+      return await cdnToken(request)
+    case .uploadPut(let token):
+      return await uploadPut(request, token: token)
+    case .uploadPart(let token, let number):
+      return await uploadPart(request, token: token, number: number)
+    case .uploadComplete(let token):
+      return await uploadComplete(request, token: token)
+    case .cdnUpload:
+      return await cdnUpload(request)
+    case .cdnMultipartCreate:
+      return await cdnMultipartCreate(request)
+    case .cdnPart(let key, let uploadID, let number):
+      return await cdnPart(request, key: key, uploadID: uploadID, number: number)
+    case .cdnComplete(let key, let uploadID):
+      return await cdnComplete(request, key: key, uploadID: uploadID)
+    case .file(let key, let head):
+      return await serveFile(request, key: key, head: head)
+    case .methodNotAllowed:
+      await BodyWriter.discard(request.bodySequence)
+      return Responses.detail(405, "Method Not Allowed")
+    case .notFound:
+      await BodyWriter.discard(request.bodySequence)
+      return Responses.notFound()
+    }
+  }
+
+  // MARK: - Auth
+
+  /// fal's 401 for a missing or unknown key. Accepts `Key …` and `Bearer …` (Python's fallback and
+  /// the CDN token); with ``EmulatorConfiguration/expectedKey`` only that key or an issued token.
+  private func checkAuth(_ request: HTTPRequest, route: Route) async -> HTTPResponse? {
+    let header = request.headers[.authorization]?.trimmingCharacters(in: .whitespaces) ?? ""
+    let parts = header.split(separator: " ", maxSplits: 1).map(String.init)
+    guard parts.count == 2, ["key", "bearer"].contains(parts[0].lowercased()),
+      !parts[1].trimmingCharacters(in: .whitespaces).isEmpty
+    else {
+      return Responses.detail(401, Responses.unauthorized)
+    }
+    guard let expectedKey else { return nil }
+    let credential = parts[1].trimmingCharacters(in: .whitespaces)
+    if credential == expectedKey { return nil }
+    if parts[0].lowercased() == "bearer", await storage.isIssuedToken(credential) { return nil }
+    return Responses.detail(401, Responses.unauthorized)
+  }
+
+  // MARK: - Faults
+
+  private static func isStreamFault(_ fault: Fault) -> Bool {
+    switch fault {
+    case .dropStream, .malformedBody: true
+    default: false
+    }
+  }
+
+  /// The response a fault replaces the normal answer with, or nil to answer normally (latency).
+  private func apply(_ fault: Fault, to request: HTTPRequest, kind: RouteKind) async -> HTTPResponse? {
+    switch fault {
+    case .latency(let duration):
+      try? await clock.sleep(duration)
+      return nil
+    case .dropConnection, .dropStream:
+      return ConnectionDropper.response
+    default:
+      break
+    }
+    await BodyWriter.discard(request.bodySequence)
+    switch fault {
+    case .status(let code):
+      let (detail, type) = Self.platformError(code)
+      return Responses.detail(code, detail, errorType: type)
+    case .ingress(let code):
+      return Responses.ingress(code)
+    case .rateLimited(let retryAfter):
+      var response = Responses.detail(429, "Too many requests: concurrency limit reached", errorType: "rate_limited")
+      response.headers[HTTPHeader("Retry-After")] = String(retryAfter)
+      return response
+    case .startTimeout:
+      var response = Responses.detail(504, "Request timed out before it started", errorType: "startup_timeout")
+      response.headers[HTTPHeader(FalHeader.requestTimeoutType)] = "user"
+      return response
+    case .malformedBody:
+      return Responses.json(200, Data("{\"status\": \"IN_QUEUE\", \"request_id\": ".utf8))
+    case .latency, .dropConnection, .dropStream:
+      return nil
+    }
+  }
+
+  static func platformError(_ code: Int) -> (detail: String, type: String) {
+    switch code {
+    case 500: ("Internal Server Error", "internal_error")
+    case 502: ("Runner disconnected", "runner_disconnected")
+    case 503: ("Runner scheduling failure", "runner_scheduling_failure")
+    case 504: ("Request timed out", "request_timeout")
+    default: (Responses.code(code).phrase, "platform_error")
+    }
+  }
+}

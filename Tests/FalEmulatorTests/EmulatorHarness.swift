@@ -1,0 +1,71 @@
+@testable import FalEmulator
+import FalProtocol
+import Foundation
+import Testing
+
+/// Starts an emulator with test-speed settings, runs `body` with it and its base URL, and stops it.
+func withEmulator<T>(
+  workers: Int = 2, stepDuration: Duration = .milliseconds(15), keepAlive: Duration = .seconds(15),
+  expectedKey: String? = nil, faults: FaultInjection = FaultInjection(), ffmpegPath: String? = nil,
+  statusLogWindow: Int? = nil,
+  _ body: (FalEmulator, String) async throws -> T
+) async throws -> T {
+  let emulator = FalEmulator(
+    configuration: EmulatorConfiguration(
+      workers: workers, stepDuration: stepDuration, keepAliveInterval: keepAlive, expectedKey: expectedKey,
+      statusLogWindow: statusLogWindow, ffmpegPath: ffmpegPath, faults: faults))
+  let base = try await emulator.start()
+  do {
+    let value = try await body(emulator, base)
+    await emulator.stop()
+    return value
+  } catch {
+    await emulator.stop()
+    throw error
+  }
+}
+
+/// A small valid text-to-video input: 480p, 96 frames, 4 steps, so runs take tens of milliseconds.
+let quickInput: JSONValue = [
+  "prompt": "a red fox in the snow", "resolution": "480p", "num_frames": 96, "num_inference_steps": 4,
+  "aspect_ratio": "1:1",
+]
+
+/// Submits `input` to `endpoint` and returns the submit response.
+func submit(_ base: String, _ endpoint: String = "fal-ai/magi-distilled", _ input: JSONValue = quickInput) async throws -> CurlResponse {
+  try await Curl.request("POST", "\(base)/\(endpoint)", json: input)
+}
+
+/// Polls `statusURL` until COMPLETED (or the deadline) and returns every status body seen.
+func pollUntilCompleted(_ statusURL: String, logs: Bool = false, interval: Duration = .milliseconds(10), deadline: Duration = .seconds(60)) async throws -> [CurlResponse] {
+  var seen: [CurlResponse] = []
+  let clock = ContinuousClock()
+  let end = clock.now + deadline
+  while clock.now < end {
+    let response = try await Curl.request("GET", statusURL + (logs ? "?logs=1" : "?logs=0"))
+    seen.append(response)
+    if response.json?["status"]?.stringValue == "COMPLETED" { return seen }
+    try await Task.sleep(for: interval)
+  }
+  Issue.record("request at \(statusURL) did not complete in time")
+  return seen
+}
+
+/// Runs `ffprobe` on a file and returns (frames, width, height, codec).
+func probe(_ file: URL) async throws -> (frames: Int, width: Int, height: Int, codec: String)? {
+  let arguments = [
+    "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+    "stream=nb_read_frames,width,height,codec_name", "-of", "default=noprint_wrappers=1", file.path,
+  ]
+  let (code, output) = try await Curl.run("/usr/bin/ffprobe", arguments)
+  guard code == 0 else { return nil }
+  var values: [String: String] = [:]
+  for line in output.split(separator: "\n") {
+    let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+    if parts.count == 2 { values[parts[0]] = parts[1] }
+  }
+  guard let frames = Int(values["nb_read_frames"] ?? ""), let width = Int(values["width"] ?? ""),
+    let height = Int(values["height"] ?? "")
+  else { return nil }
+  return (frames, width, height, values["codec_name"] ?? "")
+}
