@@ -50,9 +50,11 @@ enum Console {
     writeStderr("\r\u{1B}[2K")
   }
 
+  /// A result line on stdout, flushed at once: a script reading a pipe must not wait for a buffer.
   static func stdout(_ text: String) {
     clearProgress()
     print(text)
+    fflush(Glibc.stdout)
   }
 
   static func formatBytes(_ bytes: Int64) -> String {

@@ -128,8 +128,10 @@ struct GenerateCommand: AsyncParsableCommand {
         let final = try await JobWatcher.follow(session.client, endpoint: endpoint.id, requestID: receipt.requestID)
         if let error = final.error {
           // A failure in the app (422) surfaces on the result call, with per-field messages: show those.
-          do { _ = try await session.client.result(endpoint.id, requestID: receipt.requestID) } catch {
-            if case .invalidInput = error { throw CommandFailure(error) }
+          do { _ = try await session.client.result(endpoint.id, requestID: receipt.requestID) } catch let rejection
+            as FalClientError
+          {
+            if case .invalidInput = rejection { throw CommandFailure(rejection) }
           }
           let failure = FalClientError.requestFailed(requestID: receipt.requestID, message: error, errorType: final.errorType)
           throw CommandFailure(
