@@ -30,6 +30,8 @@ final class CurlDriver: Sendable {
   nonisolated(unsafe) private let multi: UnsafeMutableRawPointer
   private let inbox = Mutex(Inbox())
   private let nextID = Atomic<UInt64>(1)
+  /// Loop passes so far; lets tests prove the thread sleeps while idle.
+  private let passes = Atomic<Int>(0)
   /// How long the thread sleeps when curl has no timer of its own; a wakeup ends it early.
   private let idleWaitMilliseconds: Int32
 
@@ -60,6 +62,8 @@ final class CurlDriver: Sendable {
   deinit {
     curl_multi_cleanup(multi)
   }
+
+  var loopPasses: Int { passes.load(ordering: .relaxed) }
 
   func makeID() -> UInt64 {
     nextID.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -115,6 +119,7 @@ final class CurlDriver: Sendable {
     // unretained pointers through CURLOPT_PRIVATE and the callback data options.
     var active: [UInt64: CurlTransfer] = [:]
     while true {
+      passes.add(1, ordering: .relaxed)
       let (submitted, cancelled, stopping) = inbox.withLock { inbox in
         defer {
           inbox.submitted.removeAll()

@@ -45,6 +45,11 @@ extension TransportError {
     }
   }
 
+  /// The same mapping by curl's stable numeric code, so tests need not import the C module.
+  static func kind(ofCurlCode code: Int) -> Kind {
+    kind(of: CURLcode(UInt32(code)))
+  }
+
   /// `host[:port]` of an absolute URL, without user info, path or query (which may carry tokens).
   static func hostDescription(of url: String) -> String {
     var rest = Substring(url)

@@ -155,8 +155,9 @@ final class CurlTransfer: @unchecked Sendable {
   private func validate() -> TransportError? {
     let host = TransportError.hostDescription(of: request.url)
     for field in request.headers {
-      let bad = field.name.isEmpty || field.name.contains(where: { $0 == ":" || $0.isWhitespace })
-      if bad || field.value.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
+      // Bytes, not Characters: "\r\n" is a single Character and would slip past a Character test.
+      let badName = field.name.isEmpty || field.name.utf8.contains { $0 <= 32 || $0 == 58 || $0 == 127 }
+      if badName || field.value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) {
         // The name is safe to show; the value may be a credential.
         return TransportError(.invalidRequest, "invalid header field \"\(field.name)\" for host \(host)")
       }

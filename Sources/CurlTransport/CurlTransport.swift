@@ -27,6 +27,9 @@ public final class CurlTransport: HTTPTransport {
     driver.shutdown()
   }
 
+  /// Passes through the network thread's loop, for tests that check it sleeps while idle.
+  var loopPasses: Int { driver.loopPasses }
+
   /// Runs `curl_global_init` now rather than on first use.
   ///
   /// libcurl wants this before other threads exist; call it early in `main` when you can. Calling
