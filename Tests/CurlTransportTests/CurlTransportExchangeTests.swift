@@ -22,10 +22,11 @@ import Testing
     #expect(response.headers["X-Echo-Expect"] == "none")
   }
 
-  /// A POST body from memory arrives byte-exact, without curl's default form Content-Type or Expect.
+  /// A POST body from memory arrives byte-exact, without curl's default form Content-Type, and
+  /// without `Expect: 100-continue` (curl adds it above 1 MiB, then stalls a second waiting).
   @Test func postSendsDataBody() async throws {
     let url = try await FoxFixture.url("/echo")
-    let body = patternBytes(100_000)
+    let body = patternBytes(1_500_000)
     let response = try await transport.execute(HTTPRequest(method: .post, url: url, body: .data(body)))
     #expect(response.status == 200)
     #expect(response.headers["X-Method"] == "POST")
@@ -52,6 +53,29 @@ import Testing
     #expect(response.headers["X-Method"] == "PUT")
     #expect(response.headers["X-Echo-Custom"] == "put")
     #expect(response.body == Data("payload".utf8))
+  }
+
+  /// Redirects are not followed: the caller sees the 3xx and decides (its body comes back in memory).
+  @Test func redirectsAreReturnedNotFollowed() async throws {
+    let url = try await FoxFixture.url("/redirect")
+    let response = try await transport.execute(HTTPRequest(method: .get, url: url), sink: .stream { _ in })
+    #expect(response.status == 302)
+    #expect(response.headers["Location"] == "/hello")
+    #expect(response.body == Data("moved".utf8))
+  }
+
+  /// Only the final response's headers are reported: an interim 100 Continue's fields are dropped.
+  @Test func interimResponseHeadersAreDiscarded() async throws {
+    let server = try ScriptedServer { connection in
+      _ = connection.readHead()
+      connection.send("HTTP/1.1 100 Continue\r\nX-Interim: yes\r\n\r\n")
+      connection.send("HTTP/1.1 201 Created\r\nX-Final: yes\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+    }
+    let response = try await transport.execute(HTTPRequest(method: .post, url: server.url, body: .data(Data("x".utf8))))
+    #expect(response.status == 201)
+    #expect(response.headers["X-Final"] == "yes")
+    #expect(response.headers["X-Interim"] == nil)
+    #expect(response.body == Data("ok".utf8))
   }
 
   /// HEAD returns status and headers and does not wait for a body.

@@ -69,6 +69,9 @@ enum FoxFixture {
     await server.appendRoute("GET /empty") { _ in
       HTTPResponse(statusCode: .ok)
     }
+    await server.appendRoute("GET /redirect") { _ in
+      HTTPResponse(statusCode: .found, headers: [.location: "/hello"], body: Data("moved".utf8))
+    }
     await server.appendRoute("GET /n/*") { request in
       HTTPResponse(statusCode: .ok, body: Data("n=\(request.path.split(separator: "/").last ?? "")".utf8))
     }
