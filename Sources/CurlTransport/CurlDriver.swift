@@ -1,13 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import CCurl
 import FalClient
 import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// The one thread that owns the one `CURLM*`.
 ///
@@ -40,18 +41,23 @@ final class CurlDriver: Sendable {
 
   init(idleWaitMilliseconds: Int32 = 300_000) throws(TransportError) {
     guard Self.globalInit == CURLE_OK else {
-      throw TransportError(.other, "curl_global_init failed: \(String(cString: curl_easy_strerror(Self.globalInit)))")
+      throw TransportError(
+        .other, "curl_global_init failed: \(String(cString: curl_easy_strerror(Self.globalInit)))")
     }
-    guard let multi = curl_multi_init() else { throw TransportError(.other, "curl_multi_init failed") }
+    guard let multi = curl_multi_init() else {
+      throw TransportError(.other, "curl_multi_init failed")
+    }
     self.multi = multi
     self.idleWaitMilliseconds = idleWaitMilliseconds
     var thread = pthread_t()
     let context = Unmanaged.passRetained(self).toOpaque()
-    let result = pthread_create(&thread, nil, { context in
-      let driver = Unmanaged<CurlDriver>.fromOpaque(context!).takeRetainedValue()
-      driver.run()
-      return nil
-    }, context)
+    let result = pthread_create(
+      &thread, nil,
+      { context in
+        let driver = Unmanaged<CurlDriver>.fromOpaque(context!).takeRetainedValue()
+        driver.run()
+        return nil
+      }, context)
     guard result == 0 else {
       Unmanaged<CurlDriver>.fromOpaque(context).release()
       throw TransportError(.other, "cannot start the network thread: \(errnoText(result))")
@@ -155,7 +161,9 @@ final class CurlDriver: Sendable {
       curl_multi_perform(multi, &running)
       var queued: Int32 = 0
       while let message = curl_multi_info_read(multi, &queued) {
-        guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
+        guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else {
+          continue
+        }
         // Read everything from the message now: removing the handle invalidates it.
         let code = message.pointee.data.result
         var context: UnsafeMutableRawPointer?
@@ -173,6 +181,7 @@ final class CurlDriver: Sendable {
   }
 
   private static func cancelledError(_ transfer: CurlTransfer) -> TransportError {
-    TransportError(.cancelled, "cancelled (host \(TransportError.hostDescription(of: transfer.request.url)))")
+    TransportError(
+      .cancelled, "cancelled (host \(TransportError.hostDescription(of: transfer.request.url)))")
   }
 }

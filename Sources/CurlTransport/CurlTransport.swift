@@ -38,7 +38,9 @@ public final class CurlTransport: HTTPTransport {
     _ = CurlDriver.globalInit
   }
 
-  public func execute(_ request: HTTPRequest, sink: HTTPResponseSink) async throws(TransportError) -> HTTPResponse {
+  public func execute(_ request: HTTPRequest, sink: HTTPResponseSink) async throws(TransportError)
+    -> HTTPResponse
+  {
     // Opening the body file here makes a missing or unreadable file fail before any network I/O.
     let upload = try CurlUploadSource.make(request.body)
     let transfer = CurlTransfer(id: driver.makeID(), request: request, sink: sink, upload: upload)

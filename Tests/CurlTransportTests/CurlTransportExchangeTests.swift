@@ -27,7 +27,8 @@ import Testing
   @Test func postSendsDataBody() async throws {
     let url = try await FoxFixture.url("/echo")
     let body = patternBytes(1_500_000)
-    let response = try await transport.execute(HTTPRequest(method: .post, url: url, body: .data(body)))
+    let response = try await transport.execute(
+      HTTPRequest(method: .post, url: url, body: .data(body)))
     #expect(response.status == 200)
     #expect(response.headers["X-Method"] == "POST")
     #expect(response.body == body)
@@ -39,7 +40,8 @@ import Testing
   @Test func postKeepsCallersContentType() async throws {
     let url = try await FoxFixture.url("/echo")
     let request = HTTPRequest(
-      method: .post, url: url, headers: ["Content-Type": "application/json"], body: .data(Data("{}".utf8)))
+      method: .post, url: url, headers: ["Content-Type": "application/json"],
+      body: .data(Data("{}".utf8)))
     let response = try await transport.execute(request)
     #expect(response.headers["X-Echo-Content-Type"] == "application/json")
     #expect(response.body == Data("{}".utf8))
@@ -49,7 +51,8 @@ import Testing
   @Test func putSendsDataBody() async throws {
     let url = try await FoxFixture.url("/echo")
     let response = try await transport.execute(
-      HTTPRequest(method: .put, url: url, headers: ["X-Custom": "put"], body: .data(Data("payload".utf8))))
+      HTTPRequest(
+        method: .put, url: url, headers: ["X-Custom": "put"], body: .data(Data("payload".utf8))))
     #expect(response.headers["X-Method"] == "PUT")
     #expect(response.headers["X-Echo-Custom"] == "put")
     #expect(response.body == Data("payload".utf8))
@@ -58,7 +61,8 @@ import Testing
   /// Redirects are not followed: the caller sees the 3xx and decides (its body comes back in memory).
   @Test func redirectsAreReturnedNotFollowed() async throws {
     let url = try await FoxFixture.url("/redirect")
-    let response = try await transport.execute(HTTPRequest(method: .get, url: url), sink: .stream { _ in })
+    let response = try await transport.execute(
+      HTTPRequest(method: .get, url: url), sink: .stream { _ in })
     #expect(response.status == 302)
     #expect(response.headers["Location"] == "/hello")
     #expect(response.body == Data("moved".utf8))
@@ -69,9 +73,11 @@ import Testing
     let server = try ScriptedServer { connection in
       _ = connection.readHead()
       connection.send("HTTP/1.1 100 Continue\r\nX-Interim: yes\r\n\r\n")
-      connection.send("HTTP/1.1 201 Created\r\nX-Final: yes\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+      connection.send(
+        "HTTP/1.1 201 Created\r\nX-Final: yes\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
     }
-    let response = try await transport.execute(HTTPRequest(method: .post, url: server.url, body: .data(Data("x".utf8))))
+    let response = try await transport.execute(
+      HTTPRequest(method: .post, url: server.url, body: .data(Data("x".utf8))))
     #expect(response.status == 201)
     #expect(response.headers["X-Final"] == "yes")
     #expect(response.headers["X-Interim"] == nil)
@@ -81,7 +87,8 @@ import Testing
   /// HEAD returns status and headers and does not wait for a body.
   @Test func headReturnsHeadersOnly() async throws {
     let url = try await FoxFixture.url("/head")
-    let response = try await transport.execute(HTTPRequest(method: .head, url: url, headers: ["X-Custom": "h"]))
+    let response = try await transport.execute(
+      HTTPRequest(method: .head, url: url, headers: ["X-Custom": "h"]))
     #expect(response.status == 200)
     #expect(response.headers["X-Method"] == "HEAD")
     #expect(response.headers["X-Echo-Custom"] == "h")
@@ -105,19 +112,22 @@ import Testing
     let directory = try makeTemporaryDirectory()
     let path = directory.appendingPathComponent("out.bin").path
 
-    let toFile = try await transport.execute(HTTPRequest(method: .get, url: url), sink: .file(path: path, append: false))
+    let toFile = try await transport.execute(
+      HTTPRequest(method: .get, url: url), sink: .file(path: path, append: false))
     #expect(toFile.status == status)
     #expect(toFile.body == expected)
     #expect(!FileManager.default.fileExists(atPath: path))
 
     let chunks = Recorder<Data>()
-    let toStream = try await transport.execute(HTTPRequest(method: .get, url: url), sink: .stream { chunks.append($0) })
+    let toStream = try await transport.execute(
+      HTTPRequest(method: .get, url: url), sink: .stream { chunks.append($0) })
     #expect(toStream.status == status)
     #expect(toStream.body == expected)
     #expect(chunks.all.isEmpty)
 
     // The caller's memory limit is for success bodies; an error body is capped at 1 MiB instead.
-    let tinyLimit = try await transport.execute(HTTPRequest(method: .get, url: url), sink: .memory(limit: 4))
+    let tinyLimit = try await transport.execute(
+      HTTPRequest(method: .get, url: url), sink: .memory(limit: 4))
     #expect(tinyLimit.body == expected)
   }
 
@@ -146,25 +156,29 @@ import Testing
     try Data("OLD-CONTENT-LONGER".utf8).write(to: URL(fileURLWithPath: path))
 
     let full = try await transport.execute(
-      HTTPRequest(method: .get, url: try await FoxFixture.url("/full")), sink: .file(path: path, append: true))
+      HTTPRequest(method: .get, url: try await FoxFixture.url("/full")),
+      sink: .file(path: path, append: true))
     #expect(full.status == 200)
     #expect(full.body.isEmpty)
     #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data("FULL".utf8))
 
     let partial = try await transport.execute(
-      HTTPRequest(method: .get, url: try await FoxFixture.url("/partial")), sink: .file(path: path, append: true))
+      HTTPRequest(method: .get, url: try await FoxFixture.url("/partial")),
+      sink: .file(path: path, append: true))
     #expect(partial.status == 206)
     #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data("FULL-TAIL".utf8))
 
     _ = try await transport.execute(
-      HTTPRequest(method: .get, url: try await FoxFixture.url("/empty")), sink: .file(path: path, append: false))
+      HTTPRequest(method: .get, url: try await FoxFixture.url("/empty")),
+      sink: .file(path: path, append: false))
     #expect(try Data(contentsOf: URL(fileURLWithPath: path)).isEmpty)
   }
 
   /// A full disk surfaces as `.file` with the system's reason, not as a network error.
   @Test func fileSinkWriteErrorIsReportedWithStrerror() async throws {
     let url = try await FoxFixture.url("/big")
-    let result = await perform(HTTPRequest(method: .get, url: url), sink: .file(path: "/dev/full", append: false))
+    let result = await perform(
+      HTTPRequest(method: .get, url: url), sink: .file(path: "/dev/full", append: false))
     #expect(result.failure?.kind == .file)
     #expect(result.failure?.message.contains("No space left on device") == true)
   }
@@ -173,7 +187,8 @@ import Testing
   @Test func fileSinkInMissingDirectoryFails() async throws {
     let url = try await FoxFixture.url("/full")
     let result = await perform(
-      HTTPRequest(method: .get, url: url), sink: .file(path: "/nonexistent-dir/x.bin", append: false))
+      HTTPRequest(method: .get, url: url),
+      sink: .file(path: "/nonexistent-dir/x.bin", append: false))
     #expect(result.failure?.kind == .file)
     #expect(result.failure?.message.contains("/nonexistent-dir/x.bin") == true)
   }

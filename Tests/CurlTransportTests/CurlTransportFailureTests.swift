@@ -12,7 +12,8 @@ import Testing
   /// Nothing listening means the request was never sent: `.cannotConnect`.
   @Test func refusedConnectionIsCannotConnect() async throws {
     let port = try ScriptedServer.refusedPort()
-    let result = await perform(HTTPRequest(method: .post, url: "http://127.0.0.1:\(port)/x", body: .data(Data("{}".utf8))))
+    let result = await perform(
+      HTTPRequest(method: .post, url: "http://127.0.0.1:\(port)/x", body: .data(Data("{}".utf8))))
     #expect(result.failure?.kind == .cannotConnect)
     #expect(result.failure?.requestNeverSent == true)
     #expect(result.failure?.message.contains("127.0.0.1:\(port)") == true)
@@ -44,7 +45,8 @@ import Testing
     }
     let start = ContinuousClock.now
     let result = await perform(
-      HTTPRequest(method: .get, url: server.url, timeouts: HTTPTimeouts(idle: .seconds(1))), sink: .stream { _ in })
+      HTTPRequest(method: .get, url: server.url, timeouts: HTTPTimeouts(idle: .seconds(1))),
+      sink: .stream { _ in })
     #expect(result.failure?.kind == .timedOut)
     #expect(ContinuousClock.now - start < .seconds(15))
   }
@@ -58,7 +60,9 @@ import Testing
       _ = release.wait(seconds: 30)
     }
     let result = await perform(
-      HTTPRequest(method: .get, url: server.url, timeouts: HTTPTimeouts(idle: nil, total: .milliseconds(300))))
+      HTTPRequest(
+        method: .get, url: server.url, timeouts: HTTPTimeouts(idle: nil, total: .milliseconds(300)))
+    )
     #expect(result.failure?.kind == .timedOut)
   }
 
@@ -69,7 +73,8 @@ import Testing
     var messages: [String] = []
 
     let port = try ScriptedServer.refusedPort()
-    let refused = await perform(HTTPRequest(method: .get, url: "http://127.0.0.1:\(port)/", headers: headers))
+    let refused = await perform(
+      HTTPRequest(method: .get, url: "http://127.0.0.1:\(port)/", headers: headers))
     messages.append(try #require(refused.failure).message)
 
     let release = Gate()
@@ -79,15 +84,20 @@ import Testing
       _ = release.wait(seconds: 30)
     }
     let timedOut = await perform(
-      HTTPRequest(method: .get, url: stall.url, headers: headers, timeouts: HTTPTimeouts(total: .milliseconds(200))))
+      HTTPRequest(
+        method: .get, url: stall.url, headers: headers,
+        timeouts: HTTPTimeouts(total: .milliseconds(200))))
     messages.append(try #require(timedOut.failure).message)
 
     let tooLarge = await perform(
-      HTTPRequest(method: .get, url: try await FoxFixture.url("/big"), headers: headers), sink: .memory(limit: 1))
+      HTTPRequest(method: .get, url: try await FoxFixture.url("/big"), headers: headers),
+      sink: .memory(limit: 1))
     messages.append(try #require(tooLarge.failure).message)
 
     let badHeader = await perform(
-      HTTPRequest(method: .get, url: stall.url, headers: ["Authorization": Self.apiKey + "\r\nX-Injected: 1"]))
+      HTTPRequest(
+        method: .get, url: stall.url, headers: ["Authorization": Self.apiKey + "\r\nX-Injected: 1"])
+    )
     #expect(badHeader.failure?.kind == .invalidRequest)
     messages.append(try #require(badHeader.failure).message)
 
@@ -125,8 +135,12 @@ import Testing
 
   /// Messages name the host only: never user info, path or query, which can carry tokens.
   @Test func hostDescriptionDropsEverythingButHostAndPort() {
-    #expect(TransportError.hostDescription(of: "https://user:pw@queue.fal.run:8443/a/b?key=x#f") == "queue.fal.run:8443")
+    #expect(
+      TransportError.hostDescription(of: "https://user:pw@queue.fal.run:8443/a/b?key=x#f")
+        == "queue.fal.run:8443")
     #expect(TransportError.hostDescription(of: "http://127.0.0.1/x") == "127.0.0.1")
-    #expect(TransportError.hostDescription(of: "https://rest.alpha.fal.ai?token=1") == "rest.alpha.fal.ai")
+    #expect(
+      TransportError.hostDescription(of: "https://rest.alpha.fal.ai?token=1") == "rest.alpha.fal.ai"
+    )
   }
 }

@@ -10,10 +10,14 @@ import Testing
   let transport = Shared.transport
 
   /// A server that sends one chunk, waits for `gate`, then sends the rest and ends the stream.
-  static func gatedStreamServer(gate: Gate, gateHeld: Recorder<Bool>? = nil) throws -> ScriptedServer {
+  static func gatedStreamServer(gate: Gate, gateHeld: Recorder<Bool>? = nil) throws
+    -> ScriptedServer
+  {
     try ScriptedServer { connection in
       _ = connection.readHead()
-      connection.send("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+      connection.send(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+      )
       connection.sendChunk("data: one\n\n")
       let opened = gate.wait()
       gateHeld?.append(opened)
@@ -38,7 +42,9 @@ import Testing
       })
     #expect(response.status == 200)
     #expect(response.headers["content-type"] == "text/event-stream")
-    #expect(gateOpened.all == [true], "the server finished only because its gate timed out: chunks were buffered")
+    #expect(
+      gateOpened.all == [true],
+      "the server finished only because its gate timed out: chunks were buffered")
     let text = String(decoding: chunks.all.reduce(Data(), +), as: UTF8.self)
     #expect(text == "data: one\n\ndata: two\n\ndata: three\n\n")
     #expect(String(decoding: chunks.all.first ?? Data(), as: UTF8.self).hasPrefix("data: one"))
@@ -59,11 +65,14 @@ import Testing
 
     let (firstChunk, firstChunkSignal) = AsyncStream.makeStream(of: Void.self)
     let cancelled = Task {
-      await perform(HTTPRequest(method: .get, url: endless.url), sink: .stream { _ in firstChunkSignal.yield() })
+      await perform(
+        HTTPRequest(method: .get, url: endless.url), sink: .stream { _ in firstChunkSignal.yield() }
+      )
     }
     let (otherFirst, otherFirstSignal) = AsyncStream.makeStream(of: Void.self)
     let survivor = Task {
-      await perform(HTTPRequest(method: .get, url: other.url), sink: .stream { _ in otherFirstSignal.yield() })
+      await perform(
+        HTTPRequest(method: .get, url: other.url), sink: .stream { _ in otherFirstSignal.yield() })
     }
     for await _ in firstChunk { break }
     for await _ in otherFirst { break }
@@ -131,12 +140,15 @@ import Testing
     defer { gate.open() }
     let (first, firstSignal) = AsyncStream.makeStream(of: Void.self)
     let inFlight = Task {
-      await perform(HTTPRequest(method: .get, url: server.url), sink: .stream { _ in firstSignal.yield() }, on: own)
+      await perform(
+        HTTPRequest(method: .get, url: server.url), sink: .stream { _ in firstSignal.yield() },
+        on: own)
     }
     for await _ in first { break }
     own.shutdown()
     #expect(await inFlight.value.failure?.kind == .cancelled)
-    let later = await perform(HTTPRequest(method: .get, url: try await FoxFixture.url("/hello")), on: own)
+    let later = await perform(
+      HTTPRequest(method: .get, url: try await FoxFixture.url("/hello")), on: own)
     #expect(later.failure?.kind == .cancelled)
   }
 
@@ -144,7 +156,8 @@ import Testing
   @Test func idleThreadDoesNotWakeUp() async throws {
     let own = try CurlTransport()
     defer { own.shutdown() }
-    let response = try await own.execute(HTTPRequest(method: .get, url: try await FoxFixture.url("/hello")))
+    let response = try await own.execute(
+      HTTPRequest(method: .get, url: try await FoxFixture.url("/hello")))
     #expect(response.status == 200)
     // Let curl finish any follow-up work for the finished transfer, then observe a quiet period.
     try await Task.sleep(for: .milliseconds(200))

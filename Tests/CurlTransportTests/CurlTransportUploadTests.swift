@@ -15,7 +15,9 @@ import Testing
       guard let head = connection.readHead() else { return }
       let body = connection.readBody(ScriptedConnection.contentLength(in: head))
       let method = head.prefix { $0 != " " }
-      connection.send("HTTP/1.1 200 OK\r\nX-Method: \(method)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n")
+      connection.send(
+        "HTTP/1.1 200 OK\r\nX-Method: \(method)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+      )
       connection.send(body)
     }
   }
@@ -26,7 +28,8 @@ import Testing
       guard let head = connection.readHead() else { return }
       let count = connection.discardBody(ScriptedConnection.contentLength(in: head))
       let text = String(count)
-      connection.send("HTTP/1.1 200 OK\r\nContent-Length: \(text.utf8.count)\r\nConnection: close\r\n\r\n\(text)")
+      connection.send(
+        "HTTP/1.1 200 OK\r\nContent-Length: \(text.utf8.count)\r\nConnection: close\r\n\r\n\(text)")
     }
   }
 
@@ -38,12 +41,15 @@ import Testing
     try content.write(to: file)
     let server = try Self.echoServer()
 
-    let put = try await transport.execute(HTTPRequest(method: .put, url: server.url + "/up", body: .file(path: file.path)))
+    let put = try await transport.execute(
+      HTTPRequest(method: .put, url: server.url + "/up", body: .file(path: file.path)))
     #expect(put.headers["X-Method"] == "PUT")
     #expect(put.body == content)
 
     let slice = try await transport.execute(
-      HTTPRequest(method: .post, url: server.url + "/up", body: .file(path: file.path, offset: 1234, length: 1_000_000)))
+      HTTPRequest(
+        method: .post, url: server.url + "/up",
+        body: .file(path: file.path, offset: 1234, length: 1_000_000)))
     #expect(slice.headers["X-Method"] == "POST")
     #expect(slice.body == content.subdata(in: 1234..<1_001_234))
   }
@@ -81,7 +87,8 @@ import Testing
     let body = patternBytes(2_000_000)
     let reports = Recorder<TransferProgress>()
     let response = try await transport.execute(
-      HTTPRequest(method: .post, url: server.url, body: .data(body), progress: { reports.append($0) }))
+      HTTPRequest(
+        method: .post, url: server.url, body: .data(body), progress: { reports.append($0) }))
     #expect(response.body == Data("2000000".utf8))
     let last = try #require(reports.all.last)
     #expect(last.uploaded == 2_000_000)
@@ -93,17 +100,22 @@ import Testing
   /// A missing or unreadable body file fails with `.file` before anything is sent.
   @Test func missingUploadFileFailsBeforeConnecting() async throws {
     let server = try Self.countingServer()
-    let missing = await perform(HTTPRequest(method: .put, url: server.url, body: .file(path: "/nonexistent/video.mp4")))
+    let missing = await perform(
+      HTTPRequest(method: .put, url: server.url, body: .file(path: "/nonexistent/video.mp4")))
     #expect(missing.failure?.kind == .file)
-    #expect(missing.failure?.message == "cannot read /nonexistent/video.mp4: No such file or directory")
+    #expect(
+      missing.failure?.message == "cannot read /nonexistent/video.mp4: No such file or directory")
 
     let directory = try makeTemporaryDirectory()
-    let notAFile = await perform(HTTPRequest(method: .put, url: server.url, body: .file(path: directory.path)))
+    let notAFile = await perform(
+      HTTPRequest(method: .put, url: server.url, body: .file(path: directory.path)))
     #expect(notAFile.failure?.kind == .file)
 
     let file = directory.appendingPathComponent("short.bin")
     try Data("abc".utf8).write(to: file)
-    let pastEnd = await perform(HTTPRequest(method: .put, url: server.url, body: .file(path: file.path, offset: 2, length: 5)))
+    let pastEnd = await perform(
+      HTTPRequest(method: .put, url: server.url, body: .file(path: file.path, offset: 2, length: 5))
+    )
     #expect(pastEnd.failure?.kind == .file)
 
     // A real request afterwards is the first connection the server sees.

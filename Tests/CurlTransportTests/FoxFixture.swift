@@ -18,7 +18,9 @@ enum FoxFixture {
     await addRoutes(server)
     Task { try await server.run() }
     try await server.waitUntilListening()
-    guard case .ip4(_, let port) = await server.listeningAddress else { throw POSIXError(.EADDRNOTAVAIL) }
+    guard case .ip4(_, let port) = await server.listeningAddress else {
+      throw POSIXError(.EADDRNOTAVAIL)
+    }
     return "http://127.0.0.1:\(port)"
   }
 
@@ -28,7 +30,8 @@ enum FoxFixture {
     headers[HTTPHeader("X-Method")] = request.method.rawValue
     headers[HTTPHeader("X-Echo-Custom")] = request.headers[HTTPHeader("X-Custom")] ?? "none"
     headers[HTTPHeader("X-Echo-Expect")] = request.headers[HTTPHeader("Expect")] ?? "none"
-    headers[HTTPHeader("X-Echo-Content-Type")] = request.headers[HTTPHeader("Content-Type")] ?? "none"
+    headers[HTTPHeader("X-Echo-Content-Type")] =
+      request.headers[HTTPHeader("Content-Type")] ?? "none"
     return headers
   }
 
@@ -36,7 +39,8 @@ enum FoxFixture {
     await server.appendRoute("GET /hello") { request in
       HTTPResponse(statusCode: .ok, headers: echoHeaders(request), body: Data("hello".utf8))
     }
-    await server.appendRoute(HTTPRoute(methods: [.POST, .PUT, .DELETE, .GET], path: "/echo")) { request in
+    await server.appendRoute(HTTPRoute(methods: [.POST, .PUT, .DELETE, .GET], path: "/echo")) {
+      request in
       let body = try await request.bodyData
       var headers = echoHeaders(request)
       headers[HTTPHeader("X-Body-Length")] = String(body.count)
@@ -51,14 +55,16 @@ enum FoxFixture {
     await server.appendRoute("GET /status/*") { request in
       let code = Int(request.path.split(separator: "/").last ?? "") ?? 500
       return HTTPResponse(
-        statusCode: HTTPStatusCode(code, phrase: "Test"), headers: [.contentType: "application/json"],
+        statusCode: HTTPStatusCode(code, phrase: "Test"),
+        headers: [.contentType: "application/json"],
         body: Data(#"{"detail":"error body for \#(code)"}"#.utf8))
     }
     await server.appendRoute("GET /big") { _ in
       HTTPResponse(statusCode: .ok, body: Data(repeating: UInt8(ascii: "b"), count: 1000))
     }
     await server.appendRoute("GET /huge-error") { _ in
-      HTTPResponse(statusCode: .internalServerError, body: Data(repeating: UInt8(ascii: "e"), count: 3 << 20))
+      HTTPResponse(
+        statusCode: .internalServerError, body: Data(repeating: UInt8(ascii: "e"), count: 3 << 20))
     }
     await server.appendRoute("GET /full") { _ in
       HTTPResponse(statusCode: .ok, body: Data("FULL".utf8))
@@ -73,7 +79,8 @@ enum FoxFixture {
       HTTPResponse(statusCode: .found, headers: [.location: "/hello"], body: Data("moved".utf8))
     }
     await server.appendRoute("GET /n/*") { request in
-      HTTPResponse(statusCode: .ok, body: Data("n=\(request.path.split(separator: "/").last ?? "")".utf8))
+      HTTPResponse(
+        statusCode: .ok, body: Data("n=\(request.path.split(separator: "/").last ?? "")".utf8))
     }
   }
 }

@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// A raw TCP server on 127.0.0.1 whose every connection runs a test-written script on its own thread.
@@ -54,7 +54,9 @@ final class ScriptedServer: Sendable {
     address.sin_port = 0
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     let bound = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
     }
     guard bound == 0, Glibc.listen(fd, 128) == 0 else {
       Glibc.close(fd)
@@ -127,7 +129,9 @@ final class ScriptedConnection: @unchecked Sendable {
     remaining -= fromPending
     var buffer = [UInt8](repeating: 0, count: 64 << 10)
     while remaining > 0 {
-      let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, min($0.count, remaining), 0) }
+      let n = buffer.withUnsafeMutableBytes {
+        recv(fd, $0.baseAddress, min($0.count, remaining), 0)
+      }
       if n < 0, errno == EINTR { continue }
       if n <= 0 { break }
       remaining -= n
@@ -142,7 +146,9 @@ final class ScriptedConnection: @unchecked Sendable {
   func send(_ bytes: [UInt8]) -> Bool {
     var offset = 0
     while offset < bytes.count {
-      let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+      let n = bytes.withUnsafeBytes {
+        Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+      }
       if n < 0, errno == EINTR { continue }
       if n <= 0 { return false }
       offset += n

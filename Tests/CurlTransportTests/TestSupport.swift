@@ -14,7 +14,8 @@ enum Shared {
 
 /// The outcome of one exchange, with the typed error kept for `#expect`.
 func perform(
-  _ request: HTTPRequest, sink: HTTPResponseSink = .memory(limit: 1 << 20), on transport: CurlTransport = Shared.transport
+  _ request: HTTPRequest, sink: HTTPResponseSink = .memory(limit: 1 << 20),
+  on transport: CurlTransport = Shared.transport
 ) async -> Result<HTTPResponse, TransportError> {
   do {
     return .success(try await transport.execute(request, sink: sink))
@@ -32,14 +33,17 @@ extension Result {
 
 /// A fresh directory under the system temp dir, for files a test writes.
 func makeTemporaryDirectory() throws -> URL {
-  let url = FileManager.default.temporaryDirectory.appendingPathComponent("curl-transport-\(UUID().uuidString)")
+  let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "curl-transport-\(UUID().uuidString)")
   try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
   return url
 }
 
 /// Resident set size of this process, from /proc/self/status.
 func residentBytes() -> Int {
-  guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+  guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else {
+    return 0
+  }
   for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
     let digits = line.filter(\.isNumber)
     return (Int(digits) ?? 0) * 1024
