@@ -121,6 +121,7 @@ final class CurlDriver: Sendable {
   // MARK: - The thread
 
   private func run() {
+    Self.prepareThread()
     // Transfers inside the multi handle, by id (for cancellation). Retains them: curl holds only
     // unretained pointers through CURLOPT_PRIVATE and the callback data options.
     var active: [UInt64: CurlTransfer] = [:]
@@ -178,6 +179,19 @@ final class CurlDriver: Sendable {
       // curl shortens the wait to its own next timer (timeouts, retries) while transfers run.
       curl_multi_poll(multi, nil, 0, idleWaitMilliseconds, nil)
     }
+  }
+
+  /// Names the thread for debuggers and blocks SIGPIPE on it.
+  ///
+  /// CURLOPT_NOSIGNAL (needed with threads) also stops curl from ignoring SIGPIPE around its
+  /// writes; a write to a peer that has gone must return EPIPE, not kill the process. Blocking the
+  /// signal on this thread only does that without changing the process's signal disposition.
+  private static func prepareThread() {
+    ccurl_name_current_thread("magi-curl")
+    var signals = sigset_t()
+    sigemptyset(&signals)
+    sigaddset(&signals, SIGPIPE)
+    pthread_sigmask(SIG_BLOCK, &signals, nil)
   }
 
   private static func cancelledError(_ transfer: CurlTransfer) -> TransportError {

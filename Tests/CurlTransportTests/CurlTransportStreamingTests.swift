@@ -131,6 +131,18 @@ import Testing
     #expect(Set(threads.all).count == 1)
   }
 
+  /// Callbacks run on the transport's own named thread, so a stack or `top -H` shows who is busy.
+  @Test func callbacksRunOnTheNamedCurlThread() async throws {
+    let names = Recorder<String>()
+    _ = try await transport.execute(
+      HTTPRequest(method: .get, url: try await FoxFixture.url("/hello")),
+      sink: .stream { _ in
+        let name = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? ""
+        names.append(name.trimmingCharacters(in: .whitespacesAndNewlines))
+      })
+    #expect(names.all == ["magi-curl"])
+  }
+
   /// `shutdown` fails in-flight transfers with `.cancelled`, and later calls fail the same way
   /// instead of hanging.
   @Test func shutdownFailsInFlightAndLaterCalls() async throws {
