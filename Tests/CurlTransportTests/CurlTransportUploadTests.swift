@@ -97,6 +97,33 @@ import Testing
     #expect(uploaded == uploaded.sorted(), "upload progress never goes backwards")
   }
 
+  /// Rewinding (curl's seek callback, used when it must resend a body) replays the same bytes of
+  /// the requested slice, and reads stop exactly at the slice's end.
+  @Test func uploadSourceRewindsToTheSameBytes() throws {
+    let directory = try makeTemporaryDirectory()
+    let file = directory.appendingPathComponent("seek.bin")
+    let content = patternBytes(10_000)
+    try content.write(to: file)
+    let source = try #require(
+      try CurlUploadSource.make(.file(path: file.path, offset: 100, length: 5000)))
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    func readAll() -> Data {
+      var collected = Data()
+      while case .success(let count) = buffer.withUnsafeMutableBytes({ source.read(into: $0) }),
+        count > 0
+      {
+        collected.append(contentsOf: buffer[..<count])
+      }
+      return collected
+    }
+    #expect(readAll() == content.subdata(in: 100..<5100))
+    #expect(source.seek(to: 0))
+    #expect(readAll() == content.subdata(in: 100..<5100))
+    #expect(source.seek(to: 4000))
+    #expect(readAll() == content.subdata(in: 4100..<5100))
+    #expect(!source.seek(to: 5001))
+  }
+
   /// A missing or unreadable body file fails with `.file` before anything is sent.
   @Test func missingUploadFileFailsBeforeConnecting() async throws {
     let server = try Self.countingServer()
