@@ -36,8 +36,9 @@ import Testing
 
   @Test("a stream of a queued request reports queue positions; without logs=1 logs stay null")
   func queuedStream() async throws {
-    try await withEmulator(workers: 1, stepDuration: .milliseconds(10)) { _, base in
-      _ = try await submit(base)
+    try await withEmulator(workers: 1, stepDuration: .milliseconds(30)) { _, base in
+      // The first request holds the only worker for about a second (32 steps of 30 ms).
+      _ = try await submit(base, "fal-ai/magi-distilled", ["prompt": "x", "resolution": "480p", "num_inference_steps": 32])
       let job = try #require(try await submit(base).json)
       let (_, events, _) = try await readStream(try #require(job["status_url"]?.stringValue) + "/stream")
       let statuses = try events.map { try JSONDecoder().decode(QueueStatus.self, from: Data($0.data.utf8)) }
