@@ -177,6 +177,33 @@ import Testing
     }
   }
 
+  @Test("a data: URI image is decoded and drives 'auto' (2:1 → 16:9), at 720p")
+  func dataURIImage() async throws {
+    try await withEmulator { _, base in
+      let image = FileManager.default.temporaryDirectory.appendingPathComponent("wide-\(UUID().uuidString).png")
+      defer { try? FileManager.default.removeItem(at: image) }
+      let (code, _) = try await Curl.run("/usr/bin/ffmpeg", [
+        "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=400x200", "-frames:v", "1", image.path,
+      ])
+      try #require(code == 0)
+      let uri = "data:image/png;base64," + (try Data(contentsOf: image)).base64EncodedString()
+      let job = try #require(try await submit(base, "fal-ai/magi/image-to-video", [
+        "prompt": "x", "image_url": .string(uri), "num_inference_steps": 4,
+      ]).json)
+      _ = try await pollUntilCompleted(try #require(job["status_url"]?.stringValue))
+      let result = try await Curl.request("GET", try #require(job["response_url"]?.stringValue))
+      #expect(result.header("x-fal-billable-units") == "4", "96 frames at 720p, 4 steps")
+      let output = try JSONDecoder().decode(VideoOutput.self, from: result.body)
+      let video = try await Curl.request("GET", output.video.url, auth: false)
+      let file = FileManager.default.temporaryDirectory.appendingPathComponent("out-\(UUID().uuidString).mp4")
+      defer { try? FileManager.default.removeItem(at: file) }
+      try video.body.write(to: file)
+      let info = try #require(try await probe(file))
+      #expect(info.width == 1280 && info.height == 720)
+      #expect(info.frames == 96)
+    }
+  }
+
   @Test("without ffmpeg the bundled fallback clip is served")
   func fallbackClip() async throws {
     try await withEmulator(ffmpegPath: "") { _, base in
