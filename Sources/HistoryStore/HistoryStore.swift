@@ -279,8 +279,11 @@ public actor HistoryStore {
     return index.query(query)
   }
 
-  /// The number of live records.
-  public var count: Int { index.count }
+  /// The number of live records (after catching up with other processes).
+  public var count: Int {
+    refreshQuietly()
+    return index.count
+  }
 
   /// Writes every record matching `query` (paging ignored) as one JSON array, newest first, to the
   /// file at `path` (replaced). Streams record by record, so memory does not grow with the history.
