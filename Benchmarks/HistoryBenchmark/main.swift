@@ -1,6 +1,7 @@
 // history-benchmark: the history at 100,000 records, in a temporary directory.
 //
-//   swift run -c release history-benchmark [RECORDS]
+//   swift run -c release history-benchmark [RECORDS] [--keep]
+//   swift run -c release history-benchmark open DIR     (time opening an existing history, e.g. under perf)
 //
 // Not a test (timings depend on the machine); it prints a table to compare against the targets:
 // open + first page well under a second, and an append that does not grow with the history.
@@ -16,8 +17,16 @@ import HistoryStore
   import Glibc
 #endif
 
-let total = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 100_000 : 100_000
 let clock = ContinuousClock()
+if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "open" {
+  let start = clock.now
+  let store = try await HistoryStore(directory: CommandLine.arguments[2])
+  let page = await store.query(HistoryQuery(limit: 50))
+  print("opened \(page.totalMatches) records, first page \(page.summaries.count), in \(clock.now - start)")
+  exit(0)
+}
+let total = CommandLine.arguments.dropFirst().compactMap { Int($0) }.first ?? 100_000
+let keep = CommandLine.arguments.contains("--keep")
 
 func milliseconds(_ duration: Duration) -> Double {
   Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
@@ -75,8 +84,12 @@ var template = Array("/tmp/history-benchmark-XXXXXX".utf8CString)
 guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { fatalError("mkdtemp") }
 let directory = String(cString: made)
 defer {
-  for name in ["history.jsonl", "history.jsonl.lock", "history.jsonl.corrupt"] { unlink(directory + "/" + name) }
-  rmdir(directory)
+  if keep {
+    print("kept \(directory)")
+  } else {
+    for name in ["history.jsonl", "history.jsonl.lock", "history.jsonl.corrupt"] { unlink(directory + "/" + name) }
+    rmdir(directory)
+  }
 }
 
 print("history-benchmark: \(total) records in \(directory)")

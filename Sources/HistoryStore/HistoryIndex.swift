@@ -16,8 +16,9 @@ import FalProtocol
 struct HistoryIndex {
   struct Entry {
     var head: HistoryLine.Head
-    /// The prompt lowercased, as UTF-8, for case-insensitive search.
-    var folded: [UInt8]
+    /// The prompt lowercased, as UTF-8, for case-insensitive search; made by the first text query
+    /// (most opens never search, and folding 100,000 prompts is a sizeable part of an open).
+    var folded: [UInt8]?
     /// Where the latest line is; nil while the latest change exists only in memory.
     var offset: Int64
     var length: Int
@@ -45,7 +46,7 @@ struct HistoryIndex {
       var entry = entries[slot]
       if !entry.pending { liveBytes -= Int64(entry.length + 1) }
       if entry.head.created != head.created { order = nil }
-      if entry.head.prompt != head.prompt { entry.folded = Self.fold(head.prompt) }
+      if entry.head.prompt != head.prompt { entry.folded = nil }
       entry.head = head
       entry.offset = offset
       entry.length = length
@@ -54,7 +55,7 @@ struct HistoryIndex {
     } else {
       let slot = entries.count
       entries.append(
-        Entry(head: head, folded: Self.fold(head.prompt), offset: offset, length: length, pending: pending))
+        Entry(head: head, folded: nil, offset: offset, length: length, pending: pending))
       slots[head.id] = slot
       if let last = order?.last, entries[last].head.created > head.created {
         order = nil
@@ -69,7 +70,7 @@ struct HistoryIndex {
     guard let slot = slots.removeValue(forKey: id) else { return }
     if !entries[slot].pending { liveBytes -= Int64(entries[slot].length + 1) }
     entries[slot].removed = true
-    entries[slot].folded = []
+    entries[slot].folded = nil
     removedCount += 1
     if removedCount > 1024, removedCount > entries.count / 2 { squeeze() }
   }
@@ -120,13 +121,16 @@ struct HistoryIndex {
     let from = query.createdFrom.map(Timestamp.milliseconds)
     let before = query.createdBefore.map(Timestamp.milliseconds)
     for slot in creationOrder().reversed() {
+      if !needle.isEmpty, entries[slot].folded == nil, !entries[slot].removed {
+        entries[slot].folded = Self.fold(entries[slot].head.prompt)
+      }
       let entry = entries[slot]
       if entry.removed { continue }
       if let statuses, !statuses.contains(entry.head.status) { continue }
       if let modes, !modes.contains(entry.head.mode) { continue }
       if let from, entry.head.created < from { continue }
       if let before, entry.head.created >= before { continue }
-      if !needle.isEmpty, !Self.contains(entry.folded, needle) { continue }
+      if !needle.isEmpty, !Self.contains(entry.folded ?? [], needle) { continue }
       if !body(entry) { return }
     }
   }

@@ -191,52 +191,55 @@ enum HistoryLine {
       model: record.model, prompt: record.prompt)
   }
 
-  /// True when the line is one whole JSON object: strings closed, brackets balanced, nothing after.
+  /// True when the line is one whole JSON object: strings closed, brackets balanced, nothing after,
+  /// and no raw control byte (a NUL-filled gap left by a crash shows up as one).
   ///
   /// A crash or a full disk can cut a line anywhere; a cut line whose head is intact would otherwise
   /// shadow the older, whole snapshot of the same record. This is a structural check, not a parse:
-  /// string contents are skipped with `memchr`, so it costs little more than reading the bytes.
+  /// one pass over the bytes with a few comparisons each.
   static func isComplete(_ line: UnsafeRawBufferPointer) -> Bool {
-    guard let base = line.baseAddress, line.count >= 2 else { return false }
-    var index = 0
+    guard let start = line.baseAddress, line.count >= 2 else { return false }
+    let end = start + line.count
+    var cursor = start
     var depth = 0
-    let count = line.count
-    while index < count {
-      let byte = line[index]
+    while cursor < end {
+      let byte = cursor.load(as: UInt8.self)
       switch byte {
-      case UInt8(ascii: "\""):
-        // Find the closing quote: one not preceded by an odd number of backslashes.
-        var search = index + 1
+      case 0x22:
+        cursor += 1
+        // Inside a string: only a quote, a backslash or a control byte matter.
         while true {
-          guard search < count, let found = memchr(base + search, 0x22, count - search) else { return false }
-          let quote = base.distance(to: UnsafeRawPointer(found))
-          var backslashes = 0
-          while quote - 1 - backslashes > index, line[quote - 1 - backslashes] == UInt8(ascii: "\\") {
-            backslashes += 1
+          guard cursor < end else { return false }
+          let inner = cursor.load(as: UInt8.self)
+          if inner == 0x22 { break }
+          if inner == 0x5C {
+            cursor += 2
+          } else {
+            if inner < 0x20 { return false }
+            cursor += 1
           }
-          if backslashes % 2 == 0 {
-            index = quote
-            break
-          }
-          search = quote + 1
         }
-      case UInt8(ascii: "{"), UInt8(ascii: "["):
+      case 0x7B, 0x5B:
         depth += 1
-      case UInt8(ascii: "}"), UInt8(ascii: "]"):
+      case 0x7D, 0x5D:
         depth -= 1
         if depth < 0 { return false }
         if depth == 0 {
           // Only trailing whitespace may follow the outermost object.
-          var rest = index + 1
-          while rest < count, line[rest] == 0x20 || line[rest] == 0x09 || line[rest] == 0x0D { rest += 1 }
-          return rest == count
+          cursor += 1
+          while cursor < end {
+            let rest = cursor.load(as: UInt8.self)
+            guard rest == 0x20 || rest == 0x09 || rest == 0x0D else { return false }
+            cursor += 1
+          }
+          return true
         }
       case 0..<0x20 where byte != 0x09 && byte != 0x0D:
         return false
       default:
         break
       }
-      index += 1
+      cursor += 1
     }
     return false
   }
