@@ -172,7 +172,6 @@ import Testing
     var a = makeRecord("a")
     a.localFile = GenerationRecord.LocalFile(path: owned)
     var b = makeRecord("b")
-    b.localFile = GenerationRecord.LocalFile(path: directory.path + "/videos/../../" + URL(fileURLWithPath: foreign).path)
     b.localFile = GenerationRecord.LocalFile(path: foreign)
     try await store.save(contentsOf: [a, b])
     #expect(try await store.delete(id: "a", removeVideo: true) == HistoryDeletion(found: true, video: .removed))
