@@ -41,6 +41,13 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    // The JSON Lines history of generations: records, index, queries, compaction, locking.
+    .target(name: "HistoryStore", dependencies: ["FalProtocol"]),
+    // Child process for the history's crash and concurrency tests (kill -9, two writers, disk full).
+    .executableTarget(name: "history-torture", dependencies: ["HistoryStore"]),
+    // `swift run -c release history-benchmark`: the history at 100,000 records.
+    .executableTarget(
+      name: "history-benchmark", dependencies: ["HistoryStore"], path: "Benchmarks/HistoryBenchmark"),
     .testTarget(name: "FalProtocolTests", dependencies: ["FalProtocol"]),
     .testTarget(
       name: "FalEmulatorTests",
@@ -54,5 +61,6 @@ let package = Package(
     .testTarget(name: "TerminalScreenTests", dependencies: ["TerminalScreen"]),
     .testTarget(name: "StudioCoreTests", dependencies: ["StudioCore"]),
     .testTarget(name: "CLITests", dependencies: ["FalEmulator"]),
+    .testTarget(name: "HistoryStoreTests", dependencies: ["HistoryStore"]),
   ]
 )

@@ -1,5 +1,7 @@
 #include "CCurl.h"
 
+#include <pthread.h>
+
 size_t ccurl_error_size(void) { return CURL_ERROR_SIZE; }
 
 CURLcode ccurl_easy_setopt_long(CURL *easy, CURLoption option, long value) {
@@ -56,4 +58,12 @@ CURLcode ccurl_easy_getinfo_off_t(CURL *easy, CURLINFO info, curl_off_t *value) 
 
 CURLMcode ccurl_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
   return curl_multi_setopt(multi, option, value);
+}
+
+void ccurl_name_current_thread(const char *name) {
+#if defined(__linux__)
+  pthread_setname_np(pthread_self(), name);
+#elif defined(__APPLE__)
+  pthread_setname_np(name);
+#endif
 }

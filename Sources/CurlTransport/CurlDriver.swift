@@ -1,13 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import CCurl
 import FalClient
 import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// The one thread that owns the one `CURLM*`.
 ///
@@ -30,6 +31,8 @@ final class CurlDriver: Sendable {
   nonisolated(unsafe) private let multi: UnsafeMutableRawPointer
   private let inbox = Mutex(Inbox())
   private let nextID = Atomic<UInt64>(1)
+  /// Loop passes so far; lets tests prove the thread sleeps while idle.
+  private let passes = Atomic<Int>(0)
   /// How long the thread sleeps when curl has no timer of its own; a wakeup ends it early.
   private let idleWaitMilliseconds: Int32
 
@@ -38,18 +41,23 @@ final class CurlDriver: Sendable {
 
   init(idleWaitMilliseconds: Int32 = 300_000) throws(TransportError) {
     guard Self.globalInit == CURLE_OK else {
-      throw TransportError(.other, "curl_global_init failed: \(String(cString: curl_easy_strerror(Self.globalInit)))")
+      throw TransportError(
+        .other, "curl_global_init failed: \(String(cString: curl_easy_strerror(Self.globalInit)))")
     }
-    guard let multi = curl_multi_init() else { throw TransportError(.other, "curl_multi_init failed") }
+    guard let multi = curl_multi_init() else {
+      throw TransportError(.other, "curl_multi_init failed")
+    }
     self.multi = multi
     self.idleWaitMilliseconds = idleWaitMilliseconds
     var thread = pthread_t()
     let context = Unmanaged.passRetained(self).toOpaque()
-    let result = pthread_create(&thread, nil, { context in
-      let driver = Unmanaged<CurlDriver>.fromOpaque(context!).takeRetainedValue()
-      driver.run()
-      return nil
-    }, context)
+    let result = pthread_create(
+      &thread, nil,
+      { context in
+        let driver = Unmanaged<CurlDriver>.fromOpaque(context!).takeRetainedValue()
+        driver.run()
+        return nil
+      }, context)
     guard result == 0 else {
       Unmanaged<CurlDriver>.fromOpaque(context).release()
       throw TransportError(.other, "cannot start the network thread: \(errnoText(result))")
@@ -60,6 +68,8 @@ final class CurlDriver: Sendable {
   deinit {
     curl_multi_cleanup(multi)
   }
+
+  var loopPasses: Int { passes.load(ordering: .relaxed) }
 
   func makeID() -> UInt64 {
     nextID.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -111,10 +121,12 @@ final class CurlDriver: Sendable {
   // MARK: - The thread
 
   private func run() {
+    Self.prepareThread()
     // Transfers inside the multi handle, by id (for cancellation). Retains them: curl holds only
     // unretained pointers through CURLOPT_PRIVATE and the callback data options.
     var active: [UInt64: CurlTransfer] = [:]
     while true {
+      passes.add(1, ordering: .relaxed)
       let (submitted, cancelled, stopping) = inbox.withLock { inbox in
         defer {
           inbox.submitted.removeAll()
@@ -150,7 +162,9 @@ final class CurlDriver: Sendable {
       curl_multi_perform(multi, &running)
       var queued: Int32 = 0
       while let message = curl_multi_info_read(multi, &queued) {
-        guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
+        guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else {
+          continue
+        }
         // Read everything from the message now: removing the handle invalidates it.
         let code = message.pointee.data.result
         var context: UnsafeMutableRawPointer?
@@ -167,7 +181,21 @@ final class CurlDriver: Sendable {
     }
   }
 
+  /// Names the thread for debuggers and blocks SIGPIPE on it.
+  ///
+  /// CURLOPT_NOSIGNAL (needed with threads) also stops curl from ignoring SIGPIPE around its
+  /// writes; a write to a peer that has gone must return EPIPE, not kill the process. Blocking the
+  /// signal on this thread only does that without changing the process's signal disposition.
+  private static func prepareThread() {
+    ccurl_name_current_thread("magi-curl")
+    var signals = sigset_t()
+    sigemptyset(&signals)
+    sigaddset(&signals, SIGPIPE)
+    pthread_sigmask(SIG_BLOCK, &signals, nil)
+  }
+
   private static func cancelledError(_ transfer: CurlTransfer) -> TransportError {
-    TransportError(.cancelled, "cancelled (host \(TransportError.hostDescription(of: transfer.request.url)))")
+    TransportError(
+      .cancelled, "cancelled (host \(TransportError.hostDescription(of: transfer.request.url)))")
   }
 }

@@ -31,10 +31,13 @@ extension TransportError {
     case CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2,
       CURLE_HTTP2_STREAM, CURLE_HTTP3, CURLE_QUIC_CONNECT_ERROR, CURLE_WEIRD_SERVER_REPLY:
       return .connectionLost
-    case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
+    case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM,
+      CURLE_SSL_CIPHER,
       CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_ENGINE_INITFAILED,
-      CURLE_SSL_CACERT_BADFILE, CURLE_SSL_SHUTDOWN_FAILED, CURLE_SSL_CRL_BADFILE, CURLE_SSL_ISSUER_ERROR,
-      CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS, CURLE_SSL_CLIENTCERT, CURLE_USE_SSL_FAILED:
+      CURLE_SSL_CACERT_BADFILE, CURLE_SSL_SHUTDOWN_FAILED, CURLE_SSL_CRL_BADFILE,
+      CURLE_SSL_ISSUER_ERROR,
+      CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS, CURLE_SSL_CLIENTCERT,
+      CURLE_USE_SSL_FAILED:
       return .tls
     case CURLE_ABORTED_BY_CALLBACK:
       return .cancelled
@@ -45,11 +48,18 @@ extension TransportError {
     }
   }
 
+  /// The same mapping by curl's stable numeric code, so tests need not import the C module.
+  static func kind(ofCurlCode code: Int) -> Kind {
+    kind(of: CURLcode(UInt32(code)))
+  }
+
   /// `host[:port]` of an absolute URL, without user info, path or query (which may carry tokens).
   static func hostDescription(of url: String) -> String {
     var rest = Substring(url)
     if let scheme = rest.firstRange(of: "://") { rest = rest[scheme.upperBound...] }
-    if let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { rest = rest[..<end] }
+    if let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) {
+      rest = rest[..<end]
+    }
     if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
     return rest.isEmpty ? "unknown" : String(rest)
   }

@@ -1,18 +1,19 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import CCurl
 import FalClient
 import Synchronization
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// One HTTP exchange: its easy handle, the state curl's callbacks build up, and the continuation
 /// that hands the outcome back to the awaiting task.
@@ -80,7 +81,9 @@ final class CurlTransfer: @unchecked Sendable {
   /// - Returns: nil when the handle is ready to add to the multi handle, or why it cannot be.
   func prepare() -> TransportError? {
     if let problem = validate() { return problem }
-    guard let easy = curl_easy_init() else { return TransportError(.other, "curl_easy_init failed") }
+    guard let easy = curl_easy_init() else {
+      return TransportError(.other, "curl_easy_init failed")
+    }
     self.easy = easy
     let context = Unmanaged.passUnretained(self).toOpaque()
     var code = CURLE_OK
@@ -94,7 +97,9 @@ final class CurlTransfer: @unchecked Sendable {
     set(ccurl_easy_setopt_pointer(easy, CURLOPT_PRIVATE, context))
     set(ccurl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer))
 
-    set(ccurl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.timeouts.connect)))
+    set(
+      ccurl_easy_setopt_long(
+        easy, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.timeouts.connect)))
     if let idle = request.timeouts.idle {
       // curl has no idle timer; "under 1 byte/s for N seconds" is the same thing.
       let seconds = max(1, (Self.milliseconds(idle) + 999) / 1000)
@@ -106,30 +111,35 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     set(ccurl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, context))
-    set(ccurl_easy_setopt_header_callback(easy) { buffer, size, count, context in
-      guard let buffer, let context else { return 0 }
-      let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
-      return transfer.receiveHeaderLine(UnsafeRawBufferPointer(start: buffer, count: size * count))
-    })
+    set(
+      ccurl_easy_setopt_header_callback(easy) { buffer, size, count, context in
+        guard let buffer, let context else { return 0 }
+        let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+        return transfer.receiveHeaderLine(
+          UnsafeRawBufferPointer(start: buffer, count: size * count))
+      })
     set(ccurl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, context))
-    set(ccurl_easy_setopt_write_callback(easy) { buffer, size, count, context in
-      guard let context else { return 0 }
-      let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
-      return transfer.receiveBody(UnsafeRawBufferPointer(start: buffer, count: size * count))
-    })
+    set(
+      ccurl_easy_setopt_write_callback(easy) { buffer, size, count, context in
+        guard let context else { return 0 }
+        let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+        return transfer.receiveBody(UnsafeRawBufferPointer(start: buffer, count: size * count))
+      })
     if request.progress != nil {
       set(ccurl_easy_setopt_long(easy, CURLOPT_NOPROGRESS, 0))
       set(ccurl_easy_setopt_pointer(easy, CURLOPT_XFERINFODATA, context))
-      set(ccurl_easy_setopt_xferinfo_callback(easy) { context, downloadTotal, downloaded, uploadTotal, uploaded in
-        guard let context else { return 0 }
-        let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
-        transfer.reportProgress(
-          TransferProgress(
-            uploaded: Int64(uploaded), uploadTotal: Int64(uploadTotal),
-            downloaded: Int64(downloaded), downloadTotal: Int64(downloadTotal)),
-          force: false)
-        return 0
-      })
+      set(
+        ccurl_easy_setopt_xferinfo_callback(easy) {
+          context, downloadTotal, downloaded, uploadTotal, uploaded in
+          guard let context else { return 0 }
+          let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+          transfer.reportProgress(
+            TransferProgress(
+              uploaded: Int64(uploaded), uploadTotal: Int64(uploadTotal),
+              downloaded: Int64(downloaded), downloadTotal: Int64(downloadTotal)),
+            force: false)
+          return 0
+        })
     }
 
     set(configureMethodAndBody(easy, context: context))
@@ -143,7 +153,9 @@ final class CurlTransfer: @unchecked Sendable {
     // 100-continue makes curl wait up to a second for a go-ahead many servers never send.
     if request.headers["Expect"] == nil { list = curl_slist_append(list, "Expect:") }
     // curl labels POST bodies as form data unless told otherwise; the bytes are opaque to us.
-    if request.headers["Content-Type"] == nil, upload != nil { list = curl_slist_append(list, "Content-Type:") }
+    if request.headers["Content-Type"] == nil, upload != nil {
+      list = curl_slist_append(list, "Content-Type:")
+    }
     headerList = list
     set(ccurl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, list))
 
@@ -155,10 +167,13 @@ final class CurlTransfer: @unchecked Sendable {
   private func validate() -> TransportError? {
     let host = TransportError.hostDescription(of: request.url)
     for field in request.headers {
-      let bad = field.name.isEmpty || field.name.contains(where: { $0 == ":" || $0.isWhitespace })
-      if bad || field.value.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
+      // Bytes, not Characters: "\r\n" is a single Character and would slip past a Character test.
+      let badName =
+        field.name.isEmpty || field.name.utf8.contains { $0 <= 32 || $0 == 58 || $0 == 127 }
+      if badName || field.value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) {
         // The name is safe to show; the value may be a credential.
-        return TransportError(.invalidRequest, "invalid header field \"\(field.name)\" for host \(host)")
+        return TransportError(
+          .invalidRequest, "invalid header field \"\(field.name)\" for host \(host)")
       }
     }
     if request.method == .head, upload != nil {
@@ -167,7 +182,9 @@ final class CurlTransfer: @unchecked Sendable {
     return nil
   }
 
-  private func configureMethodAndBody(_ easy: UnsafeMutableRawPointer, context: UnsafeMutableRawPointer) -> CURLcode {
+  private func configureMethodAndBody(
+    _ easy: UnsafeMutableRawPointer, context: UnsafeMutableRawPointer
+  ) -> CURLcode {
     var code = CURLE_OK
     func set(_ result: CURLcode) { if code == CURLE_OK { code = result } }
     switch request.method {
@@ -183,25 +200,29 @@ final class CurlTransfer: @unchecked Sendable {
       set(ccurl_easy_setopt_off_t(easy, CURLOPT_INFILESIZE_LARGE, curl_off_t(upload?.length ?? 0)))
     case .post, .get, .delete:
       set(ccurl_easy_setopt_long(easy, CURLOPT_POST, 1))
-      set(ccurl_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(upload?.length ?? 0)))
+      set(
+        ccurl_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(upload?.length ?? 0)))
       if request.method != .post {
         set(ccurl_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, request.method.rawValue))
       }
     }
     if upload != nil || request.method == .post || request.method == .put {
       set(ccurl_easy_setopt_pointer(easy, CURLOPT_READDATA, context))
-      set(ccurl_easy_setopt_read_callback(easy) { buffer, size, count, context in
-        guard let context else { return Int(CURL_READFUNC_ABORT) }
-        let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
-        return transfer.sendBody(UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
-      })
+      set(
+        ccurl_easy_setopt_read_callback(easy) { buffer, size, count, context in
+          guard let context else { return Int(CURL_READFUNC_ABORT) }
+          let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+          return transfer.sendBody(
+            UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
+        })
       set(ccurl_easy_setopt_pointer(easy, CURLOPT_SEEKDATA, context))
-      set(ccurl_easy_setopt_seek_callback(easy) { context, offset, origin in
-        guard let context, origin == SEEK_SET else { return Int32(CURL_SEEKFUNC_CANTSEEK) }
-        let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
-        return transfer.upload?.seek(to: Int64(offset)) ?? (offset == 0)
-          ? Int32(CURL_SEEKFUNC_OK) : Int32(CURL_SEEKFUNC_FAIL)
-      })
+      set(
+        ccurl_easy_setopt_seek_callback(easy) { context, offset, origin in
+          guard let context, origin == SEEK_SET else { return Int32(CURL_SEEKFUNC_CANTSEEK) }
+          let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+          return transfer.upload?.seek(to: Int64(offset)) ?? (offset == 0)
+            ? Int32(CURL_SEEKFUNC_OK) : Int32(CURL_SEEKFUNC_FAIL)
+        })
     }
     return code
   }
@@ -221,16 +242,21 @@ final class CurlTransfer: @unchecked Sendable {
 
   private func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) -> Int {
     var line = Substring(String(decoding: bytes, as: UTF8.self))
-    while let last = line.last, last == "\r\n" || last == "\n" || last == "\r" { line = line.dropLast() }
+    while let last = line.last, last == "\r\n" || last == "\n" || last == "\r" {
+      line = line.dropLast()
+    }
     if line.hasPrefix("HTTP/") {
       // A new status line starts a new response (after 1xx, or a proxy's CONNECT answer): only
       // the final response's fields are reported.
       headerFields.removeAll()
-    } else if let first = line.first, first == " " || first == "\t", let previous = headerFields.popLast() {
+    } else if let first = line.first, first == " " || first == "\t",
+      let previous = headerFields.popLast()
+    {
       // Obsolete line folding: the value continues.
       headerFields.append((previous.name, previous.value + " " + Self.trimmed(line)))
     } else if let colon = line.firstIndex(of: ":") {
-      headerFields.append((Self.trimmed(line[..<colon]), Self.trimmed(line[line.index(after: colon)...])))
+      headerFields.append(
+        (Self.trimmed(line[..<colon]), Self.trimmed(line[line.index(after: colon)...])))
     }
     return bytes.count
   }
@@ -252,7 +278,8 @@ final class CurlTransfer: @unchecked Sendable {
       guard memoryBody.count + chunk.count <= limit else {
         failure = TransportError(
           .bodyTooLarge,
-          "response body exceeds \(limit) bytes (host \(TransportError.hostDescription(of: request.url)))")
+          "response body exceeds \(limit) bytes (host \(TransportError.hostDescription(of: request.url)))"
+        )
         return 0
       }
       memoryBody.append(contentsOf: chunk)
@@ -297,7 +324,9 @@ final class CurlTransfer: @unchecked Sendable {
     let appending = append && responseCode() == 206
     let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (appending ? O_APPEND : O_TRUNC)
     let descriptor = open(path, flags, 0o644)
-    guard descriptor >= 0 else { return TransportError(.file, "cannot write \(path): \(errnoText(errno))") }
+    guard descriptor >= 0 else {
+      return TransportError(.file, "cannot write \(path): \(errnoText(errno))")
+    }
     sinkDescriptor = descriptor
     return nil
   }
@@ -337,7 +366,9 @@ final class CurlTransfer: @unchecked Sendable {
       let result = close(sinkDescriptor)
       let closeErrno = errno
       sinkDescriptor = -1
-      if result != 0 { return .failure(TransportError(.file, "cannot write \(path): \(errnoText(closeErrno))")) }
+      if result != 0 {
+        return .failure(TransportError(.file, "cannot write \(path): \(errnoText(closeErrno))"))
+      }
     }
     if let easy, request.progress != nil {
       var uploaded: curl_off_t = 0
@@ -375,7 +406,8 @@ final class CurlTransfer: @unchecked Sendable {
     for field in request.headers {
       let name = field.name.lowercased()
       let sensitive =
-        name == "authorization" || name == "proxy-authorization" || name == "cookie" || name.contains("key")
+        name == "authorization" || name == "proxy-authorization" || name == "cookie"
+        || name.contains("key")
         || name.contains("token") || name.contains("secret")
       guard sensitive else { continue }
       values.append(field.value)

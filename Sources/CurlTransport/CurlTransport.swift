@@ -27,6 +27,9 @@ public final class CurlTransport: HTTPTransport {
     driver.shutdown()
   }
 
+  /// Passes through the network thread's loop, for tests that check it sleeps while idle.
+  var loopPasses: Int { driver.loopPasses }
+
   /// Runs `curl_global_init` now rather than on first use.
   ///
   /// libcurl wants this before other threads exist; call it early in `main` when you can. Calling
@@ -35,7 +38,9 @@ public final class CurlTransport: HTTPTransport {
     _ = CurlDriver.globalInit
   }
 
-  public func execute(_ request: HTTPRequest, sink: HTTPResponseSink) async throws(TransportError) -> HTTPResponse {
+  public func execute(_ request: HTTPRequest, sink: HTTPResponseSink) async throws(TransportError)
+    -> HTTPResponse
+  {
     // Opening the body file here makes a missing or unreadable file fail before any network I/O.
     let upload = try CurlUploadSource.make(request.body)
     let transfer = CurlTransfer(id: driver.makeID(), request: request, sink: sink, upload: upload)

@@ -1,16 +1,17 @@
+import FalClient
+
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+  import FoundationEssentials
 #else
-import Foundation
+  import Foundation
 #endif
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #elseif canImport(Musl)
-import Musl
+  import Musl
 #elseif canImport(Darwin)
-import Darwin
+  import Darwin
 #endif
-import FalClient
 
 /// A request body as curl pulls it, one buffer at a time.
 ///
@@ -74,9 +75,11 @@ final class CurlUploadSource {
     let length = requestedLength ?? (size - offset)
     guard offset >= 0, length >= 0, offset + length <= size else {
       close(descriptor)
-      throw fileError("cannot read \(path): range \(offset)+\(length) is outside the file (\(size) bytes)")
+      throw fileError(
+        "cannot read \(path): range \(offset)+\(length) is outside the file (\(size) bytes)")
     }
-    return CurlUploadSource(storage: .file(descriptor: descriptor, start: offset, path: path), length: length)
+    return CurlUploadSource(
+      storage: .file(descriptor: descriptor, start: offset, path: path), length: length)
   }
 
   /// Fills `buffer` with the next bytes.
@@ -100,7 +103,8 @@ final class CurlUploadSource {
         }
         if count == 0 {
           // The file shrank while we sent it; the server would wait for bytes that never come.
-          return .failure(Self.fileError("cannot read \(path): file ended early (it changed during upload)"))
+          return .failure(
+            Self.fileError("cannot read \(path): file ended early (it changed during upload)"))
         }
         position += Int64(count)
         return .success(count)

@@ -52,6 +52,9 @@ struct SimulatedApp: JobRunning {
     }
     await queue.appendLog(id, "Encoding video")
     let temporary = await storage.temporaryPath().appendingPathExtension("mp4")
+    defer {
+      if source.isTemporary, let file = source.file { try? FileManager.default.removeItem(at: file) }
+    }
     do {
       try await renderer.render(
         source: source.renderSource, geometry: geometry, frames: input.numFrames, fps: MagiSchema.framesPerSecond,
@@ -99,20 +102,27 @@ struct SimulatedApp: JobRunning {
   private struct PreparedSource {
     var file: URL?
     var renderSource: VideoRenderer.Source
+    /// A decoded `data:` URI, deleted once the clip is rendered.
+    var isTemporary = false
   }
 
   /// Finds the source media offline: our own storage, a `data:` URI, else nothing (pattern).
   private func prepareSource(_ url: String?, mode: MagiMode, jobID: String) async -> PreparedSource {
     guard let url else { return PreparedSource(file: nil, renderSource: .pattern) }
     var file: URL?
+    var isTemporary = false
     if let stored = await storage.localFile(forURL: url, baseURL: baseURL.current) {
       file = stored.path
     } else if url.lowercased().hasPrefix("data:"), let data = Self.decodeDataURI(url) {
       let path = await storage.temporaryPath()
-      if FileManager.default.createFile(atPath: path.path, contents: data) { file = path }
+      if FileManager.default.createFile(atPath: path.path, contents: data) {
+        file = path
+        isTemporary = true
+      }
     }
     guard let file else { return PreparedSource(file: nil, renderSource: .pattern) }
-    return PreparedSource(file: file, renderSource: mode == .extendVideo ? .video(file) : .image(file))
+    return PreparedSource(
+      file: file, renderSource: mode == .extendVideo ? .video(file) : .image(file), isTemporary: isTemporary)
   }
 
   /// Bytes of a `data:[<mime>][;base64],<payload>` URI.

@@ -50,10 +50,11 @@ import Testing
 
   @Test("status is 202 while pending and 200 once COMPLETED; queue_position counts down with one worker")
   func statusCodesAndCountdown() async throws {
-    try await withEmulator(workers: 1, stepDuration: .milliseconds(25)) { _, base in
+    try await withEmulator(workers: 1, stepDuration: .milliseconds(30)) { _, base in
       var statusURLs: [String] = []
       for _ in 0..<3 {
-        let response = try await submit(base)
+        // 16 steps of 30 ms: each request holds the only worker for about half a second.
+        let response = try await submit(base, "fal-ai/magi-distilled", ["prompt": "x", "resolution": "480p", "num_inference_steps": 16])
         statusURLs.append(try #require(response.json?["status_url"]?.stringValue))
       }
       let first = try await Curl.request("GET", statusURLs[2])

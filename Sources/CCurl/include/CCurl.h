@@ -36,6 +36,10 @@ CURLcode ccurl_easy_getinfo_off_t(CURL *easy, CURLINFO info, curl_off_t *value);
 
 CURLMcode ccurl_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
 
+/// Names the calling thread (visible in gdb, top -H, /proc). `pthread_setname_np` needs
+/// `_GNU_SOURCE`, which the Glibc module does not define, so Swift cannot see it.
+void ccurl_name_current_thread(const char *name);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,145 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The history's one timestamp form: UTC, ISO 8601, to the millisecond (`2026-08-01T12:34:56.789Z`).
+///
+/// A fixed-width form lets the index scanner turn it into an integer without a date parser (100,000
+/// of them at open), sorts as text, and is what `jq` users expect. Parsing is lenient enough for a
+/// hand-edited file: any number of fraction digits (or none) and a `Z` or `±HH:MM` offset.
+enum Timestamp {
+  /// Milliseconds since 1970 for `date`, rounded to the nearest millisecond.
+  static func milliseconds(_ date: Date) -> Int64 {
+    Int64((date.timeIntervalSince1970 * 1000).rounded())
+  }
+
+  static func date(milliseconds: Int64) -> Date {
+    Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+  }
+
+  /// `date` as it will read back from the file: rounded to the millisecond.
+  static func rounded(_ date: Date) -> Date {
+    Self.date(milliseconds: milliseconds(date))
+  }
+
+  static func format(_ date: Date) -> String {
+    format(milliseconds: milliseconds(date))
+  }
+
+  static func format(milliseconds: Int64) -> String {
+    let millis = Int(((milliseconds % 1000) + 1000) % 1000)
+    let seconds = (milliseconds - Int64(millis)) / 1000
+    let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
+    let secondOfDay = Int(seconds - Int64(days) * 86_400)
+    let (year, month, day) = civil(fromDays: days)
+    var out = [UInt8]()
+    out.reserveCapacity(24)
+    func digits(_ value: Int, _ count: Int) {
+      var divisor = 1
+      for _ in 1..<count { divisor *= 10 }
+      var rest = value
+      while divisor > 0 {
+        out.append(UInt8(48 + (rest / divisor) % 10))
+        rest %= divisor
+        divisor /= 10
+      }
+    }
+    digits(year, 4)
+    out.append(UInt8(ascii: "-"))
+    digits(month, 2)
+    out.append(UInt8(ascii: "-"))
+    digits(day, 2)
+    out.append(UInt8(ascii: "T"))
+    digits(secondOfDay / 3600, 2)
+    out.append(UInt8(ascii: ":"))
+    digits(secondOfDay / 60 % 60, 2)
+    out.append(UInt8(ascii: ":"))
+    digits(secondOfDay % 60, 2)
+    out.append(UInt8(ascii: "."))
+    digits(millis, 3)
+    out.append(UInt8(ascii: "Z"))
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  static func parse(_ text: String) -> Int64? {
+    var text = text
+    return text.withUTF8 { parse(UnsafeRawBufferPointer($0)) }
+  }
+
+  /// Parses `YYYY-MM-DDTHH:MM:SS[.fff…](Z|±HH:MM)`; nil for anything else.
+  static func parse(_ bytes: UnsafeRawBufferPointer) -> Int64? {
+    var index = 0
+    func number(_ count: Int) -> Int? {
+      guard index + count <= bytes.count else { return nil }
+      var value = 0
+      for _ in 0..<count {
+        let byte = bytes[index]
+        guard byte >= 48, byte <= 57 else { return nil }
+        value = value * 10 + Int(byte - 48)
+        index += 1
+      }
+      return value
+    }
+    func literal(_ byte: UInt8) -> Bool {
+      guard index < bytes.count, bytes[index] == byte else { return false }
+      index += 1
+      return true
+    }
+    guard let year = number(4), literal(UInt8(ascii: "-")), let month = number(2), literal(UInt8(ascii: "-")),
+      let day = number(2), literal(UInt8(ascii: "T")) || literal(UInt8(ascii: " ")), let hour = number(2),
+      literal(UInt8(ascii: ":")), let minute = number(2), literal(UInt8(ascii: ":")), let second = number(2),
+      (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+    else { return nil }
+    var millis = 0
+    if literal(UInt8(ascii: ".")) {
+      var scale = 100
+      var sawDigit = false
+      while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
+        millis += Int(bytes[index] - 48) * scale
+        scale /= 10
+        index += 1
+        sawDigit = true
+      }
+      guard sawDigit else { return nil }
+    }
+    var offsetSeconds = 0
+    if literal(UInt8(ascii: "Z")) {
+      // UTC.
+    } else if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+      let sign = bytes[index] == UInt8(ascii: "-") ? -1 : 1
+      index += 1
+      guard let hours = number(2), literal(UInt8(ascii: ":")), let minutes = number(2) else { return nil }
+      offsetSeconds = sign * (hours * 3600 + minutes * 60)
+    } else {
+      return nil
+    }
+    guard index == bytes.count else { return nil }
+    let days = Self.days(fromCivil: year, month, day)
+    let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second - offsetSeconds)
+    return seconds * 1000 + Int64(millis)
+  }
+
+  // Howard Hinnant's civil-calendar algorithms: exact for the proleptic Gregorian calendar.
+  private static func days(fromCivil year: Int, _ month: Int, _ day: Int) -> Int {
+    let y = month <= 2 ? year - 1 : year
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yoe = y - era * 400
+    let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+    return era * 146_097 + doe - 719_468
+  }
+
+  private static func civil(fromDays days: Int) -> (Int, Int, Int) {
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let day = doy - (153 * mp + 2) / 5 + 1
+    let month = mp < 10 ? mp + 3 : mp - 9
+    return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+  }
+}

@@ -1,0 +1,180 @@
+import FalClient
+import Foundation
+import Synchronization
+import Testing
+
+@testable import CurlTransport
+
+/// Long-lived streams (SSE), cancellation, and many transfers on the one curl thread.
+@Suite struct CurlTransportStreamingTests {
+  let transport = Shared.transport
+
+  /// A server that sends one chunk, waits for `gate`, then sends the rest and ends the stream.
+  static func gatedStreamServer(gate: Gate, gateHeld: Recorder<Bool>? = nil) throws
+    -> ScriptedServer
+  {
+    try ScriptedServer { connection in
+      _ = connection.readHead()
+      connection.send(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+      )
+      connection.sendChunk("data: one\n\n")
+      let opened = gate.wait()
+      gateHeld?.append(opened)
+      connection.sendChunk("data: two\n\n")
+      connection.sendChunk("data: three\n\n")
+      connection.send("0\r\n\r\n")
+    }
+  }
+
+  /// Stream chunks reach the handler as they arrive, not when the response ends: the server only
+  /// finishes after the handler has seen the first chunk. Order and content are kept.
+  @Test func streamDeliversChunksIncrementallyAndInOrder() async throws {
+    let gate = Gate()
+    let gateOpened = Recorder<Bool>()
+    let server = try Self.gatedStreamServer(gate: gate, gateHeld: gateOpened)
+    let chunks = Recorder<Data>()
+    let response = try await transport.execute(
+      HTTPRequest(method: .get, url: server.url + "/events"),
+      sink: .stream { chunk in
+        if chunks.all.isEmpty { gate.open() }
+        chunks.append(chunk)
+      })
+    #expect(response.status == 200)
+    #expect(response.headers["content-type"] == "text/event-stream")
+    #expect(
+      gateOpened.all == [true],
+      "the server finished only because its gate timed out: chunks were buffered")
+    let text = String(decoding: chunks.all.reduce(Data(), +), as: UTF8.self)
+    #expect(text == "data: one\n\ndata: two\n\ndata: three\n\n")
+    #expect(String(decoding: chunks.all.first ?? Data(), as: UTF8.self).hasPrefix("data: one"))
+  }
+
+  /// Cancelling the task of an in-flight stream fails it with `.cancelled` promptly, closes its
+  /// connection, and leaves other transfers on the thread running.
+  @Test func cancellingAStreamStopsItAndOthersContinue() async throws {
+    let peerClosed = Gate()
+    let endless = try ScriptedServer { connection in
+      _ = connection.readHead()
+      connection.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+      connection.sendChunk("data: first\n\n")
+      if connection.waitForPeerClose(seconds: 20) { peerClosed.open() }
+    }
+    let otherGate = Gate()
+    let other = try Self.gatedStreamServer(gate: otherGate)
+
+    let (firstChunk, firstChunkSignal) = AsyncStream.makeStream(of: Void.self)
+    let cancelled = Task {
+      await perform(
+        HTTPRequest(method: .get, url: endless.url), sink: .stream { _ in firstChunkSignal.yield() }
+      )
+    }
+    let (otherFirst, otherFirstSignal) = AsyncStream.makeStream(of: Void.self)
+    let survivor = Task {
+      await perform(
+        HTTPRequest(method: .get, url: other.url), sink: .stream { _ in otherFirstSignal.yield() })
+    }
+    for await _ in firstChunk { break }
+    for await _ in otherFirst { break }
+
+    let start = ContinuousClock.now
+    cancelled.cancel()
+    let outcome = await cancelled.value
+    #expect(outcome.failure?.kind == .cancelled)
+    #expect(ContinuousClock.now - start < .seconds(5), "cancellation should be prompt")
+    #expect(await peerClosed.waitAsync(), "the cancelled transfer's connection should be closed")
+
+    otherGate.open()
+    let survived = await survivor.value
+    #expect((try? survived.get())?.status == 200)
+    let fresh = await perform(HTTPRequest(method: .get, url: try await FoxFixture.url("/hello")))
+    #expect((try? fresh.get())?.body == Data("hello".utf8))
+  }
+
+  /// A task cancelled before its transfer starts fails with `.cancelled` and never connects.
+  @Test func alreadyCancelledTaskNeverConnects() async throws {
+    let server = try ScriptedServer { connection in
+      _ = connection.readHead()
+      connection.send("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+    }
+    let task = Task {
+      withUnsafeCurrentTask { $0?.cancel() }
+      return await perform(HTTPRequest(method: .get, url: server.url))
+    }
+    #expect(await task.value.failure?.kind == .cancelled)
+    #expect(server.connectionsAccepted == 0)
+  }
+
+  /// Fifty requests at once all complete, each with its own body, and every callback runs on one
+  /// and the same thread (the transport's), not on the caller's.
+  @Test func fiftyConcurrentRequestsShareOneThread() async throws {
+    let threads = Recorder<UInt>()
+    let results = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+      for index in 0..<50 {
+        let url = try await FoxFixture.url("/n/\(index)")
+        group.addTask {
+          let body = Mutex(Data())
+          let response = try await Shared.transport.execute(
+            HTTPRequest(method: .get, url: url),
+            sink: .stream { chunk in
+              threads.append(UInt(pthread_self()))
+              body.withLock { $0.append(chunk) }
+            })
+          #expect(response.status == 200)
+          return (index, String(decoding: body.withLock { $0 }, as: UTF8.self))
+        }
+      }
+      return try await group.reduce(into: [Int: String]()) { $0[$1.0] = $1.1 }
+    }
+    #expect(results.count == 50)
+    for index in 0..<50 { #expect(results[index] == "n=\(index)") }
+    #expect(Set(threads.all).count == 1)
+  }
+
+  /// Callbacks run on the transport's own named thread, so a stack or `top -H` shows who is busy.
+  @Test func callbacksRunOnTheNamedCurlThread() async throws {
+    let names = Recorder<String>()
+    _ = try await transport.execute(
+      HTTPRequest(method: .get, url: try await FoxFixture.url("/hello")),
+      sink: .stream { _ in
+        let name = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? ""
+        names.append(name.trimmingCharacters(in: .whitespacesAndNewlines))
+      })
+    #expect(names.all == ["magi-curl"])
+  }
+
+  /// `shutdown` fails in-flight transfers with `.cancelled`, and later calls fail the same way
+  /// instead of hanging.
+  @Test func shutdownFailsInFlightAndLaterCalls() async throws {
+    let own = try CurlTransport()
+    let gate = Gate()
+    let server = try Self.gatedStreamServer(gate: gate)
+    defer { gate.open() }
+    let (first, firstSignal) = AsyncStream.makeStream(of: Void.self)
+    let inFlight = Task {
+      await perform(
+        HTTPRequest(method: .get, url: server.url), sink: .stream { _ in firstSignal.yield() },
+        on: own)
+    }
+    for await _ in first { break }
+    own.shutdown()
+    #expect(await inFlight.value.failure?.kind == .cancelled)
+    let later = await perform(
+      HTTPRequest(method: .get, url: try await FoxFixture.url("/hello")), on: own)
+    #expect(later.failure?.kind == .cancelled)
+  }
+
+  /// While nothing runs, the thread sleeps in curl_multi_poll instead of ticking.
+  @Test func idleThreadDoesNotWakeUp() async throws {
+    let own = try CurlTransport()
+    defer { own.shutdown() }
+    let response = try await own.execute(
+      HTTPRequest(method: .get, url: try await FoxFixture.url("/hello")))
+    #expect(response.status == 200)
+    // Let curl finish any follow-up work for the finished transfer, then observe a quiet period.
+    try await Task.sleep(for: .milliseconds(200))
+    let before = own.loopPasses
+    try await Task.sleep(for: .seconds(1))
+    #expect(own.loopPasses == before)
+  }
+}

@@ -1,0 +1,51 @@
+import FalEmulator
+import Foundation
+import Testing
+
+/// The official Python client (`fal_client`, unchanged but for its host constants) against the
+/// emulator: the strongest evidence that the twin is faithful enough for real clients.
+@Suite struct OfficialPythonClientTests {
+  static let requirePeers = ProcessInfo.processInfo.environment["MAGI_REQUIRE_PEERS"] == "1"
+
+  static let pythonClientAvailable: Bool = {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", "import fal_client"]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    do {
+      try process.run()
+      process.waitUntilExit()
+      return process.terminationStatus == 0
+    } catch {
+      return false
+    }
+  }()
+
+  static var script: URL {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("Peers/fal_client_peer.py")
+  }
+
+  @Test(
+    "fal_client submits, polls with logs, subscribes, cancels, uploads (CDN and fal fallback) against the emulator",
+    .enabled(if: pythonClientAvailable || requirePeers, "python3 cannot import fal_client (set MAGI_REQUIRE_PEERS=1 to fail instead)"),
+    .timeLimit(.minutes(3)))
+  func peer() async throws {
+    guard Self.pythonClientAvailable else {
+      Issue.record("MAGI_REQUIRE_PEERS=1 but python3 cannot import fal_client")
+      return
+    }
+    try await withEmulator(workers: 1, stepDuration: .milliseconds(20)) { _, base in
+      var environment = ProcessInfo.processInfo.environment
+      // A proxy from the environment must not capture loopback traffic.
+      environment["NO_PROXY"] = "127.0.0.1,localhost"
+      environment["no_proxy"] = "127.0.0.1,localhost"
+      environment["FAL_KEY"] = Curl.key
+      let (code, output) = try await Curl.run(
+        "/usr/bin/env", ["python3", Self.script.path, base], environment: environment)
+      #expect(code == 0, "fal_client_peer.py failed:\n\(output)")
+      #expect(output.contains(" passed, 0 failed"), "\(output)")
+    }
+  }
+}

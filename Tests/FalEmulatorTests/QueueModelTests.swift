@@ -1,0 +1,100 @@
+@testable import FalEmulator
+import FalProtocol
+import FlyingFox
+import FlyingSocks
+import Foundation
+import Testing
+
+/// The queue actor without HTTP: scheduling, positions and cancellation with a scripted runner.
+@Suite struct QueueModelTests {
+  /// A runner that finishes a job only when the test says so.
+  actor Gate {
+    var released: Set<String> = []
+    func release(_ id: String) { released.insert(id) }
+    func isReleased(_ id: String) -> Bool { released.contains(id) }
+  }
+
+  struct GatedRunner: JobRunning {
+    let gate: Gate
+    func run(_ job: Job, worker: Int, on queue: QueueModel) async {
+      await queue.appendLog(job.id, "worker \(worker)")
+      while !(await gate.isReleased(job.id)) {
+        if await queue.isCancelRequested(job.id) {
+          await queue.finish(job.id, with: .failure(.cancelled))
+          return
+        }
+        try? await Task.sleep(for: .milliseconds(2))
+      }
+      await queue.finish(job.id, with: .success(output: Data("{}".utf8), billableUnits: 1))
+    }
+  }
+
+  func waitFor(_ condition: () async -> Bool) async {
+    for _ in 0..<2000 where !(await condition()) { try? await Task.sleep(for: .milliseconds(2)) }
+  }
+
+  @Test("with one worker, waiting requests count down 1 → 0 and start in FIFO order")
+  func positionsCountDown() async throws {
+    let gate = Gate()
+    let queue = QueueModel(workers: 1, clock: .system, runner: GatedRunner(gate: gate))
+    let endpoint = try EndpointID(parsing: "fal-ai/magi")
+    let jobs = [
+      await queue.submit(endpoint: endpoint, body: Data(), webhookURL: nil),
+      await queue.submit(endpoint: endpoint, body: Data(), webhookURL: nil),
+      await queue.submit(endpoint: endpoint, body: Data(), webhookURL: nil),
+    ]
+    #expect(jobs.map(\.queuePosition) == [0, 0, 1], "positions at submit count requests waiting ahead")
+    #expect(await queue.job(jobs[0].id)?.state == .inProgress)
+    #expect(await queue.job(jobs[2].id)?.queuePosition == 1)
+    await gate.release(jobs[0].id)
+    await waitFor { await queue.job(jobs[1].id)?.state == .inProgress }
+    #expect(await queue.job(jobs[2].id)?.queuePosition == 0)
+    #expect(await queue.job(jobs[0].id)?.completedAt != nil)
+    #expect(await queue.cancel(jobs[2].id) == .requested)
+    #expect(await queue.job(jobs[2].id)?.failure == .cancelled)
+    #expect(await queue.cancel(jobs[2].id) == .alreadyCompleted)
+    #expect(await queue.cancel("nope") == .notFound)
+    await gate.release(jobs[1].id)
+    await waitFor { await queue.job(jobs[1].id)?.state == .completed }
+    #expect(await queue.completionTimes().count == 3)
+    await queue.shutdown()
+  }
+}
+
+/// Webhooks: the emulator POSTs fal's unsigned payload to `fal_webhook` when a request completes.
+@Suite struct WebhookTests {
+  actor Inbox {
+    var bodies: [Data] = []
+    func add(_ body: Data) { bodies.append(body) }
+  }
+
+  @Test("a finished request POSTs {request_id, gateway_request_id, status OK, payload} to fal_webhook")
+  func webhookDelivered() async throws {
+    let inbox = Inbox()
+    let receiver = HTTPServer(address: try sockaddr_in.inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
+    await receiver.appendRoute("POST /hook") { request in
+      await inbox.add(try await request.bodyData)
+      return HTTPResponse(statusCode: .ok)
+    }
+    let task = Task { try? await receiver.run() }
+    defer { task.cancel() }
+    try await receiver.waitUntilListening()
+    guard case .ip4(_, let port)? = await receiver.listeningAddress else {
+      Issue.record("receiver has no port")
+      return
+    }
+    try await withEmulator { _, base in
+      let hook = "http://127.0.0.1:\(port)/hook".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+      let job = try #require(try await Curl.request("POST", "\(base)/fal-ai/magi-distilled?fal_webhook=\(hook)", json: quickInput).json)
+      _ = try await pollUntilCompleted(try #require(job["status_url"]?.stringValue))
+      for _ in 0..<500 where await inbox.bodies.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+      let body = try #require(await inbox.bodies.first)
+      let payload = try JSONDecoder().decode(WebhookPayload.self, from: body)
+      #expect(payload.requestID == job["request_id"]?.stringValue)
+      #expect(payload.gatewayRequestID == payload.requestID)
+      #expect(payload.status == "OK")
+      #expect(payload.payload?["video"]?["content_type"] == "video/mp4")
+    }
+    await receiver.stop()
+  }
+}

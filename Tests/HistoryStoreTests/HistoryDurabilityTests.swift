@@ -1,0 +1,146 @@
+import FalProtocol
+import Foundation
+import Testing
+
+@testable import HistoryStore
+
+/// Crashes, concurrent writers, damaged files, full and read-only disks: the history loses nothing
+/// that a save acknowledged.
+@Suite struct HistoryDurabilityTests {
+  @Test("a writer killed with SIGKILL mid-appends loses no acknowledged record")
+  func sigkillLosesNothingAcknowledged() async throws {
+    let directory = try TemporaryDirectory()
+    let child = try Child(["append-loop", directory.path, "k", "1000000"])
+    var acknowledged: [String] = []
+    while acknowledged.count < 200, let line = child.readLine() { acknowledged.append(line) }
+    child.kill9()
+    // Acknowledgements already in the pipe were given before the kill: they count too.
+    acknowledged += child.remainingLines()
+    #expect(child.wait() != 0)
+    #expect(acknowledged.count >= 200)
+    let store = try await HistoryStore(directory: directory.path)
+    var missing: [String] = []
+    for id in acknowledged where try await store.record(id: id) == nil { missing.append(id) }
+    #expect(missing.isEmpty, "acknowledged but lost: \(missing.prefix(10))")
+    // A line torn by the kill, if any, is reported and kept aside, never dropped.
+    for warning in await store.warnings {
+      #expect(warning.keptAside == store.corruptPath)
+    }
+    // And the next writer starts on a line of its own.
+    try await store.save(makeRecord("after-kill"))
+    let reopened = try await HistoryStore(directory: directory.path)
+    #expect(try await reopened.record(id: "after-kill") != nil)
+  }
+
+  @Test("two processes appending at once lose nothing and never interleave lines")
+  func twoProcessesAppendConcurrently() async throws {
+    let directory = try TemporaryDirectory()
+    let first = try Child(["append-loop", directory.path, "one", "500"])
+    let second = try Child(["append-loop", directory.path, "two", "500"])
+    let acknowledged = first.remainingLines() + second.remainingLines()
+    #expect(first.wait() == 0)
+    #expect(second.wait() == 0)
+    #expect(acknowledged.count == 1000)
+    let lines = try directory.lines()
+    #expect(lines.count == 1000)
+    for line in lines {
+      // Each line is one whole JSON object, not two halves.
+      #expect(try JSONSerialization.jsonObject(with: Data(line.utf8)) is [String: Any])
+    }
+    let store = try await HistoryStore(directory: directory.path)
+    #expect(await store.count == 1000)
+    #expect(await store.warnings.isEmpty)
+    #expect(Set(await store.query(HistoryQuery(limit: 2000)).summaries.map(\.id)) == Set(acknowledged))
+  }
+
+  @Test("a garbage line and a torn last line are read around, reported, kept aside; the next append starts clean")
+  func corruptLinesAreKeptAside() async throws {
+    let directory = try TemporaryDirectory()
+    let encoder = HistoryLine.encoder()
+    let a = String(decoding: try HistoryLine.encode(makeRecord("a", created: 1), with: encoder), as: UTF8.self)
+    let b = String(decoding: try HistoryLine.encode(makeRecord("b", created: 2), with: encoder), as: UTF8.self)
+    let c = String(decoding: try HistoryLine.encode(makeRecord("c", created: 3), with: encoder), as: UTF8.self)
+    let torn = String(c.prefix(c.count / 2))
+    try (a + "\n" + "#!garbage \u{1}\u{2} not json\n" + b + "\n" + torn).write(
+      toFile: directory.history, atomically: false, encoding: .utf8)
+
+    let store = try await HistoryStore(directory: directory.path)
+    #expect(await store.query().summaries.map(\.id) == ["b", "a"])
+    let warnings = await store.warnings
+    #expect(warnings.map(\.line) == [2, 4])
+    #expect(warnings.allSatisfy { $0.keptAside == store.corruptPath })
+    let kept = try String(contentsOfFile: store.corruptPath, encoding: .utf8).split(separator: "\n")
+    #expect(kept.count == 2)
+    #expect(kept.first?.contains("garbage") == true)
+    #expect(kept.last?.contains(#""line":4"#) == true)
+
+    try await store.save(makeRecord("d", created: 4))
+    let lines = try directory.lines()
+    #expect(lines.count == 5)
+    #expect(lines[3] == torn)
+    #expect(lines[4].hasPrefix(#"{"v":1,"id":"d""#))
+
+    // Reopening reports the same lines again but does not copy them aside twice.
+    let reopened = try await HistoryStore(directory: directory.path)
+    #expect(await reopened.query().summaries.map(\.id) == ["d", "b", "a"])
+    #expect(await reopened.warnings.map(\.line) == [2, 4])
+    #expect(try String(contentsOfFile: store.corruptPath, encoding: .utf8).split(separator: "\n").count == 2)
+  }
+
+  @Test("a cut line whose head survived does not shadow the older whole snapshot")
+  func tornLineWithIntactHeadIsNotIndexed() async throws {
+    let directory = try TemporaryDirectory()
+    let store = try await HistoryStore(directory: directory.path)
+    let first = makeRecord("job", status: .queued)
+    try await store.save(first)
+    var later = first
+    later.transition(to: .completed, at: time(50))
+    later.appendLogs([LogEntry(message: "done", timestamp: "t")])
+    let line = try HistoryLine.encode(later, with: HistoryLine.encoder())
+    let handle = try #require(FileHandle(forWritingAtPath: directory.history))
+    handle.seekToEndOfFile()
+    handle.write(Data(line.prefix(line.count - 20)) + Data("\n".utf8))
+    handle.closeFile()
+    let reopened = try await HistoryStore(directory: directory.path)
+    #expect(try await reopened.record(id: "job") == first)
+    #expect(await reopened.warnings.count == 1)
+  }
+
+  @Test("a full disk (RLIMIT_FSIZE) gives a clear error, keeps the record in memory, saves it on the next write")
+  func fullDisk() async throws {
+    let directory = try TemporaryDirectory()
+    let child = try Child(["disk-full", directory.path])
+    let output = child.remainingLines()
+    #expect(child.wait() == 0, "\(output)")
+    let error = try #require(output.first { $0.hasPrefix("error ") })
+    #expect(error == "error cannot write history (File too large): \(directory.history)")
+    let kept = try #require(output.first { $0.hasPrefix("kept ") })
+    #expect(kept.hasSuffix("saved=false unsaved=1"))
+    #expect(output.last == "acked after-full unsaved=0")
+    let failedID = try #require(kept.split(separator: " ").dropFirst().first.map(String.init))
+    let acknowledged = output.filter { $0.hasPrefix("acked ") }.map { String($0.split(separator: " ")[1]) }
+    #expect(acknowledged.count > 3)
+    // No partial line was left by the failed write.
+    let store = try await HistoryStore(directory: directory.path)
+    #expect(await store.warnings.isEmpty)
+    for id in acknowledged + [failedID] { #expect(try await store.record(id: id) != nil, "\(id)") }
+  }
+
+  @Test("a read-only history opens, and a save fails clearly while the record stays in memory")
+  func readOnlyDirectory() async throws {
+    // Root ignores permission bits, so the child drops to `nobody` (uid 65534) before opening:
+    // the directory and files below are then genuinely read-only for it.
+    let directory = try TemporaryDirectory()
+    let store = try await HistoryStore(directory: directory.path)
+    try await store.save(makeRecord("existing"))
+    for file in [directory.history, directory.history + ".lock"] { chmod(file, 0o444) }
+    chmod(directory.path, 0o555)
+    defer { chmod(directory.path, 0o755) }
+    let child = try Child(["save-readonly", directory.path, "new"])
+    let output = child.remainingLines()
+    #expect(child.wait() == 0, "\(output)")
+    #expect(output.first == "error cannot write history (Permission denied): \(directory.history)")
+    #expect(output.last == "kept new saved=false count=2")
+    #expect(try directory.lines().count == 1)
+  }
+}

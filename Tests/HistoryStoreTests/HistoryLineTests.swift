@@ -1,0 +1,59 @@
+import FalProtocol
+import Foundation
+import Testing
+
+@testable import HistoryStore
+
+@Suite struct HistoryLineTests {
+  @Test("the head scanner and the JSONDecoder fallback index a line identically")
+  func fastPathMatchesFallback() throws {
+    let encoder = HistoryLine.encoder()
+    let decoder = HistoryLine.decoder()
+    for record in [fullRecord(), makeRecord("plain"), makeRecord("esc\"aped\\id", prompt: "tab\there \u{1} \"q\" é 🎬")] {
+      let line = try HistoryLine.encode(record, with: encoder)
+      let fast = line.withUnsafeBytes { HistoryLine.scanHead($0) }
+      let slow = line.withUnsafeBytes { HistoryLine.decodeFully($0, with: decoder) }
+      #expect(fast != nil)
+      guard case .line(let parsed) = slow else {
+        Issue.record("fallback failed for \(record.id)")
+        continue
+      }
+      #expect(fast == parsed)
+      #expect(fast == .record(HistoryLine.head(of: record)))
+      #expect(line.withUnsafeBytes { HistoryLine.isComplete($0) })
+    }
+    let tombstone = HistoryLine.tombstone(id: "gone", at: time(1))
+    #expect(tombstone.withUnsafeBytes { HistoryLine.scanHead($0) } == .tombstone(id: "gone"))
+  }
+
+  @Test("a hand-edited line with its keys reordered gives the same summary through the fallback")
+  func handEditedLineGivesSameSummary() async throws {
+    let directory = try TemporaryDirectory()
+    let store = try await HistoryStore(directory: directory.path)
+    let record = fullRecord()
+    try await store.save(record)
+    let original = await store.query().summaries
+    // Rewrite the line as a person or `jq -S` would: keys sorted, pretty-ish spacing.
+    let object = try JSONSerialization.jsonObject(with: Data(try directory.lines()[0].utf8))
+    let edited = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    #expect(!edited.starts(with: Data(#"{"v":"#.utf8)))
+    #expect(edited.withUnsafeBytes { HistoryLine.scanHead($0) } == nil)
+    try (edited + Data("\n".utf8)).write(to: URL(fileURLWithPath: directory.history))
+    let reopened = try await HistoryStore(directory: directory.path)
+    #expect(await reopened.query().summaries == original)
+    #expect(try await reopened.record(id: record.id) == record)
+    #expect(await reopened.warnings.isEmpty)
+  }
+
+  @Test("the completeness check rejects cut lines and accepts whole ones")
+  func completeness() {
+    func complete(_ text: String) -> Bool { Array(text.utf8).withUnsafeBytes { HistoryLine.isComplete($0) } }
+    #expect(complete(#"{"a":"b\"}","c":[1,{"d":"\\"}]}"#))
+    #expect(complete(#"{"a":1}  "#))
+    #expect(!complete(#"{"a":"b\"}""#))
+    #expect(!complete(#"{"a":[1,2}"#))
+    #expect(!complete(#"{"a":1}{"b":2}"#))
+    #expect(!complete(#"{"a":"\"#))
+    #expect(!complete("{\"a\":\"x\u{0}\"}\u{0}"))
+  }
+}
