@@ -54,7 +54,7 @@ enum Console {
   static func stdout(_ text: String) {
     clearProgress()
     print(text)
-    fflush(Glibc.stdout)
+    fflush(nil)
   }
 
   static func formatBytes(_ bytes: Int64) -> String {
