@@ -125,7 +125,8 @@ struct GenerateCommand: AsyncParsableCommand {
         }
         let interrupt = InterruptHandler(client: session.client, endpoint: endpoint.id, requestID: receipt.requestID, cancel: cancelOnInterrupt)
         defer { interrupt.disarm() }
-        let final = try await JobWatcher.follow(session.client, endpoint: endpoint.id, requestID: receipt.requestID)
+        let final = try await JobWatcher.follow(
+            session.client, endpoint: endpoint.id, requestID: receipt.requestID, receipt: receipt)
         if let error = final.error {
           // A failure in the app (422) surfaces on the result call, with per-field messages: show those.
           do { _ = try await session.client.result(endpoint.id, requestID: receipt.requestID) } catch let rejection

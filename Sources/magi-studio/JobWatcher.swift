@@ -3,9 +3,18 @@ import FalProtocol
 
 /// Follows a job on stderr: queue position as it changes, the start, every log line once.
 enum JobWatcher {
-  static func follow(_ client: FalQueueClient, endpoint: EndpointID, requestID: String) async throws -> QueueStatus {
+  /// - Parameter receipt: the submit answer, reported first so that a user always sees where the
+  ///   request entered the queue, even when it starts before the first status arrives.
+  static func follow(
+    _ client: FalQueueClient, endpoint: EndpointID, requestID: String, receipt: QueueStatus? = nil
+  ) async throws -> QueueStatus {
     var lastState: RequestState?
     var lastPosition: Int?
+    if let receipt, receipt.state == .inQueue {
+      Console.line("queued: position \(receipt.queuePosition ?? 0)")
+      lastState = .inQueue
+      lastPosition = receipt.queuePosition
+    }
     var announcedPolling = false
     for try await update in client.follow(endpoint, requestID: requestID) {
       let status = update.status
