@@ -33,7 +33,7 @@ let package = Package(
     // Pure text and screen model shared by the CLI and the TUI: sanitising, widths, cells.
     .target(name: "TerminalScreen"),
     // Jobs, downloads, the launcher, settings: the studio's behaviour without any UI.
-    .target(name: "StudioCore", dependencies: ["FalClient", "TerminalScreen"]),
+    .target(name: "StudioCore", dependencies: ["FalClient", "HistoryStore", "TerminalScreen"]),
     .executableTarget(
       name: "magi-studio",
       dependencies: [
@@ -59,7 +59,7 @@ let package = Package(
     ),
     .testTarget(name: "FalClientTests", dependencies: ["FalClient", "CurlTransport", "FalEmulator"]),
     .testTarget(name: "TerminalScreenTests", dependencies: ["TerminalScreen"]),
-    .testTarget(name: "StudioCoreTests", dependencies: ["StudioCore"]),
+    .testTarget(name: "StudioCoreTests", dependencies: ["StudioCore", "CurlTransport", "FalEmulator"]),
     .testTarget(name: "CLITests", dependencies: ["FalEmulator"]),
     .testTarget(name: "HistoryStoreTests", dependencies: ["HistoryStore"]),
   ]

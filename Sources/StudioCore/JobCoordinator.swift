@@ -1,0 +1,371 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import FalClient
+import FalProtocol
+import HistoryStore
+
+/// Runs generations from submit to a verified video on disk, with the history as their journal.
+///
+/// Every step is written to the history before it is reported: the record exists (durably) before
+/// `submit` returns, so a crash, a closed laptop or a lost connection never loses a paid-for job.
+/// On the next start ``resumeUnfinished()`` picks each one up where it stopped.
+public actor JobCoordinator {
+  public nonisolated let client: FalQueueClient
+  public nonisolated let history: HistoryStore
+  public nonisolated let videosDirectory: String
+  private let onEvent: @Sendable (JobEvent) -> Void
+  private let pricePerUnit: @Sendable (MagiModel) -> Double
+  /// Progress is saved at most this often while running; state changes are saved at once.
+  private let progressSaveInterval: Duration
+
+  public init(
+    client: FalQueueClient, history: HistoryStore, videosDirectory: String,
+    pricePerUnit: @escaping @Sendable (MagiModel) -> Double = { $0.defaultPricePerUnit },
+    progressSaveInterval: Duration = .seconds(2),
+    onEvent: @escaping @Sendable (JobEvent) -> Void = { _ in }
+  ) {
+    self.client = client
+    self.history = history
+    self.videosDirectory = videosDirectory
+    self.pricePerUnit = pricePerUnit
+    self.progressSaveInterval = progressSaveInterval
+    self.onEvent = onEvent
+  }
+
+  // MARK: - Submit
+
+  /// Validates, uploads the source if it is a local file, records, submits, records again.
+  ///
+  /// - Returns: the record, with its request id, once it is in the history.
+  public func submit(
+    _ request: MagiRequest, source: MediaInput? = nil, parentID: String? = nil,
+    options: FalQueueClient.SubmitOptions = .init()
+  ) async throws(StudioError) -> GenerationRecord {
+    var request = request
+    if let source { request.sourceURL = Self.placeholder(for: source) }
+    // Nothing is uploaded or paid for until every field is right.
+    if case .failure(let failure) = request.validated() { throw .client(.invalidInput(failure.errors)) }
+    var uploadedURL: String?
+    if let source {
+      do {
+        uploadedURL = try await resolve(source)
+      } catch { throw .client(error) }
+      request.sourceURL = uploadedURL
+    }
+    var record = GenerationRecord(
+      id: Self.newRecordID(), status: .submitting, mode: request.endpoint.mode, model: request.endpoint.model,
+      input: request.body, source: source.map { .init(given: $0.given, uploadedURL: uploadedURL) }, parentID: parentID)
+    record.billing = estimate(request)
+    await persist(record)
+    let receipt: QueueStatus
+    do {
+      receipt = try await client.submit(request.endpoint.id, input: request.body, options: options)
+    } catch {
+      record.failure = .init(type: "submit_failed", message: error.description)
+      record.transition(to: .failed)
+      await persist(record)
+      throw .client(error)
+    }
+    record.requestID = receipt.requestID
+    record.progress.queuePosition = receipt.queuePosition
+    record.transition(to: receipt.state == .inProgress ? .running : .queued)
+    await persist(record)
+    return record
+  }
+
+  // MARK: - Follow
+
+  /// Follows a recorded job to its end: status stream, result, download. Safe to call again on a
+  /// record that is already done (it only completes what is missing, such as the download).
+  @discardableResult
+  public func follow(recordID: String) async throws(StudioError) -> GenerationRecord {
+    var record = try await load(recordID)
+    guard let requestID = record.requestID else {
+      if record.status == .submitting {
+        record.failure = .init(
+          type: "lost",
+          message: "the studio stopped while submitting; no request id was recorded, so the job cannot be followed")
+        record.transition(to: .lost)
+        await persist(record)
+      }
+      return record
+    }
+    let endpoint: EndpointID
+    do { endpoint = try EndpointID(parsing: record.endpointID) } catch {
+      throw .notResumable("record \(record.id) has an invalid endpoint id: \(error.description)")
+    }
+    if !record.status.isFinal {
+      record = try await followQueue(record, endpoint: endpoint, requestID: requestID)
+    }
+    if record.status == .completed {
+      record = try await fetchResultAndDownload(record, endpoint: endpoint, requestID: requestID)
+    }
+    return record
+  }
+
+  private func followQueue(_ start: GenerationRecord, endpoint: EndpointID, requestID: String)
+    async throws(StudioError) -> GenerationRecord
+  {
+    var record = start
+    var lastSave = ContinuousClock.now
+    do {
+      for try await update in client.follow(endpoint, requestID: requestID, knownLog: JobLog(record.logs)) {
+        let before = record.status
+        apply(update, to: &record)
+        if !update.newLogs.isEmpty { onEvent(.logs(recordID: record.id, update.newLogs)) }
+        if update.status.isFinal { break }
+        if record.status != before || ContinuousClock.now - lastSave >= progressSaveInterval {
+          await persist(record)
+          lastSave = .now
+        } else {
+          onEvent(.updated(record))
+        }
+      }
+    } catch let error as FalClientError {
+      if case .notFound = error {
+        record.failure = .init(type: "lost", message: "the server no longer knows request \(requestID)")
+        record.transition(to: .lost)
+        await persist(record)
+        return record
+      }
+      await persist(record)
+      throw .client(error)
+    } catch {
+      throw .client(.malformedResponse("\(error)"))
+    }
+    if !record.status.isFinal {
+      throw .client(.malformedResponse("the status stream ended before request \(requestID) completed"))
+    }
+    if record.status != .completed {
+      // The app's 422 and other errors surface on the result call with the server's own words.
+      do {
+        _ = try await client.result(endpoint, requestID: requestID)
+      } catch {
+        if case .invalidInput(let fields) = error {
+          record.failure = .init(type: "validation_error", message: fields.map(\.description).joined(separator: "; "))
+        }
+      }
+    }
+    await persist(record)
+    return record
+  }
+
+  private func apply(_ update: JobUpdate, to record: inout GenerationRecord) {
+    let status = update.status
+    record.appendLogs(update.newLogs)
+    for entry in update.newLogs {
+      if let step = StepProgress.parse(entry.message) {
+        record.progress.stepsDone = step.done
+        record.progress.stepsTotal = step.total
+      }
+    }
+    switch status.state {
+    case .inQueue:
+      record.progress.queuePosition = status.queuePosition
+      record.transition(to: .queued)
+    case .inProgress:
+      record.progress.queuePosition = nil
+      record.transition(to: .running)
+    case .completed:
+      record.progress.queuePosition = nil
+      if let error = status.error {
+        record.failure = .init(type: status.errorType ?? "error", message: error)
+        record.transition(to: status.errorType == "request_cancelled" ? .cancelled : .failed)
+      } else {
+        record.transition(to: .completed)
+      }
+    }
+  }
+
+  private func fetchResultAndDownload(_ start: GenerationRecord, endpoint: EndpointID, requestID: String)
+    async throws(StudioError) -> GenerationRecord
+  {
+    var record = start
+    if record.result == nil {
+      let result: FalResult
+      do { result = try await client.result(endpoint, requestID: requestID) } catch {
+        if case .notFound = error {
+          record.failure = .init(type: "result_expired", message: "fal no longer holds the result of \(requestID)")
+          await persist(record)
+          return record
+        }
+        throw .client(error)
+      }
+      guard let video = result.video else {
+        record.failure = .init(type: "unexpected_output", message: "the output has no video")
+        await persist(record)
+        return record
+      }
+      record.result = .init(video)
+      if let units = result.billableUnits {
+        record.billing = .init(units: units, pricePerUnit: pricePerUnit(record.model))
+      }
+      await persist(record)
+    }
+    if let local = record.localFile, access(local.path, R_OK) == 0 { return record }
+    guard let output = record.result else { return record }
+    let path = videosDirectory + "/" + VideoNaming.fileName(prompt: record.prompt, id: record.id, date: record.createdAt)
+    do {
+      try Self.makeDirectory(videosDirectory)
+      let recordID = record.id
+      try await client.download(output.videoURL, to: path, expectedSize: output.fileSize.map(Int64.init)) {
+        [onEvent] progress in onEvent(.downloadProgress(recordID: recordID, progress))
+      }
+    } catch {
+      await persist(record)
+      throw .client(error)
+    }
+    record.localFile = .init(path: path, sha256: SHA256.hexDigest(ofFile: path))
+    await persist(record)
+    return record
+  }
+
+  // MARK: - Resume, cancel
+
+  /// Picks up every job that was queued, running, or finished but not downloaded when the studio
+  /// last stopped, and follows them all concurrently.
+  /// - Returns: the records as they ended, and the errors of those that could not be followed.
+  public func resumeUnfinished() async -> [(recordID: String, result: Result<GenerationRecord, StudioError>)] {
+    let page = await history.query(HistoryQuery(statuses: [.submitting, .queued, .running, .completed], limit: Int.max))
+    var candidates: [String] = []
+    for summary in page.summaries {
+      if summary.status != .completed {
+        candidates.append(summary.id)
+      } else if let record = try? await history.record(id: summary.id), record.failure == nil,
+        record.localFile.map({ access($0.path, R_OK) != 0 }) ?? true
+      {
+        candidates.append(summary.id)
+      }
+    }
+    return await withTaskGroup(of: (String, Result<GenerationRecord, StudioError>).self) { group in
+      for id in candidates {
+        group.addTask {
+          do throws(StudioError) {
+            return (id, .success(try await self.follow(recordID: id)))
+          } catch {
+            return (id, .failure(error))
+          }
+        }
+      }
+      var results: [(recordID: String, result: Result<GenerationRecord, StudioError>)] = []
+      for await entry in group { results.append((entry.0, entry.1)) }
+      return results
+    }
+  }
+
+  /// Asks fal to cancel the job; its follow then ends with the record marked cancelled.
+  public func cancel(recordID: String) async throws(StudioError) -> FalQueueClient.CancelOutcome {
+    let record = try await load(recordID)
+    guard let requestID = record.requestID else { throw .notResumable("\(recordID) has no request id to cancel") }
+    do {
+      return try await client.cancel(try EndpointID(parsing: record.endpointID), requestID: requestID)
+    } catch let error as FalClientError {
+      throw .client(error)
+    } catch {
+      throw .notResumable("\(error)")
+    }
+  }
+
+  /// Finds a record by its full id, a unique prefix of it, or its fal request id.
+  public func resolve(id: String) async throws(StudioError) -> GenerationRecord {
+    try await load(id)
+  }
+
+  // MARK: - Helpers
+
+  private func load(_ id: String) async throws(StudioError) -> GenerationRecord {
+    do {
+      if let record = try await history.record(id: id) { return record }
+    } catch { throw .history(error) }
+    var matches: [String] = []
+    var offset = 0
+    while true {
+      let page = await history.query(HistoryQuery(offset: offset, limit: 1_000))
+      for summary in page.summaries where summary.id.hasPrefix(id) { matches.append(summary.id) }
+      if !page.hasMore { break }
+      offset += page.summaries.count
+    }
+    if matches.isEmpty, id.count >= 8 {
+      // Perhaps a fal request id.
+      offset = 0
+      while matches.isEmpty {
+        let page = await history.query(HistoryQuery(offset: offset, limit: 1_000))
+        for summary in page.summaries {
+          if let record = try? await history.record(id: summary.id), record.requestID == id { matches.append(summary.id) }
+        }
+        if !page.hasMore { break }
+        offset += page.summaries.count
+      }
+    }
+    guard matches.count == 1, let match = matches.first else {
+      throw matches.isEmpty ? .unknownRecord(id) : .ambiguousRecord(id, matches: matches.count)
+    }
+    do {
+      guard let record = try await history.record(id: match) else { throw StudioError.unknownRecord(id) }
+      return record
+    } catch let error as HistoryStoreError {
+      throw .history(error)
+    } catch {
+      throw .unknownRecord(id)
+    }
+  }
+
+  /// Saves and reports; a history that cannot be written is a warning, not a stop: the store keeps
+  /// the record in memory and writes it with the next successful save.
+  private func persist(_ record: GenerationRecord) async {
+    do {
+      try await history.save(record)
+    } catch {
+      onEvent(.warning(recordID: record.id, error.description))
+    }
+    onEvent(.updated(record))
+  }
+
+  private func resolve(_ source: MediaInput) async throws(FalClientError) -> String {
+    switch source {
+    case .url(let url):
+      return url
+    case .file(let path, _, true):
+      return try FalQueueClient.dataURI(file: path)
+    case .file(let path, let contentType, false):
+      return try await client.upload(file: path, contentType: contentType) { [onEvent] progress in
+        onEvent(.uploadProgress(recordID: nil, progress))
+      }
+    }
+  }
+
+  private func estimate(_ request: MagiRequest) -> GenerationRecord.Billing {
+    .init(units: request.billingUnits, pricePerUnit: pricePerUnit(request.endpoint.model))
+  }
+
+  static func placeholder(for source: MediaInput) -> String {
+    if case .url(let url) = source { return url }
+    return "https://upload.pending/local-file"
+  }
+
+  /// Time-ordered ids (like UUIDv7): sortable, and unique across two instances writing at once.
+  static func newRecordID() -> String {
+    let milliseconds = UInt64(Date().timeIntervalSince1970 * 1000)
+    var random = SystemRandomNumberGenerator()
+    let high = String(milliseconds, radix: 16)
+    let low = String(random.next() & 0xFFFF_FFFF_FFFF, radix: 16)
+    return String(repeating: "0", count: max(0, 12 - high.count)) + high
+      + String(repeating: "0", count: max(0, 12 - low.count)) + low
+  }
+
+  static func makeDirectory(_ path: String) throws(FalClientError) {
+    var current = ""
+    for component in path.split(separator: "/") {
+      current += "/" + component
+      if mkdir(current, 0o755) != 0, errno != EEXIST {
+        throw .file("cannot create \(current): \(String(cString: strerror(errno)))")
+      }
+    }
+  }
+}

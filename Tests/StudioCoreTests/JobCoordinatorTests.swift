@@ -1,0 +1,197 @@
+import CurlTransport
+import FalClient
+import FalEmulator
+import FalProtocol
+import Foundation
+import HistoryStore
+import StudioCore
+import Synchronization
+import Testing
+
+/// Jobs with the history as their journal, against the in-process emulator over libcurl.
+@Suite(.serialized) struct JobCoordinatorTests {
+  static let transport: CurlTransport = {
+    do { return try CurlTransport() } catch { fatalError("cannot start libcurl: \(error)") }
+  }()
+
+  struct Harness {
+    let emulator: FalEmulator
+    let client: FalQueueClient
+    let directory: String
+    let events = EventLog()
+
+    static func start(workers: Int = 2, step: Duration = .milliseconds(5)) async throws -> Harness {
+      let emulator = FalEmulator(configuration: EmulatorConfiguration(workers: workers, stepDuration: step))
+      let base = try await emulator.start()
+      let client = FalQueueClient(
+        transport: JobCoordinatorTests.transport, endpoints: FalEndpoints(single: base), credentials: Credentials(key: "k"),
+        retryPolicy: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(10)))
+      let directory = NSTemporaryDirectory() + "magi-jobs-\(UUID().uuidString)"
+      return Harness(emulator: emulator, client: client, directory: directory)
+    }
+
+    func coordinator() async throws -> JobCoordinator {
+      let history = try await HistoryStore(directory: directory)
+      return JobCoordinator(
+        client: client, history: history, videosDirectory: directory + "/videos", onEvent: { [events] in events.append($0) })
+    }
+  }
+
+  final class EventLog: Sendable {
+    private let events = Mutex<[JobEvent]>([])
+    func append(_ event: JobEvent) { events.withLock { $0.append(event) } }
+    var warnings: [String] {
+      events.withLock { $0.compactMap { if case .warning(_, let text) = $0 { text } else { nil } } }
+    }
+    var statuses: [GenerationStatus] {
+      events.withLock { $0.compactMap { if case .updated(let record) = $0 { record.status } else { nil } } }
+    }
+  }
+
+  let t2v = MagiEndpoint(mode: .textToVideo)
+
+  @Test func theRecordIsInTheHistoryWithItsRequestIDWhenSubmitReturns() async throws {
+    let harness = try await Harness.start(workers: 1, step: .milliseconds(50))
+    let coordinator = try await harness.coordinator()
+    let record = try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "a lighthouse", seed: 3))
+    // A second, independent reader of the file (another studio instance) already sees it.
+    let other = try await HistoryStore(directory: harness.directory)
+    let stored = try #require(try await other.record(id: record.id))
+    #expect(stored.requestID == record.requestID)
+    #expect(stored.status == .queued || stored.status == .running)
+    #expect(stored.transitions.map(\.status).first == .submitting)
+    #expect(stored.billing?.units == 4)
+    await harness.emulator.stop()
+  }
+
+  @Test func aFollowedJobEndsCompletedWithItsVideoOnDiskAndEverythingRecorded() async throws {
+    let harness = try await Harness.start()
+    let coordinator = try await harness.coordinator()
+    let submitted = try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "a lighthouse at night", numFrames: 120))
+    let done = try await coordinator.follow(recordID: submitted.id)
+    #expect(done.status == .completed)
+    #expect(done.progress.stepsDone == 16 && done.progress.stepsTotal == 16)
+    #expect(done.billing?.units == 5)
+    #expect(done.billing?.cost == 0.4)
+    let local = try #require(done.localFile)
+    #expect(local.path.hasPrefix(harness.directory + "/videos/"))
+    #expect(local.path.contains("a-lighthouse-at-night"))
+    #expect(local.sha256 == SHA256.hexDigest(ofFile: local.path))
+    #expect(done.result?.videoURL.hasPrefix("http://127.0.0.1") == true)
+    #expect(!done.logs.isEmpty)
+    let reread = try await HistoryStore(directory: harness.directory).record(id: submitted.id)
+    #expect(reread == done)
+    await harness.emulator.stop()
+  }
+
+  @Test func aJobInterruptedMidRunIsResumedAndFinishedByTheNextStart() async throws {
+    let harness = try await Harness.start(workers: 1, step: .milliseconds(40))
+    let first = try await harness.coordinator()
+    let submitted = try await first.submit(MagiRequest(endpoint: t2v, prompt: "long render"))
+    // Follow until it runs, then walk away as a quitting studio would.
+    let following = Task { try await first.follow(recordID: submitted.id) }
+    while await harness.emulator.status(of: submitted.requestID ?? "")?.state != .inProgress {
+      try await Task.sleep(for: .milliseconds(10))
+    }
+    following.cancel()
+    _ = try? await following.value
+    // The next start: a new history instance and coordinator, as after a restart.
+    let second = try await harness.coordinator()
+    let resumed = await second.resumeUnfinished()
+    #expect(resumed.count == 1)
+    let record = try #require(try resumed.first?.result.get())
+    #expect(record.id == submitted.id)
+    #expect(record.status == .completed)
+    #expect(record.localFile != nil)
+    await harness.emulator.stop()
+  }
+
+  @Test func aJobTheServerNoLongerKnowsEndsLostNotHanging() async throws {
+    let harness = try await Harness.start()
+    let coordinator = try await harness.coordinator()
+    let submitted = try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "p"))
+    // A different server (fal forgot it, or the emulator restarted) answers the resume.
+    let fresh = try await Harness.start()
+    let other = JobCoordinator(
+      client: fresh.client, history: try await HistoryStore(directory: harness.directory),
+      videosDirectory: harness.directory + "/videos")
+    let record = try await other.follow(recordID: submitted.id)
+    #expect(record.status == .lost)
+    #expect(record.failure?.message.contains("no longer knows") == true)
+    await harness.emulator.stop()
+    await fresh.emulator.stop()
+  }
+
+  @Test func aRecordLeftSubmittingWithoutARequestIDBecomesLostWithTheReason() async throws {
+    let harness = try await Harness.start()
+    let history = try await HistoryStore(directory: harness.directory)
+    try await history.save(GenerationRecord(id: "crashed-1", status: .submitting, mode: .textToVideo, input: ["prompt": "p"]))
+    let coordinator = JobCoordinator(client: harness.client, history: history, videosDirectory: harness.directory + "/videos")
+    let results = await coordinator.resumeUnfinished()
+    let record = try #require(try results.first?.result.get())
+    #expect(record.status == .lost)
+    #expect(record.failure?.message.contains("no request id") == true)
+    await harness.emulator.stop()
+  }
+
+  @Test func cancellingEndsTheRecordCancelled() async throws {
+    let harness = try await Harness.start(workers: 1, step: .milliseconds(50))
+    let coordinator = try await harness.coordinator()
+    _ = try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "busy"))
+    let waiting = try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "waiting"))
+    #expect(try await coordinator.cancel(recordID: waiting.id) == .requested)
+    let record = try await coordinator.follow(recordID: waiting.id)
+    #expect(record.status == .cancelled)
+    #expect(record.failure?.type == "request_cancelled")
+    await harness.emulator.stop()
+  }
+
+  @Test func invalidInputIsRefusedBeforeAnythingIsRecordedOrSent() async throws {
+    let harness = try await Harness.start()
+    let coordinator = try await harness.coordinator()
+    await #expect(throws: StudioError.self) {
+      try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "p", numFrames: 20))
+    }
+    #expect(await coordinator.history.count == 0)
+    #expect(await harness.emulator.requestCounts().total == 0)
+    await harness.emulator.stop()
+  }
+
+  @Test func recordsAreFoundByPrefixOrRequestID() async throws {
+    let harness = try await Harness.start()
+    let coordinator = try await harness.coordinator()
+    let record = try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "p"))
+    #expect(try await coordinator.resolve(id: String(record.id.prefix(14))).id == record.id)
+    #expect(try await coordinator.resolve(id: record.requestID ?? "").id == record.id)
+    await #expect(throws: StudioError.self) { try await coordinator.resolve(id: "zzzz-nothing") }
+    await harness.emulator.stop()
+  }
+}
+
+@Suite struct StudioCoreUnitTests {
+  @Test func sha256MatchesTheStandardVectors() {
+    var empty = SHA256()
+    #expect(empty.finalize() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    var abc = SHA256()
+    abc.update(Array("abc".utf8))
+    #expect(abc.finalize() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    var long = SHA256()
+    let text = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
+    long.update(text[0..<10])
+    long.update(text[10...])
+    #expect(long.finalize() == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+  }
+
+  @Test func videoNamesStartWithTheDateAndReadLikeThePrompt() {
+    let date = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18
+    #expect(VideoNaming.fileName(prompt: "A red fox, running!", id: "01a21af0-4d61", date: date) == "2026-11-18_a-red-fox-running_01a21af0.mp4")
+    #expect(VideoNaming.fileName(prompt: "猫", id: "x", date: date) == "2026-11-18_magi_x.mp4")
+  }
+
+  @Test func stepsAreReadFromCommonProgressLines() {
+    #expect(StepProgress.parse("Step 3/16") ?? (0, 0) == (3, 16))
+    #expect(StepProgress.parse(" 50%|█████     | 8/16 [00:04<00:04,  2.00it/s]") ?? (0, 0) == (8, 16))
+    #expect(StepProgress.parse("Loading 2/3 shards") == nil)
+    #expect(StepProgress.parse("step 17/16") == nil)
+  }
+}
