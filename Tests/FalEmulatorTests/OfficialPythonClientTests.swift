@@ -7,10 +7,13 @@ import Testing
 @Suite struct OfficialPythonClientTests {
   static let requirePeers = ProcessInfo.processInfo.environment["MAGI_REQUIRE_PEERS"] == "1"
 
+  /// The interpreter that has `fal_client`: `scripts/test` installs it in a venv and names it here.
+  static let python = ProcessInfo.processInfo.environment["MAGI_PEER_PYTHON"] ?? "python3"
+
   static let pythonClientAvailable: Bool = {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import fal_client"]
+    process.arguments = [python, "-c", "import fal_client"]
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     do {
@@ -33,7 +36,7 @@ import Testing
     .timeLimit(.minutes(3)))
   func peer() async throws {
     guard Self.pythonClientAvailable else {
-      Issue.record("MAGI_REQUIRE_PEERS=1 but python3 cannot import fal_client")
+      Issue.record("MAGI_REQUIRE_PEERS=1 but \(Self.python) cannot import fal_client")
       return
     }
     try await withEmulator(workers: 1, stepDuration: .milliseconds(20)) { _, base in
@@ -43,7 +46,7 @@ import Testing
       environment["no_proxy"] = "127.0.0.1,localhost"
       environment["FAL_KEY"] = Curl.key
       let (code, output) = try await Curl.run(
-        "/usr/bin/env", ["python3", Self.script.path, base], environment: environment)
+        "/usr/bin/env", [Self.python, Self.script.path, base], environment: environment)
       #expect(code == 0, "fal_client_peer.py failed:\n\(output)")
       #expect(output.contains(" passed, 0 failed"), "\(output)")
     }
