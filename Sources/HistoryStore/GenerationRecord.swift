@@ -36,6 +36,9 @@ public struct GenerationRecord: Sendable, Hashable {
   public var source: Source?
   /// fal's request id, once submit has answered.
   public var requestID: String?
+  /// The queue the request went to (`https://queue.fal.run`, a fal-compatible server, or
+  /// `embedded:` + the offline emulator's URL), so a resume asks the server that knows the id.
+  public var server: String?
   /// Every status change with its time, oldest first.
   public var transitions: [StatusChange]
   public var progress: Progress
@@ -54,7 +57,7 @@ public struct GenerationRecord: Sendable, Hashable {
     id: String, createdAt: Date = GenerationRecord.now(), updatedAt: Date? = nil,
     status: GenerationStatus = .submitting, mode: MagiMode, model: MagiModel = .distilled,
     endpointID: String? = nil, prompt: String? = nil, input: JSONValue, source: Source? = nil,
-    requestID: String? = nil, transitions: [StatusChange]? = nil, progress: Progress = Progress(),
+    requestID: String? = nil, server: String? = nil, transitions: [StatusChange]? = nil, progress: Progress = Progress(),
     logs: [LogEntry] = [], result: Output? = nil, localFile: LocalFile? = nil, billing: Billing? = nil,
     parentID: String? = nil, failure: Failure? = nil
   ) {
@@ -69,6 +72,7 @@ public struct GenerationRecord: Sendable, Hashable {
     self.input = input
     self.source = source
     self.requestID = requestID
+    self.server = server
     self.transitions = transitions ?? [StatusChange(status: status, at: createdAt)]
     self.progress = progress
     self.logs = Array(logs.suffix(Self.logLimit))
@@ -230,6 +234,7 @@ extension GenerationRecord: Codable {
     case endpointID = "endpoint"
     case input, source
     case requestID = "request_id"
+    case server
     case transitions, progress, logs, result
     case localFile = "local_file"
     case billing
@@ -258,6 +263,7 @@ extension GenerationRecord: Codable {
       ?? MagiEndpoint(mode: mode, model: model).id.full
     source = try container.decodeIfPresent(Source.self, forKey: .source)
     requestID = try container.decodeIfPresent(String.self, forKey: .requestID)
+    server = try container.decodeIfPresent(String.self, forKey: .server)
     transitions = try container.decodeIfPresent([StatusChange].self, forKey: .transitions) ?? []
     progress = try container.decodeIfPresent(Progress.self, forKey: .progress) ?? Progress()
     logs = try container.decodeIfPresent([LogEntry].self, forKey: .logs) ?? []
@@ -287,6 +293,7 @@ extension GenerationRecord: Codable {
     try container.encode(input, forKey: .input)
     try container.encodeIfPresent(source, forKey: .source)
     try container.encodeIfPresent(requestID, forKey: .requestID)
+    try container.encodeIfPresent(server, forKey: .server)
     try container.encode(transitions, forKey: .transitions)
     try container.encode(progress, forKey: .progress)
     try container.encode(logs, forKey: .logs)

@@ -19,13 +19,16 @@ public actor JobCoordinator {
   public nonisolated let client: FalQueueClient
   public nonisolated let history: HistoryStore
   public nonisolated let videosDirectory: String
+  /// Names the queue in records (see ``GenerationRecord/server``); a record from another server is
+  /// not followed here, since this one would not know its id.
+  public nonisolated let server: String
   private let onEvent: @Sendable (JobEvent) -> Void
   private let pricePerUnit: @Sendable (MagiModel) -> Double
   /// Progress is saved at most this often while running; state changes are saved at once.
   private let progressSaveInterval: Duration
 
   public init(
-    client: FalQueueClient, history: HistoryStore, videosDirectory: String,
+    client: FalQueueClient, history: HistoryStore, videosDirectory: String, server: String? = nil,
     pricePerUnit: @escaping @Sendable (MagiModel) -> Double = { $0.defaultPricePerUnit },
     progressSaveInterval: Duration = .seconds(2),
     onEvent: @escaping @Sendable (JobEvent) -> Void = { _ in }
@@ -33,6 +36,7 @@ public actor JobCoordinator {
     self.client = client
     self.history = history
     self.videosDirectory = videosDirectory
+    self.server = server ?? client.endpoints.queue
     self.pricePerUnit = pricePerUnit
     self.progressSaveInterval = progressSaveInterval
     self.onEvent = onEvent
@@ -60,7 +64,8 @@ public actor JobCoordinator {
     }
     var record = GenerationRecord(
       id: Self.newRecordID(), status: .submitting, mode: request.endpoint.mode, model: request.endpoint.model,
-      input: request.body, source: source.map { .init(given: $0.given, uploadedURL: uploadedURL) }, parentID: parentID)
+      input: request.body, source: source.map { .init(given: $0.given, uploadedURL: uploadedURL) }, server: server,
+      parentID: parentID)
     record.billing = estimate(request)
     await persist(record)
     let receipt: QueueStatus
@@ -95,6 +100,18 @@ public actor JobCoordinator {
         await persist(record)
       }
       return record
+    }
+    if let recordedServer = record.server, recordedServer != server {
+      if recordedServer.hasPrefix(Self.embeddedPrefix), !record.status.isFinal {
+        record.failure = .init(
+          type: "lost", message: "it ran on an offline emulator that has since stopped; its result cannot be fetched")
+        record.transition(to: .lost)
+        await persist(record)
+        return record
+      }
+      if !record.status.isFinal || record.localFile == nil {
+        throw .notResumable("\(record.id) was sent to \(recordedServer), but this studio is connected to \(server)")
+      }
     }
     let endpoint: EndpointID
     do { endpoint = try EndpointID(parsing: record.endpointID) } catch {
@@ -343,6 +360,9 @@ public actor JobCoordinator {
   private func estimate(_ request: MagiRequest) -> GenerationRecord.Billing {
     .init(units: request.billingUnits, pricePerUnit: pricePerUnit(request.endpoint.model))
   }
+
+  /// Marks the server name of the embedded offline emulator, whose jobs end with its process.
+  public static let embeddedPrefix = "embedded:"
 
   static func placeholder(for source: MediaInput) -> String {
     if case .url(let url) = source { return url }

@@ -202,7 +202,7 @@ import Testing
     collect(object, path: "")
     let expected: Set<String> = [
       "v", "id", "created", "updated", "status", "mode", "model", "prompt", "endpoint", "input", "source",
-      "source.given", "source.uploaded_url", "request_id", "transitions", "transitions[].status",
+      "source.given", "source.uploaded_url", "request_id", "server", "transitions", "transitions[].status",
       "transitions[].at", "progress", "progress.queue_position", "progress.steps_done", "progress.steps_total",
       "logs", "logs[].message", "logs[].level", "logs[].source", "logs[].timestamp", "result",
       "result.video_url", "result.content_type", "result.file_size", "result.seed", "local_file",

@@ -58,6 +58,7 @@ func fullRecord(_ id: String = "full-1") -> GenerationRecord {
     source: GenerationRecord.Source(given: "~/clips/in.mp4", uploadedURL: "https://v3.fal.media/files/in.mp4"),
     parentID: "parent-7")
   record.requestID = "764cabcf-b745-4b3e-ae38-1200304cf45b"
+  record.server = "https://queue.fal.run"
   record.transition(to: .queued, at: time(11))
   record.progress = GenerationRecord.Progress(queuePosition: 3, stepsDone: 16, stepsTotal: 16)
   record.transition(to: .running, at: time(20.5))

@@ -114,12 +114,27 @@ import Testing
     let fresh = try await Harness.start()
     let other = JobCoordinator(
       client: fresh.client, history: try await HistoryStore(directory: harness.directory),
-      videosDirectory: harness.directory + "/videos")
+      videosDirectory: harness.directory + "/videos", server: harness.client.endpoints.queue)
     let record = try await other.follow(recordID: submitted.id)
     #expect(record.status == .lost)
     #expect(record.failure?.message.contains("no longer knows") == true)
     await harness.emulator.stop()
     await fresh.emulator.stop()
+  }
+
+  @Test func aRecordFromAnotherServerIsNotAskedOfThisOneAndAnOfflineOneEndsLost() async throws {
+    let harness = try await Harness.start()
+    let history = try await HistoryStore(directory: harness.directory)
+    try await history.save(
+      GenerationRecord(id: "elsewhere", status: .running, mode: .textToVideo, input: ["prompt": "p"], requestID: "r1", server: "https://queue.fal.run"))
+    try await history.save(
+      GenerationRecord(id: "offline", status: .queued, mode: .textToVideo, input: ["prompt": "p"], requestID: "r2", server: "embedded:http://127.0.0.1:1"))
+    let coordinator = JobCoordinator(client: harness.client, history: history, videosDirectory: harness.directory + "/videos")
+    await #expect(throws: StudioError.self) { try await coordinator.follow(recordID: "elsewhere") }
+    #expect(try await coordinator.follow(recordID: "offline").status == .lost)
+    #expect(try await history.record(id: "elsewhere")?.status == .running, "a job still running on fal is left as it is")
+    #expect(await harness.emulator.requestCounts().total == 0)
+    await harness.emulator.stop()
   }
 
   @Test func aRecordLeftSubmittingWithoutARequestIDBecomesLostWithTheReason() async throws {
