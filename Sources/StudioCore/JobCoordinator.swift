@@ -52,7 +52,7 @@ public actor JobCoordinator {
     options: FalQueueClient.SubmitOptions = .init()
   ) async throws(StudioError) -> GenerationRecord {
     var request = request
-    if let source { request.sourceURL = Self.placeholder(for: source) }
+    if let source { request.sourceURL = source.validationStandIn }
     // Nothing is uploaded or paid for until every field is right.
     if case .failure(let failure) = request.validated() { throw .client(.invalidInput(failure.errors)) }
     var uploadedURL: String?
@@ -135,14 +135,19 @@ public actor JobCoordinator {
       for try await update in client.follow(endpoint, requestID: requestID, knownLog: JobLog(record.logs)) {
         let before = record.status
         apply(update, to: &record)
-        if !update.newLogs.isEmpty { onEvent(.logs(recordID: record.id, update.newLogs)) }
-        if update.status.isFinal { break }
+        // The state change is reported (and saved) before the lines that came with it, so a reader
+        // sees "running" above the first step.
+        if update.status.isFinal {
+          if !update.newLogs.isEmpty { onEvent(.logs(recordID: record.id, update.newLogs)) }
+          break
+        }
         if record.status != before || ContinuousClock.now - lastSave >= progressSaveInterval {
           await persist(record)
           lastSave = .now
         } else {
           onEvent(.updated(record))
         }
+        if !update.newLogs.isEmpty { onEvent(.logs(recordID: record.id, update.newLogs)) }
       }
     } catch let error as FalClientError {
       if case .notFound = error {
@@ -297,40 +302,7 @@ public actor JobCoordinator {
   // MARK: - Helpers
 
   private func load(_ id: String) async throws(StudioError) -> GenerationRecord {
-    do {
-      if let record = try await history.record(id: id) { return record }
-    } catch { throw .history(error) }
-    var matches: [String] = []
-    var offset = 0
-    while true {
-      let page = await history.query(HistoryQuery(offset: offset, limit: 1_000))
-      for summary in page.summaries where summary.id.hasPrefix(id) { matches.append(summary.id) }
-      if !page.hasMore { break }
-      offset += page.summaries.count
-    }
-    if matches.isEmpty, id.count >= 8 {
-      // Perhaps a fal request id.
-      offset = 0
-      while matches.isEmpty {
-        let page = await history.query(HistoryQuery(offset: offset, limit: 1_000))
-        for summary in page.summaries {
-          if let record = try? await history.record(id: summary.id), record.requestID == id { matches.append(summary.id) }
-        }
-        if !page.hasMore { break }
-        offset += page.summaries.count
-      }
-    }
-    guard matches.count == 1, let match = matches.first else {
-      throw matches.isEmpty ? .unknownRecord(id) : .ambiguousRecord(id, matches: matches.count)
-    }
-    do {
-      guard let record = try await history.record(id: match) else { throw StudioError.unknownRecord(id) }
-      return record
-    } catch let error as HistoryStoreError {
-      throw .history(error)
-    } catch {
-      throw .unknownRecord(id)
-    }
+    try await history.find(id)
   }
 
   /// Saves and reports; a history that cannot be written is a warning, not a stop: the store keeps
@@ -363,11 +335,6 @@ public actor JobCoordinator {
 
   /// Marks the server name of the embedded offline emulator, whose jobs end with its process.
   public static let embeddedPrefix = "embedded:"
-
-  static func placeholder(for source: MediaInput) -> String {
-    if case .url(let url) = source { return url }
-    return "https://upload.pending/local-file"
-  }
 
   /// Time-ordered ids (like UUIDv7): sortable, and unique across two instances writing at once.
   static func newRecordID() -> String {

@@ -52,7 +52,7 @@ public struct Launcher: Sendable {
     spawn: @escaping @Sendable ([String], [String: String]) -> String? = Launcher.spawnDetached
   ) {
     self.environment = environment
-    self.allowedDirectories = allowedDirectories.map(Self.canonical)
+    self.allowedDirectories = allowedDirectories.map(Self.canonicalPath)
     self.spawn = spawn
   }
 
@@ -75,7 +75,7 @@ public struct Launcher: Sendable {
 
   public func open(_ target: Target) -> Outcome {
     let file = target.localPath.flatMap { path -> String? in
-      let real = Self.canonical(path)
+      let real = Self.canonicalPath(path)
       guard access(real, R_OK) == 0, allowedDirectories.contains(where: { real.hasPrefix($0 + "/") }) else { return nil }
       return real
     }
@@ -118,7 +118,7 @@ public struct Launcher: Sendable {
     return Outcome(action: .reported, message: "\(reason): " + parts.joined(separator: "; "), escapes: escapes)
   }
 
-  static func canonical(_ path: String) -> String {
+  public static func canonicalPath(_ path: String) -> String {
     guard let resolved = realpath(path, nil) else { return path }
     defer { free(resolved) }
     return String(cString: resolved)

@@ -12,4 +12,11 @@ public enum MediaInput: Sendable, Hashable {
     case .file(let path, _, _): path
     }
   }
+
+  /// Stands in for the final URL while the other fields are validated, so that a wrong value is
+  /// reported before an upload is paid for.
+  public var validationStandIn: String {
+    if case .url(let url) = self { return url }
+    return "https://upload.pending/local-file"
+  }
 }

@@ -21,10 +21,10 @@ enum Console {
     writeStderr(clean + "\n")
   }
 
-  static func log(_ entry: LogEntry) {
+  static func log(_ entry: LogEntry, label: String = "") {
     let time = entry.timestamp.count >= 19 ? String(entry.timestamp.dropFirst(11).prefix(8)) : entry.timestamp
     for line in TerminalText.sanitizedLines(entry.message) {
-      Console.line("  \(time) \(line)")
+      Console.line("\(label)  \(time) \(line)")
     }
   }
 

@@ -2,6 +2,8 @@ import ArgumentParser
 import FalClient
 import FalProtocol
 import Foundation
+import HistoryStore
+import StudioCore
 import Synchronization
 
 /// Submits a MAGI-1 request, and with `--wait` follows it to the end and fetches (and downloads) the video.
@@ -98,13 +100,16 @@ struct GenerateCommand: AsyncParsableCommand {
     }
   }
 
+  @Option(help: ArgumentHelp("Extend mode: the history record this video continues (set automatically by `extend`).", valueName: "id"))
+  var parent: String?
+
   func run() async throws {
     try await reportingFailures {
-      let source = try SourceMedia(argument: endpoint.mode == .extendVideo ? video : image, mode: endpoint.mode)
-      var request = MagiRequest(
-        endpoint: endpoint, prompt: prompt, sourceURL: source?.placeholderURL, numFrames: numFrames, seed: seed,
-        resolution: resolution, numInferenceSteps: steps, enableSafetyChecker: safetyChecker,
-        aspectRatio: aspectRatio, startFrame: startFrame)
+      let source = try SourceMedia.parse(endpoint.mode == .extendVideo ? video : image, mode: endpoint.mode, inline: inline)
+      let request = MagiRequest(
+        endpoint: endpoint, prompt: prompt, sourceURL: source?.validationStandIn,
+        numFrames: numFrames, seed: seed, resolution: resolution, numInferenceSteps: steps,
+        enableSafetyChecker: safetyChecker, aspectRatio: aspectRatio, startFrame: startFrame)
       // Every field is checked before an upload or a submit is paid for.
       if case .failure(let failure) = request.validated() { throw CommandFailure(.invalidInput(failure.errors)) }
       if let download { try OutputDirectory.prepare(download) }
@@ -115,64 +120,45 @@ struct GenerateCommand: AsyncParsableCommand {
         return
       }
       try await Session.using(connection) { session in
-        request.sourceURL = try await source?.resolve(with: session.client, inline: inline)
-        let receipt = try await session.client.submit(
-          request, options: .init(webhookURL: webhook, priority: priority))
-        Console.line("submitted \(receipt.requestID) to \(endpoint.id.full)")
+        let record = try await studio { try await session.jobs.submit(request, source: source, parentID: parent, options: .init(webhookURL: webhook, priority: priority)) }
+        Console.line("submitted \(record.requestID ?? "") to \(endpoint.id.full) (history id \(record.id))")
         guard wait else {
-          Console.stdout(json ? Self.jsonString(receiptJSON(receipt)) : receipt.requestID)
+          Console.stdout(json ? Self.jsonString(RecordJSON.object(record)) : record.requestID ?? record.id)
           return
         }
-        let interrupt = InterruptHandler(client: session.client, endpoint: endpoint.id, requestID: receipt.requestID, cancel: cancelOnInterrupt)
+        let interrupt = InterruptHandler(
+          client: session.client, endpoint: endpoint.id, requestID: record.requestID ?? "", cancel: cancelOnInterrupt)
         defer { interrupt.disarm() }
-        let final = try await JobWatcher.follow(
-            session.client, endpoint: endpoint.id, requestID: receipt.requestID, receipt: receipt)
-        if let error = final.error {
-          // A failure in the app (422) surfaces on the result call, with per-field messages: show those.
-          do { _ = try await session.client.result(endpoint.id, requestID: receipt.requestID) } catch let rejection
-            as FalClientError
-          {
-            if case .invalidInput = rejection { throw CommandFailure(rejection) }
-          }
-          let failure = FalClientError.requestFailed(requestID: receipt.requestID, message: error, errorType: final.errorType)
+        let final = try await studio { try await session.jobs.follow(recordID: record.id) }
+        guard final.status == .completed, final.localFile != nil else {
           throw CommandFailure(
-            message: failure.description,
-            code: final.errorType == "request_cancelled" ? ExitStatus.cancelled : ExitStatus.serverFailure)
+            message: "request \(final.requestID ?? final.id) \(final.status.rawValue): \(final.failure?.message ?? "")",
+            code: final.status == .cancelled ? ExitStatus.cancelled
+              : final.failure?.type == "validation_error" ? ExitStatus.invalidInput : ExitStatus.serverFailure)
         }
-        let result = try await session.client.result(endpoint.id, requestID: receipt.requestID)
-        var savedPath: String?
-        if let download, let video = result.video {
-          savedPath = try await VideoDownload.save(video, from: session.client, into: download, prompt: prompt, requestID: receipt.requestID)
+        var copied: String?
+        if let download, let local = final.localFile {
+          copied = try VideoCopy.place(local.path, into: download)
         }
-        printResult(result, request: request, savedPath: savedPath)
+        printResult(final, copy: copied)
       }
     }
   }
 
-  private func receiptJSON(_ receipt: QueueStatus) -> JSONValue {
-    (try? JSONValue.decode(JSONEncoder().encode(receipt))) ?? .null
-  }
-
-  private func printResult(_ result: FalResult, request: MagiRequest, savedPath: String?) {
-    let units = result.billableUnits ?? request.billingUnits
+  private func printResult(_ record: GenerationRecord, copy: String?) {
     if json {
-      var object: [String: JSONValue] = [
-        "request_id": .string(result.requestID), "endpoint": .string(endpoint.id.full), "status": "COMPLETED",
-        "output": result.output, "billable_units": .double(units),
-        "estimated_price_usd": .double(units * endpoint.model.defaultPricePerUnit),
-      ]
-      if let savedPath { object["file"] = .string(savedPath) }
-      Console.stdout(Self.jsonString(.object(object)))
+      Console.stdout(Self.jsonString(RecordJSON.object(record, extra: copy.map { ["copy": .string($0)] } ?? [:])))
       return
     }
-    if let video = result.video {
-      Console.stdout("video: \(video.video.url)")
-      Console.stdout("seed: \(video.seed)")
-    } else {
-      Console.stdout(Self.jsonString(result.output))
+    if let result = record.result {
+      Console.stdout("video: \(result.videoURL)")
+      if let seed = result.seed { Console.stdout("seed: \(seed)") }
     }
-    Console.stdout("billing units: \(Self.units(units)) (about $\(Self.price(units * endpoint.model.defaultPricePerUnit)))")
-    if let savedPath { Console.stdout("saved: \(savedPath)") }
+    if let billing = record.billing {
+      Console.stdout("billing units: \(Self.units(billing.units)) (about $\(Self.price(billing.cost ?? 0)))")
+    }
+    if let local = record.localFile { Console.stdout("saved: \(local.path)") }
+    if let copy { Console.stdout("copied to: \(copy)") }
   }
 
   static func jsonString(_ value: JSONValue) -> String { String(decoding: value.encoded(), as: UTF8.self) }

@@ -15,8 +15,8 @@ struct MagiStudio: AsyncParsableCommand {
       """,
     version: "0.1.0",
     subcommands: [
-      GenerateCommand.self, StatusCommand.self, ResultCommand.self, CancelCommand.self, UploadCommand.self,
-      EmulatorCommand.self,
+      GenerateCommand.self, StatusCommand.self, ResultCommand.self, CancelCommand.self, HistoryCommand.self,
+      OpenCommand.self, ResumeCommand.self, UploadCommand.self, EmulatorCommand.self,
     ]
   )
 }

@@ -3,7 +3,7 @@ import FalProtocol
 
 /// Names a request that was submitted earlier: its id and the app that runs it.
 struct RequestOptions: ParsableArguments {
-  @Argument(help: "The request id printed by generate.")
+  @Argument(help: "A history id (or unique prefix) or a fal request id.")
   var requestID: String
 
   @Option(help: ArgumentHelp("The endpoint id or app the request was sent to (default: the distilled MAGI-1 app).", valueName: "id"))

@@ -5,8 +5,11 @@ import CurlTransport
 import FalClient
 import FalEmulator
 import Foundation
+import HistoryStore
+import StudioCore
 
-/// The connection a command works with: a client, and the embedded emulator when it runs offline.
+/// What a command works with: a client, the history, the job coordinator, and the embedded
+/// emulator when it runs offline.
 ///
 /// Resolution order: `--offline` → embedded emulator; else a key (FAL_KEY, FAL_KEY_ID+SECRET, or the
 /// credentials file) → fal.ai or `--fal-url`/`MAGI_FAL_URL`; else a `--fal-url` alone → that server
@@ -15,20 +18,38 @@ final class Session {
   let client: FalQueueClient
   let transport: CurlTransport
   let emulator: FalEmulator?
-  let paths: XDGPaths
+  let paths: StudioPaths
+  let history: HistoryStore
+  let jobs: JobCoordinator
 
   var isOffline: Bool { emulator != nil }
 
-  private init(client: FalQueueClient, transport: CurlTransport, emulator: FalEmulator?, paths: XDGPaths) {
+  private init(
+    client: FalQueueClient, transport: CurlTransport, emulator: FalEmulator?, paths: StudioPaths, history: HistoryStore,
+    events: EventPrinter
+  ) {
     self.client = client
     self.transport = transport
     self.emulator = emulator
     self.paths = paths
+    self.history = history
+    let server = emulator != nil ? JobCoordinator.embeddedPrefix + client.endpoints.queue : client.endpoints.queue
+    jobs = JobCoordinator(
+      client: client, history: history, videosDirectory: paths.videos, server: server,
+      onEvent: { events.handle($0) })
   }
 
-  static func open(_ options: ConnectionOptions, quiet: Bool = false) async throws -> Session {
+  static func open(_ options: ConnectionOptions, quiet: Bool = false, events: EventPrinter = EventPrinter()) async throws
+    -> Session
+  {
     let environment = ProcessInfo.processInfo.environment
-    let paths = XDGPaths(environment: environment)
+    let paths = StudioPaths(environment: environment)
+    let history: HistoryStore
+    do { history = try await HistoryStore(directory: paths.data) } catch {
+      throw CommandFailure(
+        message: "\(error.description) (MAGI_STUDIO_DATA_DIR moves the studio's data elsewhere)", code: 1)
+    }
+    for warning in await history.warnings { Console.line("history: \(warning)") }
     let transport: CurlTransport
     do { transport = try CurlTransport() } catch {
       throw CommandFailure(message: "cannot start the network engine: \(error.message)", code: 1)
@@ -45,12 +66,12 @@ final class Session {
     if !options.offline, let (credentials, _) = found {
       return Session(
         client: FalQueueClient(transport: transport, endpoints: endpoints, credentials: credentials),
-        transport: transport, emulator: nil, paths: paths)
+        transport: transport, emulator: nil, paths: paths, history: history, events: events)
     }
     if !options.offline, explicitURL != nil {
       return Session(
         client: FalQueueClient(transport: transport, endpoints: endpoints, credentials: Credentials(key: "offline")),
-        transport: transport, emulator: nil, paths: paths)
+        transport: transport, emulator: nil, paths: paths, history: history, events: events)
     }
     let emulator = FalEmulator(configuration: embeddedEmulatorConfiguration(environment: environment, paths: paths))
     let base: String
@@ -62,14 +83,15 @@ final class Session {
     }
     return Session(
       client: FalQueueClient(transport: transport, endpoints: FalEndpoints(single: base), credentials: Credentials(key: "offline")),
-      transport: transport, emulator: emulator, paths: paths)
+      transport: transport, emulator: emulator, paths: paths, history: history, events: events)
   }
 
   /// Runs `body` with an open session and always closes it (the emulator and the network thread).
-  static func using<T>(_ options: ConnectionOptions, quiet: Bool = false, _ body: (Session) async throws -> T)
-    async throws -> T
-  {
-    let session = try await open(options, quiet: quiet)
+  static func using<T>(
+    _ options: ConnectionOptions, quiet: Bool = false, events: EventPrinter = EventPrinter(),
+    _ body: (Session) async throws -> T
+  ) async throws -> T {
+    let session = try await open(options, quiet: quiet, events: events)
     do {
       let value = try await body(session)
       await session.close()
@@ -82,7 +104,7 @@ final class Session {
 
   /// The embedded emulator renders into the cache directory; `MAGI_EMULATOR_STEP_MS` and
   /// `MAGI_EMULATOR_WORKERS` set its speed (tests run it fast, demos at a watchable pace).
-  static func embeddedEmulatorConfiguration(environment: [String: String], paths: XDGPaths) -> EmulatorConfiguration {
+  static func embeddedEmulatorConfiguration(environment: [String: String], paths: StudioPaths) -> EmulatorConfiguration {
     var configuration = EmulatorConfiguration(dataDirectory: URL(fileURLWithPath: paths.cache + "/emulator"))
     if let steps = environment["MAGI_EMULATOR_STEP_MS"].flatMap(Int.init), steps >= 0 {
       configuration.stepDuration = .milliseconds(steps)
@@ -96,5 +118,19 @@ final class Session {
   func close() async {
     await emulator?.stop()
     transport.shutdown()
+  }
+}
+
+/// Opens only the history (commands that need no network: list, show, rm, export, open).
+enum LocalHistory {
+  static func open() async throws -> (HistoryStore, StudioPaths) {
+    let paths = StudioPaths(environment: ProcessInfo.processInfo.environment)
+    do {
+      let history = try await HistoryStore(directory: paths.data)
+      for warning in await history.warnings { Console.line("history: \(warning)") }
+      return (history, paths)
+    } catch {
+      throw CommandFailure(message: "\(error.description) (MAGI_STUDIO_DATA_DIR moves the studio's data elsewhere)", code: 1)
+    }
   }
 }

@@ -3,26 +3,17 @@ import Glibc
 #endif
 import FalClient
 import FalProtocol
+import StudioCore
 
-/// The image or video a request starts from, as the user gave it: a URL passed on as is, or a local
-/// file checked up front (exists, readable, really an image or a video) and uploaded when sending.
-struct SourceMedia {
-  enum Origin {
-    case url(String)
-    case file(path: String, contentType: String)
-  }
-
-  var origin: Origin
-
-  init?(argument: String?, mode: MagiMode) throws {
+/// Reads the image or video argument as the user gave it: a URL is passed on as is; a local file is
+/// checked up front (exists, readable, really an image or a video) before anything is sent.
+enum SourceMedia {
+  static func parse(_ argument: String?, mode: MagiMode, inline: Bool) throws -> MediaInput? {
     guard let argument else { return nil }
-    if MagiSchema.isAcceptedURL(argument) {
-      origin = .url(argument)
-      return
-    }
-    let lower = argument.lowercased()
-    if lower.contains("://") {
-      throw CommandFailure(message: "unsupported URL '\(argument)': use an http(s) or data URL, or a local path", code: ExitStatus.invalidInput)
+    if MagiSchema.isAcceptedURL(argument) { return .url(argument) }
+    if argument.lowercased().contains("://") {
+      throw CommandFailure(
+        message: "unsupported URL '\(argument)': use an http(s) or data URL, or a local path", code: ExitStatus.invalidInput)
     }
     let wanted = mode == .extendVideo ? "video" : "image"
     guard let handle = fopen(argument, "rb") else {
@@ -32,31 +23,9 @@ struct SourceMedia {
     var header = [UInt8](repeating: 0, count: 16)
     let count = fread(&header, 1, header.count, handle)
     guard let type = MediaType.sniff(Array(header.prefix(count))), type.hasPrefix(wanted + "/") else {
-      throw CommandFailure(message: "\(argument) is not \(wanted == "image" ? "an image" : "a video") (PNG, JPEG, WebP, GIF\(wanted == "video" ? ", MP4, WebM" : ""))", code: ExitStatus.invalidInput)
+      let kinds = wanted == "image" ? "an image (PNG, JPEG, WebP, GIF, BMP)" : "a video (MP4, MOV, WebM)"
+      throw CommandFailure(message: "\(argument) is not \(kinds)", code: ExitStatus.invalidInput)
     }
-    origin = .file(path: argument, contentType: type)
-  }
-
-  /// A stand-in URL so that the schema can check the other fields before the upload is paid for.
-  var placeholderURL: String {
-    switch origin {
-    case .url(let url): url
-    case .file: "https://upload.pending/local-file"
-    }
-  }
-
-  /// The URL the request will carry: the given one, an uploaded file's, or an inline data URI.
-  func resolve(with client: FalQueueClient, inline: Bool) async throws -> String {
-    switch origin {
-    case .url(let url):
-      return url
-    case .file(let path, let contentType):
-      if inline { return try FalQueueClient.dataURI(file: path) }
-      let url = try await client.upload(file: path, contentType: contentType) { progress in
-        Console.progress("uploading", progress.uploaded, progress.uploadTotal)
-      }
-      Console.line("uploaded \(path)")
-      return url
-    }
+    return .file(path: argument, contentType: type, inline: inline)
   }
 }

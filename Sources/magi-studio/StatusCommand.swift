@@ -2,10 +2,27 @@ import ArgumentParser
 import FalClient
 import FalProtocol
 import Foundation
+import HistoryStore
+import StudioCore
+
+extension Session {
+  /// The history record a user names (id, unique prefix, or fal request id), or nil for a request
+  /// the history does not know (submitted elsewhere).
+  func record(named id: String) async throws -> GenerationRecord? {
+    do {
+      return try await jobs.resolve(id: id)
+    } catch {
+      if case .unknownRecord = error { return nil }
+      return try await studio { throw error }
+    }
+  }
+}
 
 struct StatusCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "status", abstract: "Show a request's state and logs, or follow it with --wait.")
+    commandName: "status",
+    abstract: "Show a request's state and logs, or follow it with --wait.",
+    discussion: "Takes a history id (or a unique prefix) or a fal request id. Following a job the history knows also records its end and downloads its video.")
 
   @OptionGroup var request: RequestOptions
   @Flag(help: "Follow the request until it completes, streaming its logs.") var wait = false
@@ -14,8 +31,14 @@ struct StatusCommand: AsyncParsableCommand {
 
   func run() async throws {
     try await reportingFailures {
-      let endpoint = try request.endpointID()
       try await Session.using(connection, quiet: json) { session in
+        if let record = try await session.record(named: request.requestID) {
+          let current = wait ? try await studio { try await session.jobs.follow(recordID: record.id) } : record
+          if !wait, !json { for entry in current.logs { Console.log(entry) } }
+          Console.stdout(json ? GenerateCommand.jsonString(RecordJSON.object(current)) : Self.describe(current))
+          return
+        }
+        let endpoint = try request.endpointID()
         let status: QueueStatus
         if wait {
           status = try await JobWatcher.follow(session.client, endpoint: endpoint, requestID: request.requestID)
@@ -34,31 +57,50 @@ struct StatusCommand: AsyncParsableCommand {
       }
     }
   }
+
+  static func describe(_ record: GenerationRecord) -> String {
+    var line = record.status.rawValue
+    if record.status == .queued, let position = record.progress.queuePosition { line += " (position \(position))" }
+    if record.status == .running, let done = record.progress.stepsDone, let total = record.progress.stepsTotal {
+      line += " (step \(done)/\(total))"
+    }
+    if let failure = record.failure { line += ": \(failure.message)" }
+    if let local = record.localFile { line += "\nsaved: \(local.path)" }
+    return line
+  }
 }
 
 struct ResultCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "result", abstract: "Fetch a completed request's output (and download its video).")
+    commandName: "result", abstract: "Fetch a completed request's output (downloading its video).")
 
   @OptionGroup var request: RequestOptions
-  @Option(help: ArgumentHelp("Download the video into this directory.", valueName: "dir")) var download: String?
-  @Flag(help: "Print the output as JSON on stdout (it is JSON anyway; this adds billing and file).") var json = false
+  @Option(help: ArgumentHelp("Also place a copy of the video in this directory.", valueName: "dir")) var download: String?
+  @Flag(help: "Print the output as JSON on stdout.") var json = false
   @OptionGroup var connection: ConnectionOptions
 
   func run() async throws {
     try await reportingFailures {
-      let endpoint = try request.endpointID()
       if let download { try OutputDirectory.prepare(download) }
       try await Session.using(connection, quiet: json) { session in
+        if let record = try await session.record(named: request.requestID) {
+          let final = try await studio { try await session.jobs.follow(recordID: record.id) }
+          let copy = try download.flatMap { dir in try final.localFile.map { try VideoCopy.place($0.path, into: dir) } }
+          Console.stdout(GenerateCommand.jsonString(RecordJSON.object(final, extra: copy.map { ["copy": .string($0)] } ?? [:])))
+          return
+        }
+        let endpoint = try request.endpointID()
         let result = try await session.client.result(endpoint, requestID: request.requestID)
         var object: [String: JSONValue] = ["request_id": .string(result.requestID), "output": result.output]
         if let units = result.billableUnits { object["billable_units"] = .double(units) }
         if let download, let video = result.video {
-          object["file"] = .string(
-            try await VideoDownload.save(video, from: session.client, into: download, prompt: "magi", requestID: result.requestID))
+          let path = download + "/" + VideoNaming.fileName(prompt: "magi", id: result.requestID, date: Date())
+          try await session.client.download(video.video.url, to: path, expectedSize: video.video.fileSize.map(Int64.init)) { progress in
+            Console.progress("downloading", progress.downloaded, progress.downloadTotal)
+          }
+          object["file"] = .string(path)
         }
         Console.stdout(GenerateCommand.jsonString(json ? .object(object) : result.output))
-        if !json, let file = object["file"]?.stringValue { Console.line("saved: \(file)") }
       }
     }
   }
@@ -73,9 +115,13 @@ struct CancelCommand: AsyncParsableCommand {
 
   func run() async throws {
     try await reportingFailures {
-      let endpoint = try request.endpointID()
       try await Session.using(connection, quiet: json) { session in
-        let outcome = try await session.client.cancel(endpoint, requestID: request.requestID)
+        let outcome: FalQueueClient.CancelOutcome
+        if let record = try await session.record(named: request.requestID) {
+          outcome = try await studio { try await session.jobs.cancel(recordID: record.id) }
+        } else {
+          outcome = try await session.client.cancel(try request.endpointID(), requestID: request.requestID)
+        }
         let text = outcome == .requested ? "CANCELLATION_REQUESTED" : "ALREADY_COMPLETED"
         Console.stdout(json ? GenerateCommand.jsonString(["request_id": .string(request.requestID), "status": .string(text)]) : text)
       }

@@ -1,0 +1,59 @@
+import FalClient
+import HistoryStore
+import StudioCore
+import Synchronization
+
+/// Prints what jobs report on stderr: each state change once, queue positions as they move, every
+/// log line once, transfers as a self-rewriting progress line.
+final class EventPrinter: Sendable {
+  /// Prefix lines with the record's short id (several jobs at once, as in `resume`).
+  let labelled: Bool
+  private let seen = Mutex<[String: (status: GenerationStatus, position: Int?)]>([:])
+
+  init(labelled: Bool = false) {
+    self.labelled = labelled
+  }
+
+  func handle(_ event: JobEvent) {
+    switch event {
+    case .updated(let record):
+      announce(record)
+    case .logs(let id, let entries):
+      for entry in entries { Console.log(entry, label: label(id)) }
+    case .uploadProgress(_, let progress):
+      Console.progress("uploading", progress.uploaded, progress.uploadTotal)
+    case .downloadProgress(let id, let progress):
+      Console.progress("\(label(id))downloading", progress.downloaded, progress.downloadTotal)
+    case .warning(let id, let text):
+      Console.line("\(label(id ?? ""))warning: \(text)")
+    }
+  }
+
+  private func label(_ id: String) -> String {
+    labelled && !id.isEmpty ? "[\(id.suffix(6))] " : ""
+  }
+
+  private func announce(_ record: GenerationRecord) {
+    let previous = seen.withLock { seen in
+      defer { seen[record.id] = (record.status, record.progress.queuePosition) }
+      return seen[record.id]
+    }
+    let prefix = label(record.id)
+    if previous?.status == record.status, record.status != .queued || previous?.position == record.progress.queuePosition {
+      return
+    }
+    switch record.status {
+    case .submitting:
+      if let source = record.source, source.uploadedURL != nil, !source.given.contains("://"),
+        !source.given.hasPrefix("data URI")
+      {
+        Console.line("\(prefix)uploaded \(source.given)")
+      }
+    case .queued: Console.line("\(prefix)queued: position \(record.progress.queuePosition ?? 0)")
+    case .running: Console.line("\(prefix)running")
+    case .completed: Console.line("\(prefix)completed")
+    case .failed, .cancelled, .lost:
+      Console.line("\(prefix)\(record.status.rawValue): \(record.failure?.message ?? "")")
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import FalClient
+import FalProtocol
+import Foundation
+import HistoryStore
+import StudioCore
+
+/// The JSON a script gets: a history record exactly as the history file holds it.
+enum RecordJSON {
+  static func object(_ record: GenerationRecord, extra: [String: JSONValue] = [:]) -> JSONValue {
+    guard let data = try? JSONEncoder().encode(record), case .object(var object)? = try? JSONValue.decode(data) else {
+      return .object(extra)
+    }
+    for (key, value) in extra { object[key] = value }
+    return .object(object)
+  }
+}
+
+/// Maps the studio's errors to a one-line message and an exit code.
+func studio<T>(_ body: () async throws -> T) async throws -> T {
+  do {
+    return try await body()
+  } catch let error as StudioError {
+    switch error {
+    case .client(let client): throw CommandFailure(client)
+    case .history(let history): throw CommandFailure(message: history.description, code: 1)
+    case .unknownRecord, .ambiguousRecord: throw CommandFailure(message: error.description, code: ExitStatus.invalidInput)
+    case .notResumable: throw CommandFailure(message: error.description, code: ExitStatus.serverFailure)
+    }
+  }
+}
