@@ -148,7 +148,14 @@ public struct Launcher: Sendable {
       cEnvironment.forEach { free($0) }
     }
     var pid: pid_t = 0
-    let result = posix_spawn(&pid, argv[0], &actions, &attributes, cArguments, cEnvironment)
+    var result = posix_spawn(&pid, argv[0], &actions, &attributes, cArguments, cEnvironment)
+    // ETXTBSY is transient: another thread's fork can briefly hold a just-written script open.
+    var attempts = 1
+    while result == ETXTBSY, attempts < 20 {
+      usleep(10_000)
+      attempts += 1
+      result = posix_spawn(&pid, argv[0], &actions, &attributes, cArguments, cEnvironment)
+    }
     guard result == 0 else { return String(cString: strerror(result)) }
     // xdg-open hands the file to a viewer and exits; reap it so no zombie is left.
     var status: Int32 = 0

@@ -78,6 +78,7 @@ struct GenerateCommand: AsyncParsableCommand {
   var cancelOnInterrupt = false
 
   @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var store: StoreOptions
 
   var endpoint: MagiEndpoint {
     let resolved: MagiMode = mode ?? (video != nil ? .extendVideo : image != nil ? .imageToVideo : .textToVideo)
@@ -119,7 +120,7 @@ struct GenerateCommand: AsyncParsableCommand {
           "\(endpoint.id.full): \(Self.units(request.billingUnits)) billing units, about $\(Self.price(request.estimatedPrice()))")
         return
       }
-      try await Session.using(connection) { session in
+      try await Session.using(connection, store: store) { session in
         let record = try await studio { try await session.jobs.submit(request, source: source, parentID: parent, options: .init(webhookURL: webhook, priority: priority)) }
         Console.line("submitted \(record.requestID ?? "") to \(endpoint.id.full) (history id \(record.id))")
         guard wait else {

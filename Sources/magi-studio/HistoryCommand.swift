@@ -52,9 +52,11 @@ struct HistoryCommand: AsyncParsableCommand {
     @Option(help: "How many to skip (paging).") var offset = 0
     @Flag(help: "Print JSON Lines of summaries on stdout.") var json = false
 
+    @OptionGroup var store: StoreOptions
+
     func run() async throws {
       try await reportingFailures {
-        let (history, _) = try await LocalHistory.open()
+        let (history, _) = try await LocalHistory.open(store)
         let page = await history.query(try filters.query(offset: offset, limit: limit))
         for summary in page.summaries {
           if json {
@@ -90,9 +92,11 @@ struct HistoryCommand: AsyncParsableCommand {
     @Argument(help: "History id (or a unique prefix) or fal request id.") var id: String
     @Flag(help: "Print the record as JSON on stdout.") var json = false
 
+    @OptionGroup var store: StoreOptions
+
     func run() async throws {
       try await reportingFailures {
-        let record = try await HistoryLookup.find(id)
+        let record = try await HistoryLookup.find(id, store: store)
         if json {
           Console.stdout(GenerateCommand.jsonString(RecordJSON.object(record)))
           return
@@ -132,10 +136,12 @@ struct HistoryCommand: AsyncParsableCommand {
     @Argument(help: "History id (or a unique prefix).") var id: String
     @Flag(help: "Also delete its downloaded video.") var deleteVideo = false
 
+    @OptionGroup var store: StoreOptions
+
     func run() async throws {
       try await reportingFailures {
-        let record = try await HistoryLookup.find(id)
-        let (history, _) = try await LocalHistory.open()
+        let record = try await HistoryLookup.find(id, store: store)
+        let (history, _) = try await LocalHistory.open(store)
         let deletion = try await history.delete(id: record.id, removeVideo: deleteVideo)
         Console.stdout("deleted \(record.id)")
         if deleteVideo { Console.line("video: \(deletion.video)") }
@@ -149,9 +155,11 @@ struct HistoryCommand: AsyncParsableCommand {
     @Option(name: [.short, .long], help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
     var output: String?
 
+    @OptionGroup var store: StoreOptions
+
     func run() async throws {
       try await reportingFailures {
-        let (history, _) = try await LocalHistory.open()
+        let (history, _) = try await LocalHistory.open(store)
         let count: Int
         if let output {
           count = try await history.export(to: output, matching: try filters.query())
@@ -168,8 +176,8 @@ extension GenerationStatus: ExpressibleByArgument {}
 
 /// Finds a record without opening the network (history-only commands).
 enum HistoryLookup {
-  static func find(_ id: String) async throws -> GenerationRecord {
-    let (history, _) = try await LocalHistory.open()
+  static func find(_ id: String, store: StoreOptions) async throws -> GenerationRecord {
+    let (history, _) = try await LocalHistory.open(store)
     return try await studio { try await history.find(id) }
   }
 }

@@ -13,12 +13,13 @@ struct OpenCommand: AsyncParsableCommand {
     commandName: "open", abstract: "Open a generated video (or say how to get it, over ssh).")
 
   @Argument(help: "History id (or a unique prefix) or fal request id.") var id: String
+  @OptionGroup var store: StoreOptions
 
   func run() async throws {
     try await reportingFailures {
-      let record = try await HistoryLookup.find(id)
+      let record = try await HistoryLookup.find(id, store: store)
       let environment = ProcessInfo.processInfo.environment
-      let paths = StudioPaths(environment: environment)
+      let paths = store.paths
       let launcher = Launcher(environment: environment, allowedDirectories: paths.ownDirectories)
       let outcome = launcher.open(.init(localPath: record.localFile?.path, url: record.result?.videoURL))
       // The clipboard and link sequences go to the terminal only, never into a pipe or file.
@@ -41,10 +42,11 @@ struct ResumeCommand: AsyncParsableCommand {
 
   @Flag(help: "Print the resumed records as JSON Lines on stdout.") var json = false
   @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var store: StoreOptions
 
   func run() async throws {
     try await reportingFailures {
-      try await Session.using(connection, quiet: json, events: EventPrinter(labelled: true)) { session in
+      try await Session.using(connection, store: store, quiet: json, events: EventPrinter(labelled: true)) { session in
         let results = await session.jobs.resumeUnfinished()
         if results.isEmpty { Console.line("nothing to resume") }
         var failures = 0

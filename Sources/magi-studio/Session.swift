@@ -39,11 +39,11 @@ final class Session {
       onEvent: { events.handle($0) })
   }
 
-  static func open(_ options: ConnectionOptions, quiet: Bool = false, events: EventPrinter = EventPrinter()) async throws
-    -> Session
-  {
+  static func open(
+    _ options: ConnectionOptions, store: StoreOptions, quiet: Bool = false, events: EventPrinter = EventPrinter()
+  ) async throws -> Session {
     let environment = ProcessInfo.processInfo.environment
-    let paths = StudioPaths(environment: environment)
+    let paths = store.paths
     let history: HistoryStore
     do { history = try await HistoryStore(directory: paths.data) } catch {
       throw CommandFailure(
@@ -88,10 +88,10 @@ final class Session {
 
   /// Runs `body` with an open session and always closes it (the emulator and the network thread).
   static func using<T>(
-    _ options: ConnectionOptions, quiet: Bool = false, events: EventPrinter = EventPrinter(),
+    _ options: ConnectionOptions, store: StoreOptions, quiet: Bool = false, events: EventPrinter = EventPrinter(),
     _ body: (Session) async throws -> T
   ) async throws -> T {
-    let session = try await open(options, quiet: quiet, events: events)
+    let session = try await open(options, store: store, quiet: quiet, events: events)
     do {
       let value = try await body(session)
       await session.close()
@@ -123,8 +123,8 @@ final class Session {
 
 /// Opens only the history (commands that need no network: list, show, rm, export, open).
 enum LocalHistory {
-  static func open() async throws -> (HistoryStore, StudioPaths) {
-    let paths = StudioPaths(environment: ProcessInfo.processInfo.environment)
+  static func open(_ store: StoreOptions) async throws -> (HistoryStore, StudioPaths) {
+    let paths = store.paths
     do {
       let history = try await HistoryStore(directory: paths.data)
       for warning in await history.warnings { Console.line("history: \(warning)") }

@@ -28,10 +28,11 @@ struct StatusCommand: AsyncParsableCommand {
   @Flag(help: "Follow the request until it completes, streaming its logs.") var wait = false
   @Flag(help: "Print the status as JSON on stdout.") var json = false
   @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var store: StoreOptions
 
   func run() async throws {
     try await reportingFailures {
-      try await Session.using(connection, quiet: json) { session in
+      try await Session.using(connection, store: store, quiet: json) { session in
         if let record = try await session.record(named: request.requestID) {
           let current = wait ? try await studio { try await session.jobs.follow(recordID: record.id) } : record
           if !wait, !json { for entry in current.logs { Console.log(entry) } }
@@ -78,11 +79,12 @@ struct ResultCommand: AsyncParsableCommand {
   @Option(help: ArgumentHelp("Also place a copy of the video in this directory.", valueName: "dir")) var download: String?
   @Flag(help: "Print the output as JSON on stdout.") var json = false
   @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var store: StoreOptions
 
   func run() async throws {
     try await reportingFailures {
       if let download { try OutputDirectory.prepare(download) }
-      try await Session.using(connection, quiet: json) { session in
+      try await Session.using(connection, store: store, quiet: json) { session in
         if let record = try await session.record(named: request.requestID) {
           let final = try await studio { try await session.jobs.follow(recordID: record.id) }
           let copy = try download.flatMap { dir in try final.localFile.map { try VideoCopy.place($0.path, into: dir) } }
@@ -112,10 +114,11 @@ struct CancelCommand: AsyncParsableCommand {
   @OptionGroup var request: RequestOptions
   @Flag(help: "Print the outcome as JSON on stdout.") var json = false
   @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var store: StoreOptions
 
   func run() async throws {
     try await reportingFailures {
-      try await Session.using(connection, quiet: json) { session in
+      try await Session.using(connection, store: store, quiet: json) { session in
         let outcome: FalQueueClient.CancelOutcome
         if let record = try await session.record(named: request.requestID) {
           outcome = try await studio { try await session.jobs.cancel(recordID: record.id) }
@@ -137,10 +140,11 @@ struct UploadCommand: AsyncParsableCommand {
   @Option(help: "Content type (default: from the file's contents or name).") var contentType: String?
   @Flag(help: "Print the URL as JSON on stdout.") var json = false
   @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var store: StoreOptions
 
   func run() async throws {
     try await reportingFailures {
-      try await Session.using(connection, quiet: json) { session in
+      try await Session.using(connection, store: store, quiet: json) { session in
         let url = try await session.client.upload(file: file, contentType: contentType) { progress in
           Console.progress("uploading", progress.uploaded, progress.uploadTotal)
         }

@@ -27,16 +27,19 @@ import Testing
     let exported = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: runner.home + "/all.json"))) as? [[String: Any]]
     #expect(exported?.count == 1)
     #expect(exported?.first?["id"] as? String == id)
-    let file = try String(contentsOfFile: runner.home + "/data/magi-studio/history.jsonl", encoding: .utf8)
-    #expect(!file.contains("offline"), "no key, placeholder or real, is written to the history")
   }
 
   @Test func aSubmittedJobIsInTheHistoryWithItsRequestIDAndRmDeletesIt() throws {
     let runner = try CommandRunner()
     let emulator = try EmulatorProcess(runner: runner, arguments: ["--workers", "1", "--step-ms", "100"])
     defer { emulator.stop() }
-    let env = ["MAGI_FAL_URL": emulator.baseURL]
+    let secret = "keyid-4711:do-not-write-me-anywhere"
+    let env = ["MAGI_FAL_URL": emulator.baseURL, "FAL_KEY": secret]
     let submitted = try runner.run(["generate", "--prompt", "a slow one", "--json"], environment: env)
+    #expect(!submitted.stdout.contains("do-not-write") && !submitted.stderr.contains("do-not-write"))
+    let file = try String(contentsOfFile: runner.home + "/data/magi-studio/history.jsonl", encoding: .utf8)
+    #expect(file.contains("a slow one"))
+    #expect(!file.contains("do-not-write-me") && !file.contains("keyid-4711"), "the key never reaches the history")
     let record = try #require(try JSONSerialization.jsonObject(with: Data(submitted.stdout.utf8)) as? [String: Any])
     let requestID = try #require(record["request_id"] as? String)
     let shown = try runner.run(["history", "show", requestID, "--json"])

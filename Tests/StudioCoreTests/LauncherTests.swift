@@ -37,7 +37,7 @@ import Testing
   @Test func withADisplayXdgOpenGetsExactlyTheFileAsOneArgument() throws {
     let fixture = try Fixture()
     let outcome = fixture.launcher(["DISPLAY": ":0"]).open(.init(localPath: fixture.video, url: "https://cdn/x.mp4"))
-    #expect(outcome.action == .openedFile(fixture.video))
+    #expect(outcome.action == .openedFile(fixture.video), "\(outcome.message)")
     #expect(fixture.recordedArguments == [fixture.video])
   }
 
@@ -73,7 +73,7 @@ import Testing
     #expect(outcome.action == .reported)
     #expect(fixture.recordedArguments == nil)
     let web = fixture.launcher(["DISPLAY": ":0"]).open(.init(url: "https://cdn/v.mp4"))
-    #expect(web.action == .openedURL("https://cdn/v.mp4"))
+    #expect(web.action == .openedURL("https://cdn/v.mp4"), "\(web.message)")
     #expect(fixture.recordedArguments == ["https://cdn/v.mp4"])
   }
 
