@@ -1,0 +1,130 @@
+/// A rectangle in cell coordinates.
+public struct Rect: Sendable, Hashable {
+  public var x: Int
+  public var y: Int
+  public var width: Int
+  public var height: Int
+
+  public init(x: Int, y: Int, width: Int, height: Int) {
+    self.x = x
+    self.y = y
+    self.width = max(0, width)
+    self.height = max(0, height)
+  }
+
+  public var maxX: Int { x + width }
+  public var maxY: Int { y + height }
+  public var isEmpty: Bool { width == 0 || height == 0 }
+
+  public func inset(by amount: Int) -> Rect {
+    Rect(x: x + amount, y: y + amount, width: width - 2 * amount, height: height - 2 * amount)
+  }
+
+  public func contains(x px: Int, y py: Int) -> Bool { px >= x && px < maxX && py >= y && py < maxY }
+}
+
+/// One terminal cell: a grapheme cluster (already sanitised) and the role it is painted with.
+public struct Cell: Sendable, Hashable {
+  /// The cluster shown here; empty for the right half of a double-width character.
+  public var text: String
+  public var role: StyleRole
+
+  public init(_ text: String = " ", role: StyleRole = .normal) {
+    self.text = text
+    self.role = role
+  }
+
+  /// The right half of a wide glyph: drawn by the glyph on its left.
+  public var isContinuation: Bool { text.isEmpty }
+}
+
+/// The screen model: what the terminal should show, as a grid of cells.
+///
+/// Views render into it (pure, testable); the terminal backend copies it to ncurses, which sends only
+/// the difference. `textDump()` is what snapshot tests compare.
+public struct ScreenGrid: Sendable, Hashable {
+  public let width: Int
+  public let height: Int
+  public private(set) var cells: [Cell]
+  /// Where the terminal cursor should be shown (an editor's caret), if anywhere.
+  public var cursor: (x: Int, y: Int)? {
+    get { cursorPosition.map { ($0.x, $0.y) } }
+    set { cursorPosition = newValue.map { CursorPosition(x: $0.x, y: $0.y) } }
+  }
+  private var cursorPosition: CursorPosition?
+
+  private struct CursorPosition: Sendable, Hashable {
+    var x: Int
+    var y: Int
+  }
+
+  public init(width: Int, height: Int, role: StyleRole = .normal) {
+    self.width = max(0, width)
+    self.height = max(0, height)
+    cells = Array(repeating: Cell(role: role), count: self.width * self.height)
+  }
+
+  public var bounds: Rect { Rect(x: 0, y: 0, width: width, height: height) }
+
+  public subscript(x: Int, y: Int) -> Cell {
+    get { cells[y * width + x] }
+    set {
+      guard x >= 0, x < width, y >= 0, y < height else { return }
+      cells[y * width + x] = newValue
+    }
+  }
+
+  /// Fills `rect` (clipped to the grid) with blanks of `role`.
+  public mutating func fill(_ rect: Rect, role: StyleRole) {
+    for y in max(0, rect.y)..<min(height, rect.maxY) {
+      for x in max(0, rect.x)..<min(width, rect.maxX) { self[x, y] = Cell(role: role) }
+    }
+  }
+
+  /// Writes `text` at (x, y), one cluster per cell (two for wide ones), clipped to `maxWidth` columns
+  /// and to the grid. Text is sanitised first, so nothing from the network reaches the terminal raw.
+  /// - Returns: the number of columns written.
+  @discardableResult
+  public mutating func put(_ text: String, x: Int, y: Int, role: StyleRole, maxWidth: Int? = nil) -> Int {
+    guard y >= 0, y < height else { return 0 }
+    let limit = min(maxWidth ?? Int.max, width - x)
+    var column = 0
+    for character in TerminalText.sanitizedLine(text) {
+      let cellWidth = TextWidth.of(character)
+      // Swift's Character is a whole grapheme cluster, so marks arrive with their base; what is
+      // left with no width (a stray joiner) has nothing to show.
+      if cellWidth == 0 { continue }
+      if column + cellWidth > limit { break }
+      if x + column >= 0 {
+        self[x + column, y] = Cell(String(character), role: role)
+        if cellWidth == 2 { self[x + column + 1, y] = Cell("", role: role) }
+      }
+      column += cellWidth
+    }
+    return column
+  }
+
+  /// Rows as text, wide glyphs once, trailing spaces kept: what snapshot tests compare.
+  public func textDump() -> String {
+    (0..<height).map { y in
+      (0..<width).map { x in self[x, y].text }.joined()
+    }.joined(separator: "\n")
+  }
+
+  /// One letter per cell naming its role (see ``StyleRole/code``): catches focus and highlight changes.
+  public func styleDump() -> String {
+    (0..<height).map { y in
+      String((0..<width).map { x in self[x, y].role.code })
+    }.joined(separator: "\n")
+  }
+
+  public static func == (lhs: ScreenGrid, rhs: ScreenGrid) -> Bool {
+    lhs.width == rhs.width && lhs.height == rhs.height && lhs.cells == rhs.cells && lhs.cursorPosition == rhs.cursorPosition
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(width)
+    hasher.combine(height)
+    hasher.combine(cells)
+  }
+}
