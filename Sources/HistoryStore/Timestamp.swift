@@ -9,7 +9,7 @@ import Foundation
 /// A fixed-width form lets the index scanner turn it into an integer without a date parser (100,000
 /// of them at open), sorts as text, and is what `jq` users expect. Parsing is lenient enough for a
 /// hand-edited file: any number of fraction digits (or none) and a `Z` or `±HH:MM` offset.
-enum Timestamp {
+public enum Timestamp {
   /// Milliseconds since 1970 for `date`, rounded to the nearest millisecond.
   static func milliseconds(_ date: Date) -> Int64 {
     Int64((date.timeIntervalSince1970 * 1000).rounded())
@@ -24,7 +24,7 @@ enum Timestamp {
     Self.date(milliseconds: milliseconds(date))
   }
 
-  static func format(_ date: Date) -> String {
+  public static func format(_ date: Date) -> String {
     format(milliseconds: milliseconds(date))
   }
 

@@ -1,3 +1,5 @@
+import HistoryStore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -23,18 +25,6 @@ public enum VideoNaming {
   }
 
   static func day(_ date: Date) -> String {
-    let days = Int((date.timeIntervalSince1970 / 86_400).rounded(.down))
-    // Civil-from-days (Howard Hinnant), so no calendar or locale machinery is needed.
-    let z = days + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let d = doy - (153 * mp + 2) / 5 + 1
-    let m = mp < 10 ? mp + 3 : mp - 9
-    let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-    func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-    return "\(y)-\(two(m))-\(two(d))"
+    String(Timestamp.format(date).prefix(10))
   }
 }

@@ -62,7 +62,7 @@ struct HistoryCommand: AsyncParsableCommand {
           if json {
             Console.stdout(
               GenerateCommand.jsonString([
-                "id": .string(summary.id), "created": .string(ISO8601DateFormatter().string(from: summary.createdAt)),
+                "id": .string(summary.id), "created": .string(Timestamp.format(summary.createdAt)),
                 "status": .string(summary.status.rawValue), "mode": .string(summary.mode.rawValue),
                 "model": .string(summary.model.rawValue), "prompt": .string(summary.prompt),
               ]))
@@ -80,10 +80,9 @@ struct HistoryCommand: AsyncParsableCommand {
       }
     }
 
+    /// `2026-11-27 14:05` (UTC): minutes are enough to tell runs apart in a list.
     static func day(_ date: Date) -> String {
-      let formatter = ISO8601DateFormatter()
-      formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withDashSeparatorInDate]
-      return String(formatter.string(from: date).prefix(16)).replacing("T", with: " ")
+      String(Timestamp.format(date).prefix(16)).replacing("T", with: " ")
     }
   }
 
