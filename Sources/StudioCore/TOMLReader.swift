@@ -67,6 +67,11 @@ private struct Parser {
     TOMLError(line: line, column: index - lineStart + 1, message: message)
   }
 
+  /// An unclosed array, inline table or string is reported where it opened: that is where the fix goes.
+  func unterminated(_ what: String, line openLine: Int, column: Int) -> TOMLError {
+    TOMLError(line: openLine, column: column, message: "unterminated \(what)")
+  }
+
   /// The next character for messages: printable, or described when it is a newline or the end.
   var found: String {
     guard let byte = peek else { return "the end of the file" }
@@ -437,11 +442,12 @@ private struct Parser {
 
   mutating func parseArray() throws(TOMLError) -> TOMLValue {
     let openLine = line
+    let openColumn = index - lineStart + 1
     index += 1
     var items: [TOMLValue] = []
     while true {
       try skipBlank()
-      guard let byte = peek else { throw error("unterminated array (opened on line \(openLine))") }
+      guard let byte = peek else { throw unterminated("array: this '[' is never closed by ']'", line: openLine, column: openColumn) }
       if byte == UInt8(ascii: "]") {
         index += 1
         return .array(items)
@@ -455,7 +461,7 @@ private struct Parser {
         index += 1
         return .array(items)
       case nil:
-        throw error("unterminated array (opened on line \(openLine))")
+        throw unterminated("array: this '[' is never closed by ']'", line: openLine, column: openColumn)
       default:
         throw error("expected ',' or ']' in the array, found \(found)")
       }
@@ -464,12 +470,13 @@ private struct Parser {
 
   mutating func parseInlineTable() throws(TOMLError) -> TOMLValue {
     let openLine = line
+    let openColumn = index - lineStart + 1
     index += 1
     var table = TOMLTable(line: openLine)
     var localOrigins: [[String]: TableOrigin] = [[]: .inline(line: openLine)]
     while true {
       try skipBlank()
-      guard let byte = peek else { throw error("unterminated inline table (opened on line \(openLine))") }
+      guard let byte = peek else { throw unterminated("inline table: this '{' is never closed by '}'", line: openLine, column: openColumn) }
       if byte == UInt8(ascii: "}") {
         index += 1
         return .table(table)
@@ -490,7 +497,7 @@ private struct Parser {
         index += 1
         return .table(table)
       case nil:
-        throw error("unterminated inline table (opened on line \(openLine))")
+        throw unterminated("inline table: this '{' is never closed by '}'", line: openLine, column: openColumn)
       default:
         throw error("expected ',' or '}' in the inline table, found \(found)")
       }
@@ -542,12 +549,13 @@ private struct Parser {
   /// form a backslash at the end of a line joins it to the next non-blank character.
   mutating func parseMultilineString(quote: UInt8, escapes: Bool) throws(TOMLError) -> String {
     let openLine = line
+    let openColumn = index - lineStart + 1
     index += 3
     _ = try consumeNewline()
     var buffer: [UInt8] = []
     while true {
       guard let byte = peek else {
-        throw error("unterminated multi-line string (opened on line \(openLine))")
+        throw unterminated("multi-line string: no closing \(String(repeating: quote == UInt8(ascii: "'") ? "'" : "\"", count: 3))", line: openLine, column: openColumn)
       }
       if byte == quote {
         var run = 0

@@ -7,11 +7,11 @@ import TerminalScreen
 /// ```toml
 /// inherits = "dark"            # optional: start from another theme
 ///
-/// [palette]                    # optional: names for colours used below
-/// sky = "#89b4fa"
-///
 /// title = "sky"                # a role's foreground: palette name, #hex, ANSI name or 0–255
 /// selection = { fg = "black", bg = "sky", modifiers = ["bold"] }
+///
+/// [palette]                    # optional, and last: every key after a [header] belongs to it
+/// sky = "#89b4fa"
 /// ```
 ///
 /// Palette names stay unresolved here so that a theme inheriting another can recolour it just by
@@ -109,7 +109,15 @@ public struct ThemeFile: Sendable, Hashable {
           throw fail(entry.line, "'palette' must be a table of colours, found \(entry.value.typeName)")
         }
         for (colorName, colorEntry) in palette.orderedEntries {
-          file.palette[colorName] = try paletteColor(colorEntry, named: colorName, fail: fail)
+          do {
+            file.palette[colorName] = try paletteColor(colorEntry, named: colorName, fail: fail)
+          } catch where StyleRole(rawValue: colorName) != nil {
+            // The usual cause: role entries written after the [palette] header, which TOML reads as
+            // more palette entries.
+            var misplaced = error
+            misplaced.message += " ('\(colorName)' is a role: put role entries before [palette], which must come last)"
+            throw misplaced
+          }
         }
       default:
         guard let role = StyleRole(rawValue: key) else {

@@ -237,14 +237,15 @@ private struct Resolver {
       }
       let link = "\(parent)@\(parentLayer)"
       if chain.contains(link) || (parent == name && parentLayer == layer) {
-        throw ConfigFileError(
-          path: file.path, line: line,
-          message: "inheritance loop: \((chain.map { String($0.prefix { $0 != "@" }) } + [name, parent]).joined(separator: " → "))")
+        // Reported once, at the theme being resolved, rather than at every file of the loop.
+        let names = (chain + ["\(name)@\(layer)", link]).map { String($0.prefix { $0 != "@" }) }
+        throw ConfigFileError(path: "", line: nil, message: "inheritance loop: \(names.joined(separator: " → "))")
       }
       do {
         (roles, palette) = try merged(parent, layer: parentLayer, chain: chain + ["\(name)@\(layer)"])
       } catch {
-        if error.path == file.path { throw error }
+        guard chain.isEmpty else { throw error }
+        if error.path.isEmpty { throw ConfigFileError(path: file.path, line: line, message: error.message) }
         throw ConfigFileError(path: file.path, line: line, message: "inherits '\(parent)', which is broken: \(error)")
       }
     }
