@@ -20,14 +20,15 @@ enum DetailView {
     }
     let lines = self.lines(record, state: state, width: inner.width)
     let bodyHeight = inner.height - 1
+    let labelWidth = min(24, (lines.map { TextWidth.of($0.label) }.max() ?? 10) + 2)
     let start = min(scroll, max(0, lines.count - bodyHeight))
     for (row, line) in lines.dropFirst(start).prefix(bodyHeight).enumerated() {
       let y = inner.y + row
       if line.label.isEmpty {
         grid.put(line.value, x: inner.x, y: y, role: line.role, maxWidth: inner.width)
       } else {
-        grid.put(line.label, x: inner.x, y: y, role: .label, maxWidth: 12)
-        grid.put(line.value, x: inner.x + 12, y: y, role: line.role, maxWidth: inner.width - 12)
+        grid.put(line.label, x: inner.x, y: y, role: .label, maxWidth: labelWidth - 1)
+        grid.put(line.value, x: inner.x + labelWidth, y: y, role: line.role, maxWidth: inner.width - labelWidth)
       }
     }
     let hints = "o open  r re-run  e edit  x extend  y copy URL  s seed  d delete  Esc close"
@@ -49,9 +50,9 @@ enum DetailView {
     lines.append(Line(label: "Created", value: Format.fullDate(record.createdAt, utcOffset: offset)))
     for change in record.transitions.dropFirst() {
       let after = Format.duration(change.at.timeIntervalSince(record.createdAt))
-      lines.append(Line(label: "", value: "            → \(change.status.rawValue) after \(after)", role: .dim))
+      lines.append(Line(label: " ", value: "→ \(change.status.rawValue) after \(after)", role: .dim))
     }
-    let promptLines = Box.wrap(record.prompt, width: max(1, width - 12))
+    let promptLines = Box.wrap(record.prompt, width: max(1, width - 24))
     for (index, text) in promptLines.enumerated() {
       lines.append(Line(label: index == 0 ? "Prompt" : " ", value: text))
     }
@@ -75,7 +76,7 @@ enum DetailView {
     if let requestID = record.requestID { lines.append(Line(label: "Request", value: requestID)) }
     if let parent = record.parentID { lines.append(Line(label: "Extends", value: parent)) }
     if let failure = record.failure {
-      for (index, text) in Box.wrap("\(failure.type): \(failure.message)", width: max(1, width - 12)).enumerated() {
+      for (index, text) in Box.wrap("\(failure.type): \(failure.message)", width: max(1, width - 24)).enumerated() {
         lines.append(Line(label: index == 0 ? "Error" : " ", value: text, role: .error))
       }
     }

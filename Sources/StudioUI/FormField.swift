@@ -26,7 +26,7 @@ public enum FormField: String, Sendable, Hashable, CaseIterable {
     case .resolution: "Res."
     case .aspectRatio: "Aspect"
     case .seed: "Seed"
-    case .startFrame: "Start at"
+    case .startFrame: "Start"
     case .safety: "Safety"
     case .submit: "Submit"
     }

@@ -6,7 +6,7 @@ struct FormLayout {
   enum Line: Hashable {
     case general
     case field(FormField, Int)
-    case message(FormField)
+    case message(FormField, Int)
     case completion(Int)
     case estimate
   }
@@ -24,10 +24,14 @@ struct FormLayout {
     self.rect = rect
     var before: [Line] = []
     if form.generalError != nil { before.append(.general) }
+    let messageWidth = max(1, rect.width - Self.labelWidth - 2)
+    let messageLines = { (field: FormField) -> Int in
+      form.message(for: field).map { min(2, Box.wrap($0, width: messageWidth).count) } ?? 0
+    }
     var fixedCount = before.count
     for field in form.visibleFields {
       if field != .prompt { fixedCount += 1 }
-      if form.message(for: field) != nil { fixedCount += 1 }
+      fixedCount += messageLines(field)
       if field == .source { fixedCount += min(form.completions.count, Self.maxCompletions) }
       if field == .submit { fixedCount += 1 }
     }
@@ -38,7 +42,7 @@ struct FormLayout {
       if field == .submit { all.append(.estimate) }
       let count = field == .prompt ? promptHeight : 1
       for index in 0..<count { all.append(.field(field, index)) }
-      if form.message(for: field) != nil { all.append(.message(field)) }
+      for index in 0..<messageLines(field) { all.append(.message(field, index)) }
       if field == .source {
         for index in 0..<min(form.completions.count, Self.maxCompletions) { all.append(.completion(index)) }
       }
@@ -48,7 +52,7 @@ struct FormLayout {
     if all.count > rect.height {
       let focusedLines = all.indices.filter { index in
         switch all[index] {
-        case .field(let field, _), .message(let field): field == form.focus
+        case .field(let field, _), .message(let field, _): field == form.focus
         default: false
         }
       }
@@ -62,7 +66,7 @@ struct FormLayout {
     let index = y - rect.y
     guard lines.indices.contains(index) else { return nil }
     switch lines[index] {
-    case .field(let field, _), .message(let field): return field
+    case .field(let field, _), .message(let field, _): return field
     case .completion: return .source
     case .estimate: return .submit
     case .general: return nil

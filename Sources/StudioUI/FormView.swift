@@ -23,8 +23,12 @@ enum FormView {
       case .estimate:
         let text = "≈ \(Format.units(estimate.units)) units · \(Format.price(estimate.price))"
         grid.put(text, x: valueX, y: y, role: .dim, maxWidth: valueWidth)
-      case .message(let field):
-        grid.put("✗ " + (form.message(for: field) ?? ""), x: valueX, y: y, role: .error, maxWidth: valueWidth)
+      case .message(let field, let index):
+        let lines = Box.wrap(form.message(for: field) ?? "", width: max(1, valueWidth - 2))
+        guard lines.indices.contains(index) else { break }
+        let last = index == 1 && lines.count > 2
+        let text = last ? TextWidth.truncate(lines[1] + " " + lines[2], to: valueWidth - 2) : lines[index]
+        grid.put((index == 0 ? "✗ " : "  ") + text, x: valueX, y: y, role: .error, maxWidth: valueWidth)
       case .completion(let index):
         let shown = FormLayout.maxCompletions
         let text =
@@ -52,7 +56,8 @@ enum FormView {
     let role: StyleRole = focused ? .inputFocused : .input
     let editing = focused && form.editing
     func choice(_ text: String) {
-      grid.put(focused ? "‹ \(text) ›" : "  \(text)  ", x: x, y: y, role: role, maxWidth: width)
+      let used = grid.put(text, x: x, y: y, role: role, maxWidth: width)
+      if focused { grid.put(" ◂▸", x: x + used, y: y, role: .key, maxWidth: width - used) }
     }
     switch field {
     case .mode: choice(form.mode.title)
@@ -97,8 +102,11 @@ enum FormView {
     line: Int
   ) {
     let y = rect.y + line
-    if editor.isEmpty, !editing {
-      if line == 0 { grid.put(placeholder, x: rect.x, y: y, role: .placeholder, maxWidth: rect.width) }
+    if editor.isEmpty {
+      if line == 0 {
+        grid.put(placeholder, x: rect.x, y: y, role: .placeholder, maxWidth: rect.width)
+        if editing { grid.cursor = (rect.x, y) }
+      }
       return
     }
     grid.fill(Rect(x: rect.x, y: y, width: rect.width, height: 1), role: role)

@@ -40,7 +40,7 @@ public struct Layout: Sendable, Hashable {
     }
     let queueInner = queue.inset(by: 1)
     if queueInner.height >= 7 {
-      let listHeight = max(2, (queueInner.height - 1) * 2 / 5)
+      let listHeight = max(2, (queueInner.height - 1) / 2)
       queueList = Rect(x: queueInner.x, y: queueInner.y, width: queueInner.width, height: listHeight)
       queueLog = Rect(
         x: queueInner.x, y: queueInner.y + listHeight + 1, width: queueInner.width,

@@ -26,7 +26,7 @@ enum QueueView {
     }
     guard layout.queueLog.height > 0 else { return }
     let separatorY = layout.queueLog.y - 1
-    let title = queue.selectedID.map { "─ log \($0) " } ?? "─ log "
+    let title = queue.selected.map { "─ \($0.id): \($0.prompt.replacing("\n", with: " ")) " } ?? "─ log "
     grid.put(title + String(repeating: "─", count: max(0, list.width - TextWidth.of(title))), x: list.x,
       y: separatorY, role: .border, maxWidth: list.width)
     if let id = queue.selectedID {
@@ -78,7 +78,7 @@ enum QueueView {
         maxWidth: detailWidth)
     }
     column += detailWidth + 1
-    if column < x + width {
+    if column + 8 <= x + width {
       grid.put(job.prompt, x: column, y: y, role: base, maxWidth: x + width - column)
     }
   }

@@ -15,9 +15,13 @@ enum StatusBar {
     }
     let form = state.form
     let estimate = form.estimate(pricePerUnit: state.settings.price(for: form.model))
-    let summary = " \(form.mode.title) · \(form.model.rawValue) · \(Format.units(estimate.units)) u ≈ \(Format.price(estimate.price)) "
-    x += grid.put(summary, x: x, y: y, role: .statusBar, maxWidth: grid.width - x)
+    let cost = "\(Format.units(estimate.units)) u ≈ \(Format.price(estimate.price))"
     let hints = self.hints(state)
+    var summary = " \(form.mode.title) · \(form.model.rawValue) · \(cost) "
+    if x + TextWidth.of(summary) + TextWidth.of(hints) + 1 > grid.width {
+      summary = " \(Format.modeShort(form.mode)) \(form.model.rawValue) · \(cost) "
+    }
+    x += grid.put(summary, x: x, y: y, role: .statusBar, maxWidth: grid.width - x)
     let hintsWidth = TextWidth.of(hints)
     if x + hintsWidth + 1 <= grid.width {
       grid.put(hints, x: grid.width - hintsWidth - 1, y: y, role: .statusBar)
@@ -29,6 +33,8 @@ enum StatusBar {
       let active = state.queue.activeCount
       if active > 0 {
         grid.put(" \(active) job\(active == 1 ? "" : "s") in flight", x: 0, y: y, role: .dim)
+      } else if state.queue.jobs.isEmpty {
+        grid.put(" Tab: next pane · Ctrl-S: submit · ?: every key · Ctrl-P: commands", x: 0, y: y, role: .dim)
       }
       return
     }
@@ -55,7 +61,7 @@ enum StatusBar {
       return state.focus == .history ? "Enter keep  Esc clear" : "Esc done  ^S submit  Tab next"
     }
     switch state.focus {
-    case .form: return "? help  : cmds  ^S submit  q quit"
+    case .form: return "? help  : cmds  ^S submit"
     case .queue: return "c cancel  o open  ? help"
     case .history: return "/ filter  x extend  r rerun  ? help"
     }

@@ -80,6 +80,7 @@ extension Studio {
   static func ensureLoaded(_ state: inout AppState) -> [Effect] {
     let history = state.history
     let selected = history.selected
+    guard history.total > 0 else { return [] }
     let margin = 10
     var wanted: Int?
     if selected < history.windowStart || selected >= history.windowEnd {
