@@ -75,7 +75,14 @@ public struct AppState: Sendable, Hashable {
 
   /// True while a clock on screen moves (a visible job is queued or running): only then should
   /// the loop arm its once-a-second timer and send `.tick`.
-  public var needsTick: Bool { !isTooSmall && queue.activeCount > 0 }
+  public var needsTick: Bool {
+    guard !isTooSmall, queue.activeCount > 0 else { return false }
+    // Help and details cover every pane: no clock is on screen behind them.
+    switch overlay {
+    case .help, .detail: return false
+    case .palette, nil: return true
+    }
+  }
 
   /// True while keys go to a text being typed (prompt, source, history filter, palette query).
   public var isTyping: Bool {

@@ -31,6 +31,9 @@ extension Studio {
       }
     }
     if state.queue.selectedID == nil { state.queue.selectedID = record.id }
+    if case .detail(record.id, _?, let scroll) = state.overlay {
+      state.overlay = .detail(id: record.id, record: record, scroll: scroll)
+    }
     if record.status.isFinal { state.queue.transfers[record.id] = nil }
     return effects
   }

@@ -206,6 +206,10 @@ import Testing
     #expect(state.needsTick)
     _ = send(&state, .terminal(.resized(width: 40, height: 10)))
     #expect(!state.needsTick)  // nothing visible to move
+    _ = send(&state, .terminal(.resized(width: 80, height: 24)), .terminal(.key(.function(1))))
+    #expect(!state.needsTick)  // help covers the queue
+    _ = send(&state, .terminal(.key(.escape)))
+    #expect(state.needsTick)
     _ = send(&state, .terminal(.resized(width: 80, height: 24)), .tick(Fixtures.now.addingTimeInterval(5)))
     #expect(state.now == Fixtures.now.addingTimeInterval(5))
     #expect(QueueView.elapsed(state.queue.jobs[0], now: state.now) == 305)
