@@ -34,6 +34,8 @@ let package = Package(
     .target(name: "TerminalScreen"),
     // Jobs, downloads, the launcher, settings: the studio's behaviour without any UI.
     .target(name: "StudioCore", dependencies: ["FalClient", "HistoryStore", "TerminalScreen"]),
+    // Pure core of the TUI: state, actions, update returning effects, views into a screen grid.
+    .target(name: "StudioUI", dependencies: ["TerminalScreen", "StudioCore", "HistoryStore", "FalProtocol", "FalClient"]),
     .executableTarget(
       name: "magi-studio",
       dependencies: [
@@ -62,5 +64,6 @@ let package = Package(
     .testTarget(name: "StudioCoreTests", dependencies: ["StudioCore", "CurlTransport", "FalEmulator"]),
     .testTarget(name: "CLITests", dependencies: ["FalEmulator"]),
     .testTarget(name: "HistoryStoreTests", dependencies: ["HistoryStore"]),
+    .testTarget(name: "StudioUITests", dependencies: ["StudioUI"], exclude: ["__Snapshots__"]),
   ]
 )

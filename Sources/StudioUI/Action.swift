@@ -1,0 +1,36 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import FalClient
+import FalProtocol
+import HistoryStore
+import TerminalScreen
+
+/// Everything that can change the studio's state: the terminal's input, and what the outside
+/// world reports back (jobs, history pages, clock ticks).
+public enum Action: Sendable {
+  case terminal(TerminalEvent)
+  /// A command by name, as the palette runs it (also handy for the lead's wiring and tests).
+  case command(Command)
+  /// The loop started: the first history page is asked for.
+  case launched
+  case tick(Date)
+  case notice(String)
+  /// Which server the studio talks to: fal.ai with a key, or the embedded emulator without one.
+  case backend(online: Bool, label: String)
+  case jobUpdated(GenerationRecord)
+  case jobLogs(String, [LogEntry])
+  case transfer(recordID: String, TransferProgress?)
+  case submitted(GenerationRecord)
+  case submitFailed(SubmitFailure)
+  case pathCompletions(prefix: String, [String])
+  case historyPage(HistoryPage, for: HistoryQuery)
+  case recordLoaded(GenerationRecord)
+  /// A record is gone from the history (after `.delete`), or could not be loaded.
+  case recordDeleted(String)
+  case recordMissing(String, message: String)
+  /// The theme now in use (after `.cycleTheme`), for the status bar.
+  case themeChanged(String)
+}

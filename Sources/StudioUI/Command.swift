@@ -1,0 +1,146 @@
+/// Everything a user can ask the studio to do, by name.
+///
+/// Keys map to commands (``KeyMap``) and the command palette lists them, so a feature added here is
+/// reachable from the palette at once and from a key as soon as it gets a binding.
+public enum Command: String, Sendable, Hashable, CaseIterable {
+  // Focus and overlays.
+  case focusNext
+  case focusPrevious
+  case focusForm
+  case focusQueue
+  case focusHistory
+  case showHelp
+  case showPalette
+  case cycleTheme
+  case quit
+  case close
+
+  // Lists.
+  case moveDown
+  case moveUp
+  case moveTop
+  case moveBottom
+  case pageDown
+  case pageUp
+
+  // Form.
+  case submit
+  case activate
+  case startEditing
+  case nextValue
+  case previousValue
+  case randomSeed
+  case resetForm
+
+  // Text editing.
+  case editorLeft
+  case editorRight
+  case editorUp
+  case editorDown
+  case editorHome
+  case editorEnd
+  case editorWordLeft
+  case editorWordRight
+  case editorBackspace
+  case editorDelete
+  case editorDeleteWord
+  case editorEnter
+  case editorDone
+  case completePath
+
+  // Queue.
+  case cancelJob
+  case openJob
+  case showJob
+  case scrollLogUp
+  case scrollLogDown
+
+  // History.
+  case filterHistory
+  case showRecord
+  case openRecord
+  case rerunRecord
+  case editRecord
+  case extendRecord
+  case copyURL
+  case reuseSeed
+  case deleteRecord
+
+  // Dialogs.
+  case confirmYes
+  case confirmAlternative
+  case confirmNo
+
+  /// What the help overlay and the palette call it.
+  public var title: String {
+    switch self {
+    case .focusNext: "Focus next pane"
+    case .focusPrevious: "Focus previous pane"
+    case .focusForm: "Focus the form"
+    case .focusQueue: "Focus the queue"
+    case .focusHistory: "Focus the history"
+    case .showHelp: "Show help (every key)"
+    case .showPalette: "Command palette"
+    case .cycleTheme: "Cycle colour theme"
+    case .quit: "Quit"
+    case .close: "Close overlay / stop editing"
+    case .moveDown: "Move down"
+    case .moveUp: "Move up"
+    case .moveTop: "Go to the top"
+    case .moveBottom: "Go to the bottom"
+    case .pageDown: "Page down"
+    case .pageUp: "Page up"
+    case .submit: "Submit the form"
+    case .activate: "Edit field / press button"
+    case .startEditing: "Edit the text field"
+    case .nextValue: "Next value / increase"
+    case .previousValue: "Previous value / decrease"
+    case .randomSeed: "Random seed"
+    case .resetForm: "Reset the form"
+    case .editorLeft: "Caret left"
+    case .editorRight: "Caret right"
+    case .editorUp: "Caret up (previous field on the first line)"
+    case .editorDown: "Caret down (next field on the last line)"
+    case .editorHome: "Start of line"
+    case .editorEnd: "End of line"
+    case .editorWordLeft: "Word left"
+    case .editorWordRight: "Word right"
+    case .editorBackspace: "Delete before caret"
+    case .editorDelete: "Delete at caret"
+    case .editorDeleteWord: "Delete word before caret"
+    case .editorEnter: "New line (prompt) / finish (one-line fields)"
+    case .editorDone: "Stop editing"
+    case .completePath: "Complete the source path"
+    case .cancelJob: "Cancel the selected job"
+    case .openJob: "Open the selected job's video"
+    case .showJob: "Details of the selected job"
+    case .scrollLogUp: "Scroll the log up"
+    case .scrollLogDown: "Scroll the log down"
+    case .filterHistory: "Filter the history"
+    case .showRecord: "Details of the history item"
+    case .openRecord: "Open the history item's video"
+    case .rerunRecord: "Re-run the history item as is"
+    case .editRecord: "Load the history item into the form"
+    case .extendRecord: "Extend this video"
+    case .copyURL: "Copy the video URL"
+    case .reuseSeed: "Reuse the history item's seed"
+    case .deleteRecord: "Delete the history item"
+    case .confirmYes: "Yes"
+    case .confirmAlternative: "Yes, and the video file too"
+    case .confirmNo: "No"
+    }
+  }
+
+  /// Commands that make sense from the palette (the rest are keystroke-level editing and dialog
+  /// answers, which need a key in a place, not a name).
+  public var inPalette: Bool {
+    switch self {
+    case .editorLeft, .editorRight, .editorUp, .editorDown, .editorHome, .editorEnd, .editorWordLeft,
+      .editorWordRight, .editorBackspace, .editorDelete, .editorDeleteWord, .editorEnter, .editorDone,
+      .confirmYes, .confirmAlternative, .confirmNo, .close, .showPalette, .activate:
+      false
+    default:
+      true
+    }
+  }
+}

@@ -1,0 +1,25 @@
+import FalProtocol
+import HistoryStore
+import StudioCore
+
+/// Work the studio asks the outside world to do. `update` only returns these; the loop performs
+/// them and reports back with actions, so the UI core stays pure and every decision is testable.
+public enum Effect: Sendable, Hashable {
+  /// Submit a request (uploading a local source first) and follow the job.
+  case submit(MagiRequest, source: MediaInput?, parentID: String?)
+  case cancel(String)
+  /// Fetch a page of history summaries; the runner debounces these while the user types a filter.
+  case loadHistory(HistoryQuery)
+  /// Fetch one record in full (answered with `.recordLoaded`).
+  case loadRecord(String)
+  case delete(String, removeVideo: Bool)
+  /// Open the record's video (local copy, else its URL) with the system's viewer.
+  case open(String)
+  case copyToClipboard(String)
+  case notify(title: String, body: String)
+  case bell
+  /// List paths starting with this prefix (answered with `.pathCompletions`).
+  case completePath(String)
+  case cycleTheme
+  case quit
+}

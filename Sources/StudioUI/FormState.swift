@@ -1,0 +1,221 @@
+import FalProtocol
+import StudioCore
+
+/// The request being composed: every schema parameter with its current value, the field in focus,
+/// and the messages attached to fields.
+///
+/// Values stay after a submit (the next take usually changes one thing). Numbers are kept as the
+/// digits typed, so a half-typed value can be shown as invalid by the same validator the server
+/// uses, and are clamped to their range when the user leaves the field.
+public struct FormState: Sendable, Hashable {
+  public var mode: MagiMode = .textToVideo
+  public var model: MagiModel = .distilled
+  public var prompt = TextEditor(multiline: true)
+  /// A local path or an http(s)/data URL.
+  public var source = TextEditor()
+  public var frames = String(MagiSchema.defaultFrames)
+  public var steps = MagiSchema.defaultSteps
+  public var resolution = MagiSchema.defaultResolution
+  public var aspectRatio = MagiSchema.defaultAspectRatio
+  /// Digits of a fixed seed; empty for a random one.
+  public var seed = ""
+  /// Digits of the extend start frame; empty for the server's default.
+  public var startFrame = ""
+  public var safetyChecker = true
+
+  public var focus: FormField = .prompt
+  /// True while keys go to the focused text field (prompt or source) instead of the key map.
+  public var editing = true
+  /// Server (422) messages by field, kept until the field is changed.
+  public var serverErrors: [FormField: String] = [:]
+  /// A failure that names no field (a network error, a 5xx).
+  public var generalError: String?
+  /// Fields the user changed: only those (or all, after a submit attempt) show validation marks,
+  /// so an untouched form is not covered in red.
+  public var touched: Set<FormField> = []
+  public var showAllErrors = false
+  /// The record this request extends (set by "extend this").
+  public var parentID: String?
+  /// The last path completions offered for the source, shown under it.
+  public var completions: [String] = []
+  /// True after a completion left exactly one file: the next Tab moves on instead of completing.
+  public var sourceComplete = false
+  /// True between a submit and its answer, so a double press does not pay twice.
+  public var submitting = false
+
+  public init() {}
+
+  public var endpoint: MagiEndpoint { MagiEndpoint(mode: mode, model: model) }
+  public var visibleFields: [FormField] { FormField.visible(for: mode) }
+
+  // MARK: - Request
+
+  /// The source as the job coordinator takes it: URLs as they are, anything else as a local file.
+  public var mediaInput: MediaInput? {
+    guard mode.sourceField != nil else { return nil }
+    let given = source.text.trimmingCharacters(in: " ")
+    guard !given.isEmpty else { return nil }
+    if MagiSchema.isAcceptedURL(given) || given.contains("://") { return .url(given) }
+    return .file(path: given, contentType: Self.contentType(ofPath: given, mode: mode), inline: false)
+  }
+
+  /// The request the form describes, with the source as the coordinator will fill it in.
+  public var request: MagiRequest {
+    MagiRequest(
+      endpoint: endpoint, prompt: prompt.text, sourceURL: nil, numFrames: Int(frames) ?? (frames.isEmpty ? nil : Int.max),
+      seed: Int(seed), resolution: resolution, numInferenceSteps: steps, enableSafetyChecker: safetyChecker,
+      aspectRatio: aspectRatio, startFrame: mode == .extendVideo ? Int(startFrame) : nil)
+  }
+
+  /// Every problem with the current values, by field, from the schema's own validator (plus a
+  /// blank-prompt check the schema does not make but no one wants to pay for).
+  public var validationErrors: [FormField: String] {
+    var validated = request
+    if let media = mediaInput { validated.sourceURL = media.validationStandIn }
+    var errors: [FormField: String] = [:]
+    if case .failure(let failure) = validated.validated() {
+      for error in failure.errors {
+        let field = FormField(inputKey: error.field) ?? .prompt
+        if errors[field] == nil { errors[field] = error.msg }
+      }
+    }
+    if prompt.text.allSatisfy(\.isWhitespace), errors[.prompt] == nil { errors[.prompt] = "Write a prompt" }
+    if mode.sourceField != nil, mediaInput == nil {
+      errors[.source] = mode == .extendVideo ? "Give a video: a local path or a URL" : "Give an image: a local path or a URL"
+    }
+    return errors
+  }
+
+  /// The message shown next to `field`: the server's first, then the validator's (when shown).
+  public func message(for field: FormField) -> String? {
+    if let server = serverErrors[field] { return server }
+    guard showAllErrors || touched.contains(field) else { return nil }
+    return validationErrors[field]
+  }
+
+  /// Billing units and estimated price of the request, at `pricePerUnit` per unit.
+  public func estimate(pricePerUnit: Double) -> (units: Double, price: Double) {
+    let frameCount = Int(frames).map { min(max($0, MagiSchema.frameRange.lowerBound), MagiSchema.frameRange.upperBound) }
+    let units = MagiSchema.billingUnits(
+      numFrames: frameCount ?? MagiSchema.defaultFrames, resolution: resolution, numInferenceSteps: steps)
+    return (units, units * pricePerUnit)
+  }
+
+  // MARK: - Changing values
+
+  /// Notes that `field` changed: its server message no longer applies.
+  mutating func markChanged(_ field: FormField) {
+    touched.insert(field)
+    serverErrors[field] = nil
+    generalError = nil
+  }
+
+  /// Clamps a number field to its range; returns the message to show when it had to.
+  mutating func clamp(_ field: FormField) -> String? {
+    switch field {
+    case .frames:
+      let range = MagiSchema.frameRange
+      guard let value = Int(frames) else {
+        if frames.isEmpty { return nil }
+        frames = String(MagiSchema.defaultFrames)
+        return "num_frames must be a number \(range.lowerBound)–\(range.upperBound): set to \(frames)"
+      }
+      let clamped = min(max(value, range.lowerBound), range.upperBound)
+      guard clamped != value else { return nil }
+      frames = String(clamped)
+      return "num_frames must be \(range.lowerBound)–\(range.upperBound): set to \(clamped)"
+    case .seed:
+      guard !seed.isEmpty, Int(seed) == nil else { return nil }
+      seed = String(Int.max)
+      return "seed is too large: set to \(seed)"
+    case .startFrame:
+      guard !startFrame.isEmpty, Int(startFrame) == nil else { return nil }
+      startFrame = ""
+      return "start_frame is too large: cleared"
+    default:
+      return nil
+    }
+  }
+
+  /// Steps through an enumerated field's values (or a number's, by a sensible step).
+  /// - Returns: a message when a number had to be clamped.
+  mutating func cycle(_ field: FormField, by delta: Int) -> String? {
+    func next<T: Equatable>(_ values: [T], _ current: T) -> T {
+      let index = values.firstIndex(of: current) ?? 0
+      return values[((index + delta) % values.count + values.count) % values.count]
+    }
+    switch field {
+    case .mode:
+      mode = next(MagiMode.allCases, mode)
+      completions = []
+    case .model:
+      model = next(MagiModel.allCases, model)
+      if !model.allowedSteps.contains(steps) { steps = MagiSchema.defaultSteps }
+    case .steps: steps = next(model.allowedSteps, steps)
+    case .resolution: resolution = next(MagiSchema.resolutions, resolution)
+    case .aspectRatio: aspectRatio = next(MagiSchema.aspectRatios, aspectRatio)
+    case .safety: safetyChecker.toggle()
+    case .frames:
+      // A second of video at a time, clamped with a message at either end.
+      let current = Int(frames) ?? MagiSchema.defaultFrames
+      let wanted = current + delta * MagiSchema.framesPerSecond
+      frames = String(wanted)
+      markChanged(field)
+      return clamp(.frames)
+    case .seed:
+      let current = Int(seed) ?? 0
+      seed = String(max(0, current + delta))
+    case .startFrame:
+      let current = Int(startFrame) ?? 0
+      startFrame = current + delta <= 0 && delta < 0 ? "" : String(max(0, current + delta))
+    case .prompt, .source, .submit:
+      return nil
+    }
+    markChanged(field)
+    return nil
+  }
+
+  /// Fills the form from a past record (for "edit" and "extend this").
+  mutating func load(_ record: RecordParameters) {
+    mode = record.mode
+    model = record.model
+    prompt.setText(record.prompt)
+    source.setText(record.source ?? "")
+    frames = record.numFrames.map(String.init) ?? String(MagiSchema.defaultFrames)
+    steps = record.steps ?? MagiSchema.defaultSteps
+    resolution = record.resolution ?? MagiSchema.defaultResolution
+    aspectRatio = record.aspectRatio ?? MagiSchema.defaultAspectRatio
+    seed = record.seed.map(String.init) ?? ""
+    startFrame = record.startFrame.map(String.init) ?? ""
+    safetyChecker = record.safetyChecker ?? true
+    parentID = record.parentID
+    serverErrors = [:]
+    generalError = nil
+    touched = []
+    showAllErrors = false
+    completions = []
+    sourceComplete = false
+  }
+
+  /// A content type for a local path from its extension; the effect runner sniffs the file itself
+  /// before uploading (this module does no I/O), so this is only the first guess.
+  static func contentType(ofPath path: String, mode: MagiMode) -> String {
+    let lower = path.lowercased()
+    let table: [(String, String)] = [
+      (".png", "image/png"), (".jpg", "image/jpeg"), (".jpeg", "image/jpeg"), (".webp", "image/webp"),
+      (".gif", "image/gif"), (".bmp", "image/bmp"), (".mp4", "video/mp4"), (".mov", "video/quicktime"),
+      (".webm", "video/webm"),
+    ]
+    for (suffix, type) in table where lower.hasSuffix(suffix) { return type }
+    return mode == .extendVideo ? "video/mp4" : "image/png"
+  }
+}
+
+extension String {
+  func trimmingCharacters(in set: Character) -> String {
+    var slice = Substring(self)
+    while slice.first == set { slice.removeFirst() }
+    while slice.last == set { slice.removeLast() }
+    return String(slice)
+  }
+}

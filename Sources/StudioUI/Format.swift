@@ -1,0 +1,91 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import FalProtocol
+import HistoryStore
+import TerminalScreen
+
+/// How times, prices and statuses read on screen, in one place so every pane agrees.
+enum Format {
+  /// `4:07`, `1:02:03`.
+  static func duration(_ seconds: TimeInterval) -> String {
+    let total = max(0, Int(seconds.rounded(.down)))
+    let (hours, minutes, secs) = (total / 3600, total / 60 % 60, total % 60)
+    let twoDigits = { (value: Int) in value < 10 ? "0\(value)" : "\(value)" }
+    return hours > 0 ? "\(hours):\(twoDigits(minutes)):\(twoDigits(secs))" : "\(minutes):\(twoDigits(secs))"
+  }
+
+  /// `08-01 12:34` in the configured zone: enough to tell runs apart in a list.
+  static func shortDate(_ date: Date, utcOffset: Int) -> String {
+    let parts = civil(date, utcOffset: utcOffset)
+    return "\(pad(parts.month))-\(pad(parts.day)) \(pad(parts.hour)):\(pad(parts.minute))"
+  }
+
+  /// `2026-08-01 12:34:56`.
+  static func fullDate(_ date: Date, utcOffset: Int) -> String {
+    let parts = civil(date, utcOffset: utcOffset)
+    return "\(parts.year)-\(pad(parts.month))-\(pad(parts.day)) \(pad(parts.hour)):\(pad(parts.minute)):\(pad(parts.second))"
+  }
+
+  static func price(_ dollars: Double) -> String {
+    let cents = Int((dollars * 100).rounded())
+    return "$\(cents / 100).\(pad(cents % 100))"
+  }
+
+  static func units(_ units: Double) -> String {
+    let tenths = Int((units * 10).rounded())
+    return "\(tenths / 10).\(tenths % 10)"
+  }
+
+  static func modeShort(_ mode: MagiMode) -> String {
+    switch mode {
+    case .textToVideo: "t2v"
+    case .imageToVideo: "i2v"
+    case .extendVideo: "ext"
+    }
+  }
+
+  static func glyph(_ status: GenerationStatus) -> String {
+    switch status {
+    case .submitting: "↑"
+    case .queued: "…"
+    case .running: "▶"
+    case .completed: "✓"
+    case .failed: "✗"
+    case .cancelled: "⊘"
+    case .lost: "?"
+    }
+  }
+
+  static func role(_ status: GenerationStatus) -> StyleRole {
+    switch status {
+    case .submitting, .queued: .queued
+    case .running: .running
+    case .completed: .completed
+    case .failed: .failed
+    case .cancelled: .dim
+    case .lost: .warning
+    }
+  }
+
+  static func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+
+  private static func civil(_ date: Date, utcOffset: Int) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
+    let seconds = Int(date.timeIntervalSince1970.rounded(.down)) + utcOffset
+    let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+    let secondOfDay = seconds - days * 86_400
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let day = doy - (153 * mp + 2) / 5 + 1
+    let month = mp < 10 ? mp + 3 : mp - 9
+    let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+    return (year, month, day, secondOfDay / 3600, secondOfDay / 60 % 60, secondOfDay % 60)
+  }
+}

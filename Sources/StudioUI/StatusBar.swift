@@ -1,0 +1,69 @@
+import TerminalScreen
+
+/// The bottom two rows: the message line (what just happened) and the status bar (backend badge,
+/// mode, the form's estimated units and price, and the keys that matter right now).
+enum StatusBar {
+  static func draw(_ grid: inout ScreenGrid, _ state: AppState, layout: Layout) {
+    drawMessage(&grid, state, y: layout.messageRow)
+    let y = layout.statusRow
+    grid.fill(Rect(x: 0, y: y, width: grid.width, height: 1), role: .statusBar)
+    var x = 0
+    if state.online {
+      x += grid.put(" ● \(state.backendLabel) ", x: x, y: y, role: .badgeOnline)
+    } else {
+      x += grid.put(" ◌ \(state.backendLabel) ", x: x, y: y, role: .badgeOffline)
+    }
+    let form = state.form
+    let estimate = form.estimate(pricePerUnit: state.settings.price(for: form.model))
+    let cost = "\(Format.units(estimate.units)) u ≈ \(Format.price(estimate.price))"
+    let hints = self.hints(state)
+    var summary = " \(form.mode.title) · \(form.model.rawValue) · \(cost) "
+    if x + TextWidth.of(summary) + TextWidth.of(hints) + 1 > grid.width {
+      summary = " \(Format.modeShort(form.mode)) \(form.model.rawValue) · \(cost) "
+    }
+    x += grid.put(summary, x: x, y: y, role: .statusBar, maxWidth: grid.width - x)
+    let hintsWidth = TextWidth.of(hints)
+    if x + hintsWidth + 1 <= grid.width {
+      grid.put(hints, x: grid.width - hintsWidth - 1, y: y, role: .statusBar)
+    }
+  }
+
+  static func drawMessage(_ grid: inout ScreenGrid, _ state: AppState, y: Int) {
+    guard let notice = state.notice else {
+      let active = state.queue.activeCount
+      if active > 0 {
+        grid.put(" \(active) job\(active == 1 ? "" : "s") in flight", x: 0, y: y, role: .dim)
+      } else if state.queue.jobs.isEmpty {
+        grid.put(" Tab: next pane · Ctrl-S: submit · ?: every key · Ctrl-P: commands", x: 0, y: y, role: .dim)
+      }
+      return
+    }
+    let role: StyleRole =
+      switch notice.kind {
+      case .info: .normal
+      case .success: .success
+      case .warning: .warning
+      case .error: .error
+      }
+    grid.put(" " + notice.text, x: 0, y: y, role: role, maxWidth: grid.width)
+  }
+
+  /// The few keys worth showing for where the user is (the rest are under `?`).
+  static func hints(_ state: AppState) -> String {
+    if state.dialog != nil { return "y/n answer" }
+    switch state.overlay {
+    case .help: return "Esc close  j/k scroll"
+    case .palette: return "Enter run  Esc close"
+    case .detail: return "Esc close  ? help"
+    case nil: break
+    }
+    if state.isTyping {
+      return state.focus == .history ? "Enter keep  Esc clear" : "Esc done  ^S submit  Tab next"
+    }
+    switch state.focus {
+    case .form: return "? help  : cmds  ^S submit"
+    case .queue: return "c cancel  o open  ? help"
+    case .history: return "/ filter  x extend  r rerun  ? help"
+    }
+  }
+}

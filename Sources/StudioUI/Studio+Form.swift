@@ -1,0 +1,279 @@
+import FalProtocol
+import StudioCore
+
+/// The form's half of `update`: typing, moving between fields, submitting, the server's answers.
+extension Studio {
+  /// Which text a key edits right now.
+  enum EditTarget {
+    case prompt
+    case source
+    case filter
+    case palette
+  }
+
+  static func editTarget(_ state: AppState) -> EditTarget? {
+    if case .palette = state.overlay { return .palette }
+    guard state.isTyping else { return nil }
+    switch state.focus {
+    case .form: return state.form.focus == .prompt ? .prompt : .source
+    case .history: return .filter
+    case .queue: return nil
+    }
+  }
+
+  /// Applies `edit` to the text being typed; a change of text clears stale messages, resets path
+  /// completion, or re-runs the history filter.
+  static func editText(_ state: inout AppState, _ edit: (inout TextEditor) -> Void) -> [Effect] {
+    guard let target = editTarget(state) else { return [] }
+    switch target {
+    case .prompt:
+      let before = state.form.prompt.text
+      edit(&state.form.prompt)
+      if state.form.prompt.text != before { state.form.markChanged(.prompt) }
+    case .source:
+      let before = state.form.source.text
+      edit(&state.form.source)
+      if state.form.source.text != before {
+        state.form.markChanged(.source)
+        state.form.completions = []
+        state.form.sourceComplete = false
+      }
+    case .filter:
+      let before = state.history.filter.text
+      edit(&state.history.filter)
+      if state.history.filter.text != before { return filterChanged(&state) }
+    case .palette:
+      guard case .palette(var palette) = state.overlay else { return [] }
+      let before = palette.query.text
+      edit(&palette.query)
+      if palette.query.text != before { palette.selected = 0 }
+      state.overlay = .palette(palette)
+    }
+    return []
+  }
+
+  static func editorVertical(up: Bool, _ state: inout AppState) -> [Effect] {
+    guard let target = editTarget(state) else { return [] }
+    if target == .prompt {
+      let moved = up ? state.form.prompt.moveUp() : state.form.prompt.moveDown()
+      if moved { return [] }
+    }
+    guard target == .prompt || target == .source else { return [] }
+    // Past the first or last line: on to the neighbouring field, as in any form.
+    state.form.editing = false
+    state.form.focus = neighbour(of: state.form.focus, by: up ? -1 : 1, in: state.form.visibleFields)
+    return []
+  }
+
+  static func editorEnter(_ state: inout AppState) -> [Effect] {
+    switch editTarget(state) {
+    case .prompt:
+      return editText(&state) { $0.insert("\n") }
+    case .source:
+      state.form.editing = false
+      state.form.completions = []
+      state.form.focus = neighbour(of: .source, by: 1, in: state.form.visibleFields)
+      return []
+    case .filter:
+      state.history.filterEditing = false
+      return []
+    case .palette, nil:
+      return []
+    }
+  }
+
+  static func editorDone(_ state: inout AppState) -> [Effect] {
+    switch editTarget(state) {
+    case .prompt, .source:
+      state.form.editing = false
+      state.form.completions = []
+      return []
+    case .filter:
+      // Esc abandons the filter; Enter keeps it.
+      state.history.filterEditing = false
+      guard !state.history.filter.isEmpty else { return [] }
+      state.history.filter = TextEditor()
+      return filterChanged(&state)
+    case .palette, nil:
+      return []
+    }
+  }
+
+  /// Tab in the source field completes a local path; anywhere else (or once the path is complete,
+  /// or for a URL) it moves to the next pane as usual.
+  static func completePath(_ state: inout AppState) -> [Effect] {
+    let text = state.form.source.text
+    if editTarget(state) == .source, !text.isEmpty, !text.contains("://"), !state.form.sourceComplete {
+      return [.completePath(text)]
+    }
+    return run(.focusNext, &state)
+  }
+
+  static func pathCompletions(prefix: String, _ paths: [String], _ state: inout AppState) {
+    // The user typed on while the disk was read: this answer is for an older prefix.
+    guard prefix == state.form.source.text else { return }
+    switch paths.count {
+    case 0:
+      state.form.completions = []
+      state.notice = Notice("No file matches \(prefix)", kind: .warning)
+    case 1:
+      state.form.source.setText(paths[0])
+      state.form.completions = []
+      state.form.sourceComplete = !paths[0].hasSuffix("/")
+      state.form.markChanged(.source)
+    default:
+      let common = commonPrefix(paths)
+      if common.count > prefix.count { state.form.source.setText(common) }
+      state.form.completions = paths.sorted()
+      state.form.sourceComplete = false
+      state.form.markChanged(.source)
+    }
+  }
+
+  static func commonPrefix(_ strings: [String]) -> String {
+    guard var prefix = strings.first.map(Array.init) else { return "" }
+    for string in strings.dropFirst() {
+      let characters = Array(string)
+      var length = 0
+      while length < min(prefix.count, characters.count), prefix[length] == characters[length] { length += 1 }
+      prefix = Array(prefix[..<length])
+    }
+    return String(prefix)
+  }
+
+  /// Enter on a form field: type in a text field, press the button, step an enumerated value.
+  static func activate(_ state: inout AppState) -> [Effect] {
+    if case .palette(let palette) = state.overlay {
+      let matches = palette.matches
+      state.overlay = nil
+      guard matches.indices.contains(palette.selected) else { return [] }
+      return run(matches[palette.selected], &state)
+    }
+    guard state.focus == .form else { return [] }
+    let field = state.form.focus
+    if field.isText {
+      state.form.editing = true
+      return []
+    }
+    if field == .submit { return submit(&state) }
+    if field.isNumber {
+      if let message = state.form.clamp(field) { state.notice = Notice(message, kind: .warning) }
+      return []
+    }
+    if let message = state.form.cycle(field, by: 1) { state.notice = Notice(message, kind: .warning) }
+    return []
+  }
+
+  /// Validates with the server's own rules and, when the request is clean, asks for a submit.
+  static func submit(_ state: inout AppState) -> [Effect] {
+    if let message = state.form.clamp(state.form.focus) { state.notice = Notice(message, kind: .warning) }
+    guard !state.form.submitting else {
+      state.notice = Notice("Already submitting…")
+      return []
+    }
+    let errors = state.form.validationErrors
+    guard errors.isEmpty else {
+      state.form.showAllErrors = true
+      let first = state.form.visibleFields.first { errors[$0] != nil } ?? .prompt
+      state.focus = .form
+      state.form.focus = first
+      state.form.editing = false
+      state.notice = Notice(
+        "Fix \(errors.count) field\(errors.count == 1 ? "" : "s") before submitting: \(first.label.lowercased()) — \(errors[first] ?? "")",
+        kind: .error)
+      return []
+    }
+    var request = state.form.request
+    let source = state.form.mediaInput
+    if case .url(let url)? = source { request.sourceURL = url }
+    state.form.submitting = true
+    state.form.generalError = nil
+    state.notice = Notice("Submitting to \(request.endpoint.id.full)…")
+    return [.submit(request, source: source, parentID: state.form.parentID)]
+  }
+
+  /// A refused submit: field errors land on the fields they name, the rest above the form.
+  static func submitFailed(_ failure: SubmitFailure, _ state: inout AppState) {
+    state.form.submitting = false
+    switch failure {
+    case .message(let message):
+      state.form.generalError = message
+      state.notice = Notice("Submit failed: \(message)", kind: .error)
+    case .fields(let errors):
+      var general: [String] = []
+      for error in errors {
+        if let field = FormField(inputKey: error.field), state.form.visibleFields.contains(field) {
+          if state.form.serverErrors[field] == nil { state.form.serverErrors[field] = error.msg }
+        } else {
+          general.append(error.description)
+        }
+      }
+      state.form.generalError = general.isEmpty ? nil : general.joined(separator: "; ")
+      if let first = state.form.visibleFields.first(where: { state.form.serverErrors[$0] != nil }) {
+        state.focus = .form
+        state.form.focus = first
+        state.form.editing = false
+      }
+      state.notice = Notice(
+        "The server refused \(errors.count) field\(errors.count == 1 ? "" : "s"); see the form", kind: .error)
+    }
+  }
+
+  /// Up, down, top, bottom and pages: in the overlay when one is open, else in the focused pane.
+  static func move(_ command: Command, _ state: inout AppState) -> [Effect] {
+    let layout = Layout(width: state.width, height: state.height)
+    switch state.overlay {
+    case .help(let scroll):
+      let page = max(1, state.height - 6)
+      let delta = delta(for: command, page: page, current: scroll, count: HelpOverlay.lineCount)
+      state.overlay = .help(scroll: max(0, min(scroll + delta, max(0, HelpOverlay.lineCount - 1))))
+      return []
+    case .palette(var palette):
+      let count = palette.matches.count
+      palette.selected = ListView.move(palette.selected, by: delta(for: command, page: 5, current: palette.selected, count: count), count: count)
+      state.overlay = .palette(palette)
+      return []
+    case .detail(let id, let record, let scroll):
+      let delta = delta(for: command, page: max(1, state.height - 8), current: scroll, count: 200)
+      state.overlay = .detail(id: id, record: record, scroll: max(0, min(scroll + delta, 200)))
+      return []
+    case nil:
+      break
+    }
+    switch state.focus {
+    case .form:
+      let fields = state.form.visibleFields
+      let index = fields.firstIndex(of: state.form.focus) ?? 0
+      if let message = state.form.clamp(state.form.focus) { state.notice = Notice(message, kind: .warning) }
+      let target = ListView.move(index, by: delta(for: command, page: 5, current: index, count: fields.count), count: fields.count)
+      state.form.focus = fields[target]
+      state.form.editing = false
+      state.form.completions = []
+      return []
+    case .queue:
+      let index = state.queue.selectedIndex ?? 0
+      moveQueueSelection(
+        by: delta(for: command, page: max(1, layout.queueList.height - 1), current: index, count: state.queue.jobs.count),
+        &state)
+      return []
+    case .history:
+      let delta = delta(
+        for: command, page: max(1, layout.historyList.height - 1), current: state.history.selected,
+        count: state.history.total)
+      return moveHistorySelection(to: state.history.selected + delta, &state)
+    }
+  }
+
+  /// How far a motion command moves from `current` in a list of `count`.
+  static func delta(for command: Command, page: Int, current: Int, count: Int) -> Int {
+    switch command {
+    case .moveDown: 1
+    case .moveUp: -1
+    case .pageDown: page
+    case .pageUp: -page
+    case .moveTop: -current
+    case .moveBottom: max(0, count - 1) - current
+    default: 0
+    }
+  }
+}

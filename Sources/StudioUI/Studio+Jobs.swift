@@ -1,0 +1,248 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import FalProtocol
+import HistoryStore
+import StudioCore
+import TerminalScreen
+
+/// The queue's and the history's half of `update`: job records arriving, history pages, and the
+/// actions on one record (re-run, edit, extend, copy, seed, delete).
+extension Studio {
+  // MARK: - Queue
+
+  static func jobUpdated(_ record: GenerationRecord, _ state: inout AppState) -> [Effect] {
+    var effects: [Effect] = []
+    if let index = state.queue.jobs.firstIndex(where: { $0.id == record.id }) {
+      let before = state.queue.jobs[index]
+      state.queue.jobs[index] = record
+      if !before.status.isFinal, record.status.isFinal {
+        effects += finished(record, state)
+        effects += reloadHistory(&state, offset: state.history.windowStart)
+      }
+    } else {
+      // Newest first; a resumed job slots in by its creation time.
+      let position = state.queue.jobs.firstIndex { $0.createdAt < record.createdAt } ?? state.queue.jobs.count
+      state.queue.jobs.insert(record, at: position)
+      if state.queue.logs[record.id] == nil {
+        state.queue.logs[record.id] = LogBuffer(record.logs, limit: state.settings.logLimit)
+      }
+    }
+    if state.queue.selectedID == nil { state.queue.selectedID = record.id }
+    if case .detail(record.id, _?, let scroll) = state.overlay {
+      state.overlay = .detail(id: record.id, record: record, scroll: scroll)
+    }
+    if record.status.isFinal { state.queue.transfers[record.id] = nil }
+    return effects
+  }
+
+  /// The bell and the desktop notice for a job that just ended (each can be turned off).
+  static func finished(_ record: GenerationRecord, _ state: AppState) -> [Effect] {
+    var effects: [Effect] = []
+    if state.settings.bellOnFinish { effects.append(.bell) }
+    if state.settings.notifyOnFinish, !(state.settings.notifyOnlyWhenUnfocused && state.terminalFocused) {
+      let prompt = TextWidth.truncate(record.prompt.replacing("\n", with: " "), to: 60)
+      effects.append(.notify(title: "MAGI Studio: job \(record.status.rawValue)", body: prompt))
+    }
+    return effects
+  }
+
+  static func moveQueueSelection(by delta: Int, _ state: inout AppState) {
+    let jobs = state.queue.jobs
+    guard !jobs.isEmpty else { return }
+    let index = ListView.move(state.queue.selectedIndex ?? 0, by: delta, count: jobs.count)
+    state.queue.selectedID = jobs[index].id
+  }
+
+  // MARK: - History paging
+
+  /// Asks for the page at `offset` of the current filter (replacing any page still awaited).
+  static func reloadHistory(_ state: inout AppState, offset: Int) -> [Effect] {
+    let query = state.history.query(offset: offset)
+    state.history.loading = query
+    return [.loadHistory(query)]
+  }
+
+  static func filterChanged(_ state: inout AppState) -> [Effect] {
+    state.history.selected = 0
+    state.history.scrollTop = 0
+    return reloadHistory(&state, offset: 0)
+  }
+
+  /// Moves the history selection, fetching the page it lands on (or the next one as it nears the
+  /// end of what is loaded) so scrolling never waits on an empty row for long.
+  static func moveHistorySelection(to row: Int, _ state: inout AppState) -> [Effect] {
+    let history = state.history
+    guard history.total > 0 else { return [] }
+    state.history.selected = min(max(0, row), history.total - 1)
+    return ensureLoaded(&state)
+  }
+
+  static func ensureLoaded(_ state: inout AppState) -> [Effect] {
+    let history = state.history
+    let selected = history.selected
+    guard history.total > 0 else { return [] }
+    let margin = 10
+    var wanted: Int?
+    if selected < history.windowStart || selected >= history.windowEnd {
+      // A jump (G, a page, a click) outside the window: the page that holds the selection.
+      wanted = max(0, min(selected - HistoryState.pageSize / 2, history.total - HistoryState.pageSize))
+    } else if selected >= history.windowEnd - margin, history.windowEnd < history.total {
+      wanted = history.windowEnd
+    } else if selected < history.windowStart + margin, history.windowStart > 0 {
+      wanted = max(0, history.windowStart - HistoryState.pageSize)
+    }
+    guard let offset = wanted else { return [] }
+    var query = history.query(offset: offset)
+    if offset < history.windowStart, offset + HistoryState.pageSize > history.windowStart,
+      selected >= history.windowStart
+    {
+      // The page just before the window: ask for exactly the rows missing, so it joins up.
+      query.limit = history.windowStart - offset
+    }
+    guard query != history.loading else { return [] }
+    state.history.loading = query
+    return [.loadHistory(query)]
+  }
+
+  static func historyPage(_ page: HistoryPage, for query: HistoryQuery, _ state: inout AppState) -> [Effect] {
+    // Only the page last asked for counts: an older filter's answer is dropped.
+    guard query == state.history.loading else { return [] }
+    var history = state.history
+    history.loading = nil
+    history.loaded = true
+    history.total = page.totalMatches
+    if page.offset == history.windowEnd, !history.items.isEmpty {
+      history.items += page.summaries
+    } else if page.offset + page.summaries.count == history.windowStart, !history.items.isEmpty {
+      history.items = page.summaries + history.items
+      history.windowStart = page.offset
+    } else {
+      history.items = page.summaries
+      history.windowStart = page.offset
+    }
+    // Keep the window bounded, dropping rows on the side away from the selection.
+    let overflow = history.items.count - HistoryState.windowLimit
+    if overflow > 0 {
+      if history.selected - history.windowStart > history.items.count / 2 {
+        history.items.removeFirst(overflow)
+        history.windowStart += overflow
+      } else {
+        history.items.removeLast(overflow)
+      }
+    }
+    history.selected = history.total == 0 ? 0 : min(history.selected, history.total - 1)
+    state.history = history
+    return ensureLoaded(&state)
+  }
+
+  static func recordDeleted(_ id: String, _ state: inout AppState) -> [Effect] {
+    if case .detail(id, _, _) = state.overlay { state.overlay = nil }
+    if state.pendingRecord?.id == id { state.pendingRecord = nil }
+    state.queue.jobs.removeAll { $0.id == id }
+    state.queue.logs[id] = nil
+    if state.queue.selectedID == id { state.queue.selectedID = state.queue.jobs.first?.id }
+    state.notice = Notice("Deleted \(id)", kind: .success)
+    return reloadHistory(&state, offset: state.history.windowStart)
+  }
+
+  // MARK: - One record
+
+  /// The record a history command acts on: the one in the details view, else the selected row.
+  static func targetRecordID(_ state: AppState) -> String? {
+    if case .detail(let id, _, _) = state.overlay { return id }
+    return state.history.selectedSummary?.id
+  }
+
+  /// Runs `intent` on the target record now if it is at hand (in the details view or the queue),
+  /// otherwise loads it first and finishes when `.recordLoaded` arrives.
+  static func withRecord(_ intent: RecordIntent, _ state: inout AppState) -> [Effect] {
+    guard let id = targetRecordID(state) else {
+      state.notice = Notice("Select a history item first")
+      return []
+    }
+    if case .detail(id, let record?, _) = state.overlay { return perform(intent, on: record, &state) }
+    if let job = state.queue.jobs.first(where: { $0.id == id }) { return perform(intent, on: job, &state) }
+    state.pendingRecord = (id, intent)
+    return [.loadRecord(id)]
+  }
+
+  static func recordLoaded(_ record: GenerationRecord, _ state: inout AppState) -> [Effect] {
+    if case .detail(record.id, _, let scroll) = state.overlay {
+      state.overlay = .detail(id: record.id, record: record, scroll: scroll)
+    }
+    guard let pending = state.pendingRecord, pending.id == record.id else { return [] }
+    state.pendingRecord = nil
+    return perform(pending.intent, on: record, &state)
+  }
+
+  static func perform(_ intent: RecordIntent, on record: GenerationRecord, _ state: inout AppState) -> [Effect] {
+    switch intent {
+    case .detail:
+      return []
+    case .rerun:
+      state.notice = Notice("Re-running \(record.id) as it was")
+      return [.submit(RecordParameters.request(of: record), source: nil, parentID: record.parentID)]
+    case .edit:
+      state.form.load(RecordParameters(record))
+      focusFormPrompt(&state)
+      state.notice = Notice("Loaded \(record.id) into the form")
+      return []
+    case .extend:
+      return extend(record, &state)
+    case .copyURL:
+      guard let url = record.result?.videoURL else {
+        state.notice = Notice("\(record.id) has no video URL", kind: .warning)
+        return []
+      }
+      state.notice = Notice("Copied the video URL of \(record.id)", kind: .success)
+      return [.copyToClipboard(url)]
+    case .reuseSeed:
+      guard let seed = RecordParameters(record).seed else {
+        state.notice = Notice("\(record.id) has no recorded seed", kind: .warning)
+        return []
+      }
+      state.form.seed = String(seed)
+      state.form.markChanged(.seed)
+      state.notice = Notice("Seed \(seed) from \(record.id)")
+      return []
+    }
+  }
+
+  /// "Extend this": the form in extend mode on this record's video — its URL while the link is
+  /// fresh, else the downloaded copy (which the coordinator uploads again).
+  static func extend(_ record: GenerationRecord, _ state: inout AppState) -> [Effect] {
+    guard record.status == .completed, record.result != nil || record.localFile != nil else {
+      state.notice = Notice("Only a finished video can be extended (\(record.id) is \(record.status.rawValue))", kind: .warning)
+      return []
+    }
+    let finishedAt = record.transitions.last { $0.status == .completed }?.at ?? record.updatedAt
+    let linkFresh = state.now.timeIntervalSince(finishedAt) < state.settings.linkLifetime
+    let source: String
+    if let url = record.result?.videoURL, linkFresh || record.localFile == nil {
+      source = url
+    } else if let path = record.localFile?.path {
+      source = path
+    } else {
+      return []
+    }
+    var parameters = RecordParameters(record)
+    parameters.mode = .extendVideo
+    parameters.source = source
+    parameters.startFrame = nil
+    parameters.parentID = record.id
+    state.form.load(parameters)
+    focusFormPrompt(&state)
+    state.notice = Notice("Extending \(record.id) from \(source == record.result?.videoURL ? "its URL" : "the local copy")")
+    return []
+  }
+
+  static func focusFormPrompt(_ state: inout AppState) {
+    state.overlay = nil
+    state.focus = .form
+    state.form.focus = .prompt
+    state.form.editing = false
+  }
+}
