@@ -34,6 +34,13 @@ let package = Package(
     .target(name: "TerminalScreen"),
     // Jobs, downloads, the launcher, settings: the studio's behaviour without any UI.
     .target(name: "StudioCore", dependencies: ["FalClient", "HistoryStore", "TerminalScreen"]),
+    // System library for ncursesw; its header defines NCURSES_WIDECHAR (SwiftPM drops pkg-config -Ds).
+    .systemLibrary(
+      name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
+    // The only ncurses user: terminal setup and restore, keys to events, grid to screen, signals, poll loop.
+    .target(name: "CursesTerminal", dependencies: ["CNcursesw", "TerminalScreen"]),
+    // Tiny TUI the CursesTerminal tests drive through tmux.
+    .executableTarget(name: "curses-probe", dependencies: ["CursesTerminal", "TerminalScreen"]),
     .executableTarget(
       name: "magi-studio",
       dependencies: [
@@ -62,5 +69,6 @@ let package = Package(
     .testTarget(name: "StudioCoreTests", dependencies: ["StudioCore", "CurlTransport", "FalEmulator"]),
     .testTarget(name: "CLITests", dependencies: ["FalEmulator"]),
     .testTarget(name: "HistoryStoreTests", dependencies: ["HistoryStore"]),
+    .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal", "TerminalScreen"]),
   ]
 )
