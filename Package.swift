@@ -36,11 +36,18 @@ let package = Package(
     .target(name: "StudioCore", dependencies: ["FalClient", "HistoryStore", "TerminalScreen"]),
     // Pure core of the TUI: state, actions, update returning effects, views into a screen grid.
     .target(name: "StudioUI", dependencies: ["TerminalScreen", "StudioCore", "HistoryStore", "FalProtocol", "FalClient"]),
+    // System library for ncursesw; its header defines NCURSES_WIDECHAR (SwiftPM drops pkg-config -Ds).
+    .systemLibrary(
+      name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
+    // The only ncurses user: terminal setup and restore, keys to events, grid to screen, signals, poll loop.
+    .target(name: "CursesTerminal", dependencies: ["CNcursesw", "TerminalScreen"]),
+    // Tiny TUI the CursesTerminal tests drive through tmux.
+    .executableTarget(name: "curses-probe", dependencies: ["CursesTerminal", "TerminalScreen"]),
     .executableTarget(
       name: "magi-studio",
       dependencies: [
-        "FalClient", "CurlTransport", "FalEmulator", "TerminalScreen", "StudioCore",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "FalClient", "CurlTransport", "FalEmulator", "TerminalScreen", "StudioCore", "StudioUI", "CursesTerminal",
+        "HistoryStore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     // The JSON Lines history of generations: records, index, queries, compaction, locking.
@@ -65,5 +72,6 @@ let package = Package(
     .testTarget(name: "CLITests", dependencies: ["FalEmulator"]),
     .testTarget(name: "HistoryStoreTests", dependencies: ["HistoryStore"]),
     .testTarget(name: "StudioUITests", dependencies: ["StudioUI"], exclude: ["__Snapshots__"]),
+    .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal", "TerminalScreen"]),
   ]
 )

@@ -15,8 +15,9 @@ struct MagiStudio: AsyncParsableCommand {
       """,
     version: "0.1.0",
     subcommands: [
-      GenerateCommand.self, StatusCommand.self, ResultCommand.self, CancelCommand.self, HistoryCommand.self,
+      StudioCommand.self, GenerateCommand.self, StatusCommand.self, ResultCommand.self, CancelCommand.self, HistoryCommand.self,
       OpenCommand.self, ResumeCommand.self, UploadCommand.self, EmulatorCommand.self,
-    ]
+    ],
+    defaultSubcommand: StudioCommand.self
   )
 }

@@ -14,7 +14,7 @@ import StudioCore
 /// Resolution order: `--offline` → embedded emulator; else a key (FAL_KEY, FAL_KEY_ID+SECRET, or the
 /// credentials file) → fal.ai or `--fal-url`/`MAGI_FAL_URL`; else a `--fal-url` alone → that server
 /// with a placeholder key (an emulator started by `magi-studio emulator`); else the embedded emulator.
-final class Session {
+final class Session: Sendable {
   let client: FalQueueClient
   let transport: CurlTransport
   let emulator: FalEmulator?
@@ -26,7 +26,7 @@ final class Session {
 
   private init(
     client: FalQueueClient, transport: CurlTransport, emulator: FalEmulator?, paths: StudioPaths, history: HistoryStore,
-    events: EventPrinter
+    onEvent: @escaping @Sendable (JobEvent) -> Void
   ) {
     self.client = client
     self.transport = transport
@@ -36,14 +36,14 @@ final class Session {
     let server = emulator != nil ? JobCoordinator.embeddedPrefix + client.endpoints.queue : client.endpoints.queue
     jobs = JobCoordinator(
       client: client, history: history, videosDirectory: paths.videos, server: server,
-      onEvent: { events.handle($0) })
+      onEvent: onEvent)
   }
 
   static func open(
-    _ options: ConnectionOptions, store: StoreOptions, quiet: Bool = false, events: EventPrinter = EventPrinter()
+    _ options: ConnectionOptions, paths: StudioPaths, quiet: Bool = false,
+    onEvent: @escaping @Sendable (JobEvent) -> Void = EventPrinter().handle
   ) async throws -> Session {
     let environment = ProcessInfo.processInfo.environment
-    let paths = store.paths
     let history: HistoryStore
     do { history = try await HistoryStore(directory: paths.data) } catch {
       throw CommandFailure(
@@ -66,12 +66,12 @@ final class Session {
     if !options.offline, let (credentials, _) = found {
       return Session(
         client: FalQueueClient(transport: transport, endpoints: endpoints, credentials: credentials),
-        transport: transport, emulator: nil, paths: paths, history: history, events: events)
+        transport: transport, emulator: nil, paths: paths, history: history, onEvent: onEvent)
     }
     if !options.offline, explicitURL != nil {
       return Session(
         client: FalQueueClient(transport: transport, endpoints: endpoints, credentials: Credentials(key: "offline")),
-        transport: transport, emulator: nil, paths: paths, history: history, events: events)
+        transport: transport, emulator: nil, paths: paths, history: history, onEvent: onEvent)
     }
     let emulator = FalEmulator(configuration: embeddedEmulatorConfiguration(environment: environment, paths: paths))
     let base: String
@@ -83,7 +83,7 @@ final class Session {
     }
     return Session(
       client: FalQueueClient(transport: transport, endpoints: FalEndpoints(single: base), credentials: Credentials(key: "offline")),
-      transport: transport, emulator: emulator, paths: paths, history: history, events: events)
+      transport: transport, emulator: emulator, paths: paths, history: history, onEvent: onEvent)
   }
 
   /// Runs `body` with an open session and always closes it (the emulator and the network thread).
@@ -91,7 +91,7 @@ final class Session {
     _ options: ConnectionOptions, store: StoreOptions, quiet: Bool = false, events: EventPrinter = EventPrinter(),
     _ body: (Session) async throws -> T
   ) async throws -> T {
-    let session = try await open(options, store: store, quiet: quiet, events: events)
+    let session = try await open(options, paths: store.paths, quiet: quiet, onEvent: events.handle)
     do {
       let value = try await body(session)
       await session.close()

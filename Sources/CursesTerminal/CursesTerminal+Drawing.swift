@@ -1,0 +1,148 @@
+import CNcursesw
+import TerminalScreen
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A (foreground, background) pair of ncurses colour numbers: the key of the pair cache.
+struct PairKey: Hashable {
+  var foreground: Int32
+  var background: Int32
+}
+
+/// What a role draws with: ncurses attribute bits and an (extended) colour pair.
+struct CellStyle {
+  var attributes: attr_t
+  var pair: Int32
+}
+
+extension CursesTerminal {
+  /// Copies `grid` into ncurses' virtual screen and sends the difference to the terminal.
+  ///
+  /// Every frame is the whole grid: `werase` plus one `mvwadd_wch` per cell costs only memory,
+  /// and `doupdate` compares with what the terminal already shows, so only changed cells (and
+  /// style changes) go out. Each cell is placed at its absolute column, so a glyph whose width
+  /// ncurses (glibc `wcwidth`) judges differently from ``TextWidth`` cannot shift the rest of the
+  /// row: a cell ncurses would draw wider than the grid planned shows `�` instead, and one it draws
+  /// narrower gets a blank in its continuation cell. Grids larger than the screen are clipped.
+  public func draw(_ grid: ScreenGrid) {
+    lastGrid = grid
+    guard state == .active else { return }
+    let window = cncursesw_stdscr()
+    _ = werase(window)
+    let (width, height) = size
+    let columns = min(width, grid.width)
+    let rows = min(height, grid.height)
+    let maximumScalars = Int(cncursesw_cchar_max())
+    var buffer = [wchar_t](repeating: 0, count: maximumScalars + 1)
+    for y in 0..<rows {
+      var coveredByWideGlyph = false
+      for x in 0..<columns {
+        let cell = grid[x, y]
+        if cell.isContinuation {
+          if coveredByWideGlyph {
+            coveredByWideGlyph = false
+            continue
+          }
+          put(" ", at: x, y, role: cell.role, in: window, buffer: &buffer)
+          continue
+        }
+        let gridWidth = x + 1 < grid.width && grid[x + 1, y].isContinuation ? 2 : 1
+        let shown = Self.drawable(cell.text, gridWidth: gridWidth, fits: x + gridWidth <= columns)
+        coveredByWideGlyph = shown.coversNext
+        put(shown.text, at: x, y, role: cell.role, in: window, buffer: &buffer, maximumScalars: maximumScalars)
+      }
+    }
+    placeCursor(grid.cursor, columns: columns, rows: rows, window: window)
+    _ = wnoutrefresh(window)
+    _ = doupdate()
+  }
+
+  /// What to hand ncurses for a cell, given how wide the grid made it.
+  ///
+  /// - Returns: the text, and whether ncurses will draw over the next (continuation) cell.
+  static func drawable(_ text: String, gridWidth: Int, fits: Bool) -> (text: String, coversNext: Bool) {
+    guard let first = text.unicodeScalars.first else { return (" ", false) }
+    if first.value < 0x20 || (0x7F..<0xA0).contains(first.value) { return ("\u{FFFD}", false) }
+    if first.value < 0x7F && text.unicodeScalars.count == 1 { return (text, false) }
+    let cursesWidth = Int(wcwidth(wchar_t(bitPattern: first.value)))
+    switch (gridWidth, cursesWidth) {
+    case (2, 2):
+      return fits ? (text, true) : (" ", false)
+    case (1, 1), (2, 1):
+      return (text, false)
+    default:
+      return ("\u{FFFD}", false)
+    }
+  }
+
+  private func put(
+    _ text: String, at x: Int, _ y: Int, role: StyleRole, in window: UnsafeMutablePointer<WINDOW>?,
+    buffer: inout [wchar_t], maximumScalars: Int = 5
+  ) {
+    let style = cellStyle(for: role)
+    var count = 0
+    for scalar in text.unicodeScalars where count < maximumScalars {
+      buffer[count] = wchar_t(bitPattern: scalar.value)
+      count += 1
+    }
+    buffer[count] = 0
+    let result = cncursesw_mvwadd_cell(window, Int32(y), Int32(x), buffer, style.attributes, style.pair)
+    if result == -2 && count > 1 {
+      // setcchar refused the cluster (e.g. a ZWJ sequence of several wide emoji): its base alone.
+      buffer[1] = 0
+      _ = cncursesw_mvwadd_cell(window, Int32(y), Int32(x), buffer, style.attributes, style.pair)
+    }
+  }
+
+  private func placeCursor(_ cursor: (x: Int, y: Int)?, columns: Int, rows: Int, window: UnsafeMutablePointer<WINDOW>?) {
+    if let cursor, cursor.x >= 0, cursor.x < columns, cursor.y >= 0, cursor.y < rows {
+      _ = leaveok(window, false)
+      _ = wmove(window, Int32(cursor.y), Int32(cursor.x))
+      if cursorVisible != true {
+        _ = curs_set(1)
+        cursorVisible = true
+      }
+    } else {
+      _ = leaveok(window, true)
+      if cursorVisible != false {
+        _ = curs_set(0)
+        cursorVisible = false
+      }
+    }
+  }
+
+  /// The attributes and colour pair of `role`, planned once per theme and cached.
+  func cellStyle(for role: StyleRole) -> CellStyle {
+    if let cached = roleCache[role] { return cached }
+    let planned = ColorPlanner.plan(theme.style(for: role), depth: colorDepth, colors: colorCount)
+    var attributes = cncursesw_a_normal()
+    if planned.attributes.contains(.bold) { attributes |= cncursesw_a_bold() }
+    if planned.attributes.contains(.dim) { attributes |= cncursesw_a_dim() }
+    if planned.attributes.contains(.italic) { attributes |= cncursesw_a_italic() }
+    if planned.attributes.contains(.underline) { attributes |= cncursesw_a_underline() }
+    if planned.attributes.contains(.reverse) { attributes |= cncursesw_a_reverse() }
+    let key = PairKey(
+      foreground: ColorPlanner.curses(planned.foreground, direct: directColor),
+      background: ColorPlanner.curses(planned.background, direct: directColor))
+    let style = CellStyle(attributes: attributes, pair: pair(for: key))
+    roleCache[role] = style
+    return style
+  }
+
+  /// The colour pair for `key`, created on first use. Pair 0 is the terminal's defaults; when the
+  /// terminal runs out of pairs (a theme has ~30 roles, terminals offer 256 to 65536), the default
+  /// pair is used rather than recycling one that is on screen.
+  private func pair(for key: PairKey) -> Int32 {
+    if key.foreground == -1 && key.background == -1 { return 0 }
+    if colorDepth == .monochrome { return 0 }
+    if let existing = pairs[key] { return existing }
+    guard nextPair < cncursesw_color_pairs(), init_extended_pair(nextPair, key.foreground, key.background) == OK else {
+      return 0
+    }
+    pairs[key] = nextPair
+    nextPair += 1
+    return nextPair - 1
+  }
+}

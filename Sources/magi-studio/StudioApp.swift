@@ -1,0 +1,432 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CursesTerminal
+import FalClient
+import FalProtocol
+import Foundation
+import HistoryStore
+import StudioCore
+import StudioUI
+import Synchronization
+import TerminalScreen
+
+/// The studio's run loop: terminal events and posted results become actions, `update` turns them
+/// into state and effects, effects run as tasks that post their results back.
+///
+/// Owns the terminal, so it lives on the UI thread and is not Sendable. The loop sleeps in `poll()`
+/// on the terminal, a wake pipe and a signal pipe: nothing runs while nothing happens (a 1 s tick only
+/// while a running job's elapsed time is on screen).
+final class StudioApp {
+  private let terminal: CursesTerminal
+  private let loop: TerminalLoop
+  private let inbox: Inbox
+  private let session: Session
+  private let themes: ThemeLibrary
+  private let depth: ColorDepth
+  private let launcher: Launcher
+  private let environment: [String: String]
+  private var state: AppState
+  private var lastGrid: ScreenGrid?
+  private let follower: JobFollower
+  private let historyQuery = Mutex<Task<Void, Never>?>(nil)
+  private let ownsJobs: Bool
+  /// Escape sequences the studio sends on purpose (clipboard, notifications, bell), straight to
+  /// the terminal between ncurses' refreshes.
+  private let passthrough = TerminalPassthrough()
+
+  private init(
+    terminal: CursesTerminal, loop: TerminalLoop, inbox: Inbox, session: Session, themes: ThemeLibrary,
+    depth: ColorDepth, state: AppState, ownsJobs: Bool
+  ) {
+    self.terminal = terminal
+    self.loop = loop
+    self.inbox = inbox
+    self.session = session
+    self.themes = themes
+    self.depth = depth
+    self.state = state
+    self.ownsJobs = ownsJobs
+    environment = ProcessInfo.processInfo.environment
+    follower = JobFollower(jobs: session.jobs, inbox: inbox)
+    launcher = Launcher(environment: environment, allowedDirectories: session.paths.ownDirectories)
+  }
+
+  /// Sets everything up, runs the studio until the user quits, and restores the terminal.
+  static func launch(connection: ConnectionOptions, store: StoreOptions, themeName: String?, mouse: Bool?) throws
+    -> Int32
+  {
+    let environment = ProcessInfo.processInfo.environment
+    var paths = store.paths
+    let loaded = StudioConfig.load(paths: paths)
+    let config = loaded.config
+    if store.videosDir == nil, environment["MAGI_STUDIO_VIDEOS_DIR"] == nil, let videos = config.videosDirectory(home: environment["HOME"] ?? "/") {
+      paths.videos = videos
+    }
+    let library = ThemeLibrary.standard(paths: paths, executablePath: ThemeLibrary.currentExecutablePath())
+    let depth = ColorDepth.detect(environment: environment, colors: nil)
+    let requestedTheme = themeName ?? config.theme
+    let (theme, themeMessage) = library.theme(orDefault: requestedTheme)
+
+    let wake = try WakeSignal()
+    let inbox = Inbox(wake: wake)
+    let forwarder = JobEventForwarder(inbox: inbox)
+    let sessionPaths = paths
+    let session = try blocking {
+      try await Session.open(connection, paths: sessionPaths, quiet: true, onEvent: { forwarder.forward($0) })
+    }
+    // One studio follows the jobs; a second one (another ssh session) watches without racing it.
+    let ownsJobs = InstanceLock.acquire(in: paths.data)
+
+    let terminal: CursesTerminal
+    do {
+      terminal = try CursesTerminal(
+        theme: theme.downgraded(to: depth), depth: depth,
+        options: .init(mouse: mouse ?? config.mouse, focusReports: true, bracketedPaste: true))
+    } catch {
+      blockingClose(session)
+      throw CommandFailure(message: error.description, code: 1)
+    }
+    let size = terminal.size
+    var state = AppState(width: size.width, height: size.height, now: Date())
+    state.themeName = theme.name
+    state.settings.pricePerUnit = Dictionary(uniqueKeysWithValues: MagiModel.allCases.map { ($0, config.pricePerUnit(for: $0)) })
+    state.settings.bellOnFinish = config.notifications.bell
+    state.settings.notifyOnFinish = config.notifications.desktop
+    Self.apply(config.defaults, to: &state.form)
+
+    let app = StudioApp(
+      terminal: terminal, loop: TerminalLoop(terminal: terminal, wake: wake), inbox: inbox, session: session,
+      themes: library, depth: depth, state: state, ownsJobs: ownsJobs)
+    for message in loaded.errors.map(\.description) + library.messages + [themeMessage].compactMap({ $0 }) {
+      inbox.post(.notice(message))
+    }
+    if !ownsJobs { inbox.post(.notice("another studio is following the jobs; this one shows them as they change")) }
+    let code = app.run()
+    blockingClose(session)
+    return code
+  }
+
+  /// The form starts from the user's defaults in config.toml (already checked against the schema).
+  private static func apply(_ defaults: StudioConfig.FormDefaults, to form: inout FormState) {
+    if let model = defaults.model { form.model = model }
+    if let resolution = defaults.resolution { form.resolution = resolution }
+    if let frames = defaults.numFrames { form.frames = String(frames) }
+    if let steps = defaults.numInferenceSteps { form.steps = steps }
+    if let aspect = defaults.aspectRatio { form.aspectRatio = aspect }
+    if let safety = defaults.safetyChecker { form.safetyChecker = safety }
+  }
+
+  private static func blockingClose(_ session: Session) {
+    _ = try? blocking { await session.close() }
+  }
+
+  private func run() -> Int32 {
+    dispatch(.backend(online: !session.isOffline, label: session.isOffline ? "OFFLINE emulator" : Self.backendLabel(session)))
+    dispatch(.terminal(.resized(width: state.width, height: state.height)))
+    dispatch(.launched)
+    if ownsJobs { resumeUnfinished() }
+    var exitCode: Int32 = 0
+    while !state.quitting {
+      render()
+      for event in loop.next(timeout: state.needsTick ? .seconds(1) : nil) {
+        switch event {
+        case .terminal(let terminalEvent):
+          dispatch(.terminal(terminalEvent))
+        case .woken:
+          for item in inbox.drain() {
+            switch item {
+            case .action(let action): dispatch(action)
+            case .escape(let sequence): passthrough.write(sequence)
+            }
+          }
+        case .quitRequested(let signal):
+          // Ctrl-C from outside the UI, SIGTERM, a closed ssh connection: leave cleanly; running
+          // jobs are in the history and resume on the next start.
+          exitCode = signal == SIGINT ? 130 : 0
+          state.quitting = true
+        case .resumed:
+          lastGrid = nil
+        case .timeout:
+          dispatch(.tick(Date()))
+        }
+        if state.quitting { break }
+      }
+    }
+    terminal.shutdown()
+    return exitCode
+  }
+
+  private func render() {
+    let grid = StudioView.render(state, width: state.width, height: state.height)
+    if grid != lastGrid {
+      terminal.draw(grid)
+      lastGrid = grid
+    }
+  }
+
+  private func dispatch(_ action: Action) {
+    if case .tick = action {} else { state.now = Date() }
+    for effect in Studio.update(&state, action) { perform(effect) }
+  }
+
+  // MARK: - Effects
+
+  private func perform(_ effect: Effect) {
+    let jobs = session.jobs
+    let history = session.history
+    let inbox = inbox
+    let follower = follower
+    switch effect {
+    case .submit(let request, let source, let parentID):
+      // A local file is checked for what it really is before anything is uploaded.
+      let checked: MediaInput?
+      do { checked = try source.map(Self.checkedSource) } catch {
+        dispatch(.submitFailed(.message("\(error)")))
+        return
+      }
+      Task { () async -> Void in
+        do throws(StudioError) {
+          let record = try await jobs.submit(request, source: checked, parentID: parentID)
+          inbox.post(.submitted(record))
+          follower.follow(record.id)
+        } catch {
+          if case .client(.invalidInput(let fields)) = error {
+            inbox.post(.submitFailed(.fields(fields)))
+          } else {
+            inbox.post(.submitFailed(.message(error.description)))
+          }
+        }
+      }
+    case .cancel(let id):
+      Task {
+        do {
+          let outcome = try await jobs.cancel(recordID: id)
+          inbox.post(.notice(outcome == .requested ? "cancellation requested" : "too late: the job had already finished"))
+        } catch {
+          inbox.post(.notice("cannot cancel: \(error)"))
+        }
+      }
+    case .loadHistory(let query):
+      let debounce = query.text?.isEmpty == false
+      let task = Task {
+        if debounce {
+          do { try await Task.sleep(for: .milliseconds(120)) } catch { return }
+        }
+        let page = await history.query(query)
+        if Task.isCancelled { return }
+        inbox.post(.historyPage(page, for: query))
+      }
+      historyQuery.withLock { previous in
+        if debounce { previous?.cancel() }
+        previous = task
+      }
+    case .loadRecord(let id):
+      Task {
+        do {
+          guard let record = try await history.record(id: id) else {
+            inbox.post(.recordMissing(id, message: "it is no longer in the history"))
+            return
+          }
+          inbox.post(.recordLoaded(record))
+        } catch {
+          inbox.post(.recordMissing(id, message: "\(error)"))
+        }
+      }
+    case .delete(let id, let removeVideo):
+      Task {
+        do {
+          let deletion = try await history.delete(id: id, removeVideo: removeVideo)
+          inbox.post(.recordDeleted(id))
+          if removeVideo { inbox.post(.notice("deleted; video: \(deletion.video)")) }
+        } catch {
+          inbox.post(.notice("cannot delete: \(error)"))
+        }
+      }
+    case .open(let id):
+      let launcher = launcher
+      Task {
+        guard let record = try? await history.record(id: id) else {
+          inbox.post(.notice("nothing to open"))
+          return
+        }
+        let outcome = launcher.open(.init(localPath: record.localFile?.path, url: record.result?.videoURL))
+        if !outcome.escapes.isEmpty { inbox.send(escape: outcome.escapes) }
+        inbox.post(.notice(outcome.message))
+      }
+    case .copyToClipboard(let text):
+      if let sequence = TerminalEscapes.copyToClipboard(text, insideTmux: environment["TMUX"] != nil) {
+        passthrough.write(sequence)
+        dispatch(.notice("copied to your clipboard (OSC 52): \(TextWidth.truncate(text, to: 60))"))
+      } else {
+        dispatch(.notice("too long to copy through the terminal (OSC 52 limit)"))
+      }
+    case .notify(let title, let body):
+      passthrough.write(TerminalEscapes.notification(title: title, body: body, insideTmux: environment["TMUX"] != nil))
+    case .bell:
+      passthrough.write("\u{07}")
+    case .completePath(let prefix):
+      Task.detached {
+        inbox.post(.pathCompletions(prefix: prefix, PathCompletion.candidates(for: prefix)))
+      }
+    case .cycleTheme:
+      let next = themes.name(after: state.themeName)
+      if let theme = themes.theme(named: next) {
+        terminal.setTheme(theme.downgraded(to: depth))
+        lastGrid = nil
+        dispatch(.themeChanged(next))
+      }
+    case .quit:
+      state.quitting = true
+    }
+  }
+
+  private func resumeUnfinished() {
+    let jobs = session.jobs
+    let inbox = inbox
+    Task {
+      let results = await jobs.resumeUnfinished()
+      let failures = results.filter { if case .failure = $0.result { true } else { false } }
+      if !results.isEmpty {
+        inbox.post(.notice("resumed \(results.count) job(s) from the last run" + (failures.isEmpty ? "" : ", \(failures.count) could not be followed")))
+      }
+    }
+  }
+
+  /// A local file is checked for what it really is before it is uploaded.
+  private static func checkedSource(_ source: MediaInput) throws -> MediaInput {
+    guard case .file(let path, _, let inline) = source else { return source }
+    let mode: MagiMode = MediaType.guess(fromFileName: path).hasPrefix("video/") ? .extendVideo : .imageToVideo
+    return try SourceMedia.parse(path, mode: mode, inline: inline) ?? source
+  }
+
+  private static func backendLabel(_ session: Session) -> String {
+    let queue = session.client.endpoints.queue
+    return queue == FalEndpoints.production.queue ? "fal.ai" : queue.replacing("https://", with: "").replacing("http://", with: "")
+  }
+}
+
+/// Follows jobs to their end in the background, once each; every change arrives as a posted action.
+final class JobFollower: Sendable {
+  private let jobs: JobCoordinator
+  private let inbox: Inbox
+  private let following = Mutex<Set<String>>([])
+
+  init(jobs: JobCoordinator, inbox: Inbox) {
+    self.jobs = jobs
+    self.inbox = inbox
+  }
+
+  func follow(_ recordID: String) {
+    guard following.withLock({ $0.insert(recordID).inserted }) else { return }
+    Task {
+      do { try await jobs.follow(recordID: recordID) } catch {
+        inbox.post(.notice("\(recordID.suffix(6)): \(error)"))
+      }
+      following.withLock { _ = $0.remove(recordID) }
+    }
+  }
+}
+
+/// Where tasks leave their results for the UI thread, which a wake-up tells to look.
+final class Inbox: Sendable {
+  enum Item: Sendable {
+    case action(Action)
+    /// An escape sequence for the terminal itself (OSC 52 copy, OSC 8 link), written by the UI thread.
+    case escape(String)
+  }
+
+  private let items = Mutex<[Item]>([])
+  private let wake: WakeSignal
+
+  init(wake: WakeSignal) {
+    self.wake = wake
+  }
+
+  func post(_ action: Action) {
+    items.withLock { $0.append(.action(action)) }
+    wake.wake()
+  }
+
+  func send(escape sequence: String) {
+    items.withLock { $0.append(.escape(sequence)) }
+    wake.wake()
+  }
+
+  func drain() -> [Item] {
+    items.withLock { items in
+      defer { items.removeAll(keepingCapacity: true) }
+      return items
+    }
+  }
+}
+
+/// Turns the job coordinator's events into UI actions.
+final class JobEventForwarder: Sendable {
+  let inbox: Inbox
+
+  init(inbox: Inbox) {
+    self.inbox = inbox
+  }
+
+  func forward(_ event: JobEvent) {
+    switch event {
+    case .updated(let record): inbox.post(.jobUpdated(record))
+    case .logs(let id, let entries): inbox.post(.jobLogs(id, entries))
+    case .uploadProgress(let id, let progress): inbox.post(.transfer(recordID: id ?? "", progress))
+    case .downloadProgress(let id, let progress): inbox.post(.transfer(recordID: id, progress))
+    case .warning(_, let text): inbox.post(.notice(text))
+    }
+  }
+}
+
+/// Completes a typed path against the file system: what Tab in the source field offers.
+enum PathCompletion {
+  static func candidates(for prefix: String, limit: Int = 200) -> [String] {
+    let expanded = prefix.hasPrefix("~/") ? (ProcessInfo.processInfo.environment["HOME"] ?? "") + prefix.dropFirst(1) : prefix
+    let directory: String
+    let stem: String
+    if let slash = expanded.lastIndex(of: "/") {
+      directory = String(expanded[...slash])
+      stem = String(expanded[expanded.index(after: slash)...])
+    } else {
+      directory = "./"
+      stem = expanded
+    }
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+    let shown = prefix.hasPrefix("~/") ? "~/" + directory.dropFirst((ProcessInfo.processInfo.environment["HOME"] ?? "").count + 1) : (directory == "./" && !expanded.hasPrefix("./") ? "" : directory)
+    return names.filter { $0.hasPrefix(stem) && (stem.hasPrefix(".") || !$0.hasPrefix(".")) }.sorted().prefix(limit).map { name in
+      var isDirectory: ObjCBool = false
+      _ = FileManager.default.fileExists(atPath: directory + name, isDirectory: &isDirectory)
+      return shown + name + (isDirectory.boolValue ? "/" : "")
+    }
+  }
+}
+
+/// At most one studio per data directory follows jobs; the lock goes with the process.
+enum InstanceLock {
+  static func acquire(in directory: String) -> Bool {
+    let fd = open(directory + "/studio.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { return true }
+    // Kept open (and locked) for the life of the process on purpose.
+    return flock(fd, LOCK_EX | LOCK_NB) == 0
+  }
+}
+
+/// Writes deliberate escape sequences to the controlling terminal.
+final class TerminalPassthrough {
+  private let fd = open("/dev/tty", O_WRONLY | O_CLOEXEC)
+
+  deinit { if fd >= 0 { close(fd) } }
+
+  func write(_ sequence: String) {
+    guard fd >= 0 else { return }
+    var bytes = Array(sequence.utf8)
+    var offset = 0
+    while offset < bytes.count {
+      let written = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+      if written <= 0 { return }
+      offset += written
+    }
+  }
+}

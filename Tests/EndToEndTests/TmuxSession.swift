@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+/// A real terminal for end-to-end tests: the studio runs in tmux on a private server, keys are
+/// typed with send-keys and the screen read with capture-pane, as a person would see it.
+///
+/// Synchronisation is by waiting for text to appear (with a deadline), never by fixed sleeps.
+final class TmuxSession {
+  let socket = "magi-e2e-\(UUID().uuidString.prefix(8))"
+  let name = "studio"
+
+  init(command: [String], environment: [String: String], width: Int = 80, height: Int = 24) throws {
+    let exports = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.quote($0.value))" }.joined(separator: " ")
+    let line = "env -i \(exports) " + command.map(Self.quote).joined(separator: " ")
+    try tmux(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", line])
+    try tmux(["set-option", "-t", name, "remain-on-exit", "on"])
+  }
+
+  deinit { _ = try? tmux(["kill-server"]) }
+
+  /// Types text literally (UTF-8), not as key names.
+  func type(_ text: String) throws { try tmux(["send-keys", "-t", name, "-l", text]) }
+
+  /// Presses named keys: `Enter`, `Tab`, `BTab`, `Escape`, `C-s`, `Left`, …
+  func press(_ keys: String...) throws { try tmux(["send-keys", "-t", name] + keys) }
+
+  func resize(width: Int, height: Int) throws {
+    try tmux(["resize-window", "-t", name, "-x", "\(width)", "-y", "\(height)"])
+  }
+
+  /// The visible screen as text rows.
+  func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", name]) }
+
+  /// Whether the program in the pane has exited (remain-on-exit keeps the pane to read it).
+  func hasExited() throws -> Bool {
+    try tmux(["display-message", "-p", "-t", name, "#{pane_dead}"]).trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+  }
+
+  func alternateScreenOn() throws -> Bool {
+    try tmux(["display-message", "-p", "-t", name, "#{alternate_on}"]).trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+  }
+
+  func panePID() throws -> Int32 {
+    Int32(try tmux(["display-message", "-p", "-t", name, "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+  }
+
+  /// Waits until `predicate` holds for the screen, returning it; fails the test with the last
+  /// screen attached when the deadline passes.
+  @discardableResult
+  func waitFor(
+    _ description: String, timeout: TimeInterval = 30, sourceLocation: SourceLocation = #_sourceLocation,
+    _ predicate: (String) -> Bool
+  ) throws -> String {
+    let deadline = Date().addingTimeInterval(timeout)
+    var last = ""
+    while Date() < deadline {
+      last = try screen()
+      if predicate(last) { return last }
+      Thread.sleep(forTimeInterval: 0.05)
+    }
+    Issue.record("timed out waiting for \(description); screen was:\n\(last)", sourceLocation: sourceLocation)
+    throw TmuxError.timeout(description)
+  }
+
+  @discardableResult
+  func waitFor(_ text: String, timeout: TimeInterval = 30, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+    try waitFor("'\(text)'", timeout: timeout, sourceLocation: sourceLocation) { $0.contains(text) }
+  }
+
+  enum TmuxError: Error {
+    case failed(String)
+    case timeout(String)
+  }
+
+  @discardableResult
+  private func tmux(_ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["tmux", "-L", socket] + arguments
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 || arguments.first == "kill-server" else {
+      throw TmuxError.failed("tmux \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+    }
+    return String(decoding: data, as: UTF8.self)
+  }
+
+  static func quote(_ text: String) -> String {
+    "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+  }
+}
