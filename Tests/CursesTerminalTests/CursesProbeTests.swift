@@ -154,3 +154,11 @@ struct CursesProbeTests {
     return stat[stat.index(close, offsetBy: 2)...].split(separator: " ").first.map(String.init)
   }
 }
+
+/// CI sets STUDIO_E2E_REQUIRED=1 so that a missing tmux fails the run instead of silently
+/// skipping every terminal test above.
+@Test func terminalTestsRunWhenRequired() {
+  guard ProcessInfo.processInfo.environment["STUDIO_E2E_REQUIRED"] == "1" else { return }
+  #expect(TmuxSession.tmuxPath != nil, "tmux is not installed")
+  #expect(TmuxSession.probePath != nil, "curses-probe was not built next to the tests")
+}
