@@ -10,6 +10,7 @@ final class TmuxSession {
   let directory: URL
   let logPath: String
   let sttyPath: String
+  private(set) var panePID: Int32?
 
   static var tmuxPath: String? {
     ["/usr/bin/tmux", "/usr/local/bin/tmux", "/bin/tmux"].first { FileManager.default.isExecutableFile(atPath: $0) }
@@ -49,6 +50,7 @@ final class TmuxSession {
     let script = "trap : INT; \(probe); echo probe-exit=$?; stty -a > \(Self.quote(sttyPath)); exec sleep 300"
     let command = interactiveShell ? "\(clean) PS1='$ ' sh -i" : "\(clean) sh -c \(Self.quote(script))"
     try tmux(["new-session", "-d", "-s", "p", "-x", "\(width)", "-y", "\(height)", command])
+    panePID = Int32(format("#{pane_pid}"))
     if interactiveShell {
       guard wait(until: { capture().contains("$") }) else { return }
       try tmux(["send-keys", "-t", "p", "-l", probe])
@@ -57,8 +59,11 @@ final class TmuxSession {
   }
 
   deinit {
-    _ = try? tmux(["kill-server"])
+    // kill-server alone is not enough: it HUPs the pane, and a runner that ignores SIGHUP (nohup,
+    // some CI) passes that on to the pane's `sleep`, which would keep the server alive.
     if let pid = probePID { kill(pid, SIGKILL) }
+    if let pane = panePID { kill(pane, SIGKILL) }
+    _ = try? tmux(["kill-server"])
     try? FileManager.default.removeItem(at: directory)
   }
 
