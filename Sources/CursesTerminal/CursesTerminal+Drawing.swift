@@ -66,6 +66,7 @@ extension CursesTerminal {
     guard let first = text.unicodeScalars.first else { return (" ", false) }
     if first.value < 0x20 || (0x7F..<0xA0).contains(first.value) { return ("\u{FFFD}", false) }
     if first.value < 0x7F && text.unicodeScalars.count == 1 { return (text, false) }
+    if gridWidth == 2 && !fits { return (" ", false) }
     let cursesWidth = Int(wcwidth(wchar_t(bitPattern: first.value)))
     switch (gridWidth, cursesWidth) {
     case (2, 2):

@@ -8,7 +8,8 @@ import TerminalScreen
 /// plain characters after an ESC, and is decoded here:
 /// - **Escape vs Alt.** ncurses waits `ESCDELAY` (25 ms) after an ESC before returning it, and a
 ///   terminal sends Alt-x as `ESC x` in one write, so within one drain `ESC x` is Alt-x and an ESC
-///   that ends the drain is the Escape key. ESC before Left/Right is Alt-arrow: a word motion.
+///   that ends the drain is the Escape key. ESC before Left/Right is Alt-arrow: a word motion;
+///   ESC before another ncurses key is Alt plus that key, reported as the key.
 /// - **Bracketed paste.** `ESC [200~ … ESC [201~` becomes one ``Key/paste(_:)`` with CR/CRLF turned
 ///   into LF, so pasted text is never run as keys (a pasted `q` must not quit). The paste may span
 ///   any number of drains; the start marker must arrive within one drain, which it does because
@@ -108,7 +109,11 @@ struct InputDecoder {
         case .right?:
           events.append(.key(.wordRight))
           return
-        default:
+        case let key?:
+          // Alt plus another key (Alt-Up…): the key; an Escape 25 ms before it is not plausible.
+          events.append(.key(key))
+          return
+        case nil:
           break
         }
       default:
