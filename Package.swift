@@ -70,6 +70,8 @@ let package = Package(
     .testTarget(name: "TerminalScreenTests", dependencies: ["TerminalScreen"]),
     .testTarget(name: "StudioCoreTests", dependencies: ["StudioCore", "CurlTransport", "FalEmulator"]),
     .testTarget(name: "CLITests", dependencies: ["FalEmulator"]),
+    // The studio in a real terminal (tmux) against the emulator.
+    .testTarget(name: "EndToEndTests"),
     .testTarget(name: "HistoryStoreTests", dependencies: ["HistoryStore"]),
     .testTarget(name: "StudioUITests", dependencies: ["StudioUI"], exclude: ["__Snapshots__"]),
     .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal", "TerminalScreen"]),

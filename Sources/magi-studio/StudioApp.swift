@@ -250,6 +250,10 @@ final class StudioApp {
           inbox.post(.notice("nothing to open"))
           return
         }
+        if record.localFile == nil, record.result == nil {
+          inbox.post(.notice(record.status == .completed ? "the video is still being fetched; try again in a moment" : "\(record.status.rawValue): no video yet"))
+          return
+        }
         let outcome = launcher.open(.init(localPath: record.localFile?.path, url: record.result?.videoURL))
         if !outcome.escapes.isEmpty { inbox.send(escape: outcome.escapes) }
         inbox.post(.notice(outcome.message))

@@ -10,9 +10,10 @@ import TerminalScreen
 
 /// `magi-studio` with no subcommand: the full-screen studio.
 ///
-/// A plain (synchronous) command on purpose: ncurses lives on one thread, the main one, which
-/// sleeps in `poll()` between events; network and history work runs in tasks that post actions back.
-struct StudioCommand: ParsableCommand {
+/// ncurses lives on one thread of its own (`magi-ui`), which sleeps in `poll()` between events;
+/// network and history work runs in tasks that post actions back. The UI never blocks a thread of
+/// Swift's cooperative pool (two threads on a 2-core machine).
+struct StudioCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "studio",
     abstract: "Open the studio: the form, the live queue and the history in one screen (the default).")
@@ -26,13 +27,29 @@ struct StudioCommand: ParsableCommand {
   @OptionGroup var connection: ConnectionOptions
   @OptionGroup var store: StoreOptions
 
-  func run() throws {
-    guard isatty(0) == 1 || FileManager.default.isReadableFile(atPath: "/dev/tty") else {
-      throw CommandFailure(
-        message: "the studio needs a terminal; in scripts use the subcommands (magi-studio --help)", code: 1)
+  func run() async throws {
+    try await reportingFailures {
+      guard isatty(0) == 1 || FileManager.default.isReadableFile(atPath: "/dev/tty") else {
+        throw CommandFailure(
+          message: "the studio needs a terminal; in scripts use the subcommands (magi-studio --help)", code: 1)
+      }
+      let (connection, store, theme, mouse) = (connection, store, theme, noMouse ? false : nil as Bool?)
+      let outcome: Result<Int32, any Error> = await withCheckedContinuation { continuation in
+        let thread = Thread {
+          // Named so that tools (top -H, /proc) show which thread is the UI; Foundation's
+          // Thread.name does not reach the OS thread name on Linux.
+          try? "magi-ui".write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
+          do {
+            continuation.resume(
+              returning: .success(try StudioApp.launch(connection: connection, store: store, themeName: theme, mouse: mouse)))
+          } catch {
+            continuation.resume(returning: .failure(error))
+          }
+        }
+        thread.start()
+      }
+      let exitCode = try outcome.get()
+      if exitCode != 0 { throw ExitCode(exitCode) }
     }
-    let exitCode = try StudioApp.launch(
-      connection: connection, store: store, themeName: theme, mouse: noMouse ? false : nil)
-    if exitCode != 0 { throw ExitCode(exitCode) }
   }
 }

@@ -16,7 +16,12 @@ final class TmuxSession {
     try tmux(["set-option", "-t", name, "remain-on-exit", "on"])
   }
 
-  deinit { _ = try? tmux(["kill-server"]) }
+  deinit {
+    // The studio is killed first: a test runner that ignores SIGHUP would otherwise pass that on,
+    // and the program would outlive its tmux server.
+    if let pid = try? panePID(), pid > 0 { kill(pid, SIGKILL) }
+    _ = try? tmux(["kill-server"])
+  }
 
   /// Types text literally (UTF-8), not as key names.
   func type(_ text: String) throws { try tmux(["send-keys", "-t", name, "-l", text]) }
@@ -72,21 +77,32 @@ final class TmuxSession {
     case timeout(String)
   }
 
+  /// Runs tmux and returns what it printed. posix_spawn + waitpid rather than Foundation's Process:
+  /// the server that `new-session` starts inherits the client's descriptors, and Process's exit
+  /// monitoring was seen to miss the client's exit in that case.
   @discardableResult
   private func tmux(_ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["tmux", "-L", socket] + arguments
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 || arguments.first == "kill-server" else {
-      throw TmuxError.failed("tmux \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+    let outputPath = NSTemporaryDirectory() + "tmux-out-\(UUID().uuidString)"
+    defer { unlink(outputPath) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    let argv = ["/usr/bin/env", "tmux", "-L", socket] + arguments
+    let cArguments = argv.map { strdup($0) } + [nil]
+    defer { cArguments.forEach { free($0) } }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, "/usr/bin/env", &actions, nil, cArguments, environ)
+    guard spawned == 0 else { throw TmuxError.failed("cannot start tmux: \(String(cString: strerror(spawned)))") }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+    let code = (status >> 8) & 0xFF
+    guard code == 0 || arguments.first == "kill-server" else {
+      throw TmuxError.failed("tmux \(arguments.joined(separator: " ")) exited \(code)")
     }
-    return String(decoding: data, as: UTF8.self)
+    return String(decoding: FileManager.default.contents(atPath: outputPath) ?? Data(), as: UTF8.self)
   }
 
   static func quote(_ text: String) -> String {

@@ -1,0 +1,168 @@
+import Foundation
+import Testing
+
+/// The studio as a person uses it: the real binary in a real terminal (tmux), against the emulator.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct StudioEndToEndTests {
+  /// An isolated home with an xdg-open test double on PATH and a real PNG to start from.
+  struct Home {
+    let root = NSTemporaryDirectory() + "magi-e2e-\(UUID().uuidString.prefix(8))"
+    var image: String { root + "/first.png" }
+    var argvFile: String { root + "/xdg-open.argv" }
+    var videos: String { root + "/data/magi-studio/videos" }
+
+    init() throws {
+      try FileManager.default.createDirectory(atPath: root + "/bin", withIntermediateDirectories: true)
+      try "#!/bin/sh\nprintf '%s\\n' \"$@\" > \(argvFile)\n".write(toFile: root + "/bin/xdg-open", atomically: true, encoding: .utf8)
+      chmod(root + "/bin/xdg-open", 0o755)
+      let ffmpeg = Process()
+      ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+      ffmpeg.arguments = ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", image]
+      try ffmpeg.run()
+      ffmpeg.waitUntilExit()
+    }
+
+    func environment(_ extra: [String: String] = [:]) -> [String: String] {
+      [
+        "HOME": root, "XDG_DATA_HOME": root + "/data", "XDG_CONFIG_HOME": root + "/config",
+        "XDG_CACHE_HOME": root + "/cache", "LANG": "C.UTF-8", "TERM": "xterm-256color",
+        "PATH": root + "/bin:/usr/local/bin:/usr/bin:/bin", "DISPLAY": ":99", "MAGI_EMULATOR_STEP_MS": "60",
+        "MAGI_EMULATOR_WORKERS": "1",
+      ].merging(extra) { $1 }
+    }
+  }
+
+  static var binary: String {
+    var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("magi-studio").path), directory.path != "/" {
+      directory.deleteLastPathComponent()
+    }
+    return directory.appendingPathComponent("magi-studio").path
+  }
+
+  /// Fills the form for image-to-video with a local image and submits it.
+  func submitImageToVideo(_ tmux: TmuxSession, prompt: String, image: String) throws {
+    try tmux.waitFor("Describe the video")
+    try tmux.press("Up", "Up")  // prompt → model → mode
+    try tmux.press("Right")
+    try tmux.waitFor("Image to video")
+    try tmux.press("Down", "Down", "Enter")
+    try tmux.type(prompt)
+    try tmux.press("Down", "Enter")
+    try tmux.type(String(image.dropLast(5)))  // the last characters come from Tab completion
+    try tmux.press("Tab")
+    try tmux.waitFor(image)
+    try tmux.press("C-s")
+  }
+
+  @Test func aUserFillsTheFormWatchesTheJobFindsItInTheHistoryRerunsOpensResizesAndQuits() throws {
+    let home = try Home()
+    let tmux = try TmuxSession(command: [Self.binary], environment: home.environment(), width: 100, height: 30)
+    try tmux.waitFor("OFFLINE")
+    try submitImageToVideo(tmux, prompt: "waves crash on rocks", image: home.image)
+    // A second submit while the only worker is busy waits in the queue.
+    try tmux.waitFor("running")
+    try tmux.press("C-s")
+    try tmux.waitFor("queued")
+    try tmux.waitFor("Step 3/16")
+    try tmux.waitFor("two jobs completed") { screen in screen.components(separatedBy: "completed").count - 1 >= 2 }
+    // The history has both; re-run the newest. (Escape alone first: Escape followed at once by a
+    // key is how terminals send Alt+key.)
+    try tmux.press("Escape")
+    try tmux.waitFor("the form to stop editing") { !$0.contains("Esc done") }
+    try tmux.press("3")
+    try tmux.waitFor("2 items")
+    try tmux.press("r")
+    try tmux.waitFor("3 items", timeout: 60)
+    // "saved": finished and downloaded (a job is "completed" a moment before its video is on disk).
+    try tmux.waitFor("the re-run to be saved", timeout: 60) { $0.components(separatedBy: "saved").count - 1 >= 3 }
+    // Open: the xdg-open double gets the downloaded file as its one argument.
+    try tmux.press("o")
+    try tmux.waitFor("opened ")
+    let argv = try String(contentsOfFile: home.argvFile, encoding: .utf8).split(separator: "\n")
+    #expect(argv.count == 1)
+    #expect(argv.first?.hasPrefix(home.videos + "/") == true)
+    #expect(FileManager.default.fileExists(atPath: String(argv.first ?? "")))
+    // Resize: too small shows a notice, and the studio comes back when there is room again.
+    try tmux.resize(width: 50, height: 14)
+    try tmux.waitFor("too small")
+    try tmux.resize(width: 130, height: 40)
+    try tmux.waitFor("the wide layout") { $0.contains("History") && $0.contains("Queue") && !$0.contains("too small") }
+    // Quit leaves the terminal as it was.
+    try tmux.waitFor("no job running") { !$0.contains("running ") }
+    try tmux.press("C-q")
+    try tmux.waitFor("the studio to exit") { _ in (try? tmux.hasExited()) == true }
+    #expect(try tmux.alternateScreenOn() == false)
+  }
+
+  @Test func aJobRunningWhenTheStudioQuitsIsResumedAndFinishedByTheNextStart() throws {
+    let home = try Home()
+    let emulator = Process()
+    emulator.executableURL = URL(fileURLWithPath: Self.binary)
+    emulator.arguments = ["emulator", "--port", "0", "--workers", "1", "--step-ms", "150"]
+    let out = Pipe()
+    emulator.standardOutput = out
+    emulator.standardError = FileHandle.nullDevice
+    try emulator.run()
+    defer {
+      emulator.interrupt()
+      emulator.waitUntilExit()
+    }
+    var line = Data()
+    while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line.append(byte) }
+    let base = String(decoding: line, as: UTF8.self)
+    let environment = home.environment(["MAGI_FAL_URL": base])
+
+    let first = try TmuxSession(command: [Self.binary], environment: environment, width: 100, height: 30)
+    try submitImageToVideo(first, prompt: "the lid was closed", image: home.image)
+    try first.waitFor("Step 2/16")
+    try first.press("C-q")
+    try first.waitFor("a quit confirmation") { $0.lowercased().contains("quit") && $0.contains("y") }
+    try first.press("y")
+    try first.waitFor("the studio to exit") { _ in (try? first.hasExited()) == true }
+
+    let second = try TmuxSession(command: [Self.binary], environment: environment, width: 100, height: 30)
+    try second.waitFor("resumed 1 job")
+    try second.waitFor("completed", timeout: 60)
+    let videos = try FileManager.default.contentsOfDirectory(atPath: home.videos)
+    #expect(videos.contains { $0.contains("the-lid-was-closed") && $0.hasSuffix(".mp4") }, "\(videos)")
+    try second.press("C-q")
+    try second.waitFor("the studio to exit") { _ in (try? second.hasExited()) == true }
+  }
+
+  @Test func anIdleStudioUsesNoCPUOfItsOwn() throws {
+    let home = try Home()
+    let tmux = try TmuxSession(command: [Self.binary], environment: home.environment(), width: 100, height: 30)
+    try tmux.waitFor("OFFLINE")
+    try tmux.waitFor("Nothing generated yet")
+    let pid = try tmux.panePID()
+    func cpuTicks() throws -> Int {
+      let fields = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8).split(separator: ")").last?.split(separator: " ") ?? []
+      // utime and stime are fields 14 and 15 of stat; after the ')' they are at 11 and 12 (0-based).
+      return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
+    }
+    func threadWakeups(named prefix: String) throws -> Int {
+      var total = 0
+      for task in try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") {
+        let name = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8)) ?? ""
+        guard name.hasPrefix(prefix) else { continue }
+        let status = try String(contentsOfFile: "/proc/\(pid)/task/\(task)/status", encoding: .utf8)
+        for line in status.split(separator: "\n") where line.hasPrefix("voluntary_ctxt_switches") {
+          total += Int(line.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? "") ?? 0
+        }
+      }
+      return total
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task").contains { task in
+      (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8))?.hasPrefix("magi-ui") == true
+    }, "the UI runs on its own thread, not on one of the cooperative pool's")
+    let ticksBefore = try cpuTicks()
+    let uiBefore = try threadWakeups(named: "magi-ui")
+    let curlBefore = try threadWakeups(named: "magi-curl")
+    Thread.sleep(forTimeInterval: 3)
+    // Counts, not speed: the UI thread and the network thread do not wake while nothing happens.
+    #expect(try threadWakeups(named: "magi-ui") - uiBefore == 0)
+    #expect(try threadWakeups(named: "magi-curl") - curlBefore == 0)
+    #expect(try cpuTicks() - ticksBefore <= 1, "CPU ticks (1/100 s) used while idle")
+    try tmux.press("C-q")
+  }
+}
