@@ -64,7 +64,6 @@ final class StudioApp {
       paths.videos = videos
     }
     let library = ThemeLibrary.standard(paths: paths, executablePath: ThemeLibrary.currentExecutablePath())
-    let depth = ColorDepth.detect(environment: environment, colors: nil)
     let requestedTheme = themeName ?? config.theme
     let (theme, themeMessage) = library.theme(orDefault: requestedTheme)
 
@@ -80,13 +79,16 @@ final class StudioApp {
 
     let terminal: CursesTerminal
     do {
+      // The terminal knows how many colours it has (terminfo, NO_COLOR, COLORTERM); the theme is
+      // then reduced to that, so that monochrome keeps selections visible with reverse video.
       terminal = try CursesTerminal(
-        theme: theme.downgraded(to: depth), depth: depth,
-        options: .init(mouse: mouse ?? config.mouse, focusReports: true, bracketedPaste: true))
+        theme: theme, options: .init(mouse: mouse ?? config.mouse, focusReports: true, bracketedPaste: true))
     } catch {
       blockingClose(session)
       throw CommandFailure(message: error.description, code: 1)
     }
+    let depth = terminal.colorDepth
+    terminal.setTheme(theme.downgraded(to: depth))
     let size = terminal.size
     var state = AppState(width: size.width, height: size.height, now: Date())
     state.themeName = theme.name
