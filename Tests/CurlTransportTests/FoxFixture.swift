@@ -14,7 +14,9 @@ enum FoxFixture {
   }
 
   private static func start() async throws -> String {
-    let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
+    // A generous handler timeout: on a loaded 2-core machine a 1.5 MB echo can take longer than
+    // FlyingFox's default 15 s, which then answers 500 instead of the echo.
+    let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), timeout: 300, logger: .disabled)
     await addRoutes(server)
     Task { try await server.run() }
     try await server.waitUntilListening()
