@@ -44,14 +44,14 @@ import Testing
     let put = try await transport.execute(
       HTTPRequest(method: .put, url: server.url + "/up", body: .file(path: file.path)))
     #expect(put.headers["X-Method"] == "PUT")
-    #expect(put.body == content)
+    #expect(put.body.elementsEqual(content), "bytes differ")
 
     let slice = try await transport.execute(
       HTTPRequest(
         method: .post, url: server.url + "/up",
         body: .file(path: file.path, offset: 1234, length: 1_000_000)))
     #expect(slice.headers["X-Method"] == "POST")
-    #expect(slice.body == content.subdata(in: 1234..<1_001_234))
+    #expect(slice.body.elementsEqual(content.subdata(in: 1234..<1_001_234)), "bytes differ")
   }
 
   /// A 200 MB upload is read from disk in small pieces: resident memory grows by far less than the
@@ -116,11 +116,11 @@ import Testing
       }
       return collected
     }
-    #expect(readAll() == content.subdata(in: 100..<5100))
+    #expect(readAll().elementsEqual(content.subdata(in: 100..<5100)), "bytes differ")
     #expect(source.seek(to: 0))
-    #expect(readAll() == content.subdata(in: 100..<5100))
+    #expect(readAll().elementsEqual(content.subdata(in: 100..<5100)), "bytes differ")
     #expect(source.seek(to: 4000))
-    #expect(readAll() == content.subdata(in: 4100..<5100))
+    #expect(readAll().elementsEqual(content.subdata(in: 4100..<5100)), "bytes differ")
     #expect(!source.seek(to: 5001))
   }
 

@@ -157,7 +157,7 @@ import Testing
     let url = try await harness.client.upload(file: path, contentType: "image/png")
     let target = path + ".back"
     try await harness.client.download(url, to: target)
-    #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == bytes)
+    #expect((try Data(contentsOf: URL(fileURLWithPath: target))).elementsEqual(bytes), "bytes differ")
     await #expect(throws: FalClientError.self) { try await harness.client.upload(file: path + ".missing") }
     await harness.stop()
   }
@@ -174,7 +174,7 @@ import Testing
     await harness.emulator.resetRequestCounts()
     let size = try await harness.client.download(url, to: target)
     #expect(size == 500_000)
-    #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == bytes)
+    #expect((try Data(contentsOf: URL(fileURLWithPath: target))).elementsEqual(bytes), "bytes differ")
     #expect(!FileManager.default.fileExists(atPath: target + ".part"))
     await harness.stop()
   }
