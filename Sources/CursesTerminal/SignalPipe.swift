@@ -24,14 +24,7 @@ final class SignalPipe {
   private var installed = false
 
   init() throws(TerminalError) {
-    var ends: [Int32] = [-1, -1]
-    guard pipe(&ends) == 0 else { throw .system(call: "pipe", errno: errno) }
-    for end in ends {
-      _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
-      _ = fcntl(end, F_SETFD, FD_CLOEXEC)
-    }
-    fileDescriptor = ends[0]
-    writeEnd = ends[1]
+    (fileDescriptor, writeEnd) = try WakeSignal.nonBlockingPipe()
   }
 
   deinit {

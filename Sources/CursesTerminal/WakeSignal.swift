@@ -18,19 +18,24 @@ public final class WakeSignal: Sendable {
   private let writeEnd: Int32
 
   public init() throws(TerminalError) {
+    (fileDescriptor, writeEnd) = try WakeSignal.nonBlockingPipe()
+  }
+
+  deinit {
+    close(fileDescriptor)
+    close(writeEnd)
+  }
+
+  /// A pipe whose ends never block and are closed on exec: a wake-up or a signal byte is written
+  /// from anywhere, and read by the loop's `poll()`.
+  static func nonBlockingPipe() throws(TerminalError) -> (read: Int32, write: Int32) {
     var ends: [Int32] = [-1, -1]
     guard pipe(&ends) == 0 else { throw .system(call: "pipe", errno: errno) }
     for end in ends {
       _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
       _ = fcntl(end, F_SETFD, FD_CLOEXEC)
     }
-    fileDescriptor = ends[0]
-    writeEnd = ends[1]
-  }
-
-  deinit {
-    close(fileDescriptor)
-    close(writeEnd)
+    return (ends[0], ends[1])
   }
 
   /// Asks the loop to run once more. Never blocks: when the pipe is full (EAGAIN) a wake-up is

@@ -72,20 +72,13 @@ enum Format {
 
   static func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
+  /// Calendar fields of `date` shifted by `utcOffset`, from the history's own UTC formatter (no
+  /// calendar or locale machinery, and one date algorithm in the code base).
   private static func civil(_ date: Date, utcOffset: Int) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
-    let seconds = Int(date.timeIntervalSince1970.rounded(.down)) + utcOffset
-    let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-    let secondOfDay = seconds - days * 86_400
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let day = doy - (153 * mp + 2) / 5 + 1
-    let month = mp < 10 ? mp + 3 : mp - 9
-    let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-    return (year, month, day, secondOfDay / 3600, secondOfDay / 60 % 60, secondOfDay % 60)
+    let fields = Timestamp.format(date.addingTimeInterval(TimeInterval(utcOffset)))
+      .split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+    guard fields.count >= 6 else { return (1970, 1, 1, 0, 0, 0) }
+    return (fields[0], fields[1], fields[2], fields[3], fields[4], fields[5])
   }
+
 }
