@@ -74,6 +74,7 @@ def machine():
         "swift": shell("swift --version 2>&1 | head -1"),
         "python": platform.python_version(),
         "curl": shell("curl --version | head -1"),
+        "loadavg_at_start": shell("cat /proc/loadavg"),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "git_commit": shell(f"git -C {ROOT} rev-parse --short HEAD"),
     }
