@@ -69,7 +69,10 @@ CurlTransport.initializeLibrary()
 let transport: CurlTransport
 do { transport = try CurlTransport() } catch { fail("cannot start the transport: \(error)") }
 let sampler = ThreadSampler()
+// Following samples the thread count every 50 ms; a download only at the end, so that reading
+// /proc does not cost the transfer anything.
 let samplerTask = Task {
+  guard arguments[1] == "follow" else { return }
   while !Task.isCancelled {
     await sampler.sample()
     try? await Task.sleep(for: .milliseconds(50))
