@@ -38,6 +38,7 @@ HISTORY_BENCH = os.path.join(RELEASE, "history-benchmark")
 PEER_PYTHON = os.path.join(ROOT, ".build", "peers-venv", "bin", "python")
 PEER_SCRIPT = os.path.join(os.path.dirname(__file__), "fal_peer.py")
 RESULTS = os.path.join(ROOT, "Benchmarks", "results", "latest.json")
+QUICK_RESULTS = os.path.join(ROOT, "Benchmarks", "results", "quick.json")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 COLS, ROWS = 120, 40
 # The job every client runs: 16 steps at the emulator's step time, a small 480p render.
@@ -749,9 +750,10 @@ def main():
     parser.add_argument("--only", default="startup,keystrokes,idle,follow,many,transfers,history",
                         help="comma-separated sections")
     parser.add_argument("--quick", action="store_true", help="fewer runs and smaller files (a smoke run)")
-    parser.add_argument("--output", default=RESULTS)
+    parser.add_argument("--output", help="default Benchmarks/results/latest.json (quick.json with --quick)")
     args = parser.parse_args()
     quick = args.quick
+    args.output = args.output or (QUICK_RESULTS if quick else RESULTS)
     sections = {
         "startup": lambda: bench_startup(3 if quick else 11),
         "keystrokes": lambda: bench_keystrokes(30 if quick else 200),
