@@ -57,6 +57,8 @@ let package = Package(
     // `swift run -c release history-benchmark`: the history at 100,000 records.
     .executableTarget(
       name: "history-benchmark", dependencies: ["HistoryStore"], path: "Benchmarks/HistoryBenchmark"),
+    // `scripts/bench`'s in-process client: follows many jobs at once, downloads one file; prints usage as JSON.
+    .executableTarget(name: "bench-follow", dependencies: ["FalClient", "CurlTransport", "FalProtocol"]),
     .testTarget(name: "FalProtocolTests", dependencies: ["FalProtocol"]),
     .testTarget(
       name: "FalEmulatorTests",

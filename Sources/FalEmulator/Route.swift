@@ -27,6 +27,9 @@ enum Route: Equatable {
   case cdnPart(key: String, uploadID: String, number: Int)
   case cdnComplete(key: String, uploadID: String)
   case file(key: String, head: Bool)
+  /// `GET /_emulator/metrics`: request counters and completion times for benchmarks. Outside the
+  /// fal namespace, unauthenticated, never counted or faulted.
+  case metrics
   case methodNotAllowed(RouteKind)
   case notFound
 
@@ -46,7 +49,7 @@ enum Route: Equatable {
       .storage
     case .file: .file
     case .methodNotAllowed(let kind): kind
-    case .notFound: .other
+    case .metrics, .notFound: .other
     }
   }
 
@@ -84,6 +87,10 @@ enum Route: Equatable {
     guard let first = segments.first else { return .notFound }
 
     switch first {
+    case "_emulator" where role == .any:
+      guard segments == ["_emulator", "metrics"] else { return .notFound }
+      return method == "GET" ? .metrics : .methodNotAllowed(.other)
+
     case "storage" where role == .any || role == .rest:
       let rest = segments.dropFirst().joined(separator: "/")
       let route: Route? =

@@ -17,6 +17,7 @@ struct Router: HTTPHandler {
 
   func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
     let route = Route.classify(request)
+    if route == .metrics { return await metricsReport() }
     await metrics.record(route.kind)
     let latency = await faults.latency
     if latency > .zero { try? await clock.sleep(latency) }
@@ -63,6 +64,8 @@ struct Router: HTTPHandler {
       return await cdnComplete(request, key: key, uploadID: uploadID)
     case .file(let key, let head):
       return await serveFile(request, key: key, head: head)
+    case .metrics:
+      return await metricsReport()
     case .methodNotAllowed:
       await BodyWriter.discard(request.bodySequence)
       return Responses.detail(405, "Method Not Allowed")
