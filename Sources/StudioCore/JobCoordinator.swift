@@ -265,19 +265,29 @@ public actor JobCoordinator {
         candidates.append(summary.id)
       }
     }
-    return await withTaskGroup(of: (String, Result<GenerationRecord, StudioError>).self) { group in
+    // Each child returns a plain value: a typed `do throws` inside a task-group closure was seen to
+    // corrupt the group in release builds (Swift 6.3.1: "pure virtual method called" in
+    // completeFuture), so the typed catch lives in an ordinary method instead.
+    return await withTaskGroup(of: ResumeOutcome.self) { group in
       for id in candidates {
-        group.addTask {
-          do throws(StudioError) {
-            return (id, .success(try await self.follow(recordID: id)))
-          } catch {
-            return (id, .failure(error))
-          }
-        }
+        group.addTask { await self.outcome(of: id) }
       }
       var results: [(recordID: String, result: Result<GenerationRecord, StudioError>)] = []
-      for await entry in group { results.append((entry.0, entry.1)) }
+      for await outcome in group { results.append((outcome.recordID, outcome.result)) }
       return results
+    }
+  }
+
+  private struct ResumeOutcome: Sendable {
+    var recordID: String
+    var result: Result<GenerationRecord, StudioError>
+  }
+
+  private func outcome(of recordID: String) async -> ResumeOutcome {
+    do {
+      return ResumeOutcome(recordID: recordID, result: .success(try await follow(recordID: recordID)))
+    } catch {
+      return ResumeOutcome(recordID: recordID, result: .failure(error))
     }
   }
 

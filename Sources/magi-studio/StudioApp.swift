@@ -187,19 +187,7 @@ final class StudioApp {
         dispatch(.submitFailed(.message("\(error)")))
         return
       }
-      Task { () async -> Void in
-        do throws(StudioError) {
-          let record = try await jobs.submit(request, source: checked, parentID: parentID)
-          inbox.post(.submitted(record))
-          follower.follow(record.id)
-        } catch {
-          if case .client(.invalidInput(let fields)) = error {
-            inbox.post(.submitFailed(.fields(fields)))
-          } else {
-            inbox.post(.submitFailed(.message(error.description)))
-          }
-        }
-      }
+      Task { await follower.submit(request, source: checked, parentID: parentID) }
     case .cancel(let id):
       Task {
         do {
@@ -321,6 +309,22 @@ final class JobFollower: Sendable {
   init(jobs: JobCoordinator, inbox: Inbox) {
     self.jobs = jobs
     self.inbox = inbox
+  }
+
+  /// Submits, reports the outcome, and follows the new job. A method rather than a closure: a typed
+  /// `do throws` inside a task's closure was seen to miscompile in release builds (Swift 6.3.1).
+  func submit(_ request: MagiRequest, source: MediaInput?, parentID: String?) async {
+    do {
+      let record = try await jobs.submit(request, source: source, parentID: parentID)
+      inbox.post(.submitted(record))
+      follow(record.id)
+    } catch {
+      if case .client(.invalidInput(let fields)) = error {
+        inbox.post(.submitFailed(.fields(fields)))
+      } else {
+        inbox.post(.submitFailed(.message(error.description)))
+      }
+    }
   }
 
   func follow(_ recordID: String) {
