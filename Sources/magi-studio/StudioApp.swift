@@ -69,14 +69,6 @@ final class StudioApp {
 
     let wake = try WakeSignal()
     let inbox = Inbox(wake: wake)
-    let forwarder = JobEventForwarder(inbox: inbox)
-    let sessionPaths = paths
-    let session = try blocking {
-      try await Session.open(connection, paths: sessionPaths, quiet: true, onEvent: { forwarder.forward($0) })
-    }
-    // One studio follows the jobs; a second one (another ssh session) watches without racing it.
-    let ownsJobs = InstanceLock.acquire(in: paths.data)
-
     let terminal: CursesTerminal
     do {
       // The terminal knows how many colours it has (terminfo, NO_COLOR, COLORTERM); the theme is
@@ -84,7 +76,6 @@ final class StudioApp {
       terminal = try CursesTerminal(
         theme: theme, options: .init(mouse: mouse ?? config.mouse, focusReports: true, bracketedPaste: true))
     } catch {
-      blockingClose(session)
       throw CommandFailure(message: error.description, code: 1)
     }
     let depth = terminal.colorDepth
@@ -96,6 +87,24 @@ final class StudioApp {
     state.settings.bellOnFinish = config.notifications.bell
     state.settings.notifyOnFinish = config.notifications.desktop
     Self.apply(config.defaults, to: &state.form)
+
+    // The first frame goes out before the history is read (a 100,000-record history takes a few
+    // hundred milliseconds to index): the studio is on screen at once and fills in as it loads.
+    state.backendLabel = "starting…"
+    terminal.draw(StudioView.render(state, width: state.width, height: state.height))
+    let forwarder = JobEventForwarder(inbox: inbox)
+    let sessionPaths = paths
+    let session: Session
+    do {
+      session = try blocking {
+        try await Session.open(connection, paths: sessionPaths, quiet: true, onEvent: { forwarder.forward($0) })
+      }
+    } catch {
+      terminal.shutdown()
+      throw error
+    }
+    // One studio follows the jobs; a second one (another ssh session) watches without racing it.
+    let ownsJobs = InstanceLock.acquire(in: paths.data)
 
     let app = StudioApp(
       terminal: terminal, loop: TerminalLoop(terminal: terminal, wake: wake), inbox: inbox, session: session,
