@@ -49,13 +49,26 @@ extension Router {
 
   /// `PUT <upload_url>/<n>` → `{"partNumber": n, "etag": "…"}` (the JS multipart flow).
   func uploadPart(_ request: HTTPRequest, token: String, number: Int) async -> HTTPResponse {
-    guard await storage.upload(token) != nil else {
+    let known = await storage.upload(token) != nil
+    return await receivePart(request, token: token, number: number, known: known) { etag in
+      try await storage.recordPart(token: token, number: number, etag: etag)
+    }
+  }
+
+  /// Streams one multipart part to disk and answers with its ETag (in the JSON body, for the JS
+  /// flow, and as a header, for Python's CDN flow): the two multipart flows differ only in how the
+  /// upload is looked up and where the part is recorded.
+  private func receivePart(
+    _ request: HTTPRequest, token: String, number: Int, known: Bool,
+    record: (String) async throws -> Void
+  ) async -> HTTPResponse {
+    guard known else {
       await BodyWriter.discard(request.bodySequence)
       return Responses.detail(404, StorageError.unknownUpload.detail)
     }
     do {
       let written = try await BodyWriter.write(request.bodySequence, to: await storage.partPath(token: token, number: number))
-      try await storage.recordPart(token: token, number: number, etag: written.etag)
+      try await record(written.etag)
       var response = Responses.json(200, UploadedPart(partNumber: number, etag: written.etag))
       response.headers[.eTag] = written.etag
       return response
@@ -107,21 +120,9 @@ extension Router {
 
   /// CDN `PUT {access_url}/multipart/{uploadId}/{n}`: the part's ETag comes back as a header.
   func cdnPart(_ request: HTTPRequest, key: String, uploadID: String, number: Int) async -> HTTPResponse {
-    guard await storage.cdnUpload(uploadID, key: key) != nil else {
-      await BodyWriter.discard(request.bodySequence)
-      return Responses.detail(404, StorageError.unknownUpload.detail)
-    }
-    do {
-      let path = await storage.partPath(token: uploadID, number: number)
-      let written = try await BodyWriter.write(request.bodySequence, to: path)
-      try await storage.recordCDNPart(uploadID: uploadID, number: number, etag: written.etag)
-      var response = Responses.json(200, UploadedPart(partNumber: number, etag: written.etag))
-      response.headers[.eTag] = written.etag
-      return response
-    } catch let error as StorageError {
-      return Responses.detail(error.httpStatus, error.detail)
-    } catch {
-      return Responses.detail(400, "Upload interrupted: \(error.localizedDescription)")
+    let known = await storage.cdnUpload(uploadID, key: key) != nil
+    return await receivePart(request, token: uploadID, number: number, known: known) { etag in
+      try await storage.recordCDNPart(uploadID: uploadID, number: number, etag: etag)
     }
   }
 
