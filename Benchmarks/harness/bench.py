@@ -29,6 +29,7 @@ import termios
 import time
 import traceback
 import urllib.request
+import uuid
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 RELEASE = os.path.join(ROOT, ".build", "release")
@@ -145,12 +146,16 @@ def write_history(path, count, videos=True):
             prompt += f"shot {number}: slow pan of a harbour at dusk, cinematic lighting, 35mm film grain"
             endpoint = "fal-ai/magi-distilled" + ("" if mode == "text-to-video" else "/image-to-video")
             # The head in HistoryLine's fixed order, then the rest with sorted keys.
-            line = {"v": 1, "id": f"bench-{number}", "created": stamp, "updated": stamp, "status": status,
+            # Ids and request ids shaped like the real ones (JobCoordinator.newRecordID, fal's UUIDs),
+            # so that the index pays for heap-allocated strings as it would in use.
+            record_id = f"{base + number * 60_000:012x}{(number * 2654435761) & 0xFFFFFFFFFFFF:012x}"
+            request_id = str(uuid.UUID(int=(number * 0x9E3779B97F4A7C15) & ((1 << 128) - 1), version=4))
+            line = {"v": 1, "id": record_id, "created": stamp, "updated": stamp, "status": status,
                     "mode": mode, "model": "distilled", "prompt": prompt, "endpoint": endpoint,
                     "input": dict({"prompt": prompt}, **extra)}
             if status == "completed" and videos:
                 line["local_file"] = {"path": video, "sha256": "5e" * 32}
-            line.update({"logs": [], "progress": {}, "request_id": f"req-bench-{number}",
+            line.update({"logs": [], "progress": {}, "request_id": request_id,
                          "transitions": [{"at": stamp, "status": status}]})
             out.write(json.dumps(line, separators=(",", ":"), ensure_ascii=False) + "\n")
     return os.path.getsize(path)

@@ -40,9 +40,24 @@ struct HistoryIndex {
     slots[id].map { entries[$0] }
   }
 
+  /// Makes room for `count` records, so that indexing a large file does not grow (and rehash) the
+  /// id table a dozen times.
+  mutating func reserveCapacity(_ count: Int) {
+    entries.reserveCapacity(count)
+    slots.reserveCapacity(count)
+    order?.reserveCapacity(count)
+  }
+
   /// Records a line (or an in-memory change when `pending`) as the latest of its id.
   mutating func upsert(_ head: HistoryLine.Head, offset: Int64, length: Int, pending: Bool) {
-    if let slot = slots[head.id] {
+    // One hash of the id for both the lookup and the insert: the table's slot is claimed in place.
+    let newSlot = entries.count
+    func claim(_ value: inout Int) -> Int {
+      if value < 0 { value = newSlot }
+      return value
+    }
+    let slot = claim(&slots[head.id, default: -1])
+    if slot != newSlot {
       var entry = entries[slot]
       if !entry.pending { liveBytes -= Int64(entry.length + 1) }
       if entry.head.created != head.created { order = nil }
@@ -53,10 +68,8 @@ struct HistoryIndex {
       entry.pending = pending
       entries[slot] = entry
     } else {
-      let slot = entries.count
       entries.append(
         Entry(head: head, folded: nil, offset: offset, length: length, pending: pending))
-      slots[head.id] = slot
       if let last = order?.last, entries[last].head.created > head.created {
         order = nil
       } else {

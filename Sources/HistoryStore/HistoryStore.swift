@@ -526,7 +526,7 @@ public actor HistoryStore {
     try readLine(at: offset, length: 1)[0]
   }
 
-  /// Indexes every complete line from `scannedOffset` to the end of the file, in chunks.
+  /// Indexes every complete line from `scannedOffset` to the end of the file, in blocks.
   private func scanToEnd() throws(HistoryStoreError) {
     guard fd >= 0 else { return }
     // Work on a local index: per-line access to the actor's stored property costs a dynamic
@@ -541,7 +541,8 @@ public actor HistoryStore {
     }
     let end = try fileSize()
     guard end > scannedOffset else { return }
-    var buffer = [UInt8](repeating: 0, count: Int(min(end - scannedOffset, 512 << 10)))
+    // Blocks of 8 MiB: big enough to split across cores, small enough not to hold a 100 MB file.
+    var buffer = [UInt8](repeating: 0, count: Int(min(end - scannedOffset, 8 << 20)))
     var bufferStart = scannedOffset
     var filled = 0
     var consumed = 0
@@ -567,16 +568,20 @@ public actor HistoryStore {
       }
       if count == 0 { break }
       filled += count
-      buffer.withUnsafeBytes { raw in
-        let base = raw.baseAddress!
-        while consumed < filled, let found = memchr(base + consumed, 0x0A, filled - consumed) {
-          let newline = base.distance(to: UnsafeRawPointer(found))
-          lines += 1
-          ingest(
-            UnsafeRawBufferPointer(start: base + consumed, count: newline - consumed),
-            offset: bufferStart + Int64(consumed), lineNumber: lines, pending: pendingIDs, into: &index)
-          consumed = newline + 1
-        }
+      let pieces: [HistoryScanner.Piece] = buffer.withUnsafeBytes { raw in
+        // Only whole lines: up to the last newline read so far.
+        guard let last = raw[0..<filled].lastIndex(of: 0x0A) else { return [] }
+        consumed = last + 1
+        return HistoryScanner.parse(UnsafeRawBufferPointer(rebasing: raw[0..<consumed]), base: bufferStart)
+      }
+      if index.count == 0, bufferStart == scannedOffset, let first = pieces.first, first.lineCount > 0 {
+        // A first open: size the index from this block's lines per byte.
+        let perBlock = pieces.reduce(0) { $0 + $1.lineCount }
+        index.reserveCapacity(Int((end - scannedOffset) * Int64(perBlock) / Int64(max(1, consumed))) + 16)
+      }
+      for piece in pieces {
+        ingest(piece, firstLine: lines, pending: pendingIDs, into: &index)
+        lines += piece.lineCount
       }
     }
     scannedOffset = bufferStart + Int64(consumed)
@@ -587,32 +592,24 @@ public actor HistoryStore {
     }
   }
 
+  /// Takes a parsed piece into the index, in file order; `firstLine` is the number of lines before it.
   private func ingest(
-    _ line: UnsafeRawBufferPointer, offset: Int64, lineNumber: Int, pending: [String: Int],
-    into index: inout HistoryIndex
+    _ piece: HistoryScanner.Piece, firstLine: Int, pending: [String: Int], into index: inout HistoryIndex
   ) {
-    if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
-    var parsed: HistoryLine.Parsed?
-    if let head = HistoryLine.scanHead(line), HistoryLine.isComplete(line) {
-      parsed = head
-    } else {
-      switch HistoryLine.decodeFully(line, with: decoder) {
-      case .line(let line): parsed = line
+    for line in piece.lines {
+      switch line {
+      case .record(let head, let offset, let length):
+        // An id with a change waiting in memory keeps that change: it is newer than any line.
+        if pending.isEmpty || pending[head.id] == nil {
+          index.upsert(head, offset: offset, length: length, pending: false)
+        }
+      case .tombstone(let id):
+        if pending.isEmpty || pending[id] == nil { index.remove(id) }
       case .future:
         futureLines += 1
-        return
-      case .invalid: parsed = nil
+      case .invalid(let offset, let number, let bytes):
+        noteCorrupt(bytes, offset: offset, lineNumber: firstLine + number, reason: "not a valid history record")
       }
-    }
-    switch parsed {
-    case .record(let head)?:
-      if pending.isEmpty || pending[head.id] == nil {
-        index.upsert(head, offset: offset, length: line.count, pending: false)
-      }
-    case .tombstone(let id)?:
-      if pending.isEmpty || pending[id] == nil { index.remove(id) }
-    case nil:
-      noteCorrupt(Array(line), offset: offset, lineNumber: lineNumber, reason: "not a valid history record")
     }
   }
 

@@ -70,55 +70,85 @@ public enum Timestamp {
 
   /// Parses `YYYY-MM-DDTHH:MM:SS[.fff…](Z|±HH:MM)`; nil for anything else.
   static func parse(_ bytes: UnsafeRawBufferPointer) -> Int64? {
-    var index = 0
-    func number(_ count: Int) -> Int? {
-      guard index + count <= bytes.count else { return nil }
-      var value = 0
-      for _ in 0..<count {
-        let byte = bytes[index]
-        guard byte >= 48, byte <= 57 else { return nil }
-        value = value * 10 + Int(byte - 48)
-        index += 1
-      }
-      return value
-    }
-    func literal(_ byte: UInt8) -> Bool {
-      guard index < bytes.count, bytes[index] == byte else { return false }
-      index += 1
-      return true
-    }
-    guard let year = number(4), literal(UInt8(ascii: "-")), let month = number(2), literal(UInt8(ascii: "-")),
-      let day = number(2), literal(UInt8(ascii: "T")) || literal(UInt8(ascii: " ")), let hour = number(2),
-      literal(UInt8(ascii: ":")), let minute = number(2), literal(UInt8(ascii: ":")), let second = number(2),
+    // A cursor value rather than nested functions over a captured `var`: the capture was boxed on
+    // the heap and checked for exclusive access on every digit, an eighth of a 100,000-line open.
+    var cursor = DigitCursor(bytes: bytes)
+    guard let year = cursor.number(4), cursor.literal(UInt8(ascii: "-")), let month = cursor.number(2),
+      cursor.literal(UInt8(ascii: "-")), let day = cursor.number(2),
+      cursor.literal(UInt8(ascii: "T")) || cursor.literal(UInt8(ascii: " ")), let hour = cursor.number(2),
+      cursor.literal(UInt8(ascii: ":")), let minute = cursor.number(2), cursor.literal(UInt8(ascii: ":")),
+      let second = cursor.number(2),
       (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
     else { return nil }
     var millis = 0
-    if literal(UInt8(ascii: ".")) {
+    if cursor.literal(UInt8(ascii: ".")) {
       var scale = 100
       var sawDigit = false
-      while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
-        millis += Int(bytes[index] - 48) * scale
+      while let digit = cursor.digit() {
+        millis += digit * scale
         scale /= 10
-        index += 1
         sawDigit = true
       }
       guard sawDigit else { return nil }
     }
     var offsetSeconds = 0
-    if literal(UInt8(ascii: "Z")) {
+    if cursor.literal(UInt8(ascii: "Z")) {
       // UTC.
-    } else if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
-      let sign = bytes[index] == UInt8(ascii: "-") ? -1 : 1
-      index += 1
-      guard let hours = number(2), literal(UInt8(ascii: ":")), let minutes = number(2) else { return nil }
+    } else if let sign = cursor.sign() {
+      guard let hours = cursor.number(2), cursor.literal(UInt8(ascii: ":")), let minutes = cursor.number(2)
+      else { return nil }
       offsetSeconds = sign * (hours * 3600 + minutes * 60)
     } else {
       return nil
     }
-    guard index == bytes.count else { return nil }
+    guard cursor.atEnd else { return nil }
     let days = Self.days(fromCivil: year, month, day)
     let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second - offsetSeconds)
     return seconds * 1000 + Int64(millis)
+  }
+
+  /// A forward-only reader of digits and single bytes.
+  private struct DigitCursor {
+    let bytes: UnsafeRawBufferPointer
+    var index = 0
+
+    var atEnd: Bool { index == bytes.count }
+
+    /// Exactly `count` decimal digits.
+    mutating func number(_ count: Int) -> Int? {
+      guard index + count <= bytes.count else { return nil }
+      var value = 0
+      for position in index..<(index + count) {
+        let byte = bytes[position]
+        guard byte >= 48, byte <= 57 else { return nil }
+        value = value * 10 + Int(byte - 48)
+      }
+      index += count
+      return value
+    }
+
+    /// One decimal digit, if the next byte is one (the fraction has any number of them).
+    mutating func digit() -> Int? {
+      guard index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 else { return nil }
+      index += 1
+      return Int(bytes[index - 1] - 48)
+    }
+
+    mutating func literal(_ byte: UInt8) -> Bool {
+      guard index < bytes.count, bytes[index] == byte else { return false }
+      index += 1
+      return true
+    }
+
+    /// +1 or -1 for a `+` or `-` (a zone offset), consuming it.
+    mutating func sign() -> Int? {
+      guard index < bytes.count else { return nil }
+      switch bytes[index] {
+      case UInt8(ascii: "+"): index += 1; return 1
+      case UInt8(ascii: "-"): index += 1; return -1
+      default: return nil
+      }
+    }
   }
 
   // Howard Hinnant's civil-calendar algorithms: exact for the proleptic Gregorian calendar.

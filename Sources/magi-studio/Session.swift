@@ -44,12 +44,8 @@ final class Session: Sendable {
     onEvent: @escaping @Sendable (JobEvent) -> Void = EventPrinter().handle
   ) async throws -> Session {
     let environment = ProcessInfo.processInfo.environment
-    let history: HistoryStore
-    do { history = try await HistoryStore(directory: paths.data) } catch {
-      throw CommandFailure(
-        message: "\(error.description) (MAGI_STUDIO_DATA_DIR moves the studio's data elsewhere)", code: 1)
-    }
-    for warning in await history.warnings { Console.line("history: \(warning)") }
+    // Indexing a large history is the longest step of a start; the emulator starts meanwhile.
+    async let opening = LocalHistory.open(paths, quiet: quiet)
     let transport: CurlTransport
     do { transport = try CurlTransport() } catch {
       throw CommandFailure(message: "cannot start the network engine: \(error.message)", code: 1)
@@ -66,17 +62,22 @@ final class Session: Sendable {
     if !options.offline, let (credentials, _) = found {
       return Session(
         client: FalQueueClient(transport: transport, endpoints: endpoints, credentials: credentials),
-        transport: transport, emulator: nil, paths: paths, history: history, onEvent: onEvent)
+        transport: transport, emulator: nil, paths: paths, history: try await opening, onEvent: onEvent)
     }
     if !options.offline, explicitURL != nil {
       return Session(
         client: FalQueueClient(transport: transport, endpoints: endpoints, credentials: Credentials(key: "offline")),
-        transport: transport, emulator: nil, paths: paths, history: history, onEvent: onEvent)
+        transport: transport, emulator: nil, paths: paths, history: try await opening, onEvent: onEvent)
     }
     let emulator = FalEmulator(configuration: embeddedEmulatorConfiguration(environment: environment, paths: paths))
     let base: String
     do { base = try await emulator.start() } catch {
       throw CommandFailure(message: "cannot start the embedded emulator: \(error)", code: 1)
+    }
+    let history: HistoryStore
+    do { history = try await opening } catch {
+      await emulator.stop()
+      throw error
     }
     if !quiet {
       Console.line("OFFLINE: no FAL_KEY set; using the embedded fal emulator at \(base) (nothing is billed).")
@@ -124,11 +125,18 @@ final class Session: Sendable {
 /// Opens only the history (commands that need no network: list, show, rm, export, open).
 enum LocalHistory {
   static func open(_ store: StoreOptions) async throws -> (HistoryStore, StudioPaths) {
-    let paths = store.paths
+    (try await open(store.paths), store.paths)
+  }
+
+  /// Opens the history in `paths.data`, printing what it had to read around unless `quiet` (the
+  /// studio shows that on its screen instead).
+  static func open(_ paths: StudioPaths, quiet: Bool = false) async throws -> HistoryStore {
     do {
       let history = try await HistoryStore(directory: paths.data)
-      for warning in await history.warnings { Console.line("history: \(warning)") }
-      return (history, paths)
+      if !quiet {
+        for warning in await history.warnings { Console.line("history: \(warning)") }
+      }
+      return history
     } catch {
       throw CommandFailure(message: "\(error.description) (MAGI_STUDIO_DATA_DIR moves the studio's data elsewhere)", code: 1)
     }

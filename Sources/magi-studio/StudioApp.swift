@@ -69,6 +69,14 @@ final class StudioApp {
 
     let wake = try WakeSignal()
     let inbox = Inbox(wake: wake)
+    // The history is indexed and the emulator started while the terminal is set up and the first
+    // frame drawn (a 100,000-record history takes tens of milliseconds to index).
+    let forwarder = JobEventForwarder(inbox: inbox)
+    let sessionPaths = paths
+    let opening = StartedWork {
+      let session = try await Session.open(connection, paths: sessionPaths, quiet: true, onEvent: { forwarder.forward($0) })
+      return (session, await session.history.warnings.map { "history: \($0)" })
+    }
     let terminal: CursesTerminal
     do {
       // The terminal knows how many colours it has (terminfo, NO_COLOR, COLORTERM); the theme is
@@ -76,6 +84,7 @@ final class StudioApp {
       terminal = try CursesTerminal(
         theme: theme, options: .init(mouse: mouse ?? config.mouse, focusReports: true, bracketedPaste: true))
     } catch {
+      if let (session, _) = try? opening.wait() { blockingClose(session) }
       throw CommandFailure(message: error.description, code: 1)
     }
     let depth = terminal.colorDepth
@@ -88,17 +97,14 @@ final class StudioApp {
     state.settings.notifyOnFinish = config.notifications.desktop
     Self.apply(config.defaults, to: &state.form)
 
-    // The first frame goes out before the history is read (a 100,000-record history takes a few
-    // hundred milliseconds to index): the studio is on screen at once and fills in as it loads.
+    // The first frame goes out before the history is ready: the studio is on screen at once and
+    // fills in as it loads.
     state.backendLabel = "starting…"
     terminal.draw(StudioView.render(state, width: state.width, height: state.height))
-    let forwarder = JobEventForwarder(inbox: inbox)
-    let sessionPaths = paths
     let session: Session
+    let historyWarnings: [String]
     do {
-      session = try blocking {
-        try await Session.open(connection, paths: sessionPaths, quiet: true, onEvent: { forwarder.forward($0) })
-      }
+      (session, historyWarnings) = try opening.wait()
     } catch {
       terminal.shutdown()
       throw error
@@ -109,7 +115,7 @@ final class StudioApp {
     let app = StudioApp(
       terminal: terminal, loop: TerminalLoop(terminal: terminal, wake: wake), inbox: inbox, session: session,
       themes: library, depth: depth, state: state, ownsJobs: ownsJobs)
-    for message in loaded.errors.map(\.description) + library.messages + [themeMessage].compactMap({ $0 }) {
+    for message in loaded.errors.map(\.description) + library.messages + [themeMessage].compactMap({ $0 }) + historyWarnings {
       inbox.post(.notice(message))
     }
     if !ownsJobs { inbox.post(.notice("another studio is following the jobs; this one shows them as they change")) }
