@@ -13,13 +13,26 @@ import FalProtocol
 ///
 /// It holds what a list shows and filters on, plus where the record's latest line is, so that a
 /// query never decodes a record and a `record(id:)` reads exactly one line.
+///
+/// Entries are plain values: ids and prompts live as byte runs in one shared buffer, and ids are
+/// found through an open-addressing table over those bytes. Indexing 100,000 lines therefore
+/// allocates no string per line and retains nothing; a `String` is made only for what a page shows.
 struct HistoryIndex {
+  /// A run of bytes in one of the index's buffers.
+  struct Span: Hashable {
+    var start: Int
+    var count: Int
+    var range: Range<Int> { start..<(start + count) }
+  }
+
   struct Entry {
-    var head: HistoryLine.Head
-    /// The prompt lowercased, as UTF-8, for case-insensitive search; made by the first text query
-    /// (most opens never search, and folding 100,000 prompts is a sizeable part of an open).
-    var folded: [UInt8]?
-    /// Where the latest line is; nil while the latest change exists only in memory.
+    var fields: HistoryLine.Fields
+    var id: Span
+    var prompt: Span
+    /// The prompt lowercased in `foldedBytes`, for case-insensitive search; made by the first text
+    /// query (most opens never search, and folding 100,000 prompts is a sizeable part of an open).
+    var folded: Span?
+    /// Where the latest line is; meaningless while `pending` (the change exists only in memory).
     var offset: Int64
     var length: Int
     var pending: Bool
@@ -27,64 +40,131 @@ struct HistoryIndex {
   }
 
   private(set) var entries: [Entry] = []
-  private var slots: [String: Int] = [:]
+  /// Ids and prompts of the entries.
+  private var bytes: [UInt8] = []
+  private var foldedBytes: [UInt8] = []
+  /// Open addressing with linear probing: an entry's slot, or -1. At most half full.
+  private var table: [Int32] = []
   /// Slots in creation order (oldest first); nil when it must be rebuilt.
   private var order: [Int]? = []
   private var removedCount = 0
+  private(set) var count = 0
   /// Bytes (newline included) of the lines that hold the latest snapshot of a live record.
   private(set) var liveBytes: Int64 = 0
 
-  var count: Int { slots.count }
+  // MARK: Lookup
 
   func entry(_ id: String) -> Entry? {
-    slots[id].map { entries[$0] }
+    var id = id
+    return id.withUTF8 { entry(UnsafeRawBufferPointer($0)) }
   }
 
+  func entry(_ id: UnsafeRawBufferPointer) -> Entry? {
+    guard case (_, let slot?) = find(id), !entries[slot].removed else { return nil }
+    return entries[slot]
+  }
+
+  func id(of entry: Entry) -> String { string(entry.id) }
+
+  /// The entry as a head with strings: for compaction, which rewrites every line.
+  func head(of entry: Entry) -> HistoryLine.Head {
+    HistoryLine.Head(fields: entry.fields, id: string(entry.id), prompt: string(entry.prompt))
+  }
+
+  func summary(_ entry: Entry) -> HistorySummary {
+    let fields = entry.fields
+    return HistorySummary(
+      id: string(entry.id), createdAt: Timestamp.date(milliseconds: fields.created),
+      updatedAt: Timestamp.date(milliseconds: fields.updated), status: fields.status, mode: fields.mode,
+      model: fields.model, prompt: string(entry.prompt), isSaved: !entry.pending)
+  }
+
+  private func string(_ span: Span) -> String {
+    bytes.withUnsafeBytes { String(decoding: UnsafeRawBufferPointer(rebasing: $0[span.range]), as: UTF8.self) }
+  }
+
+  // MARK: Changes
+
   /// Makes room for `count` records, so that indexing a large file does not grow (and rehash) the
-  /// id table a dozen times.
-  mutating func reserveCapacity(_ count: Int) {
+  /// table a dozen times.
+  mutating func reserveCapacity(_ count: Int, bytesPerRecord: Int = 128) {
     entries.reserveCapacity(count)
-    slots.reserveCapacity(count)
     order?.reserveCapacity(count)
+    bytes.reserveCapacity(count * bytesPerRecord)
+    if table.count < count * 2 { rehash(capacity: count * 2) }
   }
 
   /// Records a line (or an in-memory change when `pending`) as the latest of its id.
   mutating func upsert(_ head: HistoryLine.Head, offset: Int64, length: Int, pending: Bool) {
-    // One hash of the id for both the lookup and the insert: the table's slot is claimed in place.
-    let newSlot = entries.count
-    func claim(_ value: inout Int) -> Int {
-      if value < 0 { value = newSlot }
-      return value
+    var id = head.id
+    var prompt = head.prompt
+    id.withUTF8 { id in
+      prompt.withUTF8 { prompt in
+        upsert(
+          head.fields, id: UnsafeRawBufferPointer(id), prompt: UnsafeRawBufferPointer(prompt), offset: offset,
+          length: length, pending: pending)
+      }
     }
-    let slot = claim(&slots[head.id, default: -1])
-    if slot != newSlot {
-      var entry = entries[slot]
-      if !entry.pending { liveBytes -= Int64(entry.length + 1) }
-      if entry.head.created != head.created { order = nil }
-      if entry.head.prompt != head.prompt { entry.folded = nil }
-      entry.head = head
-      entry.offset = offset
-      entry.length = length
-      entry.pending = pending
-      entries[slot] = entry
-    } else {
-      entries.append(
-        Entry(head: head, folded: nil, offset: offset, length: length, pending: pending))
-      if let last = order?.last, entries[last].head.created > head.created {
+  }
+
+  /// Records a line whose id and prompt are given as UTF-8 bytes (the scanner's form).
+  mutating func upsert(
+    _ fields: HistoryLine.Fields, id: UnsafeRawBufferPointer, prompt: UnsafeRawBufferPointer, offset: Int64,
+    length: Int, pending: Bool
+  ) {
+    if (entries.count + 1) * 2 > table.count { rehash(capacity: max(64, table.count * 2)) }
+    let (position, found) = find(id)
+    guard let slot = found else {
+      let slot = entries.count
+      let entry = Entry(
+        fields: fields, id: append(id), prompt: append(prompt), folded: nil, offset: offset, length: length,
+        pending: pending)
+      entries.append(entry)
+      table[position] = Int32(slot)
+      count += 1
+      if !pending { liveBytes += Int64(length + 1) }
+      if let last = order?.last, entries[last].fields.created > fields.created {
         order = nil
       } else {
         order?.append(slot)
       }
+      return
     }
+    var entry = entries[slot]
+    if entry.removed {
+      // The same id again after a delete: the entry comes back where it was.
+      entry.removed = false
+      removedCount -= 1
+      count += 1
+      order = nil
+    } else if !entry.pending {
+      liveBytes -= Int64(entry.length + 1)
+    }
+    if entry.fields.created != fields.created { order = nil }
+    if !equal(entry.prompt, prompt) {
+      entry.prompt = append(prompt)
+      entry.folded = nil
+    }
+    entry.fields = fields
+    entry.offset = offset
+    entry.length = length
+    entry.pending = pending
+    entries[slot] = entry
     if !pending { liveBytes += Int64(length + 1) }
   }
 
   mutating func remove(_ id: String) {
-    guard let slot = slots.removeValue(forKey: id) else { return }
+    var id = id
+    id.withUTF8 { remove(UnsafeRawBufferPointer($0)) }
+  }
+
+  mutating func remove(_ id: UnsafeRawBufferPointer) {
+    guard case (_, let slot?) = find(id), !entries[slot].removed else { return }
     if !entries[slot].pending { liveBytes -= Int64(entries[slot].length + 1) }
     entries[slot].removed = true
     entries[slot].folded = nil
     removedCount += 1
+    count -= 1
     if removedCount > 1024, removedCount > entries.count / 2 { squeeze() }
   }
 
@@ -92,103 +172,186 @@ struct HistoryIndex {
     self = HistoryIndex()
   }
 
-  /// Slots oldest first (removed ones included, to be skipped): sorted once, then kept sorted by appends.
-  private mutating func creationOrder() -> [Int] {
-    if order == nil {
-      order = entries.indices.filter { !entries[$0].removed }.sorted {
-        let (a, b) = (entries[$0].head, entries[$1].head)
-        return a.created != b.created ? a.created < b.created : $0 < $1
-      }
-    }
-    return order ?? []
-  }
+  // MARK: Queries
 
   /// The ids of every match, newest first (paging ignored): what an export streams.
   mutating func matchingIDs(_ query: HistoryQuery) -> [String] {
+    let search = prepare(query)
     var ids: [String] = []
-    forEachMatch(query) { entry in
-      ids.append(entry.head.id)
+    forEachMatch(query, search) { entry in
+      ids.append(string(entry.id))
       return true
     }
     return ids
   }
 
   mutating func query(_ query: HistoryQuery) -> HistoryPage {
+    let search = prepare(query)
     let offset = max(0, query.offset)
     let limit = max(0, query.limit)
     var total = 0
     var page: [HistorySummary] = []
-    forEachMatch(query) { entry in
-      if total >= offset, page.count < limit { page.append(Self.summary(entry)) }
+    forEachMatch(query, search) { entry in
+      if total >= offset, page.count < limit { page.append(summary(entry)) }
       total += 1
       return true
     }
     return HistoryPage(summaries: page, totalMatches: total, offset: offset, limit: limit)
   }
 
+  /// What a query walks: the creation order, and the folded text it searches for (every live
+  /// prompt is folded first when there is one).
+  private struct Search {
+    var order: [Int]
+    var needle: [UInt8]
+  }
+
+  private mutating func prepare(_ query: HistoryQuery) -> Search {
+    let needle = Self.fold(Array((query.text?.trimmingWhitespace() ?? "").utf8))
+    if !needle.isEmpty {
+      for slot in entries.indices where entries[slot].folded == nil && !entries[slot].removed { fold(slot) }
+    }
+    return Search(order: creationOrder(), needle: needle)
+  }
+
+  /// Slots oldest first (removed ones included, to be skipped): sorted once, then kept sorted by appends.
+  private mutating func creationOrder() -> [Int] {
+    if order == nil {
+      order = entries.indices.filter { !entries[$0].removed }.sorted {
+        let (a, b) = (entries[$0].fields.created, entries[$1].fields.created)
+        return a != b ? a < b : $0 < $1
+      }
+    }
+    return order ?? []
+  }
+
   /// Calls `body` with each live entry matching `query`'s filters, newest first, until it returns false.
-  private mutating func forEachMatch(_ query: HistoryQuery, _ body: (Entry) -> Bool) {
-    let needle = Self.fold(query.text?.trimmingWhitespace() ?? "")
+  private func forEachMatch(_ query: HistoryQuery, _ search: Search, _ body: (Entry) -> Bool) {
     let statuses = query.statuses
     let modes = query.modes
     let from = query.createdFrom.map(Timestamp.milliseconds)
     let before = query.createdBefore.map(Timestamp.milliseconds)
-    for slot in creationOrder().reversed() {
-      if !needle.isEmpty, entries[slot].folded == nil, !entries[slot].removed {
-        entries[slot].folded = Self.fold(entries[slot].head.prompt)
-      }
+    for slot in search.order.reversed() {
       let entry = entries[slot]
       if entry.removed { continue }
-      if let statuses, !statuses.contains(entry.head.status) { continue }
-      if let modes, !modes.contains(entry.head.mode) { continue }
-      if let from, entry.head.created < from { continue }
-      if let before, entry.head.created >= before { continue }
-      if !needle.isEmpty, !Self.contains(entry.folded ?? [], needle) { continue }
+      let fields = entry.fields
+      if let statuses, !statuses.contains(fields.status) { continue }
+      if let modes, !modes.contains(fields.mode) { continue }
+      if let from, fields.created < from { continue }
+      if let before, fields.created >= before { continue }
+      if !search.needle.isEmpty, !contains(entry.folded ?? Span(start: 0, count: 0), search.needle) { continue }
       if !body(entry) { return }
     }
   }
 
-  static func summary(_ entry: Entry) -> HistorySummary {
-    HistorySummary(
-      id: entry.head.id, createdAt: Timestamp.date(milliseconds: entry.head.created),
-      updatedAt: Timestamp.date(milliseconds: entry.head.updated), status: entry.head.status,
-      mode: entry.head.mode, model: entry.head.model, prompt: entry.head.prompt, isSaved: !entry.pending)
+  // MARK: Storage
+
+  private mutating func append(_ text: UnsafeRawBufferPointer) -> Span {
+    let span = Span(start: bytes.count, count: text.count)
+    bytes.append(contentsOf: text)
+    return span
   }
 
-  /// Drops removed entries so that a history with many deletes stays compact.
+  private func equal(_ span: Span, _ other: UnsafeRawBufferPointer) -> Bool {
+    guard span.count == other.count else { return false }
+    guard span.count > 0 else { return true }
+    return bytes.withUnsafeBytes { memcmp($0.baseAddress! + span.start, other.baseAddress!, span.count) == 0 }
+  }
+
+  private static func hash(_ id: UnsafeRawBufferPointer) -> Int {
+    var hasher = Hasher()
+    hasher.combine(bytes: id)
+    return hasher.finalize()
+  }
+
+  /// Where `id` is in the table (or would go), and its entry's slot if it has one.
+  private func find(_ id: UnsafeRawBufferPointer) -> (position: Int, slot: Int?) {
+    guard !table.isEmpty else { return (0, nil) }
+    let mask = table.count - 1
+    var position = Self.hash(id) & mask
+    while true {
+      let slot = Int(table[position])
+      if slot < 0 { return (position, nil) }
+      if equal(entries[slot].id, id) { return (position, slot) }
+      position = (position + 1) & mask
+    }
+  }
+
+  /// A table of at least `capacity` positions (a power of two) holding every entry.
+  private mutating func rehash(capacity: Int) {
+    var size = 64
+    while size < capacity { size *= 2 }
+    table = [Int32](repeating: -1, count: size)
+    let mask = size - 1
+    bytes.withUnsafeBytes { raw in
+      for (slot, entry) in entries.enumerated() {
+        var position = Self.hash(UnsafeRawBufferPointer(rebasing: raw[entry.id.range])) & mask
+        while table[position] >= 0 { position = (position + 1) & mask }
+        table[position] = Int32(slot)
+      }
+    }
+  }
+
+  /// Drops removed entries (and their bytes) so that a history with many deletes stays compact.
   private mutating func squeeze() {
-    let live = entries.filter { !$0.removed }
-    entries = live
-    slots = Dictionary(uniqueKeysWithValues: live.enumerated().map { ($1.head.id, $0) })
+    var kept: [Entry] = []
+    var keptBytes: [UInt8] = []
+    kept.reserveCapacity(count)
+    for var entry in entries where !entry.removed {
+      for span in [\Entry.id, \Entry.prompt] {
+        let old = entry[keyPath: span]
+        entry[keyPath: span] = Span(start: keptBytes.count, count: old.count)
+        keptBytes.append(contentsOf: bytes[old.range])
+      }
+      entry.folded = nil
+      kept.append(entry)
+    }
+    entries = kept
+    bytes = keptBytes
+    foldedBytes = []
     removedCount = 0
     order = nil
+    rehash(capacity: max(64, entries.count * 2))
   }
 
-  static func fold(_ text: String) -> [UInt8] {
+  // MARK: Text search
+
+  private mutating func fold(_ slot: Int) {
+    let prompt = entries[slot].prompt
+    let folded = Self.fold(Array(bytes[prompt.range]))
+    entries[slot].folded = Span(start: foldedBytes.count, count: folded.count)
+    foldedBytes.append(contentsOf: folded)
+  }
+
+  static func fold(_ text: [UInt8]) -> [UInt8] {
     // ASCII-only text (the usual prompt) folds without the Unicode tables.
-    if text.utf8.allSatisfy({ $0 < 0x80 }) {
-      return text.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
+    if text.allSatisfy({ $0 < 0x80 }) {
+      return text.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
     }
-    return Array(text.lowercased().utf8)
+    return Array(String(decoding: text, as: UTF8.self).lowercased().utf8)
   }
 
-  /// Byte substring search: `memchr` for the first byte, then compare.
-  static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-    guard needle.count <= haystack.count else { return false }
-    return haystack.withUnsafeBytes { hay in
-      needle.withUnsafeBytes { pin in
-        guard let hayBase = hay.baseAddress, let pinBase = pin.baseAddress else { return needle.isEmpty }
-        let first = Int32(pin[0])
-        var start = 0
-        let lastStart = hay.count - pin.count
-        while start <= lastStart {
-          guard let found = memchr(hayBase + start, first, lastStart - start + 1) else { return false }
-          let position = hayBase.distance(to: UnsafeRawPointer(found))
-          if memcmp(hayBase + position, pinBase, pin.count) == 0 { return true }
-          start = position + 1
-        }
-        return false
+  /// Byte substring search in a folded prompt: `memchr` for the first byte, then compare.
+  private func contains(_ span: Span, _ needle: [UInt8]) -> Bool {
+    foldedBytes.withUnsafeBytes { folded in
+      Self.contains(UnsafeRawBufferPointer(rebasing: folded[span.range]), needle)
+    }
+  }
+
+  static func contains(_ hay: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
+    guard needle.count <= hay.count else { return false }
+    return needle.withUnsafeBytes { pin in
+      guard let hayBase = hay.baseAddress, let pinBase = pin.baseAddress else { return needle.isEmpty }
+      let first = Int32(pin[0])
+      var start = 0
+      let lastStart = hay.count - pin.count
+      while start <= lastStart {
+        guard let found = memchr(hayBase + start, first, lastStart - start + 1) else { return false }
+        let position = hayBase.distance(to: UnsafeRawPointer(found))
+        if memcmp(hayBase + position, pinBase, pin.count) == 0 { return true }
+        start = position + 1
       }
+      return false
     }
   }
 }

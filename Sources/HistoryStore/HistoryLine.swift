@@ -22,15 +22,39 @@ enum HistoryLine {
   /// The format version written in every line as `"v"`; a later release migrates older lines.
   static let version = 1
 
-  /// The index fields of a record line.
-  struct Head: Sendable, Hashable {
-    var id: String
+  /// The index fields of a record line other than its id and prompt: plain values.
+  struct Fields: Sendable, Hashable {
     var created: Int64
     var updated: Int64
     var status: GenerationStatus
     var mode: MagiMode
     var model: MagiModel
+  }
+
+  /// The index fields of a record line.
+  struct Head: Sendable, Hashable {
+    var fields: Fields
+    var id: String
     var prompt: String
+  }
+
+  /// Where a string of a head is: bytes of the line itself (a string without escapes, the usual
+  /// case), or bytes decoded into a scratch buffer.
+  enum Text: Hashable {
+    case line(Range<Int>)
+    case decoded(Range<Int>)
+
+    /// The same text with a `.line` range moved by `distance` (from the line to its block).
+    func shifted(by distance: Int) -> Text {
+      guard case .line(let range) = self else { return self }
+      return .line((range.lowerBound + distance)..<(range.upperBound + distance))
+    }
+  }
+
+  /// A head as the index scanner reads it: no strings made.
+  enum RawHead: Hashable {
+    case record(Fields, id: Text, prompt: Text)
+    case tombstone(id: Text)
   }
 
   enum Parsed: Sendable, Hashable {
@@ -140,9 +164,28 @@ enum HistoryLine {
   ///
   /// This reads only the head; ``isComplete(_:)`` checks that the rest of the line is whole.
   static func scanHead(_ line: UnsafeRawBufferPointer) -> Parsed? {
+    var scratch: [UInt8] = []
+    guard let raw = scanRawHead(line, scratch: &scratch) else { return nil }
+    func string(_ text: Text) -> String {
+      switch text {
+      case .line(let range): String(decoding: UnsafeRawBufferPointer(rebasing: line[range]), as: UTF8.self)
+      case .decoded(let range): String(decoding: scratch[range], as: UTF8.self)
+      }
+    }
+    switch raw {
+    case .record(let fields, let id, let prompt):
+      return .record(Head(fields: fields, id: string(id), prompt: string(prompt)))
+    case .tombstone(let id):
+      return .tombstone(id: string(id))
+    }
+  }
+
+  /// ``scanHead(_:)`` without making strings: the id and prompt are ranges of `line`, or of
+  /// `scratch` (appended to) when they hold escapes. Both are valid UTF-8 when this returns.
+  static func scanRawHead(_ line: UnsafeRawBufferPointer, scratch: inout [UInt8]) -> RawHead? {
     var cursor = Cursor(bytes: line)
     guard cursor.literal(#"{"v":"#), cursor.integer() == version, cursor.literal(#","id":"#),
-      let id = cursor.string()
+      let id = cursor.text(scratch: &scratch)
     else { return nil }
     if cursor.literal(#","deleted":"#) {
       guard cursor.timestamp() != nil, cursor.literal("}"), cursor.atEnd else { return nil }
@@ -153,11 +196,11 @@ enum HistoryLine {
       cursor.literal(#","status":"#), let status = cursor.name(in: Names.statuses),
       cursor.literal(#","mode":"#), let mode = cursor.name(in: Names.modes),
       cursor.literal(#","model":"#), let model = cursor.name(in: Names.models),
-      cursor.literal(#","prompt":"#), let prompt = cursor.string(),
+      cursor.literal(#","prompt":"#), let prompt = cursor.text(scratch: &scratch),
       cursor.literal(",") || cursor.literal("}")
     else { return nil }
-    return .record(
-      Head(id: id, created: created, updated: updated, status: status, mode: mode, model: model, prompt: prompt))
+    let fields = Fields(created: created, updated: updated, status: status, mode: mode, model: model)
+    return .record(fields, id: id, prompt: prompt)
   }
 
   /// The version, id and tombstone mark of a line in any key order: the slow path's first look.
@@ -185,10 +228,10 @@ enum HistoryLine {
   }
 
   static func head(of record: GenerationRecord) -> Head {
-    Head(
-      id: record.id, created: Timestamp.milliseconds(record.createdAt),
-      updated: Timestamp.milliseconds(record.updatedAt), status: record.status, mode: record.mode,
-      model: record.model, prompt: record.prompt)
+    let fields = Fields(
+      created: Timestamp.milliseconds(record.createdAt), updated: Timestamp.milliseconds(record.updatedAt),
+      status: record.status, mode: record.mode, model: record.model)
+    return Head(fields: fields, id: record.id, prompt: record.prompt)
   }
 
   /// True when the line is one whole JSON object: strings closed, brackets balanced, nothing after,
@@ -324,8 +367,9 @@ enum HistoryLine {
       return nil
     }
 
-    /// A JSON string; escapes are decoded. nil on malformed input or invalid UTF-8.
-    mutating func string() -> String? {
+    /// A JSON string: its range in the line when it has no escapes, else its decoded bytes appended
+    /// to `scratch`. nil on malformed input or invalid UTF-8.
+    mutating func text(scratch: inout [UInt8]) -> Text? {
       guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
       let start = index + 1
       var end = start
@@ -337,23 +381,24 @@ enum HistoryLine {
       guard end < bytes.count else { return nil }
       if bytes[end] == UInt8(ascii: "\"") {
         index = end + 1
-        let text = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-        // ASCII needs no validation, and `String(validating:)` looks up generic metadata per call.
-        if highBits < 0x80 { return String(decoding: text, as: UTF8.self) }
-        return String(validating: text, as: UTF8.self)
+        // ASCII needs no validation (and most ids and prompts are ASCII).
+        guard highBits < 0x80 || Self.isUTF8(UnsafeRawBufferPointer(rebasing: bytes[start..<end])) else { return nil }
+        return .line(start..<end)
       }
       // Slow path: the string has escapes.
-      var out: [UInt8] = Array(bytes[start..<end])
+      let first = scratch.count
+      scratch.append(contentsOf: bytes[start..<end])
       var position = end
       while position < bytes.count {
         let byte = bytes[position]
         if byte == UInt8(ascii: "\"") {
           index = position + 1
-          return String(validating: out, as: UTF8.self)
+          let valid = scratch.withUnsafeBytes { Self.isUTF8(UnsafeRawBufferPointer(rebasing: $0[first...])) }
+          return valid ? .decoded(first..<scratch.count) : nil
         }
         if byte < 0x20 { return nil }
         if byte != UInt8(ascii: "\\") {
-          out.append(byte)
+          scratch.append(byte)
           position += 1
           continue
         }
@@ -361,12 +406,12 @@ enum HistoryLine {
         let escape = bytes[position + 1]
         position += 2
         switch escape {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escape)
-        case UInt8(ascii: "b"): out.append(0x08)
-        case UInt8(ascii: "f"): out.append(0x0C)
-        case UInt8(ascii: "n"): out.append(0x0A)
-        case UInt8(ascii: "r"): out.append(0x0D)
-        case UInt8(ascii: "t"): out.append(0x09)
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scratch.append(escape)
+        case UInt8(ascii: "b"): scratch.append(0x08)
+        case UInt8(ascii: "f"): scratch.append(0x0C)
+        case UInt8(ascii: "n"): scratch.append(0x0A)
+        case UInt8(ascii: "r"): scratch.append(0x0D)
+        case UInt8(ascii: "t"): scratch.append(0x09)
         case UInt8(ascii: "u"):
           guard var scalar = hex4(at: position) else { return nil }
           position += 4
@@ -380,12 +425,16 @@ enum HistoryLine {
             scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
           }
           guard let unicode = Unicode.Scalar(scalar) else { return nil }
-          out.append(contentsOf: Array(String(Character(unicode)).utf8))
+          scratch.append(contentsOf: Array(String(Character(unicode)).utf8))
         default:
           return nil
         }
       }
       return nil
+    }
+
+    private static func isUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+      String(validating: bytes, as: UTF8.self) != nil
     }
 
     private func hex4(at position: Int) -> UInt32? {

@@ -405,7 +405,7 @@ public actor HistoryStore {
         }
       }
       for entry in onDisk {
-        try append(entry.head, try readLine(at: entry.offset, length: entry.length))
+        try append(index.head(of: entry), try readLine(at: entry.offset, length: entry.length))
       }
       for (_, change) in pending {
         if case .record(let record, let line) = change { try append(HistoryLine.head(of: record), line) }
@@ -541,8 +541,8 @@ public actor HistoryStore {
     }
     let end = try fileSize()
     guard end > scannedOffset else { return }
-    // Blocks of 8 MiB: big enough to split across cores, small enough not to hold a 100 MB file.
-    var buffer = [UInt8](repeating: 0, count: Int(min(end - scannedOffset, 8 << 20)))
+    // Blocks of 2 MiB: big enough to split across cores, small enough to stay in cache while parsed.
+    var buffer = [UInt8](repeating: 0, count: Int(min(end - scannedOffset, 2 << 20)))
     var bufferStart = scannedOffset
     var filled = 0
     var consumed = 0
@@ -579,9 +579,11 @@ public actor HistoryStore {
         let perBlock = pieces.reduce(0) { $0 + $1.lineCount }
         index.reserveCapacity(Int((end - scannedOffset) * Int64(perBlock) / Int64(max(1, consumed))) + 16)
       }
-      for piece in pieces {
-        ingest(piece, firstLine: lines, pending: pendingIDs, into: &index)
-        lines += piece.lineCount
+      buffer.withUnsafeBytes { block in
+        for piece in pieces {
+          ingest(piece, block: block, firstLine: lines, pending: pendingIDs, into: &index)
+          lines += piece.lineCount
+        }
       }
     }
     scannedOffset = bufferStart + Int64(consumed)
@@ -592,23 +594,38 @@ public actor HistoryStore {
     }
   }
 
-  /// Takes a parsed piece into the index, in file order; `firstLine` is the number of lines before it.
+  /// Takes a parsed piece of `block` into the index, in file order; `firstLine` is the number of
+  /// lines before it.
   private func ingest(
-    _ piece: HistoryScanner.Piece, firstLine: Int, pending: [String: Int], into index: inout HistoryIndex
+    _ piece: HistoryScanner.Piece, block: UnsafeRawBufferPointer, firstLine: Int, pending: [String: Int],
+    into index: inout HistoryIndex
   ) {
-    for line in piece.lines {
-      switch line {
-      case .record(let head, let offset, let length):
-        // An id with a change waiting in memory keeps that change: it is newer than any line.
-        if pending.isEmpty || pending[head.id] == nil {
-          index.upsert(head, offset: offset, length: length, pending: false)
+    piece.scratch.withUnsafeBytes { scratch in
+      func bytes(_ text: HistoryLine.Text) -> UnsafeRawBufferPointer {
+        switch text {
+        case .line(let range): UnsafeRawBufferPointer(rebasing: block[range])
+        case .decoded(let range): UnsafeRawBufferPointer(rebasing: scratch[range])
         }
-      case .tombstone(let id):
-        if pending.isEmpty || pending[id] == nil { index.remove(id) }
-      case .future:
-        futureLines += 1
-      case .invalid(let offset, let number, let bytes):
-        noteCorrupt(bytes, offset: offset, lineNumber: firstLine + number, reason: "not a valid history record")
+      }
+      // An id with a change waiting in memory keeps that change: it is newer than any line.
+      func isPending(_ id: UnsafeRawBufferPointer) -> Bool {
+        !pending.isEmpty && pending[String(decoding: id, as: UTF8.self)] != nil
+      }
+      for line in piece.lines {
+        switch line {
+        case .record(let fields, let id, let prompt, let offset, let length):
+          let id = bytes(id)
+          if !isPending(id) {
+            index.upsert(fields, id: id, prompt: bytes(prompt), offset: offset, length: length, pending: false)
+          }
+        case .tombstone(let id):
+          let id = bytes(id)
+          if !isPending(id) { index.remove(id) }
+        case .future:
+          futureLines += 1
+        case .invalid(let offset, let number, let bytes):
+          noteCorrupt(bytes, offset: offset, lineNumber: firstLine + number, reason: "not a valid history record")
+        }
       }
     }
   }
