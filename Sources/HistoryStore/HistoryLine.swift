@@ -245,9 +245,6 @@ enum HistoryLine {
     let end = start + line.count
     var cursor = start
     var depth = 0
-    let quotes = SIMD16<UInt8>(repeating: 0x22)
-    let backslashes = SIMD16<UInt8>(repeating: 0x5C)
-    let spaces = SIMD16<UInt8>(repeating: 0x20)
     while cursor < end {
       let byte = cursor.load(as: UInt8.self)
       switch byte {
@@ -255,13 +252,15 @@ enum HistoryLine {
         cursor += 1
         // Inside a string: only a quote, a backslash or a control byte matter.
         while true {
-          // Sixteen bytes at a time while none of them matters: prompts, URLs and log messages are
-          // long strings, and most of a line's bytes.
-          while end - cursor >= 16 {
-            let chunk = cursor.loadUnaligned(as: SIMD16<UInt8>.self)
-            let special = (chunk .== quotes) .| (chunk .== backslashes) .| (chunk .< spaces)
-            if any(special) { break }
-            cursor += 16
+          // Eight bytes at a time, straight to the next byte that matters: prompts, URLs and log
+          // messages are long strings, and most of a line's bytes.
+          while end - cursor >= 8 {
+            let special = Self.specialInString(UInt64(littleEndian: cursor.loadUnaligned(as: UInt64.self)))
+            if special != 0 {
+              cursor += special.trailingZeroBitCount / 8
+              break
+            }
+            cursor += 8
           }
           guard cursor < end else { return false }
           let inner = cursor.load(as: UInt8.self)
@@ -309,6 +308,20 @@ enum HistoryLine {
     where Value.RawValue == String {
       Value.allCases.map { (Array($0.rawValue.utf8), $0) }
     }
+  }
+
+  /// The high bit of each byte of `word` that is a quote, a backslash or a control byte (in a
+  /// string, the only bytes that matter). Only the lowest set bit is exact (a borrow can flag a byte
+  /// above a real one), which is all a scan for the next such byte needs.
+  @inline(__always)
+  private static func specialInString(_ word: UInt64) -> UInt64 {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    func zeroBytes(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highs }
+    let quotes = zeroBytes(word ^ (ones &* 0x22))
+    let backslashes = zeroBytes(word ^ (ones &* 0x5C))
+    let controls = (word &- ones &* 0x20) & ~word & highs
+    return quotes | backslashes | controls
   }
 
   /// A forward-only reader over the head of a line.

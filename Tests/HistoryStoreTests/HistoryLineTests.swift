@@ -56,4 +56,20 @@ import Testing
     #expect(!complete(#"{"a":"\"#))
     #expect(!complete("{\"a\":\"x\u{0}\"}\u{0}"))
   }
+
+  @Test("the completeness check finds quotes, escapes and control bytes at any position of a long string")
+  func completenessInLongStrings() {
+    func complete(_ text: String) -> Bool { Array(text.utf8).withUnsafeBytes { HistoryLine.isComplete($0) } }
+    // The scan reads strings eight bytes at a time; put the byte that matters at every offset.
+    for length in 0..<40 {
+      let run = String(repeating: "x", count: length)
+      let wide = String(repeating: "é ÿ", count: length)
+      #expect(complete(#"{"a":""# + run + #"","b":""# + wide + #""}"#), "plain, \(length)")
+      #expect(complete(#"{"a":""# + run + #"\"}\\"# + run + #""}"#), "escapes, \(length)")
+      #expect(!complete(#"{"a":""# + run + "\u{1}" + run + #""}"#), "control byte, \(length)")
+      #expect(!complete(#"{"a":""# + run + "\u{0}" + wide + #""}"#), "NUL, \(length)")
+      #expect(!complete(#"{"a":""# + run + #""}{"b":""# + run + #""}"#), "two objects, \(length)")
+      #expect(!complete(#"{"a":""# + run + #"\""#), "cut after an escaped quote, \(length)")
+    }
+  }
 }
