@@ -151,8 +151,10 @@ def write_history(path, count, videos=True):
             record_id = f"{base + number * 60_000:012x}{(number * 2654435761) & 0xFFFFFFFFFFFF:012x}"
             request_id = str(uuid.UUID(int=(number * 0x9E3779B97F4A7C15) & ((1 << 128) - 1), version=4))
             line = {"v": 1, "id": record_id, "created": stamp, "updated": stamp, "status": status,
-                    "mode": mode, "model": "distilled", "prompt": prompt, "endpoint": endpoint,
-                    "input": dict({"prompt": prompt}, **extra)}
+                    "mode": mode, "model": "distilled"}
+            if status == "completed" and not videos:
+                line["awaiting_video"] = True  # in the head, as HistoryLine writes it
+            line.update({"prompt": prompt, "endpoint": endpoint, "input": dict({"prompt": prompt}, **extra)})
             if status == "completed" and videos:
                 line["local_file"] = {"path": video, "sha256": "5e" * 32}
             line.update({"logs": [], "progress": {}, "request_id": request_id,

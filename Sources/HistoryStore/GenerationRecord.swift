@@ -53,6 +53,13 @@ public struct GenerationRecord: Sendable, Hashable {
   /// Why the job failed or was cancelled.
   public var failure: Failure?
 
+  /// Finished on fal, but its video is not downloaded yet (the studio stopped mid-download, or the
+  /// download failed): what a resume still has to do. Kept in the line's head, so that finding these
+  /// among 100,000 records needs no record decoded.
+  public var awaitsVideo: Bool {
+    status == .completed && failure == nil && localFile == nil
+  }
+
   public init(
     id: String, createdAt: Date = GenerationRecord.now(), updatedAt: Date? = nil,
     status: GenerationStatus = .submitting, mode: MagiMode, model: MagiModel = .distilled,

@@ -239,6 +239,7 @@ struct HistoryIndex {
       if let modes, !modes.contains(fields.mode) { continue }
       if let from, fields.created < from { continue }
       if let before, fields.created >= before { continue }
+      if let awaiting = query.awaitingVideo, fields.awaitsVideo != awaiting { continue }
       if !search.needle.isEmpty, !contains(entry.folded ?? Span(start: 0, count: 0), search.needle) { continue }
       if !body(entry) { return }
     }

@@ -15,6 +15,7 @@ import FalProtocol
 ///
 ///     {"v":1,"id":"…","created":"…","updated":"…","status":"…","mode":"…","model":"…","prompt":"…","endpoint":…}
 ///
+/// (with `"awaiting_video":true` before `"prompt"` for a finished job whose video is not saved yet),
 /// and a delete is a tombstone line `{"v":1,"id":"…","deleted":"…"}`. The fixed head is what lets
 /// ``scanHead(_:)`` index 100,000 lines by reading a couple of hundred bytes of each; a line that does
 /// not start that way (edited by hand, written by a future release) goes through `JSONDecoder`.
@@ -29,6 +30,8 @@ enum HistoryLine {
     var status: GenerationStatus
     var mode: MagiMode
     var model: MagiModel
+    /// ``GenerationRecord/awaitsVideo``.
+    var awaitsVideo = false
   }
 
   /// The index fields of a record line.
@@ -109,6 +112,8 @@ enum HistoryLine {
     field("status", record.status.rawValue, into: &line)
     field("mode", record.mode.rawValue, into: &line)
     field("model", record.model.rawValue, into: &line)
+    // Written only when true: lines from before it existed read as false.
+    if record.awaitsVideo { line.append(contentsOf: #","awaiting_video":true"#.utf8) }
     field("prompt", record.prompt, into: &line)
     if body.count > 2 {
       line.append(UInt8(ascii: ","))
@@ -195,11 +200,14 @@ enum HistoryLine {
       cursor.literal(#","updated":"#), let updated = cursor.timestamp(),
       cursor.literal(#","status":"#), let status = cursor.name(in: Names.statuses),
       cursor.literal(#","mode":"#), let mode = cursor.name(in: Names.modes),
-      cursor.literal(#","model":"#), let model = cursor.name(in: Names.models),
-      cursor.literal(#","prompt":"#), let prompt = cursor.text(scratch: &scratch),
+      cursor.literal(#","model":"#), let model = cursor.name(in: Names.models)
+    else { return nil }
+    let awaitsVideo = cursor.literal(#","awaiting_video":true"#)
+    guard cursor.literal(#","prompt":"#), let prompt = cursor.text(scratch: &scratch),
       cursor.literal(",") || cursor.literal("}")
     else { return nil }
-    let fields = Fields(created: created, updated: updated, status: status, mode: mode, model: model)
+    let fields = Fields(
+      created: created, updated: updated, status: status, mode: mode, model: model, awaitsVideo: awaitsVideo)
     return .record(fields, id: id, prompt: prompt)
   }
 
@@ -230,7 +238,7 @@ enum HistoryLine {
   static func head(of record: GenerationRecord) -> Head {
     let fields = Fields(
       created: Timestamp.milliseconds(record.createdAt), updated: Timestamp.milliseconds(record.updatedAt),
-      status: record.status, mode: record.mode, model: record.model)
+      status: record.status, mode: record.mode, model: record.model, awaitsVideo: record.awaitsVideo)
     return Head(fields: fields, id: record.id, prompt: record.prompt)
   }
 

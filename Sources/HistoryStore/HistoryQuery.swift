@@ -20,6 +20,8 @@ public struct HistoryQuery: Sendable, Hashable {
   public var createdFrom: Date?
   /// Created strictly before this time.
   public var createdBefore: Date?
+  /// Only records that do (true) or do not (false) await their video (``GenerationRecord/awaitsVideo``).
+  public var awaitingVideo: Bool?
   /// How many matches to skip (paging).
   public var offset: Int
   /// At most this many summaries per page.
@@ -27,13 +29,15 @@ public struct HistoryQuery: Sendable, Hashable {
 
   public init(
     text: String? = nil, statuses: Set<GenerationStatus>? = nil, modes: Set<MagiMode>? = nil,
-    createdFrom: Date? = nil, createdBefore: Date? = nil, offset: Int = 0, limit: Int = 50
+    createdFrom: Date? = nil, createdBefore: Date? = nil, awaitingVideo: Bool? = nil, offset: Int = 0,
+    limit: Int = 50
   ) {
     self.text = text
     self.statuses = statuses
     self.modes = modes
     self.createdFrom = createdFrom
     self.createdBefore = createdBefore
+    self.awaitingVideo = awaitingVideo
     self.offset = offset
     self.limit = limit
   }

@@ -254,17 +254,10 @@ public actor JobCoordinator {
   /// last stopped, and follows them all concurrently.
   /// - Returns: the records as they ended, and the errors of those that could not be followed.
   public func resumeUnfinished() async -> [(recordID: String, result: Result<GenerationRecord, StudioError>)] {
-    let page = await history.query(HistoryQuery(statuses: [.submitting, .queued, .running, .completed], limit: Int.max))
-    var candidates: [String] = []
-    for summary in page.summaries {
-      if summary.status != .completed {
-        candidates.append(summary.id)
-      } else if let record = try? await history.record(id: summary.id), record.failure == nil,
-        record.localFile.map({ access($0.path, R_OK) != 0 }) ?? true
-      {
-        candidates.append(summary.id)
-      }
-    }
+    // Both come from the index: a start with 100,000 finished records decodes none of them.
+    let unfinished = await history.query(HistoryQuery(statuses: [.submitting, .queued, .running], limit: Int.max))
+    let undownloaded = await history.query(HistoryQuery(awaitingVideo: true, limit: Int.max))
+    let candidates = (unfinished.summaries + undownloaded.summaries).map(\.id)
     // Each child returns a plain value: a typed `do throws` inside a task-group closure was seen to
     // corrupt the group in release builds (Swift 6.3.1: "pure virtual method called" in
     // completeFuture), so the typed catch lives in an ordinary method instead.

@@ -182,6 +182,27 @@ import Testing
     #expect(FileManager.default.fileExists(atPath: foreign))
   }
 
+  @Test("finished records whose video is not saved are found from the index, and drop out once it is")
+  func awaitingVideoQuery() async throws {
+    let directory = try TemporaryDirectory()
+    let store = try await HistoryStore(directory: directory.path)
+    var saved = makeRecord("saved", status: .completed, created: 1)
+    saved.localFile = .init(path: "/videos/saved.mp4", sha256: "00")
+    var failed = makeRecord("failed", status: .completed, created: 2)
+    failed.failure = .init(type: "download_failed", message: "gone")
+    let awaiting = makeRecord("awaiting", status: .completed, created: 3)
+    try await store.save(contentsOf: [saved, failed, awaiting, makeRecord("running", status: .running, created: 4)])
+    #expect(await store.query(HistoryQuery(awaitingVideo: true)).summaries.map(\.id) == ["awaiting"])
+    #expect(try directory.lines().filter { $0.contains(#""awaiting_video":true"#) }.count == 1)
+    let reopened = try await HistoryStore(directory: directory.path)
+    #expect(await reopened.query(HistoryQuery(awaitingVideo: true)).summaries.map(\.id) == ["awaiting"])
+    var done = awaiting
+    done.localFile = .init(path: "/videos/awaiting.mp4", sha256: "00")
+    try await reopened.save(done)
+    #expect(await reopened.query(HistoryQuery(awaitingVideo: true)).summaries.isEmpty)
+    #expect(await reopened.query(HistoryQuery(awaitingVideo: false)).totalMatches == 4)
+  }
+
   @Test("the record has no field that could hold a credential: its keys are exactly these")
   func noCredentialFields() throws {
     let encoder = HistoryLine.encoder()

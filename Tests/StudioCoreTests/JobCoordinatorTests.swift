@@ -106,6 +106,32 @@ import Testing
     await harness.emulator.stop()
   }
 
+  @Test("a start downloads the video of a finished job that lacks it, and leaves saved ones alone")
+  func aFinishedJobWithoutItsVideoIsDownloadedByTheNextStart() async throws {
+    let harness = try await Harness.start()
+    let first = try await harness.coordinator()
+    let saved = try await first.submit(MagiRequest(endpoint: t2v, prompt: "saved"))
+    _ = try await first.follow(recordID: saved.id)
+    let unsaved = try await first.submit(MagiRequest(endpoint: t2v, prompt: "not saved"))
+    var stopped = try await first.follow(recordID: unsaved.id)
+    // As if the studio had stopped between fetching the result and saving the video.
+    try FileManager.default.removeItem(atPath: try #require(stopped.localFile?.path))
+    stopped.localFile = nil
+    #expect(stopped.awaitsVideo)
+    try await HistoryStore(directory: harness.directory).save(stopped)
+
+    let second = try await harness.coordinator()
+    let resumed = await second.resumeUnfinished()
+    #expect(resumed.map(\.recordID) == [unsaved.id])
+    let record = try #require(try resumed.first?.result.get())
+    #expect(record.status == .completed)
+    #expect(!record.awaitsVideo)
+    #expect(FileManager.default.fileExists(atPath: try #require(record.localFile?.path)))
+    // Nothing is left to resume.
+    #expect(await second.resumeUnfinished().isEmpty)
+    await harness.emulator.stop()
+  }
+
   @Test func aJobTheServerNoLongerKnowsEndsLostNotHanging() async throws {
     let harness = try await Harness.start()
     let coordinator = try await harness.coordinator()
