@@ -18,25 +18,48 @@ import FalProtocol
 /// found through an open-addressing table over those bytes. Indexing 100,000 lines therefore
 /// allocates no string per line and retains nothing; a `String` is made only for what a page shows.
 struct HistoryIndex {
-  /// A run of bytes in one of the index's buffers.
+  /// A run of bytes in one of the index's buffers (32-bit: the buffers hold ids and prompts only).
   struct Span: Hashable {
-    var start: Int
-    var count: Int
-    var range: Range<Int> { start..<(start + count) }
+    var start: UInt32
+    var count: UInt32
+
+    init(start: Int, count: Int) {
+      self.start = UInt32(start)
+      self.count = UInt32(count)
+    }
+
+    var range: Range<Int> { Int(start)..<(Int(start) + Int(count)) }
   }
 
+  /// 64 bytes, fields ordered to pack: at 100,000 entries every byte is memory the kernel must
+  /// hand over (and zero) while the history opens.
   struct Entry {
     var fields: HistoryLine.Fields
+    private var lineLength: UInt32
     var id: Span
     var prompt: Span
+    /// Where the latest line is; meaningless while `pending` (the change exists only in memory).
+    var offset: Int64
     /// The prompt lowercased in `foldedBytes`, for case-insensitive search; made by the first text
     /// query (most opens never search, and folding 100,000 prompts is a sizeable part of an open).
     var folded: Span?
-    /// Where the latest line is; meaningless while `pending` (the change exists only in memory).
-    var offset: Int64
-    var length: Int
     var pending: Bool
     var removed = false
+
+    /// The line's length without its newline.
+    var length: Int {
+      get { Int(lineLength) }
+      set { lineLength = UInt32(newValue) }
+    }
+
+    init(fields: HistoryLine.Fields, id: Span, prompt: Span, offset: Int64, length: Int, pending: Bool) {
+      self.fields = fields
+      lineLength = UInt32(length)
+      self.id = id
+      self.prompt = prompt
+      self.offset = offset
+      self.pending = pending
+    }
   }
 
   private(set) var entries: [Entry] = []
@@ -117,8 +140,7 @@ struct HistoryIndex {
     guard let slot = found else {
       let slot = entries.count
       let entry = Entry(
-        fields: fields, id: append(id), prompt: append(prompt), folded: nil, offset: offset, length: length,
-        pending: pending)
+        fields: fields, id: append(id), prompt: append(prompt), offset: offset, length: length, pending: pending)
       entries.append(entry)
       table[position] = Int32(slot)
       count += 1
@@ -254,9 +276,9 @@ struct HistoryIndex {
   }
 
   private func equal(_ span: Span, _ other: UnsafeRawBufferPointer) -> Bool {
-    guard span.count == other.count else { return false }
+    guard Int(span.count) == other.count else { return false }
     guard span.count > 0 else { return true }
-    return bytes.withUnsafeBytes { memcmp($0.baseAddress! + span.start, other.baseAddress!, span.count) == 0 }
+    return bytes.withUnsafeBytes { memcmp($0.baseAddress! + Int(span.start), other.baseAddress!, Int(span.count)) == 0 }
   }
 
   private static func hash(_ id: UnsafeRawBufferPointer) -> Int {
@@ -301,7 +323,7 @@ struct HistoryIndex {
     for var entry in entries where !entry.removed {
       for span in [\Entry.id, \Entry.prompt] {
         let old = entry[keyPath: span]
-        entry[keyPath: span] = Span(start: keptBytes.count, count: old.count)
+        entry[keyPath: span] = Span(start: keptBytes.count, count: Int(old.count))
         keptBytes.append(contentsOf: bytes[old.range])
       }
       entry.folded = nil

@@ -102,6 +102,11 @@ import Testing
     #expect(warnings.map(\.line) == tornLines)
   }
 
+  @Test("an index entry takes 64 bytes: 100,000 of them are memory the open must fault in")
+  func entryStaysSmall() {
+    #expect(MemoryLayout<HistoryIndex.Entry>.stride <= 64)
+  }
+
   @Test("an id deleted and written again comes back; thousands of deletes keep lookups right")
   func deleteAndReuseIDs() async throws {
     let directory = try TemporaryDirectory()
