@@ -20,9 +20,11 @@ struct CellStyle {
 extension CursesTerminal {
   /// Copies `grid` into ncurses' virtual screen and sends the difference to the terminal.
   ///
-  /// Every frame is the whole grid: `werase` plus one `mvwadd_wch` per cell costs only memory,
-  /// and `doupdate` compares with what the terminal already shows, so only changed cells (and
-  /// style changes) go out. Each cell is placed at its absolute column, so a glyph whose width
+  /// Only rows that differ from the previous frame are copied (a keystroke changes one or two of
+  /// 40; copying all 4,800 cells was most of a keystroke's cost), each row whole so that wide glyphs
+  /// are redrawn with their neighbours; `doupdate` then compares with what the terminal already
+  /// shows, so only changed cells (and style changes) go out. Each cell is placed at its absolute
+  /// column, so a glyph whose width
   /// ncurses (glibc `wcwidth`) judges differently from ``TextWidth`` cannot shift the rest of the
   /// row: a cell ncurses would draw wider than the grid planned shows `�` instead, and one it draws
   /// narrower gets a blank in its continuation cell. Grids larger than the screen are clipped.
@@ -30,13 +32,17 @@ extension CursesTerminal {
     lastGrid = grid
     guard state == .active else { return }
     let window = cncursesw_stdscr()
-    _ = werase(window)
+    let previous = copiedGrid.flatMap { $0.width == grid.width && $0.height == grid.height ? $0 : nil }
+    if previous == nil { _ = werase(window) }
+    copiedGrid = grid
     let (width, height) = size
     let columns = min(width, grid.width)
     let rows = min(height, grid.height)
     let maximumScalars = Int(cncursesw_cchar_max())
     var buffer = [wchar_t](repeating: 0, count: maximumScalars + 1)
     for y in 0..<rows {
+      let row = (y * grid.width)..<((y + 1) * grid.width)
+      if let previous, previous.cells[row] == grid.cells[row] { continue }
       var coveredByWideGlyph = false
       for x in 0..<columns {
         let cell = grid[x, y]

@@ -65,6 +65,9 @@ public final class CursesTerminal {
   var nextPair: Int32 = 1
   var roleCache: [StyleRole: CellStyle] = [:]
   var lastGrid: ScreenGrid?
+  /// What ncurses' virtual screen holds, when it is exactly a grid's copy: the next frame then only
+  /// rewrites the rows that differ. nil forces a full copy (new size, new theme, a repaint).
+  var copiedGrid: ScreenGrid?
   var cursorVisible: Bool?
   private let mouseMasks = MouseMasks.ncurses
 
@@ -174,6 +177,7 @@ public final class CursesTerminal {
   public func setTheme(_ theme: Theme) {
     self.theme = theme
     roleCache = [:]
+    copiedGrid = nil
     if let lastGrid { draw(lastGrid) }
   }
 
@@ -227,6 +231,7 @@ public final class CursesTerminal {
     guard rows != cncursesw_lines() || columns != cncursesw_cols() else { return nil }
     _ = resize_term(rows, columns)
     _ = clearok(cncursesw_curscr(), true)
+    copiedGrid = nil
     return size
   }
 
@@ -255,6 +260,7 @@ public final class CursesTerminal {
   public func repaintAll() {
     guard state == .active else { return }
     _ = clearok(cncursesw_curscr(), true)
+    copiedGrid = nil
     if let lastGrid {
       draw(lastGrid)
     } else {

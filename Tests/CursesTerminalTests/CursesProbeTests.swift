@@ -54,6 +54,23 @@ struct CursesProbeTests {
     #expect(tmux.format("#{pane_current_command}") != "sh" || !tmux.capture().contains("probe-exit"))
   }
 
+  /// Frames after the first copy only the rows that changed: a row that gets shorter leaves
+  /// nothing of its longer self behind, and the rows that did not change are still there.
+  @Test(.timeLimit(.minutes(1))) func laterFramesRewriteChangedRowsWhole() throws {
+    let tmux = try TmuxSession()
+    #expect(tmux.waitForReady())
+    try tmux.tmux(["set-buffer", "-b", "clip", "a long pasted line that fills the row"])
+    try tmux.tmux(["paste-buffer", "-p", "-r", "-b", "clip", "-t", "p"])
+    #expect(tmux.wait { tmux.capture().contains("last: paste a long pasted line that fills") })
+    try tmux.sendLiteral("z")
+    #expect(tmux.wait { tmux.capture().contains("events: 2") })
+    let rows = tmux.capture().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    try #require(rows.count >= 12)
+    #expect(rows[2] == "│ last: char z" + String(repeating: " ", count: 60 - 3 - 12) + "│")
+    #expect(rows[1] == "│ 漢字 é ✔ 🎬 end" + String(repeating: " ", count: 60 - 3 - 15) + "│")
+    #expect(rows[0].hasPrefix("┌─ probe ─") && rows[11].hasPrefix("└"))
+  }
+
   /// Resizing the window reports the new size and the app redraws at it.
   @Test(.timeLimit(.minutes(1))) func resizeReportsAndRedraws() throws {
     let tmux = try TmuxSession()
