@@ -338,23 +338,51 @@ def type_keys(tui, count, keys=b"abcdefghij"):
             "bytes_per_key_max": max(sizes)}
 
 
+def trace_latencies(path, skip=0):
+    """Microseconds per key batch from MAGI_STUDIO_KEY_TRACE, as milliseconds; the first `skip` dropped."""
+    try:
+        with open(path) as trace:
+            values = [int(line) / 1000 for line in trace if line.strip()]
+    except OSError:
+        return []
+    return values[skip:]
+
+
+def latency_summary(values):
+    return {"keys": len(values), "ms_p50": percentile(values, 0.5), "ms_p99": percentile(values, 0.99),
+            "ms_max": max(values)} if values else None
+
+
 def bench_keystrokes(keys):
+    """Typing into the prompt and moving through a 100,000-record history, idle and while 50 jobs
+    run and stream logs.
+
+    Two figures per case: key read → frame written, timed inside the studio (MAGI_STUDIO_KEY_TRACE,
+    what the target is about), and key → first echo byte at the pty (what a user sees, but while
+    jobs stream, their redraws reach the pty too, so it is kept for the idle case).
+    """
     home = Home("keys")
     try:
         write_history(home.history, 100_000)
         results = {}
-        tui = Tui(home).start()
+        idle_trace = os.path.join(home.root, "idle.trace")
+        tui = Tui(home, {"MAGI_STUDIO_KEY_TRACE": idle_trace}).start()
         try:
             if tui.wait_for([NEWEST_MARK.encode()] + FRAME_MARKERS, 30) is None:
                 raise RuntimeError("TUI did not show its first frame")
             tui.drain(quiet=0.3, limit=5)
             results["idle_100000_records"] = type_keys(tui, keys)
+            results["idle_100000_records"]["in_process"] = latency_summary(trace_latencies(idle_trace))
             tui.check_alive()
             log(f"keys (idle): {results['idle_100000_records']}")
         finally:
             tui.stop()
-        # Again while jobs run and stream logs on the embedded emulator (Ctrl-S submits the form).
-        tui = Tui(home, {"MAGI_EMULATOR_STEP_MS": 50, "MAGI_EMULATOR_WORKERS": 4}).start()
+        # 50 jobs in flight on the embedded emulator: 800 ms steps (a job runs ~13 s, each streaming a
+        # log line and a progress update per step), and no local ffmpeg, whose encoding would compete
+        # for the 2 cores as fal's remote rendering never does.
+        load_trace = os.path.join(home.root, "load.trace")
+        tui = Tui(home, {"MAGI_EMULATOR_STEP_MS": 800, "MAGI_EMULATOR_WORKERS": 50, "MAGI_EMULATOR_FFMPEG": "",
+                         "MAGI_STUDIO_KEY_TRACE": load_trace}).start()
         try:
             if tui.wait_for([NEWEST_MARK.encode()] + FRAME_MARKERS, 30) is None:
                 raise RuntimeError("TUI did not show its first frame")
@@ -362,18 +390,37 @@ def bench_keystrokes(keys):
             for letter in b"fox":
                 os.write(tui.fd, bytes([letter]))
                 tui.drain(quiet=0.02)
-            for _ in range(4):
-                os.write(tui.fd, b"\x13")  # Ctrl-S
-                tui.drain(quiet=0.1, limit=1)
-            results["while_4_jobs_stream"] = type_keys(tui, keys, keys=b"klmnopqrst")
+            for _ in range(50):
+                os.write(tui.fd, b"\x13")  # Ctrl-S submits the form
+                tui.drain(quiet=0.03, limit=0.5)
+            time.sleep(1.0)  # every job submitted and streaming
+            before = len(trace_latencies(load_trace))
+            echo = type_keys(tui, keys, keys=b"klmnopqrst")
+            typing = trace_latencies(load_trace, skip=before)
+            os.write(tui.fd, b"\x1b")  # Esc leaves the prompt editor…
+            time.sleep(0.3)
+            os.write(tui.fd, b"3")  # …and 3 focuses the history
+            tui.drain(quiet=0.05, limit=1)
+            before = len(trace_latencies(load_trace))
+            for index in range(keys):
+                os.write(tui.fd, b"\x1b[B" if index % 4 != 3 else b"\x1b[A")  # down, with some ups
+                time.sleep(0.015)
+                tui.drain(quiet=0.005, limit=0.2)
+            moving = trace_latencies(load_trace, skip=before)
             tui.check_alive()
-            results["while_4_jobs_stream"]["note"] = (
-                "other screen updates (logs, progress) can land in the same read, so bytes and latency include them")
-            log(f"keys (jobs running): {results['while_4_jobs_stream']}")
+            with open(home.history, "rb") as history:
+                submitted = {json.loads(line)["id"] for line in history if b'"prompt":"fox"' in line}
+            results["while_50_jobs_stream"] = {
+                "jobs_submitted": len(submitted),
+                "typing_in_process": latency_summary(typing), "history_moves_in_process": latency_summary(moving),
+                "typing_echo": echo,
+                "note": "echo latency and bytes include log and progress redraws that land in the same read"}
+            log(f"keys (50 jobs running): {results['while_50_jobs_stream']}")
         finally:
             tui.stop()
-        p99 = results["idle_100000_records"]["latency_ms_p99"]
-        results["targets"] = {"p99_under_5ms": p99 < 5}
+        loaded = results["while_50_jobs_stream"]
+        p99s = [entry["ms_p99"] for entry in (loaded["typing_in_process"], loaded["history_moves_in_process"]) if entry]
+        results["targets"] = {"p99_under_5ms_with_50_jobs": bool(p99s) and max(p99s) < 5}
         return results
     finally:
         home.remove()
@@ -767,12 +814,19 @@ def summary_rows(results):
     if "ratio_100000_vs_empty" in start:
         add("start-up 100,000 / empty", fmt(start["ratio_100000_vs_empty"], "×", 2), "≤ 2×")
     keys = results.get("keystrokes", {})
-    for label, key in (("idle", "idle_100000_records"), ("4 jobs streaming", "while_4_jobs_stream")):
-        if key in keys:
-            add(f"key → echo p50/p99 ({label})",
-                f"{fmt(keys[key]['latency_ms_p50'], '', 2)} / {fmt(keys[key]['latency_ms_p99'], ' ms', 2)}",
-                "p99 < 5 ms" if key.startswith("idle") else "")
-            add(f"bytes per key, median ({label})", fmt(keys[key]["bytes_per_key_median"], " B", 0))
+    idle_keys = keys.get("idle_100000_records")
+    if idle_keys:
+        add("key → echo at the pty p50/p99 (idle)",
+            f"{fmt(idle_keys['latency_ms_p50'], '', 2)} / {fmt(idle_keys['latency_ms_p99'], ' ms', 2)}")
+        add("bytes per key, median (idle)", fmt(idle_keys["bytes_per_key_median"], " B", 0))
+        if idle_keys.get("in_process"):
+            add("key read → frame written p50/p99 (idle)",
+                f"{fmt(idle_keys['in_process']['ms_p50'], '', 2)} / {fmt(idle_keys['in_process']['ms_p99'], ' ms', 2)}")
+    loaded = keys.get("while_50_jobs_stream", {})
+    for label, key in (("typing", "typing_in_process"), ("history moves", "history_moves_in_process")):
+        if loaded.get(key):
+            add(f"key read → frame written p50/p99 ({label}, 50 jobs)",
+                f"{fmt(loaded[key]['ms_p50'], '', 2)} / {fmt(loaded[key]['ms_p99'], ' ms', 2)}", "p99 < 5 ms")
     idle = results.get("idle", {})
     if "switches_per_s_total" in idle:
         add("idle wake-ups (all threads)", fmt(idle["switches_per_s_total"], "/s", 2), "0")

@@ -104,7 +104,8 @@ final class Session: Sendable {
   }
 
   /// The embedded emulator renders into the cache directory; `MAGI_EMULATOR_STEP_MS` and
-  /// `MAGI_EMULATOR_WORKERS` set its speed (tests run it fast, demos at a watchable pace).
+  /// `MAGI_EMULATOR_WORKERS` set its speed (tests run it fast, demos at a watchable pace), and
+  /// `MAGI_EMULATOR_FFMPEG` which ffmpeg renders videos (empty: the bundled clip).
   static func embeddedEmulatorConfiguration(environment: [String: String], paths: StudioPaths) -> EmulatorConfiguration {
     var configuration = EmulatorConfiguration(dataDirectory: URL(fileURLWithPath: paths.cache + "/emulator"))
     if let steps = environment["MAGI_EMULATOR_STEP_MS"].flatMap(Int.init), steps >= 0 {
@@ -113,6 +114,7 @@ final class Session: Sendable {
     if let workers = environment["MAGI_EMULATOR_WORKERS"].flatMap(Int.init), workers >= 1 {
       configuration.workers = workers
     }
+    if let ffmpeg = environment["MAGI_EMULATOR_FFMPEG"] { configuration.ffmpegPath = ffmpeg }
     return configuration
   }
 

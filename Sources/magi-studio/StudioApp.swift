@@ -34,6 +34,7 @@ final class StudioApp {
   /// Escape sequences the studio sends on purpose (clipboard, notifications, bell), straight to
   /// the terminal between ncurses' refreshes.
   private let passthrough = TerminalPassthrough()
+  private let keyTrace: KeyLatencyTrace?
 
   private init(
     terminal: CursesTerminal, loop: TerminalLoop, inbox: Inbox, session: Session, themes: ThemeLibrary,
@@ -50,6 +51,7 @@ final class StudioApp {
     environment = ProcessInfo.processInfo.environment
     follower = JobFollower(jobs: session.jobs, inbox: inbox)
     launcher = Launcher(environment: environment, allowedDirectories: session.paths.ownDirectories)
+    keyTrace = KeyLatencyTrace(environment: environment)
   }
 
   /// Sets everything up, runs the studio until the user quits, and restores the terminal.
@@ -149,6 +151,7 @@ final class StudioApp {
       for event in loop.next(timeout: state.needsTick ? .seconds(1) : nil) {
         switch event {
         case .terminal(let terminalEvent):
+          if case .key = terminalEvent { keyTrace?.keysRead() }
           dispatch(.terminal(terminalEvent))
         case .woken:
           for item in inbox.drain() {
@@ -180,6 +183,7 @@ final class StudioApp {
       terminal.draw(grid)
       lastGrid = grid
     }
+    keyTrace?.frameWritten()
   }
 
   private func dispatch(_ action: Action) {
