@@ -488,6 +488,63 @@ def bench_idle(seconds):
         home.remove()
 
 
+def bench_busy(seconds):
+    """Wake-ups of the studio's threads while 50 jobs are in flight, at two event rates.
+
+    The studio talks to a standalone emulator (MAGI_FAL_URL), so the process measured holds only the
+    client side. Each job sends one status event (with a log line) per step: 50 jobs at 200 ms steps
+    are ~250 events/s, at 800 ms ~62/s. Bounded by events means at most a couple of wake-ups per
+    event (the UI is woken for a job's status and for its logs, and coalesces what arrives together,
+    so it wakes less than once per event at the higher rate), and no wake-ups set by timers beyond
+    the 1/s clock of the elapsed times on screen.
+    """
+    results = {}
+    for step_ms in (200, 800):
+        emulator = Emulator(workers=50, step_ms=step_ms)
+        home = Home(f"busy{step_ms}")
+        try:
+            tui = Tui(home, {"MAGI_FAL_URL": emulator.url}).start()
+            try:
+                if tui.wait_for(FIRST_PAINT_MARKERS, 30) is None:
+                    raise RuntimeError("TUI did not show its first frame")
+                tui.drain(quiet=0.3, limit=5)
+                for letter in b"fox":
+                    os.write(tui.fd, bytes([letter]))
+                    tui.drain(quiet=0.02)
+                for _ in range(50):
+                    os.write(tui.fd, b"\x13")  # Ctrl-S
+                    tui.drain(quiet=0.03, limit=0.5)
+                settle = time.monotonic() + 1.5  # every job submitted and streaming
+                while time.monotonic() < settle:
+                    tui.read(max(0.0, settle - time.monotonic()))
+                before = thread_sample(tui.pid)
+                deadline = time.monotonic() + seconds
+                while time.monotonic() < deadline:
+                    tui.read(max(0.0, deadline - time.monotonic()))
+                after = thread_sample(tui.pid)
+                tui.check_alive()
+                threads = {}
+                for tid, (name, ticks, switches) in after.items():
+                    old = before.get(tid, (name, 0, 0))
+                    entry = threads.setdefault(name, {"switches_per_s": 0.0, "cpu_ms": 0.0})
+                    entry["switches_per_s"] += (switches - old[2]) / seconds
+                    entry["cpu_ms"] += (ticks - old[1]) * 1000 / CLK_TCK
+                events_per_s = 50 * 1000 / step_ms
+                results[f"step_{step_ms}ms"] = {
+                    "jobs": 50, "events_per_s_expected": events_per_s, "threads": threads,
+                    "ui_wakeups_per_event": threads.get("magi-ui", {}).get("switches_per_s", 0) / events_per_s,
+                    "network_wakeups_per_event": threads.get("magi-curl", {}).get("switches_per_s", 0) / events_per_s}
+                log(f"busy, {step_ms} ms steps: {results[f'step_{step_ms}ms']}")
+            finally:
+                tui.stop()
+        finally:
+            home.remove()
+            emulator.stop()
+    per_event = [entry[key] for entry in results.values() for key in ("ui_wakeups_per_event", "network_wakeups_per_event")]
+    results["targets"] = {"at_most_2_wakeups_per_event": max(per_event) <= 2}
+    return results
+
+
 # MARK: - Standalone emulator
 
 class Emulator:
@@ -832,6 +889,14 @@ def summary_rows(results):
         add("idle wake-ups (all threads)", fmt(idle["switches_per_s_total"], "/s", 2), "0")
         add("idle CPU over the window", fmt(idle["cpu_ms_total"], " ms", 0))
         add("idle waking threads", ", ".join(idle["waking_threads"]) or "none")
+    busy = results.get("busy", {})
+    for step in ("200", "800"):
+        entry = busy.get(f"step_{step}ms")
+        if entry:
+            ui = entry["threads"].get("magi-ui", {}).get("switches_per_s", 0)
+            network = entry["threads"].get("magi-curl", {}).get("switches_per_s", 0)
+            add(f"50 jobs, {entry['events_per_s_expected']:.0f} events/s: wake-ups/s ui / network",
+                f"{ui:.0f} / {network:.0f}", "follow events")
     follow = results.get("follow", {})
     if "ours" in follow:
         add("queue requests per job ours/official",
@@ -864,7 +929,7 @@ def summary_rows(results):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", default="startup,keystrokes,idle,follow,many,transfers,history",
+    parser.add_argument("--only", default="startup,keystrokes,idle,busy,follow,many,transfers,history",
                         help="comma-separated sections")
     parser.add_argument("--quick", action="store_true", help="fewer runs and smaller files (a smoke run)")
     parser.add_argument("--output", help="default Benchmarks/results/latest.json (quick.json with --quick)")
@@ -875,6 +940,7 @@ def main():
         "startup": lambda: bench_startup(3 if quick else 11),
         "keystrokes": lambda: bench_keystrokes(30 if quick else 200),
         "idle": lambda: bench_idle(3 if quick else 10),
+        "busy": lambda: bench_busy(2 if quick else 5),
         "follow": lambda: bench_follow(2 if quick else 5),
         "many": lambda: bench_many(20 if quick else 200),
         "transfers": lambda: bench_transfers([10] if quick else [10, 100, 500], 1 if quick else 3),
