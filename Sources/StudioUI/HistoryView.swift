@@ -50,7 +50,8 @@ enum HistoryView {
         column += grid.put(Format.modeShort(summary.mode) + " ", x: column, y: y, role: selected ? base : .dim,
           maxWidth: list.maxX - column)
       }
-      grid.put(summary.prompt.replacing("\n", with: " "), x: column, y: y, role: base, maxWidth: list.maxX - column)
+      let prompt = summary.prompt.utf8.contains(0x0A) ? summary.prompt.replacing("\n", with: " ") : summary.prompt
+      grid.put(prompt, x: column, y: y, role: base, maxWidth: list.maxX - column)
     }
   }
 }

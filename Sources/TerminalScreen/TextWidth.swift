@@ -14,8 +14,18 @@ public enum TextWidth {
     return width
   }
 
+  public static func of(_ text: Substring) -> Int {
+    // Printable ASCII is one column a byte: the common case, without grapheme breaking.
+    if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text.utf8.count }
+    return text.reduce(0) { $0 + of($1) }
+  }
+
+  public static func of(_ text: String) -> Int {
+    of(text[...])
+  }
+
   public static func of<S: StringProtocol>(_ text: S) -> Int {
-    text.reduce(0) { $0 + of($1) }
+    of(String(text)[...])
   }
 
   public static func of(_ scalar: Unicode.Scalar) -> Int {
