@@ -28,6 +28,20 @@ public enum Timestamp {
     format(milliseconds: milliseconds(date))
   }
 
+  /// The UTC calendar fields of `date` (proleptic Gregorian), for views that lay out dates
+  /// themselves; no calendar or locale machinery.
+  public static func fields(_ date: Date) -> (
+    year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, millisecond: Int
+  ) {
+    let milliseconds = milliseconds(date)
+    let millis = Int(((milliseconds % 1000) + 1000) % 1000)
+    let seconds = (milliseconds - Int64(millis)) / 1000
+    let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
+    let secondOfDay = Int(seconds - Int64(days) * 86_400)
+    let (year, month, day) = civil(fromDays: days)
+    return (year, month, day, secondOfDay / 3600, secondOfDay / 60 % 60, secondOfDay % 60, millis)
+  }
+
   static func format(milliseconds: Int64) -> String {
     let millis = Int(((milliseconds % 1000) + 1000) % 1000)
     let seconds = (milliseconds - Int64(millis)) / 1000

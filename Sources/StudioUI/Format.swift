@@ -72,13 +72,11 @@ enum Format {
 
   static func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
-  /// Calendar fields of `date` shifted by `utcOffset`, from the history's own UTC formatter (no
+  /// Calendar fields of `date` shifted by `utcOffset`, from the history's own UTC calendar (no
   /// calendar or locale machinery, and one date algorithm in the code base).
   private static func civil(_ date: Date, utcOffset: Int) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
-    let fields = Timestamp.format(date.addingTimeInterval(TimeInterval(utcOffset)))
-      .split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
-    guard fields.count >= 6 else { return (1970, 1, 1, 0, 0, 0) }
-    return (fields[0], fields[1], fields[2], fields[3], fields[4], fields[5])
+    let fields = Timestamp.fields(date.addingTimeInterval(TimeInterval(utcOffset)))
+    return (fields.year, fields.month, fields.day, fields.hour, fields.minute, fields.second)
   }
 
 }
