@@ -43,11 +43,13 @@ let package = Package(
     .target(name: "CursesTerminal", dependencies: ["CNcursesw", "TerminalScreen"]),
     // Tiny TUI the CursesTerminal tests drive through tmux.
     .executableTarget(name: "curses-probe", dependencies: ["CursesTerminal", "TerminalScreen"]),
+    // Swift concurrency's default executor on our own threads: libdispatch's pool on Linux wakes every second.
+    .target(name: "QuietExecutor"),
     .executableTarget(
       name: "magi-studio",
       dependencies: [
         "FalClient", "CurlTransport", "FalEmulator", "TerminalScreen", "StudioCore", "StudioUI", "CursesTerminal",
-        "HistoryStore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "HistoryStore", "QuietExecutor", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     // The JSON Lines history of generations: records, index, queries, compaction, locking.
@@ -77,5 +79,6 @@ let package = Package(
     .testTarget(name: "HistoryStoreTests", dependencies: ["HistoryStore"]),
     .testTarget(name: "StudioUITests", dependencies: ["StudioUI"], exclude: ["__Snapshots__"]),
     .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal", "TerminalScreen"]),
+    .testTarget(name: "QuietExecutorTests", dependencies: ["QuietExecutor"]),
   ]
 )

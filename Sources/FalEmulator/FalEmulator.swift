@@ -2,6 +2,7 @@ import FalProtocol
 import FlyingFox
 import FlyingSocks
 import Foundation
+import Synchronization
 
 /// A fal-compatible twin of fal's queue, storage and CDN HTTP APIs on loopback.
 ///
@@ -83,12 +84,25 @@ public actor FalEmulator {
         address: address, timeout: configuration.handlerTimeout, sharedRequestBufferSize: 64 * 1024,
         sharedRequestReplaySize: 1 << 20, logger: .disabled),
       handler: router)
-    let task = Task { _ = try? await server.run() }
-    do {
-      try await server.waitUntilListening(timeout: 10)
-    } catch {
-      task.cancel()
-      throw .listen(String(describing: error))
+    let ended = ServerEnd()
+    let task = Task {
+      do {
+        try await server.run()
+        ended.record("the server stopped")
+      } catch {
+        ended.record(String(describing: error))
+      }
+    }
+    // FlyingFox binds inside run() without waiting on anything, so a few hops see either the
+    // listener or run()'s failure (a port in use is reported at once). Not
+    // `waitUntilListening(timeout:)`: its timeout is a Task.sleep that, even cancelled, still
+    // fires at its deadline, a stray wake-up of the idle studio 10 s after launch.
+    while await !server.isListening {
+      if let reason = ended.reason {
+        task.cancel()
+        throw .listen(reason)
+      }
+      await Task.yield()
     }
     guard case .ip4(_, let port)? = await server.listeningAddress else {
       task.cancel()
@@ -172,5 +186,16 @@ public actor FalEmulator {
   public func status(of requestID: String) async -> QueueStatus? {
     guard let base = baseURL, let job = await queue?.job(requestID) else { return nil }
     return job.status(baseURL: base, logs: job.logs)
+  }
+}
+
+/// How the server task ended, if it has: read by `start()` while it waits for the listener.
+private final class ServerEnd: Sendable {
+  private let value = Mutex<String?>(nil)
+
+  var reason: String? { value.withLock { $0 } }
+
+  func record(_ reason: String) {
+    value.withLock { if $0 == nil { $0 = reason } }
   }
 }

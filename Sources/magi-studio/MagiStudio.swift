@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import QuietExecutor
 
 /// `magi-studio`: generate videos with fal.ai's MAGI-1 models from a terminal or a script.
 @main
@@ -20,4 +22,19 @@ struct MagiStudio: AsyncParsableCommand {
     ],
     defaultSubcommand: StudioCommand.self
   )
+
+  /// Puts every task on `QuietExecutor` before the first one runs, then parses and runs as
+  /// ArgumentParser's own `main` does.
+  ///
+  /// libdispatch's global queues, Swift's default executor on Linux, keep a 1 s timer going once any
+  /// task has run on them, so an idle studio would never sleep through. On the main actor, so that
+  /// nothing has hopped to the global executor yet. `MAGI_STUDIO_DISPATCH_EXECUTOR=1` keeps Swift's
+  /// default (to compare, or to rule the executor out).
+  @MainActor
+  static func main() async {
+    if ProcessInfo.processInfo.environment["MAGI_STUDIO_DISPATCH_EXECUTOR"] != "1" {
+      QuietExecutor.installAsDefault()
+    }
+    await main(nil)
+  }
 }

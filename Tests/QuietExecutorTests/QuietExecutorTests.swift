@@ -1,0 +1,141 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Synchronization
+import Testing
+
+@testable import QuietExecutor
+
+@Suite struct JobQueueTests {
+  @Test func fifoKeepsOrderAcrossCompaction() {
+    var fifo = FIFO<Int>()
+    var popped: [Int] = []
+    for value in 0..<200 {
+      fifo.append(value)
+      if value % 3 == 0, let first = fifo.popFirst() { popped.append(first) }
+    }
+    while let value = fifo.popFirst() { popped.append(value) }
+    #expect(popped == Array(0..<200))
+    #expect(fifo.isEmpty)
+  }
+
+  @Test func heapReleasesOnlyDueElementsEarliestFirstTiesInOrder() {
+    var heap = DeadlineHeap<String>()
+    heap.insert("c", deadline: 30)
+    heap.insert("a", deadline: 10)
+    heap.insert("b1", deadline: 20)
+    heap.insert("b2", deadline: 20)
+    heap.insert("d", deadline: 40)
+    #expect(heap.earliest == 10)
+    #expect(heap.popDue(now: 5) == nil)
+    var due: [String] = []
+    while let element = heap.popDue(now: 30) { due.append(element) }
+    #expect(due == ["a", "b1", "b2", "c"])
+    #expect(heap.earliest == 40)
+    #expect(heap.count == 1)
+  }
+
+  @Test func negativeAndHugeDelays() {
+    let now = QuietTaskExecutor.monotonicNanoseconds()
+    #expect(QuietTaskExecutor.deadline(after: .milliseconds(-5)) >= now)
+    #expect(QuietTaskExecutor.deadline(after: .milliseconds(-5)) < now + 1_000_000_000)
+    #expect(QuietTaskExecutor.deadline(after: .seconds(Int64.max)) > now + 3_000_000_000_000_000_000)
+  }
+}
+
+/// The executor as a task executor preference, so that these tests leave the test process's own
+/// default executor alone.
+@Suite(.serialized) struct QuietTaskExecutorTests {
+  static let executor = QuietTaskExecutor(threads: 2, name: "qe-test")
+
+  @Test func runsTasksOnItsThreads() async {
+    let (sum, threadNames) = await withTaskExecutorPreference(Self.executor) {
+      await withTaskGroup(of: (Int, String).self) { group in
+        for value in 1...500 { group.addTask { (value, currentThreadName()) } }
+        var sum = 0
+        var names: Set<String> = []
+        for await (value, name) in group {
+          sum += value
+          names.insert(name)
+        }
+        return (sum, names)
+      }
+    }
+    #expect(sum == 125_250)
+    #expect(threadNames.allSatisfy { $0.hasPrefix("qe-test-") && $0 != "qe-test-timer" })
+  }
+
+  @Test func sleepsWaitOnItsTimerThreadAndWakeInDeadlineOrder() async throws {
+    let woke = Recorder()
+    let start = ContinuousClock.now
+    let sleepers = Task(executorPreference: Self.executor) {
+      try await withThrowingTaskGroup(of: Void.self) { group in
+        for milliseconds in [90, 30, 60] {
+          group.addTask {
+            try await Task.sleep(for: .milliseconds(milliseconds))
+            woke.append(milliseconds)
+          }
+        }
+        try await group.waitForAll()
+      }
+    }
+    // The three sleeps are held by this executor's timer thread, not by libdispatch. (This task has
+    // no preference, so its own short sleeps are libdispatch's.)
+    var pending = 0
+    for _ in 0..<500 where pending < 3 {
+      pending = Self.executor.delayedCount
+      if pending < 3 { try await Task.sleep(for: .milliseconds(1)) }
+    }
+    #expect(pending == 3)
+    try await sleepers.value
+    #expect(woke.values == [30, 60, 90])
+    #expect(ContinuousClock.now - start >= .milliseconds(90))
+  }
+
+  @Test func idleThreadsStayAsleep() async throws {
+    // Some work and a sleep first, so that every thread has run.
+    try await withTaskExecutorPreference(Self.executor) {
+      await withTaskGroup(of: Void.self) { group in
+        for _ in 0..<100 { group.addTask {} }
+      }
+      try await Task.sleep(for: .milliseconds(10))
+    }
+    try await Task.sleep(for: .milliseconds(100))
+    let before = switchesOfThreads(named: "qe-test-")
+    #expect(before.count == 3)
+    try await Task.sleep(for: .milliseconds(1500))
+    let after = switchesOfThreads(named: "qe-test-")
+    #expect(after == before)
+  }
+}
+
+private final class Recorder: Sendable {
+  private let storage = Mutex<[Int]>([])
+  var values: [Int] { storage.withLock { $0 } }
+  func append(_ value: Int) { storage.withLock { $0.append(value) } }
+}
+
+private func currentThreadName() -> String {
+  (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8))?
+    .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+}
+
+/// Context switches (voluntary and not) so far of this process's threads whose name starts with
+/// `prefix`, by thread id.
+private func switchesOfThreads(named prefix: String) -> [String: Int] {
+  let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+  var switches: [String: Int] = [:]
+  for tid in tasks {
+    guard
+      let name = try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8),
+      name.hasPrefix(prefix),
+      let status = try? String(contentsOfFile: "/proc/self/task/\(tid)/status", encoding: .utf8)
+    else { continue }
+    switches[tid] = status.split(separator: "\n")
+      .filter { $0.hasPrefix("voluntary_ctxt_switches") || $0.hasPrefix("nonvoluntary_ctxt_switches") }
+      .compactMap { $0.split(separator: "\t").last.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+      .reduce(0, +)
+  }
+  return switches
+}
