@@ -3,7 +3,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import Dispatch
 
 #if canImport(Glibc)
   import Glibc
@@ -52,7 +51,7 @@ enum HistoryScanner {
     var pieces = [Piece](repeating: Piece(), count: bounds.count)
     pieces.withUnsafeMutableBufferPointer { out in
       let work = SharedBuffers(input: bytes, output: out)
-      DispatchQueue.concurrentPerform(iterations: bounds.count) { number in
+      ParallelThreads.run(count: bounds.count) { number in
         let range = bounds[number]
         work.output[number] = parsePiece(
           UnsafeRawBufferPointer(rebasing: work.input[range]), base: base + Int64(range.lowerBound),
@@ -62,8 +61,8 @@ enum HistoryScanner {
     return pieces
   }
 
-  /// The block and the results, shared with the workers for the duration of `concurrentPerform`:
-  /// the block is only read, and each worker writes only its own element of the results.
+  /// The block and the results, shared with the workers while they run: the block is only read,
+  /// and each worker writes only its own element of the results.
   private struct SharedBuffers: @unchecked Sendable {
     let input: UnsafeRawBufferPointer
     let output: UnsafeMutableBufferPointer<Piece>
