@@ -111,6 +111,10 @@ final class StudioApp {
       terminal.shutdown()
       throw error
     }
+    // A large history opens faster next time from a saved index; written off the first frame's path
+    // (and a no-op when the saved one is current or the history small).
+    let history = session.history
+    Task.detached(priority: .utility) { await history.saveIndexSnapshot() }
     // One studio follows the jobs; a second one (another ssh session) watches without racing it.
     let ownsJobs = InstanceLock.acquire(in: paths.data)
 
@@ -137,7 +141,11 @@ final class StudioApp {
   }
 
   private static func blockingClose(_ session: Session) {
-    _ = try? blocking { await session.close() }
+    _ = try? blocking {
+      // Covers what this run appended, so that the next start parses none of it.
+      await session.history.saveIndexSnapshot()
+      await session.close()
+    }
   }
 
   private func run() -> Int32 {
