@@ -111,8 +111,9 @@ struct HistoryIndexSnapshot {
         let address = base + slot * stride
         guard HistoryIndex.Entry.isValidSnapshot(address) else { return }
         let entry = address.load(as: HistoryIndex.Entry.self)
+        // The line and its newline lie inside the covered bytes (written so as not to overflow).
         guard entry.id.range.upperBound <= byteCount, entry.prompt.range.upperBound <= byteCount, entry.offset >= 0,
-          entry.offset + Int64(entry.length) < coverage.scannedOffset
+          entry.offset < coverage.scannedOffset, Int64(entry.length) < coverage.scannedOffset - entry.offset
         else { return }
         if entry.removed {
           removed += 1
@@ -145,7 +146,7 @@ struct HistoryIndexSnapshot {
       order = slots
     }
 
-    guard live == Int(words[12]), removed == Int(words[13]), liveBytes == Int64(bitPattern: words[14]) else {
+    guard UInt64(live) == words[12], UInt64(removed) == words[13], liveBytes == Int64(bitPattern: words[14]) else {
       return .unusable
     }
     let storage = HistoryIndex.Storage(
