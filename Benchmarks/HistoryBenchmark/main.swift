@@ -2,6 +2,7 @@
 //
 //   swift run -c release history-benchmark [RECORDS] [--keep]
 //   swift run -c release history-benchmark open DIR     (time opening an existing history, e.g. under perf)
+//   swift run -c release history-benchmark snapshot DIR (open it, then save its index as history.index)
 //
 // Not a test (timings depend on the machine); it prints a table to compare against the targets:
 // open + first page well under a second, and an append that does not grow with the history.
@@ -23,6 +24,13 @@ if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "open" {
   let store = try await HistoryStore(directory: CommandLine.arguments[2])
   let page = await store.query(HistoryQuery(limit: 50))
   print("opened \(page.totalMatches) records, first page \(page.summaries.count), in \(clock.now - start)")
+  exit(0)
+}
+if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "snapshot" {
+  let store = try await HistoryStore(directory: CommandLine.arguments[2])
+  let start = clock.now
+  await store.saveIndexSnapshot()
+  print("saved the index of \(await store.count) records in \(clock.now - start)")
   exit(0)
 }
 let total = CommandLine.arguments.dropFirst().compactMap { Int($0) }.first ?? 100_000

@@ -337,6 +337,41 @@ struct HistoryIndex {
     rehash(capacity: max(64, entries.count * 2))
   }
 
+  // MARK: Snapshots
+
+  /// The index's plain-value storage, as ``HistoryIndexSnapshot`` writes and reads it. The hash table
+  /// is left out (its `Hasher` seed differs in every process) and so is the folded-prompt cache.
+  struct Storage {
+    var entries: [Entry]
+    var bytes: [UInt8]
+    var order: [Int]?
+    var removedCount: Int
+    var count: Int
+    var liveBytes: Int64
+  }
+
+  /// The storage with every folded span cleared: the folded bytes are not part of a snapshot.
+  var storage: Storage {
+    var entries = entries
+    for slot in entries.indices { entries[slot].folded = nil }
+    return Storage(
+      entries: entries, bytes: bytes, order: order, removedCount: removedCount, count: count, liveBytes: liveBytes)
+  }
+
+  init() {}
+
+  /// An index over `storage`, which the caller has checked (spans inside `bytes`, order slots inside
+  /// `entries`); only the table is rebuilt.
+  init(restoring storage: Storage) {
+    entries = storage.entries
+    bytes = storage.bytes
+    order = storage.order
+    removedCount = storage.removedCount
+    count = storage.count
+    liveBytes = storage.liveBytes
+    rehash(capacity: max(64, entries.count * 2))
+  }
+
   // MARK: Text search
 
   private mutating func fold(_ slot: Int) {
@@ -375,6 +410,56 @@ struct HistoryIndex {
         start = position + 1
       }
       return false
+    }
+  }
+}
+
+extension HistoryIndex.Entry {
+  /// Everything a raw copy of an entry depends on: a snapshot written by a build where any of it
+  /// differs is not read (its bytes would mean something else).
+  static var layoutDescription: String {
+    func offset<Value>(_ path: KeyPath<Self, Value>) -> String { MemoryLayout<Self>.offset(of: path).map(String.init) ?? "-" }
+    func field<Value>(_ path: KeyPath<HistoryLine.Fields, Value>) -> String {
+      MemoryLayout<HistoryLine.Fields>.offset(of: path).map(String.init) ?? "-"
+    }
+    let cases = [
+      GenerationStatus.allCases.map { String(describing: $0) }, MagiMode.allCases.map { String(describing: $0) },
+      MagiModel.allCases.map { String(describing: $0) },
+    ]
+    let entry = [
+      MemoryLayout<Self>.size, MemoryLayout<Self>.stride, MemoryLayout<Self>.alignment, MemoryLayout<HistoryLine.Fields>.size,
+      MemoryLayout<HistoryIndex.Span>.size, MemoryLayout<HistoryIndex.Span?>.size,
+    ].map(String.init)
+    let offsets = [
+      offset(\.fields), offset(\.lineLength), offset(\.id), offset(\.prompt), offset(\.offset), offset(\.folded),
+      offset(\.pending), offset(\.removed), field(\.created), field(\.updated), field(\.status), field(\.mode),
+      field(\.model), field(\.awaitsVideo),
+    ]
+    return (entry + offsets + cases.map { $0.joined(separator: ",") }).joined(separator: ";")
+  }
+
+  /// Whether raw bytes from a snapshot make a valid entry, checked before they are read as one:
+  /// an enum tag or a `Bool` outside its values would be undefined behaviour, not just wrong data.
+  /// `bytes` must hold at least `MemoryLayout<Self>.size` bytes.
+  static func isValidSnapshot(_ bytes: UnsafeRawPointer) -> Bool {
+    guard let fields = MemoryLayout<Self>.offset(of: \.fields),
+      let status = MemoryLayout<HistoryLine.Fields>.offset(of: \.status),
+      let mode = MemoryLayout<HistoryLine.Fields>.offset(of: \.mode),
+      let model = MemoryLayout<HistoryLine.Fields>.offset(of: \.model),
+      let awaits = MemoryLayout<HistoryLine.Fields>.offset(of: \.awaitsVideo),
+      let folded = MemoryLayout<Self>.offset(of: \.folded), let pending = MemoryLayout<Self>.offset(of: \.pending),
+      let removed = MemoryLayout<Self>.offset(of: \.removed),
+      MemoryLayout<GenerationStatus>.size == 1, MemoryLayout<MagiMode>.size == 1, MemoryLayout<MagiModel>.size == 1
+    else { return false }
+    func byte(_ offset: Int) -> Int { Int(bytes.load(fromByteOffset: offset, as: UInt8.self)) }
+    guard byte(fields + status) < GenerationStatus.allCases.count, byte(fields + mode) < MagiMode.allCases.count,
+      byte(fields + model) < MagiModel.allCases.count, byte(fields + awaits) <= 1, byte(removed) <= 1,
+      // A snapshot only holds what is on disk, and no folded text.
+      byte(pending) == 0
+    else { return false }
+    return withUnsafeBytes(of: HistoryIndex.Span?.none) { none in
+      guard let reference = none.baseAddress else { return false }
+      return memcmp(bytes + folded, reference, none.count) == 0
     }
   }
 }

@@ -34,6 +34,8 @@ public actor HistoryStore {
   public nonisolated let corruptPath: String
   nonisolated let lockPath: String
   nonisolated let compactPath: String
+  /// `history.index`: the saved index of a large history (see ``saveIndexSnapshot()``).
+  nonisolated let snapshotPath: String
 
   /// Lines that could not be read (torn by a crash, garbled), each kept aside in ``corruptPath``.
   public private(set) var warnings: [HistoryWarning] = []
@@ -57,6 +59,13 @@ public actor HistoryStore {
   private var corruptFound: [CorruptLine] = []
   private var reportedCorrupt: Set<CorruptKey> = []
   private let autoCompactMinimumBytes: Int64
+  private let snapshotMinimumBytes: Int64
+  /// Whether the open started from `history.index` (tests check that it is really used).
+  private(set) var openedFromSnapshot = false
+  /// Lines the open parsed: all of them without a snapshot, the ones appended after it with one.
+  private(set) var linesScannedAtOpen = 0
+  /// Whether the index's offsets came from a snapshot (until the next full scan).
+  private var indexFromSnapshot = false
   private let encoder = HistoryLine.encoder()
   private let decoder = HistoryLine.decoder()
 
@@ -88,6 +97,11 @@ public actor HistoryStore {
   /// - Throws: ``HistoryStoreError`` when the directory or file cannot be created or read. A
   ///   read-only history opens fine; saving to it throws.
   public init(directory: String, autoCompactMinimumBytes: Int = 1 << 20) async throws(HistoryStoreError) {
+    try await self.init(directory: directory, autoCompactMinimumBytes: autoCompactMinimumBytes, snapshotMinimumBytes: 4 << 20)
+  }
+
+  /// - Parameter snapshotMinimumBytes: the smallest history worth a snapshot (tests use a few bytes).
+  init(directory: String, autoCompactMinimumBytes: Int, snapshotMinimumBytes: Int) async throws(HistoryStoreError) {
     var directory = directory
     while directory.count > 1, directory.hasSuffix("/") { directory.removeLast() }
     self.directory = directory
@@ -95,7 +109,9 @@ public actor HistoryStore {
     corruptPath = path + ".corrupt"
     lockPath = path + ".lock"
     compactPath = path + ".compact"
+    snapshotPath = directory + "/history.index"
     self.autoCompactMinimumBytes = Int64(autoCompactMinimumBytes)
+    self.snapshotMinimumBytes = Int64(snapshotMinimumBytes)
     try Self.makeDirectory(directory)
     lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
     if lockFD < 0 { lockFD = open(lockPath, O_RDONLY | O_CLOEXEC) }
@@ -108,7 +124,10 @@ public actor HistoryStore {
     try openFile()
     try lock(LOCK_SH)
     do {
+      loadSnapshot()
+      let before = scannedLines
       try scanToEnd()
+      linesScannedAtOpen = scannedLines - before
     } catch {
       unlock()
       throw error
@@ -321,18 +340,24 @@ public actor HistoryStore {
       if let failure = Self.writeAll(out, buffer) { throw HistoryStoreError(.export, path: outPath, code: failure) }
       buffer.removeAll(keepingCapacity: true)
     }
-    for (number, id) in ids.enumerated() {
-      buffer.append(contentsOf: number == 0 ? Array("\n".utf8) : Array(",\n".utf8))
-      if let slot = pendingSlots[id], case .record(_, let line) = pending[slot].change {
-        buffer.append(contentsOf: line)
-      } else if let entry = index.entry(id) {
-        buffer.append(contentsOf: try readLine(at: entry.offset, length: entry.length))
+    var written = 0
+    for id in ids {
+      let line: [UInt8]
+      if let slot = pendingSlots[id], case .record(_, let pendingLine) = pending[slot].change {
+        line = pendingLine
+      } else if let stored = try storedLine(id) {
+        line = stored.bytes
+      } else {
+        continue
       }
+      buffer.append(contentsOf: written == 0 ? Array("\n".utf8) : Array(",\n".utf8))
+      buffer.append(contentsOf: line)
+      written += 1
       try drain(false)
     }
-    buffer.append(contentsOf: Array((ids.isEmpty ? "]\n" : "\n]\n").utf8))
+    buffer.append(contentsOf: Array((written == 0 ? "]\n" : "\n]\n").utf8))
     try drain(true)
-    return ids.count
+    return written
   }
 
   private func loadRecord(_ id: String) throws(HistoryStoreError) -> GenerationRecord? {
@@ -340,13 +365,66 @@ public actor HistoryStore {
       if case .record(let record, _) = pending[slot].change { return record }
       return nil
     }
-    guard let entry = index.entry(id) else { return nil }
-    let bytes = try readLine(at: entry.offset, length: entry.length)
+    guard let (bytes, offset) = try storedLine(id) else { return nil }
+    let record: GenerationRecord
     do {
-      return try decoder.decode(GenerationRecord.self, from: Data(bytes))
+      record = try decoder.decode(GenerationRecord.self, from: Data(bytes))
     } catch {
-      throw HistoryStoreError(.read, path: path, reason: "the line at byte \(entry.offset) is not a valid record: \(error)")
+      throw HistoryStoreError(.read, path: path, reason: "the line at byte \(offset) is not a valid record: \(error)")
     }
+    // The head said so already; the full decode must agree before anything of it is returned.
+    guard record.id == id else {
+      throw HistoryStoreError(.read, path: path, reason: "the line at byte \(offset) holds record \(record.id), not \(id)")
+    }
+    return record
+  }
+
+  /// The latest line of `id` on disk (nil when it has none), checked to be a line of `id`.
+  ///
+  /// An index loaded from `history.index` is trusted only as far as the snapshot's checks reach; a
+  /// file edited in place behind them would make an offset point at another record's line. Such an
+  /// index is dropped with its snapshot and rebuilt from the file, once, before answering.
+  private func storedLine(_ id: String) throws(HistoryStoreError) -> (bytes: [UInt8], offset: Int64)? {
+    var rebuilt = false
+    while true {
+      guard let entry = index.entry(id) else { return nil }
+      let bytes: [UInt8]
+      do throws(HistoryStoreError) {
+        bytes = try readLine(at: entry.offset, length: entry.length)
+      } catch {
+        guard indexFromSnapshot, !rebuilt else { throw error }
+        try reindexFromFile()
+        rebuilt = true
+        continue
+      }
+      if lineID(bytes) == id { return (bytes, entry.offset) }
+      guard !rebuilt else {
+        throw HistoryStoreError(.read, path: path, reason: "the line at byte \(entry.offset) is not a line of record \(id)")
+      }
+      try reindexFromFile()
+      rebuilt = true
+    }
+  }
+
+  /// The id of a record line (nil for a tombstone or an unreadable line).
+  private func lineID(_ line: [UInt8]) -> String? {
+    line.withUnsafeBytes { raw in
+      switch HistoryLine.scanHead(raw) {
+      case .record(let head)?: return head.id
+      case .tombstone?: return nil
+      case nil:
+        guard case .line(.record(let head)) = HistoryLine.decodeFully(raw, with: decoder) else { return nil }
+        return head.id
+      }
+    }
+  }
+
+  /// Forgets `history.index` and indexes the whole file again.
+  private func reindexFromFile() throws(HistoryStoreError) {
+    unlink(snapshotPath)
+    try lock(LOCK_SH)
+    defer { unlock() }
+    try reload(writableOnly: false)
   }
 
   private func readLine(at offset: Int64, length: Int) throws(HistoryStoreError) -> [UInt8] {
@@ -380,6 +458,8 @@ public actor HistoryStore {
     try lock(LOCK_EX)
     defer { unlock() }
     try refreshLocked()
+    // Compaction copies every line by its offset: it must not trust a snapshot's offsets blindly.
+    if indexFromSnapshot { try reload(writableOnly: false) }
     try? keepAsideLocked()
     guard futureLines == 0 else {
       throw HistoryStoreError(
@@ -420,6 +500,8 @@ public actor HistoryStore {
     }
     close(out)
     Self.syncDirectory(directory)
+    // It describes the file just replaced.
+    unlink(snapshotPath)
     // Point at the new file; the index keeps its entries, with their new places.
     if fd >= 0 { close(fd) }
     fd = -1
@@ -431,6 +513,52 @@ public actor HistoryStore {
     }
     scannedOffset = written
     scannedLines = moved.count
+  }
+
+  // MARK: Index snapshot
+
+  /// Saves the index as `history.index`, so that the next open parses only the lines written after
+  /// now: at 100,000 records the full parse is most of the time to the studio's first complete frame.
+  ///
+  /// Does nothing for a small history (it opens fast anyway), while changes wait in memory (a
+  /// snapshot describes the file, not memory), or when the snapshot on disk is up to date. A failure
+  /// is not reported: the next open then scans the whole file, as it would without a snapshot.
+  public func saveIndexSnapshot() async {
+    guard HistoryIndexSnapshot.isSupported, pending.isEmpty else { return }
+    do throws(HistoryStoreError) {
+      // Exclusive: no compaction can replace the file between the checksum and the rename, and no
+      // other process writes `history.index.tmp` at the same time.
+      try lock(LOCK_EX)
+      defer { unlock() }
+      try refreshLocked()
+      // Lines not yet kept aside would never be reported again by an open that starts past them.
+      guard fd >= 0, pending.isEmpty, corruptFound.isEmpty, scannedOffset >= snapshotMinimumBytes else { return }
+      let coverage = HistoryIndexSnapshot.Coverage(
+        device: device, inode: inode, scannedOffset: scannedOffset, scannedLines: scannedLines, futureLines: futureLines)
+      guard HistoryIndexSnapshot.coverage(at: snapshotPath) != coverage else { return }
+      try HistoryIndexSnapshot.save(index.storage, coverage: coverage, history: fd, to: snapshotPath)
+    } catch {
+      return
+    }
+  }
+
+  /// Starts the index from `history.index` when it describes the file just opened; the caller
+  /// holds the shared lock and then scans whatever follows the snapshot.
+  private func loadSnapshot() {
+    guard fd >= 0, HistoryIndexSnapshot.isSupported else { return }
+    switch HistoryIndexSnapshot.load(from: snapshotPath, history: fd, device: device, inode: inode) {
+    case .loaded(let loaded, let coverage):
+      index = loaded
+      scannedOffset = coverage.scannedOffset
+      scannedLines = coverage.scannedLines
+      futureLines = coverage.futureLines
+      indexFromSnapshot = true
+      openedFromSnapshot = true
+    case .unusable:
+      unlink(snapshotPath)
+    case .missing, .foreign:
+      break
+    }
   }
 
   // MARK: Catching up with the file
@@ -480,6 +608,7 @@ public actor HistoryStore {
     try openFile()
     if writableOnly, !writable { throw HistoryStoreError(.write, path: path, code: EACCES) }
     index.removeAll()
+    indexFromSnapshot = false
     futureLines = 0
     for (_, change) in pending {
       if case .record(let record, _) = change {
