@@ -64,6 +64,8 @@ public actor HistoryStore {
   private(set) var openedFromSnapshot = false
   /// Lines the open parsed: all of them without a snapshot, the ones appended after it with one.
   private(set) var linesScannedAtOpen = 0
+  /// Bytes the open parsed; when large, a ``saveIndexSnapshot()`` spares the next open that work.
+  public private(set) var bytesScannedAtOpen: Int64 = 0
   /// Whether the index's offsets came from a snapshot (until the next full scan).
   private var indexFromSnapshot = false
   private let encoder = HistoryLine.encoder()
@@ -125,9 +127,10 @@ public actor HistoryStore {
     try lock(LOCK_SH)
     do {
       loadSnapshot()
-      let before = scannedLines
+      let (lines, bytes) = (scannedLines, scannedOffset)
       try scanToEnd()
-      linesScannedAtOpen = scannedLines - before
+      linesScannedAtOpen = scannedLines - lines
+      bytesScannedAtOpen = scannedOffset - bytes
     } catch {
       unlock()
       throw error

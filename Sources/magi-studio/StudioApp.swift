@@ -77,7 +77,7 @@ final class StudioApp {
     let sessionPaths = paths
     let opening = StartedWork {
       let session = try await Session.open(connection, paths: sessionPaths, quiet: true, onEvent: { forwarder.forward($0) })
-      return (session, await session.history.warnings.map { "history: \($0)" })
+      return (session, await session.history.warnings.map { "history: \($0)" }, await session.history.bytesScannedAtOpen)
     }
     let terminal: CursesTerminal
     do {
@@ -86,7 +86,7 @@ final class StudioApp {
       terminal = try CursesTerminal(
         theme: theme, options: .init(mouse: mouse ?? config.mouse, focusReports: true, bracketedPaste: true))
     } catch {
-      if let (session, _) = try? opening.wait() { blockingClose(session) }
+      if let (session, _, _) = try? opening.wait() { blockingClose(session) }
       throw CommandFailure(message: error.description, code: 1)
     }
     let depth = terminal.colorDepth
@@ -105,19 +105,22 @@ final class StudioApp {
     terminal.draw(StudioView.render(state, width: state.width, height: state.height))
     let session: Session
     let historyWarnings: [String]
+    let parsedAtOpen: Int64
     do {
-      (session, historyWarnings) = try opening.wait()
+      (session, historyWarnings, parsedAtOpen) = try opening.wait()
     } catch {
       terminal.shutdown()
       throw error
     }
     // A large history opens faster next time from a saved index. Writing it holds the history for
-    // a few tens of milliseconds at 100,000 records, so it waits until the first pages are shown
-    // (and is a no-op when the saved one is current or the history small).
-    let history = session.history
-    Task.detached(priority: .utility) {
-      try? await Task.sleep(for: .seconds(2))
-      await history.saveIndexSnapshot()
+    // a few tens of milliseconds at 100,000 records, so it waits until the first pages are shown;
+    // and only when this open parsed megabytes (a timer at every start would be a wake-up for nothing).
+    if parsedAtOpen >= 1 << 20 {
+      let history = session.history
+      Task.detached(priority: .utility) {
+        try? await Task.sleep(for: .seconds(2))
+        await history.saveIndexSnapshot()
+      }
     }
     // One studio follows the jobs; a second one (another ssh session) watches without racing it.
     let ownsJobs = InstanceLock.acquire(in: paths.data)
