@@ -264,50 +264,75 @@ FRAME_MARKERS = [b"OFFLINE emulator", b"History"]
 FIRST_PAINT_MARKERS = [b"History", b"Submit"]
 
 
+def startup_series(home, count, runs, cold):
+    """`runs` starts of the TUI; with `cold`, history.index is deleted before each (a full parse)."""
+    frames, listed, paints, rss = [], [], [], []
+    snapshot = os.path.join(os.path.dirname(home.history), "history.index")
+    for _ in range(runs):
+        if cold and os.path.exists(snapshot):
+            os.remove(snapshot)
+        tui = Tui(home).start()
+        try:
+            paint = tui.wait_for(FIRST_PAINT_MARKERS, 20)
+            if paint is not None:
+                paints.append(paint * 1000)
+            frame = tui.wait_for(FRAME_MARKERS, 20)
+            if frame is None:
+                raise RuntimeError(f"no first frame in 20 s; output tail {bytes(tui.output[-300:])!r}")
+            frames.append(frame * 1000)
+            if count:
+                shown = tui.wait_for([NEWEST_MARK.encode()], 20)
+                listed.append(shown * 1000 if shown is not None else None)
+            tui.check_alive()
+            rss.append(process_memory_kb(tui.pid))
+        finally:
+            tui.stop()  # SIGTERM: the studio quits as a user's Ctrl-Q would, saving history.index
+    entry = {"runs": runs, "first_frame_ms_median": statistics.median(frames), "first_frame_ms_min": min(frames),
+             "first_frame_ms_max": max(frames)}
+    if paints:
+        entry["first_paint_ms_median"] = statistics.median(paints)
+    if count and all(value is not None for value in listed):
+        entry["newest_record_shown_ms_median"] = statistics.median(listed)
+    # The complete frame: the history listed (newest record on screen), or the empty frame.
+    entry["complete_frame_ms_median"] = entry.get("newest_record_shown_ms_median", entry["first_frame_ms_median"])
+    if all(rss):
+        entry["rss_mb_median"] = statistics.median(value["VmRSS"] for value in rss) / 1024
+        entry["peak_rss_mb_median"] = statistics.median(value["VmHWM"] for value in rss) / 1024
+    return entry
+
+
 def bench_startup(runs):
+    """Exec to the first complete frame in a pty, at 0, 10,000 and 100,000 records.
+
+    A history of 4 MiB or more keeps a saved index (history.index, written when the studio quits),
+    so a start usually reads it plus the lines written since: that is the "warm" series, each run
+    after a previous one. "cold" deletes it before every run, as after a compaction or the first
+    start of a new version: the whole file is parsed.
+    """
     results = {}
     for count in (0, 10_000, 100_000):
         home = Home(f"start{count}")
         try:
             size = write_history(home.history, count) if count else 0
-            frames, listed, paints, rss = [], [], [], []
-            for _ in range(runs):
-                tui = Tui(home).start()
-                try:
-                    paint = tui.wait_for(FIRST_PAINT_MARKERS, 20)
-                    if paint is not None:
-                        paints.append(paint * 1000)
-                    frame = tui.wait_for(FRAME_MARKERS, 20)
-                    if frame is None:
-                        raise RuntimeError(f"no first frame in 20 s; output tail {bytes(tui.output[-300:])!r}")
-                    frames.append(frame * 1000)
-                    if count:
-                        shown = tui.wait_for([NEWEST_MARK.encode()], 20)
-                        listed.append(shown * 1000 if shown is not None else None)
-                    tui.check_alive()
-                    rss.append(process_memory_kb(tui.pid))
-                finally:
-                    tui.stop()
-            entry = {"records": count, "history_bytes": size, "runs": runs,
-                     "first_frame_ms_median": statistics.median(frames), "first_frame_ms_min": min(frames),
-                     "first_frame_ms_max": max(frames)}
-            if paints:
-                entry["first_paint_ms_median"] = statistics.median(paints)
-            if count and all(value is not None for value in listed):
-                entry["newest_record_shown_ms_median"] = statistics.median(listed)
-            # The complete frame: the history listed (newest record on screen), or the empty frame.
-            entry["complete_frame_ms_median"] = entry.get("newest_record_shown_ms_median", entry["first_frame_ms_median"])
-            if all(rss):
-                entry["rss_mb_median"] = statistics.median(value["VmRSS"] for value in rss) / 1024
-                entry["peak_rss_mb_median"] = statistics.median(value["VmHWM"] for value in rss) / 1024
+            entry = {"records": count, "history_bytes": size}
+            entry["cold"] = startup_series(home, count, runs, cold=True)
+            if count:
+                entry["warm"] = startup_series(home, count, runs, cold=False)
+            typical = entry.get("warm", entry["cold"])
+            for key in ("complete_frame_ms_median", "first_paint_ms_median", "rss_mb_median", "peak_rss_mb_median"):
+                if key in typical:
+                    entry[key] = typical[key]
             results[str(count)] = entry
             log(f"start-up {count} records: {entry}")
         finally:
             home.remove()
     empty = results["0"]["complete_frame_ms_median"]
-    big = results["100000"]["complete_frame_ms_median"]
-    results["ratio_100000_vs_empty"] = big / empty
-    results["targets"] = {"100000_within_2x_empty": big <= 2 * empty, "100000_under_100ms": big < 100}
+    for label in ("warm", "cold"):
+        big = results["100000"][label]["complete_frame_ms_median"]
+        results[f"ratio_100000_vs_empty_{label}"] = big / empty
+        results[f"targets_{label}"] = {"100000_within_2x_empty": big <= 2 * empty, "100000_under_100ms": big < 100}
+    results["ratio_100000_vs_empty"] = results["ratio_100000_vs_empty_warm"]
+    results["targets"] = results["targets_warm"]
     return results
 
 
@@ -863,13 +888,19 @@ def summary_rows(results):
     start = results.get("startup", {})
     for count in ("0", "10000", "100000"):
         if count in start:
-            add(f"start-up, {int(count):,} records (median)", fmt(start[count]["complete_frame_ms_median"], " ms"),
+            entry = start[count]
+            cold = entry["cold"]["complete_frame_ms_median"]
+            warm = entry.get("warm", {}).get("complete_frame_ms_median")
+            add(f"start-up, {int(count):,} records, median (saved index / full parse)",
+                f"{fmt(warm, ' ms')} / {fmt(cold, ' ms')}" if warm is not None else fmt(cold, " ms"),
                 "< 100 ms" if count == "100000" else "")
-            if "rss_mb_median" in start[count]:
+            if "rss_mb_median" in entry:
                 add(f"TUI memory, {int(count):,} records (RSS / peak)",
-                    f"{fmt(start[count]['rss_mb_median'], '')} / {fmt(start[count]['peak_rss_mb_median'], ' MB')}")
-    if "ratio_100000_vs_empty" in start:
-        add("start-up 100,000 / empty", fmt(start["ratio_100000_vs_empty"], "×", 2), "≤ 2×")
+                    f"{fmt(entry['rss_mb_median'], '')} / {fmt(entry['peak_rss_mb_median'], ' MB')}")
+    if "ratio_100000_vs_empty_warm" in start:
+        add("start-up 100,000 / empty (saved index / full parse)",
+            f"{fmt(start['ratio_100000_vs_empty_warm'], '×', 2)} / {fmt(start['ratio_100000_vs_empty_cold'], '×', 2)}",
+            "≤ 2×")
     keys = results.get("keystrokes", {})
     idle_keys = keys.get("idle_100000_records")
     if idle_keys:
