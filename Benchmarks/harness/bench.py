@@ -771,14 +771,24 @@ def transfer_round(emulator, env, path, size, url, scratch, ours_first):
         started = time.monotonic()
         target = emulator.post_json("/storage/upload/initiate?storage_type=fal-cdn-v3",
                                     {"content_type": "application/octet-stream", "file_name": "c.bin"})
-        _, rss, _ = time_v(["curl", "-sS", "--fail", "-o", "/dev/null", "-H", "Content-Type: application/octet-stream",
-                            "-H", "Expect:", "-T", path, target["upload_url"]])
-        out["curl_up"] = (time.monotonic() - started, rss)
+        initiated = time.monotonic() - started
+        _, rss, stdout = time_v(["curl", "-sS", "--fail", "-o", "/dev/null", "-H", "Content-Type: application/octet-stream",
+                                 "-H", "Expect:", "-w", "%{time_total}", "-T", path, target["upload_url"]])
+        out["curl_up"] = (time.monotonic() - started, rss, initiated + float(stdout))
         emulator.forget_file(target["file_url"])
 
-    # Downloads also report the transfer alone (from the request to the file complete), as each
-    # client times it itself: at 10 MB the transfer is ~7 ms, and process start-up and exit (the
-    # Swift runtime's ~5 ms against curl's ~1 ms) would otherwise be most of what is compared.
+    def lean_up():
+        # The transfer alone: FalQueueClient.upload timed inside bench-follow (initiate + PUT).
+        _, _, stdout = time_v([FOLLOW, "upload", emulator.url, path])
+        report = json.loads(stdout)
+        emulator.forget_file(report["url"])
+        out["ours_up_transfer"] = report["wall_seconds"]
+
+    # Both ways also report the transfer alone (from the first request to the last byte), as each
+    # client times it itself: at 10 MB a download is ~7 ms, and process start-up and exit (the Swift
+    # runtime's ~5 ms against curl's ~1 ms; `magi-studio upload` also opens its history and config)
+    # would otherwise be most of what is compared. Ours is `FalQueueClient` in bench-follow; curl's
+    # upload is the initiate call as Python times it plus curl's own time for the PUT.
     def ours_down():
         wall, rss, stdout = time_v([FOLLOW, "download", url, destination])
         if os.path.getsize(destination) != size:
@@ -793,7 +803,8 @@ def transfer_round(emulator, env, path, size, url, scratch, ours_first):
         os.remove(destination)
         out["curl_down"] = (wall, rss, float(stdout))
 
-    order = [ours_up, curl_up, ours_down, curl_down] if ours_first else [curl_up, ours_up, curl_down, ours_down]
+    order = ([ours_up, lean_up, curl_up, ours_down, curl_down] if ours_first
+             else [curl_up, ours_up, lean_up, curl_down, ours_down])
     for step in order:
         step()
     return out
@@ -843,11 +854,13 @@ def bench_transfers(sizes_mb, rounds):
                 entry[way] = {"ours_wall_s": ours_wall, "ours_mb_per_s": size_mb / ours_wall, "ours_max_rss_kb": ours_rss,
                               "curl_wall_s": curl_wall, "curl_mb_per_s": size_mb / curl_wall,
                               "curl_max_rss_kb": curl_rss, "ratio_vs_curl": curl_wall / ours_wall}
-            ours_transfer = statistics.median(sample["ours_down"][2] for sample in samples)
-            curl_transfer = statistics.median(sample["curl_down"][2] for sample in samples)
-            entry["download"].update({
-                "ours_transfer_mb_per_s": size_mb / ours_transfer, "curl_transfer_mb_per_s": size_mb / curl_transfer,
-                "transfer_ratio_vs_curl": curl_transfer / ours_transfer})
+            for way, ours_alone, curl_key in (("upload", lambda sample: sample["ours_up_transfer"], "curl_up"),
+                                              ("download", lambda sample: sample["ours_down"][2], "curl_down")):
+                ours_transfer = statistics.median(ours_alone(sample) for sample in samples)
+                curl_transfer = statistics.median(sample[curl_key][2] for sample in samples)
+                entry[way].update({
+                    "ours_transfer_mb_per_s": size_mb / ours_transfer, "curl_transfer_mb_per_s": size_mb / curl_transfer,
+                    "transfer_ratio_vs_curl": curl_transfer / ours_transfer})
             results[f"{size_mb}MB"] = entry
             os.remove(path)
             log(f"transfer {size_mb} MB: {entry}")

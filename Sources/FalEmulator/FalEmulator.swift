@@ -79,10 +79,15 @@ public actor FalEmulator {
       throw .listen("\(configuration.host) is not an IPv4 address")
     }
     // Bodies above 1 MiB arrive as a stream read from the socket, so uploads go to disk as they come.
+    #if os(Linux)
+      let pool: any AsyncSocketPool = SocketPool(queue: NoDelayEventQueue())
+    #else
+      let pool: any AsyncSocketPool = HTTPServer.defaultPool()
+    #endif
     let server = HTTPServer(
       config: HTTPServer.Configuration(
         address: address, timeout: configuration.handlerTimeout, sharedRequestBufferSize: 64 * 1024,
-        sharedRequestReplaySize: 1 << 20, logger: .disabled),
+        sharedRequestReplaySize: 1 << 20, pool: pool, logger: .disabled),
       handler: router)
     let ended = ServerEnd()
     let task = Task {

@@ -2,6 +2,7 @@
 //
 //   bench-follow follow <base-url> <jobs>        submit <jobs> requests, follow them all at once
 //   bench-follow download <url> <destination>    one streamed download
+//   bench-follow upload <base-url> <file>        one upload (initiate, then one streamed PUT)
 //
 // Prints one JSON object on stdout: CPU seconds, peak RSS (getrusage), peak thread count and the
 // names of the threads seen, plus what the mode did.
@@ -85,7 +86,9 @@ func printReport(_ extra: [String: JSONValue], sampler: ThreadSampler) async {
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count == 4 else { fail("usage: bench-follow follow <base-url> <jobs> | download <url> <dest>") }
+guard arguments.count == 4 else {
+  fail("usage: bench-follow follow <base-url> <jobs> | download <url> <dest> | upload <base-url> <file>")
+}
 CurlTransport.initializeLibrary()
 let transport: CurlTransport
 do { transport = try CurlTransport() } catch { fail("cannot start the transport: \(error)") }
@@ -155,6 +158,18 @@ case "download":
   await sampler.sample()
   samplerTask.cancel()
   await printReport(["mode": "download", "bytes": .int(Int(size)), "wall_seconds": .double(wall)], sampler: sampler)
+case "upload":
+  let client = FalQueueClient(
+    transport: transport, endpoints: FalEndpoints(single: arguments[2]), credentials: Credentials(key: "bench"))
+  let started = Date()
+  let url: String
+  do { url = try await client.upload(file: arguments[3], contentType: "application/octet-stream") } catch {
+    fail("upload failed: \(error)")
+  }
+  let wall = Date().timeIntervalSince(started)
+  await sampler.sample()
+  samplerTask.cancel()
+  await printReport(["mode": "upload", "url": .string(url), "wall_seconds": .double(wall)], sampler: sampler)
 default:
   fail("unknown mode \(arguments[1])")
 }
