@@ -505,17 +505,22 @@ public actor HistoryStore {
     Self.syncDirectory(directory)
     // It describes the file just replaced.
     unlink(snapshotPath)
-    // Point at the new file; the index keeps its entries, with their new places.
+    // Point at the new file, which holds exactly these records: the index starts again from them
+    // (deleted entries and their bytes go too).
     if fd >= 0 { close(fd) }
     fd = -1
     try openFile()
     pending.removeAll()
     pendingSlots.removeAll()
+    index.removeAll()
+    index.reserveCapacity(moved.count)
     for (head, offset, length) in moved {
       index.upsert(head, offset: offset, length: length, pending: false)
     }
     scannedOffset = written
     scannedLines = moved.count
+    // The new file's index is known exactly: saved now, the next open need not parse it all.
+    try? saveSnapshotLocked()
   }
 
   // MARK: Index snapshot
@@ -534,15 +539,22 @@ public actor HistoryStore {
       try lock(LOCK_EX)
       defer { unlock() }
       try refreshLocked()
-      // Lines not yet kept aside would never be reported again by an open that starts past them.
-      guard fd >= 0, pending.isEmpty, corruptFound.isEmpty, scannedOffset >= snapshotMinimumBytes else { return }
-      let coverage = HistoryIndexSnapshot.Coverage(
-        device: device, inode: inode, scannedOffset: scannedOffset, scannedLines: scannedLines, futureLines: futureLines)
-      guard HistoryIndexSnapshot.coverage(at: snapshotPath) != coverage else { return }
-      try HistoryIndexSnapshot.save(index.storage, coverage: coverage, history: fd, to: snapshotPath)
+      try saveSnapshotLocked()
     } catch {
       return
     }
+  }
+
+  /// ``saveIndexSnapshot()`` with the exclusive lock already held and the index caught up.
+  private func saveSnapshotLocked() throws(HistoryStoreError) {
+    // Lines not yet kept aside would never be reported again by an open that starts past them.
+    guard HistoryIndexSnapshot.isSupported, fd >= 0, pending.isEmpty, corruptFound.isEmpty,
+      scannedOffset >= snapshotMinimumBytes
+    else { return }
+    let coverage = HistoryIndexSnapshot.Coverage(
+      device: device, inode: inode, scannedOffset: scannedOffset, scannedLines: scannedLines, futureLines: futureLines)
+    guard HistoryIndexSnapshot.coverage(at: snapshotPath) != coverage else { return }
+    try HistoryIndexSnapshot.save(index.storage, coverage: coverage, history: fd, to: snapshotPath)
   }
 
   /// Starts the index from `history.index` when it describes the file just opened; the caller

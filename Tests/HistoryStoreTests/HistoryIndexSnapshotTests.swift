@@ -172,8 +172,8 @@ import Testing
     #expect(await reopened.query(HistoryQuery(text: "late fox", limit: 100)).totalMatches == 14)
   }
 
-  @Test("compaction removes the snapshot; the next open scans the new file")
-  func compactionDropsSnapshot() async throws {
+  @Test("compaction replaces the snapshot with one of the new file; the next open starts from it")
+  func compactionReplacesSnapshot() async throws {
     let directory = try TemporaryDirectory()
     let store = try await openStore(directory)
     let ids = try await populate(store)
@@ -181,11 +181,15 @@ import Testing
     #expect(snapshotExists(directory.path))
     let reopened = try await openStore(directory)
     #expect(await reopened.openedFromSnapshot)
+    let oldInode = try FileManager.default.attributesOfItem(atPath: directory.history)[.systemFileNumber] as? UInt64
     try await reopened.compact()
-    #expect(!snapshotExists(directory.path))
+    let newInode = try FileManager.default.attributesOfItem(atPath: directory.history)[.systemFileNumber] as? UInt64
+    #expect(oldInode != newInode, "compaction wrote a new file")
+    #expect(snapshotExists(directory.path))
 
     let afterCompaction = try await openStore(directory)
-    #expect(await afterCompaction.openedFromSnapshot == false)
+    #expect(await afterCompaction.openedFromSnapshot)
+    #expect(await afterCompaction.linesScannedAtOpen == 0)
     #expect(try await view(afterCompaction, ids: ids) == (try await fullScanView(of: directory.path, ids: ids)))
     #expect(try await view(afterCompaction, ids: ids) == (try await view(store, ids: ids)))
   }
