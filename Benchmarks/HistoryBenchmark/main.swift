@@ -122,33 +122,31 @@ let fileSize = Double(info.st_size)
 var rows: [(String, String)] = []
 rows.append(("write \(total) records (batches of 5,000)", fixed(milliseconds(fill), 0, "ms")))
 
-// Open + first page, three times (the file is in the page cache after the first).
-var opens: [Double] = []
-var store: HistoryStore?
-for _ in 0..<3 {
-  let start = clock.now
-  let opened = try await HistoryStore(directory: directory)
-  let page = await opened.query(HistoryQuery(limit: 50))
-  precondition(page.summaries.count == 50 && page.totalMatches == total)
-  opens.append(milliseconds(clock.now - start))
-  store = opened
+/// Opens the history and reads its first page three times (the file is in the page cache after the
+/// first): the median time, and the last store.
+func timedOpens() async throws -> (milliseconds: Double, store: HistoryStore) {
+  var opens: [Double] = []
+  var store: HistoryStore?
+  for _ in 0..<3 {
+    let start = clock.now
+    let opened = try await HistoryStore(directory: directory)
+    let page = await opened.query(HistoryQuery(limit: 50))
+    precondition(page.summaries.count == 50 && page.totalMatches == total)
+    opens.append(milliseconds(clock.now - start))
+    store = opened
+  }
+  guard let store else { fatalError("no open") }
+  return (median(opens), store)
 }
-guard let store else { fatalError() }
-rows.append(("open + first page of 50 (median of 3)", fixed(median(opens), 1, "ms")))
 
+let (coldOpen, store) = try await timedOpens()
+rows.append(("open + first page of 50 (median of 3)", fixed(coldOpen, 1, "ms")))
 // The same with the saved index (history.index), as a start after the studio has quit once.
 let saving = clock.now
 await store.saveIndexSnapshot()
 rows.append(("save the index (history.index)", fixed(milliseconds(clock.now - saving), 1, "ms")))
-var warmOpens: [Double] = []
-for _ in 0..<3 {
-  let start = clock.now
-  let opened = try await HistoryStore(directory: directory)
-  let page = await opened.query(HistoryQuery(limit: 50))
-  precondition(page.summaries.count == 50 && page.totalMatches == total)
-  warmOpens.append(milliseconds(clock.now - start))
-}
-rows.append(("open + first page, saved index (median of 3)", fixed(median(warmOpens), 1, "ms")))
+let (warmOpen, _) = try await timedOpens()
+rows.append(("open + first page, saved index (median of 3)", fixed(warmOpen, 1, "ms")))
 
 @MainActor func timed(_ label: String, runs: Int = 5, _ body: () async throws -> Int) async rethrows {
   var times: [Double] = []

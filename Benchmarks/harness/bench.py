@@ -363,6 +363,16 @@ def type_keys(tui, count, keys=b"abcdefghij"):
             "bytes_per_key_max": max(sizes)}
 
 
+def submit_jobs(tui, count):
+    """Types the prompt "fox" into the studio's form and submits it `count` times (Ctrl-S)."""
+    for letter in b"fox":
+        os.write(tui.fd, bytes([letter]))
+        tui.drain(quiet=0.02)
+    for _ in range(count):
+        os.write(tui.fd, b"\x13")
+        tui.drain(quiet=0.03, limit=0.5)
+
+
 def trace_latencies(path, skip=0):
     """Microseconds per key batch from MAGI_STUDIO_KEY_TRACE, as milliseconds; the first `skip` dropped."""
     try:
@@ -412,12 +422,7 @@ def bench_keystrokes(keys):
             if tui.wait_for([NEWEST_MARK.encode()] + FRAME_MARKERS, 30) is None:
                 raise RuntimeError("TUI did not show its first frame")
             tui.drain(quiet=0.3, limit=5)
-            for letter in b"fox":
-                os.write(tui.fd, bytes([letter]))
-                tui.drain(quiet=0.02)
-            for _ in range(50):
-                os.write(tui.fd, b"\x13")  # Ctrl-S submits the form
-                tui.drain(quiet=0.03, limit=0.5)
+            submit_jobs(tui, 50)
             time.sleep(1.0)  # every job submitted and streaming
             before = len(trace_latencies(load_trace))
             echo = type_keys(tui, keys, keys=b"klmnopqrst")
@@ -470,6 +475,16 @@ def thread_sample(pid):
     return threads
 
 
+def thread_deltas(before, after, seconds):
+    """Per thread between two `thread_sample`s: CPU milliseconds and context switches per second."""
+    deltas = []
+    for tid, (name, ticks, switches) in after.items():
+        old = before.get(tid, (name, 0, 0))
+        deltas.append({"tid": int(tid), "name": name, "cpu_ms": (ticks - old[1]) * 1000 / CLK_TCK,
+                       "switches_per_s": (switches - old[2]) / seconds})
+    return deltas
+
+
 def bench_idle(seconds):
     home = Home("idle")
     try:
@@ -488,11 +503,7 @@ def bench_idle(seconds):
                 tui.read(max(0.0, deadline - time.monotonic()))
             after = thread_sample(tui.pid)
             tui.check_alive()
-            per_thread = []
-            for tid, (name, ticks, switches) in after.items():
-                old = before.get(tid, (name, 0, 0))
-                per_thread.append({"tid": int(tid), "name": name, "cpu_ms": (ticks - old[1]) * 1000 / CLK_TCK,
-                                   "switches_per_s": (switches - old[2]) / seconds})
+            per_thread = thread_deltas(before, after, seconds)
             per_thread.sort(key=lambda entry: -entry["switches_per_s"])
             total = sum(entry["switches_per_s"] for entry in per_thread)
             result = {"seconds": seconds, "threads": per_thread, "switches_per_s_total": total,
@@ -533,12 +544,7 @@ def bench_busy(seconds):
                 if tui.wait_for(FIRST_PAINT_MARKERS, 30) is None:
                     raise RuntimeError("TUI did not show its first frame")
                 tui.drain(quiet=0.3, limit=5)
-                for letter in b"fox":
-                    os.write(tui.fd, bytes([letter]))
-                    tui.drain(quiet=0.02)
-                for _ in range(50):
-                    os.write(tui.fd, b"\x13")  # Ctrl-S
-                    tui.drain(quiet=0.03, limit=0.5)
+                submit_jobs(tui, 50)
                 settle = time.monotonic() + 1.5  # every job submitted and streaming
                 while time.monotonic() < settle:
                     tui.read(max(0.0, settle - time.monotonic()))
@@ -549,11 +555,10 @@ def bench_busy(seconds):
                 after = thread_sample(tui.pid)
                 tui.check_alive()
                 threads = {}
-                for tid, (name, ticks, switches) in after.items():
-                    old = before.get(tid, (name, 0, 0))
-                    entry = threads.setdefault(name, {"switches_per_s": 0.0, "cpu_ms": 0.0})
-                    entry["switches_per_s"] += (switches - old[2]) / seconds
-                    entry["cpu_ms"] += (ticks - old[1]) * 1000 / CLK_TCK
+                for delta in thread_deltas(before, after, seconds):
+                    entry = threads.setdefault(delta["name"], {"switches_per_s": 0.0, "cpu_ms": 0.0})
+                    entry["switches_per_s"] += delta["switches_per_s"]
+                    entry["cpu_ms"] += delta["cpu_ms"]
                 events_per_s = 50 * 1000 / step_ms
                 results[f"step_{step_ms}ms"] = {
                     "jobs": 50, "events_per_s_expected": events_per_s, "threads": threads,

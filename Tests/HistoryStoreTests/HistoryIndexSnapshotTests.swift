@@ -14,6 +14,22 @@ import Testing
 
   private func snapshotPath(_ directory: String) -> String { directory + "/history.index" }
 
+  /// A populated store with its snapshot saved; the ids it holds.
+  private func snapshotted(_ directory: borrowing TemporaryDirectory) async throws -> [String] {
+    let store = try await openStore(directory)
+    let ids = try await populate(store)
+    await store.saveIndexSnapshot()
+    return ids
+  }
+
+  /// The next open ignores (and deletes) the snapshot and answers as a full scan does.
+  private func expectFullScan(_ directory: borrowing TemporaryDirectory, ids: [String]) async throws {
+    let reopened = try await openStore(directory)
+    #expect(await reopened.openedFromSnapshot == false)
+    #expect(!snapshotExists(directory.path))
+    #expect(try await view(reopened, ids: ids) == (try await fullScanView(of: directory.path, ids: ids)))
+  }
+
   private func snapshotExists(_ directory: String) -> Bool {
     FileManager.default.fileExists(atPath: snapshotPath(directory))
   }
@@ -197,26 +213,19 @@ import Testing
   @Test("a snapshot of a file since replaced (new inode) is ignored and deleted")
   func replacedFileIgnoresSnapshot() async throws {
     let directory = try TemporaryDirectory()
-    let store = try await openStore(directory)
-    let ids = try await populate(store)
-    await store.saveIndexSnapshot()
+    let ids = try await snapshotted(directory)
     // The same bytes under a new inode: only the identity differs.
     let copy = directory.history + ".copy"
     try FileManager.default.copyItem(atPath: directory.history, toPath: copy)
     #expect(rename(copy, directory.history) == 0)
 
-    let reopened = try await openStore(directory)
-    #expect(await reopened.openedFromSnapshot == false)
-    #expect(!snapshotExists(directory.path))
-    #expect(try await view(reopened, ids: ids) == (try await fullScanView(of: directory.path, ids: ids)))
+    try await expectFullScan(directory, ids: ids)
   }
 
   @Test("a snapshot whose checksum window no longer matches the file (rewritten in place) is ignored and deleted")
   func changedContentIgnoresSnapshot() async throws {
     let directory = try TemporaryDirectory()
-    let store = try await openStore(directory)
-    let ids = try await populate(store)
-    await store.saveIndexSnapshot()
+    let ids = try await snapshotted(directory)
     // Same inode, same length: the last record's prompt rewritten in place.
     var bytes = try Data(contentsOf: URL(fileURLWithPath: directory.history))
     let needle = Data("plain prompt 198".utf8)
@@ -241,9 +250,7 @@ import Testing
   @Test("a shortened history (shorter than the snapshot covers) ignores the snapshot")
   func truncatedHistoryIgnoresSnapshot() async throws {
     let directory = try TemporaryDirectory()
-    let store = try await openStore(directory)
-    let ids = try await populate(store)
-    await store.saveIndexSnapshot()
+    let ids = try await snapshotted(directory)
     let lines = try directory.lines()
     let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.history))
     try handle.truncate(atOffset: UInt64(lines.prefix(100).reduce(0) { $0 + $1.utf8.count + 1 }))
@@ -257,9 +264,7 @@ import Testing
   @Test("a garbage or truncated history.index is ignored, deleted, and the open succeeds", arguments: ["garbage", "truncated", "empty"])
   func damagedSnapshotIsIgnored(damage: String) async throws {
     let directory = try TemporaryDirectory()
-    let store = try await openStore(directory)
-    let ids = try await populate(store)
-    await store.saveIndexSnapshot()
+    let ids = try await snapshotted(directory)
     let url = URL(fileURLWithPath: snapshotPath(directory.path))
     let valid = try Data(contentsOf: url)
     switch damage {
@@ -268,18 +273,13 @@ import Testing
     default: try Data().write(to: url)
     }
 
-    let reopened = try await openStore(directory)
-    #expect(await reopened.openedFromSnapshot == false)
-    #expect(!snapshotExists(directory.path))
-    #expect(try await view(reopened, ids: ids) == (try await fullScanView(of: directory.path, ids: ids)))
+    try await expectFullScan(directory, ids: ids)
   }
 
   @Test("a snapshot damaged inside its entries (a bad enum tag, a span out of range) is refused, not read")
   func damagedEntriesAreRefused() async throws {
     let directory = try TemporaryDirectory()
-    let store = try await openStore(directory)
-    let ids = try await populate(store)
-    await store.saveIndexSnapshot()
+    let ids = try await snapshotted(directory)
     let url = URL(fileURLWithPath: snapshotPath(directory.path))
     let valid = try Data(contentsOf: url)
     let stride = MemoryLayout<HistoryIndex.Entry>.stride
@@ -336,17 +336,23 @@ import Testing
     try handle.close()
   }
 
+  /// 400 completed records with long prompts of one length (lines of one length, so that swapping
+  /// or editing early lines keeps the file's size and leaves them far outside the 64 KiB window).
+  private func saveLongRecords(_ store: HistoryStore) async throws -> [GenerationRecord] {
+    let records = (0..<400).map { number in
+      makeRecord(
+        "rec-\(number + 10)", prompt: "prompt \(number + 1000) " + String(repeating: "x", count: 400), status: .completed,
+        created: Double(number))
+    }
+    try await store.save(contentsOf: records)
+    return records
+  }
+
   @Test("an accepted snapshot whose offsets point at other records never returns another record's data")
   func staleOffsetsAreCaught() async throws {
     let directory = try TemporaryDirectory()
     let store = try await openStore(directory)
-    // Long prompts of one length, so that the swapped lines lie far outside the 64 KiB window.
-    var records: [GenerationRecord] = []
-    for number in 0..<400 {
-      let prompt = "prompt \(number + 1000) " + String(repeating: "x", count: 400)
-      records.append(makeRecord("rec-\(number + 10)", prompt: prompt, status: .completed, created: Double(number)))
-    }
-    try await store.save(contentsOf: records)
+    let records = try await saveLongRecords(store)
     await store.saveIndexSnapshot()
     let snapshot = try Data(contentsOf: URL(fileURLWithPath: snapshotPath(directory.path)))
     try swapEarlyLines(directory)
@@ -379,12 +385,7 @@ import Testing
   func compactionRescansFirst() async throws {
     let directory = try TemporaryDirectory()
     let store = try await openStore(directory)
-    var records: [GenerationRecord] = []
-    for number in 0..<400 {
-      let prompt = "prompt \(number + 1000) " + String(repeating: "x", count: 400)
-      records.append(makeRecord("rec-\(number + 10)", prompt: prompt, status: .completed, created: Double(number)))
-    }
-    try await store.save(contentsOf: records)
+    let records = try await saveLongRecords(store)
     var updated = records[20]
     updated.transition(to: .lost, at: time(5000))
     try await store.save(updated)
