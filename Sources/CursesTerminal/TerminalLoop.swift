@@ -77,7 +77,11 @@ public final class TerminalLoop {
       var ready: LoopWake = []
       let hangupBits = Int16(POLLHUP) | Int16(POLLERR) | Int16(POLLNVAL)
       if fds[0].revents & Int16(POLLIN) != 0 { ready.insert(.input) }
-      if fds[0].revents & hangupBits != 0 && fds[0].revents & Int16(POLLIN) == 0 { ready.insert(.hangup) }
+      // A hung-up terminal (the ssh connection or the terminal window gone) reports POLLHUP together
+      // with POLLIN for ever: it must end the loop even when input is flagged too (what is left to
+      // read is read first), or the loop spins at full CPU. SIGHUP usually says the same first, but
+      // it does not reach a process outside the terminal's foreground group.
+      if fds[0].revents & hangupBits != 0 { ready.insert(.hangup) }
       if fds[1].revents & Int16(POLLIN) != 0 { ready.insert(.wake) }
       if fds[2].revents & Int16(POLLIN) != 0 { ready.insert(.signal) }
       if !ready.isEmpty { return ready }

@@ -4,7 +4,8 @@
 // (one line each) to --log so tests can check exact sequences. Quits on `Q`, on SIGINT/SIGTERM/
 // SIGHUP, restoring the terminal first, then prints "curses-probe: quit <reason>" to stdout.
 //
-// Flags: --log PATH, --no-mouse, --focus, --wake-after-ms N (a task wakes the loop once).
+// Flags: --log PATH, --no-mouse, --focus, --wake-after-ms N (a task wakes the loop once),
+// --ignore-sighup (SIGHUP ignored once the terminal is set up: only the hung-up terminal can end it).
 import CursesTerminal
 import TerminalScreen
 
@@ -22,6 +23,7 @@ var logFD: Int32 = -1
 var mouse = true
 var focus = false
 var wakeAfter: Int?
+var ignoreHangupSignal = false
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
   switch argument {
@@ -30,6 +32,7 @@ while let argument = arguments.next() {
   case "--no-mouse": mouse = false
   case "--focus": focus = true
   case "--wake-after-ms": wakeAfter = arguments.next().flatMap { Int($0) }
+  case "--ignore-sighup": ignoreHangupSignal = true
   default:
     fail("unknown argument \(argument)", status: 2)
   }
@@ -76,6 +79,7 @@ do {
   fail("\(error)", status: 1)
 }
 let loop = TerminalLoop(terminal: terminal, wake: wake)
+if ignoreHangupSignal { signal(SIGHUP, SIG_IGN) }
 log("pid \(getpid())")
 log("depth \(terminal.colorDepth)")
 

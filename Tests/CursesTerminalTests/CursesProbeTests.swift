@@ -106,6 +106,18 @@ struct CursesProbeTests {
     #expect(words.contains("icanon") && words.contains("echo") && words.contains("ixon"), "\(stty)")
   }
 
+  /// A terminal that hangs up (ssh gone, window closed) ends the loop even when no SIGHUP arrives:
+  /// poll() then reports POLLHUP with POLLIN for ever, and the loop used to spin at full CPU.
+  @Test(.timeLimit(.minutes(1))) func hungUpTerminalEndsTheLoopWithoutSIGHUP() throws {
+    let tmux = try TmuxSession(probeArguments: ["--ignore-sighup"])
+    #expect(tmux.waitForReady())
+    let pid = try #require(tmux.probePID)
+    // Closing the pane closes the pty's master side (tmux also sends SIGHUP, which the probe ignores).
+    try tmux.tmux(["kill-pane", "-t", "p"])
+    #expect(tmux.wait { tmux.logLines.contains("quit 1") }, "log: \(tmux.logLines)")
+    #expect(tmux.wait { kill(pid, 0) != 0 }, "the probe is still running")
+  }
+
   /// Idle means idle: with nothing happening the probe's threads do not wake at all (a count of
   /// context switches over two seconds, not a speed measurement).
   @Test(.timeLimit(.minutes(1))) func idleProbeMakesNoWakeUps() throws {
