@@ -139,8 +139,18 @@ public struct Launcher: Sendable {
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
+    // The viewer starts with no signal blocked and every signal at its default. It would otherwise
+    // inherit the spawning thread's mask (task threads block SIGCHLD, SIGTERM, SIGINT, …: a player
+    // that cannot be stopped with SIGTERM, a shell script whose `wait` never hears of its child) and
+    // the studio's ignored SIGPIPE.
+    var empty = sigset_t()
+    sigemptyset(&empty)
+    posix_spawnattr_setsigmask(&attributes, &empty)
+    var all = sigset_t()
+    sigfillset(&all)
+    posix_spawnattr_setsigdefault(&attributes, &all)
     // POSIX_SPAWN_SETSID (glibc 2.26+) is hidden behind _GNU_SOURCE, so Swift sees no name for it.
-    posix_spawnattr_setflags(&attributes, Int16(0x80))
+    posix_spawnattr_setflags(&attributes, Int16(0x80 | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     let cArguments = argv.map { strdup($0) } + [nil]
     let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer {

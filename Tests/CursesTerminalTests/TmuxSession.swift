@@ -87,7 +87,19 @@ final class TmuxSession {
     let argv = ([Self.tmuxPath!, "-L", socket, "-f", "/dev/null"] + arguments).map { strdup($0) }
     defer { argv.forEach { free($0) } }
     var pid: pid_t = 0
-    let result = posix_spawn(&pid, Self.tmuxPath!, &actions, nil, argv + [nil], environ)
+    // The tmux server forks from this client: with the test thread's blocked signals (SIGCHLD among
+    // them) it would never reap its pane nor hear kill-server's end, and outlive the run.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var empty = sigset_t()
+    sigemptyset(&empty)
+    posix_spawnattr_setsigmask(&attributes, &empty)
+    var all = sigset_t()
+    sigfillset(&all)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    let result = posix_spawn(&pid, Self.tmuxPath!, &actions, &attributes, argv + [nil], environ)
     guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO) }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}

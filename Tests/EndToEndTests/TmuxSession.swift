@@ -94,7 +94,19 @@ final class TmuxSession {
     let cArguments = argv.map { strdup($0) } + [nil]
     defer { cArguments.forEach { free($0) } }
     var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, "/usr/bin/env", &actions, nil, cArguments, environ)
+    // The tmux server forks from this client: with the test thread's blocked signals (SIGCHLD among
+    // them) it would never reap its pane nor hear kill-server's end, and outlive the run.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var empty = sigset_t()
+    sigemptyset(&empty)
+    posix_spawnattr_setsigmask(&attributes, &empty)
+    var all = sigset_t()
+    sigfillset(&all)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    let spawned = posix_spawn(&pid, "/usr/bin/env", &actions, &attributes, cArguments, environ)
     guard spawned == 0 else { throw TmuxError.failed("cannot start tmux: \(String(cString: strerror(spawned)))") }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0, errno == EINTR {}

@@ -41,6 +41,31 @@ import Testing
     #expect(fixture.recordedArguments == [fixture.video])
   }
 
+  /// The viewer must not inherit the spawning thread's blocked signals nor the studio's ignored ones:
+  /// a player that cannot be stopped with SIGTERM, or a script whose `wait` never returns.
+  @Test func theViewerStartsWithNoSignalBlockedOrIgnored() throws {
+    let fixture = try Fixture()
+    defer { try? FileManager.default.removeItem(atPath: fixture.root) }
+    let script = "#!/bin/sh\ngrep -E '^Sig(Blk|Ign)' /proc/self/status > \(fixture.record)\n"
+    try script.write(toFile: fixture.bin + "/xdg-open", atomically: true, encoding: .utf8)
+    chmod(fixture.bin + "/xdg-open", 0o755)
+    // As on the studio's threads: everything asynchronous blocked, SIGPIPE ignored.
+    let previous = signal(SIGPIPE, SIG_IGN)
+    defer { signal(SIGPIPE, previous) }
+    var blocked = sigset_t()
+    sigfillset(&blocked)
+    var saved = sigset_t()
+    pthread_sigmask(SIG_BLOCK, &blocked, &saved)
+    defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
+    let outcome = fixture.launcher(["DISPLAY": ":0"]).open(.init(localPath: fixture.video, url: nil))
+    #expect(outcome.action == .openedFile(fixture.video), "\(outcome.message)")
+    let lines = try #require(fixture.recordedArguments)
+    // `grep` runs with the shell's own mask and dispositions, which it had from its spawn.
+    #expect(lines.contains { $0.hasPrefix("SigBlk:") && $0.hasSuffix("0000000000000000") }, "\(lines)")
+    let ignored = lines.first { $0.hasPrefix("SigIgn:") }.flatMap { UInt64($0.split(separator: "\t").last ?? "", radix: 16) }
+    #expect(ignored.map { $0 & (1 << (UInt64(SIGPIPE) - 1)) == 0 } == true, "SIGPIPE ignored: \(lines)")
+  }
+
   @Test func fileNamesWithShellCharactersAreNeverInterpreted() throws {
     let fixture = try Fixture()
     let odd = fixture.data + "/videos/a; rm -rf $HOME `x` $(y).mp4"
