@@ -176,8 +176,23 @@ final class CurlDriver: Sendable {
         transfer.complete(transfer.outcome(for: code))
       }
 
-      // curl shortens the wait to its own next timer (timeouts, retries) while transfers run.
-      curl_multi_poll(multi, nil, 0, idleWaitMilliseconds, nil)
+      // Transfers idle past their limit fail; the others' limits bound the wait. curl shortens it
+      // further to its own next timer (connect and total timeouts, retries) while transfers run.
+      let now = ContinuousClock.now
+      var wait = Duration.milliseconds(idleWaitMilliseconds)
+      for (id, transfer) in active {
+        guard let deadline = transfer.idleDeadline else { continue }
+        if deadline <= now {
+          active.removeValue(forKey: id)
+          if let easy = transfer.easy { curl_multi_remove_handle(multi, easy) }
+          transfer.complete(.failure(transfer.idleTimeoutError))
+        } else {
+          wait = min(wait, now.duration(to: deadline))
+        }
+      }
+      let (seconds, attoseconds) = wait.components
+      let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+      curl_multi_poll(multi, nil, 0, Int32(clamping: max(1, milliseconds)), nil)
     }
   }
 

@@ -57,6 +57,8 @@ final class CurlTransfer: @unchecked Sendable {
   private var failure: TransportError?
   private var lastProgress = TransferProgress()
   private var lastProgressTime: ContinuousClock.Instant?
+  /// When a byte last moved (or the transfer started): the idle limit counts from here.
+  private var lastActivity = ContinuousClock.now
 
   init(id: UInt64, request: HTTPRequest, sink: HTTPResponseSink, upload: CurlUploadSource?) {
     self.id = id
@@ -100,12 +102,10 @@ final class CurlTransfer: @unchecked Sendable {
     set(
       ccurl_easy_setopt_long(
         easy, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.timeouts.connect)))
-    if let idle = request.timeouts.idle {
-      // curl has no idle timer; "under 1 byte/s for N seconds" is the same thing.
-      let seconds = max(1, (Self.milliseconds(idle) + 999) / 1000)
-      set(ccurl_easy_setopt_long(easy, CURLOPT_LOW_SPEED_LIMIT, 1))
-      set(ccurl_easy_setopt_long(easy, CURLOPT_LOW_SPEED_TIME, seconds))
-    }
+    // The idle limit is kept by the driver (``idleDeadline``), not by CURLOPT_LOW_SPEED_*: curl
+    // checks the speed with a timer every second per transfer, so 50 followed jobs woke the network
+    // thread ~100 times a second while their streams sat between events.
+    lastActivity = ContinuousClock.now
     if let total = request.timeouts.total {
       set(ccurl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, max(1, Self.milliseconds(total))))
     }
@@ -235,6 +235,7 @@ final class CurlTransfer: @unchecked Sendable {
   // MARK: - Callbacks (curl thread)
 
   private func sendBody(_ buffer: UnsafeMutableRawBufferPointer) -> Int {
+    lastActivity = ContinuousClock.now
     guard let upload else { return 0 }
     switch upload.read(into: buffer) {
     case .success(let count):
@@ -246,6 +247,7 @@ final class CurlTransfer: @unchecked Sendable {
   }
 
   private func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) -> Int {
+    lastActivity = ContinuousClock.now
     var line = Substring(String(decoding: bytes, as: UTF8.self))
     while let last = line.last, last == "\r\n" || last == "\n" || last == "\r" {
       line = line.dropLast()
@@ -267,6 +269,7 @@ final class CurlTransfer: @unchecked Sendable {
   }
 
   private func receiveBody(_ chunk: UnsafeRawBufferPointer) -> Int {
+    lastActivity = ContinuousClock.now
     if route == nil { route = chooseRoute() }
     guard let route else { return 0 }
     switch route {
@@ -432,6 +435,19 @@ final class CurlTransfer: @unchecked Sendable {
   }
 
   /// Hands the outcome to the awaiting task, exactly once.
+  /// When the transfer fails for moving no byte, if it has an idle limit.
+  var idleDeadline: ContinuousClock.Instant? {
+    request.timeouts.idle.map { lastActivity + $0 }
+  }
+
+  /// The failure of a transfer that moved no byte for its whole idle limit.
+  var idleTimeoutError: TransportError {
+    let milliseconds = Self.milliseconds(request.timeouts.idle ?? .zero)
+    let limit = milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : "\(milliseconds) ms"
+    return TransportError(
+      .timedOut, "no data for \(limit) (host \(TransportError.hostDescription(of: request.url)))")
+  }
+
   func complete(_ outcome: Result<HTTPResponse, TransportError>) {
     releaseHandle()
     closeSink()

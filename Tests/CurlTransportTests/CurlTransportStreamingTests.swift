@@ -164,6 +164,35 @@ import Testing
     #expect(later.failure?.kind == .cancelled)
   }
 
+  /// A stream waiting between events, with its idle limit armed, does not wake the thread either:
+  /// the limit is a deadline the thread sleeps until, not curl's once-a-second speed check (50
+  /// followed jobs woke it ~100 times a second).
+  @Test func silentStreamWithAnIdleLimitDoesNotWakeTheThread() async throws {
+    let own = try CurlTransport()
+    defer { own.shutdown() }
+    let release = Gate()
+    defer { release.open() }
+    let server = try ScriptedServer { connection in
+      _ = connection.readHead()
+      connection.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+      connection.sendChunk("data: hello\n\n")
+      _ = release.wait(seconds: 30)
+    }
+    let received = Mutex(0)
+    let streaming = Task {
+      await perform(
+        HTTPRequest(method: .get, url: server.url, timeouts: HTTPTimeouts(idle: .seconds(60))),
+        sink: .stream { chunk in received.withLock { $0 += chunk.count } }, on: own)
+    }
+    while received.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(20)) }
+    try await Task.sleep(for: .milliseconds(200))
+    let before = own.loopPasses
+    try await Task.sleep(for: .milliseconds(2_500))
+    #expect(own.loopPasses == before, "loop passes while the stream was silent")
+    release.open()
+    _ = await streaming.value
+  }
+
   /// While nothing runs, the thread sleeps in curl_multi_poll instead of ticking.
   @Test func idleThreadDoesNotWakeUp() async throws {
     let own = try CurlTransport()
