@@ -529,13 +529,15 @@ def bench_busy(seconds):
 
     The studio talks to a standalone emulator (MAGI_FAL_URL), so the process measured holds only the
     client side. Each job sends one status event (with a log line) per step: 50 jobs at 200 ms steps
-    are ~250 events/s, at 800 ms ~62/s. Bounded by events means at most a couple of wake-ups per
-    event (the UI is woken for a job's status and for its logs, and coalesces what arrives together,
-    so it wakes less than once per event at the higher rate), and no wake-ups set by timers beyond
-    the 1/s clock of the elapsed times on screen.
+    are ~250 events/s, at 800 ms ~62/s, at 5 s ~10/s (plus a keep-alive comment per stream every
+    15 s). Bounded by events means a small, fixed number of wake-ups per event on each thread at
+    every rate (what arrives together is coalesced, so fewer per event at the higher rates), and
+    none from timers beyond the 1/s clock of the elapsed times on screen: per-transfer timers (curl's
+    once-a-second speed check, which this section caught) show up at the low rate as many wake-ups
+    per event.
     """
     results = {}
-    for step_ms in (200, 800):
+    for step_ms in (200, 800, 5000):
         emulator = Emulator(workers=50, step_ms=step_ms)
         home = Home(f"busy{step_ms}")
         try:
@@ -571,7 +573,7 @@ def bench_busy(seconds):
             home.remove()
             emulator.stop()
     per_event = [entry[key] for entry in results.values() for key in ("ui_wakeups_per_event", "network_wakeups_per_event")]
-    results["targets"] = {"at_most_2_wakeups_per_event": max(per_event) <= 2}
+    results["targets"] = {"at_most_3_wakeups_per_event_per_thread": max(per_event) <= 3}
     return results
 
 
@@ -939,7 +941,7 @@ def summary_rows(results):
         add("idle CPU over the window", fmt(idle["cpu_ms_total"], " ms", 0))
         add("idle waking threads", ", ".join(idle["waking_threads"]) or "none")
     busy = results.get("busy", {})
-    for step in ("200", "800"):
+    for step in ("200", "800", "5000"):
         entry = busy.get(f"step_{step}ms")
         if entry:
             ui = entry["threads"].get("magi-ui", {}).get("switches_per_s", 0)

@@ -388,13 +388,23 @@ final class Inbox: Sendable {
   }
 
   func post(_ action: Action) {
-    items.withLock { $0.append(.action(action)) }
-    wake.wake()
+    add(.action(action))
   }
 
   func send(escape sequence: String) {
-    items.withLock { $0.append(.escape(sequence)) }
-    wake.wake()
+    add(.escape(sequence))
+  }
+
+  /// Wakes the UI thread only for the first item it has not taken yet: a job's status and its log
+  /// lines, posted one after the other, then cost one wake-up, not two. Safe because the loop
+  /// empties the wake pipe before it drains: an item added after the drain finds the list empty
+  /// and wakes it again.
+  private func add(_ item: Item) {
+    let wasEmpty = items.withLock { items in
+      defer { items.append(item) }
+      return items.isEmpty
+    }
+    if wasEmpty { wake.wake() }
   }
 
   func drain() -> [Item] {
