@@ -101,8 +101,9 @@ public actor JobCoordinator {
   public func follow(recordID: String, ifBusy: RecordLock.Busy = .wait) async throws(StudioError) -> GenerationRecord {
     let id = try await load(recordID).id
     let lock = try await RecordLock.acquire(recordID: id, dataDirectory: history.directory, ifBusy: ifBusy)
-    defer { withExtendedLifetime(lock) {} }
-    return try await followHeld(recordID: id)
+    let record = try await followHeld(recordID: id)
+    if record.status.isFinal, record.status != .completed || record.localFile != nil { lock?.remove() }
+    return record
   }
 
   private func followHeld(recordID: String) async throws(StudioError) -> GenerationRecord {

@@ -19,10 +19,16 @@ public final class RecordLock: Sendable {
   }
 
   private let descriptor: Int32
+  private let path: String
 
-  private init(descriptor: Int32) {
+  private init(descriptor: Int32, path: String) {
     self.descriptor = descriptor
+    self.path = path
   }
+
+  /// Removes the lock file of a job that needs no more following (final, video saved), so the
+  /// directory does not fill with them. A process that opened it meanwhile finds the job done.
+  func remove() { unlink(path) }
 
   deinit { close(descriptor) }
 
@@ -31,9 +37,10 @@ public final class RecordLock: Sendable {
     let directory = dataDirectory + "/locks"
     if mkdir(directory, 0o700) != 0, errno != EEXIST { return nil }
     let safeID = String(recordID.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }.prefix(100))
-    let descriptor = open(directory + "/" + safeID + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+    let path = directory + "/" + safeID + ".lock"
+    let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
     guard descriptor >= 0 else { return nil }
-    let lock = RecordLock(descriptor: descriptor)
+    let lock = RecordLock(descriptor: descriptor, path: path)
     if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return lock }
     guard errno == EWOULDBLOCK else { return nil }
     if ifBusy == .skip { throw .busy(recordID) }
