@@ -53,6 +53,8 @@ final class CurlTransfer: @unchecked Sendable {
   private var errorBody = Data()
   private var errorBodyTruncated = false
   private var sinkDescriptor: Int32 = -1
+  /// Body bytes handed to the file sink so far (checked against ``HTTPRequest/fileLimit``).
+  private var fileBytes: Int64 = 0
   /// Our own reason for aborting (file error, size limit); wins over curl's generic code.
   private var failure: TransportError?
   private var lastProgress = TransferProgress()
@@ -294,6 +296,12 @@ final class CurlTransfer: @unchecked Sendable {
     case .file(let path, let append):
       if sinkDescriptor < 0, let error = openSink(path: path, append: append) {
         failure = error
+        return 0
+      }
+      fileBytes += Int64(chunk.count)
+      if let limit = request.fileLimit, fileBytes > limit {
+        failure = TransportError(
+          .bodyTooLarge, "response body exceeds \(limit) bytes (host \(TransportError.hostDescription(of: request.url)))")
         return 0
       }
       if let error = writeSink(chunk, path: path) {

@@ -22,8 +22,10 @@ public enum FalClientError: Error, Sendable, Hashable, CustomStringConvertible {
   case transport(TransportError)
   /// The server answered something that is not fal's protocol.
   case malformedResponse(String)
-  /// A local file could not be read or written.
+  /// A local file given as input could not be read or used.
   case file(String)
+  /// The studio's own files could not be created or written (disk full, read-only, not a directory).
+  case local(LocalFileError)
   case invalidConfiguration(String)
   case cancelled
 
@@ -42,6 +44,7 @@ public enum FalClientError: Error, Sendable, Hashable, CustomStringConvertible {
     case .transport(let error): return "network error: \(error.message)"
     case .malformedResponse(let detail): return "unexpected answer from server: \(detail)"
     case .file(let detail): return detail
+    case .local(let error): return error.message
     case .invalidConfiguration(let detail): return detail
     case .cancelled: return "cancelled"
     }

@@ -56,7 +56,11 @@ extension FalQueueClient {
   /// previous partial download with an HTTP Range request.
   ///
   /// The finished file appears under its final name only when complete (and of the announced size),
-  /// so a half-downloaded video never looks finished.
+  /// so a half-downloaded video never looks finished. It never replaces a file already there: a
+  /// `destination` of the expected size is taken as this download done before (a crash between
+  /// the move and the record), any other is an error. With `expectedSize` the free space is checked
+  /// first, and the body is cut off just past that size: a server that sends too much or without
+  /// end costs at most a few bytes more, and a wrong file is deleted, not kept to "resume".
   /// - Returns: the size of the downloaded file.
   @discardableResult
   public func download(
@@ -67,15 +71,45 @@ extension FalQueueClient {
     guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
       throw .invalidConfiguration("refusing to download '\(url)': only http and https URLs are fetched")
     }
+    if let present = LocalFile.size(destination) {
+      if let expectedSize, present == expectedSize, LocalFile.isRegular(destination) { return present }
+      throw .local(LocalFileError(.cannotCreate, path: destination, message: "\(destination) already exists; not replacing it"))
+    }
     let partial = destination + ".part"
-    let existing = LocalFile.size(partial) ?? 0
+    var existing = LocalFile.size(partial) ?? 0
+    if let expectedSize, existing > expectedSize {
+      unlink(partial)
+      existing = 0
+    }
+    if existing == 0 { try LocalFile.reserve(partial) }
+    if let expectedSize, let free = LocalFile.freeBytes(partial), free < expectedSize - existing {
+      throw .local(LocalFileError(
+        .io, path: partial,
+        message: "not enough space for \(destination): it needs \(expectedSize - existing) bytes, \(free) are free"))
+    }
     var headers = HTTPHeaders()
     headers.add("User-Agent", userAgent)
     if existing > 0 { headers.add("Range", "bytes=\(existing)-") }
-    let request = HTTPRequest(
+    var request = HTTPRequest(
       method: .get, url: url, headers: headers, timeouts: HTTPTimeouts(connect: .seconds(10), idle: .seconds(60)),
       progress: progress)
-    let response = try await send(request, safety: .idempotent, sink: .file(path: partial, append: existing > 0))
+    request.fileLimit = expectedSize.map { $0 + Self.downloadMargin }
+    let response: HTTPResponse
+    do {
+      response = try await send(request, safety: .idempotent, sink: .file(path: partial, append: existing > 0))
+    } catch {
+      if case .transport(let failure) = error {
+        switch failure.kind {
+        case .file: throw .local(LocalFileError(.io, path: partial, message: failure.message))
+        case .bodyTooLarge:
+          unlink(partial)
+          throw .malformedResponse(
+            "download of \(url) is wrong: expected \(expectedSize ?? 0) bytes, the server sent more; the partial file was deleted")
+        default: break
+        }
+      }
+      throw error
+    }
     let size = LocalFile.size(partial) ?? 0
     let announced: Int64? = {
       if response.status == 206, let range = response.headers["Content-Range"], let total = range.split(separator: "/").last {
@@ -84,13 +118,21 @@ extension FalQueueClient {
       return response.headers["Content-Length"].flatMap { Int64($0) }.map { response.status == 206 ? $0 + existing : $0 }
     }()
     if let expected = expectedSize ?? announced, expected != size {
-      throw .file("download of \(url) is incomplete: \(size) of \(expected) bytes (run again to resume)")
+      if size > expected {
+        unlink(partial)
+        throw .malformedResponse(
+          "download of \(url) is wrong: expected \(expected) bytes, received \(size); the partial file was deleted")
+      }
+      throw .transport(TransportError(
+        .connectionLost, "download of \(url) stopped at \(size) of \(expected) bytes (run again to resume)"))
     }
-    guard rename(partial, destination) == 0 else {
-      throw .file("cannot move \(partial) to \(destination): \(String(cString: strerror(errno)))")
-    }
+    try LocalFile.place(partial, at: destination)
     return size
   }
+
+  /// How far past the announced size a body may run before the download is cut off: enough to
+  /// say how much too big it was, too little to matter on any disk.
+  static let downloadMargin: Int64 = 64 << 10
 
   static func encode<T: Encodable>(_ value: T) -> Data {
     (try? JSONEncoder().encode(value)) ?? Data("{}".utf8)
@@ -113,6 +155,51 @@ enum LocalFile {
     var info = stat()
     guard stat(path, &info) == 0 else { return nil }
     return Int64(info.st_size)
+  }
+
+  static func isRegular(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+  }
+
+  /// Creates `path` empty with `O_EXCL`, so a download never writes into a file it did not make;
+  /// an empty one left by an earlier attempt of the same download is taken over.
+  static func reserve(_ path: String) throws(FalClientError) {
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    if descriptor >= 0 {
+      close(descriptor)
+      return
+    }
+    let failure = errno
+    if failure == EEXIST, isRegular(path), size(path) == 0 { return }
+    throw .local(LocalFileError("create", path: path, errno: failure))
+  }
+
+  /// Moves a finished download to its name without ever replacing a file there (a hard link fails
+  /// on an existing name; `rename` is the fallback where links are not supported).
+  static func place(_ partial: String, at destination: String) throws(FalClientError) {
+    if link(partial, destination) == 0 {
+      unlink(partial)
+      return
+    }
+    let failure = errno
+    if failure == EEXIST {
+      throw .local(LocalFileError(.cannotCreate, path: destination, message: "\(destination) already exists; not replacing it"))
+    }
+    if failure == EPERM || failure == EOPNOTSUPP || failure == EXDEV, access(destination, F_OK) != 0,
+      rename(partial, destination) == 0
+    {
+      return
+    }
+    throw .local(LocalFileError("move \(partial) to", path: destination, errno: failure))
+  }
+
+  /// Bytes an unprivileged writer may still use on the file system holding `path` (its directory).
+  static func freeBytes(_ path: String) -> Int64? {
+    let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+    var info = statvfs()
+    guard statvfs(directory.isEmpty ? "/" : directory, &info) == 0 else { return nil }
+    return Int64(info.f_bavail) * Int64(info.f_frsize)
   }
 
   static func lastComponent(_ path: String) -> String {

@@ -133,6 +133,9 @@ public struct HTTPRequest: Sendable {
   public var timeouts: HTTPTimeouts
   /// Called on the transport's thread as bytes move (at most a few times a second).
   public var progress: (@Sendable (TransferProgress) -> Void)?
+  /// Most body bytes a `.file` sink takes from a 2xx response; one byte more ends the transfer with
+  /// `.bodyTooLarge`, so a server that sends without end cannot fill the disk. nil: no limit.
+  public var fileLimit: Int64?
 
   public init(
     method: HTTPMethod, url: String, headers: HTTPHeaders = HTTPHeaders(), body: HTTPRequestBody = .none,

@@ -23,4 +23,8 @@ public enum Fault: Sendable, Hashable {
   case dropStream(afterEvents: Int)
   /// 200 with `Content-Type: application/json` and a body that is not valid JSON.
   case malformedBody
+  /// File GET: 200 with a video's headers and a body of zeros that never ends (no length).
+  case endlessBody
+  /// File GET: 200 with `Content-Length: bytes` and that many zeros, whatever the stored file's size.
+  case oversizedBody(bytes: Int)
 }

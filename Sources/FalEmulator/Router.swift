@@ -131,6 +131,11 @@ struct Router: HTTPHandler {
       return response
     case .malformedBody:
       return Responses.json(200, Data("{\"status\": \"IN_QUEUE\", \"request_id\": ".utf8))
+    case .endlessBody:
+      return HTTPResponse(statusCode: .ok, headers: [.contentType: "video/mp4"], body: HTTPBodySequence(from: ZeroBytes(count: nil)))
+    case .oversizedBody(let bytes):
+      return HTTPResponse(
+        statusCode: .ok, headers: [.contentType: "video/mp4"], body: HTTPBodySequence(from: ZeroBytes(count: bytes), count: bytes))
     case .latency, .dropConnection, .dropStream:
       return nil
     }

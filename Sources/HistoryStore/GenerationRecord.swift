@@ -52,6 +52,9 @@ public struct GenerationRecord: Sendable, Hashable {
   public var parentID: String?
   /// Why the job failed or was cancelled.
   public var failure: Failure?
+  /// Where the user asked for a copy of the video (`--download DIR`), so that a job finished by a
+  /// later `resume` still puts it there.
+  public var copyDirectory: String?
 
   /// Finished on fal, but its video is not downloaded yet (the studio stopped mid-download, or the
   /// download failed): what a resume still has to do. Kept in the line's head, so that finding these
@@ -66,7 +69,7 @@ public struct GenerationRecord: Sendable, Hashable {
     endpointID: String? = nil, prompt: String? = nil, input: JSONValue, source: Source? = nil,
     requestID: String? = nil, server: String? = nil, transitions: [StatusChange]? = nil, progress: Progress = Progress(),
     logs: [LogEntry] = [], result: Output? = nil, localFile: LocalFile? = nil, billing: Billing? = nil,
-    parentID: String? = nil, failure: Failure? = nil
+    parentID: String? = nil, failure: Failure? = nil, copyDirectory: String? = nil
   ) {
     self.id = id
     self.createdAt = createdAt
@@ -88,6 +91,7 @@ public struct GenerationRecord: Sendable, Hashable {
     self.billing = billing
     self.parentID = parentID
     self.failure = failure
+    self.copyDirectory = copyDirectory
   }
 
   /// The current time at the file's precision (the millisecond), so that a record reads back equal.
@@ -247,6 +251,7 @@ extension GenerationRecord: Codable {
     case billing
     case parentID = "parent_id"
     case failure = "error"
+    case copyDirectory = "copy_dir"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -279,6 +284,7 @@ extension GenerationRecord: Codable {
     billing = try container.decodeIfPresent(Billing.self, forKey: .billing)
     parentID = try container.decodeIfPresent(String.self, forKey: .parentID)
     failure = try container.decodeIfPresent(Failure.self, forKey: .failure)
+    copyDirectory = try container.decodeIfPresent(String.self, forKey: .copyDirectory)
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -309,5 +315,6 @@ extension GenerationRecord: Codable {
     try container.encodeIfPresent(billing, forKey: .billing)
     try container.encodeIfPresent(parentID, forKey: .parentID)
     try container.encodeIfPresent(failure, forKey: .failure)
+    try container.encodeIfPresent(copyDirectory, forKey: .copyDirectory)
   }
 }

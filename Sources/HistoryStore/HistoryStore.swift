@@ -191,6 +191,7 @@ public actor HistoryStore {
     index.remove(id)
     try flushPending()
     guard let video else { return HistoryDeletion(found: true, video: .kept) }
+    if let other = recordUsing(video) { return HistoryDeletion(found: true, video: .sharedWith(other)) }
     return HistoryDeletion(found: true, video: removeOwnedFile(video))
   }
 
@@ -853,6 +854,28 @@ public actor HistoryStore {
 
   private func unlock() {
     if lockFD >= 0 { _ = flock(lockFD, LOCK_UN) }
+  }
+
+  /// A live record whose video is `file`, if any. Only lines that mention the file's name are
+  /// decoded, so a delete stays quick in a large history.
+  private func recordUsing(_ file: String) -> String? {
+    let name = Array((file.split(separator: "/").last.map(String.init) ?? file).utf8)
+    let target = Self.realPath(file) ?? file
+    for id in index.matchingIDs(HistoryQuery(limit: Int.max)) {
+      let line: [UInt8]
+      if let slot = pendingSlots[id] {
+        guard case .record(_, let pendingLine) = pending[slot].change else { continue }
+        line = pendingLine
+      } else if let stored = try? storedLine(id) {
+        line = stored.bytes
+      } else {
+        continue
+      }
+      guard !name.isEmpty, line.firstRange(of: name) != nil else { continue }
+      guard let other = (try? loadRecord(id))?.localFile?.path else { continue }
+      if other == file || (Self.realPath(other) ?? other) == target { return id }
+    }
+    return nil
   }
 
   private func removeOwnedFile(_ file: String) -> HistoryDeletion.Video {

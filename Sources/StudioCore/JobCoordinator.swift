@@ -47,14 +47,20 @@ public actor JobCoordinator {
   /// Validates, uploads the source if it is a local file, records, submits, records again.
   ///
   /// - Returns: the record, with its request id, once it is in the history.
+  /// - Parameter copyDirectory: where the finished video is also placed (`--download DIR`); kept in
+  ///   the record, so a job finished by a later `resume` still gets its copy.
   public func submit(
     _ request: MagiRequest, source: MediaInput? = nil, parentID: String? = nil,
-    options: FalQueueClient.SubmitOptions = .init()
+    options: FalQueueClient.SubmitOptions = .init(), copyDirectory: String? = nil
   ) async throws(StudioError) -> GenerationRecord {
     var request = request
     if let source { request.sourceURL = source.validationStandIn }
     // Nothing is uploaded or paid for until every field is right.
     if case .failure(let failure) = request.validated() { throw .client(.invalidInput(failure.errors)) }
+    // Nor until its record and its video can be written.
+    do { try StoragePreflight.check(historyFile: history.path, videosDirectory: videosDirectory) } catch {
+      throw .client(error)
+    }
     var uploadedURL: String?
     if let source {
       do {
@@ -65,9 +71,9 @@ public actor JobCoordinator {
     var record = GenerationRecord(
       id: Self.newRecordID(), status: .submitting, mode: request.endpoint.mode, model: request.endpoint.model,
       input: request.body, source: source.map { .init(given: $0.given, uploadedURL: uploadedURL) }, server: server,
-      parentID: parentID)
+      parentID: parentID, copyDirectory: copyDirectory)
     record.billing = estimate(request)
-    await persist(record)
+    try await persistBeforeSubmit(record)
     let receipt: QueueStatus
     do {
       receipt = try await client.submit(request.endpoint.id, input: request.body, options: options)
@@ -88,8 +94,19 @@ public actor JobCoordinator {
 
   /// Follows a recorded job to its end: status stream, result, download. Safe to call again on a
   /// record that is already done (it only completes what is missing, such as the download).
+  ///
+  /// One process at a time follows a record (see ``RecordLock``): when another one is at it, this
+  /// waits for it (and then finds the job done), or with `ifBusy: .skip` throws ``StudioError/busy(_:)``.
   @discardableResult
-  public func follow(recordID: String) async throws(StudioError) -> GenerationRecord {
+  public func follow(recordID: String, ifBusy: RecordLock.Busy = .wait) async throws(StudioError) -> GenerationRecord {
+    let id = try await load(recordID).id
+    let lock = try await RecordLock.acquire(recordID: id, dataDirectory: history.directory, ifBusy: ifBusy)
+    let record = try await followHeld(recordID: id)
+    if record.status.isFinal, record.status != .completed || record.localFile != nil { lock?.remove() }
+    return record
+  }
+
+  private func followHeld(recordID: String) async throws(StudioError) -> GenerationRecord {
     var record = try await load(recordID)
     guard let requestID = record.requestID else {
       if record.status == .submitting {
@@ -234,7 +251,7 @@ public actor JobCoordinator {
     guard let output = record.result else { return record }
     let path = videosDirectory + "/" + VideoNaming.fileName(prompt: record.prompt, id: record.id, date: record.createdAt)
     do {
-      try Self.makeDirectory(videosDirectory)
+      try StoragePreflight.makeDirectory(videosDirectory)
       let recordID = record.id
       try await client.download(output.videoURL, to: path, expectedSize: output.fileSize.map(Int64.init)) {
         [onEvent] progress in onEvent(.downloadProgress(recordID: recordID, progress))
@@ -243,8 +260,18 @@ public actor JobCoordinator {
       await persist(record)
       throw .client(error)
     }
+    // The copy is placed before the video is recorded as done, so a crash in between leaves a
+    // download for `resume` to finish, copy included.
+    var copyFailure: FalClientError?
+    if let directory = record.copyDirectory {
+      do {
+        try StoragePreflight.makeDirectory(directory)
+        try VideoCopy.place(path, into: directory)
+      } catch { copyFailure = error }
+    }
     record.localFile = .init(path: path, sha256: SHA256.hexDigest(ofFile: path))
     await persist(record)
+    if let copyFailure { throw .client(copyFailure) }
     return record
   }
 
@@ -278,7 +305,7 @@ public actor JobCoordinator {
 
   private func outcome(of recordID: String) async -> ResumeOutcome {
     do {
-      return ResumeOutcome(recordID: recordID, result: .success(try await follow(recordID: recordID)))
+      return ResumeOutcome(recordID: recordID, result: .success(try await follow(recordID: recordID, ifBusy: .skip)))
     } catch {
       return ResumeOutcome(recordID: recordID, result: .failure(error))
     }
@@ -319,6 +346,17 @@ public actor JobCoordinator {
     onEvent(.updated(record))
   }
 
+  /// The first save of a job must succeed: a job fal bills for but no record names is lost.
+  private func persistBeforeSubmit(_ record: GenerationRecord) async throws(StudioError) {
+    do {
+      try await history.save(record)
+    } catch {
+      throw .client(.local(LocalFileError(
+        error.code.map(LocalFileError.kind(of:)) ?? .io, path: error.path, message: "\(error.description); nothing was submitted")))
+    }
+    onEvent(.updated(record))
+  }
+
   private func resolve(_ source: MediaInput) async throws(FalClientError) -> String {
     switch source {
     case .url(let url):
@@ -347,15 +385,5 @@ public actor JobCoordinator {
     let low = String(random.next() & 0xFFFF_FFFF_FFFF, radix: 16)
     return String(repeating: "0", count: max(0, 12 - high.count)) + high
       + String(repeating: "0", count: max(0, 12 - low.count)) + low
-  }
-
-  static func makeDirectory(_ path: String) throws(FalClientError) {
-    var current = ""
-    for component in path.split(separator: "/") {
-      current += "/" + component
-      if mkdir(current, 0o755) != 0, errno != EEXIST {
-        throw .file("cannot create \(current): \(String(cString: strerror(errno)))")
-      }
-    }
   }
 }

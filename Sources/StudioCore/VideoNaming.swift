@@ -6,8 +6,10 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// File names a person can recognise in a directory listing: date, the prompt's first words, and a
-/// short id, e.g. `2026-11-27_a-red-fox-runs_01a21af0.mp4`. Sorting by name sorts by date.
+/// File names a person can recognise in a directory listing: date, the prompt's first words, and the
+/// record's whole id, e.g. `2026-11-27_a-red-fox-runs_019ac4d6e2f1a8c03b7e55d2.mp4`. Sorting by name
+/// sorts by date. The whole id, not a prefix: record ids are time-ordered, so two jobs with one
+/// prompt started within a minute share any short prefix, and one file would serve both records.
 public enum VideoNaming {
   public static func fileName(prompt: String, id: String, date: Date) -> String {
     var slug = ""
@@ -20,8 +22,8 @@ public enum VideoNaming {
       if slug.count >= 40 { break }
     }
     while slug.hasSuffix("-") { slug.removeLast() }
-    let shortID = String(id.filter { $0.isLetter || $0.isNumber }.prefix(8))
-    return "\(day(date))_\(slug.isEmpty ? "magi" : slug)_\(shortID).mp4"
+    let unique = String(id.filter { $0.isASCII && ($0.isLetter || $0.isNumber) }.prefix(64))
+    return "\(day(date))_\(slug.isEmpty ? "magi" : slug)_\(unique).mp4"
   }
 
   static func day(_ date: Date) -> String {

@@ -5,6 +5,10 @@ import FalClient
 enum ExitStatus {
   static let invalidInput: Int32 = 64
   static let serverFailure: Int32 = 69
+  /// EX_CANTCREAT: a local file or directory cannot be created (read-only, not a directory).
+  static let cannotCreate: Int32 = 73
+  /// EX_IOERR: writing a local file failed (disk full, I/O error).
+  static let ioError: Int32 = 74
   static let authFailure: Int32 = 77
   static let cancelled: Int32 = 130
 
@@ -14,7 +18,12 @@ enum ExitStatus {
     case .unauthorized, .forbidden: authFailure
     case .server, .transport, .malformedResponse, .requestFailed, .notFound: serverFailure
     case .cancelled: cancelled
+    case .local(let local): code(for: local)
     }
+  }
+
+  static func code(for error: LocalFileError) -> Int32 {
+    error.kind == .cannotCreate ? cannotCreate : ioError
   }
 }
 

@@ -121,7 +121,11 @@ struct GenerateCommand: AsyncParsableCommand {
         return
       }
       try await Session.using(connection, store: store) { session in
-        let record = try await studio { try await session.jobs.submit(request, source: source, parentID: parent, options: .init(webhookURL: webhook, priority: priority)) }
+        let record = try await studio { 
+          try await session.jobs.submit(
+            request, source: source, parentID: parent, options: .init(webhookURL: webhook, priority: priority),
+            copyDirectory: download.map(StoreOptions.absolute))
+        }
         Console.line("submitted \(record.requestID ?? "") to \(endpoint.id.full) (history id \(record.id))")
         guard wait else {
           Console.stdout(json ? Self.jsonString(RecordJSON.object(record)) : record.requestID ?? record.id)
@@ -137,10 +141,8 @@ struct GenerateCommand: AsyncParsableCommand {
             code: final.status == .cancelled ? ExitStatus.cancelled
               : final.failure?.type == "validation_error" ? ExitStatus.invalidInput : ExitStatus.serverFailure)
         }
-        var copied: String?
-        if let download, let local = final.localFile {
-          copied = try VideoCopy.place(local.path, into: download)
-        }
+        // The coordinator placed the copy (a `resume` after a crash does too).
+        let copied = final.copyDirectory.flatMap { directory in final.localFile.map { VideoCopy.target(of: $0.path, in: directory) } }
         printResult(final, copy: copied)
       }
     }

@@ -54,6 +54,8 @@ struct ResumeCommand: AsyncParsableCommand {
           switch result {
           case .success(let record):
             Console.stdout(json ? GenerateCommand.jsonString(RecordJSON.object(record)) : "\(id)  \(StatusCommand.describe(record).replacing("\n", with: "  "))")
+          case .failure(.busy):
+            Console.line("\(id): being resumed by another process; skipped")
           case .failure(let error):
             failures += 1
             Console.line("\(id): \(error.description)")

@@ -25,6 +25,7 @@ func studio<T>(_ body: () async throws -> T) async throws -> T {
     case .history(let history): throw CommandFailure(message: history.description, code: 1)
     case .unknownRecord, .ambiguousRecord: throw CommandFailure(message: error.description, code: ExitStatus.invalidInput)
     case .notResumable: throw CommandFailure(message: error.description, code: ExitStatus.serverFailure)
+    case .busy: throw CommandFailure(message: error.description, code: ExitStatus.serverFailure)
     }
   }
 }

@@ -314,9 +314,12 @@ final class StudioApp {
     let inbox = inbox
     Task {
       let results = await jobs.resumeUnfinished()
-      let failures = results.filter { if case .failure = $0.result { true } else { false } }
-      if !results.isEmpty {
-        inbox.post(.notice("resumed \(results.count) job(s) from the last run" + (failures.isEmpty ? "" : ", \(failures.count) could not be followed")))
+      // A job another process is following (a `resume` elsewhere) is left to it, not a failure.
+      let skipped = results.filter { if case .failure(.busy) = $0.result { true } else { false } }
+      let failures = results.filter { if case .failure = $0.result { true } else { false } }.count - skipped.count
+      let resumed = results.count - skipped.count
+      if resumed > 0 {
+        inbox.post(.notice("resumed \(resumed) job(s) from the last run" + (failures == 0 ? "" : ", \(failures) could not be followed")))
       }
     }
   }

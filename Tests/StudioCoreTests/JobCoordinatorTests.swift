@@ -225,7 +225,7 @@ import Testing
 
   @Test func videoNamesStartWithTheDateAndReadLikeThePrompt() {
     let date = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18
-    #expect(VideoNaming.fileName(prompt: "A red fox, running!", id: "01a21af0-4d61", date: date) == "2026-11-18_a-red-fox-running_01a21af0.mp4")
+    #expect(VideoNaming.fileName(prompt: "A red fox, running!", id: "01a21af0-4d61", date: date) == "2026-11-18_a-red-fox-running_01a21af04d61.mp4")
     #expect(VideoNaming.fileName(prompt: "猫", id: "x", date: date) == "2026-11-18_magi_x.mp4")
   }
 

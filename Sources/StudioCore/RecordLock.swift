@@ -1,0 +1,56 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+
+/// One follower per job across processes: two `resume`s (or a `resume` and the `generate --wait`
+/// that submitted the job) that followed and downloaded one job at once wrote into one partial
+/// file and both reported the other's bytes as a failure.
+///
+/// An `flock` on `<data dir>/locks/<record id>.lock`, held while the job is followed; the kernel
+/// releases it when the process dies, so a crash leaves nothing to clean up. Where no lock file can
+/// be made (a read-only data directory) the job is followed unlocked: nothing is written there anyway.
+public final class RecordLock: Sendable {
+  public enum Busy: Sendable {
+    /// Wait for the other follower to finish (its work is then this one's too).
+    case wait
+    /// Leave the job to the other follower.
+    case skip
+  }
+
+  private let descriptor: Int32
+  private let path: String
+
+  private init(descriptor: Int32, path: String) {
+    self.descriptor = descriptor
+    self.path = path
+  }
+
+  /// Removes the lock file of a job that needs no more following (final, video saved), so the
+  /// directory does not fill with them. A process that opened it meanwhile finds the job done.
+  func remove() { unlink(path) }
+
+  deinit { close(descriptor) }
+
+  /// - Returns: the held lock, nil when none could be made, or throws `.busy` under `.skip`.
+  static func acquire(recordID: String, dataDirectory: String, ifBusy: Busy) async throws(StudioError) -> RecordLock? {
+    let directory = dataDirectory + "/locks"
+    if mkdir(directory, 0o700) != 0, errno != EEXIST { return nil }
+    let safeID = String(recordID.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }.prefix(100))
+    let path = directory + "/" + safeID + ".lock"
+    let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+    guard descriptor >= 0 else { return nil }
+    let lock = RecordLock(descriptor: descriptor, path: path)
+    if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return lock }
+    guard errno == EWOULDBLOCK else { return nil }
+    if ifBusy == .skip { throw .busy(recordID) }
+    // A blocking flock, off the cooperative pool so that waiting holds no Swift thread.
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+      DispatchQueue.global().async {
+        while flock(descriptor, LOCK_EX) != 0, errno == EINTR {}
+        continuation.resume()
+      }
+    }
+    return lock
+  }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Synchronization
+import Testing
+
+/// Every generation gets its own video, and none is sent that its record cannot follow to disk.
+@Suite(.serialized) struct RecordStorageCommandTests {
+  @Test func fourConcurrentRunsWithOnePromptKeepFourVideosThatMatchTheirRecords() throws {
+    let runner = try CommandRunner()
+    let outputs = Mutex<[CommandRunner.Output?]>(Array(repeating: nil, count: 4))
+    DispatchQueue.concurrentPerform(iterations: 4) { index in
+      let output = try? runner.run(["generate", "--prompt", "a red fox runs", "--wait", "--json"], timeout: 240)
+      outputs.withLock { $0[index] = output }
+    }
+    var paths: Set<String> = []
+    for output in outputs.withLock({ $0 }) {
+      let output = try #require(output)
+      #expect(output.status == 0, "stderr: \(output.stderr)")
+      let json = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any]
+      let local = try #require(json?["local_file"] as? [String: Any])
+      let path = try #require(local["path"] as? String)
+      paths.insert(path)
+      #expect(try sha256(of: path) == local["sha256"] as? String, "\(path) is not the file its record describes")
+    }
+    #expect(paths.count == 4, "\(paths)")
+  }
+
+  @Test func aVideosDirectoryThatIsAFileIsRefusedWith73BeforeAnythingIsSent() throws {
+    let runner = try CommandRunner()
+    let file = runner.home + "/videos-file"
+    try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+    let output = try runner.run(["generate", "--prompt", "p", "--videos-dir", file, "--wait"])
+    #expect(output.status == 73, "stderr: \(output.stderr)")
+    #expect(output.stderr.contains("\(file): it is not a directory"))
+    #expect(!output.stderr.contains("submitted"))
+    let history = (try? String(contentsOfFile: runner.home + "/data/magi-studio/history.jsonl", encoding: .utf8)) ?? ""
+    #expect(history.isEmpty, "nothing was recorded: \(history)")
+  }
+
+  @Test(.enabled(if: TinyDisk.available, "needs root and tmpfs mounts"))
+  func aReadOnlyOrFullDataDirectoryIsRefusedBeforeAnythingIsSent() throws {
+    let runner = try CommandRunner()
+    // Read-only: a remounted tmpfs refuses root too (permission bits would not).
+    let readOnly = try TinyDisk(kilobytes: 4096)
+    let first = try runner.run(["generate", "--prompt", "before", "--data-dir", readOnly.path])
+    #expect(first.status == 0, "stderr: \(first.stderr)")
+    #expect(readOnly.remountReadOnly())
+    let refused = try runner.run(["generate", "--prompt", "after", "--data-dir", readOnly.path, "--wait"])
+    #expect(refused.status == 73, "stderr: \(refused.stderr)")
+    #expect(refused.stderr.contains("Read-only file system"))
+    #expect(refused.stderr.contains(readOnly.path + "/history.jsonl"))
+    #expect(!refused.stderr.contains("submitted"))
+    // Full: a tmpfs filled to the last block (no root reserve on tmpfs).
+    let full = try TinyDisk(kilobytes: 4096)
+    #expect(try runner.run(["generate", "--prompt", "before", "--data-dir", full.path]).status == 0)
+    full.fill()
+    let noSpace = try runner.run(["generate", "--prompt", "after", "--data-dir", full.path, "--wait"])
+    #expect(noSpace.status == 74, "stderr: \(noSpace.stderr)")
+    #expect(noSpace.stderr.contains("full"))
+    #expect(!noSpace.stderr.contains("submitted"))
+  }
+}
+
+func sha256(of path: String) throws -> String {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+  process.arguments = ["sha256sum", path]
+  let pipe = Pipe()
+  process.standardOutput = pipe
+  try process.run()
+  let data = pipe.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return String(String(decoding: data, as: UTF8.self).prefix(64))
+}
+
+/// A tmpfs of a few kilobytes, mounted for one test (root only): a disk that really fills or turns
+/// read-only, even for root, which permission bits do not stop.
+final class TinyDisk {
+  let path: String
+
+  static let available: Bool = (try? TinyDisk(kilobytes: 64)) != nil
+
+  init(kilobytes: Int) throws {
+    path = NSTemporaryDirectory() + "magi-tiny-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    guard Self.run(["mount", "-t", "tmpfs", "-o", "size=\(kilobytes)k", "tmpfs", path]) == 0 else {
+      rmdir(path)
+      throw POSIXError(.EPERM)
+    }
+  }
+
+  func remountReadOnly() -> Bool { Self.run(["mount", "-o", "remount,ro", path]) == 0 }
+
+  /// Takes every free block.
+  func fill() {
+    let descriptor = open(path + "/filler", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    let block = [UInt8](repeating: 1, count: 4096)
+    while write(descriptor, block, block.count) > 0 {}
+    close(descriptor)
+  }
+
+  deinit {
+    _ = Self.run(["umount", path])
+    rmdir(path)
+  }
+
+  @discardableResult
+  static func run(_ arguments: [String]) -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    do { try process.run() } catch { return -1 }
+    process.waitUntilExit()
+    return process.terminationStatus
+  }
+}

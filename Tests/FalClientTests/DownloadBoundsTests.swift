@@ -1,0 +1,132 @@
+import FalClient
+import FalEmulator
+import Foundation
+import Testing
+
+/// Downloads hold to the announced size, and a local failure is reported as one.
+@Suite(.serialized) struct DownloadBoundsTests {
+  typealias Harness = EmulatorIntegrationTests.Harness
+
+  /// An uploaded file of `size` bytes and a fresh target path beside it.
+  private func stored(_ harness: Harness, size: Int) async throws -> (url: String, target: String) {
+    let path = NSTemporaryDirectory() + "magi-bounds-\(UUID().uuidString).bin"
+    try Data((0..<size).map { UInt8(truncatingIfNeeded: $0 &* 13) }).write(to: URL(fileURLWithPath: path))
+    return (try await harness.client.upload(file: path), path + ".download")
+  }
+
+  @Test(.timeLimit(.minutes(1)))
+  func anEndlessBodyStopsJustPastTheAnnouncedSizeAndIsDeleted() async throws {
+    let harness = try await Harness.start()
+    let (url, target) = try await stored(harness, size: 4096)
+    await harness.emulator.injectFaults([.endlessBody], on: .file)
+    let error = await #expect(throws: FalClientError.self) {
+      try await harness.client.download(url, to: target, expectedSize: 4096)
+    }
+    #expect(error?.description.contains("expected 4096 bytes") == true, "\(String(describing: error))")
+    #expect(error?.description.contains("deleted") == true)
+    #expect(!FileManager.default.fileExists(atPath: target + ".part"))
+    #expect(!FileManager.default.fileExists(atPath: target))
+    await harness.stop()
+  }
+
+  @Test func aLargerBodyThanAnnouncedSaysBothSizesDeletesItAndIsNotALocalOrInputError() async throws {
+    let harness = try await Harness.start()
+    let (url, target) = try await stored(harness, size: 4096)
+    await harness.emulator.injectFaults([.oversizedBody(bytes: 5000)], on: .file)
+    let error = await #expect(throws: FalClientError.self) {
+      try await harness.client.download(url, to: target, expectedSize: 4096)
+    }
+    #expect(error?.description.contains("expected 4096 bytes, received 5000") == true, "\(String(describing: error))")
+    #expect(error?.description.contains("resume") == false)
+    if case .malformedResponse = error {} else { Issue.record("a wrong size is the server's fault: \(String(describing: error))") }
+    #expect(!FileManager.default.fileExists(atPath: target + ".part"))
+    // The next try starts afresh and gets the right file.
+    #expect(try await harness.client.download(url, to: target, expectedSize: 4096) == 4096)
+    await harness.stop()
+  }
+
+  @Test func aFileAlreadyAtTheDestinationIsNeverReplaced() async throws {
+    let harness = try await Harness.start()
+    let (url, target) = try await stored(harness, size: 4096)
+    try Data("someone else's video".utf8).write(to: URL(fileURLWithPath: target))
+    let error = await #expect(throws: FalClientError.self) {
+      try await harness.client.download(url, to: target, expectedSize: 4096)
+    }
+    if case .local(let local) = error { #expect(local.kind == .cannotCreate) } else { Issue.record("\(String(describing: error))") }
+    #expect(try String(contentsOfFile: target, encoding: .utf8) == "someone else's video")
+    await harness.stop()
+  }
+
+  @Test(.enabled(if: TinyDisk.available, "needs root and tmpfs mounts"))
+  func aFullDiskWhileDownloadingIsALocalIOErrorNamingThePartialFile() async throws {
+    let harness = try await Harness.start()
+    let (url, _) = try await stored(harness, size: 600_000)
+    let disk = try TinyDisk(kilobytes: 256)
+    let target = disk.path + "/video.mp4"
+    // No announced size: nothing to check up front, so the write itself meets the full disk.
+    let error = await #expect(throws: FalClientError.self) { try await harness.client.download(url, to: target) }
+    guard case .local(let local) = error else {
+      Issue.record("a full disk is a local error, not \(String(describing: error))")
+      return
+    }
+    #expect(local.kind == .io)
+    #expect(local.message.contains(target + ".part"))
+    #expect(local.message.contains("No space left on device"))
+    await harness.stop()
+  }
+
+  @Test(.enabled(if: TinyDisk.available, "needs root and tmpfs mounts"))
+  func theFreeSpaceIsCheckedBeforeADownloadStarts() async throws {
+    let harness = try await Harness.start()
+    let (url, _) = try await stored(harness, size: 600_000)
+    let disk = try TinyDisk(kilobytes: 256)
+    await harness.emulator.resetRequestCounts()
+    let error = await #expect(throws: FalClientError.self) {
+      try await harness.client.download(url, to: disk.path + "/video.mp4", expectedSize: 600_000)
+    }
+    #expect(error?.description.contains("not enough space") == true, "\(String(describing: error))")
+    #expect(await harness.emulator.requestCount(.file) == 0)
+    await harness.stop()
+  }
+}
+
+/// A tmpfs of a few kilobytes, mounted for one test (root only): a disk that really fills, even for
+/// root, which permission bits do not stop.
+final class TinyDisk {
+  let path: String
+
+  static let available: Bool = {
+    guard let disk = try? TinyDisk(kilobytes: 64) else { return false }
+    _ = disk
+    return true
+  }()
+
+  init(kilobytes: Int, options: String = "") throws {
+    path = NSTemporaryDirectory() + "magi-tiny-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    guard Self.run(["mount", "-t", "tmpfs", "-o", "size=\(kilobytes)k" + options, "tmpfs", path]) == 0 else {
+      rmdir(path)
+      throw POSIXError(.EPERM)
+    }
+  }
+
+  /// Makes the mounted file system read-only (for root too).
+  func remountReadOnly() -> Bool { Self.run(["mount", "-o", "remount,ro", path]) == 0 }
+
+  deinit {
+    _ = Self.run(["umount", path])
+    rmdir(path)
+  }
+
+  @discardableResult
+  static func run(_ arguments: [String]) -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    do { try process.run() } catch { return -1 }
+    process.waitUntilExit()
+    return process.terminationStatus
+  }
+}
