@@ -19,6 +19,8 @@ struct Job: Sendable {
   var completedAt: Date?
   var outcome: JobOutcome?
   var cancelRequested = false
+  /// The seed the run uses, fixed once so that a run resumed after a restart renders the same clip.
+  var seed: Int?
 
   init(id: String, endpoint: EndpointID, body: Data, webhookURL: String?, submittedAt: Date) {
     self.id = id
