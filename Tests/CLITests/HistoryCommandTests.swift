@@ -112,6 +112,19 @@ import Testing
     #expect(local["sha256"] as? String == digest)
   }
 
+  @Test func aSecondOfflineProcessUsesTheTwinTheFirstOneRuns() throws {
+    let runner = try CommandRunner()
+    let state = runner.home + "/data/magi-studio/emulator"
+    let owner = try EmulatorProcess(runner: runner, arguments: ["--state-dir", state, "--step-ms", "5"])
+    defer { owner.stop() }
+    let generated = try runner.run(["generate", "--prompt", "one twin for all", "--wait", "--json"])
+    #expect(generated.status == 0, "\(generated.stderr)")
+    #expect(generated.stderr.contains("the offline fal twin another studio runs at \(owner.baseURL)"), "\(generated.stderr)")
+    let record = try #require(try JSONSerialization.jsonObject(with: Data(generated.stdout.utf8)) as? [String: Any])
+    let requestID = try #require(record["request_id"] as? String)
+    #expect(FileManager.default.fileExists(atPath: "\(state)/jobs/\(requestID).json"), "the job is in the shared twin's queue")
+  }
+
   private static func sha256(_ path: String) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
