@@ -61,6 +61,7 @@ struct JobJournal: Sendable {
     var completedAt: Date?
     var cancelRequested: Bool
     var seed: Int?
+    var stepsBegan: Date?
     var output: Data?
     var billableUnits: Double?
     var failure: JobFailure?
@@ -77,6 +78,7 @@ struct JobJournal: Sendable {
       completedAt = job.completedAt
       cancelRequested = job.cancelRequested
       seed = job.seed
+      stepsBegan = job.stepsBegan
       switch job.outcome {
       case .success(let output, let units)?:
         self.output = output
@@ -97,6 +99,7 @@ struct JobJournal: Sendable {
       job.completedAt = completedAt
       job.cancelRequested = cancelRequested
       job.seed = seed
+      job.stepsBegan = stepsBegan
       if let output {
         job.outcome = .success(output: output, billableUnits: billableUnits ?? 0)
       } else if let failure {

@@ -126,6 +126,14 @@ actor QueueModel {
     journal?.save(job, durable: false)
   }
 
+  /// Records when the steps began, so a run resumed after a restart keeps their timeline.
+  func beginSteps(_ id: String, at date: Date) {
+    guard var job = jobs[id], job.state != .completed else { return }
+    job.stepsBegan = date
+    jobs[id] = job
+    journal?.save(job, durable: false)
+  }
+
   func isCancelRequested(_ id: String) -> Bool {
     jobs[id]?.cancelRequested ?? true
   }
@@ -157,7 +165,11 @@ actor QueueModel {
   /// - Parameter plannedDuration: how long a request runs, once started.
   func restore(_ restored: [Job], plannedDuration: (Job) -> TimeInterval) {
     let now = clock.now()
-    for job in restored { jobs[job.id] = job }
+    for var job in restored {
+      // A run stopped during its setup has no step timeline yet: it is taken to start with the run.
+      if job.state == .inProgress, job.stepsBegan == nil { job.stepsBegan = job.startedAt }
+      jobs[job.id] = job
+    }
     let active = restored.filter { $0.state == .inProgress }.sorted { ($0.startedAt ?? now) < ($1.startedAt ?? now) }
     let waiting = restored.filter { $0.state == .inQueue }.sorted { $0.submittedAt < $1.submittedAt }
     var freeAt = [Date](repeating: .distantPast, count: workers)
@@ -174,6 +186,7 @@ actor QueueModel {
       var moved = job
       moved.state = .inProgress
       moved.startedAt = start
+      moved.stepsBegan = start
       jobs[job.id] = moved
       freeAt[worker] = start.addingTimeInterval(plannedDuration(moved))
       started.append(job.id)

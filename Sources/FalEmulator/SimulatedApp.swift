@@ -13,7 +13,7 @@ struct SimulatedApp: JobRunning {
   let storage: StorageService
   let baseURL: SharedBaseURL
 
-  /// Runs `job`, or resumes it after a restart: the steps are due at `startedAt + n × stepDuration`
+  /// Runs `job`, or resumes it after a restart: the steps are due at `stepsBegan + n × stepDuration`
   /// of wall-clock time, so lines already logged are not written again, steps that fell due while
   /// the twin was stopped are written at once (stamped when they fell due), and the rest wait.
   func run(_ job: Job, worker: Int, on queue: QueueModel) async {
@@ -57,11 +57,19 @@ struct SimulatedApp: JobRunning {
     await say(
       "Generating \(input.numFrames) frames at \(geometry) (\(input.resolution)), \(input.numInferenceSteps) steps, seed \(seed)",
       due: start)
+    // The timeline starts after the setup (which may probe the source), so steps are paced evenly.
+    let stepsBegan: Date
+    if let recorded = job.stepsBegan {
+      stepsBegan = recorded
+    } else {
+      stepsBegan = clock.now()
+      await queue.beginSteps(id, at: stepsBegan)
+    }
     let step = stepDuration.seconds
     for number in 1...input.numInferenceSteps {
       let message = "Step \(number)/\(input.numInferenceSteps)"
       if logged.contains(message) { continue }
-      let due = start.addingTimeInterval(step * Double(number))
+      let due = stepsBegan.addingTimeInterval(step * Double(number))
       let wait = due.timeIntervalSince(clock.now())
       do {
         // Always a suspension point, even with nothing to wait for, so a stop can end the run.
@@ -75,8 +83,8 @@ struct SimulatedApp: JobRunning {
       }
       await say(message, due: due)
     }
-    let due = start.addingTimeInterval(step * Double(input.numInferenceSteps))
-    await queue.appendLog(id, "Encoding video", at: min(due, clock.now()))
+    let due = stepsBegan.addingTimeInterval(step * Double(input.numInferenceSteps))
+    await say("Encoding video", due: due)
     let temporary = await storage.temporaryPath().appendingPathExtension("mp4")
     defer {
       if source.isTemporary, let file = source.file { try? FileManager.default.removeItem(at: file) }
