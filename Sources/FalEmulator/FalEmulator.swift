@@ -89,6 +89,9 @@ public actor FalEmulator {
       queue: queue, storage: storage, faults: faults, metrics: metrics, baseURL: sharedBaseURL,
       expectedKey: configuration.expectedKey, keepAliveInterval: configuration.keepAliveInterval,
       statusLogWindow: configuration.statusLogWindow, clock: clock)
+    // The queue is taken back before the port opens, so no client polling across a restart is
+    // told that a request it holds does not exist; nothing runs until the base URL is known.
+    if let journal { await restore(from: journal, into: queue, storage: storage, app: app) }
     let portFile = configuration.stateDirectory?.appendingPathComponent("port")
     let listener: Listener
     if configuration.port == 0, let portFile, let previous = Self.readPort(portFile) {
@@ -102,9 +105,15 @@ public actor FalEmulator {
     }
     let base = configuration.publicBaseURL ?? "http://\(configuration.host):\(listener.port)"
     sharedBaseURL.current = base
-    if let journal, let portFile {
+    if journal != nil, let portFile {
       try? AtomicFile.write(Data("\(listener.port)\n".utf8), to: portFile, durable: true)
-      await restore(from: journal, into: queue, storage: storage, app: app, baseURL: base)
+      let paths = await storage.urlPaths()
+      await queue.rewriteOutputs { output in
+        guard let value = try? FalProtocol.JSONValue.decode(output) else { return output }
+        let moved = Self.rebase(value, onto: base, paths: paths)
+        return moved == value ? output : JSONCoding.encode(moved)
+      }
+      await queue.release()
     }
     self.server = listener.server
     self.serverTask = listener.task
@@ -169,10 +178,8 @@ public actor FalEmulator {
   }
 
   /// Takes back the last run's queue: finished requests older than the retention are forgotten,
-  /// with the files no kept request refers to; result URLs are moved onto `baseURL`.
-  private func restore(
-    from journal: JobJournal, into queue: QueueModel, storage: StorageService, app: SimulatedApp, baseURL: String
-  ) async {
+  /// with the files no kept request refers to.
+  private func restore(from journal: JobJournal, into queue: QueueModel, storage: StorageService, app: SimulatedApp) async {
     journal.removeTemporaries()
     let cutoff = clock.now().addingTimeInterval(-configuration.stateRetention)
     var kept: [Job] = []
@@ -190,14 +197,6 @@ public actor FalEmulator {
         if case .success(let output, _)? = job.outcome { return output.range(of: bytes) != nil }
         return false
       }
-    }
-    let paths = await storage.urlPaths()
-    for index in kept.indices {
-      guard case .success(let output, let units)? = kept[index].outcome,
-        let value = try? FalProtocol.JSONValue.decode(output)
-      else { continue }
-      let moved = Self.rebase(value, onto: baseURL, paths: paths)
-      if moved != value { kept[index].outcome = .success(output: JSONCoding.encode(moved), billableUnits: units) }
     }
     await queue.restore(kept, plannedDuration: app.plannedDuration(of:))
   }

@@ -19,6 +19,9 @@ actor QueueModel {
   private var watchers: [String: [Int: AsyncStream<Job>.Continuation]] = [:]
   private var nextWatcherID = 0
   private var isShutDown = false
+  /// Restored requests are answered for, but not run, until ``release()``: their results must
+  /// name the port the twin ends up on before any of them completes.
+  private var isHeld = false
 
   init(
     workers: Int, clock: EmulatorClock, runner: any JobRunning,
@@ -163,7 +166,10 @@ actor QueueModel {
   /// while the twin was down starts in the past and catches up at once.
   ///
   /// - Parameter plannedDuration: how long a request runs, once started.
+  ///
+  /// Nothing runs until ``release()``.
   func restore(_ restored: [Job], plannedDuration: (Job) -> TimeInterval) {
+    isHeld = true
     let now = clock.now()
     for var job in restored {
       // A run stopped during its setup has no step timeline yet: it is taken to start with the run.
@@ -193,8 +199,21 @@ actor QueueModel {
     }
     let startedSet = Set(started)
     pending = active.map(\.id) + started + waiting.map(\.id).filter { !startedSet.contains($0) }
-    dispatch()
     refreshPositions()
+  }
+
+  /// Rewrites the output of every finished request (URLs moved onto a new port).
+  func rewriteOutputs(_ transform: (Data) -> Data) {
+    for (id, job) in jobs {
+      guard case .success(let output, let units)? = job.outcome else { continue }
+      jobs[id]?.outcome = .success(output: transform(output), billableUnits: units)
+    }
+  }
+
+  /// Starts running what ``restore(_:plannedDuration:)`` took back.
+  func release() {
+    isHeld = false
+    dispatch()
   }
 
   // MARK: - Internals
@@ -217,7 +236,7 @@ actor QueueModel {
 
   /// Starts waiting requests while workers are free.
   private func dispatch() {
-    guard !isShutDown else { return }
+    guard !isShutDown, !isHeld else { return }
     var started = false
     while running.count < workers, !pending.isEmpty {
       let id = pending.removeFirst()

@@ -83,8 +83,8 @@ import Testing
 
   @Test func anOfflineJobLeftBehindIsFinishedByResumeInANewProcess() throws {
     var runner = try CommandRunner()
-    // 16 steps of 100 ms: the job is still running when generate (without --wait) exits.
-    runner.environment["MAGI_EMULATOR_STEP_MS"] = "100"
+    // 16 steps of 200 ms: the job is still running when generate (without --wait) exits.
+    runner.environment["MAGI_EMULATOR_STEP_MS"] = "200"
     let submitted = try runner.run(["generate", "--prompt", "offline and back", "--json"])
     #expect(submitted.status == 0, "\(submitted.stderr)")
     let record = try #require(try JSONSerialization.jsonObject(with: Data(submitted.stdout.utf8)) as? [String: Any])
