@@ -21,7 +21,14 @@ public struct EmulatorConfiguration: Sendable {
   /// Interval of the `: ping` comment on status streams (fal uses 15 s).
   public var keepAliveInterval: Duration
   /// Where uploads and generated videos live. `nil` creates a fresh temporary directory.
+  /// Ignored when ``stateDirectory`` is set.
   public var dataDirectory: URL?
+  /// When set, the twin outlives its process, as fal does: its queue (`jobs/`), stored files and
+  /// rendered videos (`files/`) and its port (`port`) are kept here, and a restart takes them back,
+  /// running requests continuing by wall-clock time on the same port. One twin owns it at a time.
+  public var stateDirectory: URL?
+  /// How long finished requests, and files no kept request refers to, stay in ``stateDirectory``.
+  public var stateRetention: TimeInterval
   /// When set, only `Key <expectedKey>` (or a CDN token the emulator issued) is accepted.
   /// When `nil`, any non-empty `Key …` / `Bearer …` credential is accepted.
   public var expectedKey: String?
@@ -46,6 +53,8 @@ public struct EmulatorConfiguration: Sendable {
     stepDuration: Duration = .milliseconds(250),
     keepAliveInterval: Duration = .seconds(15),
     dataDirectory: URL? = nil,
+    stateDirectory: URL? = nil,
+    stateRetention: TimeInterval = 7 * 24 * 3600,
     expectedKey: String? = nil,
     statusLogWindow: Int? = nil,
     ffmpegPath: String? = nil,
@@ -59,6 +68,8 @@ public struct EmulatorConfiguration: Sendable {
     self.stepDuration = stepDuration
     self.keepAliveInterval = keepAliveInterval
     self.dataDirectory = dataDirectory
+    self.stateDirectory = stateDirectory
+    self.stateRetention = stateRetention
     self.expectedKey = expectedKey
     self.statusLogWindow = statusLogWindow
     self.ffmpegPath = ffmpegPath

@@ -27,6 +27,8 @@ public actor FalEmulator {
   private var queue: QueueModel?
   private var storage: StorageService?
   private var ownedDataDirectory: URL?
+  /// Held while running with a state directory; released by ``stop()``.
+  private var stateLock: StateLock?
 
   /// The base URL clients should use (`http://127.0.0.1:PORT`), once started.
   public private(set) var baseURL: String?
@@ -41,11 +43,26 @@ public actor FalEmulator {
   }
 
   /// Binds the listener, starts the workers, and returns the base URL.
+  ///
+  /// With a ``EmulatorConfiguration/stateDirectory`` it first takes back what the last run left:
+  /// the port it listened on (tried first, so the URLs it gave out stay valid), its files, and its
+  /// queue, which continues as if the twin had never stopped.
   @discardableResult
   public func start() async throws(EmulatorError) -> String {
     guard server == nil else { throw .alreadyRunning }
     let root: URL
-    if let configured = configuration.dataDirectory {
+    var lock: StateLock?
+    var journal: JobJournal?
+    if let state = configuration.stateDirectory {
+      root = state
+      do { try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true) } catch {
+        throw .dataDirectory(String(describing: error))
+      }
+      lock = try StateLock(directory: state)
+      do { journal = try JobJournal(directory: state.appendingPathComponent("jobs")) } catch {
+        throw .dataDirectory(String(describing: error))
+      }
+    } else if let configured = configuration.dataDirectory {
       root = configured
     } else {
       root = FileManager.default.temporaryDirectory.appendingPathComponent("magi-emulator-\(UUID().uuidString)")
@@ -54,7 +71,7 @@ public actor FalEmulator {
     let storage: StorageService
     do {
       try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-      storage = try StorageService(root: root)
+      storage = try StorageService(root: root, persistent: journal != nil)
     } catch {
       throw .dataDirectory(String(describing: error))
     }
@@ -67,14 +84,58 @@ public actor FalEmulator {
       workers: configuration.workers, clock: clock, runner: app,
       onCompletion: { job in
         if job.webhookURL != nil { await webhooks.deliver(job) }
-      })
+      }, journal: journal)
     let router = Router(
       queue: queue, storage: storage, faults: faults, metrics: metrics, baseURL: sharedBaseURL,
       expectedKey: configuration.expectedKey, keepAliveInterval: configuration.keepAliveInterval,
       statusLogWindow: configuration.statusLogWindow, clock: clock)
+    // The queue is taken back before the port opens, so no client polling across a restart is
+    // told that a request it holds does not exist; nothing runs until the base URL is known.
+    if let journal { await restore(from: journal, into: queue, storage: storage, app: app) }
+    let portFile = configuration.stateDirectory?.appendingPathComponent("port")
+    let listener: Listener
+    if configuration.port == 0, let portFile, let previous = Self.readPort(portFile) {
+      // Another program may have taken the port meanwhile; then a new one, and restored results
+      // are re-based onto it (clients that kept the old URLs must ask again).
+      do { listener = try await listen(port: previous, router: router) } catch {
+        listener = try await listen(port: 0, router: router)
+      }
+    } else {
+      listener = try await listen(port: configuration.port, router: router)
+    }
+    let base = configuration.publicBaseURL ?? "http://\(configuration.host):\(listener.port)"
+    sharedBaseURL.current = base
+    if journal != nil, let portFile {
+      try? AtomicFile.write(Data("\(listener.port)\n".utf8), to: portFile, durable: true)
+      let paths = await storage.urlPaths()
+      await queue.rewriteOutputs { output in
+        guard let value = try? FalProtocol.JSONValue.decode(output) else { return output }
+        let moved = Self.rebase(value, onto: base, paths: paths)
+        return moved == value ? output : JSONCoding.encode(moved)
+      }
+      await queue.release()
+    }
+    self.server = listener.server
+    self.serverTask = listener.task
+    self.queue = queue
+    self.storage = storage
+    self.stateLock = lock
+    self.baseURL = base
+    self.dataDirectory = root
+    return base
+  }
+
+  private struct Listener {
+    var server: HTTPServer
+    var task: Task<Void, Never>
+    var port: UInt16
+  }
+
+  /// Starts an HTTP server on `port` (0: any free one) and waits until it listens.
+  private func listen(port: UInt16, router: Router) async throws(EmulatorError) -> Listener {
     let address: sockaddr_in
     do {
-      address = try sockaddr_in.inet(ip4: configuration.host, port: configuration.port)
+      address = try sockaddr_in.inet(ip4: configuration.host, port: port)
     } catch {
       throw .listen("\(configuration.host) is not an IPv4 address")
     }
@@ -109,19 +170,56 @@ public actor FalEmulator {
       }
       await Task.yield()
     }
-    guard case .ip4(_, let port)? = await server.listeningAddress else {
+    guard case .ip4(_, let bound)? = await server.listeningAddress else {
       task.cancel()
       throw .listen("no listening address")
     }
-    let base = configuration.publicBaseURL ?? "http://\(configuration.host):\(port)"
-    sharedBaseURL.current = base
-    self.server = server
-    self.serverTask = task
-    self.queue = queue
-    self.storage = storage
-    self.baseURL = base
-    self.dataDirectory = root
-    return base
+    return Listener(server: server, task: task, port: bound)
+  }
+
+  /// Takes back the last run's queue: finished requests older than the retention are forgotten,
+  /// with the files no kept request refers to.
+  private func restore(from journal: JobJournal, into queue: QueueModel, storage: StorageService, app: SimulatedApp) async {
+    journal.removeTemporaries()
+    let cutoff = clock.now().addingTimeInterval(-configuration.stateRetention)
+    var kept: [Job] = []
+    for job in journal.load() {
+      if let completed = job.completedAt, completed < cutoff {
+        journal.remove(job.id)
+      } else {
+        kept.append(job)
+      }
+    }
+    await storage.prune(before: cutoff) { key in
+      let bytes = Data(key.utf8)
+      return kept.contains { job in
+        if job.body.range(of: bytes) != nil { return true }
+        if case .success(let output, _)? = job.outcome { return output.range(of: bytes) != nil }
+        return false
+      }
+    }
+    await queue.restore(kept, plannedDuration: app.plannedDuration(of:))
+  }
+
+  /// `value` with every URL of a stored file moved under `baseURL`.
+  static func rebase(_ value: FalProtocol.JSONValue, onto baseURL: String, paths: [String: String]) -> FalProtocol.JSONValue {
+    switch value {
+    case .string(let text):
+      guard let key = StorageService.fileKey(inURL: text), let path = paths[key] else { return value }
+      return .string(baseURL + path)
+    case .array(let items):
+      return .array(items.map { rebase($0, onto: baseURL, paths: paths) })
+    case .object(let fields):
+      return .object(fields.mapValues { rebase($0, onto: baseURL, paths: paths) })
+    default:
+      return value
+    }
+  }
+
+  private static func readPort(_ file: URL) -> UInt16? {
+    (try? String(contentsOf: file, encoding: .utf8)).flatMap {
+      UInt16($0.trimmingCharacters(in: .whitespacesAndNewlines))
+    }.flatMap { $0 == 0 ? nil : $0 }
   }
 
   /// Stops workers and streams, closes the listener, and deletes a temporary data directory.
@@ -133,6 +231,7 @@ public actor FalEmulator {
     serverTask = nil
     queue = nil
     storage = nil
+    stateLock = nil
     baseURL = nil
     if let owned = ownedDataDirectory {
       try? FileManager.default.removeItem(at: owned)

@@ -19,6 +19,10 @@ struct Job: Sendable {
   var completedAt: Date?
   var outcome: JobOutcome?
   var cancelRequested = false
+  /// The seed the run uses, fixed once so that a run resumed after a restart renders the same clip.
+  var seed: Int?
+  /// When the first inference step began: steps fall due at `stepsBegan + n × stepDuration`.
+  var stepsBegan: Date?
 
   init(id: String, endpoint: EndpointID, body: Data, webhookURL: String?, submittedAt: Date) {
     self.id = id

@@ -12,7 +12,7 @@ enum JobOutcome: Sendable, Hashable {
 ///
 /// fal reports failures on the status object (`error`, `error_type`) and replays the app's HTTP
 /// answer on the result call; both halves live here so they cannot disagree.
-struct JobFailure: Sendable, Hashable {
+struct JobFailure: Sendable, Hashable, Codable {
   /// The status object's `error`.
   var message: String
   /// The status object's `error_type`.

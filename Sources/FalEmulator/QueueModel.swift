@@ -11,17 +11,23 @@ actor QueueModel {
   private let clock: EmulatorClock
   private let runner: any JobRunning
   private let onCompletion: (@Sendable (Job) async -> Void)?
+  /// Where every change is recorded when the twin persists its queue; nil keeps it in memory only.
+  private let journal: JobJournal?
   private var jobs: [String: Job] = [:]
   private var pending: [String] = []
   private var running: [String: (worker: Int, task: Task<Void, Never>)] = [:]
   private var watchers: [String: [Int: AsyncStream<Job>.Continuation]] = [:]
   private var nextWatcherID = 0
   private var isShutDown = false
+  /// Restored requests are answered for, but not run, until ``release()``: their results must
+  /// name the port the twin ends up on before any of them completes.
+  private var isHeld = false
 
   init(
     workers: Int, clock: EmulatorClock, runner: any JobRunning,
-    onCompletion: (@Sendable (Job) async -> Void)? = nil
+    onCompletion: (@Sendable (Job) async -> Void)? = nil, journal: JobJournal? = nil
   ) {
+    self.journal = journal
     self.workers = max(1, workers)
     self.clock = clock
     self.runner = runner
@@ -37,6 +43,9 @@ actor QueueModel {
       id: RequestID.make(at: now), endpoint: endpoint, body: body, webhookURL: webhookURL, submittedAt: now)
     job.queuePosition = pending.count
     jobs[job.id] = job
+    // The submit is answered only once the request is on disk: a twin killed after answering
+    // still knows the id it gave out.
+    journal?.save(job, durable: true)
     pending.append(job.id)
     let submitted = job
     dispatch()
@@ -68,6 +77,7 @@ actor QueueModel {
     case .inProgress:
       job.cancelRequested = true
       jobs[id] = job
+      journal?.save(job, durable: true)
       return .requested
     }
   }
@@ -100,11 +110,31 @@ actor QueueModel {
 
   // MARK: - Runner API
 
-  func appendLog(_ id: String, _ message: String, level: String = "INFO") {
-    guard var job = jobs[id], job.state != .completed else { return }
-    job.logs.append(LogEntry(message: message, level: level, source: "USER", timestamp: Self.timestamp(clock.now())))
+  /// Adds a log line stamped `at` (a resumed run writes the steps that fell due while the twin was
+  /// stopped with the times they fell due), or now.
+  func appendLog(_ id: String, _ message: String, level: String = "INFO", at date: Date? = nil) {
+    guard !isShutDown, var job = jobs[id], job.state != .completed else { return }
+    job.logs.append(
+      LogEntry(message: message, level: level, source: "USER", timestamp: Self.timestamp(date ?? clock.now())))
     jobs[id] = job
+    journal?.save(job, durable: false)
     publish(job)
+  }
+
+  /// Fixes the seed a run uses, so a run resumed after a restart keeps it.
+  func setSeed(_ id: String, _ seed: Int) {
+    guard var job = jobs[id], job.state != .completed else { return }
+    job.seed = seed
+    jobs[id] = job
+    journal?.save(job, durable: false)
+  }
+
+  /// Records when the steps began, so a run resumed after a restart keeps their timeline.
+  func beginSteps(_ id: String, at date: Date) {
+    guard var job = jobs[id], job.state != .completed else { return }
+    job.stepsBegan = date
+    jobs[id] = job
+    journal?.save(job, durable: false)
   }
 
   func isCancelRequested(_ id: String) -> Bool {
@@ -112,25 +142,90 @@ actor QueueModel {
   }
 
   /// Ends a running request; the first call wins and later calls are ignored.
-  func finish(_ id: String, with outcome: JobOutcome) {
-    guard let entry = running.removeValue(forKey: id) else {
-      complete(id, with: outcome)
+  ///
+  /// - Parameter date: when it completed, if earlier than now (a run whose time passed while the
+  ///   twin was stopped completes when it would have).
+  func finish(_ id: String, with outcome: JobOutcome, at date: Date? = nil) {
+    // A run cut short by a stop is not over: a persisted twin resumes it on its next start.
+    guard !isShutDown else { return }
+    guard running.removeValue(forKey: id) != nil else {
+      complete(id, with: outcome, at: date)
       return
     }
-    _ = entry
-    complete(id, with: outcome)
+    complete(id, with: outcome, at: date)
+    dispatch()
+  }
+
+  // MARK: - Restart
+
+  /// Takes back the requests a persisted twin had when it stopped, as if it had kept running.
+  ///
+  /// Time is wall-clock time: requests that were running continue from where the clock says they
+  /// are, and the waiting line is replayed over the stopped interval (each worker taking the next
+  /// request once its previous one would have finished), so a request that would have started
+  /// while the twin was down starts in the past and catches up at once.
+  ///
+  /// - Parameter plannedDuration: how long a request runs, once started.
+  ///
+  /// Nothing runs until ``release()``.
+  func restore(_ restored: [Job], plannedDuration: (Job) -> TimeInterval) {
+    isHeld = true
+    let now = clock.now()
+    for var job in restored {
+      // A run stopped during its setup has no step timeline yet: it is taken to start with the run.
+      if job.state == .inProgress, job.stepsBegan == nil { job.stepsBegan = job.startedAt }
+      jobs[job.id] = job
+    }
+    let active = restored.filter { $0.state == .inProgress }.sorted { ($0.startedAt ?? now) < ($1.startedAt ?? now) }
+    let waiting = restored.filter { $0.state == .inQueue }.sorted { $0.submittedAt < $1.submittedAt }
+    var freeAt = [Date](repeating: .distantPast, count: workers)
+    func earliestWorker() -> Int { freeAt.indices.min { freeAt[$0] < freeAt[$1] } ?? 0 }
+    for job in active {
+      let worker = earliestWorker()
+      freeAt[worker] = max(freeAt[worker], job.startedAt ?? now).addingTimeInterval(plannedDuration(job))
+    }
+    var started: [String] = []
+    for job in waiting {
+      let worker = earliestWorker()
+      let start = max(freeAt[worker], job.submittedAt)
+      guard start < now else { break }
+      var moved = job
+      moved.state = .inProgress
+      moved.startedAt = start
+      moved.stepsBegan = start
+      jobs[job.id] = moved
+      freeAt[worker] = start.addingTimeInterval(plannedDuration(moved))
+      started.append(job.id)
+    }
+    let startedSet = Set(started)
+    pending = active.map(\.id) + started + waiting.map(\.id).filter { !startedSet.contains($0) }
+    refreshPositions()
+  }
+
+  /// Rewrites the output of every finished request (URLs moved onto a new port).
+  func rewriteOutputs(_ transform: (Data) -> Data) {
+    for (id, job) in jobs {
+      guard case .success(let output, let units)? = job.outcome else { continue }
+      jobs[id]?.outcome = .success(output: transform(output), billableUnits: units)
+    }
+  }
+
+  /// Starts running what ``restore(_:plannedDuration:)`` took back.
+  func release() {
+    isHeld = false
     dispatch()
   }
 
   // MARK: - Internals
 
-  private func complete(_ id: String, with outcome: JobOutcome) {
+  private func complete(_ id: String, with outcome: JobOutcome, at date: Date? = nil) {
     guard var job = jobs[id], job.state != .completed else { return }
     job.state = .completed
     job.queuePosition = nil
-    job.completedAt = clock.now()
+    job.completedAt = min(date ?? clock.now(), clock.now())
     job.outcome = outcome
     jobs[id] = job
+    journal?.save(job, durable: true)
     publish(job)
     for (_, continuation) in watchers.removeValue(forKey: id) ?? [:] { continuation.finish() }
     if let onCompletion {
@@ -141,15 +236,19 @@ actor QueueModel {
 
   /// Starts waiting requests while workers are free.
   private func dispatch() {
-    guard !isShutDown else { return }
+    guard !isShutDown, !isHeld else { return }
     var started = false
     while running.count < workers, !pending.isEmpty {
       let id = pending.removeFirst()
-      guard var job = jobs[id], job.state == .inQueue else { continue }
-      job.state = .inProgress
+      guard var job = jobs[id], job.state != .completed else { continue }
+      // A request restored as running keeps the start it had (or would have had).
+      if job.state == .inQueue {
+        job.state = .inProgress
+        job.startedAt = clock.now()
+      }
       job.queuePosition = nil
-      job.startedAt = clock.now()
       jobs[id] = job
+      journal?.save(job, durable: true)
       publish(job)
       let worker = (0..<workers).first { slot in !running.values.contains { $0.worker == slot } } ?? 0
       let runner = self.runner

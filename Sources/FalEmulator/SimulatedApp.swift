@@ -13,9 +13,23 @@ struct SimulatedApp: JobRunning {
   let storage: StorageService
   let baseURL: SharedBaseURL
 
+  /// Runs `job`, or resumes it after a restart: the steps are due at `stepsBegan + n × stepDuration`
+  /// of wall-clock time, so lines already logged are not written again, steps that fell due while
+  /// the twin was stopped are written at once (stamped when they fell due), and the rest wait.
   func run(_ job: Job, worker: Int, on queue: QueueModel) async {
     let id = job.id
-    await queue.appendLog(id, "Request picked up by runner emulator-\(worker)")
+    let began = clock.now()
+    let start = job.startedAt ?? began
+    let logged = Set(job.logs.map(\.message))
+    /// Writes a line unless the run before a restart already did; a line that fell due in the past
+    /// carries the time it fell due.
+    func say(_ message: String, due: Date? = nil) async {
+      guard !logged.contains(message) else { return }
+      await queue.appendLog(id, message, at: due.map { min($0, clock.now()) })
+    }
+    if job.logs.isEmpty {
+      await say("Request picked up by runner emulator-\(worker)", due: start)
+    }
     guard let endpoint = MagiEndpoint(endpointID: job.endpoint) else {
       await queue.finish(id, with: .failure(.pathNotFound(job.endpoint.path ?? "")))
       return
@@ -27,20 +41,39 @@ struct SimulatedApp: JobRunning {
       await queue.finish(id, with: .failure(.validation(failure.errors)))
       return
     }
-    let seed = input.seed ?? Int.random(in: 0..<(1 << 31))
-    await queue.appendLog(id, "Loading MAGI-1 \(endpoint.model.rawValue) weights for \(endpoint.mode.rawValue)")
+    let seed: Int
+    if let fixed = input.seed ?? job.seed {
+      seed = fixed
+    } else {
+      seed = Int.random(in: 0..<(1 << 31))
+      await queue.setSeed(id, seed)
+    }
+    await say("Loading MAGI-1 \(endpoint.model.rawValue) weights for \(endpoint.mode.rawValue)", due: start)
     let source = await prepareSource(input.sourceURL, mode: endpoint.mode, jobID: id)
     var sourceSize: (width: Int, height: Int)?
     if let sourceFile = source.file { sourceSize = await renderer.probeSize(of: sourceFile) }
     let geometry = VideoGeometry.resolve(
       resolution: input.resolution, aspectRatio: input.aspectRatio, sourceSize: sourceSize)
-    await queue.appendLog(
-      id,
-      "Generating \(input.numFrames) frames at \(geometry) (\(input.resolution)), \(input.numInferenceSteps) steps, seed \(seed)"
-    )
-    for step in 1...input.numInferenceSteps {
+    await say(
+      "Generating \(input.numFrames) frames at \(geometry) (\(input.resolution)), \(input.numInferenceSteps) steps, seed \(seed)",
+      due: start)
+    // The timeline starts after the setup (which may probe the source), so steps are paced evenly.
+    let stepsBegan: Date
+    if let recorded = job.stepsBegan {
+      stepsBegan = recorded
+    } else {
+      stepsBegan = clock.now()
+      await queue.beginSteps(id, at: stepsBegan)
+    }
+    let step = stepDuration.seconds
+    for number in 1...input.numInferenceSteps {
+      let message = "Step \(number)/\(input.numInferenceSteps)"
+      if logged.contains(message) { continue }
+      let due = stepsBegan.addingTimeInterval(step * Double(number))
+      let wait = due.timeIntervalSince(clock.now())
       do {
-        try await clock.sleep(stepDuration)
+        // Always a suspension point, even with nothing to wait for, so a stop can end the run.
+        try await clock.sleep(.seconds(max(0, wait)))
       } catch {
         return  // the emulator is stopping
       }
@@ -48,9 +81,10 @@ struct SimulatedApp: JobRunning {
         await queue.finish(id, with: .failure(.cancelled))
         return
       }
-      await queue.appendLog(id, "Step \(step)/\(input.numInferenceSteps)")
+      await say(message, due: due)
     }
-    await queue.appendLog(id, "Encoding video")
+    let due = stepsBegan.addingTimeInterval(step * Double(input.numInferenceSteps))
+    await say("Encoding video", due: due)
     let temporary = await storage.temporaryPath().appendingPathExtension("mp4")
     defer {
       if source.isTemporary, let file = source.file { try? FileManager.default.removeItem(at: file) }
@@ -81,8 +115,19 @@ struct SimulatedApp: JobRunning {
         url: baseURL.current + file.urlPath, contentType: "video/mp4", fileName: file.fileName, fileSize: file.size),
       seed: seed)
     await queue.appendLog(id, "Done")
+    // A run that caught up after a restart completes when it would have, had the twin kept running.
     await queue.finish(
-      id, with: .success(output: JSONCoding.encode(output), billableUnits: MagiSchema.billingUnits(of: input)))
+      id, with: .success(output: JSONCoding.encode(output), billableUnits: MagiSchema.billingUnits(of: input)),
+      at: due < began ? due : nil)
+  }
+
+  /// How long a request runs once started, for replaying the queue over a stopped interval:
+  /// its steps; a request the app refuses ends at once.
+  func plannedDuration(of job: Job) -> TimeInterval {
+    guard let endpoint = MagiEndpoint(endpointID: job.endpoint),
+      case .success(let input) = Self.parse(job.body, for: endpoint)
+    else { return 0 }
+    return stepDuration.seconds * Double(input.numInferenceSteps)
   }
 
   /// Parses the raw body like FastAPI would, then applies the MAGI schema.
@@ -111,7 +156,7 @@ struct SimulatedApp: JobRunning {
     guard let url else { return PreparedSource(file: nil, renderSource: .pattern) }
     var file: URL?
     var isTemporary = false
-    if let stored = await storage.localFile(forURL: url, baseURL: baseURL.current) {
+    if let stored = await storage.localFile(forURL: url) {
       file = stored.path
     } else if url.lowercased().hasPrefix("data:"), let data = Self.decodeDataURI(url) {
       let path = await storage.temporaryPath()
@@ -134,5 +179,13 @@ struct SimulatedApp: JobRunning {
       return Data(base64Encoded: payload, options: .ignoreUnknownCharacters)
     }
     return payload.removingPercentEncoding.map { Data($0.utf8) }
+  }
+}
+
+extension Duration {
+  /// The duration in seconds, as `Date` arithmetic wants it.
+  var seconds: TimeInterval {
+    let (whole, attoseconds) = components
+    return TimeInterval(whole) + TimeInterval(attoseconds) / 1e18
   }
 }

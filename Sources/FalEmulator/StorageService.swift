@@ -13,12 +13,23 @@ actor StorageService {
   private var cdnUploads: [String: PendingUpload] = [:]
   private var issuedTokens: Set<String> = []
 
-  init(root: URL) throws {
+  /// Whether files are described on disk (`files/<key>/.meta.json`) so a restarted twin serves them.
+  private let persistent: Bool
+
+  /// - Parameter persistent: keep what is stored across restarts. A persistent root belongs to one
+  ///   twin at a time (``StateLock``), so what an earlier run left half done (`tmp/`, the parts of
+  ///   uploads whose tokens died with it) is deleted here.
+  init(root: URL, persistent: Bool = false) throws {
     self.root = root
+    self.persistent = persistent
     let manager = FileManager.default
+    if persistent {
+      for directory in ["uploads", "tmp"] { try? manager.removeItem(at: root.appendingPathComponent(directory)) }
+    }
     for directory in ["files", "uploads", "tmp"] {
       try manager.createDirectory(at: root.appendingPathComponent(directory), withIntermediateDirectories: true)
     }
+    if persistent { files = Self.loadFiles(in: root.appendingPathComponent("files")) }
   }
 
   // MARK: - Signed-URL uploads (`/storage/upload/initiate[-multipart]`)
@@ -120,11 +131,39 @@ actor StorageService {
   }
 
   /// The stored file behind a URL this emulator returned, if it is one of ours.
-  func localFile(forURL url: String, baseURL: String) -> StoredFile? {
-    guard url.hasPrefix(baseURL + "/files/") else { return nil }
-    let rest = url.dropFirst(baseURL.count + "/files/".count)
-    guard let key = rest.split(separator: "/").first else { return nil }
-    return files[String(key)]
+  ///
+  /// Matched on the path (`/files/<key>/…`) whatever the host, so a URL given out before a restart
+  /// on another port still finds its file; keys are 21 random characters, so another server's URL
+  /// cannot name one by chance.
+  func localFile(forURL url: String) -> StoredFile? {
+    guard let key = Self.fileKey(inURL: url) else { return nil }
+    return files[key]
+  }
+
+  /// `url` moved under `baseURL` when it names one of our files; nil otherwise.
+  func rebased(_ url: String, onto baseURL: String) -> String? {
+    guard let key = Self.fileKey(inURL: url), let file = files[key] else { return nil }
+    return baseURL + file.urlPath
+  }
+
+  /// Deletes files stored before `cutoff` that `isReferenced` does not claim.
+  func prune(before cutoff: Date, isReferenced: (String) -> Bool) {
+    for (key, file) in files where file.createdAt < cutoff && !isReferenced(key) {
+      try? FileManager.default.removeItem(at: file.path.deletingLastPathComponent())
+      files[key] = nil
+    }
+  }
+
+  /// Every stored file's URL path by key.
+  func urlPaths() -> [String: String] {
+    files.mapValues(\.urlPath)
+  }
+
+  static func fileKey(inURL url: String) -> String? {
+    guard let schemeEnd = url.range(of: "://") else { return nil }
+    let afterHost = url[schemeEnd.upperBound...].drop { $0 != "/" }
+    guard afterHost.hasPrefix("/files/") else { return nil }
+    return afterHost.dropFirst("/files/".count).split(separator: "/").first.map(String.init)
   }
 
   // MARK: - Internals
@@ -176,9 +215,42 @@ actor StorageService {
       throw .io(String(describing: error))
     }
     let type = contentType.flatMap { $0.isEmpty ? nil : $0 } ?? Self.contentType(forFileName: fileName)
-    let file = StoredFile(key: key, fileName: fileName, contentType: type, path: destination, size: size)
+    let file = StoredFile(key: key, fileName: fileName, contentType: type, path: destination, size: size, createdAt: Date())
+    if persistent {
+      // The bytes are on disk before the description that makes a restarted twin serve them.
+      AtomicFile.sync(destination)
+      do {
+        try AtomicFile.write(JSONCoding.encode(file.metadata), to: directory.appendingPathComponent(Self.metaName), durable: true)
+      } catch {
+        throw .io(error.description)
+      }
+    }
     files[key] = file
     return file
+  }
+
+  /// The description beside each persisted file; file names never start with a dot (``sanitize(_:)``).
+  static let metaName = ".meta.json"
+
+  private static func loadFiles(in directory: URL) -> [String: StoredFile] {
+    var found: [String: StoredFile] = [:]
+    let keys = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+    for key in keys {
+      let folder = directory.appendingPathComponent(key)
+      guard let data = try? Data(contentsOf: folder.appendingPathComponent(metaName)),
+        let metadata = JSONCoding.decode(StoredFile.Metadata.self, from: data),
+        FileManager.default.fileExists(atPath: folder.appendingPathComponent(metadata.fileName).path)
+      else {
+        // Bytes without a description were never handed out: an interrupted store.
+        try? FileManager.default.removeItem(at: folder)
+        continue
+      }
+      found[key] = StoredFile(
+        key: key, fileName: metadata.fileName, contentType: metadata.contentType,
+        path: folder.appendingPathComponent(metadata.fileName), size: metadata.size,
+        createdAt: metadata.createdAt)
+    }
+    return found
   }
 
   // MARK: - Helpers

@@ -8,6 +8,20 @@ struct StoredFile: Sendable, Hashable {
   let contentType: String
   let path: URL
   let size: Int
+  /// When it was stored: files no request refers to are pruned once old.
+  let createdAt: Date
+
+  /// What is written beside a persisted file, so a restarted twin serves it as before.
+  struct Metadata: Codable {
+    var fileName: String
+    var contentType: String
+    var size: Int
+    var createdAt: Date
+  }
+
+  var metadata: Metadata {
+    Metadata(fileName: fileName, contentType: contentType, size: size, createdAt: createdAt)
+  }
 
   /// The URL path clients GET it from.
   var urlPath: String {

@@ -118,13 +118,13 @@ public actor JobCoordinator {
       }
       return record
     }
-    if let recordedServer = record.server, recordedServer != server {
+    // The offline twin keeps its queue across restarts (maybe on another port): any embedded
+    // twin is the one that knows the id.
+    let bothEmbedded = record.server?.hasPrefix(Self.embeddedPrefix) == true && server.hasPrefix(Self.embeddedPrefix)
+    if let recordedServer = record.server, recordedServer != server, !bothEmbedded {
       if recordedServer.hasPrefix(Self.embeddedPrefix), !record.status.isFinal {
-        record.failure = .init(
-          type: "lost", message: "it ran on an offline emulator that has since stopped; its result cannot be fetched")
-        record.transition(to: .lost)
-        await persist(record)
-        return record
+        throw .notResumable(
+          "\(record.id) runs on the offline twin; it continues when the studio runs offline again (no FAL_KEY, or --offline)")
       }
       if !record.status.isFinal || record.localFile == nil {
         throw .notResumable("\(record.id) was sent to \(recordedServer), but this studio is connected to \(server)")
@@ -374,7 +374,8 @@ public actor JobCoordinator {
     .init(units: request.billingUnits, pricePerUnit: pricePerUnit(request.endpoint.model))
   }
 
-  /// Marks the server name of the embedded offline emulator, whose jobs end with its process.
+  /// Marks the server name of the embedded offline emulator (the twin), which keeps its jobs in
+  /// the data directory across restarts.
   public static let embeddedPrefix = "embedded:"
 
   /// Time-ordered ids (like UUIDv7): sortable, and unique across two instances writing at once.

@@ -1,3 +1,5 @@
+import HistoryStore
+
 /// A question that must be answered before anything else happens: cancelling a job that costs
 /// money, deleting a record, quitting with jobs running.
 public struct Dialog: Sendable, Hashable {
@@ -35,3 +37,36 @@ public struct Dialog: Sendable, Hashable {
     hasher.combine(message)
   }
 }
+
+extension Dialog {
+  /// The question before quitting with jobs unfinished, saying what becomes of them, which
+  /// depends on where they run.
+  ///
+  /// - Parameter online: the jobs run on fal (or another server), which keeps running them; else
+  ///   they run in the offline twin, whose queue is kept in the data directory and whose clock
+  ///   keeps counting while the studio is closed.
+  /// - Returns: nil when nothing is unfinished.
+  static func quit(jobs: [GenerationRecord], online: Bool) -> Dialog? {
+    let submitting = jobs.filter { $0.status == .submitting }.count
+    let active = jobs.filter { !$0.status.isFinal && $0.status != .submitting }.count
+    guard submitting + active > 0 else { return nil }
+    func count(_ number: Int) -> String { "\(number) job\(number == 1 ? "" : "s")" }
+    var sentences: [String] = []
+    if active > 0 {
+      let verb = active == 1 ? "is" : "are"
+      if online {
+        sentences.append(
+          "\(count(active)) \(verb) still queued or running on the server, which keeps running them while the studio is closed. The studio follows them again and downloads their videos when it next starts.")
+      } else {
+        sentences.append(
+          "\(count(active)) \(verb) still queued or running in the offline twin, which keeps its queue in the data directory and its clock running while the studio is closed: when the studio next starts offline, each job carries on from where that time has brought it, or finishes at once, and its video is downloaded.")
+      }
+    }
+    if submitting > 0 {
+      sentences.append(
+        "\(count(submitting)) \(submitting == 1 ? "is" : "are") still being submitted; if you quit now, whether the server took \(submitting == 1 ? "it" : "them") stays unknown.")
+    }
+    return Dialog(purpose: .quit, title: "Quit?", message: sentences.joined(separator: " "))
+  }
+}
+

@@ -248,11 +248,8 @@ public enum Studio {
     case .cycleTheme:
       return [.cycleTheme]
     case .quit:
-      let active = state.queue.activeCount
-      if active > 0 {
-        state.dialog = Dialog(
-          purpose: .quit, title: "Quit?",
-          message: "\(active) job\(active == 1 ? "" : "s") still running on the server. They are in the history and resume when the studio starts again.")
+      if let dialog = Dialog.quit(jobs: state.queue.jobs, online: state.online) {
+        state.dialog = dialog
         return []
       }
       state.quitting = true

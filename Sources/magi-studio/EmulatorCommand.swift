@@ -19,6 +19,11 @@ struct EmulatorCommand: AsyncParsableCommand {
   @Option(help: "Seconds between keep-alive comments on status streams.") var keepAlive = 15
   @Option(help: ArgumentHelp("Directory for uploads and renders (default: a temporary one).", valueName: "dir"))
   var dataDir: String?
+  @Option(
+    help: ArgumentHelp(
+      "Keep the queue, files and port here across restarts, as fal does: running jobs continue by wall-clock time when it starts again (replaces --data-dir).",
+      valueName: "dir"))
+  var stateDir: String?
   @Option(help: "Accept only this API key (default: any key).") var expectKey: String?
 
   @Option(help: "Fault: added latency per request, in milliseconds.") var latencyMs = 0
@@ -41,12 +46,14 @@ struct EmulatorCommand: AsyncParsableCommand {
     }
     guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
     guard stepMs >= 0, keepAlive >= 1 else { throw ValidationError("--step-ms must be ≥ 0 and --keep-alive ≥ 1") }
+    guard dataDir == nil || stateDir == nil else { throw ValidationError("--data-dir and --state-dir exclude each other") }
   }
 
   var configuration: EmulatorConfiguration {
     EmulatorConfiguration(
       host: host, port: port, workers: workers, stepDuration: .milliseconds(stepMs),
       keepAliveInterval: .seconds(keepAlive), dataDirectory: dataDir.map { URL(fileURLWithPath: $0) },
+      stateDirectory: stateDir.map { URL(fileURLWithPath: $0) },
       expectedKey: expectKey,
       faults: FaultInjection(
         seed: faultSeed, latency: .milliseconds(latencyMs), errorRate: errorRate, ingressErrorRate: ingressErrorRate,

@@ -24,16 +24,18 @@ final class Session: Sendable {
 
   var isOffline: Bool { emulator != nil }
 
+  /// - Parameter embedded: the server is the offline twin, this process's own or, when another
+  ///   studio process already runs it, that one's.
   private init(
-    client: FalQueueClient, transport: CurlTransport, emulator: FalEmulator?, paths: StudioPaths, history: HistoryStore,
-    onEvent: @escaping @Sendable (JobEvent) -> Void
+    client: FalQueueClient, transport: CurlTransport, emulator: FalEmulator?, embedded: Bool = false,
+    paths: StudioPaths, history: HistoryStore, onEvent: @escaping @Sendable (JobEvent) -> Void
   ) {
     self.client = client
     self.transport = transport
     self.emulator = emulator
     self.paths = paths
     self.history = history
-    let server = emulator != nil ? JobCoordinator.embeddedPrefix + client.endpoints.queue : client.endpoints.queue
+    let server = emulator != nil || embedded ? JobCoordinator.embeddedPrefix + client.endpoints.queue : client.endpoints.queue
     jobs = JobCoordinator(
       client: client, history: history, videosDirectory: paths.videos, server: server,
       onEvent: onEvent)
@@ -69,9 +71,19 @@ final class Session: Sendable {
         client: FalQueueClient(transport: transport, endpoints: endpoints, credentials: Credentials(key: "offline")),
         transport: transport, emulator: nil, paths: paths, history: try await opening, onEvent: onEvent)
     }
-    let emulator = FalEmulator(configuration: embeddedEmulatorConfiguration(environment: environment, paths: paths))
+    let configuration = embeddedEmulatorConfiguration(environment: environment, paths: paths)
+    let emulator = FalEmulator(configuration: configuration)
     let base: String
     do { base = try await emulator.start() } catch {
+      if case .stateDirectoryInUse = error, let shared = runningTwin(configuration) {
+        // Another studio process runs the twin over the same state: its jobs are this one's too.
+        if !quiet {
+          Console.line("OFFLINE: no FAL_KEY set; using the offline fal twin another studio runs at \(shared) (nothing is billed).")
+        }
+        return Session(
+          client: FalQueueClient(transport: transport, endpoints: FalEndpoints(single: shared), credentials: Credentials(key: "offline")),
+          transport: transport, emulator: nil, embedded: true, paths: paths, history: try await opening, onEvent: onEvent)
+      }
       throw CommandFailure(message: "cannot start the embedded emulator: \(error)", code: 1)
     }
     let history: HistoryStore
@@ -103,11 +115,21 @@ final class Session: Sendable {
     }
   }
 
-  /// The embedded emulator renders into the cache directory; `MAGI_EMULATOR_STEP_MS` and
+  /// The base URL of the twin another process runs over `configuration`'s state directory.
+  private static func runningTwin(_ configuration: EmulatorConfiguration) -> String? {
+    guard let state = configuration.stateDirectory,
+      let text = try? String(contentsOf: state.appendingPathComponent("port"), encoding: .utf8),
+      let port = UInt16(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    else { return nil }
+    return "http://\(configuration.host):\(port)"
+  }
+
+  /// The embedded emulator keeps its queue, uploads and videos in `<data>/emulator`, so offline jobs
+  /// outlive the process as fal's do (a job left running continues on the next start); `MAGI_EMULATOR_STEP_MS` and
   /// `MAGI_EMULATOR_WORKERS` set its speed (tests run it fast, demos at a watchable pace), and
   /// `MAGI_EMULATOR_FFMPEG` which ffmpeg renders videos (empty: the bundled clip).
   static func embeddedEmulatorConfiguration(environment: [String: String], paths: StudioPaths) -> EmulatorConfiguration {
-    var configuration = EmulatorConfiguration(dataDirectory: URL(fileURLWithPath: paths.cache + "/emulator"))
+    var configuration = EmulatorConfiguration(stateDirectory: URL(fileURLWithPath: paths.data + "/emulator"))
     if let steps = environment["MAGI_EMULATOR_STEP_MS"].flatMap(Int.init), steps >= 0 {
       configuration.stepDuration = .milliseconds(steps)
     }

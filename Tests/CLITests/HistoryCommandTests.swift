@@ -81,12 +81,60 @@ import Testing
     #expect(again.stderr.contains("nothing to resume"))
   }
 
-  @Test func offlineJobsLeftBehindEndLostWithAReason() throws {
-    let runner = try CommandRunner()
-    let submitted = try runner.run(["generate", "--prompt", "offline and gone"])
-    #expect(submitted.status == 0)
+  @Test func anOfflineJobLeftBehindIsFinishedByResumeInANewProcess() throws {
+    var runner = try CommandRunner()
+    // 16 steps of 200 ms: the job is still running when generate (without --wait) exits.
+    runner.environment["MAGI_EMULATOR_STEP_MS"] = "200"
+    let submitted = try runner.run(["generate", "--prompt", "offline and back", "--json"])
+    #expect(submitted.status == 0, "\(submitted.stderr)")
+    let record = try #require(try JSONSerialization.jsonObject(with: Data(submitted.stdout.utf8)) as? [String: Any])
+    let id = try #require(record["id"] as? String)
+    let requestID = try #require(record["request_id"] as? String)
+    #expect(try runner.run(["history", "list", "--status", "running", "--status", "queued"]).stdout.contains("offline and back"))
     let resumed = try runner.run(["resume"])
-    #expect(resumed.stdout.contains("lost: it ran on an offline emulator that has since stopped"), "\(resumed.stdout) \(resumed.stderr)")
+    #expect(resumed.status == 0, "\(resumed.stdout) \(resumed.stderr)")
+    #expect(resumed.stdout.contains("completed"), "\(resumed.stdout) \(resumed.stderr)")
+    let shown = try runner.run(["history", "show", id, "--json"])
+    let final = try #require(try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])
+    #expect(final["status"] as? String == "completed")
+    let local = try #require(final["local_file"] as? [String: Any])
+    let path = try #require(local["path"] as? String)
+    #expect(path.hasPrefix(runner.home + "/data/magi-studio/videos/"))
+    // The twin's own copy of the render, kept in the data directory across both processes.
+    let files = runner.home + "/data/magi-studio/emulator/files"
+    let rendered = try FileManager.default.contentsOfDirectory(atPath: files).compactMap { key -> String? in
+      let candidate = "\(files)/\(key)/\(requestID).mp4"
+      return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
+    }
+    let original = try #require(rendered.first, "the twin kept the rendered video")
+    let digest = try Self.sha256(path)
+    #expect(digest == (try Self.sha256(original)), "the download is the twin's render, byte for byte")
+    #expect(local["sha256"] as? String == digest)
+  }
+
+  @Test func aSecondOfflineProcessUsesTheTwinTheFirstOneRuns() throws {
+    let runner = try CommandRunner()
+    let state = runner.home + "/data/magi-studio/emulator"
+    let owner = try EmulatorProcess(runner: runner, arguments: ["--state-dir", state, "--step-ms", "5"])
+    defer { owner.stop() }
+    let generated = try runner.run(["generate", "--prompt", "one twin for all", "--wait", "--json"])
+    #expect(generated.status == 0, "\(generated.stderr)")
+    #expect(generated.stderr.contains("the offline fal twin another studio runs at \(owner.baseURL)"), "\(generated.stderr)")
+    let record = try #require(try JSONSerialization.jsonObject(with: Data(generated.stdout.utf8)) as? [String: Any])
+    let requestID = try #require(record["request_id"] as? String)
+    #expect(FileManager.default.fileExists(atPath: "\(state)/jobs/\(requestID).json"), "the job is in the shared twin's queue")
+  }
+
+  private static func sha256(_ path: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+    process.arguments = [path]
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
   }
 
   @Test func openUsesXdgOpenWithADisplayAndExplainsItselfOverSSH() throws {

@@ -129,6 +129,27 @@ import Testing
     try second.waitFor("the studio to exit") { _ in (try? second.hasExited()) == true }
   }
 
+  @Test func anOfflineJobRunningWhenTheStudioQuitsIsFinishedByTheTwinOnTheNextStart() throws {
+    let home = try Home()
+    let environment = home.environment(["MAGI_EMULATOR_STEP_MS": "150"])
+    let first = try TmuxSession(command: [Self.binary], environment: environment, width: 100, height: 30)
+    try first.waitFor("OFFLINE")
+    try submitImageToVideo(first, prompt: "the twin kept it", image: home.image)
+    try first.waitFor("Step 2/16")
+    try first.press("C-q")
+    try first.waitFor("the quit question about the offline twin") { $0.contains("offline twin") }
+    try first.press("y")
+    try first.waitFor("the studio to exit") { _ in (try? first.hasExited()) == true }
+
+    let second = try TmuxSession(command: [Self.binary], environment: environment, width: 100, height: 30)
+    try second.waitFor("resumed 1 job")
+    try second.waitFor("completed", timeout: 60)
+    let videos = try FileManager.default.contentsOfDirectory(atPath: home.videos)
+    #expect(videos.contains { $0.contains("the-twin-kept-it") && $0.hasSuffix(".mp4") }, "\(videos)")
+    try second.press("C-q")
+    try second.waitFor("the studio to exit") { _ in (try? second.hasExited()) == true }
+  }
+
   @Test func anIdleStudioUsesNoCPUOfItsOwn() throws {
     let home = try Home()
     let tmux = try TmuxSession(command: [Self.binary], environment: home.environment(), width: 100, height: 30)

@@ -148,7 +148,7 @@ import Testing
     await fresh.emulator.stop()
   }
 
-  @Test func aRecordFromAnotherServerIsNotAskedOfThisOneAndAnOfflineOneEndsLost() async throws {
+  @Test func aRecordFromAnotherServerIsNotAskedOfThisOneNorAnOfflineOneWhileOnline() async throws {
     let harness = try await Harness.start()
     let history = try await HistoryStore(directory: harness.directory)
     try await history.save(
@@ -157,9 +157,26 @@ import Testing
       GenerationRecord(id: "offline", status: .queued, mode: .textToVideo, input: ["prompt": "p"], requestID: "r2", server: "embedded:http://127.0.0.1:1"))
     let coordinator = JobCoordinator(client: harness.client, history: history, videosDirectory: harness.directory + "/videos")
     await #expect(throws: StudioError.self) { try await coordinator.follow(recordID: "elsewhere") }
-    #expect(try await coordinator.follow(recordID: "offline").status == .lost)
+    await #expect(throws: StudioError.self) { try await coordinator.follow(recordID: "offline") }
     #expect(try await history.record(id: "elsewhere")?.status == .running, "a job still running on fal is left as it is")
+    #expect(try await history.record(id: "offline")?.status == .queued, "the twin keeps offline jobs: one is not lost while online")
     #expect(await harness.emulator.requestCounts().total == 0)
+    await harness.emulator.stop()
+  }
+
+  @Test func anOfflineRecordIsFollowedOnTheCurrentTwinWhateverPortItRanOn() async throws {
+    let harness = try await Harness.start()
+    let history = try await HistoryStore(directory: harness.directory)
+    let twin = JobCoordinator.embeddedPrefix + harness.client.endpoints.queue
+    let coordinator = JobCoordinator(
+      client: harness.client, history: history, videosDirectory: harness.directory + "/videos", server: twin)
+    var submitted = try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "before the restart"))
+    // As written by the studio's previous run, whose twin listened on another port.
+    submitted.server = JobCoordinator.embeddedPrefix + "http://127.0.0.1:1"
+    try await history.save(submitted)
+    let record = try await coordinator.follow(recordID: submitted.id)
+    #expect(record.status == .completed)
+    #expect(record.localFile != nil)
     await harness.emulator.stop()
   }
 

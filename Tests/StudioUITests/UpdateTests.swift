@@ -424,3 +424,47 @@ import Testing
     #expect(state.online && state.backendLabel == "fal.ai")
   }
 }
+
+/// The quit question tells the truth about unfinished jobs, online and offline.
+@Suite struct QuitDialogTests {
+  private static func jobs(_ statuses: [GenerationStatus]) -> [GenerationRecord] {
+    statuses.enumerated().map { index, status in
+      GenerationRecord(id: "j\(index)", status: status, mode: .textToVideo, input: ["prompt": "p"])
+    }
+  }
+
+  @Test func onlineJobsKeepRunningOnTheServerAndAreFollowedNextStart() throws {
+    let dialog = try #require(Dialog.quit(jobs: Self.jobs([.running, .queued, .completed]), online: true))
+    #expect(dialog.message.hasPrefix("2 jobs are still queued or running on the server, which keeps running them while the studio is closed."))
+    #expect(dialog.message.contains("follows them again and downloads their videos when it next starts"))
+    #expect(!dialog.message.contains("twin"))
+  }
+
+  @Test func offlineJobsContinueInTheTwinByItsClock() throws {
+    let dialog = try #require(Dialog.quit(jobs: Self.jobs([.running]), online: false))
+    #expect(dialog.message.hasPrefix("1 job is still queued or running in the offline twin"))
+    #expect(dialog.message.contains("clock running while the studio is closed"))
+    #expect(dialog.message.contains("when the studio next starts offline"))
+    #expect(dialog.message.contains("finishes at once"))
+  }
+
+  @Test func aSubmitInFlightIsNotPromisedToResume() throws {
+    let dialog = try #require(Dialog.quit(jobs: Self.jobs([.submitting]), online: true))
+    #expect(dialog.message == "1 job is still being submitted; if you quit now, whether the server took it stays unknown.")
+  }
+
+  @Test func nothingUnfinishedQuitsWithoutAsking() {
+    #expect(Dialog.quit(jobs: Self.jobs([.completed, .failed, .lost]), online: false) == nil)
+  }
+
+  @Test func theStudioAsksWithTheOfflineTextWhenOffline() {
+    var state = Given.queue()
+    state.online = false
+    #expect(Studio.update(&state, .terminal(.key(.character("q")))) == [])
+    #expect(state.dialog?.message.contains("offline twin") == true)
+    state.dialog = nil
+    state.online = true
+    _ = Studio.update(&state, .terminal(.key(.character("q"))))
+    #expect(state.dialog?.message.contains("on the server") == true)
+  }
+}

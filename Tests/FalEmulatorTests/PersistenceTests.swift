@@ -1,0 +1,177 @@
+@testable import FalEmulator
+import FalProtocol
+import Foundation
+import Testing
+
+/// A twin with a state directory outlives its process, as fal does: what it took is still there
+/// after a restart, running requests continue by wall-clock time, and its files keep their URLs.
+@Suite(.serialized) struct PersistenceTests {
+  /// A fresh state directory, deleted afterwards.
+  private static func withStateDirectory<T>(_ body: (URL) async throws -> T) async throws -> T {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("magi-state-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    return try await body(directory)
+  }
+
+  private static func twin(_ state: URL, workers: Int = 2, step: Duration = .milliseconds(100), clock: EmulatorClock = .system)
+    -> FalEmulator
+  {
+    FalEmulator(
+      configuration: EmulatorConfiguration(workers: workers, stepDuration: step, stateDirectory: state, ffmpegPath: ""),
+      clock: clock)
+  }
+
+  /// Wall-clock time moved `offset` ahead: a restart "later" without waiting for it.
+  private static func clock(ahead offset: TimeInterval) -> EmulatorClock {
+    EmulatorClock(now: { Date().addingTimeInterval(offset) }, sleep: { try await Task.sleep(for: $0) })
+  }
+
+  private static func number(_ value: JSONValue?) -> Double? {
+    switch value {
+    case .double(let number)?: number
+    case .int(let number)?: Double(number)
+    default: nil
+    }
+  }
+
+  private static func waitForState(_ statusURL: String, _ state: String) async throws {
+    let end = ContinuousClock.now + .seconds(30)
+    while ContinuousClock.now < end {
+      if try await Curl.request("GET", statusURL).json?["status"]?.stringValue == state { return }
+      try await Task.sleep(for: .milliseconds(5))
+    }
+    Issue.record("\(statusURL) never reached \(state)")
+  }
+
+  @Test("a request running when the twin stopped completes after a restart, on the same port, and its video is served")
+  func runningRequestContinuesAfterRestart() async throws {
+    try await Self.withStateDirectory { state in
+      let first = Self.twin(state, step: .milliseconds(150))
+      let base = try await first.start()
+      let submitted = try await submit(base)
+      let statusURL = try #require(submitted.json?["status_url"]?.stringValue)
+      let responseURL = try #require(submitted.json?["response_url"]?.stringValue)
+      try await Self.waitForState(statusURL, "IN_PROGRESS")
+      await first.stop()
+
+      let second = Self.twin(state, step: .milliseconds(150))
+      let again = try await second.start()
+      #expect(again == base, "the twin comes back on the port its URLs name")
+      _ = try await pollUntilCompleted(statusURL)
+      let result = try await Curl.request("GET", responseURL)
+      #expect(result.status == 200, "\(result.text)")
+      let videoURL = try #require(result.json?["video"]?["url"]?.stringValue)
+      #expect(videoURL.hasPrefix(base + "/files/"))
+      let video = try await Curl.request("GET", videoURL)
+      #expect(video.status == 200)
+      #expect(video.body.count > 1000 && video.header("content-type") == "video/mp4")
+      guard case .array(let logs)? = try await Curl.request("GET", statusURL + "?logs=1").json?["logs"] else {
+        Issue.record("no logs")
+        return
+      }
+      let steps = logs.compactMap { $0["message"]?.stringValue }.filter { $0.hasPrefix("Step ") }
+      #expect(steps == ["Step 1/4", "Step 2/4", "Step 3/4", "Step 4/4"], "each step is logged once across the restart")
+      await second.stop()
+
+      // A third start serves the finished request and its file as they were.
+      let third = Self.twin(state)
+      #expect(try await third.start() == base)
+      #expect(try await Curl.request("GET", responseURL).json?["video"]?["url"]?.stringValue == videoURL)
+      #expect(try await Curl.request("GET", videoURL).body == video.body)
+      await third.stop()
+    }
+  }
+
+  @Test("requests whose time passed while the twin was stopped finish at once, the queue replayed as if it had run")
+  func timePassedWhileStoppedFinishesAtOnce() async throws {
+    try await Self.withStateDirectory { state in
+      let first = Self.twin(state, workers: 1, step: .seconds(1))
+      let base = try await first.start()
+      let a = try await submit(base)
+      let b = try await submit(base)
+      let aStatus = try #require(a.json?["status_url"]?.stringValue)
+      let bStatus = try #require(b.json?["status_url"]?.stringValue)
+      try await Self.waitForState(aStatus, "IN_PROGRESS")
+      #expect(try await Curl.request("GET", bStatus).json?["status"]?.stringValue == "IN_QUEUE")
+      await first.stop()
+
+      // An hour later: both 4-second runs are long over.
+      let second = Self.twin(state, workers: 1, step: .seconds(1), clock: Self.clock(ahead: 3600))
+      try await second.start()
+      let started = ContinuousClock.now
+      _ = try await pollUntilCompleted(aStatus)
+      _ = try await pollUntilCompleted(bStatus)
+      #expect(ContinuousClock.now - started < .seconds(4), "nothing waits for time that already passed")
+      for url in [aStatus, bStatus] {
+        let status = try await Curl.request("GET", url).json
+        #expect(status?["error"] == nil || status?["error"] == .null)
+        let seconds = try #require(Self.number(status?["metrics"]?["inference_time"]))
+        #expect(abs(seconds - 4) < 0.5, "a run that caught up took its planned time, not the time the twin was down: \(seconds)")
+      }
+      let aID = try #require(a.json?["request_id"]?.stringValue)
+      let bID = try #require(b.json?["request_id"]?.stringValue)
+      let aDone = try #require(await second.completionTime(of: aID))
+      let bDone = try #require(await second.completionTime(of: bID))
+      #expect(abs(bDone.timeIntervalSince(aDone) - 4) < 0.5, "the waiting request started when the worker came free")
+      #expect(try await Curl.request("GET", "\(base)/fal-ai/magi-distilled/requests/\(bID)").status == 200)
+      await second.stop()
+    }
+  }
+
+  @Test("when its port is taken, a restarted twin re-bases the stored result URLs onto its new port")
+  func portTakenRebasesResults() async throws {
+    try await Self.withStateDirectory { state in
+      let first = Self.twin(state, step: .milliseconds(1))
+      let base = try await first.start()
+      let submitted = try await submit(base)
+      let id = try #require(submitted.json?["request_id"]?.stringValue)
+      _ = try await pollUntilCompleted(try #require(submitted.json?["status_url"]?.stringValue))
+      await first.stop()
+      let port = try #require(base.split(separator: ":").last.flatMap { UInt16($0) })
+      let squatter = FalEmulator(configuration: EmulatorConfiguration(port: port))
+      try await squatter.start()
+      let second = Self.twin(state)
+      let moved = try await second.start()
+      #expect(moved != base)
+      let result = try await Curl.request("GET", "\(moved)/fal-ai/magi-distilled/requests/\(id)")
+      let videoURL = try #require(result.json?["video"]?["url"]?.stringValue)
+      #expect(videoURL.hasPrefix(moved + "/files/"), "\(videoURL)")
+      #expect(try await Curl.request("GET", videoURL).status == 200)
+      await second.stop()
+      await squatter.stop()
+    }
+  }
+
+  @Test("finished requests and unreferenced files older than the retention are pruned at start")
+  func oldStateIsPruned() async throws {
+    try await Self.withStateDirectory { state in
+      let first = Self.twin(state, step: .milliseconds(1))
+      let base = try await first.start()
+      let submitted = try await submit(base)
+      let responseURL = try #require(submitted.json?["response_url"]?.stringValue)
+      _ = try await pollUntilCompleted(try #require(submitted.json?["status_url"]?.stringValue))
+      let videoURL = try #require(try await Curl.request("GET", responseURL).json?["video"]?["url"]?.stringValue)
+      await first.stop()
+      let second = Self.twin(state, clock: Self.clock(ahead: 8 * 24 * 3600))
+      try await second.start()
+      #expect(try await Curl.request("GET", responseURL).status == 404)
+      #expect(try await Curl.request("GET", videoURL).status == 404)
+      let files = try FileManager.default.contentsOfDirectory(atPath: state.appendingPathComponent("files").path)
+      #expect(files.isEmpty, "\(files)")
+      await second.stop()
+    }
+  }
+
+  @Test("two twins cannot own one state directory")
+  func stateDirectoryIsExclusive() async throws {
+    try await Self.withStateDirectory { state in
+      let first = Self.twin(state)
+      try await first.start()
+      let second = Self.twin(state)
+      await #expect(throws: EmulatorError.self) { try await second.start() }
+      await first.stop()
+      try await second.start()
+      await second.stop()
+    }
+  }
+}
