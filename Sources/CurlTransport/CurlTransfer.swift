@@ -96,6 +96,15 @@ final class CurlTransfer: @unchecked Sendable {
     set(ccurl_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0))
     set(ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
     set(ccurl_easy_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1))
+    if !request.isIdempotent {
+      // libcurl resends a request, on a new connection, when a reused connection dies before any
+      // byte of the answer arrives (`Curl_retry_request`): for a submit the server may already
+      // have queued, that is a second billed job. It does so only for a reused connection, so a
+      // request that must not repeat gets a connection of its own and leaves none behind.
+      // (CURLOPT_FORBID_RETRY_ON_REUSE says this directly, but only from libcurl 8.16.)
+      set(ccurl_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1))
+      set(ccurl_easy_setopt_long(easy, CURLOPT_FORBID_REUSE, 1))
+    }
     set(ccurl_easy_setopt_pointer(easy, CURLOPT_PRIVATE, context))
     set(ccurl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer))
 

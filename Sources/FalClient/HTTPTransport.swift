@@ -133,10 +133,15 @@ public struct HTTPRequest: Sendable {
   public var timeouts: HTTPTimeouts
   /// Called on the transport's thread as bytes move (at most a few times a second).
   public var progress: (@Sendable (TransferProgress) -> Void)?
+  /// Whether the request may go out twice with no harm (a read, a cancel). When false (a submit,
+  /// which creates a billed job) a transport must never send it again on its own: no silent resend
+  /// on a fresh connection after a reused one died. Defaults to HTTP's meaning of the method.
+  public var isIdempotent: Bool
 
   public init(
     method: HTTPMethod, url: String, headers: HTTPHeaders = HTTPHeaders(), body: HTTPRequestBody = .none,
-    timeouts: HTTPTimeouts = HTTPTimeouts(), progress: (@Sendable (TransferProgress) -> Void)? = nil
+    timeouts: HTTPTimeouts = HTTPTimeouts(), progress: (@Sendable (TransferProgress) -> Void)? = nil,
+    isIdempotent: Bool? = nil
   ) {
     self.method = method
     self.url = url
@@ -144,6 +149,7 @@ public struct HTTPRequest: Sendable {
     self.body = body
     self.timeouts = timeouts
     self.progress = progress
+    self.isIdempotent = isIdempotent ?? (method != .post)
   }
 }
 

@@ -23,4 +23,10 @@ public enum Fault: Sendable, Hashable {
   case dropStream(afterEvents: Int)
   /// 200 with `Content-Type: application/json` and a body that is not valid JSON.
   case malformedBody
+  /// Submit only: the job is queued as usual, then the connection is closed before the reply (a
+  /// proxy or a flaky link losing the answer). The client cannot know whether its job exists.
+  case acceptThenDrop
+  /// Cancel only: the cancel is honoured, but the job ends with this `error_type` and its result
+  /// answers with this status (fal has ended cancelled jobs as `client_cancelled`, answered 499).
+  case cancelEndsWith(errorType: String, status: Int)
 }

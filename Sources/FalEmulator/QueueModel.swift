@@ -17,6 +17,8 @@ actor QueueModel {
   private var watchers: [String: [Int: AsyncStream<Job>.Continuation]] = [:]
   private var nextWatcherID = 0
   private var isShutDown = false
+  /// How each cancelled job ends, when not fal's usual `request_cancelled` (a fault asked for it).
+  private var cancelEndings: [String: JobFailure] = [:]
 
   init(
     workers: Int, clock: EmulatorClock, runner: any JobRunning,
@@ -53,8 +55,9 @@ actor QueueModel {
   }
 
   /// Cancels a queued request at once; asks a running one to stop at its next step.
-  func cancel(_ id: String) -> CancelOutcome {
+  func cancel(_ id: String, ending failure: JobFailure = .cancelled) -> CancelOutcome {
     guard var job = jobs[id] else { return .notFound }
+    if job.state != .completed, failure != .cancelled { cancelEndings[id] = failure }
     switch job.state {
     case .completed:
       return .alreadyCompleted
@@ -62,7 +65,7 @@ actor QueueModel {
       pending.removeAll { $0 == id }
       job.cancelRequested = true
       jobs[id] = job
-      complete(id, with: .failure(.cancelled))
+      complete(id, with: .failure(failure))
       refreshPositions()
       return .requested
     case .inProgress:
@@ -109,6 +112,11 @@ actor QueueModel {
 
   func isCancelRequested(_ id: String) -> Bool {
     jobs[id]?.cancelRequested ?? true
+  }
+
+  /// How a job whose cancel was requested ends.
+  func cancelEnding(_ id: String) -> JobFailure {
+    cancelEndings[id] ?? .cancelled
   }
 
   /// Ends a running request; the first call wins and later calls are ignored.

@@ -52,6 +52,9 @@ public struct GenerationRecord: Sendable, Hashable {
   public var parentID: String?
   /// Why the job failed or was cancelled.
   public var failure: Failure?
+  /// When this studio asked fal to cancel the job: whatever end it then reaches short of a video
+  /// counts as cancelled, whichever `error_type` fal gives it.
+  public var cancelRequestedAt: Date? = nil
 
   /// Finished on fal, but its video is not downloaded yet (the studio stopped mid-download, or the
   /// download failed): what a resume still has to do. Kept in the line's head, so that finding these
@@ -247,6 +250,7 @@ extension GenerationRecord: Codable {
     case billing
     case parentID = "parent_id"
     case failure = "error"
+    case cancelRequestedAt = "cancel_requested"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -279,6 +283,7 @@ extension GenerationRecord: Codable {
     billing = try container.decodeIfPresent(Billing.self, forKey: .billing)
     parentID = try container.decodeIfPresent(String.self, forKey: .parentID)
     failure = try container.decodeIfPresent(Failure.self, forKey: .failure)
+    cancelRequestedAt = try container.decodeIfPresent(Date.self, forKey: .cancelRequestedAt)
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -309,5 +314,6 @@ extension GenerationRecord: Codable {
     try container.encodeIfPresent(billing, forKey: .billing)
     try container.encodeIfPresent(parentID, forKey: .parentID)
     try container.encodeIfPresent(failure, forKey: .failure)
+    try container.encodeIfPresent(cancelRequestedAt, forKey: .cancelRequestedAt)
   }
 }

@@ -31,6 +31,8 @@ struct EmulatorCommand: AsyncParsableCommand {
   @Option(help: "Fault: share of status streams cut mid-way.") var dropStreamRate = 0.0
   @Option(help: "Fault: share of answers with a malformed JSON body.") var malformedRate = 0.0
   @Option(help: "Seed of the fault generator, for reproducible runs.") var faultSeed: UInt64 = 0x5EED
+  @Option(help: "Fault: the first N submits are queued, then their connection is dropped before the reply.")
+  var dropSubmitReplies = 0
 
   func validate() throws {
     for (name, rate) in [
@@ -39,6 +41,7 @@ struct EmulatorCommand: AsyncParsableCommand {
     ] where !(0...1).contains(rate) {
       throw ValidationError("--\(name) must be between 0 and 1")
     }
+    guard dropSubmitReplies >= 0 else { throw ValidationError("--drop-submit-replies must be 0 or more") }
     guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
     guard stepMs >= 0, keepAlive >= 1 else { throw ValidationError("--step-ms must be ≥ 0 and --keep-alive ≥ 1") }
   }
@@ -61,6 +64,7 @@ struct EmulatorCommand: AsyncParsableCommand {
       Console.error("cannot start the emulator on \(host):\(port): \(error)")
       throw ExitCode(1)
     }
+    await emulator.injectFaults(Array(repeating: .acceptThenDrop, count: dropSubmitReplies), on: .submit)
     Console.stdout(base)
     Console.line("fal emulator listening on \(base); Ctrl-C stops it. Try: MAGI_FAL_URL=\(base) magi-studio generate --prompt … --wait")
     await StopSignal.wait()

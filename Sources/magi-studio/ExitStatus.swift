@@ -5,6 +5,8 @@ import FalClient
 enum ExitStatus {
   static let invalidInput: Int32 = 64
   static let serverFailure: Int32 = 69
+  /// A submit whose reply was lost: the job may exist on fal (and be billed). Never resent unasked.
+  static let outcomeUnknown: Int32 = 75
   static let authFailure: Int32 = 77
   static let cancelled: Int32 = 130
 
@@ -13,6 +15,7 @@ enum ExitStatus {
     case .invalidInput, .file, .invalidConfiguration: invalidInput
     case .unauthorized, .forbidden: authFailure
     case .server, .transport, .malformedResponse, .requestFailed, .notFound: serverFailure
+    case .outcomeUnknown: outcomeUnknown
     case .cancelled: cancelled
     }
   }
