@@ -56,4 +56,18 @@ import Testing
     #expect(result.failure?.kind == .connectionLost)
     #expect(result.failure?.requestNeverSent == false)
   }
+
+  /// A request that must not repeat whose connection was never made (here a TLS handshake the
+  /// server never answers) was surely not sent: `.cannotConnect`, so a submit may be retried.
+  @Test func aRequestWhoseConnectionNeverCameUpWasNotSent() async throws {
+    let release = Gate()
+    defer { release.open() }
+    let server = try ScriptedServer { _ in _ = release.wait(seconds: 30) }
+    let result = await perform(
+      HTTPRequest(
+        method: .post, url: "https://127.0.0.1:\(server.port)/submit", body: .data(Data("{}".utf8)),
+        timeouts: HTTPTimeouts(connect: .milliseconds(300)), isIdempotent: false))
+    #expect(result.failure?.kind == .cannotConnect, "\(String(describing: result.failure))")
+    #expect(result.failure?.requestNeverSent == true)
+  }
 }
