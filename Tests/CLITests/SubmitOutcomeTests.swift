@@ -71,6 +71,40 @@ import Testing
     #expect(again.stderr.contains("\(id) had already ended cancelled; nothing was cancelled"), "\(again.stderr)")
   }
 
+  /// Ctrl-C with `--cancel-on-interrupt` cancels through the history: the record ends cancelled,
+  /// with the cancel noted, and the command exits 130.
+  @Test func cancelOnInterruptRecordsTheCancel() throws {
+    let runner = try CommandRunner()
+    let emulator = try EmulatorProcess(runner: runner, arguments: ["--workers", "1", "--step-ms", "500"])
+    defer { emulator.stop() }
+    let env = ["MAGI_FAL_URL": emulator.baseURL]
+    let waiting = try RunningCommand(runner, ["generate", "--prompt", "stop me", "--wait", "--cancel-on-interrupt"], environment: env)
+    let id = try #require(try waiting.historyID(), "stderr: \(waiting.stderr)")
+    try waiting.waitForStderr(containing: "running")
+    waiting.process.interrupt()
+    #expect(waiting.exitStatus() == 130, "stderr: \(waiting.stderr)")
+    let shown = try runner.run(["history", "show", id, "--json"])
+    #expect(Self.field("status", in: shown.stdout) == "cancelled", "\(shown.stdout)")
+    #expect(shown.stdout.contains("cancel_requested"))
+  }
+
+  /// A job fal ends cancelled with another error type than `request_cancelled` (`client_cancelled`,
+  /// answered 499) is cancelled, not failed: `generate --wait` exits 130, not 69.
+  @Test func aJobCancelledElsewhereWithClientCancelledExits130() throws {
+    let runner = try CommandRunner()
+    let emulator = try EmulatorProcess(
+      runner: runner, arguments: ["--workers", "1", "--step-ms", "500", "--cancel-ends-as", "client_cancelled:499"])
+    defer { emulator.stop() }
+    let env = ["MAGI_FAL_URL": emulator.baseURL]
+    let waiting = try RunningCommand(runner, ["generate", "--prompt", "cancel me", "--wait"], environment: env)
+    let id = try #require(try waiting.historyID(), "stderr: \(waiting.stderr)")
+    try waiting.waitForStderr(containing: "running")
+    let cancel = try runner.run(["cancel", id], environment: env)
+    #expect(cancel.status == 0, "stderr: \(cancel.stderr)")
+    #expect(waiting.exitStatus() == 130, "stderr: \(waiting.stderr)")
+    #expect(Self.field("status", in: try runner.run(["history", "show", id, "--json"]).stdout) == "cancelled")
+  }
+
   static func field(_ name: String, in json: String) -> String? {
     let line = json.split(separator: "\n").first.map(String.init) ?? ""
     let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
@@ -105,5 +139,82 @@ extension EmulatorProcess {
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+  }
+}
+
+/// A command left running while the test acts on it, its stderr read as it comes.
+final class RunningCommand {
+  let process = Process()
+  private let errors = LockedText()
+  private let exited = DispatchSemaphore(value: 0)
+
+  init(_ runner: CommandRunner, _ arguments: [String], environment extra: [String: String]) throws {
+    process.executableURL = URL(fileURLWithPath: CommandRunner.binary)
+    process.arguments = arguments
+    process.environment = runner.environment.merging(extra) { $1 }
+    process.currentDirectoryURL = URL(fileURLWithPath: runner.home)
+    process.standardOutput = FileHandle.nullDevice
+    process.standardInput = FileHandle.nullDevice
+    let pipe = Pipe()
+    process.standardError = pipe
+    process.terminationHandler = { [exited] _ in exited.signal() }
+    try process.run()
+    let errors = self.errors
+    Thread {
+      // `availableData` returns what has arrived; `read(upToCount:)` would wait for the whole count.
+      while case let chunk = pipe.fileHandleForReading.availableData, !chunk.isEmpty {
+        errors.append(String(decoding: chunk, as: UTF8.self))
+      }
+    }.start()
+  }
+
+  var stderr: String { errors.value }
+
+  /// Blocks until stderr holds `text` (bounded: throws after `timeout`).
+  func waitForStderr(containing text: String, timeout: TimeInterval = 30) throws {
+    guard errors.wait(until: { $0.contains(text) }, timeout: timeout) else { throw CocoaError(.fileReadUnknown) }
+  }
+
+  /// The history id from `submitted … (history id X)`.
+  func historyID() throws -> String? {
+    try waitForStderr(containing: "(history id ")
+    let line = stderr.split(separator: "\n").first { $0.contains("(history id ") } ?? ""
+    return line.split(separator: "(history id ").last.map { String($0.dropLast()) }
+  }
+
+  func exitStatus(timeout: TimeInterval = 60) -> Int32 {
+    if exited.wait(timeout: .now() + timeout) == .timedOut { process.terminate() }
+    process.waitUntilExit()
+    return process.terminationStatus
+  }
+}
+
+/// Text appended by one thread and waited on by another.
+final class LockedText: Sendable {
+  private let condition = NSCondition()
+  private nonisolated(unsafe) var text = ""
+
+  func append(_ more: String) {
+    condition.lock()
+    text += more
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  var value: String {
+    condition.lock()
+    defer { condition.unlock() }
+    return text
+  }
+
+  /// Waits for `predicate` to hold of the text, woken by each append; false after `timeout`.
+  func wait(until predicate: (String) -> Bool, timeout: TimeInterval) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    condition.lock()
+    defer { condition.unlock() }
+    while !predicate(text) {
+      if !condition.wait(until: deadline) { return predicate(text) }
+    }
+    return true
   }
 }
