@@ -23,6 +23,8 @@ public enum StudioError: Error, Sendable, CustomStringConvertible {
     case .outcomeUnknown(let recordID, let detail):
       "\(detail). History id \(recordID) is marked unknown and was not sent again; if fal has no such job "
         + "(see its dashboard), send it again with: magi-studio resume --retry-unknown-submit \(recordID)"
+    case .alreadyFinished(let recordID, let status) where status == .unknown:
+      "\(recordID) has no request id to cancel: its submit's reply was lost; nothing was cancelled"
     case .alreadyFinished(let recordID, let status):
       "\(recordID) had already ended \(status.rawValue); nothing was cancelled"
     }
