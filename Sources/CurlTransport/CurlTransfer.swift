@@ -98,6 +98,15 @@ final class CurlTransfer: @unchecked Sendable {
     set(ccurl_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0))
     set(ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
     set(ccurl_easy_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1))
+    if !request.isIdempotent {
+      // libcurl resends a request, on a new connection, when a reused connection dies before any
+      // byte of the answer arrives (`Curl_retry_request`): for a submit the server may already
+      // have queued, that is a second billed job. It does so only for a reused connection, so a
+      // request that must not repeat gets a connection of its own and leaves none behind.
+      // (CURLOPT_FORBID_RETRY_ON_REUSE says this directly, but only from libcurl 8.16.)
+      set(ccurl_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1))
+      set(ccurl_easy_setopt_long(easy, CURLOPT_FORBID_REUSE, 1))
+    }
     set(ccurl_easy_setopt_pointer(easy, CURLOPT_PRIVATE, context))
     set(ccurl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer))
 
@@ -372,7 +381,13 @@ final class CurlTransfer: @unchecked Sendable {
   func outcome(for code: CURLcode) -> Result<HTTPResponse, TransportError> {
     if let failure { return .failure(failure) }
     guard code == CURLE_OK || (code == CURLE_WRITE_ERROR && errorBodyTruncated) else {
-      return .failure(failureFor(code))
+      let error = failureFor(code)
+      if !request.isIdempotent, [.timedOut, .connectionLost, .other].contains(error.kind), !connectionWasMade() {
+        // The request's own connection (never a reused one, see `prepare`) was never established,
+        // so not a byte of it reached the server: safe to say so, and for a submit to be retried.
+        return .failure(TransportError(.cannotConnect, error.message + "; the request was not sent"))
+      }
+      return .failure(error)
     }
     let status = responseCode()
     let success = (200..<300).contains(status)
@@ -464,6 +479,18 @@ final class CurlTransfer: @unchecked Sendable {
   }
 
   // MARK: - Helpers
+
+  /// Whether the connection this transfer used got as far as carrying a request: TCP connected
+  /// and, for https, the TLS handshake done.
+  private func connectionWasMade() -> Bool {
+    guard let easy else { return true }
+    var connect: curl_off_t = 0
+    var handshake: curl_off_t = 0
+    guard ccurl_easy_getinfo_off_t(easy, CURLINFO_CONNECT_TIME_T, &connect) == CURLE_OK,
+      ccurl_easy_getinfo_off_t(easy, CURLINFO_APPCONNECT_TIME_T, &handshake) == CURLE_OK
+    else { return true }
+    return connect > 0 && (handshake > 0 || !request.url.lowercased().hasPrefix("https:"))
+  }
 
   private func responseCode() -> Int {
     guard let easy else { return 0 }

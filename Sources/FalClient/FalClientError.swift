@@ -20,6 +20,10 @@ public enum FalClientError: Error, Sendable, Hashable, CustomStringConvertible {
   case requestFailed(requestID: String, message: String, errorType: String?)
   /// The network failed after all retries.
   case transport(TransportError)
+  /// A call that creates a job (a submit) failed in a way that leaves its outcome unknown: the
+  /// request may have reached fal and only the reply was lost. It was not sent again; the detail
+  /// says what failed.
+  case outcomeUnknown(String)
   /// The server answered something that is not fal's protocol.
   case malformedResponse(String)
   /// A local file given as input could not be read or used.
@@ -42,6 +46,7 @@ public enum FalClientError: Error, Sendable, Hashable, CustomStringConvertible {
     case .requestFailed(let requestID, let message, let errorType):
       return "request \(requestID) failed\(errorType.map { " (\($0))" } ?? ""): \(message)"
     case .transport(let error): return "network error: \(error.message)"
+    case .outcomeUnknown(let detail): return "the submit may have reached fal; its reply was lost (\(detail))"
     case .malformedResponse(let detail): return "unexpected answer from server: \(detail)"
     case .file(let detail): return detail
     case .local(let error): return error.message

@@ -63,7 +63,12 @@ public struct FalQueueClient: Sendable {
     if let priority = options.priority { request.headers.set(FalHeader.queuePriority, priority) }
     if let timeout = options.startTimeout { request.headers.set(FalHeader.requestTimeout, String(timeout)) }
     let response = try await send(request, safety: .creates)
-    return try decode(QueueStatus.self, from: response, call: "submit")
+    do {
+      return try decode(QueueStatus.self, from: response, call: "submit")
+    } catch {
+      // A 2xx was answered: fal took the job, but without a readable receipt there is no id to follow.
+      throw .outcomeUnknown(error.description)
+    }
   }
 
   /// Validates a MAGI request with the schema the server applies, then submits it.
@@ -141,6 +146,10 @@ public struct FalQueueClient: Sendable {
     _ request: HTTPRequest, safety: RetryPolicy.Safety, sink: HTTPResponseSink = .memory(limit: 64 << 20),
     acceptedErrors: Set<Int> = []
   ) async throws(FalClientError) -> HTTPResponse {
+    var request = request
+    // The transport learns what the retry policy knows: a call that creates must not be repeated
+    // behind our back either.
+    request.isIdempotent = safety == .idempotent
     var attempt = 0
     while true {
       attempt += 1
@@ -153,11 +162,14 @@ public struct FalQueueClient: Sendable {
         lastError = Self.error(from: response)
         failure = .status(response.status, retryAfter: RetryPolicy.parseRetryAfter(response.headers[FalHeader.retryAfter]))
       } catch {
-        if error.kind == .cancelled { throw .cancelled }
+        if error.kind == .cancelled, safety == .idempotent { throw .cancelled }
         lastError = .transport(TransportError(error.kind, credentials.redact(error.message)))
         failure = .transport(error)
       }
-      guard let delay = retryPolicy.delay(after: failure, attempt: attempt, safety: safety) else { throw lastError }
+      guard let delay = retryPolicy.delay(after: failure, attempt: attempt, safety: safety) else {
+        if safety == .creates, RetryPolicy.mayHaveActed(failure) { throw .outcomeUnknown(lastError.description) }
+        throw lastError
+      }
       do { try await sleep(delay) } catch { throw .cancelled }
     }
   }

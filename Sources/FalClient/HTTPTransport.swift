@@ -136,10 +136,15 @@ public struct HTTPRequest: Sendable {
   /// Most body bytes a `.file` sink takes from a 2xx response; one byte more ends the transfer with
   /// `.bodyTooLarge`, so a server that sends without end cannot fill the disk. nil: no limit.
   public var fileLimit: Int64?
+  /// Whether the request may go out twice with no harm (a read, a cancel). When false (a submit,
+  /// which creates a billed job) a transport must never send it again on its own: no silent resend
+  /// on a fresh connection after a reused one died. Defaults to HTTP's meaning of the method.
+  public var isIdempotent: Bool
 
   public init(
     method: HTTPMethod, url: String, headers: HTTPHeaders = HTTPHeaders(), body: HTTPRequestBody = .none,
-    timeouts: HTTPTimeouts = HTTPTimeouts(), progress: (@Sendable (TransferProgress) -> Void)? = nil
+    timeouts: HTTPTimeouts = HTTPTimeouts(), progress: (@Sendable (TransferProgress) -> Void)? = nil,
+    isIdempotent: Bool? = nil
   ) {
     self.method = method
     self.url = url
@@ -147,6 +152,7 @@ public struct HTTPRequest: Sendable {
     self.body = body
     self.timeouts = timeouts
     self.progress = progress
+    self.isIdempotent = isIdempotent ?? (method != .post)
   }
 }
 

@@ -4,7 +4,7 @@ import FalProtocol
 ///
 /// Exponential backoff with jitter on connection errors, 5xx and 429 (honouring `Retry-After`), never
 /// on other 4xx. A submit is only retried when the server cannot have accepted it: a refused
-/// connection, or an explicit 429 or 503. A duplicate job costs the user money.
+/// connection, or an explicit 429 or 503 (``mayHaveActed(_:)``). A duplicate job costs the user money.
 public struct RetryPolicy: Sendable, Hashable {
   public var maxAttempts: Int
   public var baseDelay: Duration
@@ -42,26 +42,38 @@ public struct RetryPolicy: Sendable, Hashable {
     case creates
   }
 
+  /// Whether the server may have acted on a call that failed this way: the request may have
+  /// reached it and only the answer is missing (a connection lost or timed out after sending, a
+  /// gateway that gave up waiting, a 500 from inside). A call that creates something is never
+  /// repeated after such a failure, and its outcome is reported as unknown, not as failed.
+  public static func mayHaveActed(_ failure: Failure) -> Bool {
+    switch failure {
+    case .transport(let error):
+      switch error.kind {
+      case .cannotConnect, .tls, .file, .invalidRequest: false
+      case .timedOut, .connectionLost, .other, .cancelled, .bodyTooLarge: true
+      }
+    case .status(let code, _):
+      [408, 500, 502, 504].contains(code)
+    }
+  }
+
   /// The delay before attempt `attempt + 1`, or nil to give up. `attempt` counts from 1.
   public func delay(
     after failure: Failure, attempt: Int, safety: Safety, random: Double = Double.random(in: 0...1)
   ) -> Duration? {
     guard attempt < maxAttempts else { return nil }
+    if safety == .creates, Self.mayHaveActed(failure) { return nil }
     var serverDelay: Duration?
     switch failure {
     case .transport(let error):
       switch error.kind {
       case .cancelled, .bodyTooLarge, .file, .invalidRequest, .tls: return nil
-      case .cannotConnect: break
-      case .timedOut, .connectionLost, .other:
-        if safety == .creates { return nil }
+      case .cannotConnect, .timedOut, .connectionLost, .other: break
       }
     case .status(let code, let retryAfter):
       switch code {
-      case 429, 503: serverDelay = retryAfter
-      case 408, 500, 502, 504:
-        if safety == .creates { return nil }
-        serverDelay = retryAfter
+      case 408, 429, 500, 502, 503, 504: serverDelay = retryAfter
       default: return nil
       }
     }

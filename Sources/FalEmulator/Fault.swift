@@ -27,4 +27,10 @@ public enum Fault: Sendable, Hashable {
   case endlessBody
   /// File GET: 200 with `Content-Length: bytes` and that many zeros, whatever the stored file's size.
   case oversizedBody(bytes: Int)
+  /// Submit only: the job is queued as usual, then the connection is closed before the reply (a
+  /// proxy or a flaky link losing the answer). The client cannot know whether its job exists.
+  case acceptThenDrop
+  /// Cancel only: the cancel is honoured, but the job ends with this `error_type` and its result
+  /// answers with this status (fal has ended cancelled jobs as `client_cancelled`, answered 499).
+  case cancelEndsWith(errorType: String, status: Int)
 }

@@ -45,6 +45,14 @@ struct JobFailure: Sendable, Hashable, Codable {
     body: JSONCoding.encode(ErrorBody(detail: "Request cancelled", errorType: "request_cancelled")),
     sendsErrorTypeHeader: true)
 
+  /// A cancelled request that ends with another `error_type` and result status than fal's usual.
+  static func cancelled(errorType: String, status: Int) -> JobFailure {
+    JobFailure(
+      message: "Request cancelled", errorType: errorType, httpStatus: status,
+      body: JSONCoding.encode(ErrorBody(detail: "Request cancelled", errorType: errorType)),
+      sendsErrorTypeHeader: true)
+  }
+
   /// The app crashed (for example the renderer failed): fal's SDK answers 500.
   static func internalError(_ reason: String) -> JobFailure {
     JobFailure(

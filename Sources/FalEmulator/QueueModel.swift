@@ -22,6 +22,8 @@ actor QueueModel {
   /// Restored requests are answered for, but not run, until ``release()``: their results must
   /// name the port the twin ends up on before any of them completes.
   private var isHeld = false
+  /// How each cancelled job ends, when not fal's usual `request_cancelled` (a fault asked for it).
+  private var cancelEndings: [String: JobFailure] = [:]
 
   init(
     workers: Int, clock: EmulatorClock, runner: any JobRunning,
@@ -62,8 +64,9 @@ actor QueueModel {
   }
 
   /// Cancels a queued request at once; asks a running one to stop at its next step.
-  func cancel(_ id: String) -> CancelOutcome {
+  func cancel(_ id: String, ending failure: JobFailure = .cancelled) -> CancelOutcome {
     guard var job = jobs[id] else { return .notFound }
+    if job.state != .completed, failure != .cancelled { cancelEndings[id] = failure }
     switch job.state {
     case .completed:
       return .alreadyCompleted
@@ -71,7 +74,7 @@ actor QueueModel {
       pending.removeAll { $0 == id }
       job.cancelRequested = true
       jobs[id] = job
-      complete(id, with: .failure(.cancelled))
+      complete(id, with: .failure(failure))
       refreshPositions()
       return .requested
     case .inProgress:
@@ -139,6 +142,11 @@ actor QueueModel {
 
   func isCancelRequested(_ id: String) -> Bool {
     jobs[id]?.cancelRequested ?? true
+  }
+
+  /// How a job whose cancel was requested ends.
+  func cancelEnding(_ id: String) -> JobFailure {
+    cancelEndings[id] ?? .cancelled
   }
 
   /// Ends a running request; the first call wins and later calls are ignored.

@@ -22,9 +22,12 @@ struct Router: HTTPHandler {
     let latency = await faults.latency
     if latency > .zero { try? await clock.sleep(latency) }
     var streamFault: Fault?
+    var afterFault: Fault?
     if route.kind != .other, let fault = await faults.nextFault(for: route.kind) {
       if route.kind == .stream, Self.isStreamFault(fault) {
         streamFault = fault
+      } else if Self.isAfterFault(fault) {
+        afterFault = fault
       } else if let response = await apply(fault, to: request, kind: route.kind) {
         return response
       }
@@ -35,7 +38,8 @@ struct Router: HTTPHandler {
     }
     switch route {
     case .submit(let endpoint, let webhook):
-      return await submit(request, endpoint: endpoint, webhook: webhook)
+      let response = await submit(request, endpoint: endpoint, webhook: webhook)
+      return afterFault == .acceptThenDrop ? ConnectionDropper.response : response
     case .status(let app, let requestID, let logs):
       return await status(app: app, requestID: requestID, logs: logs)
     case .stream(let app, let requestID, let logs):
@@ -43,6 +47,9 @@ struct Router: HTTPHandler {
     case .result(let app, let requestID):
       return await result(app: app, requestID: requestID)
     case .cancel(let app, let requestID):
+      if case .cancelEndsWith(let type, let status)? = afterFault {
+        return await cancel(app: app, requestID: requestID, ending: .cancelled(errorType: type, status: status))
+      }
       return await cancel(app: app, requestID: requestID)
     case .initiate(let multipart):
       return await initiate(request, multipart: multipart)
@@ -103,6 +110,14 @@ struct Router: HTTPHandler {
     }
   }
 
+  /// Faults that let the route do its work and change only what follows (the reply, the job's end).
+  private static func isAfterFault(_ fault: Fault) -> Bool {
+    switch fault {
+    case .acceptThenDrop, .cancelEndsWith: true
+    default: false
+    }
+  }
+
   /// The response a fault replaces the normal answer with, or nil to answer normally (latency).
   private func apply(_ fault: Fault, to request: HTTPRequest, kind: RouteKind) async -> HTTPResponse? {
     switch fault {
@@ -136,7 +151,7 @@ struct Router: HTTPHandler {
     case .oversizedBody(let bytes):
       return HTTPResponse(
         statusCode: .ok, headers: [.contentType: "video/mp4"], body: HTTPBodySequence(from: ZeroBytes(count: bytes), count: bytes))
-    case .latency, .dropConnection, .dropStream:
+    case .latency, .dropConnection, .dropStream, .acceptThenDrop, .cancelEndsWith:
       return nil
     }
   }

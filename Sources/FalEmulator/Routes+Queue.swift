@@ -75,10 +75,10 @@ extension Router {
   }
 
   /// 202 CANCELLATION_REQUESTED, 400 ALREADY_COMPLETED, 404 NOT_FOUND.
-  func cancel(app: String, requestID: String) async -> HTTPResponse {
+  func cancel(app: String, requestID: String, ending failure: JobFailure = .cancelled) async -> HTTPResponse {
     let outcome: CancelOutcome
     if let job = await queue.job(requestID), job.endpoint.app == app {
-      outcome = await queue.cancel(requestID)
+      outcome = await queue.cancel(requestID, ending: failure)
     } else {
       outcome = .notFound
     }

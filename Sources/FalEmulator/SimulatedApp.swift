@@ -78,7 +78,7 @@ struct SimulatedApp: JobRunning {
         return  // the emulator is stopping
       }
       if await queue.isCancelRequested(id) {
-        await queue.finish(id, with: .failure(.cancelled))
+        await queue.finish(id, with: .failure(await queue.cancelEnding(id)))
         return
       }
       await say(message, due: due)
@@ -99,7 +99,7 @@ struct SimulatedApp: JobRunning {
       return
     }
     if await queue.isCancelRequested(id) {
-      await queue.finish(id, with: .failure(.cancelled))
+      await queue.finish(id, with: .failure(await queue.cancelEnding(id)))
       return
     }
     let size = (try? FileManager.default.attributesOfItem(atPath: temporary.path)[.size] as? Int) ?? 0

@@ -55,6 +55,9 @@ public struct GenerationRecord: Sendable, Hashable {
   /// Where the user asked for a copy of the video (`--download DIR`), so that a job finished by a
   /// later `resume` still puts it there.
   public var copyDirectory: String?
+  /// When this studio asked fal to cancel the job: whatever end it then reaches short of a video
+  /// counts as cancelled, whichever `error_type` fal gives it.
+  public var cancelRequestedAt: Date? = nil
 
   /// Finished on fal, but its video is not downloaded yet (the studio stopped mid-download, or the
   /// download failed): what a resume still has to do. Kept in the line's head, so that finding these
@@ -252,6 +255,7 @@ extension GenerationRecord: Codable {
     case parentID = "parent_id"
     case failure = "error"
     case copyDirectory = "copy_dir"
+    case cancelRequestedAt = "cancel_requested"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -285,6 +289,7 @@ extension GenerationRecord: Codable {
     parentID = try container.decodeIfPresent(String.self, forKey: .parentID)
     failure = try container.decodeIfPresent(Failure.self, forKey: .failure)
     copyDirectory = try container.decodeIfPresent(String.self, forKey: .copyDirectory)
+    cancelRequestedAt = try container.decodeIfPresent(Date.self, forKey: .cancelRequestedAt)
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -316,5 +321,6 @@ extension GenerationRecord: Codable {
     try container.encodeIfPresent(parentID, forKey: .parentID)
     try container.encodeIfPresent(failure, forKey: .failure)
     try container.encodeIfPresent(copyDirectory, forKey: .copyDirectory)
+    try container.encodeIfPresent(cancelRequestedAt, forKey: .cancelRequestedAt)
   }
 }

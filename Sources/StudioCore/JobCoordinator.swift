@@ -26,6 +26,9 @@ public actor JobCoordinator {
   private let pricePerUnit: @Sendable (MagiModel) -> Double
   /// Progress is saved at most this often while running; state changes are saved at once.
   private let progressSaveInterval: Duration
+  /// Jobs this coordinator asked fal to cancel, and when: a follow that loaded its record before the
+  /// cancel still ends it cancelled.
+  private var cancelsSent: [String: Date] = [:]
 
   public init(
     client: FalQueueClient, history: HistoryStore, videosDirectory: String, server: String? = nil,
@@ -74,10 +77,49 @@ public actor JobCoordinator {
       parentID: parentID, copyDirectory: copyDirectory)
     record.billing = estimate(request)
     try await persistBeforeSubmit(record)
+    return try await send(record, endpoint: request.endpoint.id, options: options)
+  }
+
+  /// Sends a record whose submit outcome is unknown once more, because the user asked (they
+  /// checked that fal has no such job). The same record goes back to `submitting`, keeping its
+  /// history of states, and on to `queued` with the new request id.
+  public func resubmit(recordID: String) async throws(StudioError) -> GenerationRecord {
+    var record = try await load(recordID)
+    guard record.status == .unknown else {
+      throw .notResumable("\(record.id) is \(record.status.rawValue), not a submit of unknown outcome; nothing was sent")
+    }
+    let endpoint: EndpointID
+    do { endpoint = try EndpointID(parsing: record.endpointID) } catch {
+      throw .notResumable("record \(record.id) has an invalid endpoint id: \(error.description)")
+    }
+    // The same checks as a first submit: a resent job must have somewhere to be recorded.
+    do { try StoragePreflight.check(historyFile: history.path, videosDirectory: videosDirectory) } catch {
+      throw .client(error)
+    }
+    record.failure = nil
+    record.server = server
+    record.transition(to: .submitting)
+    try await persistBeforeSubmit(record)
+    return try await send(record, endpoint: endpoint, options: .init())
+  }
+
+  /// The one submit call of a record already saved as `submitting`, and what its answer means for
+  /// the record: queued with its request id; failed when fal surely did not take it; `unknown` when
+  /// it may have (the reply was lost), which is never resent here.
+  private func send(_ start: GenerationRecord, endpoint: EndpointID, options: FalQueueClient.SubmitOptions)
+    async throws(StudioError) -> GenerationRecord
+  {
+    var record = start
     let receipt: QueueStatus
     do {
-      receipt = try await client.submit(request.endpoint.id, input: request.body, options: options)
+      receipt = try await client.submit(endpoint, input: record.input, options: options)
     } catch {
+      if case .outcomeUnknown = error {
+        record.failure = .init(type: "outcome_unknown", message: error.description)
+        record.transition(to: .unknown)
+        await persist(record)
+        throw .outcomeUnknown(recordID: record.id, detail: error.description)
+      }
       record.failure = .init(type: "submit_failed", message: error.description)
       record.transition(to: .failed)
       await persist(record)
@@ -110,10 +152,11 @@ public actor JobCoordinator {
     var record = try await load(recordID)
     guard let requestID = record.requestID else {
       if record.status == .submitting {
+        // It may have reached fal before the stop: a possibly billed job, never resent unasked.
         record.failure = .init(
-          type: "lost",
-          message: "the studio stopped while submitting; no request id was recorded, so the job cannot be followed")
-        record.transition(to: .lost)
+          type: "outcome_unknown",
+          message: "the studio stopped while submitting; the submit may have reached fal, but no request id was recorded")
+        record.transition(to: .unknown)
         await persist(record)
       }
       return record
@@ -197,6 +240,7 @@ public actor JobCoordinator {
 
   private func apply(_ update: JobUpdate, to record: inout GenerationRecord) {
     let status = update.status
+    if record.cancelRequestedAt == nil { record.cancelRequestedAt = cancelsSent[record.id] }
     record.appendLogs(update.newLogs)
     for entry in update.newLogs {
       if let step = StepProgress.parse(entry.message) {
@@ -215,11 +259,18 @@ public actor JobCoordinator {
       record.progress.queuePosition = nil
       if let error = status.error {
         record.failure = .init(type: status.errorType ?? "error", message: error)
-        record.transition(to: status.errorType == "request_cancelled" ? .cancelled : .failed)
+        record.transition(to: endsCancelled(record, errorType: status.errorType) ? .cancelled : .failed)
       } else {
         record.transition(to: .completed)
       }
     }
+  }
+
+  /// Whether a job that ended with an error ended by a cancel: fal's `request_cancelled` or any
+  /// other cancel type (`client_cancelled`, answered 499), or any end at all once a cancel was sent.
+  private func endsCancelled(_ record: GenerationRecord, errorType: String?) -> Bool {
+    record.cancelRequestedAt != nil || cancelsSent[record.id] != nil
+      || errorType?.lowercased().contains("cancel") == true
   }
 
   private func fetchResultAndDownload(_ start: GenerationRecord, endpoint: EndpointID, requestID: String)
@@ -311,17 +362,68 @@ public actor JobCoordinator {
     }
   }
 
-  /// Asks fal to cancel the job; its follow then ends with the record marked cancelled.
-  public func cancel(recordID: String) async throws(StudioError) -> FalQueueClient.CancelOutcome {
-    let record = try await load(recordID)
+  /// Asks fal to cancel the job and records that it did; then watches the job for up to `settle`
+  /// so that its end (cancelled) is in the history before this returns, when fal ends it that fast.
+  /// A job that has already ended is not cancelled: that is an error, in words.
+  public func cancel(recordID: String, settle: Duration = .seconds(5)) async throws(StudioError)
+    -> FalQueueClient.CancelOutcome
+  {
+    var record = try await load(recordID)
+    guard !record.status.isFinal else { throw .alreadyFinished(recordID: record.id, status: record.status) }
     guard let requestID = record.requestID else { throw .notResumable("\(recordID) has no request id to cancel") }
-    do {
-      return try await client.cancel(try EndpointID(parsing: record.endpointID), requestID: requestID)
-    } catch let error as FalClientError {
-      throw .client(error)
-    } catch {
-      throw .notResumable("\(error)")
+    let endpoint: EndpointID
+    do { endpoint = try EndpointID(parsing: record.endpointID) } catch {
+      throw .notResumable("record \(record.id) has an invalid endpoint id: \(error.description)")
     }
+    // Noted before the call goes out, so that an end the follow sees at once already counts.
+    cancelsSent[record.id] = GenerationRecord.now()
+    let outcome: FalQueueClient.CancelOutcome
+    do { outcome = try await client.cancel(endpoint, requestID: requestID) } catch {
+      cancelsSent[record.id] = nil
+      throw .client(error)
+    }
+    if outcome == .requested {
+      await persist(record)
+    } else {
+      cancelsSent[record.id] = nil
+    }
+    let deadline = ContinuousClock.now + settle
+    while true {
+      record = try await refresh(recordID: record.id)
+      if record.status.isFinal || ContinuousClock.now >= deadline { break }
+      do { try await client.sleep(client.pollInterval) } catch { break }
+    }
+    if outcome == .alreadyCompleted, record.status.isFinal {
+      throw .alreadyFinished(recordID: record.id, status: record.status)
+    }
+    return outcome
+  }
+
+  /// Asks the server where a recorded job stands and records the answer: what a user is shown as
+  /// the state of a job comes from the server when it can be asked. A record with nothing to ask
+  /// about (no request id, sent to another server, or already ended) is returned as it is.
+  public func refresh(recordID: String) async throws(StudioError) -> GenerationRecord {
+    var record = try await load(recordID)
+    guard let requestID = record.requestID, !record.status.isFinal, record.server == nil || record.server == server
+    else { return record }
+    let endpoint: EndpointID
+    do { endpoint = try EndpointID(parsing: record.endpointID) } catch {
+      throw .notResumable("record \(record.id) has an invalid endpoint id: \(error.description)")
+    }
+    let status: QueueStatus
+    do { status = try await client.status(endpoint, requestID: requestID, logs: true) } catch {
+      if case .notFound = error {
+        record.failure = .init(type: "lost", message: "the server no longer knows request \(requestID)")
+        record.transition(to: .lost)
+        await persist(record)
+        return record
+      }
+      throw .client(error)
+    }
+    var log = JobLog(record.logs)
+    apply(JobUpdate(status: status, newLogs: log.merge(status.logs ?? []), channel: .polling), to: &record)
+    await persist(record)
+    return record
   }
 
   /// Finds a record by its full id, a unique prefix of it, or its fal request id.
@@ -337,7 +439,9 @@ public actor JobCoordinator {
 
   /// Saves and reports; a history that cannot be written is a warning, not a stop: the store keeps
   /// the record in memory and writes it with the next successful save.
-  private func persist(_ record: GenerationRecord) async {
+  private func persist(_ start: GenerationRecord) async {
+    var record = start
+    if record.cancelRequestedAt == nil { record.cancelRequestedAt = cancelsSent[record.id] }
     do {
       try await history.save(record)
     } catch {

@@ -56,6 +56,7 @@ enum Format {
     case .failed: "✗"
     case .cancelled: "⊘"
     case .lost: "?"
+    case .unknown: "!"
     }
   }
 
@@ -66,7 +67,7 @@ enum Format {
     case .completed: .completed
     case .failed: .failed
     case .cancelled: .dim
-    case .lost: .warning
+    case .lost, .unknown: .warning
     }
   }
 

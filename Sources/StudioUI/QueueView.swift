@@ -73,7 +73,7 @@ enum QueueView {
         text += " " + Format.price(cost)
       }
       grid.put(Box.fit(text, detailWidth), x: column, y: y, role: statusRole, maxWidth: detailWidth)
-    case .failed, .cancelled, .lost:
+    case .failed, .cancelled, .lost, .unknown:
       grid.put(Box.fit(job.failure?.type ?? job.status.rawValue, detailWidth), x: column, y: y, role: statusRole,
         maxWidth: detailWidth)
     }
@@ -93,7 +93,7 @@ enum QueueView {
       return now.timeIntervalSince(job.createdAt)
     case .running:
       return now.timeIntervalSince(started ?? job.createdAt)
-    case .completed, .failed, .cancelled, .lost:
+    case .completed, .failed, .cancelled, .lost, .unknown:
       let end = job.transitions.last { $0.status.isFinal }?.at ?? job.updatedAt
       return end.timeIntervalSince(job.createdAt)
     }

@@ -36,6 +36,10 @@ struct EmulatorCommand: AsyncParsableCommand {
   @Option(help: "Fault: share of status streams cut mid-way.") var dropStreamRate = 0.0
   @Option(help: "Fault: share of answers with a malformed JSON body.") var malformedRate = 0.0
   @Option(help: "Seed of the fault generator, for reproducible runs.") var faultSeed: UInt64 = 0x5EED
+  @Option(help: "Fault: the first N submits are queued, then their connection is dropped before the reply.")
+  var dropSubmitReplies = 0
+  @Option(help: ArgumentHelp("Fault: cancelled jobs end with this error_type, their result answered with this status (e.g. client_cancelled:499).", valueName: "type:status"))
+  var cancelEndsAs: String?
 
   func validate() throws {
     for (name, rate) in [
@@ -44,6 +48,10 @@ struct EmulatorCommand: AsyncParsableCommand {
     ] where !(0...1).contains(rate) {
       throw ValidationError("--\(name) must be between 0 and 1")
     }
+    if let cancelEndsAs, cancelEnding(cancelEndsAs) == nil {
+      throw ValidationError("--cancel-ends-as takes an error type and an HTTP status, like client_cancelled:499")
+    }
+    guard dropSubmitReplies >= 0 else { throw ValidationError("--drop-submit-replies must be 0 or more") }
     guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
     guard stepMs >= 0, keepAlive >= 1 else { throw ValidationError("--step-ms must be ≥ 0 and --keep-alive ≥ 1") }
     guard dataDir == nil || stateDir == nil else { throw ValidationError("--data-dir and --state-dir exclude each other") }
@@ -61,12 +69,23 @@ struct EmulatorCommand: AsyncParsableCommand {
         dropStreamRate: dropStreamRate, malformedBodyRate: malformedRate))
   }
 
+  private func cancelEnding(_ text: String) -> Fault? {
+    let parts = text.split(separator: ":")
+    guard parts.count == 2, !parts[0].isEmpty, let status = Int(parts[1]), (400...599).contains(status) else { return nil }
+    return .cancelEndsWith(errorType: String(parts[0]), status: status)
+  }
+
   func run() async throws {
     let emulator = FalEmulator(configuration: configuration)
     let base: String
     do { base = try await emulator.start() } catch {
       Console.error("cannot start the emulator on \(host):\(port): \(error)")
       throw ExitCode(1)
+    }
+    await emulator.injectFaults(Array(repeating: .acceptThenDrop, count: dropSubmitReplies), on: .submit)
+    if let fault = cancelEndsAs.flatMap(cancelEnding) {
+      // Scripted faults are consumed one per cancel; this many outlasts any session.
+      await emulator.injectFaults(Array(repeating: fault, count: 10_000), on: .cancel)
     }
     Console.stdout(base)
     Console.line("fal emulator listening on \(base); Ctrl-C stops it. Try: MAGI_FAL_URL=\(base) magi-studio generate --prompt … --wait")

@@ -52,7 +52,7 @@ final class EventPrinter: Sendable {
     case .queued: Console.line("\(prefix)queued: position \(record.progress.queuePosition ?? 0)")
     case .running: Console.line("\(prefix)running")
     case .completed: Console.line("\(prefix)completed")
-    case .failed, .cancelled, .lost:
+    case .failed, .cancelled, .lost, .unknown:
       Console.line("\(prefix)\(record.status.rawValue): \(record.failure?.message ?? "")")
     }
   }

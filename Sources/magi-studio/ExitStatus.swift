@@ -9,6 +9,8 @@ enum ExitStatus {
   static let cannotCreate: Int32 = 73
   /// EX_IOERR: writing a local file failed (disk full, I/O error).
   static let ioError: Int32 = 74
+  /// A submit whose reply was lost: the job may exist on fal (and be billed). Never resent unasked.
+  static let outcomeUnknown: Int32 = 75
   static let authFailure: Int32 = 77
   static let cancelled: Int32 = 130
 
@@ -17,6 +19,7 @@ enum ExitStatus {
     case .invalidInput, .file, .invalidConfiguration: invalidInput
     case .unauthorized, .forbidden: authFailure
     case .server, .transport, .malformedResponse, .requestFailed, .notFound: serverFailure
+    case .outcomeUnknown: outcomeUnknown
     case .cancelled: cancelled
     case .local(let local): code(for: local)
     }

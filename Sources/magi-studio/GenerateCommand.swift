@@ -132,7 +132,7 @@ struct GenerateCommand: AsyncParsableCommand {
           return
         }
         let interrupt = InterruptHandler(
-          client: session.client, endpoint: endpoint.id, requestID: record.requestID ?? "", cancel: cancelOnInterrupt)
+          jobs: session.jobs, recordID: record.id, requestID: record.requestID ?? "", cancel: cancelOnInterrupt)
         defer { interrupt.disarm() }
         let final = try await studio { try await session.jobs.follow(recordID: record.id) }
         guard final.status == .completed, final.localFile != nil else {
@@ -183,7 +183,9 @@ extension MagiModel: ExpressibleByArgument {}
 final class InterruptHandler: Sendable {
   private let source: Mutex<(any DispatchSourceSignal)?>
 
-  init(client: FalQueueClient, endpoint: EndpointID, requestID: String, cancel: Bool) {
+  /// With `cancel`, Ctrl-C cancels through the job coordinator, so the history records the cancel
+  /// (and the job's end, when fal ends it within a few seconds).
+  init(jobs: JobCoordinator, recordID: String, requestID: String, cancel: Bool) {
     signal(SIGINT, SIG_IGN)
     let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
     source.setEventHandler {
@@ -191,10 +193,10 @@ final class InterruptHandler: Sendable {
         Console.line("cancelling \(requestID)…")
         let done = DispatchSemaphore(value: 0)
         Task {
-          _ = try? await client.cancel(endpoint, requestID: requestID)
+          _ = try? await jobs.cancel(recordID: recordID)
           done.signal()
         }
-        _ = done.wait(timeout: .now() + 10)
+        _ = done.wait(timeout: .now() + 15)
       } else {
         Console.line(
           "stopped waiting; request \(requestID) keeps running on the server. Follow it with: magi-studio status \(requestID) --wait"

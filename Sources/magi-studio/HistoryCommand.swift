@@ -17,7 +17,7 @@ struct HistoryCommand: AsyncParsableCommand {
   /// Filters shared by `list` and `export`.
   struct Filters: ParsableArguments {
     @Option(name: [.short, .long], help: "Only prompts containing this text (case-insensitive).") var search: String?
-    @Option(help: "Only this status (repeatable): submitting, queued, running, completed, failed, cancelled, lost.")
+    @Option(help: "Only this status (repeatable): submitting, queued, running, completed, failed, cancelled, lost, unknown (a submit whose reply was lost).")
     var status: [GenerationStatus] = []
     @Option(help: "Only this mode (repeatable): text-to-video, image-to-video, extend-video.") var mode: [MagiMode] = []
     @Option(help: ArgumentHelp("Only generations created on or after this day (YYYY-MM-DD, UTC).", valueName: "day"))

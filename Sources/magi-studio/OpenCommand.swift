@@ -41,15 +41,34 @@ struct ResumeCommand: AsyncParsableCommand {
     commandName: "resume", abstract: "Follow jobs left unfinished by an earlier run to their end, and download their videos.")
 
   @Flag(help: "Print the resumed records as JSON Lines on stdout.") var json = false
+  @Flag(help: "Also send again the submits whose reply was lost (state unknown). Check first that fal has no such job: each one sent again may be a second billed job.")
+  var retryUnknownSubmit = false
+  @Argument(help: "With --retry-unknown-submit: only these history ids (default: every one of unknown outcome).")
+  var ids: [String] = []
   @OptionGroup var connection: ConnectionOptions
   @OptionGroup var store: StoreOptions
+
+  func validate() throws {
+    if !ids.isEmpty, !retryUnknownSubmit { throw ValidationError("history ids are taken only with --retry-unknown-submit") }
+  }
 
   func run() async throws {
     try await reportingFailures {
       try await Session.using(connection, store: store, quiet: json, events: EventPrinter(labelled: true)) { session in
-        let results = await session.jobs.resumeUnfinished()
-        if results.isEmpty { Console.line("nothing to resume") }
         var failures = 0
+        if retryUnknownSubmit {
+          for id in try await unknownRecordIDs(session) {
+            do {
+              let record = try await studio { try await session.jobs.resubmit(recordID: id) }
+              Console.line("\(id): sent again as \(record.requestID ?? "?")")
+            } catch let failure as CommandFailure {
+              failures += 1
+              Console.line("\(id): \(failure.message)")
+            }
+          }
+        }
+        let results = await session.jobs.resumeUnfinished()
+        if results.isEmpty, failures == 0 { Console.line("nothing to resume") }
         for (id, result) in results {
           switch result {
           case .success(let record):
@@ -61,8 +80,25 @@ struct ResumeCommand: AsyncParsableCommand {
             Console.line("\(id): \(error.description)")
           }
         }
+        if !retryUnknownSubmit {
+          // Never resent unasked: say what is waiting for the user's decision.
+          for id in try await unknownRecordIDs(session) {
+            Console.line("\(id): the submit may have reached fal; its reply was lost. If fal has no such job, send it again with: magi-studio resume --retry-unknown-submit \(id)")
+          }
+        }
         if failures > 0 { throw CommandFailure(message: "\(failures) job(s) could not be resumed", code: ExitStatus.serverFailure) }
       }
     }
+  }
+
+  /// Records of unknown submit outcome: the ids given (each must be one), or all of them.
+  private func unknownRecordIDs(_ session: Session) async throws -> [String] {
+    guard ids.isEmpty else {
+      var found: [String] = []
+      for id in ids { found.append(try await studio { try await session.jobs.resolve(id: id) }.id) }
+      return found
+    }
+    let page = await session.history.query(HistoryQuery(statuses: [.unknown], limit: Int.max))
+    return page.summaries.map(\.id).reversed()
   }
 }

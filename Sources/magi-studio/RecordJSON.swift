@@ -26,6 +26,8 @@ func studio<T>(_ body: () async throws -> T) async throws -> T {
     case .unknownRecord, .ambiguousRecord: throw CommandFailure(message: error.description, code: ExitStatus.invalidInput)
     case .notResumable: throw CommandFailure(message: error.description, code: ExitStatus.serverFailure)
     case .busy: throw CommandFailure(message: error.description, code: ExitStatus.serverFailure)
+    case .outcomeUnknown: throw CommandFailure(message: error.description, code: ExitStatus.outcomeUnknown)
+    case .alreadyFinished: throw CommandFailure(message: error.description, code: 1)
     }
   }
 }

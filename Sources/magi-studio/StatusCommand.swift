@@ -22,7 +22,7 @@ struct StatusCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "status",
     abstract: "Show a request's state and logs, or follow it with --wait.",
-    discussion: "Takes a history id (or a unique prefix) or a fal request id. Following a job the history knows also records its end and downloads its video.")
+    discussion: "Takes a history id (or a unique prefix) or a fal request id. The state comes from the server and is recorded in the history (`history show` prints what the history last knew). Following a job the history knows also records its end and downloads its video.")
 
   @OptionGroup var request: RequestOptions
   @Flag(help: "Follow the request until it completes, streaming its logs.") var wait = false
@@ -34,7 +34,10 @@ struct StatusCommand: AsyncParsableCommand {
     try await reportingFailures {
       try await Session.using(connection, store: store, quiet: json) { session in
         if let record = try await session.record(named: request.requestID) {
-          let current = wait ? try await studio { try await session.jobs.follow(recordID: record.id) } : record
+          let current =
+            wait
+            ? try await studio { try await session.jobs.follow(recordID: record.id) }
+            : try await studio { try await session.jobs.refresh(recordID: record.id) }
           if !wait, !json { for entry in current.logs { Console.log(entry) } }
           Console.stdout(json ? GenerateCommand.jsonString(RecordJSON.object(current)) : Self.describe(current))
           return
@@ -65,8 +68,10 @@ struct StatusCommand: AsyncParsableCommand {
     if record.status == .running, let done = record.progress.stepsDone, let total = record.progress.stepsTotal {
       line += " (step \(done)/\(total))"
     }
+    if record.cancelRequestedAt != nil, !record.status.isFinal { line += " (cancel requested)" }
     if let failure = record.failure { line += ": \(failure.message)" }
     if let local = record.localFile { line += "\nsaved: \(local.path)" }
+    if record.awaitsVideo { line += " (video not downloaded yet: magi-studio result \(record.id))" }
     return line
   }
 }
@@ -119,13 +124,30 @@ struct CancelCommand: AsyncParsableCommand {
   func run() async throws {
     try await reportingFailures {
       try await Session.using(connection, store: store, quiet: json) { session in
-        let outcome: FalQueueClient.CancelOutcome
         if let record = try await session.record(named: request.requestID) {
-          outcome = try await studio { try await session.jobs.cancel(recordID: record.id) }
-        } else {
-          outcome = try await session.client.cancel(try request.endpointID(), requestID: request.requestID)
+          let outcome = try await studio { try await session.jobs.cancel(recordID: record.id) }
+          guard outcome == .requested else {
+            throw CommandFailure(message: "\(record.id) had already completed; nothing was cancelled", code: 1)
+          }
+          let final = try await studio { try await session.jobs.resolve(id: record.id) }
+          let state = final.status.isFinal ? final.status.rawValue : "\(final.status.rawValue), cancel requested"
+          if json {
+            Console.stdout(
+              GenerateCommand.jsonString([
+                "request_id": .string(final.requestID ?? ""), "id": .string(final.id),
+                "status": .string("CANCELLATION_REQUESTED"), "state": .string(final.status.rawValue),
+              ]))
+          } else {
+            Console.stdout("CANCELLATION_REQUESTED")
+            Console.line("\(final.id): \(state)")
+          }
+          return
         }
-        let text = outcome == .requested ? "CANCELLATION_REQUESTED" : "ALREADY_COMPLETED"
+        let outcome = try await session.client.cancel(try request.endpointID(), requestID: request.requestID)
+        guard outcome == .requested else {
+          throw CommandFailure(message: "request \(request.requestID) had already completed; nothing was cancelled", code: 1)
+        }
+        let text = "CANCELLATION_REQUESTED"
         Console.stdout(json ? GenerateCommand.jsonString(["request_id": .string(request.requestID), "status": .string(text)]) : text)
       }
     }

@@ -79,6 +79,42 @@ import Testing
     }
   }
 
+  /// A submit that may have been taken fails as "outcome unknown", in words, not as a network or
+  /// server failure; one the server surely refused stays what it was.
+  @Test func aSubmitThatMayHaveBeenTakenReportsItsOutcomeAsUnknown() async {
+    let steps: [ScriptedTransport.Step] = [
+      .fail(.connectionLost), .fail(.timedOut), .respond(.json(502, "bad gateway")), .respond(.json(200, "{not json")),
+    ]
+    for step in steps {
+      let transport = ScriptedTransport([step, .respond(.json(200, Self.receipt))])
+      do {
+        _ = try await client(transport).submit(endpoint, input: ["prompt": "p"])
+        Issue.record("expected an unknown outcome for \(step)")
+      } catch {
+        guard case .outcomeUnknown = error else { Issue.record("\(step) gave \(error)"); continue }
+        #expect(error.description.hasPrefix("the submit may have reached fal; its reply was lost ("))
+      }
+      #expect(transport.requests.count == 1)
+    }
+    let refused = ScriptedTransport([.respond(.json(400, #"{"detail":"bad"}"#))])
+    await #expect(throws: FalClientError.server(status: 400, detail: "bad", errorType: nil)) {
+      try await client(refused).submit(endpoint, input: ["prompt": "p"])
+    }
+  }
+
+  /// The transport is told which calls must never go out twice on its own: submits only.
+  @Test func onlySubmitsAreMarkedAsNotIdempotent() async throws {
+    let transport = ScriptedTransport([
+      .respond(.json(200, Self.receipt)), .respond(.json(202, #"{"status":"IN_QUEUE","request_id":"req-1"}"#)),
+      .respond(.json(202, #"{"status":"CANCELLATION_REQUESTED"}"#)),
+    ])
+    let client = client(transport)
+    _ = try await client.submit(endpoint, input: ["prompt": "p"])
+    _ = try await client.status(endpoint, requestID: "req-1")
+    _ = try await client.cancel(endpoint, requestID: "req-1")
+    #expect(transport.requests.map(\.isIdempotent) == [false, true, true])
+  }
+
   @Test func submitIsRetriedWhenTheServerCannotHaveAcceptedIt() async throws {
     let transport = ScriptedTransport([
       .fail(.cannotConnect),

@@ -180,15 +180,18 @@ import Testing
     await harness.emulator.stop()
   }
 
-  @Test func aRecordLeftSubmittingWithoutARequestIDBecomesLostWithTheReason() async throws {
+  /// A stop mid-submit may have left a billed job on fal: its outcome is unknown, not lost, and it
+  /// is not sent again by a resume.
+  @Test func aRecordLeftSubmittingWithoutARequestIDBecomesUnknownWithTheReason() async throws {
     let harness = try await Harness.start()
     let history = try await HistoryStore(directory: harness.directory)
     try await history.save(GenerationRecord(id: "crashed-1", status: .submitting, mode: .textToVideo, input: ["prompt": "p"]))
     let coordinator = JobCoordinator(client: harness.client, history: history, videosDirectory: harness.directory + "/videos")
     let results = await coordinator.resumeUnfinished()
     let record = try #require(try results.first?.result.get())
-    #expect(record.status == .lost)
-    #expect(record.failure?.message.contains("no request id") == true)
+    #expect(record.status == .unknown)
+    #expect(record.failure?.message.contains("may have reached fal") == true)
+    #expect(await harness.emulator.requestCount(.submit) == 0, "never resent unasked")
     await harness.emulator.stop()
   }
 
@@ -201,6 +204,68 @@ import Testing
     let record = try await coordinator.follow(recordID: waiting.id)
     #expect(record.status == .cancelled)
     #expect(record.failure?.type == "request_cancelled")
+    await harness.emulator.stop()
+  }
+
+  /// A job fal ends with a cancel type other than `request_cancelled` (here `client_cancelled`,
+  /// answered 499) after this studio asked to cancel it ends cancelled, not failed, and the record
+  /// says a cancel was requested.
+  @Test func aJobEndedByOurCancelIsCancelledWhateverItsErrorType() async throws {
+    let harness = try await Harness.start(workers: 1, step: .milliseconds(50))
+    let coordinator = try await harness.coordinator()
+    let running = try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "busy"))
+    await harness.emulator.injectFaults([.cancelEndsWith(errorType: "stopped_by_owner", status: 499)], on: .cancel)
+    let following = Task { try await coordinator.follow(recordID: running.id) }
+    #expect(try await coordinator.cancel(recordID: running.id) == .requested)
+    let record = try await following.value
+    #expect(record.status == .cancelled)
+    #expect(record.failure?.type == "stopped_by_owner")
+    #expect(record.cancelRequestedAt != nil)
+    let stored = try #require(try await HistoryStore(directory: harness.directory).record(id: running.id))
+    #expect(stored.status == .cancelled && stored.cancelRequestedAt != nil)
+    await harness.emulator.stop()
+  }
+
+  /// A cancel of a job that already ended cancels nothing and says so.
+  @Test func cancellingAFinishedJobIsRefusedInWords() async throws {
+    let harness = try await Harness.start()
+    let coordinator = try await harness.coordinator()
+    let record = try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "quick"))
+    _ = try await coordinator.follow(recordID: record.id)
+    do {
+      _ = try await coordinator.cancel(recordID: record.id)
+      Issue.record("a finished job was cancelled")
+    } catch {
+      #expect(error.description == "\(record.id) had already ended completed; nothing was cancelled")
+    }
+    #expect(await harness.emulator.requestCount(.cancel) == 0)
+    await harness.emulator.stop()
+  }
+
+  /// A submit whose reply is lost leaves one job on the server and an `unknown` record; only an
+  /// explicit resubmit sends it again.
+  @Test func aLostSubmitReplyIsRecordedUnknownAndResentOnlyWhenAsked() async throws {
+    let harness = try await Harness.start()
+    let coordinator = try await harness.coordinator()
+    await harness.emulator.injectFaults([.acceptThenDrop], on: .submit)
+    var recordID = ""
+    do {
+      _ = try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "lost reply"))
+      Issue.record("the submit claimed success")
+    } catch {
+      guard case .outcomeUnknown(let id, let detail) = error else { throw error }
+      recordID = id
+      #expect(detail.hasPrefix("the submit may have reached fal; its reply was lost"))
+    }
+    #expect(await harness.emulator.requestCount(.submit) == 1)
+    let history = try await HistoryStore(directory: harness.directory)
+    #expect(try await history.record(id: recordID)?.status == .unknown)
+    _ = await coordinator.resumeUnfinished()
+    #expect(await harness.emulator.requestCount(.submit) == 1, "a resume does not resend it")
+    let resent = try await coordinator.resubmit(recordID: recordID)
+    #expect(resent.status == .queued && resent.requestID != nil)
+    #expect(resent.transitions.map(\.status) == [.submitting, .unknown, .submitting, .queued])
+    #expect(await harness.emulator.requestCount(.submit) == 2)
     await harness.emulator.stop()
   }
 
