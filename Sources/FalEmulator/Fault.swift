@@ -23,4 +23,7 @@ public enum Fault: Sendable, Hashable {
   case dropStream(afterEvents: Int)
   /// 200 with `Content-Type: application/json` and a body that is not valid JSON.
   case malformedBody
+  /// Result route only: the normal answer, but with this text as `x-fal-billable-units` (a
+  /// malformed header: `NaN`, `inf`, `1e19`, `-5`…). Ignored on other routes.
+  case billableUnitsHeader(String)
 }

@@ -22,9 +22,12 @@ struct Router: HTTPHandler {
     let latency = await faults.latency
     if latency > .zero { try? await clock.sleep(latency) }
     var streamFault: Fault?
+    var billableUnits = await faults.billableUnitsHeader
     if route.kind != .other, let fault = await faults.nextFault(for: route.kind) {
       if route.kind == .stream, Self.isStreamFault(fault) {
         streamFault = fault
+      } else if case .billableUnitsHeader(let text) = fault {
+        billableUnits = text
       } else if let response = await apply(fault, to: request, kind: route.kind) {
         return response
       }
@@ -41,7 +44,7 @@ struct Router: HTTPHandler {
     case .stream(let app, let requestID, let logs):
       return await stream(app: app, requestID: requestID, logs: logs, fault: streamFault)
     case .result(let app, let requestID):
-      return await result(app: app, requestID: requestID)
+      return await result(app: app, requestID: requestID, billableUnitsHeader: billableUnits)
     case .cancel(let app, let requestID):
       return await cancel(app: app, requestID: requestID)
     case .initiate(let multipart):
@@ -131,7 +134,7 @@ struct Router: HTTPHandler {
       return response
     case .malformedBody:
       return Responses.json(200, Data("{\"status\": \"IN_QUEUE\", \"request_id\": ".utf8))
-    case .latency, .dropConnection, .dropStream:
+    case .latency, .dropConnection, .dropStream, .billableUnitsHeader:
       return nil
     }
   }

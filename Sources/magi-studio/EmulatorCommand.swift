@@ -31,6 +31,8 @@ struct EmulatorCommand: AsyncParsableCommand {
   @Option(help: "Fault: share of status streams cut mid-way.") var dropStreamRate = 0.0
   @Option(help: "Fault: share of answers with a malformed JSON body.") var malformedRate = 0.0
   @Option(help: "Seed of the fault generator, for reproducible runs.") var faultSeed: UInt64 = 0x5EED
+  @Option(help: ArgumentHelp("Fault: send this text as every result's x-fal-billable-units header (NaN, 1e19…).", valueName: "text"))
+  var faultBillableUnits: String?
 
   func validate() throws {
     for (name, rate) in [
@@ -51,7 +53,7 @@ struct EmulatorCommand: AsyncParsableCommand {
       faults: FaultInjection(
         seed: faultSeed, latency: .milliseconds(latencyMs), errorRate: errorRate, ingressErrorRate: ingressErrorRate,
         rateLimitRate: rateLimitRate, retryAfter: retryAfter, dropConnectionRate: dropRate,
-        dropStreamRate: dropStreamRate, malformedBodyRate: malformedRate))
+        dropStreamRate: dropStreamRate, malformedBodyRate: malformedRate, billableUnitsHeader: faultBillableUnits))
   }
 
   func run() async throws {

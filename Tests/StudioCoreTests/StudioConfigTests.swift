@@ -94,7 +94,7 @@ import Testing
       errors.map(\.description) == [
         "config.toml:2: 'mouse' must be true or false, found a string",
         "config.toml:3: unknown key 'notifcations' in config (did you mean 'notifications'?)",
-        "config.toml:5: 'prices.distilled' must be zero or more US dollars, found -0.5",
+        "config.toml:5: 'prices.distilled' must be zero or more US dollars, found -0.5; using 0.08",
         "config.toml:7: unknown model 'turbo' in [prices]; models: distilled, full",
         "config.toml:9: 'defaults.num_frames' must be 96–192, found 500",
         "config.toml:10: 'defaults.resolution' must be \"480p\" or \"720p\", found \"1080p\"",
