@@ -77,6 +77,10 @@ private struct Parser {
     TOMLError(line: line, column: index - lineStart + 1, message: message)
   }
 
+  /// Where the reader is, for the table-building functions' errors. They get this rather than the
+  /// parser: a copy of the parser is a copy of `root`, and then no table could be changed in place.
+  var position: Position { Position(line: line, column: index - lineStart + 1) }
+
   /// An unclosed array, inline table or string is reported where it opened: that is where the fix goes.
   func unterminated(_ what: String, line openLine: Int, column: Int) -> TOMLError {
     TOMLError(line: openLine, column: column, message: "unterminated \(what)")
@@ -181,12 +185,12 @@ private struct Parser {
 
   mutating func defineHeaderTable(_ path: [String], line headerLine: Int) throws(TOMLError) {
     try checkDepth(path.count)
-    try Self.defineTable(path[...], fullPath: path, line: headerLine, in: &root, parser: self)
+    try Self.defineTable(path[...], fullPath: path, line: headerLine, in: &root, parser: position)
   }
 
   /// Creates or checks each table of a `[header]` path, one level at a time, in place.
   static func defineTable(
-    _ path: ArraySlice<String>, fullPath: [String], line headerLine: Int, in table: inout TOMLTable, parser: Parser
+    _ path: ArraySlice<String>, fullPath: [String], line headerLine: Int, in table: inout TOMLTable, parser: Position
   ) throws(TOMLError) {
     guard let name = path.first else { return }
     let isLast = path.count == 1
@@ -228,9 +232,9 @@ private struct Parser {
     depth = currentPath.count + key.count
     try checkDepth(depth)
     let value = try parseValue()
-    let parser = self
+    let (base, position) = (currentPath, position)
     try Self.descend(currentPath[...], in: &root) { table throws(TOMLError) in
-      try Self.insert(value, key: key[...], fullKey: key, line: keyLine, under: parser.currentPath, into: &table, parser: parser)
+      try Self.insert(value, key: key[...], fullKey: key, line: keyLine, under: base, into: &table, parser: position)
     }
   }
 
@@ -246,7 +250,7 @@ private struct Parser {
   /// and enforcing that keys are unique and that dotted keys do not reopen tables defined elsewhere.
   static func insert(
     _ value: TOMLValue, key: ArraySlice<String>, fullKey: [String], line: Int, under base: [String],
-    into table: inout TOMLTable, parser: Parser
+    into table: inout TOMLTable, parser: Position
   ) throws(TOMLError) {
     guard let name = key.first else { return }
     let written = { Array(fullKey[..<(fullKey.count - key.count + 1)]) }
@@ -506,7 +510,7 @@ private struct Parser {
       depth = outerDepth + key.count
       try checkDepth(depth)
       let value = try parseValue()
-      try Self.insert(value, key: key[...], fullKey: key, line: keyLine, under: [], into: &table, parser: self)
+      try Self.insert(value, key: key[...], fullKey: key, line: keyLine, under: [], into: &table, parser: position)
       try skipBlank()
       switch peek {
       case UInt8(ascii: ","):
@@ -661,6 +665,16 @@ private struct Parser {
     }
     index += width
     buffer.append(contentsOf: Array(String(Character(scalar)).utf8))
+  }
+}
+
+/// A line and column, which makes the errors of the table-building functions.
+private struct Position {
+  let line: Int
+  let column: Int
+
+  func error(_ message: String) -> TOMLError {
+    TOMLError(line: line, column: column, message: message)
   }
 }
 
