@@ -147,4 +147,15 @@ import Testing
   @Test func defaultPricesAreFalsPublishedOnes() {
     #expect(StudioConfig.defaultPrices == [.distilled: MagiModel.distilled.defaultPricePerUnit, .full: MagiModel.full.defaultPricePerUnit])
   }
+
+  @Test(arguments: ["1e17", "1001", "inf", "nan", "-0.5", "1e308"])
+  func anAbsurdPriceIsAWarningAndTheDefault(_ price: String) {
+    let (config, errors) = StudioConfig.parse("[prices]\ndistilled = \(price)\nfull = 0.5\n", path: "config.toml")
+    #expect(config.pricePerUnit(for: .distilled) == 0.08)
+    #expect(config.pricePerUnit(for: .full) == 0.5)
+    #expect(errors.count == 1)
+    #expect(errors.first?.line == 2)
+    #expect(errors.first?.message.contains("US dollars") == true)
+    #expect(errors.first?.message.hasSuffix("using 0.08") == true, "\(errors)")
+  }
 }
