@@ -30,4 +30,11 @@ import TerminalScreen
     _ = Studio.update(&state, .recordLoaded(record))
     #expect(render(state).contains("units"))
   }
+
+  @Test(arguments: ["922337203685477581", "-922337203685477581", "99999999999999999999"])
+  func anyTypedFrameCountIsDrawn(_ frames: String) {
+    var state = Fixtures.studio()
+    state.form.frames = frames
+    #expect(render(state).contains(" s"))
+  }
 }
