@@ -15,6 +15,11 @@ import TerminalScreen
 ///   any number of drains; the start marker must arrive within one drain, which it does because
 ///   ncurses reads it in one escape-sequence match and pushes back what did not match.
 /// - **Focus** (`ESC [I` / `ESC [O`), only when focus reporting is on.
+/// - **Everything else a terminal sends** (replies to queries, keys terminfo does not list) is
+///   consumed whole and ignored, never typed into a field: a CSI sequence (`ESC [` parameters,
+///   intermediates, one final byte, as ECMA-48 defines them), and an OSC, DCS, APC, PM or SOS
+///   string up to its terminator (BEL or `ESC \`). A sequence the drain ends inside is dropped with
+///   it; only `ESC [` or `ESC ]` alone are the keys Alt-[ and Alt-] they look like.
 ///
 /// Value type, owned by ``CursesTerminal`` (UI thread); pure, so tests feed it by hand.
 struct InputDecoder {
@@ -23,13 +28,26 @@ struct InputDecoder {
   /// Run-time key codes for terminfo's extended keys (see ``KeyCodeMap/key(forKeyCode:extras:)``).
   var extraKeys: [Int32: Key]
 
-  private var pending: [RawInput] = []
+  /// Where the decoder is inside an escape sequence.
+  private enum Sequence: Equatable {
+    case none
+    /// ESC seen: the Escape key, Alt plus the next key, or the start of a sequence.
+    case escape
+    /// `ESC [` and the parameter and intermediate bytes so far (kept up to ``csiKept``).
+    case csi([UInt32])
+    /// Inside an OSC/DCS/APC/PM/SOS string opened by `ESC introducer`; `length` scalars so far,
+    /// `escaped` when the last one was an ESC (which `\` turns into the terminator).
+    case string(introducer: UInt32, length: Int, escaped: Bool)
+  }
+
+  private var sequence = Sequence.none
   private var paste: [Unicode.Scalar]?
 
-  private static let pasteStart: [RawInput] = "\u{1B}[200~".unicodeScalars.map { .character($0.value) }
   private static let pasteEnd: [Unicode.Scalar] = Array("\u{1B}[201~".unicodeScalars)
-  private static let focusIn: [RawInput] = "\u{1B}[I".unicodeScalars.map { .character($0.value) }
-  private static let focusOut: [RawInput] = "\u{1B}[O".unicodeScalars.map { .character($0.value) }
+  /// Enough for every CSI the decoder acts on (`200~`); longer ones are consumed without keeping them.
+  private static let csiKept = 16
+  /// `]` OSC, `P` DCS, `X` SOS, `^` PM, `_` APC: strings that run until ST (or BEL).
+  private static let stringIntroducers: Set<UInt32> = [0x5D, 0x50, 0x58, 0x5E, 0x5F]
 
   init(decodesFocus: Bool = false, extraKeys: [Int32: Key] = [:]) {
     self.decodesFocus = decodesFocus
@@ -40,11 +58,11 @@ struct InputDecoder {
   var isInsidePaste: Bool { paste != nil }
 
   /// Decodes one drain's worth of input. A lone ESC at the end is the Escape key; an unfinished
-  /// paste is kept for the next call.
+  /// paste is kept for the next call, an unfinished sequence dropped.
   mutating func decode(_ inputs: [RawInput]) -> [TerminalEvent] {
     var events: [TerminalEvent] = []
     for input in inputs { feed(input, into: &events) }
-    if paste == nil { flushPending(into: &events, followedBy: nil) }
+    if paste == nil { finishDrain(into: &events) }
     return events
   }
 
@@ -53,80 +71,115 @@ struct InputDecoder {
       appendToPaste(input, into: &events)
       return
     }
-    if pending.isEmpty {
+    switch sequence {
+    case .none:
       if input == .character(27) {
-        pending = [input]
+        sequence = .escape
       } else {
         emit(input, into: &events)
       }
-      return
+    case .escape:
+      sequence = .none
+      switch input {
+      case .character(0x5B):
+        sequence = .csi([])
+      case .character(let value) where Self.stringIntroducers.contains(value):
+        sequence = .string(introducer: value, length: 0, escaped: false)
+      default:
+        escapeFollowed(by: input, into: &events)
+      }
+    case .csi(let bytes):
+      feedCSI(input, after: bytes, into: &events)
+    case .string(let introducer, let length, let escaped):
+      switch input {
+      case .character(0x5C) where escaped, .character(0x07), .character(0x9C):
+        sequence = .none
+      case _ where escaped:
+        // ESC ends the string and starts whatever follows it (ECMA-48).
+        sequence = .escape
+        feed(input, into: &events)
+      case .character(27):
+        sequence = .string(introducer: introducer, length: length, escaped: true)
+      case .event(let event):
+        events.append(event)
+      default:
+        sequence = .string(introducer: introducer, length: length == Int.max ? length : length + 1, escaped: false)
+      }
     }
-    let candidate = pending + [input]
-    if candidate == Self.pasteStart {
-      pending = []
-      paste = []
-      return
-    }
-    if decodesFocus && (candidate == Self.focusIn || candidate == Self.focusOut) {
-      pending = []
-      events.append(.focus(candidate == Self.focusIn))
-      return
-    }
-    if Self.pasteStart.starts(with: candidate)
-      || (decodesFocus && (Self.focusIn.starts(with: candidate) || Self.focusOut.starts(with: candidate)))
-    {
-      pending = candidate
-      return
-    }
-    flushPending(into: &events, followedBy: input)
   }
 
-  /// Emits the held ESC prefix. With `next`, the ESC and `next` may combine (Alt-x, Alt-Left).
-  private mutating func flushPending(into events: inout [TerminalEvent], followedBy next: RawInput?) {
-    guard !pending.isEmpty else {
-      if let next { feed(next, into: &events) }
+  /// One input inside `ESC [`: parameters and intermediates are collected, a final byte completes
+  /// the sequence (a paste start, a focus report, or ignored), anything else abandons it.
+  private mutating func feedCSI(_ input: RawInput, after bytes: [UInt32], into events: inout [TerminalEvent]) {
+    guard case .character(let value) = input, (0x20...0x7E).contains(value) else {
+      // Not part of a CSI: `ESC [` alone was Alt-[; a partial sequence is dropped. The input counts.
+      sequence = .none
+      if bytes.isEmpty { events.append(.key(.alt("["))) }
+      feed(input, into: &events)
       return
     }
-    let held = pending
-    pending = []
-    if held.count == 1, let next {
-      // ESC then one more thing, in the same drain.
-      switch next {
-      case .character(27):
-        events.append(.key(.escape))
-        pending = [next]
+    guard (0x40...0x7E).contains(value) else {
+      sequence = .csi(bytes.count < Self.csiKept ? bytes + [value] : bytes)
+      return
+    }
+    sequence = .none
+    let body = String(String.UnicodeScalarView(bytes.compactMap(Unicode.Scalar.init))) + String(Character(Unicode.Scalar(UInt8(value))))
+    switch body {
+    case "200~": paste = []
+    case "I" where decodesFocus: events.append(.focus(true))
+    case "O" where decodesFocus: events.append(.focus(false))
+    default: break
+    }
+  }
+
+  /// ESC then `next` in the same drain: Alt-x, Alt-arrows as word motions, or Escape then `next`.
+  private mutating func escapeFollowed(by next: RawInput, into events: inout [TerminalEvent]) {
+    switch next {
+    case .character(27):
+      events.append(.key(.escape))
+      sequence = .escape
+      return
+    case .character(let value) where value >= 0x20 && value != 0x7F:
+      if let scalar = Unicode.Scalar(value) {
+        events.append(.key(.alt(Character(scalar))))
         return
-      case .character(let value) where value >= 0x20 && value != 0x7F:
-        if let scalar = Unicode.Scalar(value) {
-          events.append(.key(.alt(Character(scalar))))
-          return
-        }
-      case .keyCode(let code):
-        switch KeyCodeMap.key(forKeyCode: code, extras: extraKeys) {
-        case .left?:
-          events.append(.key(.wordLeft))
-          return
-        case .right?:
-          events.append(.key(.wordRight))
-          return
-        case let key?:
-          // Alt plus another key (Alt-Up…): the key; an Escape 25 ms before it is not plausible.
-          events.append(.key(key))
-          return
-        case nil:
-          break
-        }
-      default:
+      }
+    case .keyCode(let code):
+      switch KeyCodeMap.key(forKeyCode: code, extras: extraKeys) {
+      case .left?:
+        events.append(.key(.wordLeft))
+        return
+      case .right?:
+        events.append(.key(.wordRight))
+        return
+      case let key?:
+        // Alt plus another key (Alt-Up…): the key; an Escape 25 ms before it is not plausible.
+        events.append(.key(key))
+        return
+      case nil:
         break
       }
-      events.append(.key(.escape))
-      feed(next, into: &events)
-      return
+    default:
+      break
     }
-    // ESC plus an unfinished marker prefix (`ESC [`, `ESC [2`…): Alt plus the first, then the rest.
-    events.append(.key(held.count == 1 ? .escape : .alt("[")))
-    for input in held.dropFirst(2) { emit(input, into: &events) }
-    if let next { feed(next, into: &events) }
+    events.append(.key(.escape))
+    feed(next, into: &events)
+  }
+
+  /// The drain ended: a held ESC is the Escape key, `ESC [` or `ESC ]` alone are Alt keys, and a
+  /// sequence cut short is dropped (its rest, if it comes, is a new and equally unknown sequence).
+  private mutating func finishDrain(into events: inout [TerminalEvent]) {
+    switch sequence {
+    case .none:
+      break
+    case .escape:
+      events.append(.key(.escape))
+    case .csi(let bytes):
+      if bytes.isEmpty { events.append(.key(.alt("["))) }
+    case .string(let introducer, let length, let escaped):
+      if length == 0, !escaped, let scalar = Unicode.Scalar(introducer) { events.append(.key(.alt(Character(scalar)))) }
+    }
+    sequence = .none
   }
 
   private mutating func appendToPaste(_ input: RawInput, into events: inout [TerminalEvent]) {

@@ -103,10 +103,11 @@ public struct FalQueueClient: Sendable {
     do { body = try JSONValue.decode(response.body) } catch {
       throw .malformedResponse("result is not JSON (\(response.body.count) bytes)")
     }
+    let unitsHeader = response.headers[FalHeader.billableUnits]
+    let units = unitsHeader.flatMap(BillableUnits.parse)
     return FalResult(
-      requestID: response.headers[FalHeader.requestID] ?? requestID,
-      billableUnits: response.headers[FalHeader.billableUnits].flatMap(Double.init),
-      output: body)
+      requestID: response.headers[FalHeader.requestID] ?? requestID, billableUnits: units, output: body,
+      unusableBillableUnits: units == nil ? unitsHeader : nil)
   }
 
   /// What a cancel call achieved.
@@ -215,11 +216,15 @@ public struct FalResult: Sendable, Hashable {
   public var billableUnits: Double?
   /// The model output exactly as returned.
   public var output: JSONValue
+  /// The `x-fal-billable-units` text when it was sent but is no usable count (``BillableUnits``):
+  /// the units are then unknown, and the caller warns once with what was sent.
+  public var unusableBillableUnits: String?
 
-  public init(requestID: String, billableUnits: Double?, output: JSONValue) {
+  public init(requestID: String, billableUnits: Double?, output: JSONValue, unusableBillableUnits: String? = nil) {
     self.requestID = requestID
     self.billableUnits = billableUnits
     self.output = output
+    self.unusableBillableUnits = unusableBillableUnits
   }
 
   /// The output as MAGI-1's `{video, seed}`, when it has that shape.

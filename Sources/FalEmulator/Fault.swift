@@ -33,4 +33,7 @@ public enum Fault: Sendable, Hashable {
   /// Cancel only: the cancel is honoured, but the job ends with this `error_type` and its result
   /// answers with this status (fal has ended cancelled jobs as `client_cancelled`, answered 499).
   case cancelEndsWith(errorType: String, status: Int)
+  /// Result route only: the normal answer, but with this text as `x-fal-billable-units` (a
+  /// malformed header: `NaN`, `inf`, `1e19`, `-5`…). Ignored on other routes.
+  case billableUnitsHeader(String)
 }

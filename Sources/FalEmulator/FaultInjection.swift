@@ -23,6 +23,9 @@ public struct FaultInjection: Sendable, Hashable {
   public var malformedBodyRate: Double
   /// Routes the random faults apply to; storage and file routes can be spared, for example.
   public var routes: Set<RouteKind>
+  /// When set, every result carries this text as `x-fal-billable-units` (see
+  /// ``Fault/billableUnitsHeader(_:)``): a server's malformed billing header, for end-to-end tests.
+  public var billableUnitsHeader: String?
 
   public init(
     seed: UInt64 = 0x5EED,
@@ -34,7 +37,8 @@ public struct FaultInjection: Sendable, Hashable {
     dropConnectionRate: Double = 0,
     dropStreamRate: Double = 0,
     malformedBodyRate: Double = 0,
-    routes: Set<RouteKind> = Set(RouteKind.allCases).subtracting([.other])
+    routes: Set<RouteKind> = Set(RouteKind.allCases).subtracting([.other]),
+    billableUnitsHeader: String? = nil
   ) {
     self.seed = seed
     self.latency = latency
@@ -46,6 +50,7 @@ public struct FaultInjection: Sendable, Hashable {
     self.dropStreamRate = dropStreamRate
     self.malformedBodyRate = malformedBodyRate
     self.routes = routes
+    self.billableUnitsHeader = billableUnitsHeader
   }
 
   /// True when no random fault can fire (latency aside).

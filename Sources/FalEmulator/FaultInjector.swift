@@ -31,6 +31,9 @@ actor FaultInjector {
   /// The latency to add to every request.
   var latency: Duration { settings.latency }
 
+  /// The `x-fal-billable-units` text every result carries instead of the real units, if set.
+  var billableUnitsHeader: String? { settings.billableUnitsHeader }
+
   /// The fault for the next request on `route`, consuming a scripted one if queued.
   func nextFault(for route: RouteKind) -> Fault? {
     if var queue = scripted[route], !queue.isEmpty {

@@ -23,9 +23,12 @@ struct Router: HTTPHandler {
     if latency > .zero { try? await clock.sleep(latency) }
     var streamFault: Fault?
     var afterFault: Fault?
+    var billableUnits = await faults.billableUnitsHeader
     if route.kind != .other, let fault = await faults.nextFault(for: route.kind) {
       if route.kind == .stream, Self.isStreamFault(fault) {
         streamFault = fault
+      } else if case .billableUnitsHeader(let text) = fault {
+        billableUnits = text
       } else if Self.isAfterFault(fault) {
         afterFault = fault
       } else if let response = await apply(fault, to: request, kind: route.kind) {
@@ -45,7 +48,7 @@ struct Router: HTTPHandler {
     case .stream(let app, let requestID, let logs):
       return await stream(app: app, requestID: requestID, logs: logs, fault: streamFault)
     case .result(let app, let requestID):
-      return await result(app: app, requestID: requestID)
+      return await result(app: app, requestID: requestID, billableUnitsHeader: billableUnits)
     case .cancel(let app, let requestID):
       if case .cancelEndsWith(let type, let status)? = afterFault {
         return await cancel(app: app, requestID: requestID, ending: .cancelled(errorType: type, status: status))
@@ -151,7 +154,7 @@ struct Router: HTTPHandler {
     case .oversizedBody(let bytes):
       return HTTPResponse(
         statusCode: .ok, headers: [.contentType: "video/mp4"], body: HTTPBodySequence(from: ZeroBytes(count: bytes), count: bytes))
-    case .latency, .dropConnection, .dropStream, .acceptThenDrop, .cancelEndsWith:
+    case .latency, .dropConnection, .dropStream, .acceptThenDrop, .cancelEndsWith, .billableUnitsHeader:
       return nil
     }
   }

@@ -57,7 +57,8 @@ extension Router {
   }
 
   /// The stored output (200 + billing units), the app's error, or 202 + status while pending.
-  func result(app: String, requestID: String) async -> HTTPResponse {
+  /// `billableUnitsHeader` replaces the units' text on a success (a malformed-header fault).
+  func result(app: String, requestID: String, billableUnitsHeader: String? = nil) async -> HTTPResponse {
     guard let job = await queue.job(requestID), job.endpoint.app == app else {
       return Responses.detail(404, "Request \(requestID) not found")
     }
@@ -66,7 +67,8 @@ extension Router {
     case nil:
       return Responses.json(202, job.status(baseURL: baseURL.current, logs: nil), requestID: job.id)
     case .success(let output, let units)?:
-      return Responses.json(200, output, requestID: job.id, headers: [unitsHeader: Responses.formatUnits(units)])
+      let units = billableUnitsHeader ?? Responses.formatUnits(units)
+      return Responses.json(200, output, requestID: job.id, headers: [unitsHeader: units])
     case .failure(let failure)?:
       var headers: HTTPHeaders = [unitsHeader: "0"]
       if failure.sendsErrorTypeHeader { headers[HTTPHeader(FalHeader.errorType)] = failure.errorType }

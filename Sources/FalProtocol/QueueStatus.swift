@@ -102,7 +102,9 @@ extension QueueStatus: Codable {
     responseURL = try container.decodeIfPresent(String.self, forKey: .responseURL)
     statusURL = try container.decodeIfPresent(String.self, forKey: .statusURL)
     cancelURL = try container.decodeIfPresent(String.self, forKey: .cancelURL)
-    queuePosition = try container.decodeIfPresent(Int.self, forKey: .queuePosition)
+    // A position is a count of requests ahead: a negative (or fractional, or absurd) one from a
+    // server is no position at all, shown as "in line" rather than "position -3".
+    queuePosition = (try? container.decodeIfPresent(Int.self, forKey: .queuePosition)).flatMap { $0 >= 0 ? $0 : nil }
     logs = try container.decodeIfPresent([LogEntry].self, forKey: .logs)
     if container.contains(.metrics), try !container.decodeNil(forKey: .metrics) {
       let metrics = try container.nestedContainer(keyedBy: MetricsKeys.self, forKey: .metrics)

@@ -295,6 +295,10 @@ public actor JobCoordinator {
       record.result = .init(video)
       if let units = result.billableUnits {
         record.billing = .init(units: units, pricePerUnit: pricePerUnit(record.model))
+      } else if let sent = result.unusableBillableUnits {
+        // The estimate made at submit is not what fal billed, and fal's own figure is no number.
+        record.billing = nil
+        onEvent(.warning(recordID: record.id, "fal sent an unusable billing header (x-fal-billable-units: \"\(sent.prefix(40))\"); the units are unknown"))
       }
       await persist(record)
     }

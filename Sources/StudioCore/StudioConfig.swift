@@ -82,6 +82,9 @@ public struct StudioConfig: Sendable, Hashable {
     self.videosDir = videosDir
   }
 
+  /// A price per unit above this is a typo (fal's are cents), and would make every estimate absurd.
+  public static let maximumPricePerUnit = 1000.0
+
   /// fal's published prices per billing unit.
   public static var defaultPrices: [MagiModel: Double] {
     Dictionary(uniqueKeysWithValues: MagiModel.allCases.map { ($0, $0.defaultPricePerUnit) })
@@ -113,19 +116,16 @@ public struct StudioConfig: Sendable, Hashable {
   }
 
   public static func load(path: String) -> Loaded {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      guard FileManager.default.fileExists(atPath: path) else {
-        return Loaded(config: StudioConfig(), errors: [], path: path, fileExists: false)
-      }
-      let error = ConfigFileError(path: path, line: nil, message: "cannot be read; using the defaults")
+    switch SettingsFile.read(path) {
+    case .missing:
+      return Loaded(config: StudioConfig(), errors: [], path: path, fileExists: false)
+    case .unusable(let reason):
+      let error = ConfigFileError(path: path, line: nil, message: reason + "; using the defaults")
       return Loaded(config: StudioConfig(), errors: [error], path: path, fileExists: true)
+    case .text(let text):
+      let (config, errors) = parse(text, path: path)
+      return Loaded(config: config, errors: errors, path: path, fileExists: true)
     }
-    guard let text = String(validating: data, as: UTF8.self) else {
-      let error = ConfigFileError(path: path, line: nil, message: "cannot be read as UTF-8 text; using the defaults")
-      return Loaded(config: StudioConfig(), errors: [error], path: path, fileExists: true)
-    }
-    let (config, errors) = parse(text, path: path)
-    return Loaded(config: config, errors: errors, path: path, fileExists: true)
   }
 
   static let topLevelKeys = ["theme", "mouse", "videos_dir", "prices", "notifications", "defaults"]
@@ -171,8 +171,11 @@ public struct StudioConfig: Sendable, Hashable {
             reader.fail(price.line, "'prices.\(model)' must be a number of US dollars, found \(price.value.typeName)")
             continue
           }
-          guard value.isFinite, value >= 0 else {
-            reader.fail(price.line, "'prices.\(model)' must be zero or more US dollars, found \(value)")
+          guard value.isFinite, value >= 0, value <= maximumPricePerUnit else {
+            let range = value.isFinite && value >= 0 ? "at most \(Int(maximumPricePerUnit))" : "zero or more"
+            reader.fail(
+              price.line,
+              "'prices.\(model)' must be \(range) US dollars, found \(value); using \(magiModel.defaultPricePerUnit)")
             continue
           }
           config.prices[magiModel] = value

@@ -11,25 +11,26 @@
 ///
 /// Not supported, each rejected with its line: dates and times, arrays of tables `[[a]]`.
 /// Duplicate keys and tables, and tables redefined by dotted keys, are errors as the spec says.
+///
+/// Hostile files are bounded: a file larger than ``maximumBytes`` or nested deeper than
+/// ``maximumDepth`` (tables, dotted keys, arrays and inline tables together) is an error with its
+/// line, never a stack overflow; and reading takes time linear in the file's size, because every
+/// key is placed by walking at most ``maximumDepth`` tables that are changed in place, never copied.
 public enum TOMLReader {
+  /// No studio file comes near this; a larger one is a mistake, not settings.
+  public static let maximumBytes = 1 << 20
+  /// Levels of tables and arrays; the studio's own files use three.
+  public static let maximumDepth = 64
+
   /// Parses `text` into its root table, or throws the first syntax error.
   public static func parse(_ text: String) throws(TOMLError) -> TOMLTable {
+    guard text.utf8.count <= maximumBytes else {
+      throw TOMLError(line: 1, column: 1, message: "the file is larger than \(maximumBytes >> 20) MiB")
+    }
     var parser = Parser(bytes: Array(text.utf8))
     try parser.parseDocument()
     return parser.root
   }
-}
-
-/// How a table came to exist, which decides whether it may be reopened or extended (TOML 1.0 §Table).
-private enum TableOrigin {
-  /// `[a.b]`: may not be defined again.
-  case header(line: Int)
-  /// The `a` of `[a.b]`: may still get its own `[a]` header once.
-  case implicit
-  /// The `a` of `a.b = 1`: may be extended by more dotted keys in the same table, not by headers.
-  case dotted(line: Int)
-  /// `{ … }`: complete as written.
-  case inline(line: Int)
 }
 
 private struct Parser {
@@ -39,11 +40,20 @@ private struct Parser {
   var lineStart = 0
   var root = TOMLTable(line: 1)
   var currentPath: [String] = []
-  var origins: [[String]: TableOrigin] = [[]: .header(line: 1)]
+  /// Levels of tables and arrays around the value being read (see ``TOMLReader/maximumDepth``).
+  var depth = 0
 
   init(bytes: [UInt8]) {
     self.bytes = bytes
     if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
+    root.origin = .header(line: 1)
+  }
+
+  /// Throws when `levels` is deeper than the reader allows; called before each level is entered.
+  func checkDepth(_ levels: Int) throws(TOMLError) {
+    guard levels <= TOMLReader.maximumDepth else {
+      throw error("nested more than \(TOMLReader.maximumDepth) levels deep (tables, dotted keys and arrays together)")
+    }
   }
 
   // MARK: - Bytes
@@ -66,6 +76,10 @@ private struct Parser {
   func error(_ message: String) -> TOMLError {
     TOMLError(line: line, column: index - lineStart + 1, message: message)
   }
+
+  /// Where the reader is, for the table-building functions' errors. They get this rather than the
+  /// parser: a copy of the parser is a copy of `root`, and then no table could be changed in place.
+  var position: Position { Position(line: line, column: index - lineStart + 1) }
 
   /// An unclosed array, inline table or string is reported where it opened: that is where the fix goes.
   func unterminated(_ what: String, line openLine: Int, column: Int) -> TOMLError {
@@ -170,35 +184,41 @@ private struct Parser {
   }
 
   mutating func defineHeaderTable(_ path: [String], line headerLine: Int) throws(TOMLError) {
-    for depth in 0..<path.count {
-      let parent = Array(path[..<depth])
-      let name = path[depth]
-      let absolute = Array(path[...depth])
-      let isLast = depth == path.count - 1
-      let existing = try Self.modify(&root, at: parent[...]) { table throws(TOMLError) in table.entry(name) }
-      guard let existing else {
-        let table = TOMLTable(line: headerLine)
-        try Self.modify(&root, at: parent[...]) { parentTable throws(TOMLError) in
-          parentTable.set(name, .init(value: .table(table), line: headerLine))
-        }
-        origins[absolute] = isLast ? .header(line: headerLine) : .implicit
-        continue
+    try checkDepth(path.count)
+    try Self.defineTable(path[...], fullPath: path, line: headerLine, in: &root, parser: position)
+  }
+
+  /// Creates or checks each table of a `[header]` path, one level at a time, in place.
+  static func defineTable(
+    _ path: ArraySlice<String>, fullPath: [String], line headerLine: Int, in table: inout TOMLTable, parser: Position
+  ) throws(TOMLError) {
+    guard let name = path.first else { return }
+    let isLast = path.count == 1
+    let absolute = { Array(fullPath[..<(fullPath.count - path.count + 1)]) }
+    if let existing = table.entry(name) {
+      guard let origin = existing.value.tableValue?.origin else {
+        throw parser.error("'\(dotted(absolute()))' is already a value (line \(existing.line)), not a table")
       }
-      guard case .table = existing.value else {
-        throw error("'\(dotted(absolute))' is already a value (line \(existing.line)), not a table")
-      }
-      switch origins[absolute] {
+      switch origin {
       case .inline(let line):
-        throw error("'\(dotted(absolute))' is an inline table (line \(line)) and cannot be extended")
+        throw parser.error("'\(dotted(absolute()))' is an inline table (line \(line)) and cannot be extended")
       case .header(let line) where isLast:
-        throw error("table [\(dotted(absolute))] is already defined on line \(line)")
+        throw parser.error("table [\(dotted(absolute()))] is already defined on line \(line)")
       case .dotted(let line) where isLast:
-        throw error("table [\(dotted(absolute))] was already defined by a dotted key on line \(line)")
+        throw parser.error("table [\(dotted(absolute()))] was already defined by a dotted key on line \(line)")
       case .implicit where isLast:
-        origins[absolute] = .header(line: headerLine)
+        try table.modifyTable(name) { child throws(TOMLError) in child.origin = .header(line: headerLine) }
       default:
         break
       }
+    } else {
+      var child = TOMLTable(line: headerLine)
+      child.origin = isLast ? .header(line: headerLine) : .implicit
+      table.set(name, .init(value: .table(child), line: headerLine))
+    }
+    guard !isLast else { return }
+    try table.modifyTable(name) { child throws(TOMLError) in
+      try defineTable(path.dropFirst(), fullPath: fullPath, line: headerLine, in: &child, parser: parser)
     }
   }
 
@@ -209,64 +229,59 @@ private struct Parser {
     guard peek == UInt8(ascii: "=") else { throw error("expected '=' after the key '\(dotted(key))', found \(found)") }
     index += 1
     skipSpaces()
+    depth = currentPath.count + key.count
+    try checkDepth(depth)
     let value = try parseValue()
-    try Self.insert(value, key: key, line: keyLine, under: currentPath, into: &root, origins: &origins, parser: self)
+    let (base, position) = (currentPath, position)
+    try Self.descend(currentPath[...], in: &root) { table throws(TOMLError) in
+      try Self.insert(value, key: key[...], fullKey: key, line: keyLine, under: base, into: &table, parser: position)
+    }
   }
 
-  /// Inserts `key = value` under `base`, creating the tables of a dotted key and enforcing that
-  /// keys are unique and that dotted keys do not reopen tables defined elsewhere.
-  static func insert(
-    _ value: TOMLValue, key: [String], line: Int, under base: [String], into root: inout TOMLTable,
-    origins: inout [[String]: TableOrigin], parser: Parser
+  /// Runs `body` on the table at `path` inside `table`, in place; every step of the path is a table.
+  static func descend(
+    _ path: ArraySlice<String>, in table: inout TOMLTable, _ body: (inout TOMLTable) throws(TOMLError) -> Void
   ) throws(TOMLError) {
-    for depth in 0..<key.count {
-      let parent = base + key[..<depth]
-      let name = key[depth]
-      let absolute = parent + [name]
-      let isLast = depth == key.count - 1
-      let existing = try modify(&root, at: parent[...]) { table throws(TOMLError) in table.entry(name) }
-      if isLast {
-        if let existing {
-          throw parser.error("duplicate key '\(dotted(Array(key[...depth])))' (first defined on line \(existing.line))")
-        }
-        try modify(&root, at: parent[...]) { table throws(TOMLError) in table.set(name, .init(value: value, line: line)) }
-        if case .table = value { origins[absolute] = .inline(line: line) }
-        return
+    guard let first = path.first else { return try body(&table) }
+    try table.modifyTable(first) { child throws(TOMLError) in try descend(path.dropFirst(), in: &child, body) }
+  }
+
+  /// Inserts `key = value` into `table` (the table at `base`), creating the tables of a dotted key
+  /// and enforcing that keys are unique and that dotted keys do not reopen tables defined elsewhere.
+  static func insert(
+    _ value: TOMLValue, key: ArraySlice<String>, fullKey: [String], line: Int, under base: [String],
+    into table: inout TOMLTable, parser: Position
+  ) throws(TOMLError) {
+    guard let name = key.first else { return }
+    let written = { Array(fullKey[..<(fullKey.count - key.count + 1)]) }
+    if key.count == 1 {
+      if let existing = table.entry(name) {
+        throw parser.error("duplicate key '\(dotted(written()))' (first defined on line \(existing.line))")
       }
-      guard let existing else {
-        try modify(&root, at: parent[...]) { table throws(TOMLError) in
-          table.set(name, .init(value: .table(TOMLTable(line: line)), line: line))
-        }
-        origins[absolute] = .dotted(line: line)
-        continue
+      table.set(name, .init(value: value, line: line))
+      return
+    }
+    if let existing = table.entry(name) {
+      guard let origin = existing.value.tableValue?.origin else {
+        throw parser.error("'\(dotted(written()))' is already a value (line \(existing.line)), not a table")
       }
-      guard case .table = existing.value else {
-        throw parser.error("'\(dotted(Array(key[...depth])))' is already a value (line \(existing.line)), not a table")
-      }
-      switch origins[absolute] {
+      switch origin {
       case .dotted:
         break
       case .inline(let line):
-        throw parser.error("'\(dotted(Array(key[...depth])))' is an inline table (line \(line)) and cannot be extended")
+        throw parser.error("'\(dotted(written()))' is an inline table (line \(line)) and cannot be extended")
       default:
         throw parser.error(
-          "table '\(dotted(absolute))' is defined by a [header] (line \(existing.line)); dotted keys cannot add to it")
+          "table '\(dotted(base + written()))' is defined by a [header] (line \(existing.line)); dotted keys cannot add to it")
       }
+    } else {
+      var child = TOMLTable(line: line)
+      child.origin = .dotted(line: line)
+      table.set(name, .init(value: .table(child), line: line))
     }
-  }
-
-  /// Runs `body` on the table at `path` inside `table`; every step of the path is a table already.
-  static func modify<Result>(
-    _ table: inout TOMLTable, at path: ArraySlice<String>, _ body: (inout TOMLTable) throws(TOMLError) -> Result
-  ) throws(TOMLError) -> Result {
-    guard let first = path.first else { return try body(&table) }
-    guard var entry = table.entry(first), case .table(var child) = entry.value else {
-      throw TOMLError(line: table.line, column: 1, message: "internal error: '\(first)' is not a table")
+    try table.modifyTable(name) { child throws(TOMLError) in
+      try insert(value, key: key.dropFirst(), fullKey: fullKey, line: line, under: base, into: &child, parser: parser)
     }
-    let result = try modify(&child, at: path.dropFirst(), body)
-    entry.value = .table(child)
-    table.set(first, entry)
-    return result
   }
 
   // MARK: - Keys
@@ -443,6 +458,9 @@ private struct Parser {
   mutating func parseArray() throws(TOMLError) -> TOMLValue {
     let openLine = line
     let openColumn = index - lineStart + 1
+    try checkDepth(depth + 1)
+    depth += 1
+    defer { depth -= 1 }
     index += 1
     var items: [TOMLValue] = []
     while true {
@@ -471,9 +489,11 @@ private struct Parser {
   mutating func parseInlineTable() throws(TOMLError) -> TOMLValue {
     let openLine = line
     let openColumn = index - lineStart + 1
+    let outerDepth = depth
+    defer { depth = outerDepth }
     index += 1
     var table = TOMLTable(line: openLine)
-    var localOrigins: [[String]: TableOrigin] = [[]: .inline(line: openLine)]
+    table.origin = .inline(line: openLine)
     while true {
       try skipBlank()
       guard let byte = peek else { throw unterminated("inline table: this '{' is never closed by '}'", line: openLine, column: openColumn) }
@@ -487,8 +507,10 @@ private struct Parser {
       guard peek == UInt8(ascii: "=") else { throw error("expected '=' after the key '\(dotted(key))', found \(found)") }
       index += 1
       skipSpaces()
+      depth = outerDepth + key.count
+      try checkDepth(depth)
       let value = try parseValue()
-      try Self.insert(value, key: key, line: keyLine, under: [], into: &table, origins: &localOrigins, parser: self)
+      try Self.insert(value, key: key[...], fullKey: key, line: keyLine, under: [], into: &table, parser: position)
       try skipBlank()
       switch peek {
       case UInt8(ascii: ","):
@@ -643,6 +665,16 @@ private struct Parser {
     }
     index += width
     buffer.append(contentsOf: Array(String(Character(scalar)).utf8))
+  }
+}
+
+/// A line and column, which makes the errors of the table-building functions.
+private struct Position {
+  let line: Int
+  let column: Int
+
+  func error(_ message: String) -> TOMLError {
+    TOMLError(line: line, column: column, message: message)
   }
 }
 

@@ -19,6 +19,9 @@ public struct TOMLTable: Sendable, Hashable {
   private var entries: [String: Entry] = [:]
   /// The line that opened the table: its `[header]`, its `{`, or the dotted key that made it.
   public var line: Int
+  /// How the reader made this table, which decides whether the file may reopen or extend it.
+  /// Kept in the table (not in a side map keyed by paths) so that checking it costs nothing per level.
+  var origin: TOMLTableOrigin = .implicit
 
   public init(line: Int = 1) {
     self.line = line
@@ -49,4 +52,43 @@ public struct TOMLTable: Sendable, Hashable {
   public mutating func set(_ key: String, _ entry: Entry) {
     if entries.updateValue(entry, forKey: key) == nil { keys.append(key) }
   }
+
+  /// Runs `body` on the table under `key` in place; does nothing when `key` is not a table.
+  ///
+  /// The child is taken out of this table while `body` runs so that it is the only copy: changing
+  /// it through a copy would duplicate the whole subtree on every key, which made a table of
+  /// 100,000 keys take minutes to read.
+  mutating func modifyTable(_ key: String, _ body: (inout TOMLTable) throws(TOMLError) -> Void) throws(TOMLError) {
+    guard var entry = entries[key], case .table(var child) = entry.value else { return }
+    entry.value = .boolean(false)
+    entries[key] = entry
+    defer {
+      entry.value = .table(child)
+      entries[key] = entry
+    }
+    try body(&child)
+  }
+
+  // Equality is the content a file describes; how the reader made a table is not part of it.
+  public static func == (lhs: TOMLTable, rhs: TOMLTable) -> Bool {
+    lhs.line == rhs.line && lhs.keys == rhs.keys && lhs.entries == rhs.entries
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(line)
+    hasher.combine(keys)
+    hasher.combine(entries)
+  }
+}
+
+/// How a table came to exist, which decides whether it may be reopened or extended (TOML 1.0 §Table).
+enum TOMLTableOrigin: Sendable {
+  /// `[a.b]`: may not be defined again.
+  case header(line: Int)
+  /// The `a` of `[a.b]`: may still get its own `[a]` header once.
+  case implicit
+  /// The `a` of `a.b = 1`: may be extended by more dotted keys in the same table, not by headers.
+  case dotted(line: Int)
+  /// `{ … }`: complete as written.
+  case inline(line: Int)
 }

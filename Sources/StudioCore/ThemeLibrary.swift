@@ -22,13 +22,16 @@ public struct ThemeLibrary: Sendable {
   public struct Source: Sendable, Hashable {
     public var name: String
     public var path: String
-    /// Nil when the file could not be read as UTF-8 text.
+    /// Nil when the file could not be read; ``problem`` says why.
     public var text: String?
+    /// Why the file could not be read (too large, not UTF-8…), following its path in messages.
+    public var problem: String?
 
-    public init(name: String, path: String, text: String?) {
+    public init(name: String, path: String, text: String?, problem: String? = nil) {
       self.name = name
       self.path = path
       self.text = text
+      self.problem = problem
     }
   }
 
@@ -42,22 +45,29 @@ public struct ThemeLibrary: Sendable {
   public private(set) var names: [String]
   /// What went wrong, one line each (`path:line: message`), in the order found; empty when all is well.
   public private(set) var messages: [String]
+  /// Why each theme that has a file but could not be used failed (`path:line: message`), by name:
+  /// asking for such a theme must say what is wrong with its file, not that it does not exist.
+  public private(set) var failures: [String: String]
 
   /// Loads from `layers`, lowest priority first; the compiled-in ``Theme/dark`` is below them all.
   public init(layers: [[Source]]) {
     var messages: [String] = []
+    var failures: [String: String] = [:]
     var fileLayers: [[String: ThemeFile]] = [[Self.defaultName: ThemeFile(theme: .dark, path: "(built-in dark theme)")]]
     for layer in layers {
       var files: [String: ThemeFile] = [:]
       for source in layer {
         guard let text = source.text else {
-          messages.append(ConfigFileError(path: source.path, line: nil, message: "cannot be read as UTF-8 text").description)
+          let problem = ConfigFileError(path: source.path, line: nil, message: source.problem ?? "cannot be read as UTF-8 text")
+          messages.append(problem.description)
+          failures[source.name] = problem.description
           continue
         }
         do {
           files[source.name] = try ThemeFile.parse(text, name: source.name, path: source.path)
         } catch {
           messages.append(error.description)
+          failures[source.name] = error.description
         }
       }
       fileLayers.append(files)
@@ -73,6 +83,7 @@ public struct ThemeLibrary: Sendable {
           break
         } catch {
           messages.append(error.description)
+          failures[name] = failures[name] ?? error.description
         }
       }
     }
@@ -87,6 +98,7 @@ public struct ThemeLibrary: Sendable {
     for message in messages where !unique.contains(message) { unique.append(message) }
     self.themes = themes
     self.messages = unique
+    self.failures = failures.filter { themes[$0.key] == nil }
     let preferred = Self.preferredOrder.filter { themes[$0] != nil }
     self.names = preferred + themes.keys.filter { !Self.preferredOrder.contains($0) }.sorted()
   }
@@ -117,6 +129,9 @@ public struct ThemeLibrary: Sendable {
   public func theme(orDefault name: String) -> (theme: Theme, message: String?) {
     if let theme = themes[name] { return (theme, nil) }
     let fallback = themes[Self.defaultName] ?? .dark
+    if let failure = failures[name] {
+      return (fallback, "theme '\(name)' cannot be used: \(failure); using '\(Self.defaultName)'")
+    }
     let hint = Suggestion.hint(for: name, among: names)
     return (fallback, "no theme '\(name)'\(hint); using '\(Self.defaultName)'. Themes: \(names.joined(separator: ", "))")
   }
@@ -178,8 +193,12 @@ public struct ThemeLibrary: Sendable {
     guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
     return entries.filter { $0.hasSuffix(".toml") && !$0.hasPrefix(".") }.sorted().map { file in
       let path = directory + "/" + file
-      let text = FileManager.default.contents(atPath: path).flatMap { String(validating: $0, as: UTF8.self) }
-      return Source(name: String(file.dropLast(5)), path: path, text: text)
+      let name = String(file.dropLast(5))
+      switch SettingsFile.read(path) {
+      case .text(let text): return Source(name: name, path: path, text: text)
+      case .unusable(let reason): return Source(name: name, path: path, text: nil, problem: reason)
+      case .missing: return Source(name: name, path: path, text: nil, problem: "disappeared while the themes were read")
+      }
     }
   }
 

@@ -67,9 +67,10 @@ enum FormView {
     case .aspectRatio: choice(form.aspectRatio)
     case .safety: choice(form.safetyChecker ? "checker on" : "checker off")
     case .frames:
-      let seconds = (Int(form.frames) ?? 0) * 10 / MagiSchema.framesPerSecond
+      // Any typed number is drawn (an 18-digit one overflowed `frames * 10`).
+      let seconds = Double(Int(form.frames) ?? 0) / Double(MagiSchema.framesPerSecond)
       let used = grid.put(form.frames, x: x, y: y, role: role, maxWidth: width)
-      grid.put("  \(seconds / 10).\(seconds % 10) s", x: x + used, y: y, role: .dim, maxWidth: width - used)
+      grid.put("  \(Format.units(seconds)) s", x: x + used, y: y, role: .dim, maxWidth: width - used)
     case .seed:
       if form.seed.isEmpty {
         grid.put("random", x: x, y: y, role: .placeholder, maxWidth: width)

@@ -9,12 +9,9 @@ import TerminalScreen
 
 /// How times, prices and statuses read on screen, in one place so every pane agrees.
 enum Format {
-  /// `4:07`, `1:02:03`.
+  /// `4:07`, `1:02:03` (``Figures`` formats every number, for any value).
   static func duration(_ seconds: TimeInterval) -> String {
-    let total = max(0, Int(seconds.rounded(.down)))
-    let (hours, minutes, secs) = (total / 3600, total / 60 % 60, total % 60)
-    let twoDigits = { (value: Int) in value < 10 ? "0\(value)" : "\(value)" }
-    return hours > 0 ? "\(hours):\(twoDigits(minutes)):\(twoDigits(secs))" : "\(minutes):\(twoDigits(secs))"
+    Figures.duration(seconds)
   }
 
   /// `08-01 12:34` in the configured zone: enough to tell runs apart in a list.
@@ -30,13 +27,11 @@ enum Format {
   }
 
   static func price(_ dollars: Double) -> String {
-    let cents = Int((dollars * 100).rounded())
-    return "$\(cents / 100).\(pad(cents % 100))"
+    Figures.dollars(dollars)
   }
 
   static func units(_ units: Double) -> String {
-    let tenths = Int((units * 10).rounded())
-    return "\(tenths / 10).\(tenths % 10)"
+    Figures.tenths(units)
   }
 
   static func modeShort(_ mode: MagiMode) -> String {

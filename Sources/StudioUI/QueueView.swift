@@ -50,7 +50,7 @@ enum QueueView {
     let detailWidth = min(16, max(0, x + width - column - 1))
     switch job.status {
     case .queued:
-      let position = job.progress.queuePosition.map { "#\($0 + 1) in line" } ?? "in line"
+      let position = job.progress.queuePosition.flatMap { $0 >= 0 && $0 < Int.max ? "#\($0 + 1) in line" : nil } ?? "in line"
       grid.put(Box.fit(position, detailWidth), x: column, y: y, role: statusRole, maxWidth: detailWidth)
     case .running:
       let done = job.progress.stepsDone ?? 0

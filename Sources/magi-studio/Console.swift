@@ -33,10 +33,10 @@ enum Console {
     guard stderrIsTerminal else { return }
     let text: String
     if total > 0 {
-      let percent = Int(Double(done) / Double(total) * 100)
-      text = "\(label) \(formatBytes(done)) / \(formatBytes(total)) (\(percent)%)"
+      let percent = Figures.percent(done, of: total) ?? 0
+      text = "\(label) \(Figures.bytes(done)) / \(Figures.bytes(total)) (\(percent)%)"
     } else {
-      text = "\(label) \(formatBytes(done))"
+      text = "\(label) \(Figures.bytes(done))"
     }
     writeStderr("\r\u{1B}[2K" + TerminalText.sanitizedLine(text))
     progressShown.withLock { $0 = true }
@@ -57,17 +57,6 @@ enum Console {
     fflush(nil)
   }
 
-  static func formatBytes(_ bytes: Int64) -> String {
-    let units = ["B", "KB", "MB", "GB"]
-    var value = Double(bytes)
-    var unit = 0
-    while value >= 1000, unit < units.count - 1 {
-      value /= 1000
-      unit += 1
-    }
-    return unit == 0 ? "\(bytes) B" : String(format1: value) + " " + units[unit]
-  }
-
   private static func writeStderr(_ text: String) {
     var bytes = Array(text.utf8)
     bytes.withUnsafeMutableBytes { buffer in
@@ -78,13 +67,5 @@ enum Console {
         offset += written
       }
     }
-  }
-}
-
-extension String {
-  /// One decimal, without Foundation's formatters.
-  init(format1 value: Double) {
-    let tenths = Int((value * 10).rounded())
-    self = "\(tenths / 10).\(tenths % 10)"
   }
 }

@@ -40,6 +40,8 @@ struct EmulatorCommand: AsyncParsableCommand {
   var dropSubmitReplies = 0
   @Option(help: ArgumentHelp("Fault: cancelled jobs end with this error_type, their result answered with this status (e.g. client_cancelled:499).", valueName: "type:status"))
   var cancelEndsAs: String?
+  @Option(help: ArgumentHelp("Fault: send this text as every result's x-fal-billable-units header (NaN, 1e19…).", valueName: "text"))
+  var faultBillableUnits: String?
 
   func validate() throws {
     for (name, rate) in [
@@ -66,7 +68,7 @@ struct EmulatorCommand: AsyncParsableCommand {
       faults: FaultInjection(
         seed: faultSeed, latency: .milliseconds(latencyMs), errorRate: errorRate, ingressErrorRate: ingressErrorRate,
         rateLimitRate: rateLimitRate, retryAfter: retryAfter, dropConnectionRate: dropRate,
-        dropStreamRate: dropStreamRate, malformedBodyRate: malformedRate))
+        dropStreamRate: dropStreamRate, malformedBodyRate: malformedRate, billableUnitsHeader: faultBillableUnits))
   }
 
   private func cancelEnding(_ text: String) -> Fault? {

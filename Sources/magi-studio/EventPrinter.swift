@@ -49,7 +49,7 @@ final class EventPrinter: Sendable {
       {
         Console.line("\(prefix)uploaded \(source.given)")
       }
-    case .queued: Console.line("\(prefix)queued: position \(record.progress.queuePosition ?? 0)")
+    case .queued: Console.line("\(prefix)queued: position \(max(0, record.progress.queuePosition ?? 0))")
     case .running: Console.line("\(prefix)running")
     case .completed: Console.line("\(prefix)completed")
     case .failed, .cancelled, .lost, .unknown:

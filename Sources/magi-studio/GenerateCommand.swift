@@ -5,6 +5,7 @@ import Foundation
 import HistoryStore
 import StudioCore
 import Synchronization
+import TerminalScreen
 
 /// Submits a MAGI-1 request, and with `--wait` follows it to the end and fetches (and downloads) the video.
 struct GenerateCommand: AsyncParsableCommand {
@@ -117,7 +118,7 @@ struct GenerateCommand: AsyncParsableCommand {
       if dryRun {
         Console.stdout(String(decoding: request.body.encoded(), as: UTF8.self))
         Console.line(
-          "\(endpoint.id.full): \(Self.units(request.billingUnits)) billing units, about $\(Self.price(request.estimatedPrice()))")
+          "\(endpoint.id.full): \(Figures.units(request.billingUnits)) billing units, about \(Figures.dollars(request.estimatedPrice()))")
         return
       }
       try await Session.using(connection, store: store) { session in
@@ -158,7 +159,9 @@ struct GenerateCommand: AsyncParsableCommand {
       if let seed = result.seed { Console.stdout("seed: \(seed)") }
     }
     if let billing = record.billing {
-      Console.stdout("billing units: \(Self.units(billing.units)) (about $\(Self.price(billing.cost ?? 0)))")
+      Console.stdout("billing units: \(Figures.units(billing.units)) (about \(Figures.dollars(billing.cost ?? 0)))")
+    } else {
+      Console.stdout("billing units: unknown")
     }
     if let local = record.localFile { Console.stdout("saved: \(local.path)") }
     if let copy { Console.stdout("copied to: \(copy)") }
@@ -166,14 +169,6 @@ struct GenerateCommand: AsyncParsableCommand {
 
   static func jsonString(_ value: JSONValue) -> String { String(decoding: value.encoded(), as: UTF8.self) }
 
-  static func units(_ value: Double) -> String {
-    value == value.rounded() ? String(Int(value)) : String(format1: value)
-  }
-
-  static func price(_ value: Double) -> String {
-    let cents = Int((value * 100).rounded())
-    return "\(cents / 100).\(cents % 100 < 10 ? "0" : "")\(cents % 100)"
-  }
 }
 
 extension MagiMode: ExpressibleByArgument {}

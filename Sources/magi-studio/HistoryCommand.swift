@@ -119,7 +119,9 @@ struct HistoryCommand: AsyncParsableCommand {
         }
         if let local = record.localFile { lines.append("file:      \(local.path)") }
         if let billing = record.billing {
-          lines.append("billing:   \(GenerateCommand.units(billing.units)) units, about $\(GenerateCommand.price(billing.cost ?? 0))")
+          lines.append("billing:   \(Figures.units(billing.units)) units, about \(Figures.dollars(billing.cost ?? 0))")
+        } else if record.result != nil {
+          lines.append("billing:   units unknown")
         }
         if let parent = record.parentID { lines.append("extends:   \(parent)") }
         if let failure = record.failure { lines.append("error:     \(failure.type): \(failure.message)") }

@@ -84,6 +84,11 @@ final class Session: Sendable {
           client: FalQueueClient(transport: transport, endpoints: FalEndpoints(single: shared), credentials: Credentials(key: "offline")),
           transport: transport, emulator: nil, embedded: true, paths: paths, history: try await opening, onEvent: onEvent)
       }
+      if case .dataDirectory(let reason) = error {
+        // The twin keeps its queue beside the history: a data directory it cannot write is one
+        // no record could be written to either (read-only, not a directory).
+        throw CommandFailure(message: "cannot start the offline fal twin: \(reason)", code: ExitStatus.cannotCreate)
+      }
       throw CommandFailure(message: "cannot start the embedded emulator: \(error)", code: 1)
     }
     let history: HistoryStore

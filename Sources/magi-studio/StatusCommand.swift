@@ -64,7 +64,7 @@ struct StatusCommand: AsyncParsableCommand {
 
   static func describe(_ record: GenerationRecord) -> String {
     var line = record.status.rawValue
-    if record.status == .queued, let position = record.progress.queuePosition { line += " (position \(position))" }
+    if record.status == .queued, let position = record.progress.queuePosition, position >= 0 { line += " (position \(position))" }
     if record.status == .running, let done = record.progress.stepsDone, let total = record.progress.stepsTotal {
       line += " (step \(done)/\(total))"
     }

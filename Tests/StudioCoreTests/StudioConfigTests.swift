@@ -94,7 +94,7 @@ import Testing
       errors.map(\.description) == [
         "config.toml:2: 'mouse' must be true or false, found a string",
         "config.toml:3: unknown key 'notifcations' in config (did you mean 'notifications'?)",
-        "config.toml:5: 'prices.distilled' must be zero or more US dollars, found -0.5",
+        "config.toml:5: 'prices.distilled' must be zero or more US dollars, found -0.5; using 0.08",
         "config.toml:7: unknown model 'turbo' in [prices]; models: distilled, full",
         "config.toml:9: 'defaults.num_frames' must be 96–192, found 500",
         "config.toml:10: 'defaults.resolution' must be \"480p\" or \"720p\", found \"1080p\"",
@@ -146,5 +146,16 @@ import Testing
 
   @Test func defaultPricesAreFalsPublishedOnes() {
     #expect(StudioConfig.defaultPrices == [.distilled: MagiModel.distilled.defaultPricePerUnit, .full: MagiModel.full.defaultPricePerUnit])
+  }
+
+  @Test(arguments: ["1e17", "1001", "inf", "nan", "-0.5", "1e308"])
+  func anAbsurdPriceIsAWarningAndTheDefault(_ price: String) {
+    let (config, errors) = StudioConfig.parse("[prices]\ndistilled = \(price)\nfull = 0.5\n", path: "config.toml")
+    #expect(config.pricePerUnit(for: .distilled) == 0.08)
+    #expect(config.pricePerUnit(for: .full) == 0.5)
+    #expect(errors.count == 1)
+    #expect(errors.first?.line == 2)
+    #expect(errors.first?.message.contains("US dollars") == true)
+    #expect(errors.first?.message.hasSuffix("using 0.08") == true, "\(errors)")
   }
 }

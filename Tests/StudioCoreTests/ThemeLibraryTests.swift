@@ -100,14 +100,17 @@ func temporaryDirectory(_ files: [String: String] = [:]) throws -> String {
 
   @Test func aBrokenThemeFileNamesItsLineAndIsSkipped() throws {
     let user = try temporaryDirectory([
-      "neon.toml": "# neon\n\n\nnormal = \"pink\"\nbordr = \"pink\"\n[palette]\npink = \"#ff00ff\"\n"
+      "neon.toml": "# neon\n\n\nnormal = \"pink\"\nbordr = \"pink\"\n[palette]\npink = \"#ff00ff\"\n",
+      "other.toml": "x = [[[\n",
     ])
     let library = ThemeLibrary(directories: [shippedThemesDirectory, user])
-    #expect(library.messages == ["\(user)/neon.toml:5: unknown role 'bordr' (did you mean 'border'?)"])
+    let neonError = "\(user)/neon.toml:5: unknown role 'bordr' (did you mean 'border'?)"
+    #expect(library.messages == [neonError, "\(user)/other.toml:1: unterminated array: this '[' is never closed by ']'"])
     #expect(library.theme(named: "neon") == nil)
     let (theme, message) = library.theme(orDefault: "neon")
     #expect(theme == Theme.dark, "the default is used instead")
-    #expect(message?.hasPrefix("no theme 'neon'; using 'dark'") == true, "\(message ?? "")")
+    #expect(message == "theme 'neon' cannot be used: \(neonError); using 'dark'", "the file's own error, not 'no theme'")
+    #expect(library.theme(orDefault: "nope").message?.hasPrefix("no theme 'nope'") == true)
   }
 
   @Test func aBrokenOverrideLeavesTheShippedThemeInUse() throws {
