@@ -39,7 +39,8 @@ struct HistoryIndexSnapshot {
   }
 
   enum Outcome {
-    case loaded(HistoryIndex, Coverage)
+    /// `rehashed`: the history had changed since the stamp, and its covered part was hashed again.
+    case loaded(HistoryIndex, Coverage, rehashed: Bool)
     /// No snapshot at all.
     case missing
     /// Written by a build with another entry layout: left alone, that build may still read it.
@@ -92,7 +93,8 @@ struct HistoryIndexSnapshot {
       checksum(history, before: coverage.scannedOffset) == words[8]
     else { return .unusable }
     // Untouched since the save, or else the covered part hashes as it did then.
-    if FileStamp(info) != FileStamp(words: words) {
+    let rehashed = FileStamp(info) != FileStamp(words: words)
+    if rehashed {
       guard prefixHash(history, upTo: coverage.scannedOffset) == words[16] else { return .unusable }
     }
 
@@ -169,7 +171,7 @@ struct HistoryIndexSnapshot {
     }
     let storage = HistoryIndex.Storage(
       entries: entries, bytes: bytes, order: order, removedCount: removed, count: live, liveBytes: liveBytes)
-    return .loaded(HistoryIndex(restoring: storage), coverage)
+    return .loaded(HistoryIndex(restoring: storage), coverage, rehashed: rehashed)
   }
 
   // MARK: Writing
@@ -178,7 +180,7 @@ struct HistoryIndexSnapshot {
   /// over `path`, so that a reader sees the old snapshot or the new one, whole. Not `fsync`ed: a
   /// snapshot torn by a crash fails its size check and costs one full scan.
   static func save(
-    _ storage: HistoryIndex.Storage, coverage: Coverage, history: Int32, to path: String
+    _ storage: HistoryIndex.Storage, coverage: Coverage, history: Int32, to path: String, racySeconds: Int64 = 1
   ) throws(HistoryStoreError) {
     guard isSupported else { return }
     var info = stat()
@@ -209,7 +211,7 @@ struct HistoryIndexSnapshot {
     words[14] = UInt64(bitPattern: storage.liveBytes)
     words[15] = body.finalize()
     words[16] = prefix
-    FileStamp(info).store(in: &words)
+    FileStamp.recording(info, racySeconds: racySeconds).store(in: &words)
     words[headerWords - 1] = headerChecksum(words)
 
     let temporary = path + ".tmp"
@@ -226,6 +228,30 @@ struct HistoryIndexSnapshot {
       unlink(temporary)
       throw HistoryStoreError(.write, path: path, code: failure)
     }
+  }
+
+  /// Records the history's current size and times in the snapshot's header, after its covered
+  /// part was hashed and found unchanged (lines were appended since, by this or another process):
+  /// the next open can then trust the stamp instead of hashing hundreds of megabytes again.
+  ///
+  /// The caller holds the history's lock, so nothing writes to the history meanwhile. Only the
+  /// header is rewritten, in place, and only if it still says what was verified; a reader that
+  /// catches it half-written sees a bad header checksum, which costs it one full parse, never a
+  /// wrong answer.
+  static func restamp(at path: String, history: Int32, verified coverage: Coverage, racySeconds: Int64 = 1) {
+    var info = stat()
+    guard fstat(history, &info) == 0 else { return }
+    let fd = open(path, O_RDWR | O_CLOEXEC)
+    guard fd >= 0 else { return }
+    defer { close(fd) }
+    guard var words = header(fd), words[1] == formatVersion, words[2] == fingerprint,
+      decodeCoverage(words) == coverage
+    else { return }
+    let stamp = FileStamp.recording(info, racySeconds: racySeconds)
+    guard stamp != FileStamp(words: words) else { return }
+    stamp.store(in: &words)
+    words[headerWords - 1] = headerChecksum(words)
+    _ = words.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
   }
 
   // MARK: Parts
@@ -278,6 +304,24 @@ struct HistoryIndexSnapshot {
       size = UInt64(bitPattern: Int64(info.st_size))
       modified = (UInt64(bitPattern: Int64(info.st_mtim.tv_sec)), UInt64(bitPattern: Int64(info.st_mtim.tv_nsec)))
       changed = (UInt64(bitPattern: Int64(info.st_ctim.tv_sec)), UInt64(bitPattern: Int64(info.st_ctim.tv_nsec)))
+    }
+
+    /// No stamp at all: equal to no file's, so the next open hashes.
+    private init() {
+      size = 0
+      modified = (0, 0)
+      changed = (0, 0)
+    }
+
+    /// The stamp to record for a history in state `info`; none when it was written within the last
+    /// `racySeconds`. File times are only as fine as the kernel's clock tick, so a same-size edit
+    /// in the same tick as the last write would leave size and times as stamped (git's "racily
+    /// clean" entries); a stamp taken a second after the last write has no such twin.
+    static func recording(_ info: stat, racySeconds: Int64) -> FileStamp {
+      var now = timespec()
+      clock_gettime(CLOCK_REALTIME, &now)
+      let latest = max(Int64(info.st_mtim.tv_sec), Int64(info.st_ctim.tv_sec))
+      return Int64(now.tv_sec) - latest > racySeconds ? FileStamp(info) : FileStamp()
     }
 
     init(words: [UInt64]) {

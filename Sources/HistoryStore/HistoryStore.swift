@@ -60,8 +60,13 @@ public actor HistoryStore {
   private var reportedCorrupt: Set<CorruptKey> = []
   private let autoCompactMinimumBytes: Int64
   private let snapshotMinimumBytes: Int64
+  /// How recent a write to the history must be for its times not to be recorded in a snapshot.
+  private let racySeconds: Int64
   /// Whether the open started from `history.index` (tests check that it is really used).
   private(set) var openedFromSnapshot = false
+  /// Whether the open hashed the part of the history its snapshot covers (the file had changed
+  /// since the snapshot's stamp); tests check that the stamp is then renewed.
+  private(set) var snapshotPrefixRehashed = false
   /// Lines the open parsed: all of them without a snapshot, the ones appended after it with one.
   private(set) var linesScannedAtOpen = 0
   /// Bytes the open parsed; when large, a ``saveIndexSnapshot()`` spares the next open that work.
@@ -102,8 +107,13 @@ public actor HistoryStore {
     try await self.init(directory: directory, autoCompactMinimumBytes: autoCompactMinimumBytes, snapshotMinimumBytes: 4 << 20)
   }
 
-  /// - Parameter snapshotMinimumBytes: the smallest history worth a snapshot (tests use a few bytes).
-  init(directory: String, autoCompactMinimumBytes: Int, snapshotMinimumBytes: Int) async throws(HistoryStoreError) {
+  /// - Parameters:
+  ///   - snapshotMinimumBytes: the smallest history worth a snapshot (tests use a few bytes).
+  ///   - racySeconds: see ``HistoryIndexSnapshot/FileStamp/recording(_:racySeconds:)`` (tests of
+  ///     the stamp's renewal use 0, as if the last write were long ago).
+  init(
+    directory: String, autoCompactMinimumBytes: Int, snapshotMinimumBytes: Int, racySeconds: Int = 1
+  ) async throws(HistoryStoreError) {
     var directory = directory
     while directory.count > 1, directory.hasSuffix("/") { directory.removeLast() }
     self.directory = directory
@@ -114,6 +124,7 @@ public actor HistoryStore {
     snapshotPath = directory + "/history.index"
     self.autoCompactMinimumBytes = Int64(autoCompactMinimumBytes)
     self.snapshotMinimumBytes = Int64(snapshotMinimumBytes)
+    self.racySeconds = Int64(racySeconds)
     try Self.makeDirectory(directory)
     lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
     if lockFD < 0 { lockFD = open(lockPath, O_RDONLY | O_CLOEXEC) }
@@ -611,7 +622,8 @@ public actor HistoryStore {
     let coverage = HistoryIndexSnapshot.Coverage(
       device: device, inode: inode, scannedOffset: scannedOffset, scannedLines: scannedLines, futureLines: futureLines)
     guard HistoryIndexSnapshot.coverage(at: snapshotPath) != coverage else { return }
-    try HistoryIndexSnapshot.save(index.storage, coverage: coverage, history: fd, to: snapshotPath)
+    try HistoryIndexSnapshot.save(
+      index.storage, coverage: coverage, history: fd, to: snapshotPath, racySeconds: racySeconds)
   }
 
   /// Starts the index from `history.index` when it describes the file just opened; the caller
@@ -619,7 +631,11 @@ public actor HistoryStore {
   private func loadSnapshot() {
     guard fd >= 0, HistoryIndexSnapshot.isSupported else { return }
     switch HistoryIndexSnapshot.load(from: snapshotPath, history: fd, device: device, inode: inode) {
-    case .loaded(let loaded, let coverage):
+    case .loaded(let loaded, let coverage, let rehashed):
+      if rehashed {
+        HistoryIndexSnapshot.restamp(at: snapshotPath, history: fd, verified: coverage, racySeconds: racySeconds)
+      }
+      snapshotPrefixRehashed = rehashed
       index = loaded
       scannedOffset = coverage.scannedOffset
       scannedLines = coverage.scannedLines

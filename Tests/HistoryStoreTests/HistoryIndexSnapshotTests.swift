@@ -252,10 +252,38 @@ import Testing
     let other = try await openStore(directory)
     try await other.save(makeRecord("appended", prompt: "from elsewhere", created: 9999))
 
-    let reopened = try await openStore(directory)
+    // As if the append were long ago (no racy window): the verified stamp is renewed.
+    let reopened = try await HistoryStore(
+      directory: directory.path, autoCompactMinimumBytes: 1 << 40, snapshotMinimumBytes: 1, racySeconds: -1)
     #expect(await reopened.openedFromSnapshot)
+    #expect(await reopened.snapshotPrefixRehashed)
     #expect(await reopened.count == records.count + 1)
     #expect(try await reopened.record(id: "appended")?.prompt == "from elsewhere")
+    // Verified once, the stamp is renewed: the next open trusts it without hashing again…
+    let again = try await openStore(directory)
+    #expect(await again.openedFromSnapshot)
+    #expect(await again.snapshotPrefixRehashed == false)
+    #expect(await again.count == records.count + 1)
+    // …and an edit in place after that is still caught.
+    try swapEarlyLines(directory)
+    let edited = try await openStore(directory)
+    #expect(await edited.openedFromSnapshot == false)
+    for record in records { #expect(try await edited.record(id: record.id) == record) }
+  }
+
+  @Test("a stamp is not renewed within a second of the last write (a same-tick edit would match it)")
+  func racyStampIsNotRecorded() async throws {
+    let directory = try TemporaryDirectory()
+    let store = try await openStore(directory)
+    _ = try await saveLongRecords(store)
+    await store.saveIndexSnapshot()
+    // Just written: the snapshot records no stamp, so an open hashes (and cannot be fooled by an
+    // edit in the same clock tick), and does not renew it either.
+    for _ in 0..<2 {
+      let reopened = try await openStore(directory)
+      #expect(await reopened.openedFromSnapshot)
+      #expect(await reopened.snapshotPrefixRehashed)
+    }
   }
 
   @Test("a flipped bit in the snapshot's ids or prompts is caught by its checksum, and the index rebuilt")
