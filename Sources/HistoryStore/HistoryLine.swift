@@ -235,11 +235,6 @@ enum HistoryLine {
     return .line(.record(head(of: record)))
   }
 
-  /// Whether `line` holds `needle` anywhere (a cheap first look before a full decode).
-  static func contains(_ line: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
-    HistoryIndex.contains(line, needle)
-  }
-
   static func head(of record: GenerationRecord) -> Head {
     let fields = Fields(
       created: Timestamp.milliseconds(record.createdAt), updated: Timestamp.milliseconds(record.updatedAt),

@@ -110,7 +110,7 @@ public actor HistoryStore {
   /// - Parameters:
   ///   - snapshotMinimumBytes: the smallest history worth a snapshot (tests use a few bytes).
   ///   - racySeconds: see ``HistoryIndexSnapshot/FileStamp/recording(_:racySeconds:)`` (tests of
-  ///     the stamp's renewal use 0, as if the last write were long ago).
+  ///     the stamp's renewal use -1, as if the last write were long ago).
   init(
     directory: String, autoCompactMinimumBytes: Int, snapshotMinimumBytes: Int, racySeconds: Int = 1
   ) async throws(HistoryStoreError) {
@@ -470,7 +470,8 @@ public actor HistoryStore {
         let lineOffset = position - Int64(block.count) + Int64(start)
         lineNumber += 1
         start = newline + 1
-        guard line.withUnsafeBytes({ HistoryLine.contains($0, needle) }) else { continue }
+        // A cheap first look: only lines holding the id's bytes are decoded.
+        guard line.withUnsafeBytes({ HistoryIndex.contains($0, needle) }) else { continue }
         switch line.withUnsafeBytes({ HistoryLine.decodeFully($0, with: decoder) }) {
         case .line(.tombstone(let lineID)) where lineID == id:
           found = nil
