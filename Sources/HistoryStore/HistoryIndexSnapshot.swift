@@ -11,13 +11,19 @@ import Foundation
 /// The index of a large history saved beside it (`history.index`), so that an open reads the index's
 /// own bytes plus the lines appended since, instead of parsing every line again.
 ///
-/// It is a cache and is trusted no further than it can be checked cheaply: it names the file it was
-/// made from (device and inode, which change with every compaction), how many of its bytes it
-/// covers, and a checksum of the last 64 KiB of those bytes; a snapshot written by a build whose
-/// entries are laid out differently is recognised by a fingerprint and not read. Everything else
-/// (a damaged or foreign file) means a full scan, never a failed open.
+/// It is a cache and is never trusted further than it is checked: it names the file it was made
+/// from (device and inode, which change with every compaction), how many of its bytes it covers,
+/// a checksum of the last 64 KiB of those bytes and a hash of all of them, and the file's size and
+/// modification and change times when it was written. When those times and size still hold, the
+/// file is untouched since (the change time cannot be set back by hand); otherwise (lines appended
+/// since, or an edit in place that kept the size) the whole covered part is hashed again before the
+/// snapshot is used. Its own body carries a hash too, so a flipped bit in an id or a prompt is
+/// caught before anything is listed, and every entry's fields are checked to be in range. A
+/// snapshot written by a build whose entries are laid out differently is recognised by a fingerprint
+/// and not read. Everything else (a damaged, stale or foreign file) means a full scan, never a
+/// failed open or a wrong answer.
 ///
-/// The layout is the machine's own: a header of 16 native 64-bit words, then the entries' raw bytes,
+/// The layout is the machine's own: a header of 24 native 64-bit words, then the entries' raw bytes,
 /// the id and prompt bytes, and the creation order (as `Int`s). Raw entry bytes are only possible
 /// because an entry is a plain value (`_isPOD`); were it ever to hold a reference, no snapshot is
 /// written or read.
@@ -33,7 +39,8 @@ struct HistoryIndexSnapshot {
   }
 
   enum Outcome {
-    case loaded(HistoryIndex, Coverage)
+    /// `rehashed`: the history had changed since the stamp, and its covered part was hashed again.
+    case loaded(HistoryIndex, Coverage, rehashed: Bool)
     /// No snapshot at all.
     case missing
     /// Written by a build with another entry layout: left alone, that build may still read it.
@@ -44,8 +51,8 @@ struct HistoryIndexSnapshot {
 
   /// "MAGIIDX1" read as a little-endian word.
   static let magic: UInt64 = 0x3158_4449_4947_414D
-  static let formatVersion: UInt64 = 1
-  static let headerWords = 16
+  static let formatVersion: UInt64 = 2
+  static let headerWords = 24
   static let headerSize = headerWords * MemoryLayout<UInt64>.size
   /// How much of the history before `scannedOffset` the checksum covers: enough to notice a file
   /// rewritten with other content, little enough to read in well under a millisecond.
@@ -64,7 +71,7 @@ struct HistoryIndexSnapshot {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return nil }
     defer { close(fd) }
-    guard let words = header(fd), words[2] == fingerprint else { return nil }
+    guard let words = header(fd), words[1] == formatVersion, words[2] == fingerprint else { return nil }
     return decodeCoverage(words)
   }
 
@@ -85,6 +92,11 @@ struct HistoryIndexSnapshot {
     guard fstat(history, &info) == 0, Int64(info.st_size) >= coverage.scannedOffset,
       checksum(history, before: coverage.scannedOffset) == words[8]
     else { return .unusable }
+    // Untouched since the save, or else the covered part hashes as it did then.
+    let rehashed = FileStamp(info) != FileStamp(words: words)
+    if rehashed {
+      guard prefixHash(history, upTo: coverage.scannedOffset) == words[16] else { return .unusable }
+    }
 
     // Sizes are checked against the file before anything is allocated from them.
     let stride = MemoryLayout<HistoryIndex.Entry>.stride
@@ -98,6 +110,7 @@ struct HistoryIndexSnapshot {
     guard Int64(info.st_size) == Int64(expectedSize) else { return .unusable }
 
     var position = Int64(headerSize)
+    var body = ContentHash()
     var live = 0
     var removed = 0
     var liveBytes: Int64 = 0
@@ -107,13 +120,16 @@ struct HistoryIndexSnapshot {
       guard readFully(fd, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<(entryCount * stride)]), at: position),
         let base = raw.baseAddress
       else { return }
+      body.update(UnsafeRawBufferPointer(rebasing: raw[0..<(entryCount * stride)]))
       for slot in 0..<entryCount {
         let address = base + slot * stride
         guard HistoryIndex.Entry.isValidSnapshot(address) else { return }
         let entry = address.load(as: HistoryIndex.Entry.self)
         // The line and its newline lie inside the covered bytes (written so as not to overflow).
         guard entry.id.range.upperBound <= byteCount, entry.prompt.range.upperBound <= byteCount, entry.offset >= 0,
-          entry.offset < coverage.scannedOffset, Int64(entry.length) < coverage.scannedOffset - entry.offset
+          entry.offset < coverage.scannedOffset, Int64(entry.length) < coverage.scannedOffset - entry.offset,
+          entry.id.count > 0, Timestamp.representable.contains(entry.fields.created),
+          Timestamp.representable.contains(entry.fields.updated)
         else { return }
         if entry.removed {
           removed += 1
@@ -129,6 +145,7 @@ struct HistoryIndexSnapshot {
 
     let bytes = [UInt8](unsafeUninitializedCapacity: byteCount) { buffer, initialized in
       initialized = readFully(fd, into: UnsafeMutableRawBufferPointer(buffer), at: position) ? byteCount : 0
+      if initialized == byteCount { body.update(UnsafeRawBufferPointer(buffer)) }
     }
     guard bytes.count == byteCount else { return .unusable }
     position += Int64(byteCount)
@@ -140,18 +157,21 @@ struct HistoryIndexSnapshot {
         guard readFully(fd, into: UnsafeMutableRawBufferPointer(buffer), at: position),
           buffer.allSatisfy({ $0 >= 0 && $0 < entryCount })
         else { return }
+        body.update(UnsafeRawBufferPointer(buffer))
         initialized = orderCount
       }
       guard slots.count == orderCount else { return .unusable }
       order = slots
     }
 
-    guard UInt64(live) == words[12], UInt64(removed) == words[13], liveBytes == Int64(bitPattern: words[14]) else {
+    guard UInt64(live) == words[12], UInt64(removed) == words[13], liveBytes == Int64(bitPattern: words[14]),
+      body.finalize() == words[15]
+    else {
       return .unusable
     }
     let storage = HistoryIndex.Storage(
       entries: entries, bytes: bytes, order: order, removedCount: removed, count: live, liveBytes: liveBytes)
-    return .loaded(HistoryIndex(restoring: storage), coverage)
+    return .loaded(HistoryIndex(restoring: storage), coverage, rehashed: rehashed)
   }
 
   // MARK: Writing
@@ -160,12 +180,19 @@ struct HistoryIndexSnapshot {
   /// over `path`, so that a reader sees the old snapshot or the new one, whole. Not `fsync`ed: a
   /// snapshot torn by a crash fails its size check and costs one full scan.
   static func save(
-    _ storage: HistoryIndex.Storage, coverage: Coverage, history: Int32, to path: String
+    _ storage: HistoryIndex.Storage, coverage: Coverage, history: Int32, to path: String, racySeconds: Int64 = 1
   ) throws(HistoryStoreError) {
     guard isSupported else { return }
-    guard let window = checksum(history, before: coverage.scannedOffset) else {
+    var info = stat()
+    guard let window = checksum(history, before: coverage.scannedOffset),
+      let prefix = prefixHash(history, upTo: coverage.scannedOffset), fstat(history, &info) == 0
+    else {
       throw HistoryStoreError(.read, path: path, reason: "cannot read the history to checksum it")
     }
+    var body = ContentHash()
+    storage.entries.withUnsafeBytes { body.update($0) }
+    storage.bytes.withUnsafeBytes { body.update($0) }
+    storage.order?.withUnsafeBytes { body.update($0) }
     var words = [UInt64](repeating: 0, count: headerWords)
     words[0] = magic
     words[1] = formatVersion
@@ -182,7 +209,10 @@ struct HistoryIndexSnapshot {
     words[12] = UInt64(storage.count)
     words[13] = UInt64(storage.removedCount)
     words[14] = UInt64(bitPattern: storage.liveBytes)
-    words[15] = headerChecksum(words)
+    words[15] = body.finalize()
+    words[16] = prefix
+    FileStamp.recording(info, racySeconds: racySeconds).store(in: &words)
+    words[headerWords - 1] = headerChecksum(words)
 
     let temporary = path + ".tmp"
     let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
@@ -200,13 +230,37 @@ struct HistoryIndexSnapshot {
     }
   }
 
+  /// Records the history's current size and times in the snapshot's header, after its covered
+  /// part was hashed and found unchanged (lines were appended since, by this or another process):
+  /// the next open can then trust the stamp instead of hashing hundreds of megabytes again.
+  ///
+  /// The caller holds the history's lock, so nothing writes to the history meanwhile. Only the
+  /// header is rewritten, in place, and only if it still says what was verified; a reader that
+  /// catches it half-written sees a bad header checksum, which costs it one full parse, never a
+  /// wrong answer.
+  static func restamp(at path: String, history: Int32, verified coverage: Coverage, racySeconds: Int64 = 1) {
+    var info = stat()
+    guard fstat(history, &info) == 0 else { return }
+    let fd = open(path, O_RDWR | O_CLOEXEC)
+    guard fd >= 0 else { return }
+    defer { close(fd) }
+    guard var words = header(fd), words[1] == formatVersion, words[2] == fingerprint,
+      decodeCoverage(words) == coverage
+    else { return }
+    let stamp = FileStamp.recording(info, racySeconds: racySeconds)
+    guard stamp != FileStamp(words: words) else { return }
+    stamp.store(in: &words)
+    words[headerWords - 1] = headerChecksum(words)
+    _ = words.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+  }
+
   // MARK: Parts
 
   private static func header(_ fd: Int32) -> [UInt64]? {
     let words = [UInt64](unsafeUninitializedCapacity: headerWords) { buffer, initialized in
       initialized = readFully(fd, into: UnsafeMutableRawBufferPointer(buffer), at: 0) ? headerWords : 0
     }
-    guard words.count == headerWords, words[15] == headerChecksum(words) else { return nil }
+    guard words.count == headerWords, words[headerWords - 1] == headerChecksum(words) else { return nil }
     return words
   }
 
@@ -220,6 +274,71 @@ struct HistoryIndexSnapshot {
   /// Covers every word but the last (where it is kept).
   private static func headerChecksum(_ words: [UInt64]) -> UInt64 {
     words[0..<(headerWords - 1)].withUnsafeBytes { fnv1a($0) }
+  }
+
+  /// ``ContentHash`` of the first `offset` bytes of `fd`; nil if unreadable. Read in 1 MiB pieces.
+  static func prefixHash(_ fd: Int32, upTo offset: Int64) -> UInt64? {
+    var hasher = ContentHash()
+    var buffer = [UInt8](repeating: 0, count: Int(min(offset, 1 << 20)))
+    var position: Int64 = 0
+    while position < offset {
+      let count = Int(min(Int64(buffer.count), offset - position))
+      let read = buffer.withUnsafeMutableBytes { raw in
+        readFully(fd, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<count]), at: position)
+      }
+      guard read else { return nil }
+      buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+      position += Int64(count)
+    }
+    return hasher.finalize()
+  }
+
+  /// The history file's size and times when a snapshot was written (header words 17–22): while
+  /// they hold, nothing has written to the file since.
+  struct FileStamp: Equatable {
+    var size: UInt64
+    var modified: (UInt64, UInt64)
+    var changed: (UInt64, UInt64)
+
+    init(_ info: stat) {
+      size = UInt64(bitPattern: Int64(info.st_size))
+      modified = (UInt64(bitPattern: Int64(info.st_mtim.tv_sec)), UInt64(bitPattern: Int64(info.st_mtim.tv_nsec)))
+      changed = (UInt64(bitPattern: Int64(info.st_ctim.tv_sec)), UInt64(bitPattern: Int64(info.st_ctim.tv_nsec)))
+    }
+
+    /// No stamp at all: equal to no file's, so the next open hashes.
+    private init() {
+      size = 0
+      modified = (0, 0)
+      changed = (0, 0)
+    }
+
+    /// The stamp to record for a history in state `info`; none when it was written within the last
+    /// `racySeconds`. File times are only as fine as the kernel's clock tick, so a same-size edit
+    /// in the same tick as the last write would leave size and times as stamped (git's "racily
+    /// clean" entries); a stamp taken a second after the last write has no such twin.
+    static func recording(_ info: stat, racySeconds: Int64) -> FileStamp {
+      var now = timespec()
+      clock_gettime(CLOCK_REALTIME, &now)
+      let latest = max(Int64(info.st_mtim.tv_sec), Int64(info.st_ctim.tv_sec))
+      return Int64(now.tv_sec) - latest > racySeconds ? FileStamp(info) : FileStamp()
+    }
+
+    init(words: [UInt64]) {
+      size = words[17]
+      modified = (words[18], words[19])
+      changed = (words[20], words[21])
+    }
+
+    func store(in words: inout [UInt64]) {
+      words[17] = size
+      (words[18], words[19]) = modified
+      (words[20], words[21]) = changed
+    }
+
+    static func == (a: Self, b: Self) -> Bool {
+      a.size == b.size && a.modified == b.modified && a.changed == b.changed
+    }
   }
 
   /// FNV-1a (64-bit) of the up to ``windowSize`` bytes of `fd` before `offset`; nil if unreadable.

@@ -60,8 +60,13 @@ public actor HistoryStore {
   private var reportedCorrupt: Set<CorruptKey> = []
   private let autoCompactMinimumBytes: Int64
   private let snapshotMinimumBytes: Int64
+  /// How recent a write to the history must be for its times not to be recorded in a snapshot.
+  private let racySeconds: Int64
   /// Whether the open started from `history.index` (tests check that it is really used).
   private(set) var openedFromSnapshot = false
+  /// Whether the open hashed the part of the history its snapshot covers (the file had changed
+  /// since the snapshot's stamp); tests check that the stamp is then renewed.
+  private(set) var snapshotPrefixRehashed = false
   /// Lines the open parsed: all of them without a snapshot, the ones appended after it with one.
   private(set) var linesScannedAtOpen = 0
   /// Bytes the open parsed; when large, a ``saveIndexSnapshot()`` spares the next open that work.
@@ -102,8 +107,13 @@ public actor HistoryStore {
     try await self.init(directory: directory, autoCompactMinimumBytes: autoCompactMinimumBytes, snapshotMinimumBytes: 4 << 20)
   }
 
-  /// - Parameter snapshotMinimumBytes: the smallest history worth a snapshot (tests use a few bytes).
-  init(directory: String, autoCompactMinimumBytes: Int, snapshotMinimumBytes: Int) async throws(HistoryStoreError) {
+  /// - Parameters:
+  ///   - snapshotMinimumBytes: the smallest history worth a snapshot (tests use a few bytes).
+  ///   - racySeconds: see ``HistoryIndexSnapshot/FileStamp/recording(_:racySeconds:)`` (tests of
+  ///     the stamp's renewal use -1, as if the last write were long ago).
+  init(
+    directory: String, autoCompactMinimumBytes: Int, snapshotMinimumBytes: Int, racySeconds: Int = 1
+  ) async throws(HistoryStoreError) {
     var directory = directory
     while directory.count > 1, directory.hasSuffix("/") { directory.removeLast() }
     self.directory = directory
@@ -114,6 +124,7 @@ public actor HistoryStore {
     snapshotPath = directory + "/history.index"
     self.autoCompactMinimumBytes = Int64(autoCompactMinimumBytes)
     self.snapshotMinimumBytes = Int64(snapshotMinimumBytes)
+    self.racySeconds = Int64(racySeconds)
     try Self.makeDirectory(directory)
     lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
     if lockFD < 0 { lockFD = open(lockPath, O_RDONLY | O_CLOEXEC) }
@@ -265,7 +276,7 @@ public actor HistoryStore {
 
   private func makeWritable() throws(HistoryStoreError) {
     guard !writable else { return }
-    let reopened = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+    let reopened = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0o600)
     guard reopened >= 0 else { throw HistoryStoreError(.write, path: path, code: errno) }
     var info = stat()
     guard fstat(reopened, &info) == 0 else {
@@ -350,7 +361,17 @@ public actor HistoryStore {
       if let slot = pendingSlots[id], case .record(_, let pendingLine) = pending[slot].change {
         line = pendingLine
       } else if let stored = try storedLine(id) {
-        line = stored.bytes
+        // Lines are copied without a decode (fast), so only one that is valid UTF-8 and whole JSON
+        // goes out as is; a damaged one gives way to the record's last good snapshot.
+        if String(validating: stored.bytes, as: UTF8.self) != nil,
+          stored.bytes.withUnsafeBytes({ HistoryLine.isComplete($0) })
+        {
+          line = stored.bytes
+        } else if let fallback = try lastValidSnapshot(of: id, damaged: stored) {
+          line = fallback.line
+        } else {
+          continue
+        }
       } else {
         continue
       }
@@ -374,6 +395,8 @@ public actor HistoryStore {
     do {
       record = try decoder.decode(GenerationRecord.self, from: Data(bytes))
     } catch {
+      // Damaged behind a readable head: the record is what its last good snapshot says.
+      if let fallback = try lastValidSnapshot(of: id, damaged: (bytes, offset)) { return fallback.record }
       throw HistoryStoreError(.read, path: path, reason: "the line at byte \(offset) is not a valid record: \(error)")
     }
     // The head said so already; the full decode must agree before anything of it is returned.
@@ -421,6 +444,52 @@ public actor HistoryStore {
         return head.id
       }
     }
+  }
+
+  /// The last line of `id` before its damaged latest one that decodes as a record of `id`, found by
+  /// reading the file up to it; the index then points there. The damaged line is reported and kept
+  /// aside like any unreadable one. Nil when there is none (or a tombstone comes after it).
+  ///
+  /// Only for a line that passed the scanner's checks yet cannot be read (edited or damaged in
+  /// place): rare, so a pass over the file's start is a fair price for not losing the record.
+  private func lastValidSnapshot(of id: String, damaged: (bytes: [UInt8], offset: Int64)) throws(HistoryStoreError)
+    -> (record: GenerationRecord, line: [UInt8])?
+  {
+    var found: (record: GenerationRecord, line: [UInt8], offset: Int64)?
+    var lineNumber = 0
+    let needle = Array(id.utf8)
+    var position: Int64 = 0
+    var carry: [UInt8] = []
+    while position < damaged.offset {
+      let count = Int(min(1 << 20, damaged.offset - position))
+      var block = carry
+      block += try readLine(at: position, length: count)
+      position += Int64(count)
+      var start = 0
+      while let newline = block[start...].firstIndex(of: 0x0A) {
+        let line = Array(block[start..<newline])
+        let lineOffset = position - Int64(block.count) + Int64(start)
+        lineNumber += 1
+        start = newline + 1
+        // A cheap first look: only lines holding the id's bytes are decoded.
+        guard line.withUnsafeBytes({ HistoryIndex.contains($0, needle) }) else { continue }
+        switch line.withUnsafeBytes({ HistoryLine.decodeFully($0, with: decoder) }) {
+        case .line(.tombstone(let lineID)) where lineID == id:
+          found = nil
+        case .line(.record(let head)) where head.id == id:
+          if let record = try? decoder.decode(GenerationRecord.self, from: Data(line)), record.id == id {
+            found = (record, line, lineOffset)
+          }
+        default:
+          break
+        }
+      }
+      carry = Array(block[start...])
+    }
+    noteCorrupt(damaged.bytes, offset: damaged.offset, lineNumber: lineNumber + 1, reason: "not a valid history record")
+    guard let found else { return nil }
+    index.upsert(HistoryLine.head(of: found.record), offset: found.offset, length: found.line.count, pending: false)
+    return (found.record, found.line)
   }
 
   /// Forgets `history.index` and indexes the whole file again.
@@ -555,7 +624,8 @@ public actor HistoryStore {
     let coverage = HistoryIndexSnapshot.Coverage(
       device: device, inode: inode, scannedOffset: scannedOffset, scannedLines: scannedLines, futureLines: futureLines)
     guard HistoryIndexSnapshot.coverage(at: snapshotPath) != coverage else { return }
-    try HistoryIndexSnapshot.save(index.storage, coverage: coverage, history: fd, to: snapshotPath)
+    try HistoryIndexSnapshot.save(
+      index.storage, coverage: coverage, history: fd, to: snapshotPath, racySeconds: racySeconds)
   }
 
   /// Starts the index from `history.index` when it describes the file just opened; the caller
@@ -563,7 +633,11 @@ public actor HistoryStore {
   private func loadSnapshot() {
     guard fd >= 0, HistoryIndexSnapshot.isSupported else { return }
     switch HistoryIndexSnapshot.load(from: snapshotPath, history: fd, device: device, inode: inode) {
-    case .loaded(let loaded, let coverage):
+    case .loaded(let loaded, let coverage, let rehashed):
+      if rehashed {
+        HistoryIndexSnapshot.restamp(at: snapshotPath, history: fd, verified: coverage, racySeconds: racySeconds)
+      }
+      snapshotPrefixRehashed = rehashed
       index = loaded
       scannedOffset = coverage.scannedOffset
       scannedLines = coverage.scannedLines
@@ -634,9 +708,12 @@ public actor HistoryStore {
     try scanToEnd()
   }
 
+  /// Opens `history.jsonl`, which must be a regular file: a FIFO, a device (`/dev/null`) or a
+  /// directory there would swallow records or block, so it is refused with its kind named.
+  /// `O_NONBLOCK` keeps the open itself from waiting for a FIFO's writer.
   private func openFile() throws(HistoryStoreError) {
     let existed = access(path, F_OK) == 0
-    fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+    fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0o600)
     writable = fd >= 0
     if fd < 0 {
       let failure = errno
@@ -644,7 +721,7 @@ public actor HistoryStore {
         throw HistoryStoreError(.open, path: path, code: failure)
       }
       // Read-only: still show the history; saving will report the problem.
-      fd = open(path, O_RDONLY | O_CLOEXEC)
+      fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
       if fd < 0, errno != ENOENT { throw HistoryStoreError(.open, path: path, code: errno) }
     } else if !existed {
       // The new file's directory entry must survive a crash too.
@@ -657,8 +734,24 @@ public actor HistoryStore {
     guard fd >= 0 else { return }
     var info = stat()
     guard fstat(fd, &info) == 0 else { throw HistoryStoreError(.open, path: path, code: errno) }
+    guard info.st_mode & S_IFMT == S_IFREG else {
+      close(fd)
+      fd = -1
+      throw HistoryStoreError(.open, path: path, reason: "not a regular file but \(Self.kind(of: info.st_mode))")
+    }
     device = UInt64(info.st_dev)
     inode = UInt64(info.st_ino)
+  }
+
+  private static func kind(of mode: mode_t) -> String {
+    switch mode & S_IFMT {
+    case S_IFIFO: "a FIFO"
+    case S_IFCHR: "a character device"
+    case S_IFBLK: "a block device"
+    case S_IFDIR: "a directory"
+    case S_IFSOCK: "a socket"
+    default: "something else"
+    }
   }
 
   private func fileSize() throws(HistoryStoreError) -> Int64 {

@@ -9,10 +9,27 @@ import Foundation
 /// A fixed-width form lets the index scanner turn it into an integer without a date parser (100,000
 /// of them at open), sorts as text, and is what `jq` users expect. Parsing is lenient enough for a
 /// hand-edited file: any number of fraction digits (or none) and a `Z` or `±HH:MM` offset.
+///
+/// Every function here is total: the instants it deals in are those of the years 0000 to 9999 (what
+/// four year digits can say), and anything outside (a damaged index entry, a `Date` of `.infinity`)
+/// is clamped into them rather than trapping on overflow.
 public enum Timestamp {
-  /// Milliseconds since 1970 for `date`, rounded to the nearest millisecond.
+  /// Milliseconds since 1970 of `0000-01-01T00:00:00.000Z` through `9999-12-31T23:59:59.999Z`.
+  public static let representable: ClosedRange<Int64> = -62_167_219_200_000...253_402_300_799_999
+
+  /// Milliseconds since 1970 for `date`, rounded to the nearest millisecond and clamped into
+  /// ``representable`` (NaN reads as 1970).
   static func milliseconds(_ date: Date) -> Int64 {
-    Int64((date.timeIntervalSince1970 * 1000).rounded())
+    let value = (date.timeIntervalSince1970 * 1000).rounded()
+    guard !value.isNaN else { return 0 }
+    if value <= Double(representable.lowerBound) { return representable.lowerBound }
+    if value >= Double(representable.upperBound) { return representable.upperBound }
+    return Int64(value)
+  }
+
+  /// `milliseconds` moved into ``representable``.
+  static func clamped(_ milliseconds: Int64) -> Int64 {
+    min(max(milliseconds, representable.lowerBound), representable.upperBound)
   }
 
   static func date(milliseconds: Int64) -> Date {
@@ -43,6 +60,7 @@ public enum Timestamp {
   }
 
   static func format(milliseconds: Int64) -> String {
+    let milliseconds = clamped(milliseconds)
     let millis = Int(((milliseconds % 1000) + 1000) % 1000)
     let seconds = (milliseconds - Int64(millis)) / 1000
     let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
@@ -118,7 +136,9 @@ public enum Timestamp {
     guard cursor.atEnd else { return nil }
     let days = Self.days(fromCivil: year, month, day)
     let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second - offsetSeconds)
-    return seconds * 1000 + Int64(millis)
+    let result = seconds * 1000 + Int64(millis)
+    // A zone offset can push year 0000 or 9999 just outside; such a time has no `Z` form here.
+    return representable.contains(result) ? result : nil
   }
 
   /// A forward-only reader of digits and single bytes.

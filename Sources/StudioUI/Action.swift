@@ -27,6 +27,9 @@ public enum Action: Sendable {
   case submitFailed(SubmitFailure)
   case pathCompletions(prefix: String, [String])
   case historyPage(HistoryPage, for: HistoryQuery)
+  /// `history.jsonl` changed (this studio's jobs, a `generate` in another shell, a compaction):
+  /// the rows on screen are asked for again.
+  case historyChanged
   case recordLoaded(GenerationRecord)
   /// A record is gone from the history (after `.delete`), or could not be loaded.
   case recordDeleted(String)

@@ -23,6 +23,9 @@ public struct HistoryState: Sendable, Hashable {
   public var loading: HistoryQuery?
   /// True once a first page has arrived (before that the list says "loading", not "empty").
   public var loaded = false
+  /// The file changed while a page was on its way: that page may be older than the change, so
+  /// the rows are asked for once more when it arrives.
+  public var stale = false
 
   public init() {}
 

@@ -15,6 +15,12 @@ extension Studio {
 
   static func jobUpdated(_ record: GenerationRecord, _ state: inout AppState) -> [Effect] {
     var effects: [Effect] = []
+    // The history row of a job follows it at once (queued → running → …), before any reload.
+    if let row = state.history.items.firstIndex(where: { $0.id == record.id }) {
+      state.history.items[row].status = record.status
+      state.history.items[row].updatedAt = record.updatedAt
+      state.history.items[row].prompt = record.prompt
+    }
     if let index = state.queue.jobs.firstIndex(where: { $0.id == record.id }) {
       let before = state.queue.jobs[index]
       state.queue.jobs[index] = record
@@ -107,6 +113,17 @@ extension Studio {
     return [.loadHistory(query)]
   }
 
+  /// The history file changed: the rows on screen are asked for again, keeping the filter and the
+  /// window. One query at a time: a change while one is out marks the list stale, and it is asked
+  /// for once more when the answer comes (a burst of writes costs two queries, not one per write).
+  static func historyChanged(_ state: inout AppState) -> [Effect] {
+    guard state.history.loading == nil else {
+      state.history.stale = true
+      return []
+    }
+    return reloadHistory(&state, offset: state.history.windowStart)
+  }
+
   static func historyPage(_ page: HistoryPage, for query: HistoryQuery, _ state: inout AppState) -> [Effect] {
     // Only the page last asked for counts: an older filter's answer is dropped.
     guard query == state.history.loading else { return [] }
@@ -134,7 +151,10 @@ extension Studio {
       }
     }
     history.selected = history.total == 0 ? 0 : min(history.selected, history.total - 1)
+    let stale = history.stale
+    history.stale = false
     state.history = history
+    if stale { return reloadHistory(&state, offset: state.history.windowStart) }
     return ensureLoaded(&state)
   }
 

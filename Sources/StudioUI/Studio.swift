@@ -56,6 +56,8 @@ public enum Studio {
       effects = []
     case .historyPage(let page, let query):
       effects = historyPage(page, for: query, &state)
+    case .historyChanged:
+      effects = historyChanged(&state)
     case .recordLoaded(let record):
       effects = recordLoaded(record, &state)
     case .recordDeleted(let id):

@@ -51,9 +51,21 @@ enum Console {
   }
 
   /// A result line on stdout, flushed at once: a script reading a pipe must not wait for a buffer.
+  ///
+  /// The one way record fields reach stdout, so every one is made inert here: an id, a prompt or a
+  /// URL holding `ESC]0;…BEL` or `ESC[2J` shows as `␛]0;…␇` instead of acting on the terminal.
+  /// Line breaks are kept (a record shown over several lines); JSON comes through unchanged, as
+  /// ``GenerateCommand/jsonString(_:)`` escapes every such character already.
   static func stdout(_ text: String) {
     clearProgress()
-    print(text)
+    print(TerminalText.sanitizedLines(text).joined(separator: "\n"))
+    fflush(nil)
+  }
+
+  /// Escape sequences sent on purpose (OSC 52 to the clipboard), written as they are.
+  static func escapes(_ sequence: String) {
+    clearProgress()
+    print(sequence)
     fflush(nil)
   }
 

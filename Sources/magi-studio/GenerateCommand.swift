@@ -167,7 +167,7 @@ struct GenerateCommand: AsyncParsableCommand {
     if let copy { Console.stdout("copied to: \(copy)") }
   }
 
-  static func jsonString(_ value: JSONValue) -> String { String(decoding: value.encoded(), as: UTF8.self) }
+  static func jsonString(_ value: JSONValue) -> String { TerminalSafeJSON.escape(value.encoded()) }
 
 }
 

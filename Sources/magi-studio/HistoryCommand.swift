@@ -25,22 +25,36 @@ struct HistoryCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only generations created before this day (YYYY-MM-DD, UTC).", valueName: "day"))
     var until: String?
 
+    func validate() throws {
+      for day in [since, until].compactMap({ $0 }) { _ = try Self.day(day) }
+    }
+
+    /// Whether any filter is set (an empty answer then says how many there are in all).
+    var isFiltering: Bool { search != nil || !status.isEmpty || !mode.isEmpty || since != nil || until != nil }
+
     func query(offset: Int = 0, limit: Int = Int.max) throws -> HistoryQuery {
       HistoryQuery(
         text: search, statuses: status.isEmpty ? nil : Set(status), modes: mode.isEmpty ? nil : Set(mode),
         createdFrom: try since.map(Self.day), createdBefore: try until.map(Self.day), offset: offset, limit: limit)
     }
 
+    /// `YYYY-MM-DD` exactly, a day that exists, in the years the history can hold (0000–9999):
+    /// `--since 10000-01-01` once matched everything, and `2026-02-31` meant March 3rd.
     static func day(_ text: String) throws -> Date {
-      let parts = text.split(separator: "-").compactMap { Int($0) }
-      guard parts.count == 3, (1...12).contains(parts[1]), (1...31).contains(parts[2]) else {
-        throw ValidationError("'\(text)' is not a day: use YYYY-MM-DD")
+      let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+      guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+        parts.allSatisfy({ $0.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } }),
+        let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
+      else {
+        throw ValidationError("'\(text)' is not a day: use YYYY-MM-DD, years 0000 to 9999")
       }
       var components = DateComponents()
-      (components.year, components.month, components.day) = (parts[0], parts[1], parts[2])
+      (components.year, components.month, components.day) = (year, month, day)
       var calendar = Calendar(identifier: .gregorian)
       calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
-      guard let date = calendar.date(from: components) else { throw ValidationError("'\(text)' is not a day") }
+      guard (1...12).contains(month), let date = calendar.date(from: components),
+        calendar.dateComponents([.year, .month, .day], from: date) == DateComponents(year: year, month: month, day: day)
+      else { throw ValidationError("'\(text)' is not a day of the calendar") }
       return date
     }
   }
@@ -53,6 +67,11 @@ struct HistoryCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON Lines of summaries on stdout.") var json = false
 
     @OptionGroup var store: StoreOptions
+
+    func validate() throws {
+      guard limit >= 0 else { throw ValidationError("--limit must be 0 or more, not \(limit)") }
+      guard offset >= 0 else { throw ValidationError("--offset must be 0 or more, not \(offset)") }
+    }
 
     func run() async throws {
       try await reportingFailures {
@@ -67,6 +86,7 @@ struct HistoryCommand: AsyncParsableCommand {
                 "model": .string(summary.model.rawValue), "prompt": .string(summary.prompt),
               ]))
           } else {
+            // Console.stdout makes each field inert; the prompt is cut after that, on characters.
             let prompt = TerminalText.sanitizedLine(summary.prompt)
             Console.stdout(
               "\(summary.id)  \(Self.day(summary.createdAt))  \(summary.status.rawValue.padding(10))  \(summary.mode.rawValue.padding(14))  \(prompt.prefix(60))"
@@ -74,10 +94,24 @@ struct HistoryCommand: AsyncParsableCommand {
           }
         }
         if !json {
-          let shown = page.summaries.isEmpty ? "no generations" : "\(offset + 1)–\(offset + page.summaries.count)"
-          Console.line("\(shown) of \(page.totalMatches)\(page.hasMore ? " (--offset \(offset + page.summaries.count) for more)" : "")")
+          let total = filters.isFiltering ? await history.count : page.totalMatches
+          Console.line(Self.footer(page, offset: offset, limit: limit, total: total))
         }
       }
+    }
+
+    /// The line under a list: which rows were shown, and when none were, why not.
+    static func footer(_ page: HistoryPage, offset: Int, limit: Int, total: Int) -> String {
+      let matches = page.totalMatches
+      let plural = { (count: Int) in "\(count) generation\(count == 1 ? "" : "s")" }
+      guard page.summaries.isEmpty else {
+        let more = page.hasMore ? " (--offset \(offset + page.summaries.count) for more)" : ""
+        return "\(offset + 1)–\(offset + page.summaries.count) of \(matches)\(more)"
+      }
+      if total == 0 { return "no generations yet" }
+      if matches == 0 { return "no generations match (\(plural(total)) in the history)" }
+      if limit == 0 { return "none shown (--limit 0): \(matches == total ? plural(matches) : "\(matches) of \(plural(total)) match")" }
+      return "none past --offset \(offset): \(matches == total ? plural(matches) : "\(matches) of \(plural(total)) match")"
     }
 
     /// `2026-11-27 14:05` (UTC): minutes are enough to tell runs apart in a list.
@@ -161,12 +195,14 @@ struct HistoryCommand: AsyncParsableCommand {
     func run() async throws {
       try await reportingFailures {
         let (history, _) = try await LocalHistory.open(store)
+        let known = await history.warnings.count
         let count: Int
         if let output {
           count = try await history.export(to: output, matching: try filters.query())
         } else {
           count = try await history.export(toFileDescriptor: 1, matching: try filters.query())
         }
+        await HistoryLookup.reportWarnings(of: history, after: known)
         Console.line("exported \(count) generation\(count == 1 ? "" : "s")")
       }
     }
@@ -179,7 +215,16 @@ extension GenerationStatus: ExpressibleByArgument {}
 enum HistoryLookup {
   static func find(_ id: String, store: StoreOptions) async throws -> GenerationRecord {
     let (history, _) = try await LocalHistory.open(store)
-    return try await studio { try await history.find(id) }
+    let known = await history.warnings.count
+    let record = try await studio { try await history.find(id) }
+    await reportWarnings(of: history, after: known)
+    return record
+  }
+
+  /// Lines found damaged after the open (a record's latest snapshot that could not be read, so
+  /// its last valid one was shown), said once each like those found while opening.
+  static func reportWarnings(of history: HistoryStore, after known: Int) async {
+    for warning in await history.warnings.dropFirst(known) { Console.line("history: \(warning)") }
   }
 }
 

@@ -24,7 +24,7 @@ struct OpenCommand: AsyncParsableCommand {
       let outcome = launcher.open(.init(localPath: record.localFile?.path, url: record.result?.videoURL))
       // The clipboard and link sequences go to the terminal only, never into a pipe or file.
       if !outcome.escapes.isEmpty, isatty(1) == 1 {
-        Console.stdout(outcome.escapes)
+        Console.escapes(outcome.escapes)
       }
       Console.line(outcome.message)
       if case .reported = outcome.action, record.localFile == nil, record.result == nil {

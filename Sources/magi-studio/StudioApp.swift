@@ -132,7 +132,13 @@ final class StudioApp {
       inbox.post(.notice(message))
     }
     if !ownsJobs { inbox.post(.notice("another studio is following the jobs; this one shows them as they change")) }
+    // Another process's records and updates (a `generate --wait` in a second shell, a second
+    // studio) appear as they are written: inotify wakes a thread of the watcher's own, which posts
+    // one action per batch of changes. No timer: while nothing writes, nothing wakes.
+    let watcher = HistoryWatcher(directory: paths.data) { inbox.post(.historyChanged) }
+    if watcher == nil { inbox.post(.notice("cannot watch the history for changes by other processes (inotify)")) }
     let code = app.run()
+    watcher?.stop()
     blockingClose(session)
     return code
   }

@@ -81,6 +81,123 @@ import Testing
     #expect(again.stderr.contains("nothing to resume"))
   }
 
+  /// A history with one record made by `generate` and a copy of its line under `id` (and `prompt`).
+  private func historyWithHostileRecord(_ runner: CommandRunner, id: String, prompt: String) throws -> String {
+    #expect(try runner.run(["generate", "--prompt", "golden wheat field"]).status == 0)
+    let path = runner.home + "/data/magi-studio/history.jsonl"
+    let line = try #require(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").last)
+    var object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    object["id"] = id
+    object["prompt"] = prompt
+    let hostile = try JSONSerialization.data(withJSONObject: object)
+    let handle = try #require(FileHandle(forWritingAtPath: path))
+    handle.seekToEndOfFile()
+    handle.write(hostile + Data("\n".utf8))
+    handle.closeFile()
+    return path
+  }
+
+  @Test func everyFieldOfEveryRecordIsSanitisedBeforeItReachesTheTerminal() throws {
+    let runner = try CommandRunner()
+    let id = "zzz\u{1B}]0;pwned\u{07}\u{1B}[2J\u{9B}31m"
+    _ = try historyWithHostileRecord(runner, id: id, prompt: "fox \u{1B}[5m\u{202E}blink")
+    for arguments in [["history"], ["history", "list", "--search", "fox"], ["history", "show", "zzz"], ["history", "rm", "zzz"]] {
+      let result = try runner.run(arguments)
+      #expect(result.status == 0, "\(arguments): \(result.stderr)")
+      for text in [result.stdout, result.stderr] {
+        #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B || $0.value == 0x202E },
+          "\(arguments) printed a control character: \(text.debugDescription)")
+      }
+      #expect(result.stdout.contains("zzz␛]0;pwned␇␛[2J"), "\(arguments): \(result.stdout)")
+    }
+  }
+
+  @Test func jsonOutputKeepsHostileTextExactButEscaped() throws {
+    let runner = try CommandRunner()
+    let id = "zzz\u{1B}]0;x\u{07}\u{9B}2J"
+    _ = try historyWithHostileRecord(runner, id: id, prompt: "p\u{202E}q")
+    let listed = try runner.run(["history", "list", "--json", "--search", "p"])
+    #expect(!listed.stdout.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x9B || $0.value == 0x202E })
+    let summary = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any])
+    #expect(summary["id"] as? String == id)
+    #expect(summary["prompt"] as? String == "p\u{202E}q")
+  }
+
+  @Test func emptyListsSayWhyAndLimitZeroIsNotNoGenerations() throws {
+    let runner = try CommandRunner()
+    let none = try runner.run(["history"])
+    #expect(none.stderr.contains("no generations yet"), "\(none.stderr)")
+    for prompt in ["golden wheat field", "storm over the sea", "a third one", "and a fourth"] {
+      #expect(try runner.run(["generate", "--prompt", prompt]).status == 0)
+    }
+    let zero = try runner.run(["history", "--limit", "0"])
+    #expect(zero.status == 0)
+    #expect(zero.stderr.contains("none shown (--limit 0): 4 generations"), "\(zero.stderr)")
+    #expect(!zero.stderr.contains("no generations of"))
+    let search = try runner.run(["history", "--search", "zebra"])
+    #expect(search.stderr.contains("no generations match (4 generations in the history)"), "\(search.stderr)")
+    let past = try runner.run(["history", "--offset", "10"])
+    #expect(past.stderr.contains("none past --offset 10: 4 generations"), "\(past.stderr)")
+    let negative = try runner.run(["history", "--limit", "-1"])
+    #expect(negative.status == 64)
+  }
+
+  @Test func sinceAndUntilTakeRealDaysOfFourDigitYearsOnly() throws {
+    let runner = try CommandRunner()
+    #expect(try runner.run(["generate", "--prompt", "golden wheat field"]).status == 0)
+    for day in ["10000-01-01", "99999-12-31", "2026-02-31", "2026-13-01", "26-01-01", "2026-1-1"] {
+      let result = try runner.run(["history", "--since", day])
+      #expect(result.status == 64, "--since \(day): \(result.stdout)")
+      #expect(result.stderr.contains("'\(day)' is not a day"), "\(result.stderr)")
+      #expect(!result.stdout.contains("golden wheat field"))
+    }
+    #expect(try runner.run(["history", "--since", "2000-02-29"]).stdout.contains("golden wheat field"))
+    #expect(!(try runner.run(["history", "--since", "9999-12-31"]).stdout.contains("golden wheat field")))
+  }
+
+  @Test func aHistoryThatIsNotARegularFileIsRefusedWithoutBlocking() throws {
+    for kind in ["fifo", "null"] {
+      let runner = try CommandRunner()
+      let directory = runner.home + "/data/magi-studio"
+      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+      if kind == "fifo" {
+        #expect(mkfifo(directory + "/history.jsonl", 0o600) == 0)
+      } else {
+        try FileManager.default.createSymbolicLink(atPath: directory + "/history.jsonl", withDestinationPath: "/dev/null")
+      }
+      for arguments in [["history"], ["generate", "--prompt", "golden wheat field"]] {
+        let result = try runner.run(arguments, timeout: 20)
+        #expect(result.status != 0, "\(kind) \(arguments): \(result.stderr)")
+        #expect(result.stderr.contains("not a regular file but a \(kind == "fifo" ? "FIFO" : "character device")"), "\(result.stderr)")
+      }
+    }
+  }
+
+  @Test func showFallsBackToTheLastValidSnapshotAndExportWritesValidJSON() throws {
+    let runner = try CommandRunner()
+    #expect(try runner.run(["generate", "--prompt", "golden wheat field", "--wait"]).status == 0)
+    let path = runner.home + "/data/magi-studio/history.jsonl"
+    var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+    let lastLine = try #require(bytes.dropLast().lastIndex(of: 0x0A)) + 1
+    // A byte of the last line's request id made invalid UTF-8: the head still reads.
+    let request = try #require(bytes.range(of: Data(#""request_id":""#.utf8), in: lastLine..<bytes.count))
+    bytes[request.upperBound] = 0xFF
+    try bytes.write(to: URL(fileURLWithPath: path))
+    let listed = try runner.run(["history", "--json"])
+    let summary = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any])
+    let id = try #require(summary["id"] as? String)
+    let show = try runner.run(["history", "show", id])
+    #expect(show.status == 0, "\(show.stderr)")
+    #expect(show.stdout.contains("prompt:    golden wheat field"))
+    #expect(show.stderr.contains("not a valid history record"), "the damaged line is reported: \(show.stderr)")
+    let export = try runner.run(["history", "export"])
+    #expect(export.status == 0)
+    #expect(String(data: Data(export.stdout.utf8), encoding: .utf8) != nil)
+    let array = try #require(try JSONSerialization.jsonObject(with: Data(export.stdout.utf8)) as? [[String: Any]])
+    #expect(array.count == 1)
+    #expect(!export.stdout.contains("\u{FFFD}"))
+  }
+
   @Test func anOfflineJobLeftBehindIsFinishedByResumeInANewProcess() throws {
     var runner = try CommandRunner()
     // 16 steps of 200 ms: the job is still running when generate (without --wait) exits.

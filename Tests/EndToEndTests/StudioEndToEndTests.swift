@@ -150,6 +150,42 @@ import Testing
     try second.waitFor("the studio to exit") { _ in (try? second.hasExited()) == true }
   }
 
+  /// Runs `magi-studio` with `arguments` as a second shell would, in the same home; its exit status.
+  func runElsewhere(_ home: Home, _ arguments: [String]) throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Self.binary)
+    process.arguments = arguments
+    process.environment = home.environment()
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    return process.terminationStatus
+  }
+
+  @Test func aGenerateFromAnotherShellAppearsInTheStudiosHistoryWithinASecondAndFollowsItsJob() throws {
+    let home = try Home()
+    let tmux = try TmuxSession(command: [Self.binary], environment: home.environment(), width: 100, height: 30)
+    try tmux.waitFor("Nothing generated yet")
+    // Submitted by another process (which quits at once): the studio shows it without a keystroke.
+    #expect(try runElsewhere(home, ["generate", "--prompt", "written by another shell"]) == 0)
+    let submitted = Date()
+    try tmux.waitFor("the other shell's record", timeout: 5) { $0.contains("written by another shell") }
+    let seenAfter = Date().timeIntervalSince(submitted)
+    #expect(seenAfter < 1.0, "seen after \(seenAfter) s")
+    #expect(try tmux.screen().contains("1 items"))
+
+    // A `generate --wait` elsewhere: its row moves on to completed as that process updates it.
+    #expect(try runElsewhere(home, ["generate", "--prompt", "followed by another shell", "--wait"]) == 0)
+    try tmux.waitFor("the followed job completed", timeout: 5) { screen in
+      screen.split(separator: "\n").contains { $0.contains("followed by another shell") && $0.contains("✓") }
+    }
+    #expect(try tmux.screen().contains("2 items"))
+    try tmux.press("C-q")
+    try tmux.waitFor("the studio to exit") { _ in (try? tmux.hasExited()) == true }
+  }
+
   @Test func anIdleStudioUsesNoCPUOfItsOwn() throws {
     let home = try Home()
     let tmux = try TmuxSession(command: [Self.binary], environment: home.environment(), width: 100, height: 30)

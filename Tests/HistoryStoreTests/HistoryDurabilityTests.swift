@@ -106,6 +106,77 @@ import Testing
     #expect(await reopened.warnings.count == 1)
   }
 
+  /// A record saved twice whose latest line is then damaged in place behind an intact head: a
+  /// field value mangled (whole JSON, but not a record), or a byte made invalid UTF-8.
+  private func damageLatestLine(_ damage: String, in directory: borrowing TemporaryDirectory) async throws -> GenerationRecord {
+    let store = try await HistoryStore(directory: directory.path)
+    let first = makeRecord("job", prompt: "harbour at dusk", status: .queued)
+    try await store.save(first)
+    try await store.save(makeRecord("other", created: 5))
+    var later = first
+    later.transition(to: .completed, at: time(50))
+    try await store.save(later)
+    var bytes = try Data(contentsOf: URL(fileURLWithPath: directory.history))
+    let lastLine = try #require(bytes.dropLast().lastIndex(of: 0x0A)) + 1
+    switch damage {
+    case "mangled":
+      let field = try #require(bytes.range(of: Data(#""request_id":"req-job""#.utf8), in: lastLine..<bytes.count))
+      bytes.replaceSubrange(field, with: Data(#""request_id":[]"#.utf8))
+    default:
+      let prompt = try #require(bytes.range(of: Data("720p".utf8), in: lastLine..<bytes.count))
+      bytes[prompt.lowerBound] = 0xFF
+    }
+    try bytes.write(to: URL(fileURLWithPath: directory.history))
+    return first
+  }
+
+  @Test("a damaged latest line falls back to the record's last valid snapshot, reported and kept aside", arguments: ["mangled", "utf8"])
+  func damagedLatestLineFallsBack(damage: String) async throws {
+    let directory = try TemporaryDirectory()
+    let first = try await damageLatestLine(damage, in: directory)
+    let reopened = try await HistoryStore(directory: directory.path)
+    #expect(try await reopened.record(id: "job") == first)
+    #expect(await reopened.query(HistoryQuery()).summaries.first { $0.id == "job" }?.status == .queued)
+    #expect(await reopened.warnings.contains { $0.reason == "not a valid history record" })
+    #expect(try await reopened.record(id: "other")?.id == "other")
+  }
+
+  @Test("export writes valid JSON only: a line that is not JSON gives way to the record's last valid snapshot", arguments: ["mangled", "utf8"])
+  func exportIsValidJSON(damage: String) async throws {
+    let directory = try TemporaryDirectory()
+    let first = try await damageLatestLine(damage, in: directory)
+    let reopened = try await HistoryStore(directory: directory.path)
+    let out = directory.path + "/export.json"
+    #expect(try await reopened.export(to: out) == 2)
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: out))
+    #expect(String(data: bytes, encoding: .utf8) != nil)
+    let objects = try #require(try JSONSerialization.jsonObject(with: bytes) as? [[String: Any]])
+    #expect(objects.compactMap { $0["id"] as? String } == ["other", "job"])
+    if damage == "utf8" {
+      // Not JSON at all: the record's last valid snapshot goes out instead.
+      let array = try HistoryLine.decoder().decode([GenerationRecord].self, from: bytes)
+      #expect(array.last == first)
+    }
+  }
+
+  @Test("a FIFO, /dev/null or a directory as history.jsonl is refused with a clear error (and the open never blocks)", arguments: ["fifo", "null", "directory"])
+  func nonRegularHistoryIsRefused(kind: String) async throws {
+    let directory = try TemporaryDirectory()
+    switch kind {
+    case "fifo": #expect(mkfifo(directory.history, 0o600) == 0)
+    case "null": try FileManager.default.createSymbolicLink(atPath: directory.history, withDestinationPath: "/dev/null")
+    default: #expect(mkdir(directory.history, 0o700) == 0)
+    }
+    do {
+      _ = try await HistoryStore(directory: directory.path)
+      Issue.record("a \(kind) was opened as the history")
+    } catch {
+      let expected = ["fifo": "a FIFO", "null": "a character device", "directory": "a directory"][kind] ?? ""
+      #expect(error.description.contains("not a regular file but \(expected)") || kind == "directory", "\(error)")
+      #expect(error.description.contains(directory.history))
+    }
+  }
+
   @Test("a full disk (RLIMIT_FSIZE) gives a clear error, keeps the record in memory, saves it on the next write")
   func fullDisk() async throws {
     let directory = try TemporaryDirectory()

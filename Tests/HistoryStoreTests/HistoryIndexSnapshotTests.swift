@@ -98,7 +98,8 @@ import Testing
       (0..<HistoryIndexSnapshot.headerWords).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self) }
     }
     words[word] = value
-    if fixChecksum { words[15] = words[0..<15].withUnsafeBytes { HistoryIndexSnapshot.fnv1a($0) } }
+    let last = HistoryIndexSnapshot.headerWords - 1
+    if fixChecksum { words[last] = words[0..<last].withUnsafeBytes { HistoryIndexSnapshot.fnv1a($0) } }
     data.replaceSubrange(0..<HistoryIndexSnapshot.headerSize, with: words.withUnsafeBytes { Data($0) })
     try data.write(to: URL(fileURLWithPath: snapshotPath(directory.path)))
   }
@@ -146,10 +147,10 @@ import Testing
   @Test("no snapshot is written while a change waits in memory")
   func pendingChangesPreventSnapshot() async throws {
     let directory = try TemporaryDirectory()
-    // Every write fails (ENOSPC), even for root: the change stays in memory.
-    try #require(FileManager.default.fileExists(atPath: "/dev/full"))
-    try FileManager.default.createSymbolicLink(atPath: directory.history, withDestinationPath: "/dev/full")
     let store = try await HistoryStore(directory: directory.path, autoCompactMinimumBytes: 1 << 40, snapshotMinimumBytes: 0)
+    // Every write fails, even for root: the history became a FIFO, which is refused; the change
+    // stays in memory.
+    #expect(unlink(directory.history) == 0 && mkfifo(directory.history, 0o600) == 0)
     await #expect(throws: HistoryStoreError.self) { try await store.save(makeRecord("unsaved", created: 99)) }
     #expect(await store.unsavedCount == 1)
     await store.saveIndexSnapshot()
@@ -208,6 +209,117 @@ import Testing
     #expect(await afterCompaction.linesScannedAtOpen == 0)
     #expect(try await view(afterCompaction, ids: ids) == (try await fullScanView(of: directory.path, ids: ids)))
     #expect(try await view(afterCompaction, ids: ids) == (try await view(store, ids: ids)))
+  }
+
+  /// Makes the snapshot claim the history's current size and times, as if it had been written
+  /// after an edit: only the checks past the header (line ids) can then catch what changed.
+  private func restamp(_ directory: borrowing TemporaryDirectory) throws {
+    var info = stat()
+    #expect(stat(directory.history, &info) == 0)
+    var stamp = [UInt64](repeating: 0, count: HistoryIndexSnapshot.headerWords)
+    HistoryIndexSnapshot.FileStamp(info).store(in: &stamp)
+    for word in 17...21 { try patchHeader(directory, word: word, value: stamp[word], fixChecksum: true) }
+  }
+
+  /// Recomputes the body hash (header word 15) after an entry was patched, so that only the field
+  /// checks stand between the patched entry and a query.
+  private func rehashBody(_ directory: borrowing TemporaryDirectory) throws {
+    let data = try Data(contentsOf: URL(fileURLWithPath: snapshotPath(directory.path)))
+    let body = data.dropFirst(HistoryIndexSnapshot.headerSize).withUnsafeBytes { ContentHash.hash($0) }
+    try patchHeader(directory, word: 15, value: body, fixChecksum: true)
+  }
+
+  @Test("a same-size edit in place far before the checksum window is caught: the snapshot is not used")
+  func sameSizeEditInPlaceIsCaught() async throws {
+    let directory = try TemporaryDirectory()
+    let store = try await openStore(directory)
+    let records = try await saveLongRecords(store)
+    await store.saveIndexSnapshot()
+    try swapEarlyLines(directory)
+
+    let reopened = try await openStore(directory)
+    #expect(await reopened.openedFromSnapshot == false)
+    #expect(!snapshotExists(directory.path))
+    for record in records { #expect(try await reopened.record(id: record.id) == record) }
+  }
+
+  @Test("lines appended by another writer after the snapshot keep it usable (the covered part is rehashed)")
+  func appendsAfterSnapshotKeepItUsable() async throws {
+    let directory = try TemporaryDirectory()
+    let store = try await openStore(directory)
+    let records = try await saveLongRecords(store)
+    await store.saveIndexSnapshot()
+    let other = try await openStore(directory)
+    try await other.save(makeRecord("appended", prompt: "from elsewhere", created: 9999))
+
+    // As if the append were long ago (no racy window): the verified stamp is renewed.
+    let reopened = try await HistoryStore(
+      directory: directory.path, autoCompactMinimumBytes: 1 << 40, snapshotMinimumBytes: 1, racySeconds: -1)
+    #expect(await reopened.openedFromSnapshot)
+    #expect(await reopened.snapshotPrefixRehashed)
+    #expect(await reopened.count == records.count + 1)
+    #expect(try await reopened.record(id: "appended")?.prompt == "from elsewhere")
+    // Verified once, the stamp is renewed: the next open trusts it without hashing again…
+    let again = try await openStore(directory)
+    #expect(await again.openedFromSnapshot)
+    #expect(await again.snapshotPrefixRehashed == false)
+    #expect(await again.count == records.count + 1)
+    // …and an edit in place after that is still caught.
+    try swapEarlyLines(directory)
+    let edited = try await openStore(directory)
+    #expect(await edited.openedFromSnapshot == false)
+    for record in records { #expect(try await edited.record(id: record.id) == record) }
+  }
+
+  @Test("a stamp is not renewed within a second of the last write (a same-tick edit would match it)")
+  func racyStampIsNotRecorded() async throws {
+    let directory = try TemporaryDirectory()
+    let store = try await openStore(directory)
+    _ = try await saveLongRecords(store)
+    await store.saveIndexSnapshot()
+    // Just written: the snapshot records no stamp, so an open hashes (and cannot be fooled by an
+    // edit in the same clock tick), and does not renew it either.
+    for _ in 0..<2 {
+      let reopened = try await openStore(directory)
+      #expect(await reopened.openedFromSnapshot)
+      #expect(await reopened.snapshotPrefixRehashed)
+    }
+  }
+
+  @Test("a flipped bit in the snapshot's ids or prompts is caught by its checksum, and the index rebuilt")
+  func bitFlipInTextIsCaught() async throws {
+    let directory = try TemporaryDirectory()
+    let ids = try await snapshotted(directory)
+    let url = URL(fileURLWithPath: snapshotPath(directory.path))
+    var data = try Data(contentsOf: url)
+    // The text area follows the entries (header word 9 counts them): flip one bit of the first id,
+    // "rec-0" → "rdc-0", an id that does not exist.
+    let entries = data.withUnsafeBytes { raw in raw.loadUnaligned(fromByteOffset: 9 * 8, as: UInt64.self) }
+    #expect(entries > 0)
+    let textStart = HistoryIndexSnapshot.headerSize + Int(entries) * MemoryLayout<HistoryIndex.Entry>.stride
+    data[textStart + 1] ^= 0x01
+    try data.write(to: url)
+
+    try await expectFullScan(directory, ids: ids)
+  }
+
+  @Test("an entry whose created time is Int64.min (checksum made to match) is refused; nothing traps")
+  func outOfRangeTimeIsRefused() async throws {
+    let directory = try TemporaryDirectory()
+    let ids = try await snapshotted(directory)
+    let url = URL(fileURLWithPath: snapshotPath(directory.path))
+    var data = try Data(contentsOf: url)
+    let fields = try #require(MemoryLayout<HistoryIndex.Entry>.offset(of: \.fields))
+    let created = try #require(MemoryLayout<HistoryLine.Fields>.offset(of: \.created))
+    let stride = MemoryLayout<HistoryIndex.Entry>.stride
+    for (slot, value) in [(3, Int64.min), (7, Int64.max)] {
+      let at = HistoryIndexSnapshot.headerSize + slot * stride + fields + created
+      withUnsafeBytes(of: value) { data.replaceSubrange(at..<(at + 8), with: $0) }
+    }
+    try data.write(to: url)
+    try rehashBody(directory)
+
+    try await expectFullScan(directory, ids: ids)
   }
 
   @Test("a snapshot of a file since replaced (new inode) is ignored and deleted")
@@ -354,8 +466,10 @@ import Testing
     let store = try await openStore(directory)
     let records = try await saveLongRecords(store)
     await store.saveIndexSnapshot()
-    let snapshot = try Data(contentsOf: URL(fileURLWithPath: snapshotPath(directory.path)))
     try swapEarlyLines(directory)
+    // As if written after the edit: the stamp matches, so only the line checks are left.
+    try restamp(directory)
+    let snapshot = try Data(contentsOf: URL(fileURLWithPath: snapshotPath(directory.path)))
     #expect((try Data(contentsOf: URL(fileURLWithPath: directory.history))).count > 3 * Int(HistoryIndexSnapshot.windowSize))
     let expected = records.first { $0.id == "rec-21" }
 
@@ -398,6 +512,7 @@ import Testing
     let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.history))
     try handle.write(contentsOf: Data((lines.joined(separator: "\n") + "\n").utf8))
     try handle.close()
+    try restamp(directory)
 
     let compacting = try await openStore(directory)
     #expect(await compacting.openedFromSnapshot)

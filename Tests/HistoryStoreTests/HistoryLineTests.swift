@@ -76,3 +76,28 @@ import Testing
     }
   }
 }
+
+/// Timestamp's arithmetic is total: a damaged index or a `Date` of any value never traps.
+@Suite struct TimestampTotalityTests {
+  @Test("format and fields of any Int64 or Date clamp to years 0000–9999 instead of trapping")
+  func extremesAreClamped() {
+    #expect(Timestamp.format(milliseconds: .min) == "0000-01-01T00:00:00.000Z")
+    #expect(Timestamp.format(milliseconds: .max) == "9999-12-31T23:59:59.999Z")
+    #expect(Timestamp.format(milliseconds: 0) == "1970-01-01T00:00:00.000Z")
+    for seconds in [Double.infinity, -.infinity, .nan, 1e300, -1e300, 9.3e15, -9.3e15] {
+      let date = Date(timeIntervalSince1970: seconds)
+      #expect(Timestamp.format(date).count == 24)
+      #expect(Timestamp.representable.contains(Timestamp.milliseconds(date)))
+      #expect((0...9999).contains(Timestamp.fields(date).year))
+    }
+    #expect(Timestamp.format(Date(timeIntervalSince1970: .nan)) == "1970-01-01T00:00:00.000Z")
+  }
+
+  @Test("a parsed time always lies in the representable range (a zone offset cannot push it out)")
+  func parseStaysInRange() {
+    #expect(Timestamp.parse("0000-01-01T00:00:00+01:00") == nil)
+    #expect(Timestamp.parse("9999-12-31T23:59:59-01:00") == nil)
+    #expect(Timestamp.parse("9999-12-31T23:59:59.999Z") == Timestamp.representable.upperBound)
+    #expect(Timestamp.parse("0000-01-01T00:00:00Z") == Timestamp.representable.lowerBound)
+  }
+}

@@ -282,6 +282,31 @@ import Testing
     #expect(state.history.items.first?.id == "h450")
   }
 
+  @Test func aJobsHistoryRowFollowsItsStatusWithoutWaitingForAReload() {
+    var state = Given.history(total: 3)
+    var summaries = Fixtures.summaries(3)
+    summaries[1].status = .queued
+    state.history.items = summaries
+    _ = send(&state, .jobUpdated(Fixtures.record("h1", .running, runningSecondsAgo: 5)))
+    #expect(state.history.items[1].status == .running)
+    #expect(state.history.items[0].status == summaries[0].status, "other rows are left alone")
+  }
+
+  @Test func aChangedHistoryFileReloadsTheWindowOnceAtATime() {
+    var state = Given.history(total: 1000, selected: 120)
+    state.history.items = Fixtures.summaries(50, from: 100)
+    state.history.windowStart = 100
+    // Another process wrote: the rows on screen are asked for again, with the same window.
+    #expect(send(&state, .historyChanged) == [.loadHistory(HistoryQuery(offset: 100, limit: 50))])
+    // More writes while that query is out: nothing more now…
+    #expect(send(&state, .historyChanged, .historyChanged).isEmpty)
+    // …and once more when its answer comes, since it may predate them.
+    let page = HistoryPage(summaries: Fixtures.summaries(50, from: 100), totalMatches: 1001, offset: 100, limit: 50)
+    #expect(send(&state, .historyPage(page, for: HistoryQuery(offset: 100, limit: 50))) == [.loadHistory(HistoryQuery(offset: 100, limit: 50))])
+    #expect(state.history.total == 1001)
+    #expect(send(&state, .historyPage(page, for: HistoryQuery(offset: 100, limit: 50))).isEmpty)
+  }
+
   @Test func filterIsSentAsYouTypeAndStalePagesAreDropped() {
     var state = Given.history()
     var effects = press(&state, .character("/"), .character("f"), .character("o"))
