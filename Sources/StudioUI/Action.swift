@@ -22,6 +22,8 @@ public enum Action: Sendable {
   case backend(online: Bool, label: String)
   case jobUpdated(GenerationRecord)
   case jobLogs(String, [LogEntry])
+  /// A followed job's connection failed (nil: it works again); see ``QueueState/connection``.
+  case jobConnection(String, ConnectionTrouble?)
   case transfer(recordID: String, TransferProgress?)
   case submitted(GenerationRecord)
   case submitFailed(SubmitFailure)

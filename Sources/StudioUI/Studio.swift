@@ -36,6 +36,12 @@ public enum Studio {
     case .jobLogs(let id, let entries):
       state.queue.logs[id, default: LogBuffer(limit: state.settings.logLimit)].append(entries)
       effects = []
+    case .jobConnection(let id, let trouble):
+      let active = state.queue.jobs.first { $0.id == id }.map { !$0.status.isFinal } ?? true
+      state.queue.connection[id] = trouble.flatMap { trouble in
+        active ? ConnectionLoss(trouble, now: state.now) : nil
+      }
+      effects = []
     case .transfer(let id, let progress):
       state.queue.transfers[id] = progress
       effects = []

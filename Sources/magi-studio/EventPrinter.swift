@@ -24,6 +24,11 @@ final class EventPrinter: Sendable {
       Console.progress("uploading", progress.uploaded, progress.uploadTotal)
     case .downloadProgress(let id, let progress):
       Console.progress("\(label(id))downloading", progress.downloaded, progress.downloadTotal)
+    case .connection(let id, let trouble?):
+      let seconds = max(1, Int(trouble.retryIn.components.seconds))
+      Console.line("\(label(id))connection lost (\(trouble.reason)); retrying in \(seconds)s")
+    case .connection(let id, nil):
+      Console.line("\(label(id))connection back")
     case .warning(let id, let text):
       Console.line("\(label(id ?? ""))warning: \(text)")
     }

@@ -26,7 +26,7 @@ final class Session: Sendable {
 
   private init(
     client: FalQueueClient, transport: CurlTransport, emulator: FalEmulator?, paths: StudioPaths, history: HistoryStore,
-    onEvent: @escaping @Sendable (JobEvent) -> Void
+    followOptions: FollowOptions, onEvent: @escaping @Sendable (JobEvent) -> Void
   ) {
     self.client = client
     self.transport = transport
@@ -36,11 +36,11 @@ final class Session: Sendable {
     let server = emulator != nil ? JobCoordinator.embeddedPrefix + client.endpoints.queue : client.endpoints.queue
     jobs = JobCoordinator(
       client: client, history: history, videosDirectory: paths.videos, server: server,
-      onEvent: onEvent)
+      followOptions: followOptions, logsDirectory: paths.data + "/logs", onEvent: onEvent)
   }
 
   static func open(
-    _ options: ConnectionOptions, paths: StudioPaths, quiet: Bool = false,
+    _ options: ConnectionOptions, paths: StudioPaths, quiet: Bool = false, followOptions: FollowOptions = FollowOptions(),
     onEvent: @escaping @Sendable (JobEvent) -> Void = EventPrinter().handle
   ) async throws -> Session {
     let environment = ProcessInfo.processInfo.environment
@@ -62,12 +62,12 @@ final class Session: Sendable {
     if !options.offline, let (credentials, _) = found {
       return Session(
         client: FalQueueClient(transport: transport, endpoints: endpoints, credentials: credentials),
-        transport: transport, emulator: nil, paths: paths, history: try await opening, onEvent: onEvent)
+        transport: transport, emulator: nil, paths: paths, history: try await opening, followOptions: followOptions, onEvent: onEvent)
     }
     if !options.offline, explicitURL != nil {
       return Session(
         client: FalQueueClient(transport: transport, endpoints: endpoints, credentials: Credentials(key: "offline")),
-        transport: transport, emulator: nil, paths: paths, history: try await opening, onEvent: onEvent)
+        transport: transport, emulator: nil, paths: paths, history: try await opening, followOptions: followOptions, onEvent: onEvent)
     }
     let emulator = FalEmulator(configuration: embeddedEmulatorConfiguration(environment: environment, paths: paths))
     let base: String
@@ -84,7 +84,8 @@ final class Session: Sendable {
     }
     return Session(
       client: FalQueueClient(transport: transport, endpoints: FalEndpoints(single: base), credentials: Credentials(key: "offline")),
-      transport: transport, emulator: emulator, paths: paths, history: history, onEvent: onEvent)
+      transport: transport, emulator: emulator, paths: paths, history: history, followOptions: followOptions,
+      onEvent: onEvent)
   }
 
   /// Runs `body` with an open session and always closes it (the emulator and the network thread).

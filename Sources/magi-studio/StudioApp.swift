@@ -76,7 +76,10 @@ final class StudioApp {
     let forwarder = JobEventForwarder(inbox: inbox)
     let sessionPaths = paths
     let opening = StartedWork {
-      let session = try await Session.open(connection, paths: sessionPaths, quiet: true, onEvent: { forwarder.forward($0) })
+      // The studio never gives a job up for a lost connection: it retries until the server answers.
+      let session = try await Session.open(
+        connection, paths: sessionPaths, quiet: true, followOptions: FollowOptions(giveUpAfter: nil),
+        onEvent: { forwarder.forward($0) })
       return (session, await session.history.warnings.map { "history: \($0)" }, await session.history.bytesScannedAtOpen)
     }
     let terminal: CursesTerminal
@@ -309,15 +312,16 @@ final class StudioApp {
     }
   }
 
+  /// Resumed jobs go through the follower like new ones, so that no job is ever followed twice
+  /// (two follows would report every log line twice).
   private func resumeUnfinished() {
     let jobs = session.jobs
     let inbox = inbox
+    let follower = follower
     Task {
-      let results = await jobs.resumeUnfinished()
-      let failures = results.filter { if case .failure = $0.result { true } else { false } }
-      if !results.isEmpty {
-        inbox.post(.notice("resumed \(results.count) job(s) from the last run" + (failures.isEmpty ? "" : ", \(failures.count) could not be followed")))
-      }
+      let ids = await jobs.unfinishedRecordIDs()
+      for id in ids { follower.follow(id) }
+      if !ids.isEmpty { inbox.post(.notice("resuming \(ids.count) job(s) from the last run")) }
     }
   }
 
@@ -429,6 +433,7 @@ final class JobEventForwarder: Sendable {
     case .logs(let id, let entries): inbox.post(.jobLogs(id, entries))
     case .uploadProgress(let id, let progress): inbox.post(.transfer(recordID: id ?? "", progress))
     case .downloadProgress(let id, let progress): inbox.post(.transfer(recordID: id, progress))
+    case .connection(let id, let trouble): inbox.post(.jobConnection(id, trouble))
     case .warning(_, let text): inbox.post(.notice(text))
     }
   }
