@@ -49,15 +49,19 @@ public struct FollowOptions: Sendable {
   /// Told each time an attempt fails (with when the next one comes) and, with nil, when the server
   /// answers again. Called from the follow's task.
   public var onConnection: (@Sendable (ConnectionTrouble?) -> Void)?
+  /// Told, in words, when the follow changes course by itself (a silent or oversized stream is
+  /// given up for polling), so that the user knows why updates slow down.
+  public var onNotice: (@Sendable (String) -> Void)?
 
   public init(
     silenceLimit: Duration = .seconds(20), giveUpAfter: Int? = 6, maxRetryDelay: Duration = .seconds(30),
-    onConnection: (@Sendable (ConnectionTrouble?) -> Void)? = nil
+    onConnection: (@Sendable (ConnectionTrouble?) -> Void)? = nil, onNotice: (@Sendable (String) -> Void)? = nil
   ) {
     self.silenceLimit = silenceLimit
     self.giveUpAfter = giveUpAfter
     self.maxRetryDelay = maxRetryDelay
     self.onConnection = onConnection
+    self.onNotice = onNotice
   }
 }
 
@@ -95,6 +99,9 @@ extension FalQueueClient {
     var streamFailures = 0
     // Failed attempts in a row, stream or poll: the outage the user is told about.
     var failures = 0
+    // Whether polls failed too: once one succeeds again, the outage is over and the stream is
+    // worth another try (a stream given up for a buffering proxy is not).
+    var pollsFailed = false
     // Each poll is one attempt: the follow does the retrying, so every failure is reported.
     var poller = self
     poller.retryPolicy = .none
@@ -143,13 +150,13 @@ extension FalQueueClient {
         streamFailures += 1
         guard let failure else { continue }
         if case .transport(let transport) = failure, transport.kind == .timedOut || transport.kind == .bodyTooLarge {
-          // Silent or oversized: a proxy may be holding the stream back. A poll tells at once whether
-          // the server is still there.
+          // Silent or oversized: a proxy may be holding the stream back, or the server is gone. A
+          // poll tells at once which.
           streamFailures = Self.streamFailureLimit
-          continue
-        }
-        if case .malformedResponse = failure {
-          streamFailures = Self.streamFailureLimit
+          options.onNotice?(
+            transport.kind == .timedOut
+              ? "the status stream sent nothing for \(options.silenceLimit.components.seconds) s; polling instead"
+              : "\(transport.message); polling instead")
           continue
         }
         try await failed(failure)
@@ -161,11 +168,14 @@ extension FalQueueClient {
         status = try await poller.status(endpoint, requestID: requestID, logs: true, idleLimit: options.silenceLimit)
       } catch {
         guard error.isTransient else { throw error }
+        pollsFailed = true
         try await failed(error)
         continue
       }
-      // The server answers again after an outage: the stream is worth another try.
-      if failures > 0 { streamFailures = 0 }
+      if pollsFailed {
+        pollsFailed = false
+        streamFailures = 0
+      }
       report(status, .polling)
       if status.isFinal { return }
       do { try await sleep(pollInterval) } catch { throw .cancelled }

@@ -23,4 +23,11 @@ public enum Fault: Sendable, Hashable {
   case dropStream(afterEvents: Int)
   /// 200 with `Content-Type: application/json` and a body that is not valid JSON.
   case malformedBody
+  /// Status stream only: answer 200 with the event-stream headers, then send nothing at all (no
+  /// event, no keep-alive) until the client gives up: a server or proxy that stopped answering.
+  case silentStream
+  /// Status stream only: one `data:` line that never ends (chunks of `x` without a newline).
+  case endlessLine
+  /// Status stream only: IN_PROGRESS events, each with new log lines, without end.
+  case endlessLogs
 }

@@ -98,7 +98,7 @@ struct Router: HTTPHandler {
 
   private static func isStreamFault(_ fault: Fault) -> Bool {
     switch fault {
-    case .dropStream, .malformedBody: true
+    case .dropStream, .malformedBody, .silentStream, .endlessLine, .endlessLogs: true
     default: false
     }
   }
@@ -109,7 +109,7 @@ struct Router: HTTPHandler {
     case .latency(let duration):
       try? await clock.sleep(duration)
       return nil
-    case .dropConnection, .dropStream:
+    case .dropConnection, .dropStream, .silentStream, .endlessLine, .endlessLogs:
       return ConnectionDropper.response
     default:
       break
@@ -131,7 +131,7 @@ struct Router: HTTPHandler {
       return response
     case .malformedBody:
       return Responses.json(200, Data("{\"status\": \"IN_QUEUE\", \"request_id\": ".utf8))
-    case .latency, .dropConnection, .dropStream:
+    case .latency, .dropConnection, .dropStream, .silentStream, .endlessLine, .endlessLogs:
       return nil
     }
   }

@@ -141,6 +141,7 @@ public actor JobCoordinator {
     var options = followOptions
     let recordID = record.id
     options.onConnection = { [onEvent] trouble in onEvent(.connection(recordID: recordID, trouble)) }
+    options.onNotice = { [onEvent] text in onEvent(.warning(recordID: recordID, text)) }
     // The record as it was, before any new line: a viewer that meets the job here (a resumed one)
     // starts from its recorded log, and the lines below come after it exactly once.
     onEvent(.updated(record))

@@ -21,6 +21,14 @@ public enum Studio {
       effects = run(command, &state)
     case .launched:
       effects = reloadHistory(&state, offset: 0)
+    case .interrupt:
+      if state.dialog?.purpose == .quit {
+        effects = answer(.confirmYes, &state)
+      } else {
+        state.dialog = nil
+        state.overlay = nil
+        effects = run(.quit, &state)
+      }
     case .tick(let date):
       state.now = date
       effects = []

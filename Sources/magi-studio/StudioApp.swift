@@ -178,10 +178,13 @@ final class StudioApp {
             case .escape(let sequence): passthrough.write(sequence)
             }
           }
-        case .quitRequested(let signal):
-          // Ctrl-C from outside the UI, SIGTERM, a closed ssh connection: leave cleanly; running
-          // jobs are in the history and resume on the next start.
-          exitCode = signal == SIGINT ? 130 : 0
+        case .quitRequested(SIGINT):
+          // Ctrl-C (the terminal keeps signals) asks first when jobs run, as Ctrl-Q does.
+          dispatch(.interrupt)
+          if state.quitting { exitCode = 130 }
+        case .quitRequested:
+          // SIGTERM, a closed ssh connection: leave cleanly; running jobs are in the history and
+          // resume on the next start.
           state.quitting = true
         case .resumed:
           lastGrid = nil
