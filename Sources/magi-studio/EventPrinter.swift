@@ -25,7 +25,8 @@ final class EventPrinter: Sendable {
     case .downloadProgress(let id, let progress):
       Console.progress("\(label(id))downloading", progress.downloaded, progress.downloadTotal)
     case .connection(let id, let trouble?):
-      let seconds = max(1, Int(trouble.retryIn.components.seconds))
+      let (whole, fraction) = trouble.retryIn.components
+      let seconds = max(1, Int(whole) + (fraction > 0 ? 1 : 0))
       Console.line("\(label(id))connection lost (\(trouble.reason)); retrying in \(seconds)s")
     case .connection(let id, nil):
       Console.line("\(label(id))connection back")

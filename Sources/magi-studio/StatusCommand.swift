@@ -34,7 +34,7 @@ struct StatusCommand: AsyncParsableCommand {
     try await reportingFailures {
       try await Session.using(connection, store: store, quiet: json) { session in
         if let record = try await session.record(named: request.requestID) {
-          let current = wait ? try await studio { try await session.jobs.follow(recordID: record.id) } : record
+          let current = wait ? try await studio { try await FollowGiveUp.follow(session, recordID: record.id) } : record
           if !wait, !json { for entry in current.logs { Console.log(entry) } }
           Console.stdout(json ? GenerateCommand.jsonString(RecordJSON.object(current)) : Self.describe(current))
           return
@@ -42,7 +42,11 @@ struct StatusCommand: AsyncParsableCommand {
         let endpoint = try request.endpointID()
         let status: QueueStatus
         if wait {
-          status = try await JobWatcher.follow(session.client, endpoint: endpoint, requestID: request.requestID)
+          do {
+            status = try await JobWatcher.follow(session.client, endpoint: endpoint, requestID: request.requestID)
+          } catch let error as FalClientError where error.isTransient {
+            throw FollowGiveUp.failure(error, resume: "magi-studio status \(request.requestID) --wait", recorded: false)
+          }
         } else {
           status = try await session.client.status(endpoint, requestID: request.requestID, logs: true)
           if !json { for entry in status.logs ?? [] { Console.log(entry) } }
