@@ -128,7 +128,7 @@ import Testing
 }
 
 /// The same against the emulator's fault kinds, over libcurl.
-@Suite(.serialized) struct FollowFaultTests {
+@Suite(.serialized, .timeLimit(.minutes(1))) struct FollowFaultTests {
   let t2v = MagiEndpoint(mode: .textToVideo)
 
   @Test func aStreamThatSendsHeadersThenNothingIsNoticedAndTheJobFinishedByPolling() async throws {
