@@ -142,12 +142,14 @@ public actor JobCoordinator {
     let recordID = record.id
     options.onConnection = { [onEvent] trouble in onEvent(.connection(recordID: recordID, trouble)) }
     options.onNotice = { [onEvent] text in onEvent(.warning(recordID: recordID, text)) }
-    // The record as it was, before any new line: a viewer that meets the job here (a resumed one)
-    // starts from its recorded log, and the lines below come after it exactly once.
-    onEvent(.updated(record))
     // The lines seen before (the whole log on disk, else the record's tail), so that a stream that
-    // starts from the first line again repeats none of them.
+    // starts from the first line again repeats none of them. The file can be ahead of the record,
+    // whose progress is saved only every few seconds.
     let known = logs?.tail(of: recordID) ?? record.logs
+    record.logs = Array(known.suffix(GenerationRecord.logLimit))
+    // The record as it was, before any new line: a viewer that meets the job here (a resumed one)
+    // starts from its known log, and the lines below come after it exactly once.
+    onEvent(.updated(record))
     do {
       for try await update in client.follow(endpoint, requestID: requestID, knownLog: JobLog(known), options: options) {
         let before = record.status
