@@ -12,15 +12,17 @@ extension FalQueueClient {
   /// The stream ends after fal's COMPLETED event, or when the server closes the connection; it throws
   /// when the connection fails or an event is not a status object. It does not reconnect: that is
   /// ``follow(_:requestID:)``'s job.
-  public func statusStream(_ endpoint: EndpointID, requestID: String, logs: Bool = true)
-    -> AsyncThrowingStream<QueueStatus, any Error>
-  {
+  ///
+  /// - Parameter silenceLimit: fal sends a keep-alive comment every few seconds; a stream that moves
+  ///   no byte for this long is dead and fails with a `.timedOut` transport error.
+  public func statusStream(
+    _ endpoint: EndpointID, requestID: String, logs: Bool = true, silenceLimit: Duration = .seconds(20)
+  ) -> AsyncThrowingStream<QueueStatus, any Error> {
     let (stream, continuation) = AsyncThrowingStream<QueueStatus, any Error>.makeStream()
     var request = HTTPRequest(
       method: .get, url: requestURL(endpoint, requestID, suffix: "/status/stream?logs=\(logs ? 1 : 0)"),
       headers: headers(),
-      // fal sends a keep-alive comment every 15 s; a minute of silence means the stream is dead.
-      timeouts: HTTPTimeouts(connect: .seconds(10), idle: .seconds(60), total: nil))
+      timeouts: HTTPTimeouts(connect: .seconds(10), idle: silenceLimit, total: nil))
     request.headers.set("Accept", "text/event-stream")
     let decoder = StreamDecoder(continuation: continuation)
     let task = Task {
@@ -52,7 +54,16 @@ private final class StreamDecoder: Sendable {
   }
 
   func feed(_ chunk: Data) {
-    let events = parser.withLock { $0.feed(chunk) }
+    let (events, overflowed) = parser.withLock { parser in (parser.feed(chunk), parser.overflowed) }
+    if overflowed {
+      // Finishing ends the consumer's loop, whose termination cancels the transfer.
+      continuation.finish(
+        throwing: FalClientError.transport(
+          TransportError(
+            .bodyTooLarge,
+            "a status stream event is longer than \(ServerSentEventParser.defaultMaxEventBytes >> 20) MiB; the stream is treated as broken")))
+      return
+    }
     for event in events where event.event == "message" {
       do {
         continuation.yield(try JSONDecoder().decode(QueueStatus.self, from: Data(event.data.utf8)))

@@ -81,20 +81,32 @@ public struct FalQueueClient: Sendable {
     return try await submit(request.endpoint.id, input: request.body, options: options)
   }
 
+  /// The largest status or result body read into memory: fal's are a few kilobytes, and a server
+  /// that sends more is broken (the answer fails, and a follow retries), not buffered.
+  public static let maxAnswerBytes = 4 << 20
+
   /// One status poll, with the logs fal holds for the request (a moving window).
   public func status(_ endpoint: EndpointID, requestID: String, logs: Bool = true) async throws(FalClientError)
     -> QueueStatus
   {
+    try await status(endpoint, requestID: requestID, logs: logs, idleLimit: HTTPTimeouts().idle)
+  }
+
+  /// A status poll that fails when the server sends nothing for `idleLimit` (a follow's silence limit).
+  func status(_ endpoint: EndpointID, requestID: String, logs: Bool, idleLimit: Duration?) async throws(FalClientError)
+    -> QueueStatus
+  {
     let request = HTTPRequest(
-      method: .get, url: requestURL(endpoint, requestID, suffix: "/status?logs=\(logs ? 1 : 0)"), headers: headers())
-    let response = try await send(request, safety: .idempotent)
+      method: .get, url: requestURL(endpoint, requestID, suffix: "/status?logs=\(logs ? 1 : 0)"), headers: headers(),
+      timeouts: HTTPTimeouts(idle: idleLimit))
+    let response = try await send(request, safety: .idempotent, sink: .memory(limit: Self.maxAnswerBytes))
     return try decode(QueueStatus.self, from: response, call: "status")
   }
 
   /// The stored result of a completed request: the model output and its billing.
   public func result(_ endpoint: EndpointID, requestID: String) async throws(FalClientError) -> FalResult {
     let request = HTTPRequest(method: .get, url: requestURL(endpoint, requestID, suffix: ""), headers: headers())
-    let response = try await send(request, safety: .idempotent)
+    let response = try await send(request, safety: .idempotent, sink: .memory(limit: Self.maxAnswerBytes))
     guard response.status == 200 else {
       // 202: the request is still pending; fal documents no body for it.
       throw .server(status: response.status, detail: "result not ready yet", errorType: nil)

@@ -36,4 +36,11 @@ public enum Fault: Sendable, Hashable {
   /// Result route only: the normal answer, but with this text as `x-fal-billable-units` (a
   /// malformed header: `NaN`, `inf`, `1e19`, `-5`…). Ignored on other routes.
   case billableUnitsHeader(String)
+  /// Status stream only: answer 200 with the event-stream headers, then send nothing at all (no
+  /// event, no keep-alive) until the client gives up: a server or proxy that stopped answering.
+  case silentStream
+  /// Status stream only: one `data:` line that never ends (chunks of `x` without a newline).
+  case endlessLine
+  /// Status stream only: IN_PROGRESS events, each with new log lines, without end.
+  case endlessLogs
 }

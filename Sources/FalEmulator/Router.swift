@@ -108,7 +108,7 @@ struct Router: HTTPHandler {
 
   private static func isStreamFault(_ fault: Fault) -> Bool {
     switch fault {
-    case .dropStream, .malformedBody: true
+    case .dropStream, .malformedBody, .silentStream, .endlessLine, .endlessLogs: true
     default: false
     }
   }
@@ -127,7 +127,7 @@ struct Router: HTTPHandler {
     case .latency(let duration):
       try? await clock.sleep(duration)
       return nil
-    case .dropConnection, .dropStream:
+    case .dropConnection, .dropStream, .silentStream, .endlessLine, .endlessLogs:
       return ConnectionDropper.response
     default:
       break
@@ -154,7 +154,8 @@ struct Router: HTTPHandler {
     case .oversizedBody(let bytes):
       return HTTPResponse(
         statusCode: .ok, headers: [.contentType: "video/mp4"], body: HTTPBodySequence(from: ZeroBytes(count: bytes), count: bytes))
-    case .latency, .dropConnection, .dropStream, .acceptThenDrop, .cancelEndsWith, .billableUnitsHeader:
+    case .latency, .dropConnection, .dropStream, .acceptThenDrop, .cancelEndsWith, .billableUnitsHeader, .silentStream,
+      .endlessLine, .endlessLogs:
       return nil
     }
   }

@@ -40,14 +40,18 @@ extension Router {
     }
     var dropAfter: Int?
     var malformed = false
+    var misbehaviour: StatusStream.Misbehaviour?
     switch fault {
     case .dropStream(let events): dropAfter = max(0, events)
     case .malformedBody: malformed = true
+    case .silentStream: misbehaviour = .silent
+    case .endlessLine: misbehaviour = .endlessLine
+    case .endlessLogs: misbehaviour = .endlessLogs
     default: break
     }
     let events = StatusStream(
       queue: queue, jobID: job.id, baseURL: baseURL.current, includeLogs: logs, keepAlive: keepAliveInterval,
-      clock: clock, dropAfterEvents: dropAfter, malformed: malformed)
+      clock: clock, dropAfterEvents: dropAfter, malformed: malformed, misbehaviour: misbehaviour)
     return HTTPResponse(
       statusCode: .ok,
       headers: [

@@ -31,11 +31,16 @@ struct StatusStream: AsyncBufferedSequence, Sendable {
   ///   - malformed: send one event whose data is not JSON, then close (fault injection).
   init(
     queue: QueueModel, jobID: String, baseURL: String, includeLogs: Bool, keepAlive: Duration,
-    clock: EmulatorClock, dropAfterEvents: Int? = nil, malformed: Bool = false
+    clock: EmulatorClock, dropAfterEvents: Int? = nil, malformed: Bool = false, misbehaviour: Misbehaviour? = nil
   ) {
-    let (stream, continuation) = AsyncThrowingStream.makeStream(of: [UInt8].self)
+    // At most a few chunks wait for a slow reader: an endless fault must not grow the emulator.
+    let (stream, continuation) = AsyncThrowingStream.makeStream(of: [UInt8].self, bufferingPolicy: misbehaviour == nil ? .unbounded : .bufferingOldest(4))
     chunks = stream
     let task = Task {
+      if let misbehaviour {
+        await Self.misbehave(misbehaviour, jobID: jobID, continuation: continuation)
+        return
+      }
       if malformed {
         continuation.yield(Array("data: {\"status\": \"IN_PROG\n\n".utf8))
         continuation.finish()
@@ -102,6 +107,54 @@ struct StatusStream: AsyncBufferedSequence, Sendable {
     }
     producer = ProducerHandle(task)
     continuation.onTermination = { _ in task.cancel() }
+  }
+
+  /// Streams that break the protocol's limits, for fault injection.
+  enum Misbehaviour: Sendable {
+    case silent
+    case endlessLine
+    case endlessLogs
+  }
+
+  /// Produces a misbehaving stream until the client goes away.
+  private static func misbehave(
+    _ kind: Misbehaviour, jobID: String, continuation: AsyncThrowingStream<[UInt8], any Error>.Continuation
+  ) async {
+    var produced = 0
+    var next: () -> [UInt8]
+    switch kind {
+    case .silent:
+      // Headers only: wait until the client gives up (its cancellation ends this task).
+      while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+      continuation.finish()
+      return
+    case .endlessLine:
+      let filler = [UInt8](repeating: UInt8(ascii: "x"), count: 64 << 10)
+      next = {
+        defer { produced += 1 }
+        return produced == 0 ? Array("data: ".utf8) + filler : filler
+      }
+    case .endlessLogs:
+      next = {
+        var status = QueueStatus(state: .inProgress, requestID: jobID)
+        status.logs = (0..<50).map { index in
+          let number = produced * 50 + index
+          return LogEntry(message: "endless line \(number)", timestamp: "2026-01-01T00:00:00.\(number)Z")
+        }
+        produced += 1
+        return Array("data: ".utf8) + JSONCoding.encode(status) + Array("\n\n".utf8)
+      }
+    }
+    while !Task.isCancelled {
+      switch continuation.yield(next()) {
+      case .terminated: return
+      case .dropped:
+        // The reader is behind: give it a moment instead of spinning.
+        try? await Task.sleep(for: .milliseconds(1))
+      default: await Task.yield()
+      }
+    }
+    continuation.finish()
   }
 
   func makeAsyncIterator() -> Iterator {

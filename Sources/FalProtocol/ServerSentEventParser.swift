@@ -18,9 +18,21 @@ public struct ServerSentEvent: Sendable, Hashable {
 /// Network chunks split lines, CRLF pairs and multi-byte characters at arbitrary places; the parser
 /// keeps the unfinished tail and emits events only when a blank line completes them, as the HTML
 /// standard's event-stream algorithm says. Comment lines (keep-alives) are counted, not emitted.
+///
+/// Memory is bounded: a line, or the data of one event, longer than ``maxEventBytes`` marks the
+/// parser ``overflowed``; it then drops everything it is fed, so a server sending one endless line
+/// costs at most that much, and the caller treats the stream as broken.
 public struct ServerSentEventParser: Sendable {
+  /// fal's status events are a few kilobytes; a megabyte is far beyond any real one.
+  public static let defaultMaxEventBytes = 1 << 20
+
+  /// The most bytes one line, or one event's data, may hold.
+  public let maxEventBytes: Int
+  /// True once a line or an event went past ``maxEventBytes``: nothing more is parsed.
+  public private(set) var overflowed = false
   private var buffer: [UInt8] = []
   private var dataLines: [String] = []
+  private var dataBytes = 0
   private var eventName = ""
   private var lastEventID: String?
   private var retry: Int?
@@ -29,11 +41,17 @@ public struct ServerSentEventParser: Sendable {
   /// Comment lines (`: keep-alive`) seen so far.
   public private(set) var commentCount = 0
 
-  public init() {}
+  public init(maxEventBytes: Int = ServerSentEventParser.defaultMaxEventBytes) {
+    self.maxEventBytes = max(1, maxEventBytes)
+  }
+
+  /// Bytes held for the unfinished line and event: never much more than ``maxEventBytes``.
+  public var bufferedBytes: Int { buffer.count + dataBytes }
 
   /// Feeds the next chunk and returns the events it completed, in order.
   public mutating func feed<Bytes: Sequence>(_ bytes: Bytes) -> [ServerSentEvent] where Bytes.Element == UInt8 {
     var events: [ServerSentEvent] = []
+    guard !overflowed else { return events }
     for byte in bytes {
       if pendingCR {
         pendingCR = false
@@ -47,7 +65,12 @@ public struct ServerSentEventParser: Sendable {
         processLine(into: &events)
       default:
         buffer.append(byte)
+        if buffer.count > maxEventBytes {
+          overflow()
+          return events
+        }
       }
+      if overflowed { return events }
     }
     return events
   }
@@ -79,7 +102,13 @@ public struct ServerSentEventParser: Sendable {
       value = ""
     }
     switch field {
-    case "data": dataLines.append(value)
+    case "data":
+      dataBytes += value.utf8.count + 1
+      if dataBytes > maxEventBytes {
+        overflow()
+        return
+      }
+      dataLines.append(value)
     case "event": eventName = value
     case "id": if !value.contains("\0") { lastEventID = value }
     case "retry": if let milliseconds = Int(value), value.allSatisfy(\.isASCII) { retry = milliseconds }
@@ -87,9 +116,17 @@ public struct ServerSentEventParser: Sendable {
     }
   }
 
+  private mutating func overflow() {
+    overflowed = true
+    buffer = []
+    dataLines = []
+    dataBytes = 0
+  }
+
   private mutating func dispatch(into events: inout [ServerSentEvent]) {
     defer {
       dataLines.removeAll()
+      dataBytes = 0
       eventName = ""
       retry = nil
     }

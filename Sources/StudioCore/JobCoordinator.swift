@@ -29,13 +29,20 @@ public actor JobCoordinator {
   /// Jobs this coordinator asked fal to cancel, and when: a follow that loaded its record before the
   /// cancel still ends it cancelled.
   private var cancelsSent: [String: Date] = [:]
+  /// How a follow treats silence and failures: the CLI gives up after a few tries, the studio never.
+  private let followOptions: FollowOptions
+  /// Each record's whole log, one file per record; nil keeps only the record's own short tail.
+  public nonisolated let logs: JobLogFiles?
 
   public init(
     client: FalQueueClient, history: HistoryStore, videosDirectory: String, server: String? = nil,
     pricePerUnit: @escaping @Sendable (MagiModel) -> Double = { $0.defaultPricePerUnit },
-    progressSaveInterval: Duration = .seconds(2),
+    progressSaveInterval: Duration = .seconds(2), followOptions: FollowOptions = FollowOptions(),
+    logsDirectory: String? = nil,
     onEvent: @escaping @Sendable (JobEvent) -> Void = { _ in }
   ) {
+    self.followOptions = followOptions
+    self.logs = logsDirectory.map(JobLogFiles.init(directory:))
     self.client = client
     self.history = history
     self.videosDirectory = videosDirectory
@@ -191,9 +198,22 @@ public actor JobCoordinator {
   {
     var record = start
     var lastSave = ContinuousClock.now
+    var options = followOptions
+    let recordID = record.id
+    options.onConnection = { [onEvent] trouble in onEvent(.connection(recordID: recordID, trouble)) }
+    options.onNotice = { [onEvent] text in onEvent(.warning(recordID: recordID, text)) }
+    // The lines seen before (the whole log on disk, else the record's tail), so that a stream that
+    // starts from the first line again repeats none of them. The file can be ahead of the record,
+    // whose progress is saved only every few seconds.
+    let known = logs?.tail(of: recordID) ?? record.logs
+    record.logs = Array(known.suffix(GenerationRecord.logLimit))
+    // The record as it was, before any new line: a viewer that meets the job here (a resumed one)
+    // starts from its known log, and the lines below come after it exactly once.
+    onEvent(.updated(record))
     do {
-      for try await update in client.follow(endpoint, requestID: requestID, knownLog: JobLog(record.logs)) {
+      for try await update in client.follow(endpoint, requestID: requestID, knownLog: JobLog(known), options: options) {
         let before = record.status
+        logs?.append(update.newLogs, to: recordID)
         apply(update, to: &record)
         // The state change is reported (and saved) before the lines that came with it, so a reader
         // sees "running" above the first step.
@@ -336,10 +356,7 @@ public actor JobCoordinator {
   /// last stopped, and follows them all concurrently.
   /// - Returns: the records as they ended, and the errors of those that could not be followed.
   public func resumeUnfinished() async -> [(recordID: String, result: Result<GenerationRecord, StudioError>)] {
-    // Both come from the index: a start with 100,000 finished records decodes none of them.
-    let unfinished = await history.query(HistoryQuery(statuses: [.submitting, .queued, .running], limit: Int.max))
-    let undownloaded = await history.query(HistoryQuery(awaitingVideo: true, limit: Int.max))
-    let candidates = (unfinished.summaries + undownloaded.summaries).map(\.id)
+    let candidates = await unfinishedRecordIDs()
     // Each child returns a plain value: a typed `do throws` inside a task-group closure was seen to
     // corrupt the group in release builds (Swift 6.3.1: "pure virtual method called" in
     // completeFuture), so the typed catch lives in an ordinary method instead.
@@ -351,6 +368,15 @@ public actor JobCoordinator {
       for await outcome in group { results.append((outcome.recordID, outcome.result)) }
       return results
     }
+  }
+
+  /// The records ``resumeUnfinished()`` would follow: queued, running, or finished but not downloaded.
+  public func unfinishedRecordIDs() async -> [String] {
+    // Both come from the index: a start with 100,000 finished records decodes none of them.
+    let unfinished = await history.query(HistoryQuery(statuses: [.submitting, .queued, .running], limit: Int.max))
+    let undownloaded = await history.query(HistoryQuery(awaitingVideo: true, limit: Int.max))
+    var seen = Set<String>()
+    return (unfinished.summaries + undownloaded.summaries).map(\.id).filter { seen.insert($0).inserted }
   }
 
   private struct ResumeOutcome: Sendable {

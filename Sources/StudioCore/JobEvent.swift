@@ -10,6 +10,9 @@ public enum JobEvent: Sendable {
   case logs(recordID: String, [LogEntry])
   case uploadProgress(recordID: String?, TransferProgress)
   case downloadProgress(recordID: String, TransferProgress)
+  /// The server stopped answering while the job was followed (with when the next try comes), or,
+  /// with nil, answers again.
+  case connection(recordID: String, ConnectionTrouble?)
   /// Something the user should know that did not stop the job (history not writable, stream fallback).
   case warning(recordID: String?, String)
 }

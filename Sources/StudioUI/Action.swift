@@ -17,11 +17,16 @@ public enum Action: Sendable {
   /// The loop started: the first history page is asked for.
   case launched
   case tick(Date)
+  /// Ctrl-C, which the terminal delivers as SIGINT: it asks before quitting with jobs running, as
+  /// Ctrl-Q does; a second one, with the question on screen, quits.
+  case interrupt
   case notice(String)
   /// Which server the studio talks to: fal.ai with a key, or the embedded emulator without one.
   case backend(online: Bool, label: String)
   case jobUpdated(GenerationRecord)
   case jobLogs(String, [LogEntry])
+  /// A followed job's connection failed (nil: it works again); see ``QueueState/connection``.
+  case jobConnection(String, ConnectionTrouble?)
   case transfer(recordID: String, TransferProgress?)
   case submitted(GenerationRecord)
   case submitFailed(SubmitFailure)

@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import FalClient
 import FalProtocol
 import HistoryStore
@@ -12,6 +17,9 @@ public struct QueueState: Sendable, Hashable {
   public var logs: [String: LogBuffer] = [:]
   /// Upload or download progress by record id, while a transfer runs.
   public var transfers: [String: TransferProgress] = [:]
+  /// Jobs whose server stopped answering, by record id: shown on the job's row and in the status
+  /// badge until the server answers again or the job ends.
+  public var connection: [String: ConnectionLoss] = [:]
 
   public init() {}
 
@@ -20,4 +28,28 @@ public struct QueueState: Sendable, Hashable {
 
   /// Jobs that can still change: what keeps the clock ticking.
   public var activeCount: Int { jobs.filter { !$0.status.isFinal }.count }
+}
+
+/// A followed job that cannot reach its server right now.
+public struct ConnectionLoss: Sendable, Hashable {
+  /// What failed last.
+  public var reason: String
+  /// When the follow tries again.
+  public var retryAt: Date
+
+  public init(reason: String, retryAt: Date) {
+    self.reason = reason
+    self.retryAt = retryAt
+  }
+
+  public init(_ trouble: ConnectionTrouble, now: Date) {
+    let (seconds, attoseconds) = trouble.retryIn.components
+    self.init(reason: trouble.reason, retryAt: now + Double(seconds) + Double(attoseconds) / 1e18)
+  }
+
+  /// "connection lost, retrying (next in 5s)", counting down with the clock.
+  public func message(now: Date) -> String {
+    let seconds = Int(max(0, retryAt.timeIntervalSince(now)).rounded(.up))
+    return seconds > 0 ? "connection lost, retrying (next in \(seconds)s)" : "connection lost, retrying now"
+  }
 }

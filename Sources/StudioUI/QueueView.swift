@@ -41,13 +41,19 @@ enum QueueView {
     if selected { grid.fill(Rect(x: x, y: y, width: width, height: 1), role: focused ? .selection : .dim) }
     let base: StyleRole = selected ? (focused ? .selection : .dim) : .normal
     var column = x
-    let statusRole = selected ? base : Format.role(job.status)
+    let lost = state.queue.connection[job.id] != nil && !job.status.isFinal
+    let statusRole = selected ? base : lost ? .warning : Format.role(job.status)
     column += grid.put(
       Format.glyph(job.status) + " " + Box.fit(job.status.rawValue, 9) + " ", x: column, y: y, role: statusRole,
       maxWidth: x + width - column)
     column += grid.put(Box.fit(Format.duration(elapsed(job, now: state.now)), 6), x: column, y: y, role: base,
       maxWidth: x + width - column)
     let detailWidth = min(16, max(0, x + width - column - 1))
+    if let loss = state.queue.connection[job.id], !job.status.isFinal {
+      // Progress is frozen while the server is out of reach: say so instead of showing it.
+      grid.put(loss.message(now: state.now), x: column, y: y, role: selected ? base : .warning, maxWidth: x + width - column)
+      return
+    }
     switch job.status {
     case .queued:
       let position = job.progress.queuePosition.flatMap { $0 >= 0 && $0 < Int.max ? "#\($0 + 1) in line" : nil } ?? "in line"

@@ -8,7 +8,10 @@ enum StatusBar {
     let y = layout.statusRow
     grid.fill(Rect(x: 0, y: y, width: grid.width, height: 1), role: .statusBar)
     var x = 0
-    if state.online {
+    if let loss = state.queue.connection.values.min(by: { $0.retryAt < $1.retryAt }) {
+      // A job's server stopped answering: the badge is not green while it is out of reach.
+      x += grid.put(" ⚠ \(state.backendLabel): \(loss.message(now: state.now)) ", x: x, y: y, role: .badgeOffline)
+    } else if state.online {
       x += grid.put(" ● \(state.backendLabel) ", x: x, y: y, role: .badgeOnline)
     } else {
       x += grid.put(" ◌ \(state.backendLabel) ", x: x, y: y, role: .badgeOffline)

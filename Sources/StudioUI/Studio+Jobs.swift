@@ -40,7 +40,10 @@ extension Studio {
     if case .detail(record.id, _?, let scroll) = state.overlay {
       state.overlay = .detail(id: record.id, record: record, scroll: scroll)
     }
-    if record.status.isFinal { state.queue.transfers[record.id] = nil }
+    if record.status.isFinal {
+      state.queue.transfers[record.id] = nil
+      state.queue.connection[record.id] = nil
+    }
     return effects
   }
 

@@ -21,6 +21,14 @@ public enum Studio {
       effects = run(command, &state)
     case .launched:
       effects = reloadHistory(&state, offset: 0)
+    case .interrupt:
+      if state.dialog?.purpose == .quit {
+        effects = answer(.confirmYes, &state)
+      } else {
+        state.dialog = nil
+        state.overlay = nil
+        effects = run(.quit, &state)
+      }
     case .tick(let date):
       state.now = date
       effects = []
@@ -35,6 +43,12 @@ public enum Studio {
       effects = jobUpdated(record, &state)
     case .jobLogs(let id, let entries):
       state.queue.logs[id, default: LogBuffer(limit: state.settings.logLimit)].append(entries)
+      effects = []
+    case .jobConnection(let id, let trouble):
+      let active = state.queue.jobs.first { $0.id == id }.map { !$0.status.isFinal } ?? true
+      state.queue.connection[id] = trouble.flatMap { trouble in
+        active ? ConnectionLoss(trouble, now: state.now) : nil
+      }
       effects = []
     case .transfer(let id, let progress):
       state.queue.transfers[id] = progress

@@ -24,6 +24,12 @@ final class EventPrinter: Sendable {
       Console.progress("uploading", progress.uploaded, progress.uploadTotal)
     case .downloadProgress(let id, let progress):
       Console.progress("\(label(id))downloading", progress.downloaded, progress.downloadTotal)
+    case .connection(let id, let trouble?):
+      let (whole, fraction) = trouble.retryIn.components
+      let seconds = max(1, Int(whole) + (fraction > 0 ? 1 : 0))
+      Console.line("\(label(id))connection lost (\(trouble.reason)); retrying in \(seconds)s")
+    case .connection(let id, nil):
+      Console.line("\(label(id))connection back")
     case .warning(let id, let text):
       Console.line("\(label(id ?? ""))warning: \(text)")
     }

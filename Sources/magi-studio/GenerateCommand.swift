@@ -135,7 +135,7 @@ struct GenerateCommand: AsyncParsableCommand {
         let interrupt = InterruptHandler(
           jobs: session.jobs, recordID: record.id, requestID: record.requestID ?? "", cancel: cancelOnInterrupt)
         defer { interrupt.disarm() }
-        let final = try await studio { try await session.jobs.follow(recordID: record.id) }
+        let final = try await studio { try await FollowGiveUp.follow(session, recordID: record.id) }
         guard final.status == .completed, final.localFile != nil else {
           throw CommandFailure(
             message: "request \(final.requestID ?? final.id) \(final.status.rawValue): \(final.failure?.message ?? "")",

@@ -28,7 +28,8 @@ final class Session: Sendable {
   ///   studio process already runs it, that one's.
   private init(
     client: FalQueueClient, transport: CurlTransport, emulator: FalEmulator?, embedded: Bool = false,
-    paths: StudioPaths, history: HistoryStore, onEvent: @escaping @Sendable (JobEvent) -> Void
+    paths: StudioPaths, history: HistoryStore, followOptions: FollowOptions,
+    onEvent: @escaping @Sendable (JobEvent) -> Void
   ) {
     self.client = client
     self.transport = transport
@@ -38,11 +39,11 @@ final class Session: Sendable {
     let server = emulator != nil || embedded ? JobCoordinator.embeddedPrefix + client.endpoints.queue : client.endpoints.queue
     jobs = JobCoordinator(
       client: client, history: history, videosDirectory: paths.videos, server: server,
-      onEvent: onEvent)
+      followOptions: followOptions, logsDirectory: paths.data + "/logs", onEvent: onEvent)
   }
 
   static func open(
-    _ options: ConnectionOptions, paths: StudioPaths, quiet: Bool = false,
+    _ options: ConnectionOptions, paths: StudioPaths, quiet: Bool = false, followOptions: FollowOptions = FollowOptions(),
     onEvent: @escaping @Sendable (JobEvent) -> Void = EventPrinter().handle
   ) async throws -> Session {
     let environment = ProcessInfo.processInfo.environment
@@ -64,12 +65,12 @@ final class Session: Sendable {
     if !options.offline, let (credentials, _) = found {
       return Session(
         client: FalQueueClient(transport: transport, endpoints: endpoints, credentials: credentials),
-        transport: transport, emulator: nil, paths: paths, history: try await opening, onEvent: onEvent)
+        transport: transport, emulator: nil, paths: paths, history: try await opening, followOptions: followOptions, onEvent: onEvent)
     }
     if !options.offline, explicitURL != nil {
       return Session(
         client: FalQueueClient(transport: transport, endpoints: endpoints, credentials: Credentials(key: "offline")),
-        transport: transport, emulator: nil, paths: paths, history: try await opening, onEvent: onEvent)
+        transport: transport, emulator: nil, paths: paths, history: try await opening, followOptions: followOptions, onEvent: onEvent)
     }
     let configuration = embeddedEmulatorConfiguration(environment: environment, paths: paths)
     let emulator = FalEmulator(configuration: configuration)
@@ -82,7 +83,8 @@ final class Session: Sendable {
         }
         return Session(
           client: FalQueueClient(transport: transport, endpoints: FalEndpoints(single: shared), credentials: Credentials(key: "offline")),
-          transport: transport, emulator: nil, embedded: true, paths: paths, history: try await opening, onEvent: onEvent)
+          transport: transport, emulator: nil, embedded: true, paths: paths, history: try await opening,
+          followOptions: followOptions, onEvent: onEvent)
       }
       if case .dataDirectory(let reason) = error {
         // The twin keeps its queue beside the history: a data directory it cannot write is one
@@ -101,7 +103,8 @@ final class Session: Sendable {
     }
     return Session(
       client: FalQueueClient(transport: transport, endpoints: FalEndpoints(single: base), credentials: Credentials(key: "offline")),
-      transport: transport, emulator: emulator, paths: paths, history: history, onEvent: onEvent)
+      transport: transport, emulator: emulator, paths: paths, history: history, followOptions: followOptions,
+      onEvent: onEvent)
   }
 
   /// Runs `body` with an open session and always closes it (the emulator and the network thread).

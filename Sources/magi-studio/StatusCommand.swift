@@ -36,7 +36,7 @@ struct StatusCommand: AsyncParsableCommand {
         if let record = try await session.record(named: request.requestID) {
           let current =
             wait
-            ? try await studio { try await session.jobs.follow(recordID: record.id) }
+            ? try await studio { try await FollowGiveUp.follow(session, recordID: record.id) }
             : try await studio { try await session.jobs.refresh(recordID: record.id) }
           if !wait, !json { for entry in current.logs { Console.log(entry) } }
           Console.stdout(json ? GenerateCommand.jsonString(RecordJSON.object(current)) : Self.describe(current))
@@ -45,7 +45,11 @@ struct StatusCommand: AsyncParsableCommand {
         let endpoint = try request.endpointID()
         let status: QueueStatus
         if wait {
-          status = try await JobWatcher.follow(session.client, endpoint: endpoint, requestID: request.requestID)
+          do {
+            status = try await JobWatcher.follow(session.client, endpoint: endpoint, requestID: request.requestID)
+          } catch let error as FalClientError where error.isTransient {
+            throw FollowGiveUp.failure(error, resume: "magi-studio status \(request.requestID) --wait", recorded: false)
+          }
         } else {
           status = try await session.client.status(endpoint, requestID: request.requestID, logs: true)
           if !json { for entry in status.logs ?? [] { Console.log(entry) } }

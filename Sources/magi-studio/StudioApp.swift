@@ -76,7 +76,10 @@ final class StudioApp {
     let forwarder = JobEventForwarder(inbox: inbox)
     let sessionPaths = paths
     let opening = StartedWork {
-      let session = try await Session.open(connection, paths: sessionPaths, quiet: true, onEvent: { forwarder.forward($0) })
+      // The studio never gives a job up for a lost connection: it retries until the server answers.
+      let session = try await Session.open(
+        connection, paths: sessionPaths, quiet: true, followOptions: FollowOptions(giveUpAfter: nil),
+        onEvent: { forwarder.forward($0) })
       return (session, await session.history.warnings.map { "history: \($0)" }, await session.history.bytesScannedAtOpen)
     }
     let terminal: CursesTerminal
@@ -181,10 +184,13 @@ final class StudioApp {
             case .escape(let sequence): passthrough.write(sequence)
             }
           }
-        case .quitRequested(let signal):
-          // Ctrl-C from outside the UI, SIGTERM, a closed ssh connection: leave cleanly; running
-          // jobs are in the history and resume on the next start.
-          exitCode = signal == SIGINT ? 130 : 0
+        case .quitRequested(SIGINT):
+          // Ctrl-C (the terminal keeps signals) asks first when jobs run, as Ctrl-Q does.
+          dispatch(.interrupt)
+          if state.quitting { exitCode = 130 }
+        case .quitRequested:
+          // SIGTERM, a closed ssh connection: leave cleanly; running jobs are in the history and
+          // resume on the next start.
           state.quitting = true
         case .resumed:
           lastGrid = nil
@@ -315,18 +321,16 @@ final class StudioApp {
     }
   }
 
+  /// Resumed jobs go through the follower like new ones, so that no job is ever followed twice
+  /// (two follows would report every log line twice).
   private func resumeUnfinished() {
     let jobs = session.jobs
     let inbox = inbox
+    let follower = follower
     Task {
-      let results = await jobs.resumeUnfinished()
-      // A job another process is following (a `resume` elsewhere) is left to it, not a failure.
-      let skipped = results.filter { if case .failure(.busy) = $0.result { true } else { false } }
-      let failures = results.filter { if case .failure = $0.result { true } else { false } }.count - skipped.count
-      let resumed = results.count - skipped.count
-      if resumed > 0 {
-        inbox.post(.notice("resumed \(resumed) job(s) from the last run" + (failures == 0 ? "" : ", \(failures) could not be followed")))
-      }
+      let ids = await jobs.unfinishedRecordIDs()
+      for id in ids { follower.follow(id, ifBusy: .skip) }
+      if !ids.isEmpty { inbox.post(.notice("resuming \(ids.count) job(s) from the last run")) }
     }
   }
 
@@ -370,11 +374,17 @@ final class JobFollower: Sendable {
     }
   }
 
-  func follow(_ recordID: String) {
+  /// Follows `recordID` unless this studio already does. A resumed job that another process is
+  /// following (`ifBusy: .skip`) is left to it: the history watcher shows its progress.
+  func follow(_ recordID: String, ifBusy: RecordLock.Busy = .wait) {
     guard following.withLock({ $0.insert(recordID).inserted }) else { return }
     Task {
-      do { try await jobs.follow(recordID: recordID) } catch {
-        inbox.post(.notice("\(recordID.suffix(6)): \(error)"))
+      do { try await jobs.follow(recordID: recordID, ifBusy: ifBusy) } catch {
+        if case StudioError.busy = error {
+          inbox.post(.notice("\(recordID.suffix(6)): followed by another process; its progress shows here"))
+        } else {
+          inbox.post(.notice("\(recordID.suffix(6)): \(error)"))
+        }
       }
       following.withLock { _ = $0.remove(recordID) }
     }
@@ -438,6 +448,7 @@ final class JobEventForwarder: Sendable {
     case .logs(let id, let entries): inbox.post(.jobLogs(id, entries))
     case .uploadProgress(let id, let progress): inbox.post(.transfer(recordID: id ?? "", progress))
     case .downloadProgress(let id, let progress): inbox.post(.transfer(recordID: id, progress))
+    case .connection(let id, let trouble): inbox.post(.jobConnection(id, trouble))
     case .warning(_, let text): inbox.post(.notice(text))
     }
   }

@@ -115,13 +115,14 @@ import Testing
     let first = try TmuxSession(command: [Self.binary], environment: environment, width: 100, height: 30)
     try submitImageToVideo(first, prompt: "the lid was closed", image: home.image)
     try first.waitFor("Step 2/16")
-    try first.press("C-q")
+    // Ctrl-C asks, as Ctrl-Q does (it used to quit at once).
+    try first.press("C-c")
     try first.waitFor("a quit confirmation") { $0.lowercased().contains("quit") && $0.contains("y") }
     try first.press("y")
     try first.waitFor("the studio to exit") { _ in (try? first.hasExited()) == true }
 
     let second = try TmuxSession(command: [Self.binary], environment: environment, width: 100, height: 30)
-    try second.waitFor("resumed 1 job")
+    try second.waitFor("resuming 1 job")
     try second.waitFor("completed", timeout: 60)
     let videos = try FileManager.default.contentsOfDirectory(atPath: home.videos)
     #expect(videos.contains { $0.contains("the-lid-was-closed") && $0.hasSuffix(".mp4") }, "\(videos)")

@@ -32,6 +32,10 @@ final class ScriptedTransport: HTTPTransport {
     case .fail(let kind):
       throw TransportError(kind, "scripted \(kind)")
     case .respond(let response):
+      // As the real transport does: a body past the sink's limit is an error, not a response.
+      if case .memory(let limit) = sink, response.isSuccess, response.body.count > limit {
+        throw TransportError(.bodyTooLarge, "the answer is larger than \(limit) bytes")
+      }
       return response
     case .stream(let chunks):
       guard case .stream(let handler) = sink else { throw TransportError(.other, "expected a stream sink") }

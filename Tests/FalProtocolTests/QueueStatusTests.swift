@@ -74,3 +74,20 @@ import Testing
     #expect(try JSONDecoder().decode(QueueStatus.self, from: Data(json.utf8)).queuePosition == 0)
   }
 }
+
+@Suite struct JobLogBoundsTests {
+  @Test func anEndlessLogKeepsOnlyItsLastLinesAndStillDropsRepeats() {
+    var log = JobLog(limit: 2_000)
+    var added = 0
+    for batch in 0..<1_000 {
+      let lines = (0..<100).map { LogEntry(message: "line \(batch * 100 + $0)", timestamp: "t\(batch * 100 + $0)") }
+      added += log.merge(lines).count
+    }
+    #expect(added == 100_000)
+    #expect(log.entries.count == 2_000)
+    #expect(log.entries.first?.message == "line 98000")
+    // A polled window of recent lines is recognised as seen.
+    let recent = (99_900..<100_000).map { LogEntry(message: "line \($0)", timestamp: "t\($0)") }
+    #expect(log.merge(recent).isEmpty)
+  }
+}

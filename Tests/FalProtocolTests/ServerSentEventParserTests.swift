@@ -45,3 +45,35 @@ import Testing
     #expect(parser.feed(Array(chunk.utf8)).map(\.data) == ["1", "2", "3", "4", "5"])
   }
 }
+
+@Suite struct ServerSentEventBoundsTests {
+  @Test func anEndlessLineStopsAtTheBoundAndHoldsNoMore() {
+    var parser = ServerSentEventParser(maxEventBytes: 1 << 20)
+    let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 64 << 10)
+    var events: [ServerSentEvent] = []
+    events += parser.feed(Array("data: ".utf8))
+    for _ in 0..<48 {  // 3 MiB of one line
+      events += parser.feed(chunk)
+      #expect(parser.bufferedBytes <= 1 << 20)
+    }
+    #expect(parser.overflowed)
+    #expect(parser.bufferedBytes == 0)
+    #expect(events.isEmpty)
+    // Once broken, the stream stays broken: nothing after it is trusted.
+    #expect(parser.feed(Array("\n\ndata: {}\n\n".utf8)).isEmpty)
+  }
+
+  @Test func manyShortDataLinesOfOneEventAreBoundedToo() {
+    var parser = ServerSentEventParser(maxEventBytes: 1000)
+    for _ in 0..<200 { _ = parser.feed(Array("data: 0123456789\n".utf8)) }
+    #expect(parser.overflowed)
+    #expect(parser.bufferedBytes == 0)
+  }
+
+  @Test func eventsUpToTheBoundStillPass() {
+    var parser = ServerSentEventParser(maxEventBytes: 100)
+    let data = String(repeating: "y", count: 90)
+    #expect(parser.feed(Array("data: \(data)\n\n".utf8)) == [ServerSentEvent(data: data)])
+    #expect(!parser.overflowed)
+  }
+}

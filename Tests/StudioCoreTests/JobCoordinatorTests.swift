@@ -30,10 +30,12 @@ import Testing
       return Harness(emulator: emulator, client: client, directory: directory)
     }
 
-    func coordinator() async throws -> JobCoordinator {
+    func coordinator(events: EventLog? = nil) async throws -> JobCoordinator {
       let history = try await HistoryStore(directory: directory)
+      let log = events ?? self.events
       return JobCoordinator(
-        client: client, history: history, videosDirectory: directory + "/videos", onEvent: { [events] in events.append($0) })
+        client: client, history: history, videosDirectory: directory + "/videos", logsDirectory: directory + "/logs",
+        onEvent: { log.append($0) })
     }
   }
 
@@ -42,6 +44,10 @@ import Testing
     func append(_ event: JobEvent) { events.withLock { $0.append(event) } }
     var warnings: [String] {
       events.withLock { $0.compactMap { if case .warning(_, let text) = $0 { text } else { nil } } }
+    }
+    var all: [JobEvent] { events.withLock { $0 } }
+    var logLines: Int {
+      events.withLock { $0.reduce(0) { if case .logs(_, let lines) = $1 { $0 + lines.count } else { $0 } } }
     }
     var statuses: [GenerationStatus] {
       events.withLock { $0.compactMap { if case .updated(let record) = $0 { record.status } else { nil } } }
@@ -103,6 +109,44 @@ import Testing
     #expect(record.id == submitted.id)
     #expect(record.status == .completed)
     #expect(record.localFile != nil)
+    await harness.emulator.stop()
+  }
+
+  /// The queue pane's view of a job, built from events the way the studio builds it: a record met
+  /// for the first time brings its recorded log, later `.logs` events add to it.
+  static func paneLog(of recordID: String, from events: [JobEvent]) -> [String] {
+    var lines: [String]?
+    for event in events {
+      switch event {
+      case .updated(let record) where record.id == recordID:
+        if lines == nil { lines = record.logs.map(\.message) }
+      case .logs(recordID, let entries):
+        lines = (lines ?? []) + entries.map(\.message)
+      default: break
+      }
+    }
+    return lines ?? []
+  }
+
+  @Test func aResumedJobShowsEachLogLineOnce() async throws {
+    let harness = try await Harness.start(workers: 1, step: .milliseconds(40))
+    let first = try await harness.coordinator()
+    let submitted = try await first.submit(MagiRequest(endpoint: t2v, prompt: "resumed log"))
+    let following = Task { try await first.follow(recordID: submitted.id) }
+    while harness.events.logLines < 4 { try await Task.sleep(for: .milliseconds(10)) }
+    following.cancel()
+    _ = try? await following.value
+    let resumedEvents = EventLog()
+    let second = try await harness.coordinator(events: resumedEvents)
+    let record = try await second.follow(recordID: submitted.id)
+    #expect(record.status == .completed)
+    let pane = Self.paneLog(of: submitted.id, from: resumedEvents.all)
+    #expect(Set(pane).count == pane.count, "a line shown twice: \(pane)")
+    #expect(pane.filter { $0.contains("/16") }.count == 16, "every step once: \(pane)")
+    // The whole log is on disk, each line once.
+    let onDisk = try #require(second.logs?.tail(of: submitted.id)).map(\.message)
+    #expect(Set(onDisk).count == onDisk.count)
+    #expect(onDisk.filter { $0.contains("/16") }.count == 16)
     await harness.emulator.stop()
   }
 

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import FalClient
 import FalProtocol
 import HistoryStore
 import StudioCore
@@ -491,5 +492,62 @@ import Testing
     state.online = true
     _ = Studio.update(&state, .terminal(.key(.character("q"))))
     #expect(state.dialog?.message.contains("on the server") == true)
+  }
+}
+
+/// A followed job whose server stops answering, and Ctrl-C: what the queue row, the badge and the
+/// quit question say.
+@Suite struct LivenessUpdateTests {
+  func screen(_ state: AppState) -> String {
+    StudioView.render(state, width: state.width, height: state.height).textDump()
+  }
+
+  func running() -> AppState {
+    var state = Fixtures.studio()
+    _ = Studio.update(&state, .backend(online: true, label: "fal.ai"))
+    _ = Studio.update(&state, .jobUpdated(Fixtures.record("j1", .running, runningSecondsAgo: 10, steps: (6, 16))))
+    _ = Studio.update(&state, .command(.focusQueue))
+    return state
+  }
+
+  @Test func aLostConnectionShowsOnTheRowAndTheBadgeCountingDownUntilTheServerIsBack() {
+    var state = running()
+    #expect(screen(state).contains("● fal.ai"))
+    _ = Studio.update(&state, .jobConnection("j1", ConnectionTrouble(reason: "network error: refused", failures: 3, retryIn: .seconds(8))))
+    var text = screen(state)
+    #expect(text.contains("connection lost, retrying (next in 8s)"), "\(text)")
+    #expect(text.contains("⚠ fal.ai"))
+    #expect(!text.contains("● fal.ai"), "the badge is not green while the server is out of reach")
+    #expect(state.needsTick, "the countdown moves with the clock")
+    _ = Studio.update(&state, .tick(Fixtures.now.addingTimeInterval(5)))
+    text = screen(state)
+    #expect(text.contains("next in 3s"))
+    _ = Studio.update(&state, .jobConnection("j1", nil))
+    text = screen(state)
+    #expect(!text.contains("connection lost"))
+    #expect(text.contains("● fal.ai"))
+    #expect(text.contains("6/16"))
+  }
+
+  @Test func aJobThatEndsClearsItsConnectionWarning() {
+    var state = running()
+    _ = Studio.update(&state, .jobConnection("j1", ConnectionTrouble(reason: "x", failures: 1, retryIn: .seconds(1))))
+    _ = Studio.update(&state, .jobUpdated(Fixtures.record("j1", .lost, finishedSecondsAgo: 0)))
+    #expect(state.queue.connection.isEmpty)
+    #expect(!screen(state).contains("connection lost"))
+  }
+
+  @Test func ctrlCAsksBeforeQuittingWithJobsRunningAndASecondOneQuits() {
+    var state = running()
+    #expect(Studio.update(&state, .interrupt) == [])
+    #expect(state.dialog?.purpose == .quit)
+    #expect(!state.quitting)
+    #expect(Studio.update(&state, .interrupt) == [.quit])
+    #expect(state.quitting)
+  }
+
+  @Test func ctrlCQuitsAtOnceWhenNothingRuns() {
+    var state = Fixtures.studio()
+    #expect(Studio.update(&state, .interrupt) == [.quit])
   }
 }

@@ -1,0 +1,90 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import FalProtocol
+
+/// Each record's whole log on disk, one JSON Lines file per record (`<data>/logs/<id>.jsonl`).
+///
+/// Memory holds only bounded tails (the record's last lines, a follow's ``JobLog``, the studio's
+/// ``LogBuffer``-sized view); the complete log is here, for diagnosis and so that a resumed follow
+/// knows which lines it has already seen. A file is capped at ``maxFileBytes``: a server that
+/// logs without end cannot fill the disk either; past the cap one line says the rest was dropped.
+public struct JobLogFiles: Sendable {
+  public static let maxFileBytes: Int64 = 32 << 20
+  /// How much of a file's end ``tail(of:)`` reads: more than enough for ``JobLog/defaultLimit`` lines.
+  static let tailBytes = 4 << 20
+
+  public let directory: String
+
+  public init(directory: String) {
+    self.directory = directory
+  }
+
+  /// The file of `recordID`, or nil for an id that is not a plain file name.
+  public func path(of recordID: String) -> String? {
+    let plain = !recordID.isEmpty && recordID.utf8.count <= 128
+      && recordID.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") }
+    return plain ? directory + "/" + recordID + ".jsonl" : nil
+  }
+
+  /// Appends lines to the record's file; a failure to write loses only this copy (the record keeps
+  /// its tail), so it is not an error for the job.
+  public func append(_ entries: [LogEntry], to recordID: String) {
+    guard !entries.isEmpty, let path = path(of: recordID) else { return }
+    mkdir(directory, 0o700)
+    let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { return }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0, Int64(info.st_size) < Self.maxFileBytes else { return }
+    let encoder = JSONEncoder()
+    var bytes: [UInt8] = []
+    for entry in entries {
+      guard let line = try? encoder.encode(entry) else { continue }
+      bytes += line
+      bytes.append(UInt8(ascii: "\n"))
+    }
+    if Int64(info.st_size) + Int64(bytes.count) >= Self.maxFileBytes {
+      let note = LogEntry(
+        message: "[magi-studio] the log passed \(Self.maxFileBytes >> 20) MiB; later lines are not kept on disk",
+        level: "WARNING", source: "CLIENT", timestamp: entries.last?.timestamp ?? "")
+      bytes = ((try? encoder.encode(note)).map(Array.init) ?? []) + [UInt8(ascii: "\n")]
+    }
+    bytes.withUnsafeBytes { buffer in
+      var offset = 0
+      while offset < buffer.count {
+        let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+        if written <= 0 { return }
+        offset += written
+      }
+    }
+  }
+
+  /// The last `limit` lines of the record's file, or nil when there is none.
+  public func tail(of recordID: String, limit: Int = JobLog.defaultLimit) -> [LogEntry]? {
+    guard let path = path(of: recordID) else { return nil }
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    let size = lseek(fd, 0, SEEK_END)
+    guard size >= 0 else { return nil }
+    let start = max(0, Int(size) - Self.tailBytes)
+    var bytes = [UInt8](repeating: 0, count: Int(size) - start)
+    var filled = 0
+    while filled < bytes.count {
+      let got = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + filled, $0.count - filled, off_t(start + filled)) }
+      if got <= 0 { break }
+      filled += got
+    }
+    var lines = bytes[..<filled].split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
+    // A read that starts mid-file starts mid-line: that first piece is not a line.
+    if start > 0, !lines.isEmpty { lines.removeFirst() }
+    let decoder = JSONDecoder()
+    return lines.suffix(limit).compactMap { try? decoder.decode(LogEntry.self, from: Data($0)) }
+  }
+}
