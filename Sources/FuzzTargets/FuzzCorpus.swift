@@ -49,17 +49,19 @@ public struct FuzzRunner: Sendable {
   }
 
   /// Runs every seed once, then mutations until `runs` mutations ran or `deadline` passed
-  /// (whichever is given first). `willRun` sees each input before it runs: the child process
-  /// writes it to disk there, so a trap leaves the input behind. Returns the executions run.
+  /// (whichever is given first). `willRun` sees each input (and a seed's name) before it runs: the
+  /// child process writes it to disk there, so a trap leaves the input behind. Returns the executions run.
   public func run(
     seed: UInt64, runs: Int?, deadline: ContinuousClock.Instant? = nil, includeSeeds: Bool = true,
-    willRun: ([UInt8], _ executionsSoFar: Int) -> Void = { _, _ in }
+    willRun: ([UInt8], _ executionsSoFar: Int, _ seedName: String?) -> Void = { _, _, _ in },
+    didRun: () -> Void = {}
   ) async -> Int {
     var executions = 0
     if includeSeeds {
       for entry in corpus {
-        willRun(entry.bytes, executions)
+        willRun(entry.bytes, executions, entry.name)
         await target.run(entry.bytes)
+        didRun()
         executions += 1
       }
     }
@@ -75,8 +77,9 @@ public struct FuzzRunner: Sendable {
       let input = mutator.mutate(
         base.count > mutator.maximumLength ? Array(base.prefix(mutator.maximumLength)) : base, corpus: seeds,
         random: &random)
-      willRun(input, executions)
+      willRun(input, executions, nil)
       await target.run(input)
+      didRun()
       mutations += 1
       executions += 1
     }

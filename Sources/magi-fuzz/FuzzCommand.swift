@@ -17,11 +17,14 @@ enum FuzzCommand {
     var file: String?
     var skipSeeds = false
     var excluded: [String] = []
+    /// Seconds one input may take before the child stops as hung.
+    var hangLimit: Double = 10
   }
 
   static let usage = """
     usage: magi-fuzz list
            magi-fuzz run [--target NAME]… [--time SECONDS | --runs N] [--seed N] [--corpus DIR]
+                         [--exclude SEED]… [--hang-limit SECONDS]
            magi-fuzz replay --target NAME FILE
            magi-fuzz seeds --target NAME DIR     (writes the generated seeds, for libFuzzer)
     """
@@ -82,6 +85,9 @@ enum FuzzCommand {
       case "--current": options.current = value()
       case "--skip-seeds": options.skipSeeds = true
       case "--exclude": options.excluded.append(value())
+      case "--hang-limit":
+        guard let seconds = Double(value()), seconds.isFinite, seconds > 0 else { fail("--hang-limit takes seconds > 0") }
+        options.hangLimit = seconds
       case let other where !other.hasPrefix("-"): options.file = other
       default: fail("unknown option \(arguments[index])\n\(usage)")
       }
@@ -100,14 +106,22 @@ enum FuzzCommand {
       .filter { !options.excluded.contains($0.name) }
     let deadline = options.seconds.map { ContinuousClock.now + .milliseconds(Int64($0 * 1000)) }
     let runner = FuzzRunner(target: target, corpus: corpus)
+    InputWatchdog.start(limit: options.hangLimit)
     let executions = await runner.run(
       seed: options.seed, runs: options.runs ?? (deadline == nil ? 10_000 : nil), deadline: deadline,
       includeSeeds: !options.skipSeeds
-    ) { bytes, done in
+    ) { bytes, done, seedName in
+      InputWatchdog.willRun()
       _ = ftruncate(fd, 0)
       _ = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+      // Which seed is running (empty once mutations start): a trapping seed is then known by name.
+      if seedName != nil || done == corpus.count {
+        _ = FileManager.default.createFile(atPath: current + ".seed", contents: Data((seedName ?? "").utf8))
+      }
       // Progress for the parent, unbuffered: a child that traps never gets to print a total.
       if done % 100 == 0 { FileHandle.standardOutput.write(Data("executions \(done)\n".utf8)) }
+    } didRun: {
+      InputWatchdog.didRun()
     }
     close(fd)
     FileHandle.standardOutput.write(Data("executions \(executions)\n".utf8))

@@ -9,7 +9,7 @@ import FuzzTargets
 /// traps is reported and left out of the next children, so one known bug does not stop the hunt.
 struct FuzzSupervisor {
   var options: FuzzCommand.Options
-  /// A child still running this long after its deadline is hung: the input it is on is kept.
+  /// A child still running this long after its deadline is stuck beyond its own watchdog.
   static let hangGrace: Double = 30
 
   func run() async {
@@ -20,12 +20,11 @@ struct FuzzSupervisor {
     var newCrashes = 0
     let perTarget = options.seconds.map { $0 / Double(options.targets.count) }
     for target in options.targets {
-      let seeds = await FuzzCorpus(target: target, directory: options.corpus).entries
       let started = Date()
       var executions = 0
       var traps = 0
       var sites: Set<String> = []
-      var excluded: [String] = []
+      var excluded = options.excluded
       var seed = options.seed
       var runsLeft = options.runs ?? (perTarget == nil ? 10_000 : nil)
       var seedsDone = false
@@ -34,10 +33,12 @@ struct FuzzSupervisor {
         if let remaining, remaining <= 0.05 { break }
         if let runsLeft, runsLeft <= 0, seedsDone { break }
         let current = "\(scratch)/\(target.name).current"
+        try? FileManager.default.removeItem(atPath: current + ".seed")
         var arguments = [
           "child", "--target", target.name, "--seed", String(seed), "--corpus", options.corpus, "--current", current,
         ]
         if seedsDone { arguments.append("--skip-seeds") }
+        arguments += ["--hang-limit", String(options.hangLimit)]
         for name in excluded { arguments += ["--exclude", name] }
         if let remaining { arguments += ["--time", String(remaining)] }
         if let runsLeft { arguments += ["--runs", String(max(0, runsLeft))] }
@@ -48,11 +49,12 @@ struct FuzzSupervisor {
         guard outcome.crashed else { break }
         traps += 1
         let bytes = [UInt8](FileManager.default.contents(atPath: current) ?? Data())
-        if !seedsDone, let known = seeds.first(where: { $0.bytes == bytes && !excluded.contains($0.name) }) {
+        let seedName = String(decoding: FileManager.default.contents(atPath: current + ".seed") ?? Data(), as: UTF8.self)
+        if !seedsDone, !seedName.isEmpty, !excluded.contains(seedName) {
           // A seed traps: a known bug (or a regression). Reported, then left out.
-          excluded.append(known.name)
+          excluded.append(seedName)
           sites.insert(outcome.site)
-          say("  \(target.name): seed \(known.name) traps (\(outcome.reason)) at \(outcome.site)")
+          say("  \(target.name): seed \(seedName) traps (\(outcome.reason)) at \(outcome.site)")
           continue
         }
         seedsDone = true
@@ -136,6 +138,7 @@ struct FuzzSupervisor {
   /// `Format.price(_:) at Format.swift:33`: the crashed thread's first frame in the project's
   /// sources, else the fatal error line.
   static func site(in trace: String) -> String {
+    if trace.contains("hang: one input ran longer") { return "hang" }
     let lines = trace.split(separator: "\n")
     let crashed = lines.firstIndex { $0.contains("crashed:") } ?? lines.startIndex
     for line in lines[crashed...] where line.contains(" at /") && line.contains("/Sources/") {
