@@ -17,15 +17,19 @@ import Testing
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("Fuzz/Corpus").path
 
-  /// Targets whose committed seeds trap or hang in code that other branches are fixing (issue 10),
-  /// and what they wait for. They are reported as known issues, not run (a hanging seed would cost
-  /// minutes); once the fixes are merged this is emptied and they run like the others.
-  static let awaitingFix: [String: String] = [
-    "history-index": "item 1 (Format.price of 1e19 units) and item 4 (index created = Int64.min)",
-    "toml-config": "items 2, 3 and 7 (nesting depth, prices of 1e17, 10,000-part header)",
-    "theme-file": "items 2 and 7 (nesting depth, 10,000-part header)",
-    "formatters": "item 1 (formatters total for NaN, inf, 1e19)",
-    "input-decoder": "a new crash: a letter then U+200B in one drain traps InputDecoder.emit",
+  /// Targets whose committed seeds trap or hang in code that other branches are fixing (issue 10):
+  /// what they wait for, and the seeds left out meanwhile. With `exclude: nil` the target is not run
+  /// at all (its mutations reach the bug within a few hundred runs, or a seed hangs for minutes) and
+  /// is reported as a known issue. Once the fixes are merged this is emptied.
+  static let awaitingFix: [String: (reason: String, exclude: [String]?)] = [
+    "history-index": (
+      "item 1 (Format.price of 1e19 units) and item 4 (index created = Int64.min)",
+      ["escaped-ids-and-billing", "generated:index-created-int64-min", "crash-95e5f0c16b16b7a3"]
+    ),
+    "toml-config": ("items 2, 3 and 7 (nesting depth, prices of 1e17, 10,000-part header)", nil),
+    "theme-file": ("items 2 and 7 (nesting depth, 10,000-part header)", nil),
+    "formatters": ("item 1 (formatters total for NaN, inf, 1e19)", nil),
+    "input-decoder": ("a new crash: a letter then U+200B in one drain traps InputDecoder.emit", nil),
   ]
 
   /// Longer than any target's bounded run takes; past it the child is stopped and the run fails as hung.
@@ -33,14 +37,16 @@ import Testing
 
   @Test(arguments: FuzzTarget.all.map(\.name))
   func targetSurvivesSeedsAndMutations(_ name: String) throws {
-    if let waiting = Self.awaitingFix[name] {
-      withKnownIssue("\(name) is not run until the fixes of \(waiting) are merged") {
-        Issue.record("\(name) awaits \(waiting)")
+    let waiting = Self.awaitingFix[name]
+    if let waiting, waiting.exclude == nil {
+      withKnownIssue("\(name) is not run until the fixes of \(waiting.reason) are merged") {
+        Issue.record("\(name) awaits \(waiting.reason)")
       }
       return
     }
     let outcome = try FuzzChild.run(
-      target: name, seed: 0x4D41_4749, runs: Self.runs, corpus: Self.corpusDirectory, timeout: Self.timeout)
+      target: name, seed: 0x4D41_4749, runs: Self.runs, corpus: Self.corpusDirectory, timeout: Self.timeout,
+      exclude: waiting?.exclude ?? [])
     outcome.check()
   }
 
@@ -85,7 +91,9 @@ struct FuzzChild {
     return directory.appendingPathComponent("magi-fuzz").path
   }
 
-  static func run(target: String, seed: UInt64, runs: Int, corpus: String, timeout: Double) throws -> FuzzChild {
+  static func run(
+    target: String, seed: UInt64, runs: Int, corpus: String, timeout: Double, exclude: [String]
+  ) throws -> FuzzChild {
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-test-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
@@ -94,7 +102,7 @@ struct FuzzChild {
     process.executableURL = URL(fileURLWithPath: try binary())
     process.arguments = [
       "child", "--target", target, "--seed", String(seed), "--runs", String(runs), "--corpus", corpus, "--current", current,
-    ]
+    ] + exclude.flatMap { ["--exclude", $0] }
     var environment = ProcessInfo.processInfo.environment
     environment["SWIFT_BACKTRACE"] = "enable=yes,interactive=no,color=no"
     process.environment = environment
