@@ -102,6 +102,8 @@ enum FuzzCommand {
     guard let target = options.targets.first, let current = options.current else { fail("child: --target and --current") }
     let fd = open(current, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
     guard fd >= 0 else { fail("child: cannot open \(current)") }
+    // Inputs begun so far, one fixed-size word rewritten in place: what a trapped child had run.
+    let counter = open(current + ".count", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
     let corpus = await FuzzCorpus(target: target, directory: options.corpus).entries
       .filter { !options.excluded.contains($0.name) }
     let deadline = options.seconds.map { ContinuousClock.now + .milliseconds(Int64($0 * 1000)) }
@@ -118,12 +120,13 @@ enum FuzzCommand {
       if seedName != nil || done == corpus.count {
         _ = FileManager.default.createFile(atPath: current + ".seed", contents: Data((seedName ?? "").utf8))
       }
-      // Progress for the parent, unbuffered: a child that traps never gets to print a total.
-      if done % 100 == 0 { FileHandle.standardOutput.write(Data("executions \(done)\n".utf8)) }
+      var begun = UInt64(done + 1)
+      _ = withUnsafeBytes(of: &begun) { pwrite(counter, $0.baseAddress, 8, 0) }
     } didRun: {
       InputWatchdog.didRun()
     }
     close(fd)
+    close(counter)
     FileHandle.standardOutput.write(Data("executions \(executions)\n".utf8))
   }
 

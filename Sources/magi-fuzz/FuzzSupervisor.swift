@@ -42,9 +42,16 @@ struct FuzzSupervisor {
         for name in excluded { arguments += ["--exclude", name] }
         if let remaining { arguments += ["--time", String(remaining)] }
         if let runsLeft { arguments += ["--runs", String(max(0, runsLeft))] }
-        let outcome = Self.runChild(
+        try? FileManager.default.removeItem(atPath: current + ".count")
+        var outcome = Self.runChild(
           executable, arguments, output: "\(scratch)/\(target.name).out", errors: "\(scratch)/\(target.name).err",
           timeout: (remaining ?? 3600) + Self.hangGrace)
+        if outcome.crashed {
+          // The trapping input was begun but not finished: the executions are the ones before it.
+          let word = [UInt8](FileManager.default.contents(atPath: current + ".count") ?? Data())
+          let begun = word.count == 8 ? word.withUnsafeBytes { Int($0.loadUnaligned(as: UInt64.self)) } : 0
+          outcome.executions = max(0, begun - 1)
+        }
         executions += outcome.executions
         guard outcome.crashed else { break }
         traps += 1
@@ -93,7 +100,8 @@ struct FuzzSupervisor {
     var trace = ""
   }
 
-  /// Runs one child; the last line it wrote to `output` says how many inputs it had run.
+  /// Runs one child; the last line it wrote to `output` says how many inputs it ran (when it ends
+  /// normally; a trapped child's count is read from its `.count` file by the caller).
   static func runChild(_ executable: String, _ arguments: [String], output: String, errors: String, timeout: Double)
     -> Outcome
   {
