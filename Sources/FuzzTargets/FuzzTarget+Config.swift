@@ -1,3 +1,6 @@
+// Debug builds only: these targets reach internal parsers through @testable imports, which a
+// release build (compiled without testing) does not allow.
+#if DEBUG
 import FalProtocol
 import Foundation
 import StudioCore
@@ -71,3 +74,4 @@ enum ConfigSeeds {
     ]
   }
 }
+#endif

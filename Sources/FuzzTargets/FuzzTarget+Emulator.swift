@@ -1,3 +1,6 @@
+// Debug builds only: these targets reach internal parsers through @testable imports, which a
+// release build (compiled without testing) does not allow.
+#if DEBUG
 import FalProtocol
 import Foundation
 
@@ -62,3 +65,4 @@ extension FuzzTarget {
     return (String(target[..<mark]), query)
   }
 }
+#endif

@@ -1,3 +1,6 @@
+// Debug builds only: these targets reach internal parsers through @testable imports, which a
+// release build (compiled without testing) does not allow.
+#if DEBUG
 import Foundation
 import HistoryStore
 
@@ -53,3 +56,4 @@ enum FormatHarness {
     _ = Format.fullDate(date, utcOffset: 3600)
   }
 }
+#endif

@@ -1,3 +1,6 @@
+// Debug builds only: these targets reach internal parsers through @testable imports, which a
+// release build (compiled without testing) does not allow.
+#if DEBUG
 import TerminalScreen
 
 @testable import CursesTerminal
@@ -38,3 +41,4 @@ extension FuzzTarget {
       }
     })
 }
+#endif
