@@ -39,6 +39,15 @@ public struct FuzzTarget: Sendable {
   #endif
 
   public static func named(_ name: String) -> FuzzTarget? {
-    all.first { $0.name == name }
+    (all + [selfCheck]).first { $0.name == name }
+  }
+
+  /// Not in ``all``: a target that traps on any input holding the byte 0xFF and hangs on one
+  /// starting `hang`, so the tests can show that the runner keeps what traps and stops what hangs.
+  public static let selfCheck = FuzzTarget(name: "self-check", summary: "traps on 0xFF, hangs on \"hang\"") { bytes in
+    precondition(!bytes.contains(0xFF), "self-check trap")
+    if bytes.starts(with: Array("hang".utf8)) {
+      while !Task.isCancelled { await Task.yield() }
+    }
   }
 }

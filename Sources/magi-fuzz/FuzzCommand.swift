@@ -19,12 +19,14 @@ enum FuzzCommand {
     var excluded: [String] = []
     /// Seconds one input may take before the child stops as hung.
     var hangLimit: Double = 10
+    /// A target stops after this many traps (nil: never), e.g. to find the first one quickly.
+    var maxTraps: Int?
   }
 
   static let usage = """
     usage: magi-fuzz list
            magi-fuzz run [--target NAME]… [--time SECONDS | --runs N] [--seed N] [--corpus DIR]
-                         [--exclude SEED]… [--hang-limit SECONDS]
+                         [--exclude SEED]… [--hang-limit SECONDS] [--max-traps N]
            magi-fuzz replay --target NAME FILE
            magi-fuzz seeds --target NAME DIR     (writes the generated seeds, for libFuzzer)
     """
@@ -85,6 +87,9 @@ enum FuzzCommand {
       case "--current": options.current = value()
       case "--skip-seeds": options.skipSeeds = true
       case "--exclude": options.excluded.append(value())
+      case "--max-traps":
+        guard let count = Int(value()), count > 0 else { fail("--max-traps takes a count > 0") }
+        options.maxTraps = count
       case "--hang-limit":
         guard let seconds = Double(value()), seconds.isFinite, seconds > 0 else { fail("--hang-limit takes seconds > 0") }
         options.hangLimit = seconds

@@ -32,6 +32,7 @@ struct FuzzSupervisor {
         let remaining = perTarget.map { $0 - Date().timeIntervalSince(started) }
         if let remaining, remaining <= 0.05 { break }
         if let runsLeft, runsLeft <= 0, seedsDone { break }
+        if let maximum = options.maxTraps, traps >= maximum { break }
         let current = "\(scratch)/\(target.name).current"
         try? FileManager.default.removeItem(atPath: current + ".seed")
         var arguments = [

@@ -58,6 +58,46 @@ import Testing
     }
   }
 
+  /// The runner's own promise: an input that traps is kept on disk with its backtrace, and the run
+  /// says so in its exit status.
+  @Test func runnerKeepsATrappingInput() throws {
+    let corpus = try Self.scratchCorpus(seeds: ["seed": Array("abc".utf8)])
+    defer { try? FileManager.default.removeItem(atPath: corpus) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try FuzzChild.binary())
+    process.arguments = ["run", "--target", "self-check", "--runs", "1000", "--max-traps", "1", "--corpus", corpus]
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 1)
+    let names = try FileManager.default.contentsOfDirectory(atPath: corpus + "/self-check")
+    let crash = try #require(names.first { $0.hasPrefix("crash-") && !$0.hasSuffix(".trace") })
+    let input = try #require(FileManager.default.contents(atPath: corpus + "/self-check/" + crash))
+    #expect(input.contains(0xFF))
+    let trace = FileManager.default.contents(atPath: corpus + "/self-check/" + crash + ".trace") ?? Data()
+    #expect(String(decoding: trace, as: UTF8.self).contains("self-check trap"))
+  }
+
+  /// One input that never returns ends the child within the hang limit, the input left behind.
+  @Test func childStopsAHangingInput() throws {
+    let corpus = try Self.scratchCorpus(seeds: ["hang": Array("hang".utf8)])
+    defer { try? FileManager.default.removeItem(atPath: corpus) }
+    let outcome = try FuzzChild.run(
+      target: "self-check", seed: 1, runs: 0, corpus: corpus, timeout: Self.timeout, exclude: [],
+      extra: ["--hang-limit", "1"])
+    #expect(outcome.signalled)
+    #expect(outcome.input == Array("hang".utf8))
+    #expect(outcome.errors.contains("hang: one input ran longer than 1.0 s"))
+  }
+
+  static func scratchCorpus(seeds: [String: [UInt8]]) throws -> String {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-corpus-\(UUID().uuidString)")
+    let folder = directory.appendingPathComponent("self-check")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    for (name, bytes) in seeds { try Data(bytes).write(to: folder.appendingPathComponent(name)) }
+    return directory.path
+  }
+
   @Test func mutatorIsDeterministicAndVaried() {
     let mutator = Mutator(dictionary: [Array("key".utf8)])
     func sample() -> [[UInt8]] {
@@ -92,7 +132,8 @@ struct FuzzChild {
   }
 
   static func run(
-    target: String, seed: UInt64, runs: Int, corpus: String, timeout: Double, exclude: [String]
+    target: String, seed: UInt64, runs: Int, corpus: String, timeout: Double, exclude: [String],
+    extra: [String] = []
   ) throws -> FuzzChild {
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-test-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -102,7 +143,7 @@ struct FuzzChild {
     process.executableURL = URL(fileURLWithPath: try binary())
     process.arguments = [
       "child", "--target", target, "--seed", String(seed), "--runs", String(runs), "--corpus", corpus, "--current", current,
-    ] + exclude.flatMap { ["--exclude", $0] }
+    ] + exclude.flatMap { ["--exclude", $0] } + extra
     var environment = ProcessInfo.processInfo.environment
     environment["SWIFT_BACKTRACE"] = "enable=yes,interactive=no,color=no"
     process.environment = environment
