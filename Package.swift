@@ -61,6 +61,14 @@ let package = Package(
       name: "history-benchmark", dependencies: ["HistoryStore"], path: "Benchmarks/HistoryBenchmark"),
     // `scripts/bench`'s in-process client: follows many jobs at once, downloads one file; prints usage as JSON.
     .executableTarget(name: "bench-follow", dependencies: ["FalClient", "CurlTransport", "FalProtocol"]),
+    // Fuzz targets shared by the bounded run in the suite (FuzzTests), `scripts/fuzz` and its libFuzzer build.
+    // Debug builds only: it reaches internal parsers through @testable imports.
+    .target(
+      name: "FuzzTargets",
+      dependencies: ["FalProtocol", "FalEmulator", "HistoryStore", "StudioCore", "StudioUI", "CursesTerminal", "TerminalScreen"]
+    ),
+    // `scripts/fuzz`'s runner: each target in a child process, crashing inputs kept in Fuzz/Corpus.
+    .executableTarget(name: "magi-fuzz", dependencies: ["FuzzTargets"]),
     .testTarget(name: "FalProtocolTests", dependencies: ["FalProtocol"]),
     .testTarget(
       name: "FalEmulatorTests",
@@ -80,5 +88,6 @@ let package = Package(
     .testTarget(name: "StudioUITests", dependencies: ["StudioUI"], exclude: ["__Snapshots__"]),
     .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal", "TerminalScreen"]),
     .testTarget(name: "QuietExecutorTests", dependencies: ["QuietExecutor"]),
+    .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets", "FalProtocol", "FalEmulator"]),
   ]
 )

@@ -1,0 +1,144 @@
+// Debug builds only: these targets reach internal parsers through @testable imports, which a
+// release build (compiled without testing) does not allow.
+#if DEBUG
+import FalProtocol
+import Foundation
+
+@testable import HistoryStore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+extension FuzzTarget {
+  static let historyDictionary = [
+    #"{"v":1,"id":""#, #"","created":""#, #"","updated":""#, #"","status":"completed""#, #","mode":"text-to-video""#,
+    #","model":"distilled""#, #","prompt":""#, #","deleted":""#, #","awaiting_video":true"#, #","billing":{"units":"#,
+    "\"2026-07-25T10:00:00.000Z\"", "\"99999-01-01T00:00:00Z\"", "\\u0000", "\\ud800", "\\\"", "\n", "}\n",
+  ]
+
+  /// `history.jsonl` bytes through the scanner an open uses: lines found, heads read on the fast
+  /// path, every line also decoded in full (the slow path).
+  public static let historyLine = FuzzTarget(
+    name: "history-line",
+    summary: "HistoryScanner.parse (fast head scan) and HistoryLine.decodeFully on every line of a history.jsonl",
+    dictionary: historyDictionary,
+    generatedSeeds: { HistorySeeds.lineSeeds() },
+    run: { bytes in
+      _ = bytes.withUnsafeBytes { HistoryScanner.parse($0, base: 0, ways: 1) }
+      let decoder = HistoryLine.decoder()
+      for line in bytes.split(separator: 0x0A) {
+        line.withUnsafeBytes { raw in
+          _ = HistoryLine.scanHead(raw)
+          _ = HistoryLine.decodeFully(raw, with: decoder)
+        }
+      }
+    })
+
+  /// A history directory as `history` and the studio open it: `history.jsonl` and, from the bytes
+  /// `MAGIIDX1` on, `history.index`. The index's header is re-signed for the file just written
+  /// (device, inode, window checksum, header checksum) so mutations reach its entries. Then the
+  /// store is listed, every record read and formatted, and everything exported.
+  public static let historyIndex = FuzzTarget(
+    name: "history-index",
+    summary: "HistoryStore open of a history.jsonl + history.index pair (index re-signed), list, show, export",
+    dictionary: historyDictionary + ["MAGIIDX1"],
+    generatedSeeds: { await HistorySeeds.indexSeeds() },
+    run: { bytes in await HistoryHarness.open(bytes) })
+}
+
+/// Writes a fuzzed history directory and reads it back through the public store.
+enum HistoryHarness {
+  static let magic = Array("MAGIIDX1".utf8)
+
+  static func open(_ bytes: [UInt8]) async {
+    guard let directory = makeDirectory() else { return }
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let split = firstIndex(of: magic, in: bytes) ?? bytes.endIndex
+    let history = Array(bytes[..<split])
+    var index = Array(bytes[split...])
+    guard write(history, to: directory + "/history.jsonl") else { return }
+    if !index.isEmpty {
+      resign(&index, history: history, path: directory + "/history.jsonl")
+      guard write(index, to: directory + "/history.index") else { return }
+    }
+    guard
+      let store = try? await HistoryStore(
+        directory: directory, autoCompactMinimumBytes: Int.max, snapshotMinimumBytes: Int.max)
+    else { return }
+    let page = await store.query()
+    for summary in page.summaries.prefix(64) {
+      FormatHarness.format(summary.createdAt)
+      if let record = try? await store.record(id: summary.id) { FormatHarness.format(record) }
+    }
+    let null = Glibc.open("/dev/null", O_WRONLY | O_CLOEXEC)
+    if null >= 0 {
+      _ = try? await store.export(toFileDescriptor: null)
+      close(null)
+    }
+  }
+
+  /// Re-signs what ties a snapshot to its history (16 native words: device 3, inode 4, offset 5,
+  /// window checksum 8, header checksum 15), leaving every other byte as mutated.
+  static func resign(_ index: inout [UInt8], history: [UInt8], path: String) {
+    let wordSize = MemoryLayout<UInt64>.size
+    guard index.count >= 16 * wordSize, index.starts(with: magic) else { return }
+    var info = stat()
+    guard stat(path, &info) == 0 else { return }
+    func word(_ slot: Int) -> UInt64 {
+      index.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: slot * wordSize, as: UInt64.self) }
+    }
+    func set(_ slot: Int, _ value: UInt64) {
+      withUnsafeBytes(of: value) { index.replaceSubrange(slot * wordSize..<(slot + 1) * wordSize, with: $0) }
+    }
+    set(3, UInt64(info.st_dev))
+    set(4, UInt64(info.st_ino))
+    let offset = Int64(bitPattern: word(5))
+    if offset >= 0, offset <= Int64(history.count) {
+      let end = Int(offset)
+      set(8, fnv1a(history[max(0, end - (64 << 10))..<end]))
+    }
+    set(15, fnv1a(index[0..<(15 * wordSize)]))
+  }
+
+  static func fnv1a(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in bytes {
+      hash ^= UInt64(byte)
+      hash &*= 0x0000_0100_0000_01b3
+    }
+    return hash
+  }
+
+  static func firstIndex(of needle: [UInt8], in bytes: [UInt8]) -> Int? {
+    guard bytes.count >= needle.count else { return nil }
+    for start in 0...(bytes.count - needle.count) where bytes[start] == needle[0] {
+      if bytes[start..<(start + needle.count)].elementsEqual(needle) { return start }
+    }
+    return nil
+  }
+
+  static func makeDirectory() -> String? {
+    var template = Array((NSTemporaryDirectory() + "/magi-fuzz-history-XXXXXX").utf8CString)
+    return template.withUnsafeMutableBufferPointer { buffer in
+      guard let base = buffer.baseAddress, mkdtemp(base) != nil else { return nil }
+      return String(cString: base)
+    }
+  }
+
+  static func write(_ bytes: [UInt8], to path: String) -> Bool {
+    let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    return bytes.withUnsafeBytes { raw in
+      var done = 0
+      while done < raw.count {
+        let written = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+        if written <= 0 { return false }
+        done += written
+      }
+      return true
+    }
+  }
+}
+#endif
