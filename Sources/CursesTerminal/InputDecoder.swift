@@ -222,12 +222,16 @@ struct InputDecoder {
     switch input {
     case .character(let value):
       guard let key = KeyCodeMap.key(forCharacter: value) else { return }
-      // A combining mark typed on its own joins the character before it (e + U+0301 = é).
+      // A combining mark typed on its own joins the character before it (e + U+0301 = é), but
+      // only when Unicode says the two make one character: zero-width scalars such as U+200B do not.
       if case .character(let mark) = key, mark.unicodeScalars.first.map({ $0.value >= 0x300 && TextWidth.of($0) == 0 }) == true,
         case .key(.character(let base))? = events.last
       {
-        events[events.count - 1] = .key(.character(Character(String(base) + String(mark))))
-        return
+        let joined = String(base) + String(mark)
+        if joined.count == 1, let character = joined.first {
+          events[events.count - 1] = .key(.character(character))
+          return
+        }
       }
       events.append(.key(key))
     case .keyCode(let code):

@@ -128,6 +128,15 @@ import TerminalScreen
     #expect(decoder.decode([.character(0x65), .character(0x301)]) == [.key(.character("e\u{301}"))])
   }
 
+  /// Found by the input-decoder fuzz target: a zero-width scalar that does not combine (U+200B)
+  /// after a letter trapped when joined into one Character; it is a key of its own.
+  @Test func aZeroWidthScalarThatDoesNotCombineIsAKeyOfItsOwn() {
+    var decoder = InputDecoder()
+    let events = decoder.decode([.character(0x61), .character(0x200B)])
+    #expect(events.count == 2)
+    #expect(events.first == .key(.character("a")))
+  }
+
   /// Mouse and resize events the terminal decoded pass through in order between keys.
   @Test func passThroughEventsKeepTheirPlace() {
     var decoder = InputDecoder()

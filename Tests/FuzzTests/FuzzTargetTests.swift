@@ -21,16 +21,7 @@ import Testing
   /// what they wait for, and the seeds left out meanwhile. With `exclude: nil` the target is not run
   /// at all (its mutations reach the bug within a few hundred runs, or a seed hangs for minutes) and
   /// is reported as a known issue. Once the fixes are merged this is emptied.
-  static let awaitingFix: [String: (reason: String, exclude: [String]?)] = [
-    "history-index": (
-      "item 1 (Format.price of 1e19 units) and item 4 (index created = Int64.min)",
-      ["escaped-ids-and-billing", "generated:index-created-int64-min", "crash-95e5f0c16b16b7a3"]
-    ),
-    "toml-config": ("items 2, 3 and 7 (nesting depth, prices of 1e17, 10,000-part header)", nil),
-    "theme-file": ("items 2 and 7 (nesting depth, 10,000-part header)", nil),
-    "formatters": ("item 1 (formatters total for NaN, inf, 1e19)", nil),
-    "input-decoder": ("a new crash: a letter then U+200B in one drain traps InputDecoder.emit", nil),
-  ]
+  static let awaitingFix: [String: (reason: String, exclude: [String]?)] = [:]
 
   /// Longer than any target's bounded run takes; past it the child is stopped and the run fails as hung.
   static let timeout: Double = 180
