@@ -23,6 +23,9 @@ public struct FaultInjection: Sendable, Hashable {
   public var malformedBodyRate: Double
   /// Routes the random faults apply to; storage and file routes can be spared, for example.
   public var routes: Set<RouteKind>
+  /// Every error answer (4xx/5xx, on any route) quotes the request's headers, `Authorization`
+  /// included, as a debugging proxy might: clients must not show or store the key they sent.
+  public var echoRequestHeaders: Bool
 
   public init(
     seed: UInt64 = 0x5EED,
@@ -34,7 +37,8 @@ public struct FaultInjection: Sendable, Hashable {
     dropConnectionRate: Double = 0,
     dropStreamRate: Double = 0,
     malformedBodyRate: Double = 0,
-    routes: Set<RouteKind> = Set(RouteKind.allCases).subtracting([.other])
+    routes: Set<RouteKind> = Set(RouteKind.allCases).subtracting([.other]),
+    echoRequestHeaders: Bool = false
   ) {
     self.seed = seed
     self.latency = latency
@@ -46,6 +50,7 @@ public struct FaultInjection: Sendable, Hashable {
     self.dropStreamRate = dropStreamRate
     self.malformedBodyRate = malformedBodyRate
     self.routes = routes
+    self.echoRequestHeaders = echoRequestHeaders
   }
 
   /// True when no random fault can fire (latency aside).

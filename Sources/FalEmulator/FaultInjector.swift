@@ -31,6 +31,9 @@ actor FaultInjector {
   /// The latency to add to every request.
   var latency: Duration { settings.latency }
 
+  /// Whether error answers quote the request's headers (``FaultInjection/echoRequestHeaders``).
+  var echoesRequestHeaders: Bool { settings.echoRequestHeaders }
+
   /// The fault for the next request on `route`, consuming a scripted one if queued.
   func nextFault(for route: RouteKind) -> Fault? {
     if var queue = scripted[route], !queue.isEmpty {

@@ -19,7 +19,12 @@ struct EmulatorCommand: AsyncParsableCommand {
   @Option(help: "Seconds between keep-alive comments on status streams.") var keepAlive = 15
   @Option(help: ArgumentHelp("Directory for uploads and renders (default: a temporary one).", valueName: "dir"))
   var dataDir: String?
-  @Option(help: "Accept only this API key (default: any key).") var expectKey: String?
+  @Option(
+    name: [.customLong("key"), .customLong("expect-key")],
+    help: ArgumentHelp(
+      "Accept only this API key, sent as FAL_KEY by clients (default: any key). Files stay readable by URL, as fal's CDN files are.",
+      valueName: "key"))
+  var key: String?
 
   @Option(help: "Fault: added latency per request, in milliseconds.") var latencyMs = 0
   @Option(help: "Fault: share of requests answered 500 (0–1).") var errorRate = 0.0
@@ -31,6 +36,8 @@ struct EmulatorCommand: AsyncParsableCommand {
   @Option(help: "Fault: share of status streams cut mid-way.") var dropStreamRate = 0.0
   @Option(help: "Fault: share of answers with a malformed JSON body.") var malformedRate = 0.0
   @Option(help: "Seed of the fault generator, for reproducible runs.") var faultSeed: UInt64 = 0x5EED
+  @Flag(help: "Fault: every error answer quotes the request's headers, Authorization included, as a debugging proxy might.")
+  var echoHeaders = false
 
   func validate() throws {
     for (name, rate) in [
@@ -41,17 +48,18 @@ struct EmulatorCommand: AsyncParsableCommand {
     }
     guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
     guard stepMs >= 0, keepAlive >= 1 else { throw ValidationError("--step-ms must be ≥ 0 and --keep-alive ≥ 1") }
+    if let key, key.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--key must not be empty") }
   }
 
   var configuration: EmulatorConfiguration {
     EmulatorConfiguration(
       host: host, port: port, workers: workers, stepDuration: .milliseconds(stepMs),
       keepAliveInterval: .seconds(keepAlive), dataDirectory: dataDir.map { URL(fileURLWithPath: $0) },
-      expectedKey: expectKey,
+      expectedKey: key,
       faults: FaultInjection(
         seed: faultSeed, latency: .milliseconds(latencyMs), errorRate: errorRate, ingressErrorRate: ingressErrorRate,
         rateLimitRate: rateLimitRate, retryAfter: retryAfter, dropConnectionRate: dropRate,
-        dropStreamRate: dropStreamRate, malformedBodyRate: malformedRate))
+        dropStreamRate: dropStreamRate, malformedBodyRate: malformedRate, echoRequestHeaders: echoHeaders))
   }
 
   func run() async throws {
@@ -62,7 +70,9 @@ struct EmulatorCommand: AsyncParsableCommand {
       throw ExitCode(1)
     }
     Console.stdout(base)
-    Console.line("fal emulator listening on \(base); Ctrl-C stops it. Try: MAGI_FAL_URL=\(base) magi-studio generate --prompt … --wait")
+    let keyHint = key == nil ? "" : " FAL_KEY=<the --key value>"
+    Console.line(
+      "fal emulator listening on \(base); Ctrl-C stops it. Try: MAGI_FAL_URL=\(base)\(keyHint) magi-studio generate --prompt … --wait")
     await StopSignal.wait()
     await emulator.stop()
   }

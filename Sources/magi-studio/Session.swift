@@ -13,7 +13,9 @@ import StudioCore
 ///
 /// Resolution order: `--offline` → embedded emulator; else a key (FAL_KEY, FAL_KEY_ID+SECRET, or the
 /// credentials file) → fal.ai or `--fal-url`/`MAGI_FAL_URL`; else a `--fal-url` alone → that server
-/// with a placeholder key (an emulator started by `magi-studio emulator`); else the embedded emulator.
+/// with a placeholder key (an emulator started by `magi-studio emulator`); else the embedded emulator,
+/// which accepts only the user's own random key (``TwinKey``): its loopback port is open to every
+/// user of the machine.
 final class Session: Sendable {
   let client: FalQueueClient
   let transport: CurlTransport
@@ -55,21 +57,25 @@ final class Session: Sendable {
     if let explicitURL { endpoints = FalEndpoints(single: explicitURL) }
     do { endpoints = try endpoints.validated() } catch { throw CommandFailure(error) }
 
-    let found: (Credentials, Credentials.Source)?
+    let found: Credentials?
     do { found = try Credentials.resolve(environment: environment, configDirectory: paths.config) } catch {
       throw CommandFailure(error)
     }
-    if !options.offline, let (credentials, _) = found {
+    if !options.offline, let credentials = found {
       return Session(
         client: FalQueueClient(transport: transport, endpoints: endpoints, credentials: credentials),
         transport: transport, emulator: nil, paths: paths, history: try await opening, onEvent: onEvent)
     }
     if !options.offline, explicitURL != nil {
       return Session(
-        client: FalQueueClient(transport: transport, endpoints: endpoints, credentials: Credentials(key: "offline")),
+        client: FalQueueClient(transport: transport, endpoints: endpoints, credentials: .placeholder),
         transport: transport, emulator: nil, paths: paths, history: try await opening, onEvent: onEvent)
     }
-    let emulator = FalEmulator(configuration: embeddedEmulatorConfiguration(environment: environment, paths: paths))
+    let twin: (key: String, credentials: Credentials)
+    do { twin = try TwinKey.load(inDataDirectory: paths.data) } catch { throw CommandFailure(error) }
+    var configuration = embeddedEmulatorConfiguration(environment: environment, paths: paths)
+    configuration.expectedKey = twin.key
+    let emulator = FalEmulator(configuration: configuration)
     let base: String
     do { base = try await emulator.start() } catch {
       throw CommandFailure(message: "cannot start the embedded emulator: \(error)", code: 1)
@@ -83,7 +89,7 @@ final class Session: Sendable {
       Console.line("OFFLINE: no FAL_KEY set; using the embedded fal emulator at \(base) (nothing is billed).")
     }
     return Session(
-      client: FalQueueClient(transport: transport, endpoints: FalEndpoints(single: base), credentials: Credentials(key: "offline")),
+      client: FalQueueClient(transport: transport, endpoints: FalEndpoints(single: base), credentials: twin.credentials),
       transport: transport, emulator: emulator, paths: paths, history: history, onEvent: onEvent)
   }
 
