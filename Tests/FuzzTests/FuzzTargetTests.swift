@@ -41,6 +41,16 @@ import Testing
     outcome.check()
   }
 
+  /// The history-index harness signs what the store checks: its intact seed opens from the index
+  /// (were it rejected at a checksum, mutations would never reach the entry checks behind it).
+  @Test func theHistoryIndexSeedOpensFromItsIndex() async throws {
+    let seeds = await FuzzTarget.historyIndex.generatedSeeds()
+    let intact = try #require(seeds.first { $0.name == "history-and-index" })
+    #expect(await FuzzTarget.historyIndexOpensFromSnapshot(intact.bytes))
+    let damaged = try #require(seeds.first { $0.name == "index-created-int64-min" })
+    #expect(!(await FuzzTarget.historyIndexOpensFromSnapshot(damaged.bytes)), "an out-of-range time is refused")
+  }
+
   @Test func everyTargetHasACommittedCorpusFolder() {
     for target in FuzzTarget.all {
       var isDirectory: ObjCBool = false
