@@ -67,7 +67,7 @@ let package = Package(
       name: "FuzzTargets",
       dependencies: ["FalProtocol", "FalEmulator", "HistoryStore", "StudioCore", "StudioUI", "CursesTerminal", "TerminalScreen"]
     ),
-    // `scripts/fuzz`'s runner: each target in a child process, crashing inputs kept in Fuzz/Corpus.
+    // `scripts/fuzz`'s runner: each target in a child process, crashing inputs kept in Tests/FuzzCorpus.
     .executableTarget(name: "magi-fuzz", dependencies: ["FuzzTargets"]),
     .testTarget(name: "FalProtocolTests", dependencies: ["FalProtocol"]),
     .testTarget(
