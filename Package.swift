@@ -67,7 +67,7 @@ let package = Package(
       name: "FuzzTargets",
       dependencies: ["FalProtocol", "FalEmulator", "HistoryStore", "StudioCore", "StudioUI", "CursesTerminal", "TerminalScreen"]
     ),
-    // `scripts/fuzz`'s runner: each target in a child process, crashing inputs kept in Fuzz/Corpus.
+    // `scripts/fuzz`'s runner: each target in a child process, crashing inputs kept in Tests/FuzzCorpus.
     .executableTarget(name: "magi-fuzz", dependencies: ["FuzzTargets"]),
     .testTarget(name: "FalProtocolTests", dependencies: ["FalProtocol"]),
     .testTarget(
@@ -78,10 +78,12 @@ let package = Package(
       name: "CurlTransportTests",
       dependencies: ["CurlTransport", .product(name: "FlyingFox", package: "FlyingFox")]
     ),
-    .testTarget(name: "FalClientTests", dependencies: ["FalClient", "CurlTransport", "FalEmulator"]),
+    .testTarget(name: "FalClientTests", dependencies: ["FalClient", "CurlTransport", "FalEmulator", "TestSupport"]),
     .testTarget(name: "TerminalScreenTests", dependencies: ["TerminalScreen"]),
     .testTarget(name: "StudioCoreTests", dependencies: ["StudioCore", "CurlTransport", "FalEmulator"]),
-    .testTarget(name: "CLITests", dependencies: ["FalEmulator"]),
+    // Helpers more than one test target needs (a tmpfs that really fills or turns read-only).
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .testTarget(name: "CLITests", dependencies: ["FalEmulator", "TestSupport"]),
     // The studio in a real terminal (tmux) against the emulator.
     .testTarget(name: "EndToEndTests"),
     .testTarget(name: "HistoryStoreTests", dependencies: ["HistoryStore"]),

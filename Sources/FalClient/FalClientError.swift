@@ -3,13 +3,15 @@ import FalProtocol
 /// Everything that can go wrong talking to fal, in terms a user can act on.
 ///
 /// Server 422s keep their per-field messages so the user sees which field is wrong and why. No case
-/// ever carries request headers, so the API key cannot appear in an error.
+/// ever carries request headers, and the server's words arrive redacted (``Redactor``), so the API
+/// key cannot appear in an error.
 public enum FalClientError: Error, Sendable, Hashable, CustomStringConvertible {
   /// The request was refused before it was sent (client-side validation), or the server's app
   /// rejected it (422). Each entry names a field.
   case invalidInput([FieldError])
-  /// 401: no key, or a key fal does not know.
-  case unauthorized(String)
+  /// 401: no key, or a key fal does not know. `hint` says where the key came from (from
+  /// ``Credentials/Source/refusalHint``), so the user fixes the right place.
+  case unauthorized(String, hint: String = "check the API key")
   /// 403: a locked account or exhausted balance.
   case forbidden(String)
   /// 404: an unknown request id or endpoint.
@@ -38,7 +40,7 @@ public enum FalClientError: Error, Sendable, Hashable, CustomStringConvertible {
     case .invalidInput(let errors):
       if errors.isEmpty { return "invalid input" }
       return "invalid input: " + errors.map(\.description).joined(separator: "; ")
-    case .unauthorized(let detail): return "not authorised by fal (\(detail)); check FAL_KEY"
+    case .unauthorized(let detail, let hint): return "not authorised by fal (\(detail)); \(hint)"
     case .forbidden(let detail): return "forbidden by fal: \(detail)"
     case .notFound(let detail): return "not found: \(detail)"
     case .server(let status, let detail, let errorType):

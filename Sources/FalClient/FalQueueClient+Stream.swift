@@ -24,19 +24,19 @@ extension FalQueueClient {
       headers: headers(),
       timeouts: HTTPTimeouts(connect: .seconds(10), idle: silenceLimit, total: nil))
     request.headers.set("Accept", "text/event-stream")
-    let decoder = StreamDecoder(continuation: continuation)
+    let decoder = StreamDecoder(continuation: continuation, redactor: redactor)
     let task = Task {
       do throws(TransportError) {
-        let response = try await transport.execute(request, sink: .stream { decoder.feed($0) })
+        let response = redactor.redact(try await transport.execute(request, sink: .stream { decoder.feed($0) }))
         guard response.isSuccess else {
-          continuation.finish(throwing: Self.error(from: response))
+          continuation.finish(throwing: error(from: response))
           return
         }
         continuation.finish()
       } catch {
         continuation.finish(
           throwing: error.kind == .cancelled
-            ? FalClientError.cancelled : FalClientError.transport(TransportError(error.kind, credentials.redact(error.message))))
+            ? FalClientError.cancelled : FalClientError.transport(TransportError(error.kind, redactor.redact(error.message))))
       }
     }
     continuation.onTermination = { _ in task.cancel() }
@@ -44,13 +44,16 @@ extension FalQueueClient {
   }
 }
 
-/// Parses SSE chunks on the network thread and forwards status events.
+/// Parses SSE chunks on the network thread and forwards status events, each redacted whole (a key
+/// may be split across chunks, never across events).
 private final class StreamDecoder: Sendable {
   private let parser = Mutex(ServerSentEventParser())
   private let continuation: AsyncThrowingStream<QueueStatus, any Error>.Continuation
+  private let redactor: Redactor
 
-  init(continuation: AsyncThrowingStream<QueueStatus, any Error>.Continuation) {
+  init(continuation: AsyncThrowingStream<QueueStatus, any Error>.Continuation, redactor: Redactor) {
     self.continuation = continuation
+    self.redactor = redactor
   }
 
   func feed(_ chunk: Data) {
@@ -66,7 +69,7 @@ private final class StreamDecoder: Sendable {
     }
     for event in events where event.event == "message" {
       do {
-        continuation.yield(try JSONDecoder().decode(QueueStatus.self, from: Data(event.data.utf8)))
+        continuation.yield(try JSONDecoder().decode(QueueStatus.self, from: Data(redactor.redact(event.data).utf8)))
       } catch {
         continuation.finish(
           throwing: FalClientError.malformedResponse("a status stream event is not a status object"))

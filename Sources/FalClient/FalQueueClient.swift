@@ -13,6 +13,11 @@ public struct FalQueueClient: Sendable {
   public let transport: any HTTPTransport
   public let endpoints: FalEndpoints
   public let credentials: Credentials
+  /// Removes the key from everything a server sends back, before anything reads it: a server or a
+  /// proxy that echoes the `Authorization` header in an error body, a log line or a header must not
+  /// put the key on the screen or in the history. Every response passes through it (``send``, the
+  /// status stream), so no message built later can hold the key.
+  public let redactor: Redactor
   public var retryPolicy: RetryPolicy
   public var userAgent: String
   /// How long to wait between polls when streaming is unavailable.
@@ -29,6 +34,7 @@ public struct FalQueueClient: Sendable {
     self.transport = transport
     self.endpoints = endpoints
     self.credentials = credentials
+    self.redactor = credentials.redactor
     self.retryPolicy = retryPolicy
     self.userAgent = userAgent
     self.pollInterval = pollInterval
@@ -170,13 +176,13 @@ public struct FalQueueClient: Sendable {
       let failure: RetryPolicy.Failure
       let lastError: FalClientError
       do {
-        let response = try await transport.execute(request, sink: sink)
+        let response = redactor.redact(try await transport.execute(request, sink: sink))
         if response.isSuccess || acceptedErrors.contains(response.status) { return response }
-        lastError = Self.error(from: response)
+        lastError = error(from: response)
         failure = .status(response.status, retryAfter: RetryPolicy.parseRetryAfter(response.headers[FalHeader.retryAfter]))
       } catch {
         if error.kind == .cancelled, safety == .idempotent { throw .cancelled }
-        lastError = .transport(TransportError(error.kind, credentials.redact(error.message)))
+        lastError = .transport(TransportError(error.kind, redactor.redact(error.message)))
         failure = .transport(error)
       }
       guard let delay = retryPolicy.delay(after: failure, attempt: attempt, safety: safety) else {
@@ -195,8 +201,9 @@ public struct FalQueueClient: Sendable {
     }
   }
 
-  /// Turns an error response into the error a user can act on, keeping the server's own words.
-  static func error(from response: HTTPResponse) -> FalClientError {
+  /// Turns an error response (already redacted) into the error a user can act on, keeping the
+  /// server's own words.
+  func error(from response: HTTPResponse) -> FalClientError {
     let json = try? JSONValue.decode(response.body)
     let detailText: String = {
       if case .string(let text)? = json?["detail"] { return text }
@@ -207,7 +214,7 @@ public struct FalQueueClient: Sendable {
     }()
     let errorType = json?["error_type"]?.stringValue ?? response.headers[FalHeader.errorType]
     switch response.status {
-    case 401: return .unauthorized(detailText)
+    case 401: return .unauthorized(detailText, hint: credentials.source.refusalHint)
     case 403: return .forbidden(detailText)
     case 404: return .notFound(detailText)
     case 422:

@@ -34,7 +34,14 @@ public enum HTTPMethod: String, Sendable, Hashable {
 }
 
 /// Header fields in order, with case-insensitive lookup.
-public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
+///
+/// Its descriptions (`"\(headers)"`, `String(reflecting:)`, `dump`) show credential-bearing fields as
+/// `<redacted>`: a request logged while debugging must not put the key in the log.
+public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral, CustomStringConvertible,
+  CustomDebugStringConvertible, CustomReflectable
+{
+  /// Fields whose values are credentials, compared without case.
+  public static let sensitiveNames: Set<String> = ["authorization", "proxy-authorization", "cookie", "set-cookie"]
   public private(set) var fields: [(name: String, value: String)] = []
 
   public init() {}
@@ -61,6 +68,21 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
   }
 
   public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }
+
+  /// The fields as they may be shown: credential-bearing values replaced.
+  public var redactedFields: [(name: String, value: String)] {
+    fields.map { (name: $0.name, value: Self.sensitiveNames.contains($0.name.lowercased()) ? Redactor.mark : $0.value) }
+  }
+
+  public var description: String {
+    "[" + redactedFields.map { "\($0.name): \($0.value)" }.joined(separator: ", ") + "]"
+  }
+
+  public var debugDescription: String { "HTTPHeaders" + description }
+
+  public var customMirror: Mirror {
+    Mirror(self, children: redactedFields.map { (label: $0.name, value: $0.value as Any) }, displayStyle: .collection)
+  }
 
   public static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {
     lhs.fields.map { "\($0.name.lowercased()):\($0.value)" } == rhs.fields.map { "\($0.name.lowercased()):\($0.value)" }
@@ -124,7 +146,9 @@ public struct HTTPTimeouts: Sendable, Hashable {
   }
 }
 
-public struct HTTPRequest: Sendable {
+/// One exchange to perform. Its descriptions show the headers redacted (see ``HTTPHeaders``) and
+/// the body by size only.
+public struct HTTPRequest: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
   public var method: HTTPMethod
   /// Absolute `http` or `https` URL.
   public var url: String
@@ -153,6 +177,27 @@ public struct HTTPRequest: Sendable {
     self.timeouts = timeouts
     self.progress = progress
     self.isIdempotent = isIdempotent ?? (method != .post)
+  }
+
+  private var bodySummary: String {
+    switch body {
+    case .none: "no body"
+    case .data(let data): "\(data.count)-byte body"
+    case .file(let path, _, _): "body from \(path)"
+    }
+  }
+
+  public var description: String { "\(method.rawValue) \(url) \(headers) \(bodySummary)" }
+
+  public var debugDescription: String { "HTTPRequest(\(description))" }
+
+  public var customMirror: Mirror {
+    Mirror(
+      self,
+      children: [
+        "method": method.rawValue, "url": url, "headers": headers, "body": bodySummary,
+        "timeouts": timeouts,
+      ], displayStyle: .struct)
   }
 }
 

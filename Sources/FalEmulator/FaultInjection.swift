@@ -26,6 +26,9 @@ public struct FaultInjection: Sendable, Hashable {
   /// When set, every result carries this text as `x-fal-billable-units` (see
   /// ``Fault/billableUnitsHeader(_:)``): a server's malformed billing header, for end-to-end tests.
   public var billableUnitsHeader: String?
+  /// Every error answer (4xx/5xx, on any route) quotes the request's headers, `Authorization`
+  /// included, as a debugging proxy might: clients must not show or store the key they sent.
+  public var echoRequestHeaders: Bool
 
   public init(
     seed: UInt64 = 0x5EED,
@@ -38,7 +41,8 @@ public struct FaultInjection: Sendable, Hashable {
     dropStreamRate: Double = 0,
     malformedBodyRate: Double = 0,
     routes: Set<RouteKind> = Set(RouteKind.allCases).subtracting([.other]),
-    billableUnitsHeader: String? = nil
+    billableUnitsHeader: String? = nil,
+    echoRequestHeaders: Bool = false
   ) {
     self.seed = seed
     self.latency = latency
@@ -51,6 +55,7 @@ public struct FaultInjection: Sendable, Hashable {
     self.malformedBodyRate = malformedBodyRate
     self.routes = routes
     self.billableUnitsHeader = billableUnitsHeader
+    self.echoRequestHeaders = echoRequestHeaders
   }
 
   /// True when no random fault can fire (latency aside).

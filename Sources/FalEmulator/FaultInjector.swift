@@ -33,6 +33,8 @@ actor FaultInjector {
 
   /// The `x-fal-billable-units` text every result carries instead of the real units, if set.
   var billableUnitsHeader: String? { settings.billableUnitsHeader }
+  /// Whether error answers quote the request's headers (``FaultInjection/echoRequestHeaders``).
+  var echoesRequestHeaders: Bool { settings.echoRequestHeaders }
 
   /// The fault for the next request on `route`, consuming a scripted one if queued.
   func nextFault(for route: RouteKind) -> Fault? {

@@ -9,10 +9,16 @@ enum ProcessRunner {
     var standardError: String
   }
 
-  static func run(_ executable: String, _ arguments: [String], scratch: URL) async throws -> Output {
+  /// - Parameter environment: the child's environment, less every `FAL_KEY*` variable: a renderer
+  ///   has no business with the key of the process that embeds the emulator.
+  static func run(
+    _ executable: String, _ arguments: [String], scratch: URL,
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) async throws -> Output {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    process.environment = scrubbed(environment)
     // Files rather than pipes: a chatty child can never fill a pipe buffer and stall.
     let stdoutURL = scratch.appendingPathComponent("proc-\(UUID().uuidString).out")
     let stderrURL = scratch.appendingPathComponent("proc-\(UUID().uuidString).err")
@@ -43,6 +49,12 @@ enum ProcessRunner {
     let out = (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? ""
     let err = (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? ""
     return Output(status: status, standardOutput: out, standardError: err)
+  }
+
+  /// `environment` without the variables that carry a fal key (the same rule as the client's
+  /// `Credentials.scrubbed`, which this module cannot import).
+  static func scrubbed(_ environment: [String: String]) -> [String: String] {
+    environment.filter { !$0.key.hasPrefix("FAL_KEY") }
   }
 
   /// The first executable called `name` on `PATH`.

@@ -16,6 +16,12 @@ struct Router: HTTPHandler {
   let clock: EmulatorClock
 
   func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
+    let response = try await answer(request)
+    guard await faults.echoesRequestHeaders else { return response }
+    return await FaultHeaderEcho.apply(to: response, request: request)
+  }
+
+  private func answer(_ request: HTTPRequest) async throws -> HTTPResponse {
     let route = Route.classify(request)
     if route == .metrics { return await metricsReport() }
     await metrics.record(route.kind)
@@ -99,9 +105,21 @@ struct Router: HTTPHandler {
     }
     guard let expectedKey else { return nil }
     let credential = parts[1].trimmingCharacters(in: .whitespaces)
-    if credential == expectedKey { return nil }
+    if Self.sameSecret(credential, expectedKey) { return nil }
     if parts[0].lowercased() == "bearer", await storage.isIssuedToken(credential) { return nil }
     return Responses.detail(401, Responses.unauthorized)
+  }
+
+  /// Compares without stopping at the first difference, so that the answer's timing says nothing
+  /// about how much of a guessed key was right (the embedded twin guards a shared machine's loopback).
+  static func sameSecret(_ given: String, _ expected: String) -> Bool {
+    let a = Array(given.utf8)
+    let b = Array(expected.utf8)
+    var difference = UInt8(a.count == b.count ? 0 : 1)
+    for index in 0..<b.count {
+      difference |= (index < a.count ? a[index] : 0) ^ b[index]
+    }
+    return difference == 0
   }
 
   // MARK: - Faults

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The seed inputs of a target: its committed folder `Fuzz/Corpus/<target>/` plus its generated seeds.
+/// The seed inputs of a target: its committed folder `Tests/FuzzCorpus/<target>/` plus its generated seeds.
 public struct FuzzCorpus: Sendable {
   public struct Entry: Sendable {
     public var name: String

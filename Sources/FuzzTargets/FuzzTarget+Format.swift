@@ -1,22 +1,31 @@
 // Debug builds only: these targets reach internal parsers through @testable imports, which a
 // release build (compiled without testing) does not allow.
 #if DEBUG
+import FalProtocol
 import Foundation
 import HistoryStore
 
 @testable import StudioUI
 
 extension FuzzTarget {
-  /// Every figure the studio prints, for any number: each line is parsed the way the client parses
-  /// `x-fal-billable-units` (`Double(text)`), each 8 bytes are also read as a raw `Double`, and each
+  /// Every figure the studio prints, for any number: each line goes through the client's strict
+  /// `x-fal-billable-units` parser (which must answer nil or a count in 0...maximum) and, to reach
+  /// the formatters with what it refuses, through `Double(text)`; each 8 bytes are also read as a
+  /// raw `Double`, and each
   /// number goes through the money, units, duration and date formatters (issue 10 item 1). The
   /// first byte picks one formatter or all of them, so a trap in one does not hide the others.
   public static let formatters = FuzzTarget(
     name: "formatters",
-    summary: "Double(text) as the billable-units header is parsed, then Format.price/units/duration/dates",
+    summary: "BillableUnits.parse (strict, bounded) and Double(text), then Format.price/units/duration/dates",
     dictionary: ["NaN", "inf", "-inf", "1e308", "1e19", "-1e19", "1e17", "0.08", "-40", "\n"],
     run: { bytes in
-      var numbers = bytes.split(separator: 0x0A).compactMap { Double(String(decoding: $0, as: UTF8.self)) }
+      let lines = bytes.split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) }
+      for line in lines {
+        if let units = BillableUnits.parse(line) {
+          precondition(units.isFinite && (0...BillableUnits.maximum).contains(units), "BillableUnits.parse let \(units) through")
+        }
+      }
+      var numbers = lines.compactMap { Double($0) }
       var index = 0
       while index + 8 <= bytes.count {
         numbers.append(bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: index, as: Double.self) })

@@ -47,25 +47,40 @@ extension FuzzTarget {
     run: { bytes in await HistoryHarness.open(bytes) })
 }
 
+extension FuzzTarget {
+  /// Whether a history-index input opens from its (re-signed) index rather than a full scan: the
+  /// check that the harness signs everything the store verifies, without which every mutation
+  /// would stop at a checksum and the entry checks behind it would go untested.
+  public static func historyIndexOpensFromSnapshot(_ bytes: [UInt8]) async -> Bool {
+    guard let directory = HistoryHarness.makeDirectory() else { return false }
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    guard let store = await HistoryHarness.store(bytes, in: directory) else { return false }
+    return await store.openedFromSnapshot
+  }
+}
+
 /// Writes a fuzzed history directory and reads it back through the public store.
 enum HistoryHarness {
   static let magic = Array("MAGIIDX1".utf8)
 
-  static func open(_ bytes: [UInt8]) async {
-    guard let directory = makeDirectory() else { return }
-    defer { try? FileManager.default.removeItem(atPath: directory) }
+  /// The store opened over `bytes` written into `directory` as a history and its index.
+  static func store(_ bytes: [UInt8], in directory: String) async -> HistoryStore? {
     let split = firstIndex(of: magic, in: bytes) ?? bytes.endIndex
     let history = Array(bytes[..<split])
     var index = Array(bytes[split...])
-    guard write(history, to: directory + "/history.jsonl") else { return }
+    guard write(history, to: directory + "/history.jsonl") else { return nil }
     if !index.isEmpty {
       resign(&index, history: history, path: directory + "/history.jsonl")
-      guard write(index, to: directory + "/history.index") else { return }
+      guard write(index, to: directory + "/history.index") else { return nil }
     }
-    guard
-      let store = try? await HistoryStore(
-        directory: directory, autoCompactMinimumBytes: Int.max, snapshotMinimumBytes: Int.max)
-    else { return }
+    return try? await HistoryStore(
+      directory: directory, autoCompactMinimumBytes: Int.max, snapshotMinimumBytes: Int.max)
+  }
+
+  static func open(_ bytes: [UInt8]) async {
+    guard let directory = makeDirectory() else { return }
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    guard let store = await store(bytes, in: directory) else { return }
     let page = await store.query()
     for summary in page.summaries.prefix(64) {
       FormatHarness.format(summary.createdAt)
@@ -78,27 +93,33 @@ enum HistoryHarness {
     }
   }
 
-  /// Re-signs what ties a snapshot to its history (16 native words: device 3, inode 4, offset 5,
-  /// window checksum 8, header checksum 15), leaving every other byte as mutated.
+  /// Re-signs what ties a snapshot to its history and what guards its own bytes (header words:
+  /// device 3, inode 4, window checksum 8, body hash 15, prefix hash 16, file stamp 17–22, header
+  /// checksum 23), leaving every other byte as mutated: otherwise nearly every mutation would stop
+  /// at the checksums and the entry checks behind them would never be reached.
   static func resign(_ index: inout [UInt8], history: [UInt8], path: String) {
+    typealias Snapshot = HistoryIndexSnapshot
     let wordSize = MemoryLayout<UInt64>.size
-    guard index.count >= 16 * wordSize, index.starts(with: magic) else { return }
+    guard index.count >= Snapshot.headerSize, index.starts(with: magic) else { return }
+    let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return }
+    defer { close(fd) }
     var info = stat()
-    guard stat(path, &info) == 0 else { return }
-    func word(_ slot: Int) -> UInt64 {
-      index.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: slot * wordSize, as: UInt64.self) }
+    guard fstat(fd, &info) == 0 else { return }
+    var words = index.withUnsafeBytes { raw in
+      (0..<Snapshot.headerWords).map { raw.loadUnaligned(fromByteOffset: $0 * wordSize, as: UInt64.self) }
     }
-    func set(_ slot: Int, _ value: UInt64) {
-      withUnsafeBytes(of: value) { index.replaceSubrange(slot * wordSize..<(slot + 1) * wordSize, with: $0) }
-    }
-    set(3, UInt64(info.st_dev))
-    set(4, UInt64(info.st_ino))
-    let offset = Int64(bitPattern: word(5))
+    words[3] = UInt64(info.st_dev)
+    words[4] = UInt64(info.st_ino)
+    let offset = Int64(bitPattern: words[5])
     if offset >= 0, offset <= Int64(history.count) {
-      let end = Int(offset)
-      set(8, fnv1a(history[max(0, end - (64 << 10))..<end]))
+      if let window = Snapshot.checksum(fd, before: offset) { words[8] = window }
+      if let prefix = Snapshot.prefixHash(fd, upTo: offset) { words[16] = prefix }
     }
-    set(15, fnv1a(index[0..<(15 * wordSize)]))
+    words[15] = index[Snapshot.headerSize...].withUnsafeBytes { ContentHash.hash($0) }
+    Snapshot.FileStamp(info).store(in: &words)
+    words[Snapshot.headerWords - 1] = words[0..<(Snapshot.headerWords - 1)].withUnsafeBytes { Snapshot.fnv1a($0) }
+    words.withUnsafeBytes { index.replaceSubrange(0..<Snapshot.headerSize, with: $0) }
   }
 
   static func fnv1a(_ bytes: ArraySlice<UInt8>) -> UInt64 {

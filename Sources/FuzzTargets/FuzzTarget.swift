@@ -4,7 +4,7 @@
 /// `scripts/fuzz` (the `magi-fuzz` tool, child process per target) and the libFuzzer build
 /// (`scripts/fuzz --libfuzzer`), so a target is written once and every mechanism finds the same bugs.
 public struct FuzzTarget: Sendable {
-  /// The folder name under `Fuzz/Corpus/` and the name `--target` takes.
+  /// The folder name under `Tests/FuzzCorpus/` and the name `--target` takes.
   public let name: String
   /// What the target feeds, for `--list` and docs/RELIABILITY.md.
   public let summary: String

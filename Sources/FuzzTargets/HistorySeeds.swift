@@ -66,19 +66,21 @@ enum HistorySeeds {
     guard let history = FileManager.default.contents(atPath: directory + "/history.jsonl"),
       let snapshot = FileManager.default.contents(atPath: directory + "/history.index")
     else { return [] }
-    // What ties the snapshot to this temporary file (device, inode, header checksum) is zeroed, so
-    // the seed is the same in every process; the harness signs it again for the file it writes.
+    // What ties the snapshot to this temporary file (device, inode, hashes, the file's stamp, the
+    // header checksum) is zeroed, so the seed is the same in every process; the harness signs it
+    // again for the file it writes.
+    let header = HistoryIndexSnapshot.headerSize
     var index = [UInt8](snapshot)
-    for word in [3, 4, 15] where index.count >= 128 {
+    for word in [3, 4, 15] + Array(16..<HistoryIndexSnapshot.headerWords) where index.count >= header {
       index.replaceSubrange((word * 8)..<(word * 8 + 8), with: [UInt8](repeating: 0, count: 8))
     }
     var seeds: [(name: String, bytes: [UInt8])] = [("history-and-index", [UInt8](history) + index)]
-    // The entries follow the 128-byte header; the first creation time in them is this one.
+    // The entries follow the header; the first creation time in them is this one.
     let milliseconds = Int64((created.timeIntervalSince1970 * 1000).rounded())
     let needle = withUnsafeBytes(of: milliseconds) { Array($0) }
     var damaged = index
-    if let at = HistoryHarness.firstIndex(of: needle, in: Array(damaged.dropFirst(128))) {
-      withUnsafeBytes(of: Int64.min) { damaged.replaceSubrange((128 + at)..<(128 + at + 8), with: $0) }
+    if let at = HistoryHarness.firstIndex(of: needle, in: Array(damaged.dropFirst(header))) {
+      withUnsafeBytes(of: Int64.min) { damaged.replaceSubrange((header + at)..<(header + at + 8), with: $0) }
       seeds.append(("index-created-int64-min", [UInt8](history) + damaged))
     }
     seeds.append(("history-only", [UInt8](history)))

@@ -1,14 +1,17 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FalClient
 import TerminalScreen
 
 /// Opens a finished video the way that helps where the studio runs.
 ///
 /// With a graphical session it spawns `xdg-open` directly (an argv, never a shell: a file name or
-/// URL is never interpreted). Over ssh with no display there is nothing local to open, so it reports
-/// the path and URL, copies the URL to the user's own clipboard with OSC 52 and offers it as an
-/// OSC 8 link. Only http(s) URLs and files inside the studio's own directories are ever opened.
+/// URL is never interpreted), with an environment that holds no `FAL_KEY*`: the viewer it starts
+/// has no business with the key. Over ssh with no display there is nothing local to open, so it
+/// reports the path and URL and, when a terminal will receive them, asks that terminal to copy the URL
+/// (OSC 52) and offers it as an OSC 8 link. Only http(s) URLs and files inside the studio's own
+/// directories are ever opened.
 public struct Launcher: Sendable {
   /// What the launcher did, with the one line that explains it.
   public struct Outcome: Sendable, Hashable {
@@ -44,15 +47,19 @@ public struct Launcher: Sendable {
   public var environment: [String: String]
   /// Directories whose files may be opened (the studio's data and download directories).
   public var allowedDirectories: [String]
+  /// Whether the caller writes ``Outcome/escapes`` to a terminal. When it cannot (the CLI's output
+  /// is a pipe), no escapes are made and the message claims no copy: it gives the URL instead.
+  public var escapesReachTerminal: Bool
   /// Starts a program; replaced in tests. Returns an error text on failure.
   public var spawn: @Sendable ([String], [String: String]) -> String?
 
   public init(
-    environment: [String: String], allowedDirectories: [String],
+    environment: [String: String], allowedDirectories: [String], escapesReachTerminal: Bool = true,
     spawn: @escaping @Sendable ([String], [String: String]) -> String? = Launcher.spawnDetached
   ) {
     self.environment = environment
     self.allowedDirectories = allowedDirectories.map(Self.canonicalPath)
+    self.escapesReachTerminal = escapesReachTerminal
     self.spawn = spawn
   }
 
@@ -91,7 +98,7 @@ public struct Launcher: Sendable {
     }
     if hasDisplay, let xdgOpen = xdgOpenPath {
       let argument = file ?? url ?? ""
-      if let failure = spawn([xdgOpen, argument], environment) {
+      if let failure = spawn([xdgOpen, argument], Credentials.scrubbed(environment)) {
         return report(file: file, url: url, reason: "xdg-open failed (\(failure))")
       }
       return Outcome(
@@ -108,11 +115,14 @@ public struct Launcher: Sendable {
     var escapes = ""
     if let file { parts.append("file: \(file)") }
     if let url {
-      if let copy = TerminalEscapes.copyToClipboard(url, insideTmux: environment["TMUX"] != nil) {
+      if escapesReachTerminal, let copy = TerminalEscapes.copyToClipboard(url, insideTmux: environment["TMUX"] != nil) {
         escapes += copy
-        parts.append("URL copied to your clipboard (OSC 52)")
+        // Only the request is certain: whether the terminal honours OSC 52 is its own affair.
+        parts.append("asked your terminal to copy the URL (OSC 52)")
+      } else {
+        parts.append("URL: \(url)")
       }
-      escapes += TerminalEscapes.hyperlink(url, label: "link")
+      if escapesReachTerminal { escapes += TerminalEscapes.hyperlink(url, label: "link") }
     }
     if let file, isSSH { parts.append("fetch it with: scp \(Self.hostName()):\(file) .") }
     return Outcome(action: .reported, message: "\(reason): " + parts.joined(separator: "; "), escapes: escapes)

@@ -12,7 +12,7 @@ enum FuzzCommand {
     var seconds: Double?
     var runs: Int?
     var seed: UInt64 = 1
-    var corpus = "Fuzz/Corpus"
+    var corpus = "Tests/FuzzCorpus"
     var current: String?
     var file: String?
     var skipSeeds = false

@@ -4,7 +4,7 @@ import FuzzTargets
 /// Runs each target's child process until its time or run budget is spent, keeping what crashed.
 ///
 /// A crash is known by where it trapped (the first frame of ours in Swift's backtrace): the first
-/// input to trap at a new place is kept as `Fuzz/Corpus/<target>/crash-<hash>` with its backtrace
+/// input to trap at a new place is kept as `Tests/FuzzCorpus/<target>/crash-<hash>` with its backtrace
 /// beside it (`.trace`); later inputs trapping at the same place are only counted. A seed that
 /// traps is reported and left out of the next children, so one known bug does not stop the hunt.
 struct FuzzSupervisor {

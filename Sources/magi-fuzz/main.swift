@@ -9,7 +9,7 @@ import FuzzTargets
 //
 // Each target runs in a child process (`magi-fuzz child …`) that writes every input to a file
 // before running it, so a trap (overflow, stack overflow, bad conversion) leaves the guilty input
-// behind: the parent then keeps it as `Fuzz/Corpus/<target>/crash-<hash>` and goes on with the
+// behind: the parent then keeps it as `Tests/FuzzCorpus/<target>/crash-<hash>` and goes on with the
 // next seed. Built with `-D MAGI_LIBFUZZER -sanitize=fuzzer` the same binary is a libFuzzer driver.
 
 #if MAGI_LIBFUZZER

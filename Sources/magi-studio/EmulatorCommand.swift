@@ -24,7 +24,12 @@ struct EmulatorCommand: AsyncParsableCommand {
       "Keep the queue, files and port here across restarts, as fal does: running jobs continue by wall-clock time when it starts again (replaces --data-dir).",
       valueName: "dir"))
   var stateDir: String?
-  @Option(help: "Accept only this API key (default: any key).") var expectKey: String?
+  @Option(
+    name: [.customLong("key"), .customLong("expect-key")],
+    help: ArgumentHelp(
+      "Accept only this API key, sent as FAL_KEY by clients (default: any key). Files stay readable by URL, as fal's CDN files are.",
+      valueName: "key"))
+  var key: String?
 
   @Option(help: "Fault: added latency per request, in milliseconds.") var latencyMs = 0
   @Option(help: "Fault: share of requests answered 500 (0–1).") var errorRate = 0.0
@@ -44,6 +49,8 @@ struct EmulatorCommand: AsyncParsableCommand {
   var cancelEndsAs: String?
   @Option(help: ArgumentHelp("Fault: send this text as every result's x-fal-billable-units header (NaN, 1e19…).", valueName: "text"))
   var faultBillableUnits: String?
+  @Flag(help: "Fault: every error answer quotes the request's headers, Authorization included, as a debugging proxy might.")
+  var echoHeaders = false
 
   func validate() throws {
     for (name, rate) in [
@@ -60,6 +67,7 @@ struct EmulatorCommand: AsyncParsableCommand {
     guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
     guard stepMs >= 0, keepAlive >= 1 else { throw ValidationError("--step-ms must be ≥ 0 and --keep-alive ≥ 1") }
     guard dataDir == nil || stateDir == nil else { throw ValidationError("--data-dir and --state-dir exclude each other") }
+    if let key, key.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--key must not be empty") }
   }
 
   var configuration: EmulatorConfiguration {
@@ -67,11 +75,12 @@ struct EmulatorCommand: AsyncParsableCommand {
       host: host, port: port, workers: workers, stepDuration: .milliseconds(stepMs),
       keepAliveInterval: .seconds(keepAlive), dataDirectory: dataDir.map { URL(fileURLWithPath: $0) },
       stateDirectory: stateDir.map { URL(fileURLWithPath: $0) },
-      expectedKey: expectKey,
+      expectedKey: key,
       faults: FaultInjection(
         seed: faultSeed, latency: .milliseconds(latencyMs), errorRate: errorRate, ingressErrorRate: ingressErrorRate,
         rateLimitRate: rateLimitRate, retryAfter: retryAfter, dropConnectionRate: dropRate,
-        dropStreamRate: dropStreamRate, malformedBodyRate: malformedRate, billableUnitsHeader: faultBillableUnits))
+        dropStreamRate: dropStreamRate, malformedBodyRate: malformedRate, billableUnitsHeader: faultBillableUnits,
+        echoRequestHeaders: echoHeaders))
   }
 
   private func cancelEnding(_ text: String) -> Fault? {
@@ -94,7 +103,9 @@ struct EmulatorCommand: AsyncParsableCommand {
       await emulator.injectFaults(Array(repeating: fault, count: 10_000), on: .cancel)
     }
     Console.stdout(base)
-    Console.line("fal emulator listening on \(base); Ctrl-C stops it. Try: MAGI_FAL_URL=\(base) magi-studio generate --prompt … --wait")
+    let keyHint = key == nil ? "" : " FAL_KEY=<the --key value>"
+    Console.line(
+      "fal emulator listening on \(base); Ctrl-C stops it. Try: MAGI_FAL_URL=\(base)\(keyHint) magi-studio generate --prompt … --wait")
     await StopSignal.wait()
     await emulator.stop()
   }

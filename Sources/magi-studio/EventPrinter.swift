@@ -5,6 +5,9 @@ import Synchronization
 
 /// Prints what jobs report on stderr: each state change once, queue positions as they move, every
 /// log line once, transfers as a self-rewriting progress line.
+///
+/// A job's failure (failed, cancelled, lost) is not printed here: it is the command's outcome, and the
+/// command reports it once, as its error line (with the exit code) or its result on stdout.
 final class EventPrinter: Sendable {
   /// Prefix lines with the record's short id (several jobs at once, as in `resume`).
   let labelled: Bool
@@ -50,16 +53,17 @@ final class EventPrinter: Sendable {
     }
     switch record.status {
     case .submitting:
-      if let source = record.source, source.uploadedURL != nil, !source.given.contains("://"),
+      if let source = record.source, let sent = source.uploadedURL, !source.given.contains("://"),
         !source.given.hasPrefix("data URI")
       {
-        Console.line("\(prefix)uploaded \(source.given)")
+        // A local file either went to fal's storage or travels inside the request (--inline).
+        Console.line(sent.hasPrefix("data:") ? "\(prefix)inlined \(source.given) as a data URI" : "\(prefix)uploaded \(source.given)")
       }
     case .queued: Console.line("\(prefix)queued: position \(max(0, record.progress.queuePosition ?? 0))")
     case .running: Console.line("\(prefix)running")
     case .completed: Console.line("\(prefix)completed")
     case .failed, .cancelled, .lost, .unknown:
-      Console.line("\(prefix)\(record.status.rawValue): \(record.failure?.message ?? "")")
+      break
     }
   }
 }

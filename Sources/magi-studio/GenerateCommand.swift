@@ -33,22 +33,23 @@ struct GenerateCommand: AsyncParsableCommand {
   @Option(help: "distilled (faster, cheaper) or full.")
   var model: MagiModel = .distilled
 
-  @Option(help: "Frames to generate, 96–192 at 24 fps (fal default 96).")
+  // `.unconditional`: a negative number is a value to check against the schema, not an option.
+  @Option(parsing: .unconditional, help: "Frames to generate, 96–192 at 24 fps (fal default 96).")
   var numFrames: Int?
 
-  @Option(help: "Seed for a reproducible video (default: random).")
+  @Option(parsing: .unconditional, help: "Seed for a reproducible video (default: random).")
   var seed: Int?
 
   @Option(help: "480p or 720p (fal default 720p).")
   var resolution: String?
 
-  @Option(name: [.customLong("steps"), .customLong("num-inference-steps")], help: "Inference steps: 4, 8, 16 or 32 (64 on the full model; fal default 16).")
+  @Option(name: [.customLong("steps"), .customLong("num-inference-steps")], parsing: .unconditional, help: "Inference steps: 4, 8, 16 or 32 (64 on the full model; fal default 16).")
   var steps: Int?
 
   @Option(help: "auto, 16:9, 9:16 or 1:1 (fal default auto).")
   var aspectRatio: String?
 
-  @Option(help: "Extend mode: frames of the input kept unchanged.")
+  @Option(parsing: .unconditional, help: "Extend mode: frames of the input kept unchanged.")
   var startFrame: Int?
 
   @Flag(inversion: .prefixedEnableDisable, help: "fal's safety checker (fal default: enabled).")
@@ -91,6 +92,9 @@ struct GenerateCommand: AsyncParsableCommand {
       throw ValidationError("--priority must be normal or low")
     }
     if download != nil, !wait { throw ValidationError("--download needs --wait") }
+    if let webhook, !Self.isWebURL(webhook) {
+      throw ValidationError("--webhook must be an http(s) URL such as https://example.com/hook, not '\(webhook)'")
+    }
     switch endpoint.mode {
     case .textToVideo where image != nil || video != nil:
       throw ValidationError("text-to-video takes no --image or --video")
@@ -165,6 +169,14 @@ struct GenerateCommand: AsyncParsableCommand {
     }
     if let local = record.localFile { Console.stdout("saved: \(local.path)") }
     if let copy { Console.stdout("copied to: \(copy)") }
+  }
+
+  /// An absolute http(s) URL with a host: something fal can POST to.
+  static func isWebURL(_ text: String) -> Bool {
+    guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme) else {
+      return false
+    }
+    return !(url.host ?? "").isEmpty && !text.contains(where: \.isWhitespace)
   }
 
   static func jsonString(_ value: JSONValue) -> String { TerminalSafeJSON.escape(value.encoded()) }

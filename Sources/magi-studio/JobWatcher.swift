@@ -33,7 +33,8 @@ enum JobWatcher {
       lastState = status.state
       for entry in update.newLogs { Console.log(entry) }
       if status.isFinal {
-        Console.line(status.error == nil ? "completed" : "failed: \(status.error ?? "")")
+        // A failure is the caller's result to print, once.
+        if status.error == nil { Console.line("completed") }
         return status
       }
     }

@@ -20,12 +20,11 @@ struct OpenCommand: AsyncParsableCommand {
       let record = try await HistoryLookup.find(id, store: store)
       let environment = ProcessInfo.processInfo.environment
       let paths = store.paths
-      let launcher = Launcher(environment: environment, allowedDirectories: paths.ownDirectories)
-      let outcome = launcher.open(.init(localPath: record.localFile?.path, url: record.result?.videoURL))
       // The clipboard and link sequences go to the terminal only, never into a pipe or file.
-      if !outcome.escapes.isEmpty, isatty(1) == 1 {
-        Console.escapes(outcome.escapes)
-      }
+      let launcher = Launcher(
+        environment: environment, allowedDirectories: paths.ownDirectories, escapesReachTerminal: isatty(1) == 1)
+      let outcome = launcher.open(.init(localPath: record.localFile?.path, url: record.result?.videoURL))
+      if !outcome.escapes.isEmpty { Console.escapes(outcome.escapes) }
       Console.line(outcome.message)
       if case .reported = outcome.action, record.localFile == nil, record.result == nil {
         throw CommandFailure(message: "\(record.id) has no video (\(record.status.rawValue))", code: 1)

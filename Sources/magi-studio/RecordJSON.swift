@@ -4,14 +4,25 @@ import Foundation
 import HistoryStore
 import StudioCore
 
-/// The JSON a script gets: a history record exactly as the history file holds it.
+/// The JSON a script gets: a history record exactly as the history file holds it, dates included
+/// (ISO 8601 UTC to the millisecond, as `history export` prints them), whichever command prints it.
 enum RecordJSON {
   static func object(_ record: GenerationRecord, extra: [String: JSONValue] = [:]) -> JSONValue {
-    guard let data = try? JSONEncoder().encode(record), case .object(var object)? = try? JSONValue.decode(data) else {
+    guard let data = try? encoder.encode(record), case .object(var object)? = try? JSONValue.decode(data) else {
       return .object(extra)
     }
     for (key, value) in extra { object[key] = value }
     return .object(object)
+  }
+
+  /// Dates as the history file writes them; Foundation's default would print seconds since 2001.
+  private static var encoder: JSONEncoder {
+    let encoder = JSONEncoder()
+    encoder.dateEncodingStrategy = .custom { date, encoder in
+      var container = encoder.singleValueContainer()
+      try container.encode(Timestamp.format(date))
+    }
+    return encoder
   }
 }
 

@@ -13,7 +13,9 @@ import StudioCore
 ///
 /// Resolution order: `--offline` → embedded emulator; else a key (FAL_KEY, FAL_KEY_ID+SECRET, or the
 /// credentials file) → fal.ai or `--fal-url`/`MAGI_FAL_URL`; else a `--fal-url` alone → that server
-/// with a placeholder key (an emulator started by `magi-studio emulator`); else the embedded emulator.
+/// with a placeholder key (an emulator started by `magi-studio emulator`); else the embedded emulator,
+/// which accepts only the user's own random key (``TwinKey``): its loopback port is open to every
+/// user of the machine.
 final class Session: Sendable {
   let client: FalQueueClient
   let transport: CurlTransport
@@ -58,31 +60,34 @@ final class Session: Sendable {
     if let explicitURL { endpoints = FalEndpoints(single: explicitURL) }
     do { endpoints = try endpoints.validated() } catch { throw CommandFailure(error) }
 
-    let found: (Credentials, Credentials.Source)?
+    let found: Credentials?
     do { found = try Credentials.resolve(environment: environment, configDirectory: paths.config) } catch {
       throw CommandFailure(error)
     }
-    if !options.offline, let (credentials, _) = found {
+    if !options.offline, let credentials = found {
       return Session(
         client: FalQueueClient(transport: transport, endpoints: endpoints, credentials: credentials),
         transport: transport, emulator: nil, paths: paths, history: try await opening, followOptions: followOptions, onEvent: onEvent)
     }
     if !options.offline, explicitURL != nil {
       return Session(
-        client: FalQueueClient(transport: transport, endpoints: endpoints, credentials: Credentials(key: "offline")),
+        client: FalQueueClient(transport: transport, endpoints: endpoints, credentials: .placeholder),
         transport: transport, emulator: nil, paths: paths, history: try await opening, followOptions: followOptions, onEvent: onEvent)
     }
-    let configuration = embeddedEmulatorConfiguration(environment: environment, paths: paths)
+    let twin: (key: String, credentials: Credentials)
+    do { twin = try TwinKey.load(inDataDirectory: paths.data) } catch { throw CommandFailure(error) }
+    var configuration = embeddedEmulatorConfiguration(environment: environment, paths: paths)
+    configuration.expectedKey = twin.key
     let emulator = FalEmulator(configuration: configuration)
     let base: String
     do { base = try await emulator.start() } catch {
-      if case .stateDirectoryInUse = error, let shared = runningTwin(configuration) {
+      if case .stateDirectoryInUse = error, let shared = await waitForRunningTwin(configuration) {
         // Another studio process runs the twin over the same state: its jobs are this one's too.
         if !quiet {
           Console.line("OFFLINE: no FAL_KEY set; using the offline fal twin another studio runs at \(shared) (nothing is billed).")
         }
         return Session(
-          client: FalQueueClient(transport: transport, endpoints: FalEndpoints(single: shared), credentials: Credentials(key: "offline")),
+          client: FalQueueClient(transport: transport, endpoints: FalEndpoints(single: shared), credentials: twin.credentials),
           transport: transport, emulator: nil, embedded: true, paths: paths, history: try await opening,
           followOptions: followOptions, onEvent: onEvent)
       }
@@ -102,7 +107,7 @@ final class Session: Sendable {
       Console.line("OFFLINE: no FAL_KEY set; using the embedded fal emulator at \(base) (nothing is billed).")
     }
     return Session(
-      client: FalQueueClient(transport: transport, endpoints: FalEndpoints(single: base), credentials: Credentials(key: "offline")),
+      client: FalQueueClient(transport: transport, endpoints: FalEndpoints(single: base), credentials: twin.credentials),
       transport: transport, emulator: emulator, paths: paths, history: history, followOptions: followOptions,
       onEvent: onEvent)
   }
@@ -124,6 +129,38 @@ final class Session: Sendable {
   }
 
   /// The base URL of the twin another process runs over `configuration`'s state directory.
+  /// The twin another process owns may still be starting: its port not yet written (a first run),
+  /// or written by an earlier run and not yet listening again. Waits for it as a client waits for
+  /// a server coming up, briefly: the owner binds within milliseconds of taking the state.
+  private static func waitForRunningTwin(_ configuration: EmulatorConfiguration) async -> String? {
+    let deadline = ContinuousClock.now + .seconds(10)
+    repeat {
+      if let base = runningTwin(configuration), let port = URL(string: base)?.port,
+        isListening(host: configuration.host, port: port)
+      {
+        return base
+      }
+      try? await Task.sleep(for: .milliseconds(50))
+    } while ContinuousClock.now < deadline
+    return nil
+  }
+
+  /// Whether something accepts TCP connections on the loopback `host:port` (IPv4).
+  private static func isListening(host: String, port: Int) -> Bool {
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(truncatingIfNeeded: port).bigEndian)
+    guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { return false }
+    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard socket >= 0 else { return false }
+    defer { Glibc.close(socket) }
+    return withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+      }
+    }
+  }
+
   private static func runningTwin(_ configuration: EmulatorConfiguration) -> String? {
     guard let state = configuration.stateDirectory,
       let text = try? String(contentsOf: state.appendingPathComponent("port"), encoding: .utf8),

@@ -274,5 +274,10 @@ import Testing
     #expect(remote.status == 0)
     #expect(!FileManager.default.fileExists(atPath: argv), "no xdg-open over ssh without a display")
     #expect(remote.stderr.contains("over ssh with no display: file: \(path)"))
+    // Its output is a pipe: no clipboard escape was sent, so none is claimed; the URL is given.
+    #expect(!remote.stderr.contains("OSC 52"), "\(remote.stderr)")
+    #expect(!remote.stderr.contains("copied"), "\(remote.stderr)")
+    #expect(remote.stderr.contains("URL: http://127.0.0.1:"), "\(remote.stderr)")
+    #expect(!remote.stdout.contains("\u{1B}]52"))
   }
 }

@@ -143,7 +143,7 @@ import Testing
     try first.waitFor("the studio to exit") { _ in (try? first.hasExited()) == true }
 
     let second = try TmuxSession(command: [Self.binary], environment: environment, width: 100, height: 30)
-    try second.waitFor("resumed 1 job")
+    try second.waitFor("resuming 1 job")
     try second.waitFor("completed", timeout: 60)
     let videos = try FileManager.default.contentsOfDirectory(atPath: home.videos)
     #expect(videos.contains { $0.contains("the-twin-kept-it") && $0.hasSuffix(".mp4") }, "\(videos)")

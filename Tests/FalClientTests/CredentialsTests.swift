@@ -11,9 +11,10 @@ import Testing
 
   @Test func falKeyWinsThenIdAndSecret() throws {
     let a = try Credentials.resolve(environment: ["FAL_KEY": "k1", "FAL_KEY_ID": "i", "FAL_KEY_SECRET": "s"], configDirectory: "/nonexistent")
-    #expect(a?.0.authorizationHeader == "Key k1")
+    #expect(a?.authorizationHeader == "Key k1")
+    #expect(a?.source == .environment("FAL_KEY"))
     let b = try Credentials.resolve(environment: ["FAL_KEY_ID": "i", "FAL_KEY_SECRET": "s"], configDirectory: "/nonexistent")
-    #expect(b?.0.authorizationHeader == "Key i:s")
+    #expect(b?.authorizationHeader == "Key i:s")
     #expect(try Credentials.resolve(environment: [:], configDirectory: "/nonexistent") == nil)
   }
 
@@ -23,8 +24,8 @@ import Testing
     try "# my key\nFAL_KEY=\"abc:def\"\n".write(toFile: path, atomically: true, encoding: .utf8)
     chmod(path, 0o600)
     let found = try Credentials.resolve(environment: [:], configDirectory: dir)
-    #expect(found?.0.authorizationHeader == "Key abc:def")
-    #expect(found?.1 == .file(path))
+    #expect(found?.authorizationHeader == "Key abc:def")
+    #expect(found?.source == .file(path))
   }
 
   @Test func aCredentialsFileOthersCanReadIsRefusedWithTheReason() throws {
@@ -39,6 +40,38 @@ import Testing
       #expect(error.description.contains("chmod 600"))
       #expect(!error.description.contains("abc:def"))
     }
+  }
+
+  /// A directory where the file should be is not "a file that holds an API key".
+  @Test func aCredentialsPathThatIsADirectoryIsCalledADirectory() throws {
+    let dir = try tempDir()
+    try FileManager.default.createDirectory(atPath: dir + "/credentials", withIntermediateDirectories: false)
+    do {
+      _ = try Credentials.resolve(environment: [:], configDirectory: dir)
+      Issue.record("a directory is not a credentials file")
+    } catch {
+      #expect(error.description == "\(dir)/credentials is a directory; the credentials file must be a file holding one line, the API key")
+      #expect(!error.description.contains("holds an API key"))
+    }
+  }
+
+  /// The advice after a refusal names where the key came from, not always FAL_KEY.
+  @Test func aRefusalNamesTheSourceOfTheKey() throws {
+    let dir = try tempDir()
+    let path = dir + "/credentials"
+    try "abc:defghi\n".write(toFile: path, atomically: true, encoding: .utf8)
+    chmod(path, 0o600)
+    let fromFile = try #require(try Credentials.resolve(environment: [:], configDirectory: dir))
+    let refusal = FalClientError.unauthorized("No user found", hint: fromFile.source.refusalHint)
+    #expect(refusal.description == "not authorised by fal (No user found); check the key in \(path)")
+    let fromPair = try #require(try Credentials.resolve(environment: ["FAL_KEY_ID": "i", "FAL_KEY_SECRET": "s"], configDirectory: dir))
+    #expect(fromPair.source.refusalHint == "check FAL_KEY_ID/FAL_KEY_SECRET")
+    #expect(Credentials.placeholder.source.refusalHint == "this server wants a key: set FAL_KEY")
+  }
+
+  @Test func childEnvironmentsLoseEveryKeyVariable() {
+    let scrubbed = Credentials.scrubbed(["FAL_KEY": "a", "FAL_KEY_ID": "b", "FAL_KEY_SECRET": "c", "PATH": "/bin", "FAL_URL": "x"])
+    #expect(scrubbed == ["PATH": "/bin", "FAL_URL": "x"])
   }
 
   @Test func descriptionsNeverShowTheKey() {
@@ -72,5 +105,51 @@ import Testing
     for code in [400, 401, 403, 404, 422] {
       #expect(RetryPolicy.default.delay(after: .status(code, retryAfter: nil), attempt: 1, safety: .idempotent) == nil)
     }
+  }
+}
+
+@Suite struct RedactorTests {
+  let redactor = Credentials(key: "key-id-123456:secret-abc/def").redactor
+
+  @Test func theKeyAndEachHalfAreRemovedFromTextAndBytes() {
+    #expect(
+      redactor.redact("echo: Key key-id-123456:secret-abc/def and key-id-123456 and secret-abc/def")
+        == "echo: Key <redacted> and <redacted> and <redacted>")
+    let json = Data(#"{"detail":"Authorization: Key key-id-123456:secret-abc\/def"}"#.utf8)
+    #expect(String(decoding: redactor.redact(json), as: UTF8.self) == #"{"detail":"Authorization: Key <redacted>"}"#)
+  }
+
+  @Test func headerValuesAndBodiesOfResponsesAreRedacted() {
+    let response = HTTPResponse(
+      status: 500, headers: ["X-Echo": "Key key-id-123456:secret-abc/def"], body: Data("secret-abc/def".utf8))
+    let clean = redactor.redact(response)
+    #expect(clean.headers["X-Echo"] == "Key <redacted>")
+    #expect(clean.body == Data("<redacted>".utf8))
+    #expect(clean.status == 500)
+  }
+
+  /// A few characters are no secret, and removing them everywhere would garble every message.
+  @Test func tooShortPiecesAndPlaceholdersAreLeftAlone() {
+    #expect(Credentials(key: "k").redact("keep kites") == "keep kites")
+    #expect(Credentials(key: "ab:cdefghij").redact("ab cdefghij") == "ab <redacted>")
+    #expect(Credentials.placeholder.redactor.isEmpty)
+  }
+}
+
+@Suite struct HTTPDescriptionTests {
+  @Test func headersAndRequestsDescribeThemselvesWithoutTheKey() {
+    let secret = "id-1234:very-secret-value"
+    var headers = HTTPHeaders()
+    headers.add("Authorization", "Key \(secret)")
+    headers.add("Accept", "application/json")
+    let request = HTTPRequest(method: .post, url: "https://queue.fal.run/x", headers: headers, body: .data(Data("{}".utf8)))
+    var dumped = ""
+    dump(request, to: &dumped)
+    for text in ["\(headers)", String(reflecting: headers), "\(request)", String(reflecting: request), dumped] {
+      #expect(!text.contains("very-secret"), "\(text)")
+    }
+    #expect("\(headers)" == "[Authorization: <redacted>, Accept: application/json]")
+    #expect("\(request)" == "POST https://queue.fal.run/x [Authorization: <redacted>, Accept: application/json] 2-byte body")
+    #expect(dumped.contains("Accept"))
   }
 }

@@ -1,6 +1,7 @@
 import FalClient
 import FalEmulator
 import Foundation
+import TestSupport
 import Testing
 
 /// Downloads hold to the announced size, and a local failure is reported as one.
@@ -87,46 +88,5 @@ import Testing
     #expect(error?.description.contains("not enough space") == true, "\(String(describing: error))")
     #expect(await harness.emulator.requestCount(.file) == 0)
     await harness.stop()
-  }
-}
-
-/// A tmpfs of a few kilobytes, mounted for one test (root only): a disk that really fills, even for
-/// root, which permission bits do not stop.
-final class TinyDisk {
-  let path: String
-
-  static let available: Bool = {
-    guard let disk = try? TinyDisk(kilobytes: 64) else { return false }
-    _ = disk
-    return true
-  }()
-
-  init(kilobytes: Int, options: String = "") throws {
-    path = NSTemporaryDirectory() + "magi-tiny-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    guard Self.run(["mount", "-t", "tmpfs", "-o", "size=\(kilobytes)k" + options, "tmpfs", path]) == 0 else {
-      rmdir(path)
-      throw POSIXError(.EPERM)
-    }
-  }
-
-  /// Makes the mounted file system read-only (for root too).
-  func remountReadOnly() -> Bool { Self.run(["mount", "-o", "remount,ro", path]) == 0 }
-
-  deinit {
-    _ = Self.run(["umount", path])
-    rmdir(path)
-  }
-
-  @discardableResult
-  static func run(_ arguments: [String]) -> Int32 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    do { try process.run() } catch { return -1 }
-    process.waitUntilExit()
-    return process.terminationStatus
   }
 }

@@ -160,7 +160,7 @@ import Testing
   }
 
   @Test func clientErrorsAreNeverRetried() async {
-    for (code, expected) in [(401, FalClientError.unauthorized("No user found for Key ID and Secret")), (404, .notFound("No user found for Key ID and Secret"))] {
+    for (code, expected) in [(401, FalClientError.unauthorized("No user found for Key ID and Secret", hint: "check the API key")), (404, .notFound("No user found for Key ID and Secret"))] {
       let transport = ScriptedTransport([.respond(.json(code, #"{"detail":"No user found for Key ID and Secret"}"#))])
       await #expect(throws: expected) { try await client(transport).status(endpoint, requestID: "r") }
       #expect(transport.requests.count == 1)
@@ -186,6 +186,70 @@ import Testing
     }
     #expect(!"\(Credentials(key: Self.key))".contains("secret"))
     _ = transport
+  }
+}
+
+/// A server (or proxy) that quotes the request's Authorization header back: in error bodies, in
+/// headers, in log lines, in stream events. Nothing the client hands on may hold the key.
+@Suite struct EchoedKeyTests {
+  static let key = FalQueueClientTests.key
+  let endpoint = MagiEndpoint(mode: .textToVideo).id
+
+  func client(_ transport: ScriptedTransport) -> FalQueueClient {
+    FalQueueClient(
+      transport: transport, endpoints: FalEndpoints(single: "http://q"), credentials: Credentials(key: Self.key),
+      retryPolicy: .none, sleep: { _ in })
+  }
+
+  func expectNoKey(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(!text.contains("secret-abcdef"), "\(text)", sourceLocation: sourceLocation)
+    #expect(!text.contains("key-id-123456"), "\(text)", sourceLocation: sourceLocation)
+  }
+
+  @Test func errorDetailsHeadersAndRawBodiesAreRedacted() async {
+    let bodies: [HTTPResponse] = [
+      .json(500, #"{"detail":"Internal error (request had Authorization: Key \#(Self.key))"}"#),
+      .json(401, #"{"detail":"No user found for \#(Self.key)"}"#),
+      .json(422, #"{"detail":[{"loc":["body","prompt"],"msg":"bad \#(Self.key)","type":"value_error"}]}"#),
+      .json(503, #"{"detail":"down"}"#, headers: ["X-Fal-Error-Type": "echo Key \(Self.key)"]),
+      HTTPResponse(status: 502, body: Data("<html>Authorization: Key \(Self.key)</html>".utf8)),
+    ]
+    for body in bodies {
+      let transport = ScriptedTransport([.respond(body)])
+      do {
+        _ = try await client(transport).status(endpoint, requestID: "r")
+        Issue.record("expected an error for \(body.status)")
+      } catch {
+        expectNoKey(error.description)
+        #expect(error.description.contains("<redacted>"), "\(error)")
+      }
+    }
+  }
+
+  @Test func logsErrorsAndResultsOfAnsweredCallsAreRedacted() async throws {
+    let transport = ScriptedTransport([
+      .respond(.json(200, #"{"status":"COMPLETED","request_id":"r","error":"runner saw Key \#(Self.key)","logs":[{"message":"env FAL_KEY=\#(Self.key)","level":"INFO","source":"USER","timestamp":"t"}]}"#)),
+      .respond(.json(200, #"{"video":{"url":"http://q/f.mp4"},"note":"\#(Self.key)"}"#)),
+    ])
+    let client = client(transport)
+    let status = try await client.status(endpoint, requestID: "r")
+    expectNoKey(status.error ?? "")
+    expectNoKey(status.logs?.map(\.message).joined() ?? "")
+    #expect(status.logs?.first?.message == "env FAL_KEY=<redacted>")
+    let result = try await client.result(endpoint, requestID: "r")
+    expectNoKey(String(decoding: result.output.encoded(), as: UTF8.self))
+  }
+
+  @Test func streamEventsAreRedactedEvenWhenTheKeySpansChunks() async throws {
+    let event = FollowTests.event("COMPLETED", logs: [("t1", "echo Key \(Self.key)")], extra: #","error":"\#(Self.key)""#)
+    let middle = event.index(event.startIndex, offsetBy: event.count / 2 + 20)
+    let transport = ScriptedTransport([.stream([String(event[..<middle]), String(event[middle...])])])
+    var updates: [JobUpdate] = []
+    for try await update in client(transport).follow(endpoint, requestID: "r") { updates.append(update) }
+    #expect(updates.count == 1)
+    expectNoKey(updates.flatMap(\.newLogs).map(\.message).joined())
+    expectNoKey(updates.first?.status.error ?? "")
+    #expect(updates.first?.newLogs.first?.message == "echo Key <redacted>")
   }
 }
 

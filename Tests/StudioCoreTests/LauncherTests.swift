@@ -83,6 +83,35 @@ import Testing
     #expect(outcome.message.contains("scp "))
     #expect(outcome.escapes.contains("\u{1B}]52;c;aHR0cHM6Ly9jZG4veC5tcDQ=\u{07}"))
     #expect(outcome.escapes.contains("\u{1B}]8;;https://cdn/x.mp4"))
+    #expect(outcome.message.contains("asked your terminal to copy the URL (OSC 52)"))
+  }
+
+  /// With no terminal to write escapes to (the CLI's output is a pipe), nothing is sent and
+  /// nothing is claimed: the URL is given in words instead.
+  @Test func withoutATerminalNoCopyIsClaimedAndTheURLIsGiven() throws {
+    let fixture = try Fixture()
+    var launcher = fixture.launcher(["SSH_CONNECTION": "1.2.3.4 5 6.7.8.9 22"])
+    launcher.escapesReachTerminal = false
+    let outcome = launcher.open(.init(localPath: fixture.video, url: "https://cdn/x.mp4"))
+    #expect(outcome.action == .reported)
+    #expect(outcome.escapes.isEmpty)
+    #expect(!outcome.message.contains("OSC 52"), "\(outcome.message)")
+    #expect(!outcome.message.contains("copied"), "\(outcome.message)")
+    #expect(outcome.message.contains("URL: https://cdn/x.mp4"))
+  }
+
+  /// xdg-open, and the viewer it starts, must not inherit the key.
+  @Test func theViewerGetsNoKeyInItsEnvironment() throws {
+    let fixture = try Fixture()
+    defer { try? FileManager.default.removeItem(atPath: fixture.root) }
+    try "#!/bin/sh\nenv > \(fixture.record)\n".write(toFile: fixture.bin + "/xdg-open", atomically: true, encoding: .utf8)
+    chmod(fixture.bin + "/xdg-open", 0o755)
+    let outcome = fixture.launcher(["DISPLAY": ":0", "FAL_KEY": "id:secret-1", "FAL_KEY_ID": "id", "FAL_KEY_SECRET": "secret-1"])
+      .open(.init(localPath: fixture.video))
+    #expect(outcome.action == .openedFile(fixture.video), "\(outcome.message)")
+    let environment = try #require(fixture.recordedArguments)
+    #expect(environment.contains("DISPLAY=:0"), "\(environment)")
+    #expect(!environment.contains { $0.hasPrefix("FAL_KEY") }, "\(environment)")
   }
 
   @Test func filesOutsideTheStudiosDirectoriesAreNotOpened() throws {
