@@ -32,8 +32,8 @@ struct EmulatorCommand: AsyncParsableCommand {
   var key: String?
 
   @Option(help: "Fault: added latency per request, in milliseconds.") var latencyMs = 0
-  @Option(help: "Fault: share of requests answered 500 (0–1).") var errorRate = 0.0
-  @Option(help: "Fault: share answered like a failing ingress (502–504, nginx HTML, no request id).")
+  @Option(help: "Fault: share of requests answered 503 runner_scheduling_failure, with a request id (0–1).") var errorRate = 0.0
+  @Option(help: "Fault: share answered like a failing ingress (502, nginx HTML, no request id).")
   var ingressErrorRate = 0.0
   @Option(help: "Fault: share answered 429 with Retry-After.") var rateLimitRate = 0.0
   @Option(help: "Fault: Retry-After seconds sent with 429.") var retryAfter = 1
