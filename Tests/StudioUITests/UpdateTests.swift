@@ -493,6 +493,17 @@ import Testing
     _ = Studio.update(&state, .terminal(.key(.character("q"))))
     #expect(state.dialog?.message.contains("on the server") == true)
   }
+
+  /// Seen at 80×24: the offline question was cut after four lines, before what becomes of the job.
+  @Test func theWholeQuestionIsOnScreenAt80x24() {
+    var state = Given.queue()
+    state.width = 80
+    state.height = 24
+    state.online = false
+    _ = Studio.update(&state, .terminal(.key(.character("q"))))
+    let screen = StudioView.render(state, width: 80, height: 24).textDump()
+    #expect(screen.contains("and its video is downloaded."), "the last sentence ends on screen: \(screen)")
+  }
 }
 
 /// A followed job whose server stops answering, and Ctrl-C: what the queue row, the badge and the
