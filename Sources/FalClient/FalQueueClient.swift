@@ -209,7 +209,7 @@ public struct FalQueueClient: Sendable {
       if case .string(let text)? = json?["detail"] { return text }
       if case .string(let text)? = json?["message"] { return text }
       if let json, case .object = json { return String(decoding: json.encoded(), as: UTF8.self) }
-      let text = String(decoding: response.body.prefix(300), as: UTF8.self)
+      let text = ErrorBodyText.summary(of: response.body)
       return text.isEmpty ? "HTTP \(response.status)" : "HTTP \(response.status): \(text)"
     }()
     let errorType = json?["error_type"]?.stringValue ?? response.headers[FalHeader.errorType]

@@ -58,6 +58,9 @@ actor QueueModel {
     jobs[id]
   }
 
+  /// Requests this queue holds: every submit it accepted (each one a billed job on fal).
+  var jobCount: Int { jobs.count }
+
   /// Ids and completion times of every finished request.
   func completionTimes() -> [String: Date] {
     jobs.compactMapValues(\.completedAt)

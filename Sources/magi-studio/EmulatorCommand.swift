@@ -32,8 +32,8 @@ struct EmulatorCommand: AsyncParsableCommand {
   var key: String?
 
   @Option(help: "Fault: added latency per request, in milliseconds.") var latencyMs = 0
-  @Option(help: "Fault: share of requests answered 500 (0–1).") var errorRate = 0.0
-  @Option(help: "Fault: share answered like a failing ingress (502–504, nginx HTML, no request id).")
+  @Option(help: "Fault: share of requests answered 503 runner_scheduling_failure, with a request id (0–1).") var errorRate = 0.0
+  @Option(help: "Fault: share answered like a failing ingress (502, nginx HTML, no request id).")
   var ingressErrorRate = 0.0
   @Option(help: "Fault: share answered 429 with Retry-After.") var rateLimitRate = 0.0
   @Option(help: "Fault: Retry-After seconds sent with 429.") var retryAfter = 1
@@ -43,6 +43,8 @@ struct EmulatorCommand: AsyncParsableCommand {
   @Option(help: "Seed of the fault generator, for reproducible runs.") var faultSeed: UInt64 = 0x5EED
   @Option(help: "Fault: the first N submits are queued, then their connection is dropped before the reply.")
   var dropSubmitReplies = 0
+  @Option(help: "Fault: the first N status streams send their headers, then nothing at all (a server that stopped answering).")
+  var silentStreams = 0
   @Option(help: ArgumentHelp("Fault: cancelled jobs end with this error_type, their result answered with this status (e.g. client_cancelled:499).", valueName: "type:status"))
   var cancelEndsAs: String?
   @Option(help: ArgumentHelp("Fault: send this text as every result's x-fal-billable-units header (NaN, 1e19…).", valueName: "text"))
@@ -61,6 +63,7 @@ struct EmulatorCommand: AsyncParsableCommand {
       throw ValidationError("--cancel-ends-as takes an error type and an HTTP status, like client_cancelled:499")
     }
     guard dropSubmitReplies >= 0 else { throw ValidationError("--drop-submit-replies must be 0 or more") }
+    guard silentStreams >= 0 else { throw ValidationError("--silent-streams must be 0 or more") }
     guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
     guard stepMs >= 0, keepAlive >= 1 else { throw ValidationError("--step-ms must be ≥ 0 and --keep-alive ≥ 1") }
     guard dataDir == nil || stateDir == nil else { throw ValidationError("--data-dir and --state-dir exclude each other") }
@@ -94,6 +97,7 @@ struct EmulatorCommand: AsyncParsableCommand {
       throw ExitCode(1)
     }
     await emulator.injectFaults(Array(repeating: .acceptThenDrop, count: dropSubmitReplies), on: .submit)
+    await emulator.injectFaults(Array(repeating: .silentStream, count: silentStreams), on: .stream)
     if let fault = cancelEndsAs.flatMap(cancelEnding) {
       // Scripted faults are consumed one per cancel; this many outlasts any session.
       await emulator.injectFaults(Array(repeating: fault, count: 10_000), on: .cancel)

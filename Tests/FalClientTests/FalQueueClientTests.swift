@@ -139,6 +139,18 @@ import Testing
     #expect(sleeper.recorded == [.milliseconds(500), .seconds(1), .seconds(2)])
   }
 
+  @Test func aGatewayPageIsReportedInOneLineByItsTitle() async {
+    let page = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    let submit = ScriptedTransport([.respond(.json(502, page))])
+    await #expect(throws: FalClientError.outcomeUnknown("server error 502: HTTP 502: 502 Bad Gateway")) {
+      try await client(submit).submit(endpoint, input: ["prompt": "p"])
+    }
+    let text = ScriptedTransport([.respond(.json(418, "  upstream\n\n said\tno \n"))])
+    await #expect(throws: FalClientError.server(status: 418, detail: "HTTP 418: upstream said no", errorType: nil)) {
+      try await client(text).status(endpoint, requestID: "r")
+    }
+  }
+
   @Test func retriesStopAtTheAttemptLimit() async {
     let transport = ScriptedTransport(Array(repeating: .respond(.json(503, #"{"detail":"down"}"#)), count: 10))
     await #expect(throws: FalClientError.server(status: 503, detail: "down", errorType: nil)) {

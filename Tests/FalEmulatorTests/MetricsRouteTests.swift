@@ -30,4 +30,16 @@ import Testing
       #expect(Route.classify(method: "GET", path: "/_emulator/metrics", host: "queue.fal.run", query: { _ in nil }) == .notFound)
     }
   }
+
+  @Test("metrics count jobs the queue took apart from submits sent: a refused submit bills nothing")
+  func jobsAreCountedApartFromSubmits() async throws {
+    try await withEmulator(expectedKey: Curl.key) { emulator, base in
+      await emulator.injectFaults([.status(503)], on: .submit)
+      #expect(try await submit(base).status == 503)
+      #expect(try await submit(base).status == 200)
+      let json = try #require(try await Curl.request("GET", "\(base)/_emulator/metrics", auth: false).json)
+      #expect(json["requests"]?["submit"]?.intValue == 2)
+      #expect(json["jobs"]?.intValue == 1)
+    }
+  }
 }
