@@ -83,6 +83,11 @@ public actor JobCoordinator {
       input: request.body, source: source.map { .init(given: $0.given, uploadedURL: uploadedURL) }, server: server,
       parentID: parentID, copyDirectory: copyDirectory)
     record.billing = estimate(request)
+    // Held while the record says `submitting`: a resume in another process (or a studio starting)
+    // would otherwise take a submit still waiting for its reply for one whose reply was lost, and
+    // call it `unknown`, inviting the user to send it again.
+    let lock = try await RecordLock.acquire(recordID: record.id, dataDirectory: history.directory, ifBusy: .skip)
+    defer { withExtendedLifetime(lock) {} }
     try await persistBeforeSubmit(record)
     return try await send(record, endpoint: request.endpoint.id, options: options)
   }
@@ -91,7 +96,12 @@ public actor JobCoordinator {
   /// checked that fal has no such job). The same record goes back to `submitting`, keeping its
   /// history of states, and on to `queued` with the new request id.
   public func resubmit(recordID: String) async throws(StudioError) -> GenerationRecord {
-    var record = try await load(recordID)
+    // Two resends at once (two `resume --retry-unknown-submit`) would be two jobs: one holds the
+    // record, and the state is read again under the lock.
+    let id = try await load(recordID).id
+    let lock = try await RecordLock.acquire(recordID: id, dataDirectory: history.directory, ifBusy: .skip)
+    defer { withExtendedLifetime(lock) {} }
+    var record = try await load(id)
     guard record.status == .unknown else {
       throw .notResumable("\(record.id) is \(record.status.rawValue), not a submit of unknown outcome; nothing was sent")
     }
