@@ -65,6 +65,13 @@ public struct JobLogFiles: Sendable {
     }
   }
 
+  /// Deletes the record's file, when its record is deleted: the log is part of what the record
+  /// holds (a deleted generation leaves no prompt output behind).
+  public func remove(_ recordID: String) {
+    guard let path = path(of: recordID) else { return }
+    unlink(path)
+  }
+
   /// The last `limit` lines of the record's file, or nil when there is none.
   public func tail(of recordID: String, limit: Int = JobLog.defaultLimit) -> [LogEntry]? {
     guard let path = path(of: recordID) else { return nil }
