@@ -178,10 +178,7 @@ public actor JobCoordinator {
       }
       return record
     }
-    // The offline twin keeps its queue across restarts (maybe on another port): any embedded
-    // twin is the one that knows the id.
-    let bothEmbedded = record.server?.hasPrefix(Self.embeddedPrefix) == true && server.hasPrefix(Self.embeddedPrefix)
-    if let recordedServer = record.server, recordedServer != server, !bothEmbedded {
+    if let recordedServer = record.server, !knows(record) {
       if recordedServer.hasPrefix(Self.embeddedPrefix), !record.status.isFinal {
         throw .notResumable(
           "\(record.id) runs on the offline twin; it continues when the studio runs offline again (no FAL_KEY, or --offline)")
@@ -444,8 +441,7 @@ public actor JobCoordinator {
   /// about (no request id, sent to another server, or already ended) is returned as it is.
   public func refresh(recordID: String) async throws(StudioError) -> GenerationRecord {
     var record = try await load(recordID)
-    guard let requestID = record.requestID, !record.status.isFinal, record.server == nil || record.server == server
-    else { return record }
+    guard let requestID = record.requestID, !record.status.isFinal, knows(record) else { return record }
     let endpoint: EndpointID
     do { endpoint = try EndpointID(parsing: record.endpointID) } catch {
       throw .notResumable("record \(record.id) has an invalid endpoint id: \(error.description)")
@@ -472,6 +468,14 @@ public actor JobCoordinator {
   }
 
   // MARK: - Helpers
+
+  /// Whether this coordinator's server knows the record's request id: the server it was sent to,
+  /// or, for a record sent to the offline twin, any embedded twin (the twin keeps its queue across
+  /// restarts, maybe on another port).
+  private func knows(_ record: GenerationRecord) -> Bool {
+    guard let recorded = record.server, recorded != server else { return true }
+    return recorded.hasPrefix(Self.embeddedPrefix) && server.hasPrefix(Self.embeddedPrefix)
+  }
 
   private func load(_ id: String) async throws(StudioError) -> GenerationRecord {
     try await history.find(id)
