@@ -220,6 +220,13 @@ public actor JobCoordinator {
     do {
       for try await update in client.follow(endpoint, requestID: requestID, knownLog: JobLog(known), options: options) {
         let before = record.status
+        if update.status.isFinal, record.cancelRequestedAt == nil, cancelsSent[recordID] == nil,
+          let stored = try? await history.record(id: recordID)
+        {
+          // A cancel sent by another process (a `cancel ID` while this follows) is known only from
+          // the record it saved.
+          record.cancelRequestedAt = stored.cancelRequestedAt
+        }
         logs?.append(update.newLogs, to: recordID)
         apply(update, to: &record)
         // The state change is reported (and saved) before the lines that came with it, so a reader
@@ -412,18 +419,16 @@ public actor JobCoordinator {
     do { endpoint = try EndpointID(parsing: record.endpointID) } catch {
       throw .notResumable("record \(record.id) has an invalid endpoint id: \(error.description)")
     }
-    // Noted before the call goes out, so that an end the follow sees at once already counts.
+    // Noted (and saved) before the call goes out, so that an end a follower sees at once already
+    // counts, this process's or another's.
     cancelsSent[record.id] = GenerationRecord.now()
+    await persist(record)
     let outcome: FalQueueClient.CancelOutcome
     do { outcome = try await client.cancel(endpoint, requestID: requestID) } catch {
-      cancelsSent[record.id] = nil
+      await withdrawCancel(record.id)
       throw .client(error)
     }
-    if outcome == .requested {
-      await persist(record)
-    } else {
-      cancelsSent[record.id] = nil
-    }
+    if outcome != .requested { await withdrawCancel(record.id) }
     let deadline = ContinuousClock.now + settle
     while true {
       record = try await refresh(recordID: record.id)
@@ -434,6 +439,15 @@ public actor JobCoordinator {
       throw .alreadyFinished(recordID: record.id, status: record.status)
     }
     return outcome
+  }
+
+  /// Takes back the note of a cancel that was not sent after all (or found the job ended), on the
+  /// record as it is now: a follower may have saved the job's end meanwhile.
+  private func withdrawCancel(_ recordID: String) async {
+    cancelsSent[recordID] = nil
+    guard var latest = try? await load(recordID), latest.cancelRequestedAt != nil else { return }
+    latest.cancelRequestedAt = nil
+    await persist(latest)
   }
 
   /// Asks the server where a recorded job stands and records the answer: what a user is shown as
