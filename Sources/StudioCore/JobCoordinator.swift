@@ -89,7 +89,7 @@ public actor JobCoordinator {
     let lock = try await RecordLock.acquire(recordID: record.id, dataDirectory: history.directory, ifBusy: .skip)
     defer { withExtendedLifetime(lock) {} }
     try await persistBeforeSubmit(record)
-    return try await send(record, endpoint: request.endpoint.id, options: options)
+    return try await sendRemovingLock(record, endpoint: request.endpoint.id, options: options, lock: lock)
   }
 
   /// Sends a record whose submit outcome is unknown once more, because the user asked (they
@@ -117,7 +117,20 @@ public actor JobCoordinator {
     record.server = server
     record.transition(to: .submitting)
     try await persistBeforeSubmit(record)
-    return try await send(record, endpoint: endpoint, options: .init())
+    return try await sendRemovingLock(record, endpoint: endpoint, options: .init(), lock: lock)
+  }
+
+  /// ``send(_:endpoint:options:)``, and the lock file removed when the record ends there (failed or
+  /// unknown): no follow will pick it up to remove it.
+  private func sendRemovingLock(
+    _ record: GenerationRecord, endpoint: EndpointID, options: FalQueueClient.SubmitOptions, lock: RecordLock?
+  ) async throws(StudioError) -> GenerationRecord {
+    do {
+      return try await send(record, endpoint: endpoint, options: options)
+    } catch {
+      lock?.remove()
+      throw error
+    }
   }
 
   /// The one submit call of a record already saved as `submitting`, and what its answer means for

@@ -322,6 +322,8 @@ import Testing
     #expect(await harness.emulator.requestCount(.submit) == 1)
     let history = try await HistoryStore(directory: harness.directory)
     #expect(try await history.record(id: recordID)?.status == .unknown)
+    // The submit's lock is not left behind for a record no follow will ever pick up.
+    #expect(!FileManager.default.fileExists(atPath: harness.directory + "/locks/\(recordID).lock"))
     _ = await coordinator.resumeUnfinished()
     #expect(await harness.emulator.requestCount(.submit) == 1, "a resume does not resend it")
     let resent = try await coordinator.resubmit(recordID: recordID)
