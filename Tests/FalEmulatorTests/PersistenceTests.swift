@@ -188,6 +188,35 @@ import Testing
     }
   }
 
+  @Test("of two twins started at once, the refused one finds the other's port already written")
+  func aRefusedTwinFindsThePortOfTheOneStarting() async throws {
+    try await Self.withStateDirectory { state in
+      // Two start at once: the one that finds the directory in use finds the other's port too,
+      // so it can use that twin (a first-ever start has no port file from an earlier run).
+      let portFile = state.appendingPathComponent("port")
+      /// The base URL a start got, or the port file as the refused one found it.
+      @Sendable func attempt(_ twin: FalEmulator) async -> (base: String?, portOnRefusal: String?) {
+        do { return (try await twin.start(), nil) } catch {
+          return (nil, (try? String(contentsOf: portFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+      }
+      for _ in 0..<5 {
+        let first = Self.twin(state)
+        let second = Self.twin(state)
+        async let a = attempt(first)
+        async let b = attempt(second)
+        let results = await [a, b]
+        let started = results.compactMap(\.base)
+        #expect(started.count == 1)
+        let seen = results.compactMap(\.portOnRefusal)
+        #expect(seen.count == 1 && started.first?.hasSuffix(":" + seen[0]) == true, "\(results)")
+        await first.stop()
+        await second.stop()
+        try? FileManager.default.removeItem(at: portFile)
+      }
+    }
+  }
+
   @Test("two twins cannot own one state directory")
   func stateDirectoryIsExclusive() async throws {
     try await Self.withStateDirectory { state in
