@@ -53,7 +53,8 @@ final class CurlTransfer: @unchecked Sendable {
   private var errorBody = Data()
   private var errorBodyTruncated = false
   private var sinkDescriptor: Int32 = -1
-  /// Body bytes handed to the file sink so far (checked against ``HTTPRequest/fileLimit``).
+  /// Bytes in the file sink's file so far, those of an appended-to file included (checked
+  /// against ``HTTPRequest/fileLimit``).
   private var fileBytes: Int64 = 0
   /// Our own reason for aborting (file error, size limit); wins over curl's generic code.
   private var failure: TransportError?
@@ -353,6 +354,11 @@ final class CurlTransfer: @unchecked Sendable {
       return TransportError(.file, "cannot write \(path): \(errnoText(errno))")
     }
     sinkDescriptor = descriptor
+    if appending {
+      // The limit bounds the file: what an earlier attempt left counts too.
+      var info = stat()
+      if fstat(descriptor, &info) == 0 { fileBytes = Int64(info.st_size) }
+    }
     return nil
   }
 

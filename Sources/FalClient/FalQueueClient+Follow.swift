@@ -97,6 +97,8 @@ extension FalQueueClient {
   ) async throws(FalClientError) {
     var log = initialLog
     var streamFailures = 0
+    // Streams that moved and then closed before the job ended.
+    var streamCuts = 0
     // Failed attempts in a row, stream or poll: the outage the user is told about.
     var failures = 0
     // Whether polls failed too: once one succeeds again, the outage is over and the stream is
@@ -146,7 +148,16 @@ extension FalQueueClient {
         } catch {
           failure = .malformedResponse("\(error)")
         }
-        if progressed { continue }
+        if progressed {
+          // A stream cut after it moved is reconnected at once the first time; cut again and again
+          // (a proxy that closes every stream after an event), it waits a poll interval each time,
+          // or the follow would reconnect as fast as the server answers.
+          if streamCuts > 0 {
+            do { try await sleep(pollInterval) } catch { throw .cancelled }
+          }
+          streamCuts += 1
+          continue
+        }
         streamFailures += 1
         guard let failure else { continue }
         if case .transport(let transport) = failure, transport.kind == .timedOut || transport.kind == .bodyTooLarge {

@@ -157,8 +157,9 @@ public struct HTTPRequest: Sendable, CustomStringConvertible, CustomDebugStringC
   public var timeouts: HTTPTimeouts
   /// Called on the transport's thread as bytes move (at most a few times a second).
   public var progress: (@Sendable (TransferProgress) -> Void)?
-  /// Most body bytes a `.file` sink takes from a 2xx response; one byte more ends the transfer with
-  /// `.bodyTooLarge`, so a server that sends without end cannot fill the disk. nil: no limit.
+  /// Most bytes a `.file` sink's file may hold after a 2xx response (an appended 206 counts the
+  /// bytes already there); one byte more ends the transfer with `.bodyTooLarge`, so a server that
+  /// sends without end cannot fill the disk. nil: no limit.
   public var fileLimit: Int64?
   /// Whether the request may go out twice with no harm (a read, a cancel). When false (a submit,
   /// which creates a billed job) a transport must never send it again on its own: no silent resend

@@ -58,7 +58,7 @@ public actor FalEmulator {
       do { try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true) } catch {
         throw .dataDirectory(String(describing: error))
       }
-      lock = try StateLock(directory: state)
+      lock = try await StateLock(directory: state)
       do { journal = try JobJournal(directory: state.appendingPathComponent("jobs")) } catch {
         throw .dataDirectory(String(describing: error))
       }
@@ -107,6 +107,7 @@ public actor FalEmulator {
     sharedBaseURL.current = base
     if journal != nil, let portFile {
       try? AtomicFile.write(Data("\(listener.port)\n".utf8), to: portFile, durable: true)
+      lock?.started()
       let paths = await storage.urlPaths()
       await queue.rewriteOutputs { output in
         guard let value = try? FalProtocol.JSONValue.decode(output) else { return output }

@@ -90,8 +90,16 @@ struct JobJournal: Sendable {
       }
     }
 
+    /// Every recorded time within a few thousand years of 2001: the timeline is computed from
+    /// them, and an absurd one (a damaged file) would trap converting a wait into a `Duration`.
+    private var timesAreSane: Bool {
+      [submittedAt, startedAt, completedAt, stepsBegan].allSatisfy { date in
+        date.map { abs($0.timeIntervalSinceReferenceDate) < 1e11 } ?? true
+      }
+    }
+
     var job: Job? {
-      guard let endpoint = try? EndpointID(parsing: endpoint) else { return nil }
+      guard timesAreSane, let endpoint = try? EndpointID(parsing: endpoint) else { return nil }
       var job = Job(id: id, endpoint: endpoint, body: body, webhookURL: webhookURL, submittedAt: submittedAt)
       job.state = state
       job.logs = logs

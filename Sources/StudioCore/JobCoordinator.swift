@@ -83,15 +83,25 @@ public actor JobCoordinator {
       input: request.body, source: source.map { .init(given: $0.given, uploadedURL: uploadedURL) }, server: server,
       parentID: parentID, copyDirectory: copyDirectory)
     record.billing = estimate(request)
+    // Held while the record says `submitting`: a resume in another process (or a studio starting)
+    // would otherwise take a submit still waiting for its reply for one whose reply was lost, and
+    // call it `unknown`, inviting the user to send it again.
+    let lock = try await RecordLock.acquire(recordID: record.id, dataDirectory: history.directory, ifBusy: .skip)
+    defer { withExtendedLifetime(lock) {} }
     try await persistBeforeSubmit(record)
-    return try await send(record, endpoint: request.endpoint.id, options: options)
+    return try await sendRemovingLock(record, endpoint: request.endpoint.id, options: options, lock: lock)
   }
 
   /// Sends a record whose submit outcome is unknown once more, because the user asked (they
   /// checked that fal has no such job). The same record goes back to `submitting`, keeping its
   /// history of states, and on to `queued` with the new request id.
   public func resubmit(recordID: String) async throws(StudioError) -> GenerationRecord {
-    var record = try await load(recordID)
+    // Two resends at once (two `resume --retry-unknown-submit`) would be two jobs: one holds the
+    // record, and the state is read again under the lock.
+    let id = try await load(recordID).id
+    let lock = try await RecordLock.acquire(recordID: id, dataDirectory: history.directory, ifBusy: .skip)
+    defer { withExtendedLifetime(lock) {} }
+    var record = try await load(id)
     guard record.status == .unknown else {
       throw .notResumable("\(record.id) is \(record.status.rawValue), not a submit of unknown outcome; nothing was sent")
     }
@@ -107,7 +117,20 @@ public actor JobCoordinator {
     record.server = server
     record.transition(to: .submitting)
     try await persistBeforeSubmit(record)
-    return try await send(record, endpoint: endpoint, options: .init())
+    return try await sendRemovingLock(record, endpoint: endpoint, options: .init(), lock: lock)
+  }
+
+  /// ``send(_:endpoint:options:)``, and the lock file removed when the record ends there (failed or
+  /// unknown): no follow will pick it up to remove it.
+  private func sendRemovingLock(
+    _ record: GenerationRecord, endpoint: EndpointID, options: FalQueueClient.SubmitOptions, lock: RecordLock?
+  ) async throws(StudioError) -> GenerationRecord {
+    do {
+      return try await send(record, endpoint: endpoint, options: options)
+    } catch {
+      lock?.remove()
+      throw error
+    }
   }
 
   /// The one submit call of a record already saved as `submitting`, and what its answer means for
@@ -168,10 +191,7 @@ public actor JobCoordinator {
       }
       return record
     }
-    // The offline twin keeps its queue across restarts (maybe on another port): any embedded
-    // twin is the one that knows the id.
-    let bothEmbedded = record.server?.hasPrefix(Self.embeddedPrefix) == true && server.hasPrefix(Self.embeddedPrefix)
-    if let recordedServer = record.server, recordedServer != server, !bothEmbedded {
+    if let recordedServer = record.server, !knows(record) {
       if recordedServer.hasPrefix(Self.embeddedPrefix), !record.status.isFinal {
         throw .notResumable(
           "\(record.id) runs on the offline twin; it continues when the studio runs offline again (no FAL_KEY, or --offline)")
@@ -213,6 +233,13 @@ public actor JobCoordinator {
     do {
       for try await update in client.follow(endpoint, requestID: requestID, knownLog: JobLog(known), options: options) {
         let before = record.status
+        if update.status.isFinal, record.cancelRequestedAt == nil, cancelsSent[recordID] == nil,
+          let stored = try? await history.record(id: recordID)
+        {
+          // A cancel sent by another process (a `cancel ID` while this follows) is known only from
+          // the record it saved.
+          record.cancelRequestedAt = stored.cancelRequestedAt
+        }
         logs?.append(update.newLogs, to: recordID)
         apply(update, to: &record)
         // The state change is reported (and saved) before the lines that came with it, so a reader
@@ -405,18 +432,16 @@ public actor JobCoordinator {
     do { endpoint = try EndpointID(parsing: record.endpointID) } catch {
       throw .notResumable("record \(record.id) has an invalid endpoint id: \(error.description)")
     }
-    // Noted before the call goes out, so that an end the follow sees at once already counts.
+    // Noted (and saved) before the call goes out, so that an end a follower sees at once already
+    // counts, this process's or another's.
     cancelsSent[record.id] = GenerationRecord.now()
+    await persist(record)
     let outcome: FalQueueClient.CancelOutcome
     do { outcome = try await client.cancel(endpoint, requestID: requestID) } catch {
-      cancelsSent[record.id] = nil
+      await withdrawCancel(record.id)
       throw .client(error)
     }
-    if outcome == .requested {
-      await persist(record)
-    } else {
-      cancelsSent[record.id] = nil
-    }
+    if outcome != .requested { await withdrawCancel(record.id) }
     let deadline = ContinuousClock.now + settle
     while true {
       record = try await refresh(recordID: record.id)
@@ -429,13 +454,21 @@ public actor JobCoordinator {
     return outcome
   }
 
+  /// Takes back the note of a cancel that was not sent after all (or found the job ended), on the
+  /// record as it is now: a follower may have saved the job's end meanwhile.
+  private func withdrawCancel(_ recordID: String) async {
+    cancelsSent[recordID] = nil
+    guard var latest = try? await load(recordID), latest.cancelRequestedAt != nil else { return }
+    latest.cancelRequestedAt = nil
+    await persist(latest)
+  }
+
   /// Asks the server where a recorded job stands and records the answer: what a user is shown as
   /// the state of a job comes from the server when it can be asked. A record with nothing to ask
   /// about (no request id, sent to another server, or already ended) is returned as it is.
   public func refresh(recordID: String) async throws(StudioError) -> GenerationRecord {
     var record = try await load(recordID)
-    guard let requestID = record.requestID, !record.status.isFinal, record.server == nil || record.server == server
-    else { return record }
+    guard let requestID = record.requestID, !record.status.isFinal, knows(record) else { return record }
     let endpoint: EndpointID
     do { endpoint = try EndpointID(parsing: record.endpointID) } catch {
       throw .notResumable("record \(record.id) has an invalid endpoint id: \(error.description)")
@@ -462,6 +495,14 @@ public actor JobCoordinator {
   }
 
   // MARK: - Helpers
+
+  /// Whether this coordinator's server knows the record's request id: the server it was sent to,
+  /// or, for a record sent to the offline twin, any embedded twin (the twin keeps its queue across
+  /// restarts, maybe on another port).
+  private func knows(_ record: GenerationRecord) -> Bool {
+    guard let recorded = record.server, recorded != server else { return true }
+    return recorded.hasPrefix(Self.embeddedPrefix) && server.hasPrefix(Self.embeddedPrefix)
+  }
 
   private func load(_ id: String) async throws(StudioError) -> GenerationRecord {
     try await history.find(id)

@@ -37,7 +37,7 @@ public struct JobLogFiles: Sendable {
   public func append(_ entries: [LogEntry], to recordID: String) {
     guard !entries.isEmpty, let path = path(of: recordID) else { return }
     mkdir(directory, 0o700)
-    let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+    let fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
     guard fd >= 0 else { return }
     defer { close(fd) }
     var info = stat()
@@ -50,8 +50,10 @@ public struct JobLogFiles: Sendable {
       bytes.append(UInt8(ascii: "\n"))
     }
     if Int64(info.st_size) + Int64(bytes.count) >= Self.maxFileBytes {
+      // Said once: the batches after the one that reached the cap add nothing.
+      if Self.endsWithCapNote(fd, size: Int64(info.st_size)) { return }
       let note = LogEntry(
-        message: "[magi-studio] the log passed \(Self.maxFileBytes >> 20) MiB; later lines are not kept on disk",
+        message: "[magi-studio] the log passed \(Self.maxFileBytes >> 20) MiB; \(Self.capNote)",
         level: "WARNING", source: "CLIENT", timestamp: entries.last?.timestamp ?? "")
       bytes = ((try? encoder.encode(note)).map(Array.init) ?? []) + [UInt8(ascii: "\n")]
     }
@@ -63,6 +65,25 @@ public struct JobLogFiles: Sendable {
         offset += written
       }
     }
+  }
+
+  /// The end of the line that closes a full file.
+  static let capNote = "later lines are not kept on disk"
+
+  /// Whether the file's last line is the cap note.
+  private static func endsWithCapNote(_ fd: Int32, size: Int64) -> Bool {
+    var last = [UInt8](repeating: 0, count: Int(min(size, 256)))
+    let count = last.count
+    let got = last.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(size - Int64(count))) }
+    guard got == count else { return false }
+    return String(decoding: last, as: UTF8.self).contains(capNote)
+  }
+
+  /// Deletes the record's file, when its record is deleted: the log is part of what the record
+  /// holds (a deleted generation leaves no prompt output behind).
+  public func remove(_ recordID: String) {
+    guard let path = path(of: recordID) else { return }
+    unlink(path)
   }
 
   /// The last `limit` lines of the record's file, or nil when there is none.

@@ -178,6 +178,7 @@ struct HistoryCommand: AsyncParsableCommand {
         let record = try await HistoryLookup.find(id, store: store)
         let (history, _) = try await LocalHistory.open(store)
         let deletion = try await history.delete(id: record.id, removeVideo: deleteVideo)
+        JobLogFiles(directory: store.paths.data + "/logs").remove(record.id)
         Console.stdout("deleted \(record.id)")
         if deleteVideo { Console.line("video: \(deletion.video)") }
       }

@@ -223,6 +223,7 @@ final class StudioApp {
   private func perform(_ effect: Effect) {
     let jobs = session.jobs
     let history = session.history
+    let logs = jobs.logs
     let inbox = inbox
     let follower = follower
     switch effect {
@@ -273,6 +274,7 @@ final class StudioApp {
       Task {
         do {
           let deletion = try await history.delete(id: id, removeVideo: removeVideo)
+          logs?.remove(id)
           inbox.post(.recordDeleted(id))
           if removeVideo { inbox.post(.notice("deleted; video: \(deletion.video)")) }
         } catch {

@@ -281,3 +281,17 @@ import Testing
     #expect(!remote.stdout.contains("\u{1B}]52"))
   }
 }
+
+extension HistoryCommandTests {
+  @Test func rmDeletesTheRecordsWholeLogFileToo() throws {
+    let runner = try CommandRunner()
+    let generated = try runner.run(["generate", "--prompt", "a log to forget", "--wait", "--json"])
+    #expect(generated.status == 0, "\(generated.stderr)")
+    let record = try #require(try JSONSerialization.jsonObject(with: Data(generated.stdout.utf8)) as? [String: Any])
+    let id = try #require(record["id"] as? String)
+    let log = runner.home + "/data/magi-studio/logs/\(id).jsonl"
+    #expect(FileManager.default.fileExists(atPath: log), "the follow keeps the whole log on disk")
+    #expect(try runner.run(["history", "rm", id]).status == 0)
+    #expect(!FileManager.default.fileExists(atPath: log), "a deleted record leaves its log behind")
+  }
+}

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Testing
 
@@ -216,5 +219,37 @@ final class LockedText: Sendable {
       if !condition.wait(until: deadline) { return predicate(text) }
     }
     return true
+  }
+}
+
+extension SubmitOutcomeTests {
+  /// Offline, the twin of a later run listens on another port, but it keeps the job: `status`
+  /// asks it (as `resume` does) instead of printing what the history last knew.
+  @Test func statusAsksTheOfflineTwinOfALaterRun() throws {
+    let runner = try CommandRunner()
+    let submitted = try runner.run(["generate", "--offline", "--prompt", "kept by the twin", "--json"])
+    #expect(submitted.status == 0, "stderr: \(submitted.stderr)")
+    let id = try #require(Self.field("id", in: submitted.stdout))
+    #expect(Self.field("status", in: try runner.run(["history", "show", id, "--json"]).stdout) == "queued")
+    // Someone else now holds the port the twin listened on, so the next twin gets another one.
+    let server = try #require(Self.field("server", in: submitted.stdout))
+    let portText = try #require(server.split(separator: ":").last)
+    let port = try #require(UInt16(portText))
+    let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(holder) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let bound = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    #expect(bound == 0 && listen(holder, 1) == 0)
+    let status = try runner.run(["status", id, "--offline", "--json"])
+
+    #expect(status.status == 0, "stderr: \(status.stderr)")
+    let shown = try runner.run(["history", "show", id, "--json"])
+    #expect(shown.stdout.contains("\"transitions\""))
+    #expect(Self.field("status", in: shown.stdout) != "queued", "status printed the cached state: \(status.stdout)")
   }
 }

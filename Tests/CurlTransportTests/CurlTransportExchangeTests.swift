@@ -174,6 +174,23 @@ import Testing
     #expect(try Data(contentsOf: URL(fileURLWithPath: path)).isEmpty)
   }
 
+  /// The file limit bounds the file, not this transfer: a resumed download (206, appended) may not
+  /// grow the partial file past it either.
+  @Test func fileLimitCountsTheBytesAlreadyInAnAppendedFile() async throws {
+    let directory = try makeTemporaryDirectory()
+    let path = directory.appendingPathComponent("video.mp4.part").path
+    try Data("FULL".utf8).write(to: URL(fileURLWithPath: path))
+    var request = HTTPRequest(method: .get, url: try await FoxFixture.url("/partial"))
+    request.fileLimit = 8
+    let result = await perform(request, sink: .file(path: path, append: true))
+    #expect(result.failure?.kind == .bodyTooLarge, "4 bytes on disk and 5 more make 9, past the limit of 8")
+    var exact = request
+    exact.fileLimit = 9
+    try Data("FULL".utf8).write(to: URL(fileURLWithPath: path))
+    #expect((try? await perform(exact, sink: .file(path: path, append: true)).get())?.status == 206)
+    #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data("FULL-TAIL".utf8))
+  }
+
   /// A full disk surfaces as `.file` with the system's reason, not as a network error.
   @Test func fileSinkWriteErrorIsReportedWithStrerror() async throws {
     let url = try await FoxFixture.url("/big")

@@ -101,6 +101,14 @@ import Testing
     #expect(policy.delay(after: .status(429, retryAfter: .seconds(600)), attempt: 1, safety: .creates) == .seconds(10))
   }
 
+  @Test func aRetryAfterOfAnySizeIsParsedWithoutATrap() {
+    // From the network: a huge or infinite value must not crash the conversion to a duration.
+    for text in ["1e20", "9223372036854775807", "1e308"] {
+      #expect(RetryPolicy.parseRetryAfter(text) == .seconds(86_400), "\(text)")
+    }
+    for text in ["inf", "Infinity", "nan", "-1"] { #expect(RetryPolicy.parseRetryAfter(text) == nil, "\(text)") }
+  }
+
   @Test func validationErrorsAreNeverRetried() {
     for code in [400, 401, 403, 404, 422] {
       #expect(RetryPolicy.default.delay(after: .status(code, retryAfter: nil), attempt: 1, safety: .idempotent) == nil)

@@ -181,3 +181,21 @@ import Testing
     await harness.stop()
   }
 }
+
+extension FollowLivenessTests {
+  @Test func aStreamCutAfterEveryEventIsNotReconnectedAsFastAsTheServerAnswers() async throws {
+    // A proxy that closes each stream after its first event: the job makes progress on every
+    // connection, so none counts as a failure, and each reconnect followed at once.
+    let cuts = 50
+    let transport = ScriptedTransport(
+      Array(repeating: .stream([FollowTests.event("IN_PROGRESS")]), count: cuts) + [.stream([FollowTests.event("COMPLETED")])])
+    var last: JobUpdate?
+    for try await update in client(transport).follow(endpoint, requestID: "r", options: Reports().options()) { last = update }
+    #expect(last?.status.state == .completed)
+    #expect(transport.requests.count == cuts + 1)
+    // The first cut is reconnected at once; the ones after it wait a poll interval each, so a
+    // stream that keeps being cut costs no more requests than polling would.
+    #expect(sleeper.recorded.count >= cuts - 1, "reconnects without a pause: \(sleeper.recorded)")
+    #expect(sleeper.recorded.allSatisfy { $0 > .zero })
+  }
+}

@@ -82,6 +82,32 @@ import Testing
     }
   }
 
+  @Test("a state file whose run began absurdly far in the future is no crash: the entry is skipped, the twin answers")
+  func absurdRecordedTimesAreNoTrap() async throws {
+    try await Self.withStateDirectory { state in
+      let first = Self.twin(state, workers: 1, step: .milliseconds(150))
+      let base = try await first.start()
+      let submitted = try await submit(base)
+      let statusURL = try #require(submitted.json?["status_url"]?.stringValue)
+      try await Self.waitForState(statusURL, "IN_PROGRESS")
+      await first.stop()
+      // The journal is a file in the data directory: damaged or edited, it is input like any other.
+      let jobs = state.appendingPathComponent("jobs")
+      for name in try FileManager.default.contentsOfDirectory(atPath: jobs.path) where name.hasSuffix(".json") {
+        let file = jobs.appendingPathComponent(name)
+        var entry = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        entry["stepsBegan"] = 1e300
+        try JSONSerialization.data(withJSONObject: entry).write(to: file)
+      }
+      let second = Self.twin(state, workers: 1, step: .milliseconds(150))
+      let again = try await second.start()
+      let status = try await Curl.request("GET", statusURL.replacing(base, with: again))
+      // The damaged entry is skipped as unreadable, as any damaged entry is: the twin answers.
+      #expect(status.status == 404, "\(status.text)")
+      await second.stop()
+    }
+  }
+
   @Test("requests whose time passed while the twin was stopped finish at once, the queue replayed as if it had run")
   func timePassedWhileStoppedFinishesAtOnce() async throws {
     try await Self.withStateDirectory { state in
@@ -159,6 +185,35 @@ import Testing
       let files = try FileManager.default.contentsOfDirectory(atPath: state.appendingPathComponent("files").path)
       #expect(files.isEmpty, "\(files)")
       await second.stop()
+    }
+  }
+
+  @Test("of two twins started at once, the refused one finds the other's port already written")
+  func aRefusedTwinFindsThePortOfTheOneStarting() async throws {
+    try await Self.withStateDirectory { state in
+      // Two start at once: the one that finds the directory in use finds the other's port too,
+      // so it can use that twin (a first-ever start has no port file from an earlier run).
+      let portFile = state.appendingPathComponent("port")
+      /// The base URL a start got, or the port file as the refused one found it.
+      @Sendable func attempt(_ twin: FalEmulator) async -> (base: String?, portOnRefusal: String?) {
+        do { return (try await twin.start(), nil) } catch {
+          return (nil, (try? String(contentsOf: portFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+      }
+      for _ in 0..<5 {
+        let first = Self.twin(state)
+        let second = Self.twin(state)
+        async let a = attempt(first)
+        async let b = attempt(second)
+        let results = await [a, b]
+        let started = results.compactMap(\.base)
+        #expect(started.count == 1)
+        let seen = results.compactMap(\.portOnRefusal)
+        #expect(seen.count == 1 && started.first?.hasSuffix(":" + seen[0]) == true, "\(results)")
+        await first.stop()
+        await second.stop()
+        try? FileManager.default.removeItem(at: portFile)
+      }
     }
   }
 

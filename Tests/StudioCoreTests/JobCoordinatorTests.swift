@@ -270,6 +270,24 @@ import Testing
     await harness.emulator.stop()
   }
 
+  /// The same when the cancel comes from another process (a `cancel ID` while the studio follows):
+  /// the follower learns of it from the record, not from its own memory.
+  @Test func aJobEndedByAnotherProcesssCancelIsCancelledForItsFollowerToo() async throws {
+    let harness = try await Harness.start(workers: 1, step: .milliseconds(50))
+    let studio = try await harness.coordinator()
+    let running = try await studio.submit(MagiRequest(endpoint: t2v, prompt: "busy elsewhere"))
+    await harness.emulator.injectFaults([.cancelEndsWith(errorType: "stopped_by_owner", status: 499)], on: .cancel)
+    let following = Task { try await studio.follow(recordID: running.id) }
+    let command = try await harness.coordinator(events: EventLog())
+    #expect(try await command.cancel(recordID: running.id) == .requested)
+    let record = try await following.value
+    #expect(record.status == .cancelled, "\(record.failure?.type ?? "")")
+    #expect(record.cancelRequestedAt != nil)
+    let stored = try #require(try await HistoryStore(directory: harness.directory).record(id: running.id))
+    #expect(stored.status == .cancelled && stored.cancelRequestedAt != nil)
+    await harness.emulator.stop()
+  }
+
   /// A cancel of a job that already ended cancels nothing and says so.
   @Test func cancellingAFinishedJobIsRefusedInWords() async throws {
     let harness = try await Harness.start()
@@ -304,6 +322,8 @@ import Testing
     #expect(await harness.emulator.requestCount(.submit) == 1)
     let history = try await HistoryStore(directory: harness.directory)
     #expect(try await history.record(id: recordID)?.status == .unknown)
+    // The submit's lock is not left behind for a record no follow will ever pick up.
+    #expect(!FileManager.default.fileExists(atPath: harness.directory + "/locks/\(recordID).lock"))
     _ = await coordinator.resumeUnfinished()
     #expect(await harness.emulator.requestCount(.submit) == 1, "a resume does not resend it")
     let resent = try await coordinator.resubmit(recordID: recordID)

@@ -105,3 +105,27 @@ import Testing
     await harness.emulator.stop()
   }
 }
+
+extension RecordStorageTests {
+  @Test func aResumeWhileASubmitIsInFlightLeavesItAloneInsteadOfCallingItUnknown() async throws {
+    let harness = try await Harness.start(workers: 1, step: .milliseconds(20))
+    // The submit's reply takes a while: long enough for another process to start and resume.
+    await harness.emulator.injectFaults([.latency(.milliseconds(800))], on: .submit)
+    let first = try await harness.coordinator()
+    let submitting = Task { try await first.submit(MagiRequest(endpoint: t2v, prompt: "in flight")) }
+    // The record is durable (as `submitting`) before the request goes out.
+    while !harness.events.statuses.contains(.submitting) { try await Task.sleep(for: .milliseconds(5)) }
+    let second = try await harness.coordinator(events: JobCoordinatorTests.EventLog())
+    let resumed = await second.resumeUnfinished()
+    for (id, result) in resumed {
+      if case .success(let record) = result {
+        #expect(record.status != .unknown, "\(id): a submit still waiting for its reply was called unknown")
+      }
+    }
+    let submitted = try await submitting.value
+    let history = try await HistoryStore(directory: harness.directory)
+    let stored = try #require(try await history.record(id: submitted.id))
+    #expect(!stored.transitions.map(\.status).contains(.unknown))
+    await harness.emulator.stop()
+  }
+}
