@@ -81,7 +81,7 @@ final class Session: Sendable {
     let emulator = FalEmulator(configuration: configuration)
     let base: String
     do { base = try await emulator.start() } catch {
-      if case .stateDirectoryInUse = error, let shared = await waitForRunningTwin(configuration) {
+      if case .stateDirectoryInUse = error, let shared = runningTwin(configuration) {
         // Another studio process runs the twin over the same state: its jobs are this one's too.
         if !quiet {
           Console.line("OFFLINE: no FAL_KEY set; using the offline fal twin another studio runs at \(shared) (nothing is billed).")
@@ -128,39 +128,9 @@ final class Session: Sendable {
     }
   }
 
-  /// The base URL of the twin another process runs over `configuration`'s state directory.
-  /// The twin another process owns may still be starting: its port not yet written (a first run),
-  /// or written by an earlier run and not yet listening again. Waits for it as a client waits for
-  /// a server coming up, briefly: the owner binds within milliseconds of taking the state.
-  private static func waitForRunningTwin(_ configuration: EmulatorConfiguration) async -> String? {
-    let deadline = ContinuousClock.now + .seconds(10)
-    repeat {
-      if let base = runningTwin(configuration), let port = URL(string: base)?.port,
-        isListening(host: configuration.host, port: port)
-      {
-        return base
-      }
-      try? await Task.sleep(for: .milliseconds(50))
-    } while ContinuousClock.now < deadline
-    return nil
-  }
-
-  /// Whether something accepts TCP connections on the loopback `host:port` (IPv4).
-  private static func isListening(host: String, port: Int) -> Bool {
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(truncatingIfNeeded: port).bigEndian)
-    guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { return false }
-    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-    guard socket >= 0 else { return false }
-    defer { Glibc.close(socket) }
-    return withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-      }
-    }
-  }
-
+  /// The base URL of the twin another process runs over `configuration`'s state directory. Its
+  /// port file is current: a twin holds `<state>/starting` until it has written it, and the
+  /// refusal only comes after that.
   private static func runningTwin(_ configuration: EmulatorConfiguration) -> String? {
     guard let state = configuration.stateDirectory,
       let text = try? String(contentsOf: state.appendingPathComponent("port"), encoding: .utf8),
