@@ -146,12 +146,12 @@ extension FalQueueClient {
         } catch {
           failure = .malformedResponse("\(error)")
         }
-        if progressed { continue }
-        streamFailures += 1
-        guard let failure else { continue }
-        if case .transport(let transport) = failure, transport.kind == .timedOut || transport.kind == .bodyTooLarge {
+        if let failure, case .transport(let transport) = failure,
+          transport.kind == .timedOut || transport.kind == .bodyTooLarge
+        {
           // Silent or oversized: a proxy may be holding the stream back, or the server is gone. A
-          // poll tells at once which.
+          // poll tells at once which. Also after events: a stream that went quiet mid-job is not
+          // reconnected (a second silent stream doubled the time before the user heard anything).
           streamFailures = Self.streamFailureLimit
           options.onNotice?(
             transport.kind == .timedOut
@@ -159,6 +159,9 @@ extension FalQueueClient {
               : "\(transport.message); polling instead")
           continue
         }
+        if progressed { continue }
+        streamFailures += 1
+        guard let failure else { continue }
         try await failed(failure)
         continue
       }
