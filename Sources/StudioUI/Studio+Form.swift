@@ -199,6 +199,10 @@ extension Studio {
     case .message(let message):
       state.form.generalError = message
       state.notice = Notice("Submit failed: \(message)", kind: .error)
+    case .outcomeUnknown(let recordID):
+      // Short enough for an 80-column message line; the record's details hold the whole story.
+      state.form.generalError = "Reply lost; not sent again (queue: \(recordID.suffix(6)))"
+      state.notice = Notice("Not sent again: the submit may have reached fal; its reply was lost", kind: .warning)
     case .fields(let errors):
       var general: [String] = []
       for error in errors {
