@@ -127,6 +127,7 @@ import Testing
     #expect(notice.contains("reply was lost"))
     #expect(notice.count <= 79)
     #expect(state.form.generalError?.contains("not sent again") == true)
+    #expect((state.form.generalError?.count ?? 0) <= 34, "fits the form at 80 columns")
   }
 
   @Test func tabInTheSourceFieldCompletesAPathThenMovesOn() {
