@@ -148,6 +148,19 @@ extension FalQueueClient {
         } catch {
           failure = .malformedResponse("\(error)")
         }
+        if let failure, case .transport(let transport) = failure,
+          transport.kind == .timedOut || transport.kind == .bodyTooLarge
+        {
+          // Silent or oversized: a proxy may be holding the stream back, or the server is gone. A
+          // poll tells at once which. Also after events: a stream that went quiet mid-job is not
+          // reconnected (a second silent stream doubled the time before the user heard anything).
+          streamFailures = Self.streamFailureLimit
+          options.onNotice?(
+            transport.kind == .timedOut
+              ? "the status stream sent nothing for \(options.silenceLimit.components.seconds) s; polling instead"
+              : "\(transport.message); polling instead")
+          continue
+        }
         if progressed {
           // A stream cut after it moved is reconnected at once the first time; cut again and again
           // (a proxy that closes every stream after an event), it waits a poll interval each time,
@@ -160,16 +173,6 @@ extension FalQueueClient {
         }
         streamFailures += 1
         guard let failure else { continue }
-        if case .transport(let transport) = failure, transport.kind == .timedOut || transport.kind == .bodyTooLarge {
-          // Silent or oversized: a proxy may be holding the stream back, or the server is gone. A
-          // poll tells at once which.
-          streamFailures = Self.streamFailureLimit
-          options.onNotice?(
-            transport.kind == .timedOut
-              ? "the status stream sent nothing for \(options.silenceLimit.components.seconds) s; polling instead"
-              : "\(transport.message); polling instead")
-          continue
-        }
         try await failed(failure)
         continue
       }

@@ -18,19 +18,24 @@ public struct Launcher: Sendable {
     public enum Action: Sendable, Hashable {
       case openedFile(String)
       case openedURL(String)
-      /// Nothing was opened; `escapes` (clipboard, link) are for the caller to write to the terminal.
+      /// Nothing was opened; `escapes` and `link` are for the caller to write to the terminal.
       case reported
     }
 
     public var action: Action
     public var message: String
-    /// OSC 52 copy and OSC 8 link to write to the terminal, when the launcher could not open anything.
+    /// The OSC 52 copy request, when the launcher could not open anything. It puts nothing on the
+    /// screen, so a full-screen caller (the studio) can write it wherever its cursor is.
     public var escapes: String
+    /// The OSC 8 link, whose label is visible text: only for a caller that writes it on a line of
+    /// its own (the CLI). Written over a drawn screen it would land at the cursor, over the drawing.
+    public var link: String
 
-    public init(action: Action, message: String, escapes: String = "") {
+    public init(action: Action, message: String, escapes: String = "", link: String = "") {
       self.action = action
       self.message = message
       self.escapes = escapes
+      self.link = link
     }
   }
 
@@ -113,6 +118,7 @@ public struct Launcher: Sendable {
   private func report(file: String?, url: String?, reason: String) -> Outcome {
     var parts: [String] = []
     var escapes = ""
+    var link = ""
     if let file { parts.append("file: \(file)") }
     if let url {
       if escapesReachTerminal, let copy = TerminalEscapes.copyToClipboard(url, insideTmux: environment["TMUX"] != nil) {
@@ -122,10 +128,10 @@ public struct Launcher: Sendable {
       } else {
         parts.append("URL: \(url)")
       }
-      if escapesReachTerminal { escapes += TerminalEscapes.hyperlink(url, label: "link") }
+      if escapesReachTerminal { link = TerminalEscapes.hyperlink(url, label: "link") }
     }
     if let file, isSSH { parts.append("fetch it with: scp \(Self.hostName()):\(file) .") }
-    return Outcome(action: .reported, message: "\(reason): " + parts.joined(separator: "; "), escapes: escapes)
+    return Outcome(action: .reported, message: "\(reason): " + parts.joined(separator: "; "), escapes: escapes, link: link)
   }
 
   public static func canonicalPath(_ path: String) -> String {

@@ -9,7 +9,8 @@ enum HistoryView {
       badge: history.loading != nil ? "loading" : nil)
     let list = layout.historyList
     let filterY = list.y - 1
-    let count = history.loaded ? "\(history.total) \(history.filter.isEmpty ? "items" : "matches")" : ""
+    let noun = history.filter.isEmpty ? (history.total == 1 ? "item" : "items") : (history.total == 1 ? "match" : "matches")
+    let count = history.loaded ? "\(history.total) \(noun)" : ""
     let countWidth = TextWidth.of(count)
     let filterWidth = max(1, list.width - countWidth - 3)
     var x = list.x + grid.put("/ ", x: list.x, y: filterY, role: .key)

@@ -76,7 +76,8 @@ enum QueueView {
       if let transfer = state.queue.transfers[job.id], transfer.downloadTotal > 0 {
         text = "dl \(transfer.downloaded * 100 / transfer.downloadTotal)%"
       } else if let cost = job.billing?.cost {
-        text += " " + Format.price(cost)
+        // "saved $0.32" read as money saved: the price is the job's cost, set apart as such.
+        text += " · " + Format.price(cost)
       }
       grid.put(Box.fit(text, detailWidth), x: column, y: y, role: statusRole, maxWidth: detailWidth)
     case .failed, .cancelled, .lost, .unknown:

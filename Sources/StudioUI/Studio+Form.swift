@@ -199,6 +199,11 @@ extension Studio {
     case .message(let message):
       state.form.generalError = message
       state.notice = Notice("Submit failed: \(message)", kind: .error)
+    case .outcomeUnknown:
+      // Short enough for the form's width at 80 columns and the message line; the record (in the
+      // queue as `unknown`) holds the whole story in its details.
+      state.form.generalError = "Reply lost; not sent again"
+      state.notice = Notice("Not sent again: the submit may have reached fal; its reply was lost", kind: .warning)
     case .fields(let errors):
       var general: [String] = []
       for error in errors {

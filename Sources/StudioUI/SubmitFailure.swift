@@ -5,4 +5,7 @@ import FalProtocol
 public enum SubmitFailure: Sendable, Hashable {
   case fields([FieldError])
   case message(String)
+  /// The submit went out but its reply was lost: the job may exist (and be billed). It is in the
+  /// queue as `unknown` and was not sent again; this is not a failure and is not called one.
+  case outcomeUnknown(recordID: String)
 }

@@ -24,7 +24,7 @@ struct OpenCommand: AsyncParsableCommand {
       let launcher = Launcher(
         environment: environment, allowedDirectories: paths.ownDirectories, escapesReachTerminal: isatty(1) == 1)
       let outcome = launcher.open(.init(localPath: record.localFile?.path, url: record.result?.videoURL))
-      if !outcome.escapes.isEmpty { Console.escapes(outcome.escapes) }
+      if !(outcome.escapes + outcome.link).isEmpty { Console.escapes(outcome.escapes + outcome.link) }
       Console.line(outcome.message)
       if case .reported = outcome.action, record.localFile == nil, record.result == nil {
         throw CommandFailure(message: "\(record.id) has no video (\(record.status.rawValue))", code: 1)

@@ -370,6 +370,8 @@ final class JobFollower: Sendable {
     } catch {
       if case .client(.invalidInput(let fields)) = error {
         inbox.post(.submitFailed(.fields(fields)))
+      } else if case .outcomeUnknown(let recordID, _) = error {
+        inbox.post(.submitFailed(.outcomeUnknown(recordID: recordID)))
       } else {
         inbox.post(.submitFailed(.message(error.description)))
       }

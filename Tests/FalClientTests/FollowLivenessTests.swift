@@ -52,6 +52,26 @@ import Testing
     #expect(reports.troubles.isEmpty)
   }
 
+  /// A stream that sent events and then went quiet (a server that stopped answering mid-job) is
+  /// polled after one silence limit, not reconnected first: a second silent stream made the user
+  /// wait 40 s before hearing anything, and 60 s before "connection lost".
+  @Test func aStreamThatGoesSilentMidJobIsPolledAfterOneSilenceLimit() async throws {
+    let transport = ScriptedTransport([
+      .streamThenFail([FollowTests.event("IN_PROGRESS")], .timedOut),
+      .respond(.json(200, Self.completed)),
+    ])
+    let reports = Reports()
+    var channels: [JobUpdate.Channel] = []
+    // A limit, so that a regression fails instead of retrying an exhausted script for ever.
+    for try await update in client(transport).follow(endpoint, requestID: "r", options: reports.options(giveUpAfter: 3)) {
+      channels.append(update.channel)
+    }
+    #expect(channels == [.stream, .polling])
+    #expect(transport.requests.count == 2)
+    #expect(transport.requests.last?.url.hasSuffix("/status/stream?logs=1") == false, "the silent stream was reconnected")
+    #expect(reports.notices == ["the status stream sent nothing for 20 s; polling instead"])
+  }
+
   @Test func anOutageIsReportedAndRetriedUntilTheServerIsBack() async throws {
     let transport = ScriptedTransport(
       Array(repeating: .fail(.cannotConnect), count: 3) + Array(repeating: .fail(.timedOut), count: 12) + [

@@ -9,6 +9,8 @@ final class ScriptedTransport: HTTPTransport {
     case respond(HTTPResponse)
     /// Streams these chunks to a `.stream` sink, then answers 200.
     case stream([String])
+    /// Streams these chunks to a `.stream` sink, then fails (a stream that goes silent mid-way).
+    case streamThenFail([String], TransportError.Kind)
     case fail(TransportError.Kind)
   }
 
@@ -41,6 +43,10 @@ final class ScriptedTransport: HTTPTransport {
       guard case .stream(let handler) = sink else { throw TransportError(.other, "expected a stream sink") }
       for chunk in chunks { handler(Data(chunk.utf8)) }
       return HTTPResponse(status: 200, headers: ["Content-Type": "text/event-stream"])
+    case .streamThenFail(let chunks, let kind):
+      guard case .stream(let handler) = sink else { throw TransportError(.other, "expected a stream sink") }
+      for chunk in chunks { handler(Data(chunk.utf8)) }
+      throw TransportError(kind, "scripted \(kind) after \(chunks.count) chunks")
     }
   }
 }

@@ -82,8 +82,18 @@ import Testing
     #expect(outcome.message.hasPrefix("over ssh with no display: file: \(fixture.video)"))
     #expect(outcome.message.contains("scp "))
     #expect(outcome.escapes.contains("\u{1B}]52;c;aHR0cHM6Ly9jZG4veC5tcDQ=\u{07}"))
-    #expect(outcome.escapes.contains("\u{1B}]8;;https://cdn/x.mp4"))
+    #expect(outcome.link.contains("\u{1B}]8;;https://cdn/x.mp4"))
     #expect(outcome.message.contains("asked your terminal to copy the URL (OSC 52)"))
+  }
+
+  /// The studio writes `escapes` at wherever its cursor is, over a drawn screen: they must put no
+  /// character on it (the OSC 8 link's label "link" overwrote the details view's border).
+  @Test func theEscapesShowNoText() throws {
+    let fixture = try Fixture()
+    let outcome = fixture.launcher(["SSH_CONNECTION": "1.2.3.4 5 6.7.8.9 22"]).open(.init(localPath: fixture.video, url: "https://cdn/x.mp4"))
+    #expect(!outcome.escapes.isEmpty)
+    let visible = outcome.escapes.replacing(/\x1B\][^\x07\x1B]*(\x07|\x1B\\)/, with: "")
+    #expect(visible.isEmpty, "visible text in the escapes: \(visible.debugDescription)")
   }
 
   /// With no terminal to write escapes to (the CLI's output is a pipe), nothing is sent and

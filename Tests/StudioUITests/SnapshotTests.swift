@@ -106,6 +106,35 @@ import Testing
     assertSnapshot(render(state), named: "dialog-cancel")
   }
 
+  /// The quit dialog says what becomes of running jobs; every word of it is on the screen, at
+  /// 80×24 (it was cut after four lines, mid-sentence, before "or finishes at once…").
+  @Test func quitDialogShowsItsWholeMessage() {
+    var state = Fixtures.studio()
+    Fixtures.busyQueue(&state)
+    key(&state, .escape, .ctrl("q"))
+    #expect(state.dialog?.message.hasSuffix("its video is downloaded.") == true)
+    let words = render(state).textDump().replacing("│", with: " ").split(whereSeparator: \.isWhitespace)
+    #expect(words.contains("downloaded."))
+    assertSnapshot(render(state), named: "dialog-quit-offline-80x24")
+  }
+
+  /// One record is "1 item", not "1 items".
+  @Test func aCountOfOneIsSingular() {
+    let one = render(Fixtures.withHistory(total: 1)).textDump()
+    #expect(one.contains("1 item│") || one.contains("1 item "), "\(one)")
+    #expect(!one.contains("1 items"))
+    #expect(render(Fixtures.withHistory(total: 2)).textDump().contains("2 items"))
+  }
+
+  /// A finished job's price is its cost, not money saved ("saved $0.32" read as a discount).
+  @Test func aSavedJobsPriceIsNotReadAsMoneySaved() {
+    var state = Fixtures.studio()
+    Fixtures.busyQueue(&state)
+    let screen = render(state).textDump()
+    #expect(!screen.contains("saved $"), "\(screen)")
+    #expect(screen.contains("saved · $"), "\(screen)")
+  }
+
   @Test func tooSmallNoticeAndRecovery() {
     var state = Fixtures.studio()
     _ = Studio.update(&state, .terminal(.resized(width: 50, height: 15)))

@@ -116,6 +116,20 @@ import Testing
     #expect(state.form.generalError == "HTTP 503 from the queue")
   }
 
+  /// A lost reply is an unknown outcome, not a failure: said so, in words that fit 80 columns.
+  @Test func aLostSubmitReplyIsNotCalledAFailure() {
+    var state = Given.form(.mode)
+    state.form.submitting = true
+    _ = send(&state, .submitFailed(.outcomeUnknown(recordID: "01a24230637c7e5cc001f87c")))
+    #expect(!state.form.submitting)
+    let notice = state.notice?.text ?? ""
+    #expect(!notice.contains("failed"), "\(notice)")
+    #expect(notice.contains("reply was lost"))
+    #expect(notice.count <= 79)
+    #expect(state.form.generalError?.contains("not sent again") == true)
+    #expect((state.form.generalError?.count ?? 0) <= 34, "fits the form at 80 columns")
+  }
+
   @Test func tabInTheSourceFieldCompletesAPathThenMovesOn() {
     var state = Given.form(.source) {
       $0.mode = .imageToVideo
