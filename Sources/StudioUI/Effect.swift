@@ -21,5 +21,10 @@ public enum Effect: Sendable, Hashable {
   /// List paths starting with this prefix (answered with `.pathCompletions`).
   case completePath(String)
   case cycleTheme
+  /// Follow these jobs, which appeared in the history unfinished and are not in this studio's
+  /// queue (another shell's `generate` without `--wait`): the state shown must come from the
+  /// server, not stay as that process left it. The runner leaves alone, without a word, a job
+  /// another process is following and one sent to another server.
+  case adopt([String])
   case quit
 }

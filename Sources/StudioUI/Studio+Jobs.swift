@@ -157,8 +157,18 @@ extension Studio {
     let stale = history.stale
     history.stale = false
     state.history = history
-    if stale { return reloadHistory(&state, offset: state.history.windowStart) }
-    return ensureLoaded(&state)
+    let adopt = unfollowedJobs(in: page.summaries, state)
+    if stale { return reloadHistory(&state, offset: state.history.windowStart) + adopt }
+    return ensureLoaded(&state) + adopt
+  }
+
+  /// Queued or running jobs on this page that the studio does not follow. A record still being
+  /// submitted is left to the process submitting it (which holds it).
+  private static func unfollowedJobs(in summaries: [HistorySummary], _ state: AppState) -> [Effect] {
+    let ids = summaries.filter { summary in
+      (summary.status == .queued || summary.status == .running) && !state.queue.jobs.contains { $0.id == summary.id }
+    }.map(\.id)
+    return ids.isEmpty ? [] : [.adopt(ids)]
   }
 
   static func recordDeleted(_ id: String, _ state: inout AppState) -> [Effect] {

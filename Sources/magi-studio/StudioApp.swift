@@ -318,6 +318,8 @@ final class StudioApp {
         lastGrid = nil
         dispatch(.themeChanged(next))
       }
+    case .adopt(let ids):
+      for id in ids { follower.follow(id, ifBusy: .skip, quietly: true) }
     case .quit:
       state.quitting = true
     }
@@ -380,13 +382,18 @@ final class JobFollower: Sendable {
 
   /// Follows `recordID` unless this studio already does. A resumed job that another process is
   /// following (`ifBusy: .skip`) is left to it: the history watcher shows its progress.
-  func follow(_ recordID: String, ifBusy: RecordLock.Busy = .wait) {
+  /// `quietly`: a job adopted from the history (see ``Effect/adopt(_:)``) that another process
+  /// follows, or that was sent to another server, is passed over without a notice.
+  func follow(_ recordID: String, ifBusy: RecordLock.Busy = .wait, quietly: Bool = false) {
     guard following.withLock({ $0.insert(recordID).inserted }) else { return }
     Task {
       do { try await jobs.follow(recordID: recordID, ifBusy: ifBusy) } catch {
-        if case StudioError.busy = error {
+        switch error {
+        case StudioError.busy where quietly, StudioError.notResumable where quietly:
+          break
+        case StudioError.busy:
           inbox.post(.notice("\(recordID.suffix(6)): followed by another process; its progress shows here"))
-        } else {
+        default:
           inbox.post(.notice("\(recordID.suffix(6)): \(error)"))
         }
       }

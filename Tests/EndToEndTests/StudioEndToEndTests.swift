@@ -175,7 +175,14 @@ import Testing
     try tmux.waitFor("the other shell's record", timeout: 5) { $0.contains("written by another shell") }
     let seenAfter = Date().timeIntervalSince(submitted)
     #expect(seenAfter < 1.0, "seen after \(seenAfter) s")
-    #expect(try tmux.screen().contains("1 items"))
+    #expect(try tmux.screen().contains("1 item"))
+    // Nobody follows that job (its process has quit): the studio takes it up, so what it shows
+    // comes from the server, and sees it through to its video.
+    try tmux.waitFor("the other shell's job taken up and completed", timeout: 30) { screen in
+      screen.split(separator: "\n").contains { $0.contains("written by another shell") && $0.contains("✓") }
+    }
+    let adopted = try FileManager.default.contentsOfDirectory(atPath: home.videos)
+    #expect(adopted.contains { $0.contains("written-by-another-shell") }, "\(adopted)")
 
     // A `generate --wait` elsewhere: its row moves on to completed as that process updates it.
     #expect(try runElsewhere(home, ["generate", "--prompt", "followed by another shell", "--wait"]) == 0)

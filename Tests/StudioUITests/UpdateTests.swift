@@ -322,6 +322,22 @@ import Testing
     #expect(send(&state, .historyPage(page, for: HistoryQuery(offset: 100, limit: 50))).isEmpty)
   }
 
+  /// Seen in use: another shell's `generate` (no `--wait`) stayed "queued" in the studio for good,
+  /// since no process followed it. A page with unfinished jobs this studio does not follow asks
+  /// to adopt them; one still being submitted is left to the process submitting it.
+  @Test func unfinishedJobsNobodyHereFollowsAreAdoptedFromAHistoryPage() {
+    var state = Given.history(total: 4)
+    var summaries = Fixtures.summaries(4)
+    summaries[0].status = .queued
+    summaries[1].status = .running
+    summaries[2].status = .submitting
+    _ = send(&state, .jobUpdated(Fixtures.record("h1", .running, runningSecondsAgo: 5)))
+    let query = HistoryQuery(offset: 0, limit: 50)
+    state.history.loading = query
+    let effects = send(&state, .historyPage(HistoryPage(summaries: summaries, totalMatches: 4, offset: 0, limit: 50), for: query))
+    #expect(effects == [.adopt(["h0"])], "h1 is followed here already, h2 is being submitted, h3 is done")
+  }
+
   @Test func filterIsSentAsYouTypeAndStalePagesAreDropped() {
     var state = Given.history()
     var effects = press(&state, .character("/"), .character("f"), .character("o"))
