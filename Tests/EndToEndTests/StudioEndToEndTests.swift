@@ -112,41 +112,39 @@ import Testing
     let base = String(decoding: line, as: UTF8.self)
     let environment = home.environment(["MAGI_FAL_URL": base])
 
-    let first = try TmuxSession(command: [Self.binary], environment: environment, width: 100, height: 30)
-    try submitImageToVideo(first, prompt: "the lid was closed", image: home.image)
-    try first.waitFor("Step 2/16")
     // Ctrl-C asks, as Ctrl-Q does (it used to quit at once).
-    try first.press("C-c")
-    try first.waitFor("a quit confirmation") { $0.lowercased().contains("quit") && $0.contains("y") }
-    try first.press("y")
-    try first.waitFor("the studio to exit") { _ in (try? first.hasExited()) == true }
-
-    let second = try TmuxSession(command: [Self.binary], environment: environment, width: 100, height: 30)
-    try second.waitFor("resuming 1 job")
-    try second.waitFor("completed", timeout: 60)
-    let videos = try FileManager.default.contentsOfDirectory(atPath: home.videos)
-    #expect(videos.contains { $0.contains("the-lid-was-closed") && $0.hasSuffix(".mp4") }, "\(videos)")
-    try second.press("C-q")
-    try second.waitFor("the studio to exit") { _ in (try? second.hasExited()) == true }
+    try quitWithAJobRunningAndFinishItOnTheNextStart(
+      home, environment, prompt: "the lid was closed", quitKey: "C-c",
+      question: { $0.lowercased().contains("quit") && $0.contains("y") })
   }
 
   @Test func anOfflineJobRunningWhenTheStudioQuitsIsFinishedByTheTwinOnTheNextStart() throws {
     let home = try Home()
-    let environment = home.environment(["MAGI_EMULATOR_STEP_MS": "150"])
+    try quitWithAJobRunningAndFinishItOnTheNextStart(
+      home, home.environment(["MAGI_EMULATOR_STEP_MS": "150"]), prompt: "the twin kept it", quitKey: "C-q",
+      question: { $0.contains("offline twin") })
+  }
+
+  /// Submits a job, quits with `quitKey` while it runs (answering the question `question` knows),
+  /// starts the studio again and sees the job resumed and its video on disk.
+  func quitWithAJobRunningAndFinishItOnTheNextStart(
+    _ home: Home, _ environment: [String: String], prompt: String, quitKey: String,
+    question: (String) -> Bool
+  ) throws {
     let first = try TmuxSession(command: [Self.binary], environment: environment, width: 100, height: 30)
-    try first.waitFor("OFFLINE")
-    try submitImageToVideo(first, prompt: "the twin kept it", image: home.image)
+    try submitImageToVideo(first, prompt: prompt, image: home.image)
     try first.waitFor("Step 2/16")
-    try first.press("C-q")
-    try first.waitFor("the quit question about the offline twin") { $0.contains("offline twin") }
+    try first.press(quitKey)
+    try first.waitFor("the quit question", question)
     try first.press("y")
     try first.waitFor("the studio to exit") { _ in (try? first.hasExited()) == true }
 
     let second = try TmuxSession(command: [Self.binary], environment: environment, width: 100, height: 30)
     try second.waitFor("resuming 1 job")
     try second.waitFor("completed", timeout: 60)
+    let slug = prompt.replacingOccurrences(of: " ", with: "-")
     let videos = try FileManager.default.contentsOfDirectory(atPath: home.videos)
-    #expect(videos.contains { $0.contains("the-twin-kept-it") && $0.hasSuffix(".mp4") }, "\(videos)")
+    #expect(videos.contains { $0.contains(slug) && $0.hasSuffix(".mp4") }, "\(videos)")
     try second.press("C-q")
     try second.waitFor("the studio to exit") { _ in (try? second.hasExited()) == true }
   }
