@@ -10,9 +10,7 @@ import Testing
   let sleeper = SleepRecorder()
 
   func client(_ transport: ScriptedTransport, retry: RetryPolicy = .default) -> FalQueueClient {
-    FalQueueClient(
-      transport: transport, endpoints: FalEndpoints(single: "http://q"), credentials: Credentials(key: Self.key),
-      retryPolicy: retry, sleep: sleeper.sleep)
+    sleeper.client(transport, key: Self.key, retry: retry)
   }
 
   @Test func submitPostsToTheFullIdWithTheKeyAndReturnsTheReceipt() async throws {

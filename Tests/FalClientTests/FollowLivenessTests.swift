@@ -11,10 +11,15 @@ import Testing
   let endpoint = MagiEndpoint(mode: .textToVideo).id
   let sleeper = SleepRecorder()
 
-  func client(_ transport: ScriptedTransport) -> FalQueueClient {
-    FalQueueClient(
-      transport: transport, endpoints: FalEndpoints(single: "http://q"), credentials: Credentials(key: "k"),
-      sleep: sleeper.sleep)
+  func client(_ transport: ScriptedTransport) -> FalQueueClient { sleeper.client(transport) }
+
+  /// The channel of every update a follow of request "r" over `transport` yields, to its end.
+  func channels(following transport: ScriptedTransport, reports: Reports) async throws -> [JobUpdate.Channel] {
+    var channels: [JobUpdate.Channel] = []
+    for try await update in client(transport).follow(endpoint, requestID: "r", options: reports.options()) {
+      channels.append(update.channel)
+    }
+    return channels
   }
 
   /// What a follow told its caller about the connection, in order.
@@ -40,10 +45,7 @@ import Testing
       .respond(.json(200, Self.completed)),
     ])
     let reports = Reports()
-    var channels: [JobUpdate.Channel] = []
-    for try await update in client(transport).follow(endpoint, requestID: "r", options: reports.options()) {
-      channels.append(update.channel)
-    }
+    let channels = try await self.channels(following: transport, reports: reports)
     #expect(channels == [.polling])
     // One silent stream, not three of a minute each, and the poll has the same limit.
     #expect(transport.requests.count == 2)
@@ -121,10 +123,7 @@ import Testing
       .respond(.json(200, Self.completed)),
     ])
     let reports = Reports()
-    var channels: [JobUpdate.Channel] = []
-    for try await update in client(transport).follow(endpoint, requestID: "r", options: reports.options()) {
-      channels.append(update.channel)
-    }
+    let channels = try await self.channels(following: transport, reports: reports)
     #expect(channels == [.polling])
     #expect(reports.notices.count == 1)
     #expect(reports.notices.first?.contains("longer than 1 MiB") == true)

@@ -7,11 +7,7 @@ import Testing
   let endpoint = MagiEndpoint(mode: .textToVideo).id
   let sleeper = SleepRecorder()
 
-  func client(_ transport: ScriptedTransport) -> FalQueueClient {
-    FalQueueClient(
-      transport: transport, endpoints: FalEndpoints(single: "http://q"), credentials: Credentials(key: "k"),
-      sleep: sleeper.sleep)
-  }
+  func client(_ transport: ScriptedTransport) -> FalQueueClient { sleeper.client(transport) }
 
   static func event(_ state: String, logs: [(String, String)] = [], extra: String = "") -> String {
     let entries = logs.map { #"{"message":"\#($0.1)","level":"INFO","source":"USER","timestamp":"\#($0.0)"}"# }

@@ -67,3 +67,12 @@ final class SleepRecorder: Sendable {
     { duration in self.delays.withLock { $0.append(duration) } }
   }
 }
+
+extension SleepRecorder {
+  /// A client on `transport` whose sleeps are recorded here instead of taken.
+  func client(_ transport: ScriptedTransport, key: String = "k", retry: RetryPolicy = .default) -> FalQueueClient {
+    FalQueueClient(
+      transport: transport, endpoints: FalEndpoints(single: "http://q"), credentials: Credentials(key: key),
+      retryPolicy: retry, sleep: sleep)
+  }
+}
