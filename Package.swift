@@ -36,6 +36,9 @@ let package = Package(
     .target(name: "StudioCore", dependencies: ["FalClient", "HistoryStore", "TerminalScreen"]),
     // Pure core of the TUI: state, actions, update returning effects, views into a screen grid.
     .target(name: "StudioUI", dependencies: ["TerminalScreen", "StudioCore", "HistoryStore", "FalProtocol", "FalClient"]),
+    // Performs the studio's effects and turns their results into actions: the loop over a terminal
+    // protocol, the effect runner, job following, the inbox, path completion, the instance lock.
+    .target(name: "StudioRuntime", dependencies: ["StudioUI", "StudioCore", "HistoryStore", "FalProtocol", "TerminalScreen"]),
     // System library for ncursesw; its header defines NCURSES_WIDECHAR (SwiftPM drops pkg-config -Ds).
     .systemLibrary(
       name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
@@ -48,7 +51,8 @@ let package = Package(
     .executableTarget(
       name: "magi-studio",
       dependencies: [
-        "FalClient", "CurlTransport", "FalEmulator", "TerminalScreen", "StudioCore", "StudioUI", "CursesTerminal",
+        "FalClient", "CurlTransport", "FalEmulator", "TerminalScreen", "StudioCore", "StudioUI", "StudioRuntime",
+        "CursesTerminal",
         "HistoryStore", "QuietExecutor", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -88,6 +92,9 @@ let package = Package(
     .testTarget(name: "EndToEndTests"),
     .testTarget(name: "HistoryStoreTests", dependencies: ["HistoryStore"]),
     .testTarget(name: "StudioUITests", dependencies: ["StudioUI"], exclude: ["__Snapshots__"]),
+    .testTarget(
+      name: "StudioRuntimeTests",
+      dependencies: ["StudioRuntime", "StudioUI", "StudioCore", "HistoryStore", "CurlTransport", "FalClient", "FalEmulator"]),
     .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal", "TerminalScreen"]),
     .testTarget(name: "QuietExecutorTests", dependencies: ["QuietExecutor"]),
     .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets", "FalProtocol", "FalEmulator"]),

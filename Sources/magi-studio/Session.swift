@@ -7,6 +7,7 @@ import FalEmulator
 import Foundation
 import HistoryStore
 import StudioCore
+import StudioRuntime
 
 /// What a command works with: a client, the history, the job coordinator, and the embedded
 /// emulator when it runs offline.
@@ -157,7 +158,9 @@ final class Session: Sendable {
 
   func close() async {
     await emulator?.stop()
-    transport.shutdown()
+    // Joins the network thread, which may first finish a transfer: a thread of its own, not the pool's.
+    let transport = transport
+    _ = try? await DedicatedThread.run(named: "magi-close") { transport.shutdown() }
   }
 }
 

@@ -7,53 +7,14 @@ import FalProtocol
 import Foundation
 import HistoryStore
 import StudioCore
+import StudioRuntime
 import StudioUI
-import Synchronization
 import TerminalScreen
 
-/// The studio's run loop: terminal events and posted results become actions, `update` turns them
-/// into state and effects, effects run as tasks that post their results back.
-///
-/// Owns the terminal, so it lives on the UI thread and is not Sendable. The loop sleeps in `poll()`
-/// on the terminal, a wake pipe and a signal pipe: nothing runs while nothing happens (a 1 s tick only
-/// while a running job's elapsed time is on screen).
-final class StudioApp {
-  private let terminal: CursesTerminal
-  private let loop: TerminalLoop
-  private let inbox: Inbox
-  private let session: Session
-  private let themes: ThemeLibrary
-  private let depth: ColorDepth
-  private let launcher: Launcher
-  private let environment: [String: String]
-  private var state: AppState
-  private var lastGrid: ScreenGrid?
-  private let follower: JobFollower
-  private let historyQuery = Mutex<Task<Void, Never>?>(nil)
-  private let ownsJobs: Bool
-  /// Escape sequences the studio sends on purpose (clipboard, notifications, bell), straight to
-  /// the terminal between ncurses' refreshes.
-  private let passthrough = TerminalPassthrough()
-  private let keyTrace: KeyLatencyTrace?
-
-  private init(
-    terminal: CursesTerminal, loop: TerminalLoop, inbox: Inbox, session: Session, themes: ThemeLibrary,
-    depth: ColorDepth, state: AppState, ownsJobs: Bool
-  ) {
-    self.terminal = terminal
-    self.loop = loop
-    self.inbox = inbox
-    self.session = session
-    self.themes = themes
-    self.depth = depth
-    self.state = state
-    self.ownsJobs = ownsJobs
-    environment = ProcessInfo.processInfo.environment
-    follower = JobFollower(jobs: session.jobs, inbox: inbox)
-    launcher = Launcher(environment: environment, allowedDirectories: session.paths.ownDirectories)
-    keyTrace = KeyLatencyTrace(environment: environment)
-  }
-
+/// Start-up wiring of the full-screen studio: settings, theme, terminal, session, and the
+/// runtime's loop (``StudioLoop``) over the ncurses terminal. Everything that happens after the
+/// first frame lives in `StudioRuntime`.
+enum StudioApp {
   /// Sets everything up, runs the studio until the user quits, and restores the terminal.
   static func launch(connection: ConnectionOptions, store: StoreOptions, themeName: String?, mouse: Bool?) throws
     -> Int32
@@ -70,16 +31,15 @@ final class StudioApp {
     let (theme, themeMessage) = library.theme(orDefault: requestedTheme)
 
     let wake = try WakeSignal()
-    let inbox = Inbox(wake: wake)
+    let inbox = Inbox(waker: wake)
     // The history is indexed and the emulator started while the terminal is set up and the first
     // frame drawn (a 100,000-record history takes tens of milliseconds to index).
-    let forwarder = JobEventForwarder(inbox: inbox)
     let sessionPaths = paths
     let opening = StartedWork {
       // The studio never gives a job up for a lost connection: it retries until the server answers.
       let session = try await Session.open(
         connection, paths: sessionPaths, quiet: true, followOptions: FollowOptions(giveUpAfter: nil),
-        onEvent: { forwarder.forward($0) })
+        onEvent: JobFollower.events(into: inbox))
       return (session, await session.history.warnings.map { "history: \($0)" }, await session.history.bytesScannedAtOpen)
     }
     let terminal: CursesTerminal
@@ -92,8 +52,7 @@ final class StudioApp {
       if let (session, _, _) = try? opening.wait() { blockingClose(session) }
       throw CommandFailure(message: error.description, code: 1)
     }
-    let depth = terminal.colorDepth
-    terminal.setTheme(theme.downgraded(to: depth))
+    terminal.setTheme(theme.downgraded(to: terminal.colorDepth))
     let size = terminal.size
     var state = AppState(width: size.width, height: size.height, now: Date())
     state.themeName = theme.name
@@ -128,9 +87,15 @@ final class StudioApp {
     // One studio follows the jobs; a second one (another ssh session) watches without racing it.
     let ownsJobs = InstanceLock.acquire(in: paths.data)
 
-    let app = StudioApp(
-      terminal: terminal, loop: TerminalLoop(terminal: terminal, wake: wake), inbox: inbox, session: session,
-      themes: library, depth: depth, state: state, ownsJobs: ownsJobs)
+    let runner = EffectRunner(
+      jobs: session.jobs, inbox: inbox,
+      launcher: Launcher(environment: environment, allowedDirectories: session.paths.ownDirectories),
+      home: environment["HOME"] ?? "", checkSource: checkedSource)
+    let backend = StudioLoop.Backend(
+      online: !session.isOffline, label: session.isOffline ? "OFFLINE emulator" : backendLabel(session))
+    let loop = StudioLoop(
+      terminal: CursesStudioTerminal(terminal: terminal, wake: wake), runner: runner, themes: library, state: state,
+      backend: backend, ownsJobs: ownsJobs, environment: environment)
     for message in loaded.errors.map(\.description) + library.messages + [themeMessage].compactMap({ $0 }) + historyWarnings {
       inbox.post(.notice(message))
     }
@@ -140,7 +105,7 @@ final class StudioApp {
     // one action per batch of changes. No timer: while nothing writes, nothing wakes.
     let watcher = HistoryWatcher(directory: paths.data) { inbox.post(.historyChanged) }
     if watcher == nil { inbox.post(.notice("cannot watch the history for changes by other processes (inotify)")) }
-    let code = app.run()
+    let code = loop.run()
     watcher?.stop()
     blockingClose(session)
     return code
@@ -164,182 +129,8 @@ final class StudioApp {
     }
   }
 
-  private func run() -> Int32 {
-    dispatch(.backend(online: !session.isOffline, label: session.isOffline ? "OFFLINE emulator" : Self.backendLabel(session)))
-    dispatch(.terminal(.resized(width: state.width, height: state.height)))
-    dispatch(.launched)
-    if ownsJobs { resumeUnfinished() }
-    var exitCode: Int32 = 0
-    while !state.quitting {
-      render()
-      for event in loop.next(timeout: state.needsTick ? .seconds(1) : nil) {
-        switch event {
-        case .terminal(let terminalEvent):
-          if case .key = terminalEvent { keyTrace?.keysRead() }
-          dispatch(.terminal(terminalEvent))
-        case .woken:
-          for item in inbox.drain() {
-            switch item {
-            case .action(let action): dispatch(action)
-            case .escape(let sequence): passthrough.write(sequence)
-            }
-          }
-        case .quitRequested(SIGINT):
-          // Ctrl-C (the terminal keeps signals) asks first when jobs run, as Ctrl-Q does.
-          dispatch(.interrupt)
-          if state.quitting { exitCode = 130 }
-        case .quitRequested:
-          // SIGTERM, a closed ssh connection: leave cleanly; running jobs are in the history and
-          // resume on the next start.
-          state.quitting = true
-        case .resumed:
-          lastGrid = nil
-        case .timeout:
-          dispatch(.tick(Date()))
-        }
-        if state.quitting { break }
-      }
-    }
-    terminal.shutdown()
-    return exitCode
-  }
-
-  private func render() {
-    let grid = StudioView.render(state, width: state.width, height: state.height)
-    if grid != lastGrid {
-      terminal.draw(grid)
-      lastGrid = grid
-    }
-    keyTrace?.frameWritten()
-  }
-
-  private func dispatch(_ action: Action) {
-    if case .tick = action {} else { state.now = Date() }
-    for effect in Studio.update(&state, action) { perform(effect) }
-  }
-
-  // MARK: - Effects
-
-  private func perform(_ effect: Effect) {
-    let jobs = session.jobs
-    let history = session.history
-    let logs = jobs.logs
-    let inbox = inbox
-    let follower = follower
-    switch effect {
-    case .submit(let request, let source, let parentID):
-      // A local file is checked for what it really is before anything is uploaded.
-      let checked: MediaInput?
-      do { checked = try source.map(Self.checkedSource) } catch {
-        dispatch(.submitFailed(.message("\(error)")))
-        return
-      }
-      Task { await follower.submit(request, source: checked, parentID: parentID) }
-    case .cancel(let id):
-      Task {
-        do {
-          let outcome = try await jobs.cancel(recordID: id)
-          inbox.post(.notice(outcome == .requested ? "cancellation requested" : "too late: the job had already finished"))
-        } catch {
-          inbox.post(.notice("cannot cancel: \(error)"))
-        }
-      }
-    case .loadHistory(let query):
-      let debounce = query.text?.isEmpty == false
-      let task = Task {
-        if debounce {
-          do { try await Task.sleep(for: .milliseconds(120)) } catch { return }
-        }
-        let page = await history.query(query)
-        if Task.isCancelled { return }
-        inbox.post(.historyPage(page, for: query))
-      }
-      historyQuery.withLock { previous in
-        if debounce { previous?.cancel() }
-        previous = task
-      }
-    case .loadRecord(let id):
-      Task {
-        do {
-          guard let record = try await history.record(id: id) else {
-            inbox.post(.recordMissing(id, message: "it is no longer in the history"))
-            return
-          }
-          inbox.post(.recordLoaded(record))
-        } catch {
-          inbox.post(.recordMissing(id, message: "\(error)"))
-        }
-      }
-    case .delete(let id, let removeVideo):
-      Task {
-        do {
-          let deletion = try await history.delete(id: id, removeVideo: removeVideo)
-          logs?.remove(id)
-          inbox.post(.recordDeleted(id))
-          if removeVideo { inbox.post(.notice("deleted; video: \(deletion.video)")) }
-        } catch {
-          inbox.post(.notice("cannot delete: \(error)"))
-        }
-      }
-    case .open(let id):
-      let launcher = launcher
-      Task {
-        guard let record = try? await history.record(id: id) else {
-          inbox.post(.notice("nothing to open"))
-          return
-        }
-        if record.localFile == nil, record.result == nil {
-          inbox.post(.notice(record.status == .completed ? "the video is still being fetched; try again in a moment" : "\(record.status.rawValue): no video yet"))
-          return
-        }
-        let outcome = launcher.open(.init(localPath: record.localFile?.path, url: record.result?.videoURL))
-        if !outcome.escapes.isEmpty { inbox.send(escape: outcome.escapes) }
-        inbox.post(.notice(outcome.message))
-      }
-    case .copyToClipboard(let text):
-      if let sequence = TerminalEscapes.copyToClipboard(text, insideTmux: environment["TMUX"] != nil) {
-        passthrough.write(sequence)
-        dispatch(.notice("copied to your clipboard (OSC 52): \(TextWidth.truncate(text, to: 60))"))
-      } else {
-        dispatch(.notice("too long to copy through the terminal (OSC 52 limit)"))
-      }
-    case .notify(let title, let body):
-      passthrough.write(TerminalEscapes.notification(title: title, body: body, insideTmux: environment["TMUX"] != nil))
-    case .bell:
-      passthrough.write("\u{07}")
-    case .completePath(let prefix):
-      Task.detached {
-        inbox.post(.pathCompletions(prefix: prefix, PathCompletion.candidates(for: prefix)))
-      }
-    case .cycleTheme:
-      let next = themes.name(after: state.themeName)
-      if let theme = themes.theme(named: next) {
-        terminal.setTheme(theme.downgraded(to: depth))
-        lastGrid = nil
-        dispatch(.themeChanged(next))
-      }
-    case .adopt(let ids):
-      for id in ids { follower.follow(id, ifBusy: .skip, quietly: true) }
-    case .quit:
-      state.quitting = true
-    }
-  }
-
-  /// Resumed jobs go through the follower like new ones, so that no job is ever followed twice
-  /// (two follows would report every log line twice).
-  private func resumeUnfinished() {
-    let jobs = session.jobs
-    let inbox = inbox
-    let follower = follower
-    Task {
-      let ids = await jobs.unfinishedRecordIDs()
-      for id in ids { follower.follow(id, ifBusy: .skip) }
-      if !ids.isEmpty { inbox.post(.notice("resuming \(ids.count) job(s) from the last run")) }
-    }
-  }
-
   /// A local file is checked for what it really is before it is uploaded.
-  private static func checkedSource(_ source: MediaInput) throws -> MediaInput {
+  @Sendable private static func checkedSource(_ source: MediaInput) throws -> MediaInput {
     guard case .file(let path, _, let inline) = source else { return source }
     let mode: MagiMode = MediaType.guess(fromFileName: path).hasPrefix("video/") ? .extendVideo : .imageToVideo
     return try SourceMedia.parse(path, mode: mode, inline: inline) ?? source
@@ -351,152 +142,44 @@ final class StudioApp {
   }
 }
 
-/// Follows jobs to their end in the background, once each; every change arrives as a posted action.
-final class JobFollower: Sendable {
-  private let jobs: JobCoordinator
-  private let inbox: Inbox
-  private let following = Mutex<Set<String>>([])
+/// The ncurses terminal as the runtime's loop sees it: its poll loop's events in the runtime's
+/// words, and the escapes the studio sends on purpose written straight to the terminal.
+final class CursesStudioTerminal: StudioTerminal {
+  private let terminal: CursesTerminal
+  private let loop: TerminalLoop
+  /// Escape sequences the studio sends on purpose (clipboard, notifications, bell), straight to
+  /// the terminal between ncurses' refreshes.
+  private let passthrough = TerminalPassthrough()
 
-  init(jobs: JobCoordinator, inbox: Inbox) {
-    self.jobs = jobs
-    self.inbox = inbox
+  init(terminal: CursesTerminal, wake: WakeSignal) {
+    self.terminal = terminal
+    loop = TerminalLoop(terminal: terminal, wake: wake)
   }
 
-  /// Submits, reports the outcome, and follows the new job. A method rather than a closure: a typed
-  /// `do throws` inside a task's closure was seen to miscompile in release builds (Swift 6.3.1).
-  func submit(_ request: MagiRequest, source: MediaInput?, parentID: String?) async {
-    do {
-      let record = try await jobs.submit(request, source: source, parentID: parentID)
-      inbox.post(.submitted(record))
-      follow(record.id)
-    } catch {
-      if case .client(.invalidInput(let fields)) = error {
-        inbox.post(.submitFailed(.fields(fields)))
-      } else if case .outcomeUnknown(let recordID, _) = error {
-        inbox.post(.submitFailed(.outcomeUnknown(recordID: recordID)))
-      } else {
-        inbox.post(.submitFailed(.message(error.description)))
+  var size: (width: Int, height: Int) { terminal.size }
+  var colorDepth: ColorDepth { terminal.colorDepth }
+  func draw(_ grid: ScreenGrid) { terminal.draw(grid) }
+  func setTheme(_ theme: Theme) { terminal.setTheme(theme) }
+  func send(escape sequence: String) { passthrough.write(sequence) }
+  func shutdown() { terminal.shutdown() }
+
+  func next(timeout: Duration?) -> [StudioTerminalEvent] {
+    loop.next(timeout: timeout).map { event in
+      switch event {
+      case .terminal(let event): .terminal(event)
+      case .woken: .woken
+      // Ctrl-C (the terminal keeps signals) asks first when jobs run, as Ctrl-Q does.
+      case .quitRequested(SIGINT): .interrupted
+      case .quitRequested: .terminated
+      case .resumed: .repainted
+      case .timeout: .timeout
       }
     }
   }
-
-  /// Follows `recordID` unless this studio already does. A resumed job that another process is
-  /// following (`ifBusy: .skip`) is left to it: the history watcher shows its progress.
-  /// `quietly`: a job adopted from the history (see ``Effect/adopt(_:)``) that another process
-  /// follows, or that was sent to another server, is passed over without a notice.
-  func follow(_ recordID: String, ifBusy: RecordLock.Busy = .wait, quietly: Bool = false) {
-    guard following.withLock({ $0.insert(recordID).inserted }) else { return }
-    Task {
-      do { try await jobs.follow(recordID: recordID, ifBusy: ifBusy) } catch {
-        switch error {
-        case StudioError.busy where quietly, StudioError.notResumable where quietly:
-          break
-        case StudioError.busy:
-          inbox.post(.notice("\(recordID.suffix(6)): followed by another process; its progress shows here"))
-        default:
-          inbox.post(.notice("\(recordID.suffix(6)): \(error)"))
-        }
-      }
-      following.withLock { _ = $0.remove(recordID) }
-    }
-  }
 }
 
-/// Where tasks leave their results for the UI thread, which a wake-up tells to look.
-final class Inbox: Sendable {
-  enum Item: Sendable {
-    case action(Action)
-    /// An escape sequence for the terminal itself (OSC 52 copy, OSC 8 link), written by the UI thread.
-    case escape(String)
-  }
-
-  private let items = Mutex<[Item]>([])
-  private let wake: WakeSignal
-
-  init(wake: WakeSignal) {
-    self.wake = wake
-  }
-
-  func post(_ action: Action) {
-    add(.action(action))
-  }
-
-  func send(escape sequence: String) {
-    add(.escape(sequence))
-  }
-
-  /// Wakes the UI thread only for the first item it has not taken yet: a job's status and its log
-  /// lines, posted one after the other, then cost one wake-up, not two. Safe because the loop
-  /// empties the wake pipe before it drains: an item added after the drain finds the list empty
-  /// and wakes it again.
-  private func add(_ item: Item) {
-    let wasEmpty = items.withLock { items in
-      defer { items.append(item) }
-      return items.isEmpty
-    }
-    if wasEmpty { wake.wake() }
-  }
-
-  func drain() -> [Item] {
-    items.withLock { items in
-      defer { items.removeAll(keepingCapacity: true) }
-      return items
-    }
-  }
-}
-
-/// Turns the job coordinator's events into UI actions.
-final class JobEventForwarder: Sendable {
-  let inbox: Inbox
-
-  init(inbox: Inbox) {
-    self.inbox = inbox
-  }
-
-  func forward(_ event: JobEvent) {
-    switch event {
-    case .updated(let record): inbox.post(.jobUpdated(record))
-    case .logs(let id, let entries): inbox.post(.jobLogs(id, entries))
-    case .uploadProgress(let id, let progress): inbox.post(.transfer(recordID: id ?? "", progress))
-    case .downloadProgress(let id, let progress): inbox.post(.transfer(recordID: id, progress))
-    case .connection(let id, let trouble): inbox.post(.jobConnection(id, trouble))
-    case .warning(_, let text): inbox.post(.notice(text))
-    }
-  }
-}
-
-/// Completes a typed path against the file system: what Tab in the source field offers.
-enum PathCompletion {
-  static func candidates(for prefix: String, limit: Int = 200) -> [String] {
-    let expanded = prefix.hasPrefix("~/") ? (ProcessInfo.processInfo.environment["HOME"] ?? "") + prefix.dropFirst(1) : prefix
-    let directory: String
-    let stem: String
-    if let slash = expanded.lastIndex(of: "/") {
-      directory = String(expanded[...slash])
-      stem = String(expanded[expanded.index(after: slash)...])
-    } else {
-      directory = "./"
-      stem = expanded
-    }
-    guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
-    let shown = prefix.hasPrefix("~/") ? "~/" + directory.dropFirst((ProcessInfo.processInfo.environment["HOME"] ?? "").count + 1) : (directory == "./" && !expanded.hasPrefix("./") ? "" : directory)
-    return names.filter { $0.hasPrefix(stem) && (stem.hasPrefix(".") || !$0.hasPrefix(".")) }.sorted().prefix(limit).map { name in
-      var isDirectory: ObjCBool = false
-      _ = FileManager.default.fileExists(atPath: directory + name, isDirectory: &isDirectory)
-      return shown + name + (isDirectory.boolValue ? "/" : "")
-    }
-  }
-}
-
-/// At most one studio per data directory follows jobs; the lock goes with the process.
-enum InstanceLock {
-  static func acquire(in directory: String) -> Bool {
-    let fd = open(directory + "/studio.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-    guard fd >= 0 else { return true }
-    // Kept open (and locked) for the life of the process on purpose.
-    return flock(fd, LOCK_EX | LOCK_NB) == 0
-  }
-}
+/// The terminal's wake pipe wakes the runtime's loop.
+extension WakeSignal: LoopWaker {}
 
 /// Writes deliberate escape sequences to the controlling terminal.
 final class TerminalPassthrough {
