@@ -71,7 +71,8 @@ struct RuntimeHarness {
   let directory: String
 
   static func start(workers: Int = 2, step: Duration = .milliseconds(5)) async throws -> RuntimeHarness {
-    let emulator = FalEmulator(configuration: EmulatorConfiguration(workers: workers, stepDuration: step))
+    // The bundled clip rather than an ffmpeg render: the runtime does not care what the video shows.
+    let emulator = FalEmulator(configuration: EmulatorConfiguration(workers: workers, stepDuration: step, ffmpegPath: ""))
     let base = try await emulator.start()
     let client = FalQueueClient(
       transport: transport, endpoints: FalEndpoints(single: base), credentials: Credentials(key: "k"),

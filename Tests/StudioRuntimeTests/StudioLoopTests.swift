@@ -16,9 +16,10 @@ import Testing
     let exits = Recorder<Int32>()
     let thread = Task {
       _ = try? await DedicatedThread.run(named: "magi-ui-test") {
+        var state = AppState(width: terminal.width, height: terminal.height, now: Date())
+        state.themeName = ThemeLibrary.defaultName
         let loop = StudioLoop(
-          terminal: terminal, runner: runner, themes: themes,
-          state: AppState(width: terminal.width, height: terminal.height, now: Date()),
+          terminal: terminal, runner: runner, themes: themes, state: state,
           backend: .init(online: false, label: "test twin"), ownsJobs: ownsJobs, environment: [:])
         exits.append(loop.run())
       }
