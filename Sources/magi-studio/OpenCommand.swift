@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import HistoryStore
 import StudioCore
+import StudioRuntime
 
 /// Opens a finished video where the user is: xdg-open with a display; over ssh, the path, the URL
 /// on the clipboard (OSC 52) and a link (OSC 8).
@@ -23,7 +24,9 @@ struct OpenCommand: AsyncParsableCommand {
       // The clipboard and link sequences go to the terminal only, never into a pipe or file.
       let launcher = Launcher(
         environment: environment, allowedDirectories: paths.ownDirectories, escapesReachTerminal: isatty(1) == 1)
-      let outcome = launcher.open(.init(localPath: record.localFile?.path, url: record.result?.videoURL))
+      let target = Launcher.Target(localPath: record.localFile?.path, url: record.result?.videoURL)
+      // `xdg-open` may not return until the viewer exits: its wait is a thread's own, not the pool's.
+      let outcome = try await DedicatedThread.run(named: "magi-open") { launcher.open(target) }
       if !(outcome.escapes + outcome.link).isEmpty { Console.escapes(outcome.escapes + outcome.link) }
       Console.line(outcome.message)
       if case .reported = outcome.action, record.localFile == nil, record.result == nil {

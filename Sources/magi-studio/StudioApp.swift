@@ -74,16 +74,6 @@ enum StudioApp {
       terminal.shutdown()
       throw error
     }
-    // A large history opens faster next time from a saved index. Writing it holds the history for
-    // a few tens of milliseconds at 100,000 records, so it waits until the first pages are shown;
-    // and only when this open parsed megabytes (a timer at every start would be a wake-up for nothing).
-    if parsedAtOpen >= 1 << 20 {
-      let history = session.history
-      Task.detached(priority: .utility) {
-        try? await Task.sleep(for: .seconds(2))
-        await history.saveIndexSnapshot()
-      }
-    }
     // One studio follows the jobs; a second one (another ssh session) watches without racing it.
     let ownsJobs = InstanceLock.acquire(in: paths.data)
 
@@ -91,6 +81,17 @@ enum StudioApp {
       jobs: session.jobs, inbox: inbox,
       launcher: Launcher(environment: environment, allowedDirectories: session.paths.ownDirectories),
       home: environment["HOME"] ?? "", checkSource: checkedSource)
+    // A large history opens faster next time from a saved index. Writing it holds the history for
+    // a few tens of milliseconds at 100,000 records, so it waits until the first pages are shown;
+    // and only when this open parsed megabytes (a timer at every start would be a wake-up for nothing).
+    // A runtime task like the others: quitting first cancels it (the close saves the index anyway).
+    if parsedAtOpen >= 1 << 20 {
+      let history = session.history
+      runner.tasks.start {
+        do { try await Task.sleep(for: .seconds(2)) } catch { return }
+        await history.saveIndexSnapshot()
+      }
+    }
     let backend = StudioLoop.Backend(
       online: !session.isOffline, label: session.isOffline ? "OFFLINE emulator" : backendLabel(session))
     let loop = StudioLoop(
