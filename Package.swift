@@ -84,8 +84,9 @@ let package = Package(
     ),
     .testTarget(name: "FalClientTests", dependencies: ["FalClient", "CurlTransport", "FalEmulator", "TestSupport"]),
     .testTarget(name: "TerminalScreenTests", dependencies: ["TerminalScreen"]),
-    .testTarget(name: "StudioCoreTests", dependencies: ["StudioCore", "CurlTransport", "FalEmulator"]),
-    // Helpers more than one test target needs (a tmpfs that really fills or turns read-only).
+    .testTarget(name: "StudioCoreTests", dependencies: ["StudioCore", "CurlTransport", "FalEmulator", "TestSupport"]),
+    // Helpers more than one test target needs (a tmpfs that really fills or turns read-only; a
+    // recorder whose waits are bounded).
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "CLITests", dependencies: ["FalEmulator", "TestSupport"]),
     // The studio in a real terminal (tmux) against the emulator.
@@ -94,7 +95,9 @@ let package = Package(
     .testTarget(name: "StudioUITests", dependencies: ["StudioUI"], exclude: ["__Snapshots__"]),
     .testTarget(
       name: "StudioRuntimeTests",
-      dependencies: ["StudioRuntime", "StudioUI", "StudioCore", "HistoryStore", "CurlTransport", "FalClient", "FalEmulator"]),
+      dependencies: [
+        "StudioRuntime", "StudioUI", "StudioCore", "HistoryStore", "CurlTransport", "FalClient", "FalEmulator", "TestSupport",
+      ]),
     .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal", "TerminalScreen"]),
     .testTarget(name: "QuietExecutorTests", dependencies: ["QuietExecutor"]),
     .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets", "FalProtocol", "FalEmulator"]),

@@ -5,7 +5,6 @@ import ArgumentParser
 import Foundation
 import HistoryStore
 import StudioCore
-import StudioRuntime
 
 /// Opens a finished video where the user is: xdg-open with a display; over ssh, the path, the URL
 /// on the clipboard (OSC 52) and a link (OSC 8).

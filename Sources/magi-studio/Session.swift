@@ -7,7 +7,6 @@ import FalEmulator
 import Foundation
 import HistoryStore
 import StudioCore
-import StudioRuntime
 
 /// What a command works with: a client, the history, the job coordinator, and the embedded
 /// emulator when it runs offline.

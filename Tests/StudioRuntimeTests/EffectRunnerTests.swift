@@ -6,6 +6,7 @@ import StudioCore
 import StudioRuntime
 import StudioUI
 import Synchronization
+import TestSupport
 import Testing
 
 /// Effects in, actions out: each effect the runner performs against the in-process emulator, and
@@ -94,7 +95,7 @@ import Testing
     let launcher = Launcher(
       environment: ["DISPLAY": ":0", "PATH": xdgOpen.directory], allowedDirectories: [harness.directory],
       spawn: { argv, _ in
-        viewer.append(argv + [DedicatedThreadTests.currentThreadName()])
+        viewer.append(argv + [currentThreadName()])
         // Like an xdg-open that returns only when the viewer closes.
         release.wait()
         return nil

@@ -1,6 +1,7 @@
 import Dispatch
 import StudioRuntime
 import Synchronization
+import TestSupport
 import TerminalScreen
 
 /// A terminal the tests script: events pushed from the test, frames and escapes recorded. Its

@@ -8,6 +8,7 @@ import StudioCore
 import StudioRuntime
 import StudioUI
 import Synchronization
+import TestSupport
 
 /// Records everything posted to an inbox, as it is posted: the tests' view of "actions out".
 final class ActionProbe: LoopWaker, Sendable {

@@ -4,6 +4,7 @@ import HistoryStore
 import StudioCore
 import StudioRuntime
 import StudioUI
+import TestSupport
 import Testing
 
 /// The whole loop on a thread of its own over a fake terminal, as the studio runs it on its UI

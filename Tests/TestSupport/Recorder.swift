@@ -2,7 +2,7 @@ import Synchronization
 
 /// Items recorded from any thread, and waits for what they come to, bounded by a deadline: the
 /// tests wait on what the runtime reports, never for a fixed time.
-final class Recorder<Item: Sendable>: Sendable {
+public final class Recorder<Item: Sendable>: Sendable {
   /// Looks at everything recorded so far (under the lock: it must not touch the recorder).
   private typealias Check = @Sendable ([Item]) -> Item?
 
@@ -22,9 +22,11 @@ final class Recorder<Item: Sendable>: Sendable {
 
   private let state = Mutex(State())
 
-  var items: [Item] { state.withLock { $0.items } }
+  public init() {}
 
-  func append(_ item: Item) {
+  public var items: [Item] { state.withLock { $0.items } }
+
+  public func append(_ item: Item) {
     let ready = state.withLock { state in
       state.items.append(item)
       var ready: [(Waiter, Item)] = []
@@ -40,12 +42,12 @@ final class Recorder<Item: Sendable>: Sendable {
 
   /// The first item, recorded already or yet to come, that `matches`; nil when none came within
   /// `timeout` (the bound that keeps a broken runtime from hanging the suite).
-  func first(within timeout: Duration = .seconds(30), where matches: @escaping @Sendable (Item) -> Bool) async -> Item? {
+  public func first(within timeout: Duration = .seconds(30), where matches: @escaping @Sendable (Item) -> Bool) async -> Item? {
     await wait(within: timeout) { $0.first(where: matches) }
   }
 
   /// Whether `count` items were recorded within `timeout`.
-  func count(reaching count: Int, within timeout: Duration = .seconds(30)) async -> Bool {
+  public func count(reaching count: Int, within timeout: Duration = .seconds(30)) async -> Bool {
     await wait(within: timeout) { $0.count >= count ? $0.last : nil } != nil
   }
 

@@ -1,34 +1,33 @@
 import Dispatch
-import Foundation
-import StudioRuntime
+import StudioCore
+import TestSupport
 import Testing
 
 @Suite struct DedicatedThreadTests {
-  /// The calling thread's name, as the kernel has it.
-  static func currentThreadName() -> String {
-    let text = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? ""
-    return text.trimmingCharacters(in: .newlines)
-  }
-
   @Test func theWorkRunsOnANamedThreadOfItsOwn() async throws {
-    let name = try await DedicatedThread.run(named: "magi-test") { Self.currentThreadName() }
+    let name = try await DedicatedThread.run(named: "magi-test") { currentThreadName() }
     #expect(name == "magi-test")
   }
 
   @Test func aCancelledWaitReturnsWhileTheCallStillBlocks() async throws {
     let release = DispatchSemaphore(value: 0)
     let started = Recorder<Bool>()
+    let dropped = Recorder<Int>()
     let waiting = Task {
       try await DedicatedThread.run(named: "magi-blocked") {
         started.append(true)
         release.wait()
         return 1
+      } dropped: {
+        dropped.append($0)
       }
     }
     #expect(await started.first { $0 } == true)
     waiting.cancel()
     await #expect(throws: CancellationError.self) { try await waiting.value }
     release.signal()
+    // The result nobody waits for is handed over, to be let go.
+    #expect(await dropped.first { $0 == 1 } != nil)
   }
 
   /// Many calls that each block at once do not wait for one another, nor for a pool thread.

@@ -12,19 +12,19 @@ import Synchronization
 /// never returns (a viewer left open) must not queue the next one behind it.
 ///
 /// Cancelling the awaiting task returns at once with `CancellationError`; the thread finishes the
-/// call on its own and its result is dropped. That is what lets the studio quit while a viewer it
-/// started is still open.
+/// call on its own and hands its result to `dropped` (a lock to release, a descriptor to close).
+/// That is what lets the studio quit while a viewer it started is still open.
 public enum DedicatedThread {
   /// Runs `work` on a new detached thread named `name` (at most 15 bytes are kept) and returns
-  /// its result.
+  /// its result; a result nobody waits for any more goes to `dropped`, on that thread.
   ///
   /// When no thread can be created (the system's limit), `work` runs on the caller's thread:
   /// a stall then, rather than a failure the caller could do nothing about.
   public static func run<T: Sendable>(
-    named name: String, _ work: @escaping @Sendable () -> T
+    named name: String, _ work: @escaping @Sendable () -> T, dropped: @escaping @Sendable (T) -> Void = { _ in }
   ) async throws(CancellationError) -> T {
     let handoff = Handoff<T>()
-    guard start(named: name, { handoff.finish(work()) }) else { return work() }
+    guard start(named: name, { handoff.finish(work(), dropped: dropped) }) else { return work() }
     let result: T? = await withTaskCancellationHandler {
       await withCheckedContinuation { continuation in handoff.wait(continuation) }
     } onCancel: {
@@ -86,6 +86,13 @@ private final class Handoff<T: Sendable>: Sendable {
     case cancelled
   }
 
+  /// What ``finish(_:dropped:)`` does once it leaves the lock.
+  private enum Delivery {
+    case kept
+    case resume(CheckedContinuation<T?, Never>)
+    case drop
+  }
+
   private let state = Mutex<State>(.pending)
 
   func wait(_ continuation: CheckedContinuation<T?, Never>) {
@@ -102,19 +109,24 @@ private final class Handoff<T: Sendable>: Sendable {
     if let ready { continuation.resume(returning: ready) }
   }
 
-  func finish(_ value: T) {
-    let waiter: CheckedContinuation<T?, Never>? = state.withLock { state in
+  /// Hands `value` to the waiter, or to `dropped` when the waiter has gone.
+  func finish(_ value: T, dropped: (T) -> Void) {
+    let next: Delivery = state.withLock { state in
       switch state {
       case .pending:
         state = .finished(value)
-        return nil
+        return .kept
       case .waiting(let continuation):
         state = .finished(value)
-        return continuation
-      case .finished, .cancelled: return nil
+        return .resume(continuation)
+      case .finished, .cancelled: return .drop
       }
     }
-    waiter?.resume(returning: value)
+    switch next {
+    case .kept: break
+    case .resume(let continuation): continuation.resume(returning: value)
+    case .drop: dropped(value)
+    }
   }
 
   func cancel() {
