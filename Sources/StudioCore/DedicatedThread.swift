@@ -7,9 +7,10 @@ import Synchronization
 ///
 /// Swift's cooperative pool has one thread per core (two on the machines the studio runs on): a
 /// `waitpid` on `xdg-open` that lasts as long as the viewer, a directory listing on a slow mount or
-/// a `pthread_join` held there would stall every other task. This is the one place in the studio's
-/// runtime where such calls leave the pool. A thread per call, not a shared worker: a call that
-/// never returns (a viewer left open) must not queue the next one behind it.
+/// a `pthread_join` held there would stall every other task. Such calls leave the pool through
+/// here (the launcher's wait, path completion, a record lock's wait, closing the network thread).
+/// A thread per call, not a shared worker: a call that never returns (a viewer left open) must not
+/// queue the next one behind it.
 ///
 /// Cancelling the awaiting task returns at once with `CancellationError`; the thread finishes the
 /// call on its own and hands its result to `dropped` (a lock to release, a descriptor to close).
