@@ -60,7 +60,8 @@ public final class EffectRunner: Sendable {
       tasks.start {
         do {
           let outcome = try await jobs.cancel(recordID: id)
-          inbox.post(.notice(outcome == .requested ? "cancellation requested" : "too late: the job had already finished"))
+          inbox.post(
+            .notice(outcome == .requested ? "cancellation requested" : "too late: the job had already finished"))
         } catch {
           if Task.isCancelled { return }
           inbox.post(.notice("cannot cancel: \(error)"))
@@ -103,12 +104,15 @@ public final class EffectRunner: Sendable {
           inbox.post(
             .notice(
               record.status == .completed
-                ? "the video is still being fetched; try again in a moment" : "\(record.status.rawValue): no video yet"))
+                ? "the video is still being fetched; try again in a moment" : "\(record.status.rawValue): no video yet")
+          )
           return
         }
         let target = Launcher.Target(localPath: record.localFile?.path, url: record.result?.videoURL)
         // `xdg-open` may not return until the viewer it starts exits.
-        guard let outcome = try? await DedicatedThread.run(named: "magi-open", { launcher.open(target) }) else { return }
+        guard let outcome = try? await DedicatedThread.run(named: "magi-open", { launcher.open(target) }) else {
+          return
+        }
         if !outcome.escapes.isEmpty { inbox.send(escape: outcome.escapes) }
         inbox.post(.notice(outcome.message))
       }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// At most one studio per data directory follows jobs; the lock goes with the process.

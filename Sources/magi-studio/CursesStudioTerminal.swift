@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CursesTerminal
 import StudioRuntime
 import TerminalScreen
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The ncurses terminal as the runtime's loop sees it: its poll loop's events in the runtime's
 /// words, and the escapes the studio sends on purpose written straight to the terminal.

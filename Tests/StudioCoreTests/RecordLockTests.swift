@@ -1,10 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
-@testable import StudioCore
 import TestSupport
 import Testing
+
+@testable import StudioCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 @Suite struct RecordLockTests {
   /// Another process's hold on a record's lock, as `flock` sees it: a description of its own.

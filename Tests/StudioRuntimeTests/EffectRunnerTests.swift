@@ -17,7 +17,8 @@ import Testing
   @Test func aSubmitIsReportedSubmittedAndFollowedToItsVideo() async throws {
     let harness = try await RuntimeHarness.start()
     let (runner, probe) = try await harness.runner()
-    #expect(runner.perform(.submit(MagiRequest(endpoint: t2v, prompt: "a lighthouse", seed: 1), source: nil, parentID: nil)))
+    #expect(
+      runner.perform(.submit(MagiRequest(endpoint: t2v, prompt: "a lighthouse", seed: 1), source: nil, parentID: nil)))
     let submitted = try #require(await probe.first { if case .submitted(let record) = $0 { record } else { nil } })
     #expect(submitted.requestID != nil)
     let done = try #require(await probe.update(of: submitted.id) { $0.localFile != nil })
@@ -32,7 +33,8 @@ import Testing
     let harness = try await RuntimeHarness.start()
     let (runner, probe) = try await harness.runner()
     runner.perform(.submit(MagiRequest(endpoint: t2v, prompt: "x", numFrames: 5000), source: nil, parentID: nil))
-    let fields = try #require(await probe.first { if case .submitFailed(.fields(let fields)) = $0 { fields } else { nil } })
+    let fields = try #require(
+      await probe.first { if case .submitFailed(.fields(let fields)) = $0 { fields } else { nil } })
     #expect(fields.contains { $0.description.contains("num_frames") })
     #expect(await harness.emulator.requestCounts()[.submit] == 0)
     await runner.tasks.cancelAll()
@@ -43,8 +45,10 @@ import Testing
     let harness = try await RuntimeHarness.start()
     let (runner, probe) = try await harness.runner()
     let source = MediaInput.file(path: harness.directory + "/missing.png", contentType: "image/png", inline: false)
-    runner.perform(.submit(MagiRequest(endpoint: MagiEndpoint(mode: .imageToVideo), prompt: "x"), source: source, parentID: nil))
-    let message = try #require(await probe.first { if case .submitFailed(.message(let text)) = $0 { text } else { nil } })
+    runner.perform(
+      .submit(MagiRequest(endpoint: MagiEndpoint(mode: .imageToVideo), prompt: "x"), source: source, parentID: nil))
+    let message = try #require(
+      await probe.first { if case .submitFailed(.message(let text)) = $0 { text } else { nil } })
     #expect(message.contains("missing.png"))
     await runner.tasks.cancelAll()
     await harness.stop()
@@ -144,7 +148,8 @@ import Testing
       await probe.first { if case .pathCompletions(directory + "/al", let paths) = $0 { paths } else { nil } })
     #expect(paths == [directory + "/alpha.png", directory + "/alps/"])
     runner.perform(.completePath("~/al"))
-    let home = try #require(await probe.first { if case .pathCompletions("~/al", let paths) = $0 { paths } else { nil } })
+    let home = try #require(
+      await probe.first { if case .pathCompletions("~/al", let paths) = $0 { paths } else { nil } })
     #expect(home == ["~/alpha.png", "~/alps/"])
     await runner.tasks.cancelAll()
     await harness.stop()

@@ -1,8 +1,8 @@
 import Dispatch
 import StudioRuntime
 import Synchronization
-import TestSupport
 import TerminalScreen
+import TestSupport
 
 /// A terminal the tests script: events pushed from the test, frames and escapes recorded. Its
 /// ``next(timeout:)`` blocks the loop's own thread (never a pool thread) until an event or a

@@ -14,9 +14,10 @@ import Testing
   }
 
   @Test func candidatesShareTheStemSortedWithDirectoriesMarked() {
-    #expect(PathCompletion.candidates(for: directory + "/c", home: "/nowhere") == [
-      directory + "/clip.mp4", directory + "/clips/", directory + "/cover.png",
-    ])
+    #expect(
+      PathCompletion.candidates(for: directory + "/c", home: "/nowhere") == [
+        directory + "/clip.mp4", directory + "/clips/", directory + "/cover.png",
+      ])
     #expect(PathCompletion.candidates(for: directory + "/c", home: "/nowhere", limit: 1) == [directory + "/clip.mp4"])
   }
 

@@ -73,7 +73,8 @@ struct RuntimeHarness {
 
   static func start(workers: Int = 2, step: Duration = .milliseconds(5)) async throws -> RuntimeHarness {
     // The bundled clip rather than an ffmpeg render: the runtime does not care what the video shows.
-    let emulator = FalEmulator(configuration: EmulatorConfiguration(workers: workers, stepDuration: step, ffmpegPath: ""))
+    let emulator = FalEmulator(
+      configuration: EmulatorConfiguration(workers: workers, stepDuration: step, ffmpegPath: ""))
     let base = try await emulator.start()
     let client = FalQueueClient(
       transport: transport, endpoints: FalEndpoints(single: base), credentials: Credentials(key: "k"),
@@ -97,7 +98,8 @@ struct RuntimeHarness {
     let jobs = try await coordinator(posting: inbox)
     let runner = EffectRunner(
       jobs: jobs, inbox: inbox,
-      launcher: launcher ?? Launcher(environment: [:], allowedDirectories: [directory], spawn: { _, _ in "no spawning here" }),
+      launcher: launcher
+        ?? Launcher(environment: [:], allowedDirectories: [directory], spawn: { _, _ in "no spawning here" }),
       home: directory)
     return (runner, probe)
   }

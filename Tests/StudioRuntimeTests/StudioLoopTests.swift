@@ -12,7 +12,8 @@ import Testing
 @Suite struct StudioLoopTests {
   /// Runs a loop over `terminal` on a dedicated thread; its exit status lands in the recorder.
   static func start(
-    _ terminal: FakeTerminal, runner: EffectRunner, ownsJobs: Bool = false, themes: ThemeLibrary = ThemeLibrary(directories: [])
+    _ terminal: FakeTerminal, runner: EffectRunner, ownsJobs: Bool = false,
+    themes: ThemeLibrary = ThemeLibrary(directories: [])
   ) -> (exits: Recorder<Int32>, thread: Task<Void, Never>) {
     let exits = Recorder<Int32>()
     let thread = Task {
@@ -41,7 +42,8 @@ import Testing
   @Test func quittingCancelsEveryTaskAndWaitsForThemWhileTheJobCarriesOn() async throws {
     // A job far from done: sixteen steps of a second each.
     let harness = try await RuntimeHarness.start(workers: 1, step: .seconds(1))
-    let left = try await harness.leftUnfinished(MagiRequest(endpoint: MagiEndpoint(mode: .textToVideo), prompt: "far off"))
+    let left = try await harness.leftUnfinished(
+      MagiRequest(endpoint: MagiEndpoint(mode: .textToVideo), prompt: "far off"))
     let terminal = FakeTerminal()
     let runner = try await Self.runner(harness, terminal: terminal)
     let (exits, thread) = Self.start(terminal, runner: runner, ownsJobs: true)

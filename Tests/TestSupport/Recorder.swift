@@ -42,7 +42,9 @@ public final class Recorder<Item: Sendable>: Sendable {
 
   /// The first item, recorded already or yet to come, that `matches`; nil when none came within
   /// `timeout` (the bound that keeps a broken runtime from hanging the suite).
-  public func first(within timeout: Duration = .seconds(30), where matches: @escaping @Sendable (Item) -> Bool) async -> Item? {
+  public func first(within timeout: Duration = .seconds(30), where matches: @escaping @Sendable (Item) -> Bool) async
+    -> Item?
+  {
     await wait(within: timeout) { $0.first(where: matches) }
   }
 
