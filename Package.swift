@@ -33,7 +33,10 @@ let package = Package(
     // Pure text and screen model shared by the CLI and the TUI: sanitising, widths, cells.
     .target(name: "TerminalScreen"),
     // Jobs, downloads, the launcher, settings: the studio's behaviour without any UI.
-    .target(name: "StudioCore", dependencies: ["FalClient", "HistoryStore", "TerminalScreen"]),
+    // The built-in dark theme is themes/dark.toml's text (Resources/dark.toml links to it).
+    .target(
+      name: "StudioCore", dependencies: ["FalClient", "HistoryStore", "TerminalScreen"],
+      resources: [.embedInCode("Resources/dark.toml")]),
     // Pure core of the TUI: state, actions, update returning effects, views into a screen grid.
     .target(name: "StudioUI", dependencies: ["TerminalScreen", "StudioCore", "HistoryStore", "FalProtocol", "FalClient"]),
     // System library for ncursesw; its header defines NCURSES_WIDECHAR (SwiftPM drops pkg-config -Ds).
