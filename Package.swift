@@ -23,7 +23,7 @@ let package = Package(
     // The queue and storage client over an abstract HTTP transport.
     .target(name: "FalClient", dependencies: ["FalProtocol"]),
     // The only libcurl user: one multi handle on one thread.
-    .target(name: "CurlTransport", dependencies: ["CCurl", "FalClient"]),
+    .target(name: "CurlTransport", dependencies: ["CCurl", "FalClient", "FalProtocol"]),
     // The fal-compatible emulator (queue, storage, CDN) on loopback.
     .target(
       name: "FalEmulator",
@@ -79,7 +79,7 @@ let package = Package(
     ),
     .testTarget(
       name: "CurlTransportTests",
-      dependencies: ["CurlTransport", .product(name: "FlyingFox", package: "FlyingFox")]
+      dependencies: ["CurlTransport", "FalProtocol", .product(name: "FlyingFox", package: "FlyingFox")]
     ),
     .testTarget(name: "FalClientTests", dependencies: ["FalClient", "CurlTransport", "FalEmulator", "TestSupport"]),
     .testTarget(name: "TerminalScreenTests", dependencies: ["TerminalScreen"]),
