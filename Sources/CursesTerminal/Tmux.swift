@@ -44,11 +44,15 @@ public struct Tmux: Sendable, Hashable {
     return Self.isOn(value)
   }
 
-  /// Shows `text` in tmux's status line for a few seconds (`display-message`), as one line with
-  /// tmux's `#` format and style markers made literal.
+  /// Shows `text` in tmux's status line for a few seconds (`display-message`), as one line.
   public func displayMessage(_ text: String, milliseconds: Int = 5000) throws(Failure) {
-    let literal = TerminalText.sanitizedLine(text).replacing("#", with: "##")
-    try run(["display-message", "-d", "\(milliseconds)"] + target + [literal])
+    try run(["display-message", "-d", "\(milliseconds)"] + target + [Self.literal(text)])
+  }
+
+  /// `text` as a `display-message` argument that shows as itself: one line, with tmux's `#`
+  /// formats and styles and strftime's `%` made literal (a prompt may hold either).
+  static func literal(_ text: String) -> String {
+    TerminalText.sanitizedLine(text).replacing("#", with: "##").replacing("%", with: "%%")
   }
 
   /// A format's value for a boolean or choice option: "1"/"on" (3.3), "1"/"2" for on/all (3.4).
