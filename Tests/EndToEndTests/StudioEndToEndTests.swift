@@ -192,6 +192,47 @@ import Testing
     try tmux.waitFor("the studio to exit") { _ in (try? tmux.hasExited()) == true }
   }
 
+  /// Over ssh (no display) inside tmux with its default options, where tmux drops passthrough and
+  /// ignores a plain OSC 52: `y` copies the video URL into a tmux buffer and only then says
+  /// "copied"; `o` gives the whole scp hint, copies the URL the same way, and leaves the status bar
+  /// as it was (no escape sequence or link label is written over the screen).
+  @Test func overSSHInsideTmuxCopyMakesATmuxBufferAndOpenLeavesTheStatusBarIntact() throws {
+    let home = try Home()
+    #expect(try runElsewhere(home, ["generate", "--prompt", "fetched over ssh", "--wait"]) == 0)
+    let environment = home.environment(["SSH_CONNECTION": "10.0.0.1 50000 10.0.0.2 22", "DISPLAY": ""])
+    // Wide enough for the whole hint: the file's path twice, the copy's outcome and the scp command.
+    let tmux = try TmuxSession(command: [Self.binary], environment: environment, width: 400, height: 30)
+    try tmux.waitFor("fetched over ssh")
+    #expect(try tmux.bufferNames() == [])
+    try tmux.press("Escape")
+    try tmux.waitFor("the form to stop editing") { !$0.contains("Esc done") }
+    try tmux.press("3")
+    try tmux.waitFor("/ filter")
+    func statusBar(_ screen: String) -> String {
+      String(screen.split(separator: "\n", omittingEmptySubsequences: false).dropLast().last ?? "")
+    }
+
+    try tmux.press("y")
+    try tmux.waitFor("copied http")
+    #expect(try tmux.bufferNames().count == 1)
+    let url = try tmux.newestBuffer()
+    #expect(url.hasPrefix("http://127.0.0.1:") && url.hasSuffix(".mp4"), "\(url)")
+
+    let before = statusBar(try tmux.screen())
+    #expect(before.contains("/ filter"), "\(before)")
+    try tmux.press("o")
+    let after = try tmux.waitFor("over ssh with no display")
+    let notice = try #require(after.split(separator: "\n").first { $0.contains("over ssh with no display") })
+    #expect(notice.contains("; copied the URL (tmux buffer"), "\(notice)")
+    #expect(notice.contains("; fetch it with: scp ") && notice.contains(".mp4 ."), "the whole scp command: \(notice)")
+    #expect(statusBar(after) == before)
+    #expect(!after.contains("link") && !after.contains("52;c;") && !after.contains("Ptmux"))
+    #expect(try tmux.bufferNames().count == 2)
+    #expect(try tmux.newestBuffer() == url)
+    try tmux.press("C-q")
+    try tmux.waitFor("the studio to exit") { _ in (try? tmux.hasExited()) == true }
+  }
+
   @Test func anIdleStudioUsesNoCPUOfItsOwn() throws {
     let home = try Home()
     let tmux = try TmuxSession(command: [Self.binary], environment: home.environment(), width: 100, height: 30)

@@ -9,9 +9,12 @@ final class TmuxSession {
   let socket = "magi-e2e-\(UUID().uuidString.prefix(8))"
   let name = "studio"
 
+  /// Starts `command` in a fresh server with tmux's default options (no config file is read), with
+  /// only `environment` plus what tmux gives a pane (`TMUX`, `TMUX_PANE`): the studio runs inside
+  /// tmux as a user's would.
   init(command: [String], environment: [String: String], width: Int = 80, height: Int = 24) throws {
     let exports = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.quote($0.value))" }.joined(separator: " ")
-    let line = "env -i \(exports) " + command.map(Self.quote).joined(separator: " ")
+    let line = "env -i \(exports) TMUX=\"$TMUX\" TMUX_PANE=\"$TMUX_PANE\" " + command.map(Self.quote).joined(separator: " ")
     try tmux(["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", line])
     try tmux(["set-option", "-t", name, "remain-on-exit", "on"])
   }
@@ -40,6 +43,14 @@ final class TmuxSession {
   func hasExited() throws -> Bool {
     try tmux(["display-message", "-p", "-t", name, "#{pane_dead}"]).trimmingCharacters(in: .whitespacesAndNewlines) == "1"
   }
+
+  /// The names of the server's paste buffers, newest first.
+  func bufferNames() throws -> [String] {
+    try tmux(["list-buffers", "-F", "#{buffer_name}"]).split(separator: "\n").map(String.init)
+  }
+
+  /// The newest paste buffer's text.
+  func newestBuffer() throws -> String { try tmux(["show-buffer"]) }
 
   func alternateScreenOn() throws -> Bool {
     try tmux(["display-message", "-p", "-t", name, "#{alternate_on}"]).trimmingCharacters(in: .whitespacesAndNewlines) == "1"
@@ -90,7 +101,7 @@ final class TmuxSession {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-    let argv = ["/usr/bin/env", "tmux", "-L", socket] + arguments
+    let argv = ["/usr/bin/env", "tmux", "-f", "/dev/null", "-L", socket] + arguments
     let cArguments = argv.map { strdup($0) } + [nil]
     defer { cArguments.forEach { free($0) } }
     var pid: pid_t = 0
