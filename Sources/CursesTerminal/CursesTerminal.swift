@@ -9,8 +9,9 @@ import TerminalScreen
 /// puts everything back on every way out. The only ncurses user in the product.
 ///
 /// Threading: ncurses is not thread-safe and `get_wch` repaints implicitly, so this is a non-Sendable
-/// class that lives on the one UI thread (the main thread, in the synchronous studio loop) from
-/// `init` to ``shutdown()``. Other threads reach that loop only through ``WakeSignal``.
+/// class that lives on the one UI thread (the studio's `magi-ui` thread, outside Swift's task pool)
+/// from `init` to ``shutdown()``. Other threads reach that loop only through ``WakeSignal``, and
+/// reach the terminal itself only through ``TerminalLoop/escapes``.
 ///
 /// Lifecycle: `init` → (``draw(_:)`` / ``readEvents()``)* → ``shutdown()`` (also run by `deinit`
 /// and, as a last resort, by an `atexit` hook if the process exits without either). Only one may be
