@@ -145,6 +145,24 @@ struct CursesProbeTests {
     #expect(tmux.wait { tmux.capture().contains("woken: 1") })
   }
 
+  /// An escape sequence sent from another thread reaches the terminal after the frame and leaves
+  /// the frame as it was: tmux (`set-clipboard on`, so that it takes OSC 52 from the pane) makes a
+  /// buffer of the copy, and every row but the two that report the key is unchanged.
+  @Test(.timeLimit(.minutes(1))) func escapesSentFromAnotherThreadArriveAfterTheFrame() throws {
+    let tmux = try TmuxSession()
+    #expect(tmux.waitForReady())
+    try tmux.tmux(["set-option", "-s", "set-clipboard", "on"])
+    let before = tmux.capture().split(separator: "\n", omittingEmptySubsequences: false)
+    try tmux.sendLiteral("C")
+    #expect(tmux.wait { (try? tmux.tmux(["show-buffer"])) == "probe clipboard" }, "no buffer: \(tmux.capture())")
+    #expect(tmux.wait { tmux.capture().contains("last: char C") })
+    let after = tmux.capture().split(separator: "\n", omittingEmptySubsequences: false)
+    #expect(after.count == before.count)
+    for (index, (old, new)) in zip(before, after).enumerated() where index != 2 && index != 3 {
+      #expect(old == new, "row \(index) changed: \(new)")
+    }
+  }
+
   /// With NO_COLOR the selection stays visible through reverse video; with colours it uses them.
   @Test(.timeLimit(.minutes(1))) func monochromeSelectionUsesReverse() throws {
     let mono = try TmuxSession(environment: ["NO_COLOR": "1"])
