@@ -30,7 +30,8 @@ let package = Package(
       dependencies: ["FalProtocol", .product(name: "FlyingFox", package: "FlyingFox")],
       resources: [.copy("Resources/fallback.mp4")]
     ),
-    // Pure text and screen model shared by the CLI and the TUI: sanitising, widths, cells.
+    // Pure text and screen model shared by the CLI and the TUI: sanitising, widths, cells, and the
+    // one colour pipeline (ColorPlanner: theme colours reduced to the terminal's depth).
     .target(name: "TerminalScreen"),
     // Jobs, downloads, the launcher, settings: the studio's behaviour without any UI.
     // The built-in dark theme is themes/dark.toml's text (Resources/dark.toml links to it).
@@ -42,7 +43,8 @@ let package = Package(
     // System library for ncursesw; its header defines NCURSES_WIDECHAR (SwiftPM drops pkg-config -Ds).
     .systemLibrary(
       name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
-    // The only ncurses user: terminal setup and restore, keys to events, grid to screen, signals, poll loop.
+    // The only ncurses user: terminal setup and restore, keys to events, grid to screen, signals, poll loop;
+    // and the terminal side of everything else: escape sequences (OSC 52/8/9/777) and tmux.
     .target(name: "CursesTerminal", dependencies: ["CNcursesw", "TerminalScreen"]),
     // Tiny TUI the CursesTerminal tests drive through tmux.
     .executableTarget(name: "curses-probe", dependencies: ["CursesTerminal", "TerminalScreen"]),
