@@ -11,7 +11,13 @@ public enum CopyOutcome: Sendable, Hashable {
   case failed(String)
 
   /// Whether the text went anywhere (to tmux, or as a request to the terminal).
-  public var wasSent: Bool { self == .copiedByTmux || self == .askedTerminal }
+  var wasSent: Bool { self == .copiedByTmux || self == .askedTerminal }
+
+  /// What to say about a URL that was to be copied: what came of it when it was sent; when it was
+  /// not, the URL itself (the user still needs it) and why.
+  public func note(aboutURL url: String) -> String {
+    wasSent ? describe("the URL") : "URL: \(url) (\(describe("it")))"
+  }
 
   /// One phrase for the user about `what` ("the URL", a shortened text).
   public func describe(_ what: String) -> String {

@@ -33,7 +33,7 @@ struct OpenCommand: AsyncParsableCommand {
       if let url = report.copyURL, isatty(1) == 1 {
         let terminal = OuterTerminal(environment: Credentials.scrubbed(environment)) { Console.escapes($0) }
         let copied = await terminal.copy(url)
-        urlNote = copied.wasSent ? copied.describe("the URL") : "URL: \(url) (\(copied.describe("it")))"
+        urlNote = copied.note(aboutURL: url)
         // On a line of its own, so its label shows where it belongs.
         Console.escapes(TerminalEscapes.hyperlink(url, label: "link"), terminator: "\n")
       }

@@ -292,7 +292,7 @@ final class StudioApp {
         // Over ssh the URL goes to the user's clipboard; the notice (shown whole in the messages
         // view) says what came of it, with the path and the scp command.
         let copied = await outer.copy(url)
-        inbox.post(.notice(report.message(url: copied.wasSent ? copied.describe("the URL") : "URL: \(url) (\(copied.describe("it")))")))
+        inbox.post(.notice(report.message(url: copied.note(aboutURL: url))))
       }
     case .copyToClipboard(let text):
       let outer = outer

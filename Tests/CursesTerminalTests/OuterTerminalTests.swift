@@ -71,6 +71,8 @@ private final class Written: Sendable {
     #expect(tooLong == .tooLong)
     #expect(written.all.count == 1, "nothing is sent for a copy the terminal would refuse")
     #expect(tooLong.describe("it").hasPrefix("did not copy"))
+    #expect(outcome.note(aboutURL: "https://x/a.mp4") == "asked your terminal to copy the URL (OSC 52)")
+    #expect(tooLong.note(aboutURL: "https://x/a.mp4").hasPrefix("URL: https://x/a.mp4 (did not copy it: "), "the URL is given when not copied")
   }
 
   @Test func outsideTmuxANoticeIsOSC777AndOSC9() async {
