@@ -53,8 +53,7 @@ struct ChildProcess {
     let cArguments = ([executable] + arguments).map { strdup($0) } + [nil]
     let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer {
-      cArguments.forEach { free($0) }
-      cEnvironment.forEach { free($0) }
+      for pointer in cArguments + cEnvironment { free(pointer) }
     }
     var pid: pid_t = 0
     let spawned = posix_spawn(&pid, executable, &actions, &attributes, cArguments, cEnvironment)

@@ -53,7 +53,8 @@ public enum TerminalEscapes {
   /// OSC 777 (and OSC 9 for terminals that only know it): a desktop notification.
   public static func notification(title: String, body: String) -> EscapeSequence {
     let clean = { (text: String) in TerminalText.sanitizedLine(text).replacing(";", with: ",") }
-    return EscapeSequence("\u{1B}]777;notify;\(clean(title));\(clean(body))\u{07}\u{1B}]9;\(clean(title)): \(clean(body))\u{07}")
+    return EscapeSequence(
+      "\u{1B}]777;notify;\(clean(title));\(clean(body))\u{07}\u{1B}]9;\(clean(title)): \(clean(body))\u{07}")
   }
 
   static func base64(_ bytes: [UInt8]) -> String {
@@ -63,16 +64,24 @@ public enum TerminalEscapes {
     var index = 0
     while index + 2 < bytes.count {
       let value = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-      output += [alphabet[Int(value >> 18 & 63)], alphabet[Int(value >> 12 & 63)], alphabet[Int(value >> 6 & 63)], alphabet[Int(value & 63)]]
+      output += [
+        alphabet[Int(value >> 18 & 63)], alphabet[Int(value >> 12 & 63)], alphabet[Int(value >> 6 & 63)],
+        alphabet[Int(value & 63)],
+      ]
       index += 3
     }
     let remaining = bytes.count - index
     if remaining == 1 {
       let value = UInt32(bytes[index]) << 16
-      output += [alphabet[Int(value >> 18 & 63)], alphabet[Int(value >> 12 & 63)], UInt8(ascii: "="), UInt8(ascii: "=")]
+      output += [
+        alphabet[Int(value >> 18 & 63)], alphabet[Int(value >> 12 & 63)], UInt8(ascii: "="), UInt8(ascii: "="),
+      ]
     } else if remaining == 2 {
       let value = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8
-      output += [alphabet[Int(value >> 18 & 63)], alphabet[Int(value >> 12 & 63)], alphabet[Int(value >> 6 & 63)], UInt8(ascii: "=")]
+      output += [
+        alphabet[Int(value >> 18 & 63)], alphabet[Int(value >> 12 & 63)], alphabet[Int(value >> 6 & 63)],
+        UInt8(ascii: "="),
+      ]
     }
     return String(decoding: output, as: UTF8.self)
   }

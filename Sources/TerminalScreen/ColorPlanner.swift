@@ -49,7 +49,9 @@ public enum ColorPlanner {
   ///     can only send RGB there. Redefining palette slots with `init_color` would also "work",
   ///     but it changes the user's palette for every other program in that terminal, so it is not used.
   ///   - colors: ncurses' `COLORS`; `hasColors`: `has_colors()`; `directColor`: `tigetflag("RGB") > 0`.
-  public static func detectDepth(environment: [String: String], hasColors: Bool, colors: Int, directColor: Bool) -> ColorDepth {
+  public static func detectDepth(environment: [String: String], hasColors: Bool, colors: Int, directColor: Bool)
+    -> ColorDepth
+  {
     if let noColor = environment["NO_COLOR"], !noColor.isEmpty { return .monochrome }
     guard hasColors else { return .monochrome }
     let colorTerm = environment["COLORTERM"]?.lowercased() ?? ""

@@ -1,50 +1,25 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import CursesTerminal
 
-/// A private tmux server with default options (no config file), one pane running `sleep`, and the
-/// environment a program in that pane would have (`TMUX`, `TMUX_PANE`).
-private final class PrivateTmux {
-  let socket = "outer-test-\(getpid())-\(UUID().uuidString.prefix(8))"
+/// A private tmux server with default options (``TmuxSession``: no config file), one pane running
+/// `sleep`, and the environment a program in that pane would have (`TMUX`, `TMUX_PANE`).
+private struct PrivateTmux {
+  let session: TmuxSession
   let environment: [String: String]
 
-  init() throws {
-    let base = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
-    try Self.check(Self.tmux(["-f", "/dev/null", "-L", socket, "new-session", "-d", "-s", "t", "-x", "80", "-y", "24", "sleep 300"], environment: base))
-    let path = Self.tmux(["-L", socket, "display-message", "-p", "-t", "t", "#{socket_path},#{pid},0|#{pane_id}"], environment: base)
-    try Self.check(path)
-    let fields = path.output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|")
-    environment = base.merging(["TMUX": String(fields[0]), "TMUX_PANE": String(fields[1])]) { $1 }
-  }
-
-  deinit {
-    _ = Self.tmux(["-L", socket, "kill-server"], environment: environment)
+  init() async throws {
+    session = try await TmuxSession(shellCommand: "sleep 300", socketPrefix: "outer-test")
+    let path = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+    environment = path.merging(try await session.paneEnvironment()) { $1 }
   }
 
   /// Runs a tmux command on this server from outside the pane.
   @discardableResult
-  func command(_ arguments: [String]) throws -> String {
-    let exit = Self.tmux(["-L", socket] + arguments, environment: environment)
-    try Self.check(exit)
-    return exit.output
-  }
-
-  func bufferNames() throws -> [String] {
-    try command(["list-buffers", "-F", "#{buffer_name}"]).split(separator: "\n").map(String.init)
-  }
-
-  private static func tmux(_ arguments: [String], environment: [String: String]) -> ChildProcess.Exit {
-    guard let path = ChildProcess.find("tmux", environment: environment) else {
-      return ChildProcess.Exit(status: nil, output: "", spawnError: "no tmux")
-    }
-    return ChildProcess(executable: path, arguments: arguments, environment: environment).run()
-  }
-
-  private static func check(_ exit: ChildProcess.Exit) throws {
-    guard exit.succeeded else { throw Tmux.Failure(description: "\(exit.spawnError ?? exit.output)") }
-  }
+  func command(_ arguments: [String]) async throws -> String { try await session.run(arguments) }
 }
 
 /// What a write closure received: the escape sequences the outer terminal was sent.
@@ -55,9 +30,10 @@ private final class Written: Sendable {
 }
 
 /// Copies and notices reach the user's terminal or say they did not: directly with OSC 52/777/9,
-/// inside tmux (a real server with default options) through tmux itself.
+/// inside tmux (a real server with default options) through tmux itself. The tmux client's
+/// blocking calls run on threads of their own here too (``OwnThread``), as in the studio.
 @Suite(.serialized, .timeLimit(.minutes(1))) struct OuterTerminalTests {
-  static let tmuxInstalled = ChildProcess.find("tmux", environment: ProcessInfo.processInfo.environment) != nil
+  static let tmuxInstalled = TmuxSession.tmuxPath != nil
 
   @Test func outsideTmuxACopyIsAnOSC52RequestAndNotCalledCopied() async {
     let written = Written()
@@ -72,7 +48,9 @@ private final class Written: Sendable {
     #expect(written.all.count == 1, "nothing is sent for a copy the terminal would refuse")
     #expect(tooLong.describe("it").hasPrefix("did not copy"))
     #expect(outcome.note(aboutURL: "https://x/a.mp4") == "asked your terminal to copy the URL (OSC 52)")
-    #expect(tooLong.note(aboutURL: "https://x/a.mp4").hasPrefix("URL: https://x/a.mp4 (did not copy it: "), "the URL is given when not copied")
+    #expect(
+      tooLong.note(aboutURL: "https://x/a.mp4").hasPrefix("URL: https://x/a.mp4 (did not copy it: "),
+      "the URL is given when not copied")
   }
 
   @Test func outsideTmuxANoticeIsOSC777AndOSC9() async {
@@ -86,15 +64,15 @@ private final class Written: Sendable {
   /// tmux 3.3 drops passthrough by default and ignores a plain OSC 52 under `set-clipboard
   /// external`: the copy goes into a tmux buffer instead, and only then is it called copied.
   @Test(.enabled(if: tmuxInstalled)) func insideTmuxACopyCreatesATmuxBuffer() async throws {
-    let server = try PrivateTmux()
-    #expect(try server.bufferNames() == [])
+    let server = try await PrivateTmux()
+    #expect(try await server.session.bufferNames() == [])
     let written = Written()
     let outer = OuterTerminal(environment: server.environment, write: written.append)
     let outcome = await outer.copy("https://cdn/fox video.mp4")
     #expect(outcome == .copiedByTmux)
     #expect(outcome.describe("the URL").hasPrefix("copied the URL"))
-    #expect(try server.bufferNames().count == 1)
-    #expect(try server.command(["show-buffer"]) == "https://cdn/fox video.mp4")
+    #expect(try await server.session.bufferNames().count == 1)
+    #expect(try await server.session.newestBuffer() == "https://cdn/fox video.mp4")
     #expect(written.all == [], "no escape sequence is sent for tmux to drop")
   }
 
@@ -115,9 +93,9 @@ private final class Written: Sendable {
   /// With tmux's default `allow-passthrough off` a wrapped notice would vanish: tmux shows it in its
   /// status line and the bell rings instead; once passthrough is on, the notice is passed through.
   @Test(.enabled(if: tmuxInstalled)) func insideTmuxNoticesUsePassthroughOnlyWhenTmuxAllowsIt() async throws {
-    let server = try PrivateTmux()
+    let server = try await PrivateTmux()
     let tmux = try #require(Tmux(environment: server.environment))
-    #expect(!tmux.allowsPassthrough())
+    #expect(await !OwnThread.run { tmux.allowsPassthrough() })
     let written = Written()
     let outer = OuterTerminal(environment: server.environment, write: written.append)
     await outer.notify(title: "MAGI Studio: job completed", body: "50% #{pane_id} fox")
@@ -126,23 +104,32 @@ private final class Written: Sendable {
     #expect(written.all == [.bell], "no second bell when the caller rings it itself")
 
     // The pane's own option counts as well as the global one.
-    try server.command(["set-option", "-p", "-t", server.environment["TMUX_PANE"]!, "allow-passthrough", "on"])
-    #expect(tmux.allowsPassthrough())
-    try server.command(["set-option", "-p", "-u", "-t", server.environment["TMUX_PANE"]!, "allow-passthrough"])
-    #expect(!tmux.allowsPassthrough())
-    try server.command(["set-option", "-g", "allow-passthrough", "on"])
-    #expect(tmux.allowsPassthrough())
+    try await server.command(["set-option", "-p", "-t", server.environment["TMUX_PANE"]!, "allow-passthrough", "on"])
+    #expect(await OwnThread.run { tmux.allowsPassthrough() })
+    try await server.command(["set-option", "-p", "-u", "-t", server.environment["TMUX_PANE"]!, "allow-passthrough"])
+    #expect(await !OwnThread.run { tmux.allowsPassthrough() })
+    try await server.command(["set-option", "-g", "allow-passthrough", "on"])
+    #expect(await OwnThread.run { tmux.allowsPassthrough() })
     await outer.notify(title: "done", body: "fox")
     #expect(written.all.last == TerminalEscapes.notification(title: "done", body: "fox").passedThroughTmux())
   }
 
   /// A message tmux shows is text: its `#` formats and strftime's `%` are made literal.
-  @Test(.enabled(if: tmuxInstalled)) func tmuxMessagesShowTheirTextLiterally() throws {
-    let server = try PrivateTmux()
+  @Test(.enabled(if: tmuxInstalled)) func tmuxMessagesShowTheirTextLiterally() async throws {
+    let server = try await PrivateTmux()
     let text = "100% done: #{pane_id} at %Y"
-    #expect(try server.command(["display-message", "-p", Tmux.literal(text)]) == text + "\n")
+    #expect(try await server.command(["display-message", "-p", Tmux.literal(text)]) == text + "\n")
     #expect(Tmux.literal("a\u{1B}]52;c;x\u{07}b").unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F })
-    try #require(Tmux(environment: server.environment)).displayMessage(text)
+    let tmux = try #require(Tmux(environment: server.environment))
+    let shown = await OwnThread.run { () -> Tmux.Failure? in
+      do throws(Tmux.Failure) {
+        try tmux.displayMessage(text)
+        return nil
+      } catch {
+        return error
+      }
+    }
+    #expect(shown == nil)
   }
 
   @Test func passthroughSettingsOfEveryTmuxVersionAreUnderstood() {

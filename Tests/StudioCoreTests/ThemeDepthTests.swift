@@ -20,7 +20,9 @@ import Testing
 
   /// At 16 colours the dark theme's pastel states keep their hue: completed green, failed red.
   @Test func theDarkThemesStatesKeepTheirHueAtSixteenColours() {
-    let plan = { (role: StyleRole) in ColorPlanner.plan(Theme.dark.style(for: role), role: role, depth: .ansi16).foreground }
+    let plan = { (role: StyleRole) in
+      ColorPlanner.plan(Theme.dark.style(for: role), role: role, depth: .ansi16).foreground
+    }
     #expect(plan(.completed) == .palette(10))
     #expect(plan(.failed) == .palette(9))
     #expect(plan(.running) == .palette(14))
@@ -38,8 +40,10 @@ import Testing
     for role in StyleRole.allCases {
       let planned = ColorPlanner.plan(theme.style(for: role), role: role, depth: depth)
       #expect(planned.foreground == .default && planned.background == .default, "\(role.rawValue)")
-      #expect(planned.attributes.isSuperset(of: theme.style(for: role).attributes), "\(role.rawValue) keeps its attributes")
+      #expect(
+        planned.attributes.isSuperset(of: theme.style(for: role).attributes), "\(role.rawValue) keeps its attributes")
     }
-    #expect(ColorPlanner.plan(theme.style(for: .selection), role: .selection, depth: depth).attributes.contains(.reverse))
+    #expect(
+      ColorPlanner.plan(theme.style(for: .selection), role: .selection, depth: depth).attributes.contains(.reverse))
   }
 }

@@ -5,10 +5,11 @@ import Testing
 /// The one colour pipeline: theme colours reduced to what the terminal shows, and the depth.
 @Suite struct ColorPlannerTests {
   /// rgb goes to the 6×6×6 cube or the grey ramp, whichever is closer, never to the user-themed 0–15.
-  @Test(arguments: [
-    ((255, 0, 0), 196), ((0, 0, 0), 16), ((255, 255, 255), 231), ((128, 128, 128), 244), ((8, 8, 8), 232),
-    ((95, 135, 175), 67), ((100, 100, 100), 241), ((0x89, 0xB4, 0xFA), 111), ((238, 238, 238), 255),
-  ] as [((UInt8, UInt8, UInt8), UInt8)])
+  @Test(
+    arguments: [
+      ((255, 0, 0), 196), ((0, 0, 0), 16), ((255, 255, 255), 231), ((128, 128, 128), 244), ((8, 8, 8), 232),
+      ((95, 135, 175), 67), ((100, 100, 100), 241), ((0x89, 0xB4, 0xFA), 111), ((238, 238, 238), 255),
+    ] as [((UInt8, UInt8, UInt8), UInt8)])
   func rgbBecomesTheNearestXtermCubeOrGrey(rgb: (UInt8, UInt8, UInt8), index: UInt8) {
     #expect(ColorPlanner.reduce(.rgb(rgb.0, rgb.1, rgb.2), to: .indexed256) == .palette(index))
   }
@@ -41,8 +42,10 @@ import Testing
   /// Pastels keep their hue (a green "completed" stays green), greys go by lightness.
   @Test(arguments: [
     (TerminalColor.rgb(0xA6, 0xE3, 0xA1), UInt8(10)), (.rgb(0x40, 0xA0, 0x2B), 2), (.rgb(0xF3, 0x8B, 0xA8), 9),
-    (.rgb(0xB3, 0x12, 0x2E), 1), (.rgb(0x89, 0xB4, 0xFA), 12), (.rgb(0x1E, 0x55, 0xC8), 4), (.rgb(0xF9, 0xE2, 0xAF), 11),
-    (.rgb(0xCB, 0xA6, 0xF7), 12), (.rgb(0x94, 0xE2, 0xD5), 14), (.rgb(0x1E, 0x1E, 0x2E), 0), (.rgb(0x31, 0x32, 0x44), 8),
+    (.rgb(0xB3, 0x12, 0x2E), 1), (.rgb(0x89, 0xB4, 0xFA), 12), (.rgb(0x1E, 0x55, 0xC8), 4),
+    (.rgb(0xF9, 0xE2, 0xAF), 11),
+    (.rgb(0xCB, 0xA6, 0xF7), 12), (.rgb(0x94, 0xE2, 0xD5), 14), (.rgb(0x1E, 0x1E, 0x2E), 0),
+    (.rgb(0x31, 0x32, 0x44), 8),
     (.rgb(0x6C, 0x70, 0x86), 8), (.rgb(0xCD, 0xD6, 0xF4), 7), (.rgb(255, 255, 255), 15), (.rgb(0, 0, 230), 4),
     (.indexed(9), 9), (.indexed(4), 4), (.indexed(196), 1), (.indexed(231), 15), (.indexed(244), 8), (.ansi(3), 3),
   ])
@@ -64,7 +67,8 @@ import Testing
 
   /// On an eight-colour terminal, bright foregrounds become bold normal colours.
   @Test func eightColourTerminalsUseBoldAsBright() {
-    let planned = ColorPlanner.plan(RoleStyle(foreground: .ansi(9), background: .ansi(12)), role: .normal, depth: .ansi16, colors: 8)
+    let planned = ColorPlanner.plan(
+      RoleStyle(foreground: .ansi(9), background: .ansi(12)), role: .normal, depth: .ansi16, colors: 8)
     #expect(planned == PlannedStyle(foreground: .palette(1), background: .palette(4), attributes: [.bold]))
   }
 
