@@ -230,7 +230,8 @@ extension Studio {
         state.notice = Notice("\(record.id) has no video URL", kind: .warning)
         return []
       }
-      state.notice = Notice("Copied the video URL of \(record.id)", kind: .success)
+      // Only the terminal side knows whether the copy arrives; it says so when it has tried.
+      state.notice = Notice("Copying the video URL of \(record.id)…")
       return [.copyToClipboard(url)]
     case .reuseSeed:
       guard let seed = RecordParameters(record).seed else {

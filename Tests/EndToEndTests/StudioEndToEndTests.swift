@@ -196,6 +196,47 @@ import Testing
     try await tmux.waitUntilExited()
   }
 
+  /// Over ssh (no display) inside tmux with its default options, where tmux drops passthrough and
+  /// ignores a plain OSC 52: `y` copies the video URL into a tmux buffer and only then says
+  /// "copied"; `o` gives the whole scp hint, copies the URL the same way, and leaves the status bar
+  /// as it was (no escape sequence or link label is written over the screen).
+  @Test func overSSHInsideTmuxCopyMakesATmuxBufferAndOpenLeavesTheStatusBarIntact() async throws {
+    let home = try Home()
+    #expect(try await runElsewhere(home, ["generate", "--prompt", "fetched over ssh", "--wait"]) == 0)
+    let environment = home.environment(["SSH_CONNECTION": "10.0.0.1 50000 10.0.0.2 22", "DISPLAY": ""])
+    // Wide enough for the whole hint: the file's path twice, the copy's outcome and the scp command.
+    let tmux = try await TmuxSession(command: [Self.binary], environment: environment, width: 400, height: 30)
+    try await tmux.waitFor("fetched over ssh")
+    #expect(try await tmux.bufferNames() == [])
+    try await tmux.press("Escape")
+    try await tmux.waitFor("the form to stop editing") { !$0.contains("Esc done") }
+    try await tmux.press("3")
+    try await tmux.waitFor("/ filter")
+    func statusBar(_ screen: String) -> String {
+      String(screen.split(separator: "\n", omittingEmptySubsequences: false).dropLast().last ?? "")
+    }
+
+    try await tmux.press("y")
+    try await tmux.waitFor("copied http")
+    #expect(try await tmux.bufferNames().count == 1)
+    let url = try await tmux.newestBuffer()
+    #expect(url.hasPrefix("http://127.0.0.1:") && url.hasSuffix(".mp4"), "\(url)")
+
+    let before = statusBar(try await tmux.screen())
+    #expect(before.contains("/ filter"), "\(before)")
+    try await tmux.press("o")
+    let after = try await tmux.waitFor("over ssh with no display")
+    let notice = try #require(after.split(separator: "\n").first { $0.contains("over ssh with no display") })
+    #expect(notice.contains("; copied the URL (tmux buffer"), "\(notice)")
+    #expect(notice.contains("; fetch it with: scp ") && notice.contains(".mp4 ."), "the whole scp command: \(notice)")
+    #expect(statusBar(after) == before)
+    #expect(!after.contains("link") && !after.contains("52;c;") && !after.contains("Ptmux"))
+    #expect(try await tmux.bufferNames().count == 2)
+    #expect(try await tmux.newestBuffer() == url)
+    try await tmux.press("C-q")
+    try await tmux.waitUntilExited()
+  }
+
   @Test func anIdleStudioUsesNoCPUOfItsOwn() async throws {
     let home = try Home()
     let tmux = try await TmuxSession(command: [Self.binary], environment: home.environment(), width: 100, height: 30)

@@ -186,7 +186,7 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
       $0.notice = Notice("Extending h0 from its URL")
     },
     .copyURL: BindingCase(Given.detail, effects: [.copyToClipboard("https://v3.fal.media/files/h0.mp4")]) {
-      $0.notice = Notice("Copied the video URL of h0", kind: .success)
+      $0.notice = Notice("Copying the video URL of h0…")
     },
     .reuseSeed: BindingCase(Given.detail) {
       $0.form.seed = "777"
