@@ -7,7 +7,9 @@ enum StatusBar {
     drawMessage(&grid, state, y: layout.messageRow)
     let y = layout.statusRow
     grid.fill(Rect(x: 0, y: y, width: grid.width, height: 1), role: .statusBar)
-    var x = 0
+    // The mode first, as helix shows it: whether keys type or command.
+    let mode = state.inputMode
+    var x = grid.put(" \(mode.rawValue) ", x: 0, y: y, role: mode == .edit ? .inputFocused : .selection)
     if let loss = state.queue.connection.values.min(by: { $0.retryAt < $1.retryAt }) {
       // A job's server stopped answering: the badge is not green while it is out of reach.
       x += grid.put(" ⚠ \(state.backendLabel): \(loss.message(now: state.now)) ", x: x, y: y, role: .badgeOffline)
@@ -61,10 +63,11 @@ enum StatusBar {
     case nil: break
     }
     if state.isTyping {
-      return state.focus == .history ? "Enter keep  Esc clear" : "Esc done  ^S submit  Tab next"
+      if state.focus == .history { return "Enter keep  Esc clear" }
+      return state.form.focus.isNumber ? "digits  Enter/Esc done" : "Esc done  ^S submit  Tab next"
     }
     switch state.focus {
-    case .form: return "? help  : cmds  ^S submit"
+    case .form: return "i edit  ? help  : cmds  ^S submit"
     case .queue: return "c cancel  o open  ? help"
     case .history: return "/ filter  x extend  r rerun  ? help"
     }
