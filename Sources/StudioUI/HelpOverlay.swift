@@ -13,7 +13,7 @@ public enum HelpOverlay {
     var lines: [Line] = [
       Line(keys: "", text: "Modes (shown at the left of the status bar)", isHeading: true),
       Line(keys: "NORMAL", text: "Keys are commands; the studio starts here", isHeading: false),
-      Line(keys: "EDIT", text: "Keys type: Enter or i on a field, / filters; Esc back", isHeading: false),
+      Line(keys: "EDIT", text: "Keys type; entered with Enter, i or /; Esc leaves", isHeading: false),
     ]
     let order: [KeyContext] = [.global, .navigation, .form, .editor, .queue, .history, .detail, .palette, .help, .dialog]
     for context in order {

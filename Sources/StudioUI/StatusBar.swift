@@ -55,7 +55,7 @@ enum StatusBar {
       if active > 0 {
         grid.put(" \(active) job\(active == 1 ? "" : "s") in flight", x: 0, y: y, role: .dim)
       } else if state.queue.jobs.isEmpty {
-        grid.put(" Tab: next pane · Ctrl-S: submit · ?: every key · Ctrl-P: commands", x: 0, y: y, role: .dim)
+        grid.put(" Enter: edit · Tab: next pane · Ctrl-S: submit · ?: every key · Ctrl-P: commands", x: 0, y: y, role: .dim)
       }
       return
     }

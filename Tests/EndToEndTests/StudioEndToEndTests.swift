@@ -61,7 +61,10 @@ import Testing
     try submitImageToVideo(tmux, prompt: "waves crash on rocks", image: home.image)
     // A second submit while the only worker is busy waits in the queue.
     try tmux.waitFor("running")
+    // The same request again seconds later asks first, with the price.
     try tmux.press("C-s")
+    try tmux.waitFor("Send the same request again?")
+    try tmux.press("y")
     try tmux.waitFor("queued")
     try tmux.waitFor("Step 3/16")
     try tmux.waitFor("two jobs completed") { screen in screen.components(separatedBy: "completed").count - 1 >= 2 }
@@ -72,6 +75,8 @@ import Testing
     try tmux.press("3")
     try tmux.waitFor("2 items")
     try tmux.press("r")
+    try tmux.waitFor("Re-run ")
+    try tmux.press("y")
     try tmux.waitFor("3 items", timeout: 60)
     // "saved": finished and downloaded (a job is "completed" a moment before its video is on disk).
     try tmux.waitFor("the re-run to be saved", timeout: 60) { $0.components(separatedBy: "saved").count - 1 >= 3 }
@@ -92,6 +97,44 @@ import Testing
     try tmux.press("C-q")
     try tmux.waitFor("the studio to exit") { _ in (try? tmux.hasExited()) == true }
     #expect(try tmux.alternateScreenOn() == false)
+  }
+
+  /// Frames takes digits in EDIT mode: `150` typed is what is sent and recorded. Ctrl-C while the
+  /// job runs asks (as Ctrl-Q does); "n" keeps the studio and the job going.
+  @Test func framesTyped150AreSentAndRecordedAndCtrlCAsksWhileTheJobRuns() throws {
+    let home = try Home()
+    let tmux = try TmuxSession(
+      command: [Self.binary], environment: home.environment(["MAGI_EMULATOR_STEP_MS": "250"]), width: 100, height: 30)
+    try tmux.waitFor("NORMAL")
+    try tmux.waitFor("Describe the video")
+    try tmux.press("Enter")
+    try tmux.waitFor("EDIT")
+    try tmux.type("a heron lands on a post")
+    try tmux.press("Escape")
+    try tmux.waitFor("NORMAL")
+    try tmux.press("Down", "Enter")  // prompt → Frames (text-to-video has no source), EDIT
+    try tmux.waitFor("EDIT")
+    try tmux.type("150")
+    try tmux.waitFor("Frames  150  6.3 s")
+    try tmux.press("C-s")
+    try tmux.waitFor("running")
+    try tmux.press("C-c")
+    try tmux.waitFor("the quit question") { $0.contains("Quit?") && $0.contains("offline twin") }
+    try tmux.press("n")
+    try tmux.waitFor("the question gone") { !$0.contains("Quit?") }
+    try tmux.waitFor("the video saved", timeout: 60) { $0.contains("saved") }
+    #expect(try tmux.hasExited() == false)
+
+    let lines = try String(contentsOfFile: home.root + "/data/magi-studio/history.jsonl", encoding: .utf8)
+      .split(separator: "\n")
+    let frames = lines.compactMap { line -> Int? in
+      let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+      return (object?["input"] as? [String: Any])?["num_frames"] as? Int
+    }
+    #expect(!frames.isEmpty)
+    #expect(frames.allSatisfy { $0 == 150 }, "\(frames)")
+    try tmux.press("C-q")
+    try tmux.waitFor("the studio to exit") { _ in (try? tmux.hasExited()) == true }
   }
 
   @Test func aJobRunningWhenTheStudioQuitsIsResumedAndFinishedByTheNextStart() throws {
