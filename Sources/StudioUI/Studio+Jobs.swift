@@ -220,7 +220,7 @@ extension Studio {
       let request = RecordParameters.request(of: record)
       state.dialog = Dialog(
         purpose: .rerun(record.id, request, parentID: record.parentID), title: "Re-run \(record.id)?",
-        message: "Send it again as it was: \(priceLine(request, state.settings)). \(record.prompt)")
+        message: "\(priceLine(request, state.settings)), sent again as it was: \(record.prompt)")
       return []
     case .edit:
       state.form.load(RecordParameters(record))

@@ -137,6 +137,20 @@ import Testing
     try tmux.waitFor("the studio to exit") { _ in (try? tmux.hasExited()) == true }
   }
 
+  /// Ctrl-L repaints every cell: what another program wrote over the screen is gone.
+  @Test func ctrlLRedrawsTheWholeScreen() throws {
+    let home = try Home()
+    let tmux = try TmuxSession(command: [Self.binary], environment: home.environment(), width: 80, height: 24)
+    try tmux.waitFor("Nothing generated yet")
+    let clean = try tmux.screen()
+    try "\u{1B}[2J\u{1B}[HSCRIBBLED OVER".write(toFile: try tmux.paneTTY(), atomically: false, encoding: .utf8)
+    try tmux.waitFor("SCRIBBLED OVER")
+    try tmux.press("C-l")
+    try tmux.waitFor("the screen repainted") { $0 == clean }
+    try tmux.press("C-q")
+    try tmux.waitFor("the studio to exit") { _ in (try? tmux.hasExited()) == true }
+  }
+
   @Test func aJobRunningWhenTheStudioQuitsIsResumedAndFinishedByTheNextStart() throws {
     let home = try Home()
     let emulator = Process()

@@ -45,6 +45,11 @@ final class TmuxSession {
     try tmux(["display-message", "-p", "-t", name, "#{alternate_on}"]).trimmingCharacters(in: .whitespacesAndNewlines) == "1"
   }
 
+  /// The pane's terminal device: writing to it is another program scribbling over the screen.
+  func paneTTY() throws -> String {
+    try tmux(["display-message", "-p", "-t", name, "#{pane_tty}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+
   func panePID() throws -> Int32 {
     Int32(try tmux(["display-message", "-p", "-t", name, "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
   }

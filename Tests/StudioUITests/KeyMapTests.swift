@@ -200,7 +200,7 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
             numFrames: 96, resolution: "720p", numInferenceSteps: 16, enableSafetyChecker: true, aspectRatio: "auto"),
           parentID: nil),
         title: "Re-run h0?",
-        message: "Send it again as it was: fal-ai/magi-distilled, 4.0 units ≈ $0.32. history item 0: a lighthouse at dusk, waves")
+        message: "fal-ai/magi-distilled, 4.0 units ≈ $0.32, sent again as it was: history item 0: a lighthouse at dusk, waves")
     },
     .editRecord: BindingCase(Given.detail) {
       $0.overlay = nil
