@@ -15,15 +15,13 @@ public struct FormValues: Sendable, Hashable {
   var safetyChecker: Bool
   var parentID: String?
 
-  /// Equal as a request would see it: the texts, not where their carets are.
+  /// Equal as a request would see it: the texts, not where their carets are. Called after every
+  /// action (log lines included), so it compares in place: arrays that share storage compare at once.
   func sameValues(as other: FormValues) -> Bool {
-    var mine = self
-    var theirs = other
-    mine.prompt = TextEditor()
-    mine.source = TextEditor()
-    theirs.prompt = TextEditor()
-    theirs.source = TextEditor()
-    return mine == theirs && prompt.text == other.prompt.text && source.text == other.source.text
+    mode == other.mode && model == other.model && frames == other.frames && steps == other.steps
+      && resolution == other.resolution && aspectRatio == other.aspectRatio && seed == other.seed
+      && startFrame == other.startFrame && safetyChecker == other.safetyChecker && parentID == other.parentID
+      && prompt.characters == other.prompt.characters && source.characters == other.source.characters
   }
 }
 

@@ -208,6 +208,9 @@ public enum Studio {
       let delta = mouse.kind == .scrollUp ? -3 : 3
       switch pane {
       case .form:
+        // Scrolling moves the focus as Up/Down do: the field left is clamped, and EDIT mode ends.
+        if let message = state.form.clamp(state.form.focus) { state.notice = Notice(message, kind: .warning) }
+        state.form.editing = false
         state.form.focus = neighbour(of: state.form.focus, by: delta > 0 ? 1 : -1, in: state.form.visibleFields)
         return []
       case .queue:

@@ -123,6 +123,16 @@ import Testing
     #expect(state.notice?.text.contains("press Enter or i") == true)
   }
 
+  @Test func theWheelOverTheFormEndsEditModeAndClampsTheFieldLeft() {
+    var state = Given.form(.frames)
+    _ = press(&state, .enter)
+    _ = type(&state, "1")
+    _ = Studio.update(&state, .terminal(.mouse(MouseEvent(kind: .scrollDown, x: 5, y: 5))))
+    #expect(state.form.frames == "96")
+    #expect(state.form.focus == .steps)
+    #expect(state.inputMode == .normal)
+  }
+
   @Test func lettersInANumberFieldAreRefused() {
     var state = Given.form(.frames)
     _ = press(&state, .enter)
