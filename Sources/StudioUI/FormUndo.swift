@@ -75,8 +75,6 @@ public struct FormUndo: Sendable, Hashable {
 
   public init() {}
 
-  public var canUndo: Bool { !undoStack.isEmpty }
-  public var canRedo: Bool { !redoStack.isEmpty }
 
   /// Notes the form's values after an action.
   /// - Parameters:
