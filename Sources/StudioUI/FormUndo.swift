@@ -75,7 +75,6 @@ public struct FormUndo: Sendable, Hashable {
 
   public init() {}
 
-
   /// Notes the form's values after an action.
   /// - Parameters:
   ///   - typing: the field the action typed characters into (nil for any other action).

@@ -1,14 +1,16 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import FalProtocol
 import HistoryStore
 import StudioCore
-@testable import StudioUI
 import TerminalScreen
 import Testing
+
+@testable import StudioUI
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 /// Modes, digits, undo, confirmations, line editing and the palette: what a stray key must not
 /// do, and what the keys the hints name must do.
@@ -158,7 +160,8 @@ import Testing
     state.now = Fixtures.now.addingTimeInterval(4)
     #expect(press(&state, .ctrl("s")) == [])
     #expect(state.dialog?.title == "Send the same request again?")
-    #expect(state.dialog?.message == "This exact request was sent 4 s ago. Again: fal-ai/magi-distilled, 4.0 units ≈ $0.32.")
+    #expect(
+      state.dialog?.message == "This exact request was sent 4 s ago. Again: fal-ai/magi-distilled, 4.0 units ≈ $0.32.")
     #expect(press(&state, .character("n")) == [])
     #expect(press(&state, .ctrl("s"), .character("y")) == first)
     #expect(state.form.submitting)
