@@ -3,7 +3,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import FalProtocol
 import HistoryStore
+import StudioCore
 
 /// The three panes the studio shows side by side.
 public enum Pane: String, Sendable, Hashable, CaseIterable {
@@ -27,6 +29,7 @@ public enum RecordIntent: Sendable, Hashable {
   case edit
   case extend
   case copyURL
+  case copyFilePath
   case reuseSeed
 }
 
@@ -46,6 +49,16 @@ public struct AppState: Sendable, Hashable {
   public var dialog: Dialog?
   public var notice: Notice?
   public var settings = Settings()
+  /// Undo and redo for the form (see ``FormUndo``).
+  public var formUndo = FormUndo()
+  /// The text last cut in a field (Ctrl-U, Ctrl-K, Ctrl-W, Alt-d), which Ctrl-Y puts back: one
+  /// for every field, so text can be moved from the filter to the prompt.
+  public var cutText = ""
+  /// The last request sent from the form and when: the same one again within
+  /// ``repeatSubmitWindow`` asks first (a second Ctrl-S is more often a slip than a wish to pay twice).
+  public var lastSubmit: SentRequest?
+  /// The themes there are, for the palette's `theme NAME` (filled in by the wiring).
+  public var themeNames: [String] = []
   /// The record being loaded and what to do with it.
   public var pendingRecord: (id: String, intent: RecordIntent)? {
     get { pending.map { ($0.id, $0.intent) } }
@@ -60,6 +73,17 @@ public struct AppState: Sendable, Hashable {
     var id: String
     var intent: RecordIntent
   }
+
+  /// A request as it was sent, to recognise the same one sent again.
+  public struct SentRequest: Sendable, Hashable {
+    public var request: MagiRequest
+    public var source: MediaInput?
+    public var parentID: String?
+    public var at: Date
+  }
+
+  /// How long after a submit the same request again asks before it is sent.
+  public static let repeatSubmitWindow: TimeInterval = 10
 
   /// The smallest terminal the studio draws its panes on; below it a notice asks for more room.
   public static let minimumWidth = 60
@@ -89,9 +113,20 @@ public struct AppState: Sendable, Hashable {
     if case .palette = overlay { return true }
     if dialog != nil || overlay != nil { return false }
     switch focus {
-    case .form: return form.editing && form.focus.isText
+    case .form: return form.editing && (form.focus.isText || form.focus.isNumber)
     case .history: return history.filterEditing
     case .queue: return false
     }
   }
+}
+
+/// Helix-style modes, shown in the status bar: NORMAL, where keys are commands, and EDIT, where
+/// they type into a field, the history filter or the palette.
+public enum InputMode: String, Sendable, Hashable {
+  case normal = "NORMAL"
+  case edit = "EDIT"
+}
+
+extension AppState {
+  public var inputMode: InputMode { isTyping ? .edit : .normal }
 }

@@ -21,11 +21,11 @@ public enum KeyContext: String, Sendable, Hashable, CaseIterable {
     case .help: "Help"
     case .palette: "Command palette"
     case .detail: "Details view"
-    case .editor: "While typing (prompt, source, filter)"
-    case .form: "Form (not typing)"
+    case .editor: "EDIT mode: typing in a field, the filter or the palette"
+    case .form: "Form, NORMAL mode"
     case .queue: "Queue"
     case .history: "History"
-    case .navigation: "Lists and panes (not typing)"
+    case .navigation: "Lists and panes, NORMAL mode"
     case .global: "Everywhere"
     }
   }
@@ -72,6 +72,7 @@ public enum KeyMap {
     KeyBinding(.up, .palette, .moveUp),
     KeyBinding(.enter, .palette, .activate),
     KeyBinding(.backspace, .palette, .editorBackspace),
+    KeyBinding(.ctrl("u"), .palette, .editorKillToStart),
 
     // Details.
     KeyBinding(.escape, .detail, .close),
@@ -106,6 +107,12 @@ public enum KeyMap {
     KeyBinding(.ctrl("d"), .editor, .editorDelete),
     KeyBinding(.ctrl("w"), .editor, .editorDeleteWord),
     KeyBinding(.alt("\u{7F}"), .editor, .editorDeleteWord),
+    KeyBinding(.ctrl("u"), .editor, .editorKillToStart),
+    KeyBinding(.ctrl("k"), .editor, .editorKillToEnd),
+    KeyBinding(.alt("d"), .editor, .editorKillWordForward),
+    KeyBinding(.ctrl("y"), .editor, .editorYank),
+    KeyBinding(.ctrl("_"), .editor, .undo),
+    KeyBinding(.alt("_"), .editor, .redo),
     KeyBinding(.enter, .editor, .editorEnter),
     KeyBinding(.escape, .editor, .editorDone),
     KeyBinding(.tab, .editor, .completePath),
@@ -120,6 +127,8 @@ public enum KeyMap {
     KeyBinding(.character("h"), .form, .previousValue),
     KeyBinding(.character("R"), .form, .randomSeed),
     KeyBinding(.ctrl("r"), .form, .resetForm),
+    KeyBinding(.character("u"), .form, .undo),
+    KeyBinding(.character("U"), .form, .redo),
 
     // Queue.
     KeyBinding(.character("c"), .queue, .cancelJob),
@@ -171,6 +180,7 @@ public enum KeyMap {
     KeyBinding(.ctrl("s"), .global, .submit),
     KeyBinding(.function(1), .global, .showHelp),
     KeyBinding(.function(5), .global, .cycleTheme),
+    KeyBinding(.ctrl("l"), .global, .redraw),
     KeyBinding(.ctrl("q"), .global, .quit),
     KeyBinding(.ctrl("c"), .global, .quit),
   ]

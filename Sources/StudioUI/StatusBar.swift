@@ -7,28 +7,46 @@ enum StatusBar {
     drawMessage(&grid, state, y: layout.messageRow)
     let y = layout.statusRow
     grid.fill(Rect(x: 0, y: y, width: grid.width, height: 1), role: .statusBar)
-    var x = 0
-    if let loss = state.queue.connection.values.min(by: { $0.retryAt < $1.retryAt }) {
-      // A job's server stopped answering: the badge is not green while it is out of reach.
-      x += grid.put(" ⚠ \(state.backendLabel): \(loss.message(now: state.now)) ", x: x, y: y, role: .badgeOffline)
-    } else if state.online {
-      x += grid.put(" ● \(state.backendLabel) ", x: x, y: y, role: .badgeOnline)
-    } else {
-      x += grid.put(" ◌ \(state.backendLabel) ", x: x, y: y, role: .badgeOffline)
-    }
+    // The mode first, as helix shows it: whether keys type or command.
+    let mode = state.inputMode
+    var x = grid.put(" \(mode.rawValue) ", x: 0, y: y, role: mode == .edit ? .inputFocused : .selection)
     let form = state.form
     let estimate = form.estimate(pricePerUnit: state.settings.price(for: form.model))
-    let cost = "\(Format.units(estimate.units)) u ≈ \(Format.price(estimate.price))"
+    let units = "\(Format.units(estimate.units)) u ≈ \(Format.price(estimate.price))"
+    let price = Format.price(estimate.price)
     let hints = self.hints(state)
-    var summary = " \(form.mode.title) · \(form.model.rawValue) · \(cost) "
-    if x + TextWidth.of(summary) + TextWidth.of(hints) + 1 > grid.width {
-      summary = " \(Format.modeShort(form.mode)) \(form.model.rawValue) · \(cost) "
-    }
-    x += grid.put(summary, x: x, y: y, role: .statusBar, maxWidth: grid.width - x)
+    let loss = state.queue.connection.values.min(by: { $0.retryAt < $1.retryAt })
+    // A job's server stopped answering: the badge is not green while it is out of reach.
+    let badge: (full: String, short: String, role: StyleRole) =
+      if let loss {
+        (" ⚠ \(state.backendLabel): \(loss.message(now: state.now)) ", " ⚠ \(loss.message(now: state.now)) ", .badgeOffline)
+      } else if state.online {
+        (" ● \(state.backendLabel) ", " ● \(Self.firstWord(state.backendLabel)) ", .badgeOnline)
+      } else {
+        (" ◌ \(state.backendLabel) ", " ◌ \(Self.firstWord(state.backendLabel)) ", .badgeOffline)
+      }
+    // Narrower terminals get shorter words before they lose the hints: the price always stays.
+    let short = "\(Format.modeShort(form.mode)) \(form.model.rawValue)"
+    let candidates = [
+      (badge.full, " \(form.mode.title) · \(form.model.rawValue) · \(units) "),
+      (badge.full, " \(short) · \(units) "),
+      (badge.short, " \(short) · \(units) "),
+      (badge.short, " \(short) · \(price) "),
+    ]
     let hintsWidth = TextWidth.of(hints)
+    let chosen =
+      candidates.first { x + TextWidth.of($0.0) + TextWidth.of($0.1) + hintsWidth + 1 <= grid.width }
+      ?? candidates[1]
+    x += grid.put(chosen.0, x: x, y: y, role: badge.role, maxWidth: grid.width - x)
+    x += grid.put(chosen.1, x: x, y: y, role: .statusBar, maxWidth: grid.width - x)
     if x + hintsWidth + 1 <= grid.width {
       grid.put(hints, x: grid.width - hintsWidth - 1, y: y, role: .statusBar)
     }
+  }
+
+  /// "OFFLINE emulator" → "OFFLINE": the badge in a narrow status bar.
+  static func firstWord(_ label: String) -> String {
+    String(label.split(separator: " ").first ?? Substring(label))
   }
 
   static func drawMessage(_ grid: inout ScreenGrid, _ state: AppState, y: Int) {
@@ -37,7 +55,7 @@ enum StatusBar {
       if active > 0 {
         grid.put(" \(active) job\(active == 1 ? "" : "s") in flight", x: 0, y: y, role: .dim)
       } else if state.queue.jobs.isEmpty {
-        grid.put(" Tab: next pane · Ctrl-S: submit · ?: every key · Ctrl-P: commands", x: 0, y: y, role: .dim)
+        grid.put(" Enter: edit · Tab: next pane · Ctrl-S: submit · ?: every key · Ctrl-P: commands", x: 0, y: y, role: .dim)
       }
       return
     }
@@ -61,10 +79,11 @@ enum StatusBar {
     case nil: break
     }
     if state.isTyping {
-      return state.focus == .history ? "Enter keep  Esc clear" : "Esc done  ^S submit  Tab next"
+      if state.focus == .history { return "Enter keep  Esc clear" }
+      return state.form.focus.isNumber ? "digits  Enter/Esc done" : "Esc done  ^S submit  Tab next"
     }
     switch state.focus {
-    case .form: return "? help  : cmds  ^S submit"
+    case .form: return "i edit  ? help  : cmds  ^S submit"
     case .queue: return "c cancel  o open  ? help"
     case .history: return "/ filter  x extend  r rerun  ? help"
     }

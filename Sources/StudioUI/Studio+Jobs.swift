@@ -216,8 +216,12 @@ extension Studio {
     case .detail:
       return []
     case .rerun:
-      state.notice = Notice("Re-running \(record.id) as it was")
-      return [.submit(RecordParameters.request(of: record), source: nil, parentID: record.parentID)]
+      // One key spends money: it asks first, with the price.
+      let request = RecordParameters.request(of: record)
+      state.dialog = Dialog(
+        purpose: .rerun(record.id, request, parentID: record.parentID), title: "Re-run \(record.id)?",
+        message: "\(priceLine(request, state.settings)), sent again as it was: \(record.prompt)")
+      return []
     case .edit:
       state.form.load(RecordParameters(record))
       focusFormPrompt(&state)
@@ -233,6 +237,13 @@ extension Studio {
       // Only the terminal side knows whether the copy arrives; it says so when it has tried.
       state.notice = Notice("Copying the video URL of \(record.id)…")
       return [.copyToClipboard(url)]
+    case .copyFilePath:
+      guard let path = record.localFile?.path else {
+        state.notice = Notice("\(record.id) has no video on disk", kind: .warning)
+        return []
+      }
+      state.notice = Notice("Copied the file path of \(record.id)", kind: .success)
+      return [.copyToClipboard(path)]
     case .reuseSeed:
       guard let seed = RecordParameters(record).seed else {
         state.notice = Notice("\(record.id) has no recorded seed", kind: .warning)

@@ -93,6 +93,7 @@ final class StudioApp {
     let size = terminal.size
     var state = AppState(width: size.width, height: size.height, now: Date())
     state.themeName = theme.name
+    state.themeNames = library.names
     state.settings.pricePerUnit = Dictionary(uniqueKeysWithValues: MagiModel.allCases.map { ($0, config.pricePerUnit(for: $0)) })
     state.settings.bellOnFinish = config.notifications.bell
     state.settings.notifyOnFinish = config.notifications.desktop
@@ -317,6 +318,25 @@ final class StudioApp {
         lastGrid = nil
         dispatch(.themeChanged(next))
       }
+    case .setTheme(let name):
+      if let theme = themes.theme(named: name) {
+        terminal.setTheme(theme.downgraded(to: depth))
+        lastGrid = nil
+        dispatch(.themeChanged(name))
+      } else {
+        dispatch(.notice("no theme \(name)"))
+      }
+    case .openVideosFolder:
+      // The launcher opens only what is inside the studio's directories; the videos directory is
+      // one of them itself, so its parent is the one allowed here.
+      let videos = Launcher.canonicalPath(session.paths.videos)
+      let parent = videos.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+      let outcome = Launcher(environment: environment, allowedDirectories: [parent]).open(.init(localPath: videos))
+      if !outcome.escapes.isEmpty { passthrough.write(outcome.escapes) }
+      dispatch(.notice(outcome.message))
+    case .redraw:
+      // Ctrl-L: whatever else wrote over the screen goes; every cell is sent again.
+      terminal.repaintAll()
     case .adopt(let ids):
       for id in ids { follower.follow(id, ifBusy: .skip, quietly: true) }
     case .quit:

@@ -28,6 +28,7 @@ import Testing
 
   @Test func invalidFieldIsMarkedBeforeSubmit() {
     var state = Fixtures.studio()
+    key(&state, .enter)
     type(&state, "a cat")
     key(&state, .escape, .down)  // prompt → frames (text-to-video has no source field)
     #expect(state.form.focus == .frames)
@@ -164,6 +165,25 @@ import Testing
     key(&state, .escape, .tab, .tab)
     #expect(state.focus == .history)
     assertSnapshot(render(state), named: "focus-history")
+  }
+
+  /// The mode, helix-style, at the left of the status bar: NORMAL as the studio starts; EDIT in
+  /// the prompt; EDIT in Frames with digits typed (the price is of the number shown).
+  @Test func modeIndicatorAtEverySize() {
+    assertSnapshot(render(Fixtures.studio()), named: "mode-normal-80x24")
+
+    var prompt = Fixtures.withHistory(total: 40, width: 120, height: 40)
+    key(&prompt, .character("i"))
+    type(&prompt, "a heron lands")
+    #expect(prompt.inputMode == .edit)
+    assertSnapshot(render(prompt), named: "mode-edit-prompt-120x40")
+
+    var frames = Fixtures.withHistory(total: 120, width: 200, height: 60)
+    Fixtures.busyQueue(&frames)
+    key(&frames, .down, .enter)  // prompt → frames (text-to-video has no source)
+    type(&frames, "150")
+    #expect(frames.form.frames == "150")
+    assertSnapshot(render(frames), named: "mode-edit-frames-200x60")
   }
 
   @Test func extendModeFormAtMinimumSize() {
