@@ -320,7 +320,7 @@ final class StudioApp {
       }
     case .setTheme(let name):
       if let theme = themes.theme(named: name) {
-        terminal.setTheme(theme.downgraded(to: depth))
+        terminal.setTheme(theme)
         lastGrid = nil
         dispatch(.themeChanged(name))
       } else {
@@ -332,7 +332,6 @@ final class StudioApp {
       let videos = Launcher.canonicalPath(session.paths.videos)
       let parent = videos.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
       let outcome = Launcher(environment: environment, allowedDirectories: [parent]).open(.init(localPath: videos))
-      if !outcome.escapes.isEmpty { passthrough.write(outcome.escapes) }
       dispatch(.notice(outcome.message))
     case .redraw:
       // Ctrl-L: whatever else wrote over the screen goes; every cell is sent again.
