@@ -6,6 +6,10 @@ public struct Dialog: Sendable, Hashable {
   public enum Purpose: Sendable, Hashable {
     case cancelJob(String)
     case deleteRecord(String)
+    /// Several marked rows at once (Space).
+    case cancelJobs([String])
+    case deleteRecords([String])
+    case rerunRecords([String])
     case quit
   }
 
@@ -17,6 +21,9 @@ public struct Dialog: Sendable, Hashable {
     switch purpose {
     case .deleteRecord: [("y", "delete record"), ("v", "record and video file"), ("n", "keep")]
     case .cancelJob: [("y", "cancel the job"), ("n", "keep it running")]
+    case .cancelJobs: [("y", "cancel them"), ("n", "keep them running")]
+    case .deleteRecords: [("y", "delete records"), ("v", "records and video files"), ("n", "keep")]
+    case .rerunRecords: [("y", "re-run them"), ("n", "no")]
     case .quit: [("y", "quit"), ("n", "stay")]
     }
   }

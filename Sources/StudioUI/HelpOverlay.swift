@@ -11,7 +11,7 @@ public enum HelpOverlay {
 
   public static let lines: [Line] = {
     var lines: [Line] = []
-    let order: [KeyContext] = [.global, .navigation, .form, .editor, .queue, .history, .detail, .palette, .help, .dialog]
+    let order: [KeyContext] = [.global, .navigation, .form, .editor, .queue, .history, .detail, .messages, .palette, .help, .dialog]
     for context in order {
       lines.append(Line(keys: "", text: context.title, isHeading: true))
       var commands: [Command] = []

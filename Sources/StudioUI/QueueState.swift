@@ -20,6 +20,11 @@ public struct QueueState: Sendable, Hashable {
   /// Jobs whose server stopped answering, by record id: shown on the job's row and in the status
   /// badge until the server answers again or the job ends.
   public var connection: [String: ConnectionLoss] = [:]
+  /// The user chose the selected job (moved or clicked in the list): the log stays on it. Until
+  /// then the selection, and the log, follow the running job.
+  public var pinned = false
+  /// Long log lines wrap instead of being cut at the edge (`w`).
+  public var wrapLog = false
 
   public init() {}
 
