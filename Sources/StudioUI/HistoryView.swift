@@ -55,7 +55,7 @@ enum HistoryView {
   /// The optional columns, most telling first: each appears once the prompt keeps
   /// ``Columns/minimumPrompt`` columns beside it.
   enum Column: CaseIterable {
-    case mode, model, cost, resolution, frames, date
+    case mode, cost, model, resolution, frames, date
 
     var width: Int {
       switch self {
@@ -70,7 +70,7 @@ enum HistoryView {
   }
 
   struct Columns: Equatable {
-    static let minimumPrompt = 14
+    static let minimumPrompt = 20
     /// Mark, state glyph and on-disk marker: always there.
     static let fixed = 5
     var shown: Set<Column> = []

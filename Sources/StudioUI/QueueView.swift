@@ -133,8 +133,9 @@ enum QueueView {
       if let transfer = state.queue.transfers[job.id], transfer.downloadTotal > 0 {
         text = "dl \(transfer.downloaded * 100 / transfer.downloadTotal)%"
       } else if let cost = job.billing?.cost {
-        // "saved $0.32" read as money saved: the price is the job's cost, set apart as such.
-        text += " · " + Format.price(cost)
+        // "saved $0.32" read as money saved: the price is the job's cost, set apart as such (and
+        // alone where both do not fit: the glyph already says it is done).
+        text = detailWidth >= 14 ? text + " · " + Format.price(cost) : Format.price(cost)
       }
       grid.put(text, x: column, y: y, role: statusRole, maxWidth: detailWidth)
     case .failed, .cancelled, .lost, .unknown:
