@@ -38,6 +38,9 @@ public struct HistoryState: Sendable, Hashable {
   /// What the index does not hold (resolution, frames, cost, whether the video is on disk), by id,
   /// for the rows loaded: asked for with `.loadRowDetails` as pages arrive.
   public var details: [String: RowDetail] = [:]
+  /// The summary time details were last asked for, by id: a reload of the same rows does not ask
+  /// again while an answer is on its way.
+  public var detailsAsked: [String: Date] = [:]
 
   /// The order of the rows. The store pages newest first; by cost sorts the rows loaded (the
   /// newest ``windowLimit`` matches at most), dearest first.

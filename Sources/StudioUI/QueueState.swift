@@ -52,6 +52,12 @@ public struct ConnectionLoss: Sendable, Hashable {
     self.init(reason: trouble.reason, retryAt: now + Double(seconds) + Double(attoseconds) / 1e18)
   }
 
+  /// "retry 5s": the row's narrow form (the status badge says it whole).
+  public func shortMessage(now: Date) -> String {
+    let seconds = Int(max(0, retryAt.timeIntervalSince(now)).rounded(.up))
+    return seconds > 0 ? "retry \(seconds)s" : "retrying"
+  }
+
   /// "connection lost, retrying (next in 5s)", counting down with the clock.
   public func message(now: Date) -> String {
     let seconds = Int(max(0, retryAt.timeIntervalSince(now)).rounded(.up))

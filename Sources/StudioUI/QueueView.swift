@@ -108,7 +108,8 @@ enum QueueView {
     let detailWidth = min(columns.detail, max(0, x + width - column))
     if let loss = state.queue.connection[job.id], !job.status.isFinal {
       // Progress is frozen while the server is out of reach: say so instead of showing it.
-      grid.put(loss.message(now: state.now), x: column, y: y, role: selected ? base : .warning, maxWidth: detailWidth)
+      let message = detailWidth >= 38 ? loss.message(now: state.now) : loss.shortMessage(now: state.now)
+      grid.put(message, x: column, y: y, role: selected ? base : .warning, maxWidth: detailWidth)
       return
     }
     switch job.status {
@@ -118,7 +119,7 @@ enum QueueView {
     case .running:
       let done = job.progress.stepsDone ?? 0
       let total = job.progress.stepsTotal ?? 0
-      let count = total > 0 && detailWidth >= 12 ? " \(done)/\(total)" : ""
+      let count = total > 0 && detailWidth >= 9 ? " \(done)/\(total)" : ""
       let barWidth = max(0, detailWidth - TextWidth.of(count))
       ProgressBar.draw(&grid, x: column, y: y, width: barWidth, done: done, total: total)
       grid.put(count, x: column + barWidth, y: y, role: base, maxWidth: detailWidth - barWidth)

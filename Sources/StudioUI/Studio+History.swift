@@ -86,11 +86,14 @@ extension Studio {
   static func wantedDetails(_ summaries: [HistorySummary], _ state: inout AppState) -> [Effect] {
     let loaded = Set(state.history.items.map(\.id))
     state.history.details = state.history.details.filter { loaded.contains($0.key) }
-    let ids = summaries.filter { summary in
+    state.history.detailsAsked = state.history.detailsAsked.filter { loaded.contains($0.key) }
+    let wanted = summaries.filter { summary in
+      if let asked = state.history.detailsAsked[summary.id], asked >= summary.updatedAt { return false }
       guard let detail = state.history.details[summary.id] else { return true }
       return detail.updatedAt < summary.updatedAt
-    }.map(\.id)
-    return ids.isEmpty ? [] : [.loadRowDetails(ids)]
+    }
+    for summary in wanted { state.history.detailsAsked[summary.id] = summary.updatedAt }
+    return wanted.isEmpty ? [] : [.loadRowDetails(wanted.map(\.id))]
   }
 
   /// Field terms the filter could not read, said once the user is done typing it.
