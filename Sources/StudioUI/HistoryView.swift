@@ -70,7 +70,7 @@ enum HistoryView {
   }
 
   struct Columns: Equatable {
-    static let minimumPrompt = 20
+    static let minimumPrompt = 24
     /// Mark, state glyph and on-disk marker: always there.
     static let fixed = 5
     var shown: Set<Column> = []

@@ -75,7 +75,7 @@ enum QueueView {
 
     init(width: Int) {
       time = 6
-      state = width >= 56 ? 10 : 0
+      state = width >= 44 ? 10 : 0
       detail = width >= 50 ? 16 : 10
       prompt = width - 2 - state - time - detail - 1
       if prompt < 8 {
@@ -134,9 +134,10 @@ enum QueueView {
       if let transfer = state.queue.transfers[job.id], transfer.downloadTotal > 0 {
         text = "dl \(transfer.downloaded * 100 / transfer.downloadTotal)%"
       } else if let cost = job.billing?.cost {
-        // "saved $0.32" read as money saved: the price is the job's cost, set apart as such (and
-        // alone where both do not fit: the glyph already says it is done).
-        text = detailWidth >= 14 ? text + " · " + Format.price(cost) : Format.price(cost)
+        // "saved $0.32" read as money saved: the price is the job's cost, set apart as such. Where
+        // both do not fit, "saved" (the file is what the user waits for; the history row and the
+        // finish notice have the price).
+        if detailWidth >= 14 { text += " · " + Format.price(cost) }
       }
       grid.put(text, x: column, y: y, role: statusRole, maxWidth: detailWidth)
     case .failed, .cancelled, .lost, .unknown:

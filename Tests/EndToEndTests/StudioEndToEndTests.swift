@@ -175,9 +175,10 @@ import Testing
     #expect(seenAfter < 1.0, "seen after \(seenAfter) s")
     #expect(try tmux.screen().contains("1 item"))
     // Nobody follows that job (its process has quit): the studio takes it up, so what it shows
-    // comes from the server, and sees it through to its video.
-    try tmux.waitFor("the other shell's job taken up and completed", timeout: 30) { screen in
-      screen.split(separator: "\n").contains { $0.contains("written by another shell") && $0.contains("✓") }
+    // comes from the server, and sees it through to its video: ✓ says completed, ■ that the
+    // video is on disk (✓ alone comes before the download ends).
+    try tmux.waitFor("the other shell's job taken up, completed and its video saved", timeout: 30) { screen in
+      screen.split(separator: "\n").contains { $0.contains("written by another shell") && $0.contains("✓ ■") }
     }
     let adopted = try FileManager.default.contentsOfDirectory(atPath: home.videos)
     #expect(adopted.contains { $0.contains("written-by-another-shell") }, "\(adopted)")

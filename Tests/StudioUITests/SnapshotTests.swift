@@ -128,7 +128,7 @@ import Testing
 
   /// A finished job's price is its cost, not money saved ("saved $0.32" read as a discount).
   @Test func aSavedJobsPriceIsNotReadAsMoneySaved() {
-    // Wide enough for both words: "saved · $0.32"; at 80 columns the price alone (✓ says done).
+    // Wide enough for both: "saved · $0.32"; at 80 columns "saved" alone.
     var state = Fixtures.studio(width: 200, height: 60)
     Fixtures.busyQueue(&state)
     let screen = render(state).textDump()
@@ -138,7 +138,7 @@ import Testing
     Fixtures.busyQueue(&narrow)
     let narrowScreen = render(narrow).textDump()
     #expect(!narrowScreen.contains("saved $"), "\(narrowScreen)")
-    #expect(narrowScreen.contains("✓ lighthouse at dusk  4:00  $0.32"), "\(narrowScreen)")
+    #expect(narrowScreen.contains("✓ lighthouse at dusk  4:00  saved"), "\(narrowScreen)")
   }
 
   @Test func tooSmallNoticeAndRecovery() {
