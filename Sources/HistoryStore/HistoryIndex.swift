@@ -99,7 +99,7 @@ struct HistoryIndex {
     return HistorySummary(
       id: string(entry.id), createdAt: Timestamp.date(milliseconds: fields.created),
       updatedAt: Timestamp.date(milliseconds: fields.updated), status: fields.status, mode: fields.mode,
-      model: fields.model, prompt: string(entry.prompt), isSaved: !entry.pending)
+      model: fields.model, prompt: string(entry.prompt), isSaved: !entry.pending, awaitsVideo: fields.awaitsVideo)
   }
 
   private func string(_ span: Span) -> String {

@@ -40,7 +40,20 @@ public struct HistoryState: Sendable, Hashable {
   public var details: [String: RowDetail] = [:]
   /// The summary time details were last asked for, by id: a reload of the same rows does not ask
   /// again while an answer is on its way.
-  public var detailsAsked: [String: Date] = [:]
+  public var detailsAsked: [String: DetailKey] = [:]
+
+  /// What a row's details depend on: a summary that differs in any of these is asked for again.
+  public struct DetailKey: Sendable, Hashable {
+    public var updatedAt: Date
+    public var status: GenerationStatus
+    public var awaitsVideo: Bool
+
+    public init(_ summary: HistorySummary) {
+      updatedAt = summary.updatedAt
+      status = summary.status
+      awaitsVideo = summary.awaitsVideo
+    }
+  }
 
   /// The order of the rows. The store pages newest first; by cost sorts the rows loaded (the
   /// newest ``windowLimit`` matches at most), dearest first.

@@ -1,16 +1,9 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import FalProtocol
 import HistoryStore
 
 /// What a history row shows beyond the index's summary: read from the full record (and a look at
 /// the disk) by the runtime for the rows loaded, since the index keeps only what a list filters on.
 public struct RowDetail: Sendable, Hashable {
-  /// When the record read was last changed: a newer summary asks again.
-  public var updatedAt: Date
   public var resolution: String?
   public var frames: Int?
   /// Dollars, when billed.
@@ -18,8 +11,7 @@ public struct RowDetail: Sendable, Hashable {
   /// The record's video file exists on this machine.
   public var onDisk: Bool
 
-  public init(updatedAt: Date, resolution: String?, frames: Int?, cost: Double?, onDisk: Bool) {
-    self.updatedAt = updatedAt
+  public init(resolution: String?, frames: Int?, cost: Double?, onDisk: Bool) {
     self.resolution = resolution
     self.frames = frames
     self.cost = cost
@@ -30,7 +22,7 @@ public struct RowDetail: Sendable, Hashable {
   public init(_ record: GenerationRecord, onDisk: Bool) {
     let parameters = RecordParameters(record)
     self.init(
-      updatedAt: record.updatedAt, resolution: parameters.resolution, frames: parameters.numFrames,
+      resolution: parameters.resolution, frames: parameters.numFrames,
       cost: record.billing?.cost, onDisk: onDisk)
   }
 }

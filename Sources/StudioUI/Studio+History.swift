@@ -87,12 +87,8 @@ extension Studio {
     let loaded = Set(state.history.items.map(\.id))
     state.history.details = state.history.details.filter { loaded.contains($0.key) }
     state.history.detailsAsked = state.history.detailsAsked.filter { loaded.contains($0.key) }
-    let wanted = summaries.filter { summary in
-      if let asked = state.history.detailsAsked[summary.id], asked >= summary.updatedAt { return false }
-      guard let detail = state.history.details[summary.id] else { return true }
-      return detail.updatedAt < summary.updatedAt
-    }
-    for summary in wanted { state.history.detailsAsked[summary.id] = summary.updatedAt }
+    let wanted = summaries.filter { state.history.detailsAsked[$0.id] != HistoryState.DetailKey($0) }
+    for summary in wanted { state.history.detailsAsked[summary.id] = HistoryState.DetailKey(summary) }
     return wanted.isEmpty ? [] : [.loadRowDetails(wanted.map(\.id))]
   }
 

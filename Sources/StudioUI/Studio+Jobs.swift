@@ -20,6 +20,9 @@ extension Studio {
       state.history.items[row].status = record.status
       state.history.items[row].updatedAt = record.updatedAt
       state.history.items[row].prompt = record.prompt
+      state.history.items[row].awaitsVideo = record.awaitsVideo
+      // This studio's own download: the row says "on disk" at once, without a reload.
+      if record.localFile != nil { state.history.details[record.id]?.onDisk = true }
     }
     if let index = state.queue.jobs.firstIndex(where: { $0.id == record.id }) {
       let before = state.queue.jobs[index]

@@ -338,7 +338,9 @@ import Testing
     let query = HistoryQuery(offset: 0, limit: 50)
     state.history.loading = query
     let effects = send(&state, .historyPage(HistoryPage(summaries: summaries, totalMatches: 4, offset: 0, limit: 50), for: query))
-    #expect(effects == [.adopt(["h0"])], "h1 is followed here already, h2 is being submitted, h3 is done")
+    #expect(
+      effects == [.adopt(["h0"]), .loadRowDetails(["h0", "h1", "h2"])],
+      "h1 is followed here already, h2 is being submitted, h3 is done (and the rows whose state changed are read again)")
   }
 
   @Test func filterIsSentAsYouTypeAndStalePagesAreDropped() {

@@ -17,8 +17,7 @@ import Testing
     Fixtures.busyQueue(&state)
     var details: [String: RowDetail] = [:]
     for (index, summary) in state.history.items.enumerated() {
-      details[summary.id] = RowDetail(
-        updatedAt: summary.updatedAt, resolution: index % 2 == 0 ? "720p" : "480p", frames: 96 + 24 * (index % 5),
+      details[summary.id] = RowDetail(resolution: index % 2 == 0 ? "720p" : "480p", frames: 96 + 24 * (index % 5),
         cost: summary.status == .completed ? 0.32 + Double(index % 4) * 0.16 : nil, onDisk: summary.status == .completed && index % 3 != 1)
     }
     _ = Studio.update(&state, .rowDetails(details))

@@ -152,8 +152,8 @@ import Testing
   @Test func reRunningMarkedRowsAsksWithTheTotalPriceThenSubmitsEachAsItWas() {
     var state = history()
     _ = send(&state, .rowDetails([
-      "h0": RowDetail(updatedAt: Fixtures.now, resolution: "720p", frames: 96, cost: 0.32, onDisk: true),
-      "h1": RowDetail(updatedAt: Fixtures.now, resolution: "720p", frames: 96, cost: 0.64, onDisk: true),
+      "h0": RowDetail(resolution: "720p", frames: 96, cost: 0.32, onDisk: true),
+      "h1": RowDetail(resolution: "720p", frames: 96, cost: 0.64, onDisk: true),
     ]))
     _ = press(&state, .character(" "), .character(" "), .character("r"))
     #expect(state.dialog?.purpose == .rerunRecords(["h1", "h0"]))
@@ -183,9 +183,9 @@ import Testing
   @Test func sortingByCostOrdersTheLoadedRowsDearestFirst() {
     var state = history()
     _ = send(&state, .rowDetails([
-      "h0": RowDetail(updatedAt: Fixtures.now, resolution: nil, frames: nil, cost: 0.1, onDisk: false),
-      "h2": RowDetail(updatedAt: Fixtures.now, resolution: nil, frames: nil, cost: 0.9, onDisk: false),
-      "h4": RowDetail(updatedAt: Fixtures.now, resolution: nil, frames: nil, cost: 0.5, onDisk: false),
+      "h0": RowDetail(resolution: nil, frames: nil, cost: 0.1, onDisk: false),
+      "h2": RowDetail(resolution: nil, frames: nil, cost: 0.9, onDisk: false),
+      "h4": RowDetail(resolution: nil, frames: nil, cost: 0.5, onDisk: false),
     ]))
     _ = press(&state, .character("S"))
     #expect((0..<5).map { state.history.summary(at: $0)?.id } == ["h2", "h4", "h0", "h1", "h3"])
@@ -225,6 +225,22 @@ import Testing
     state.overlay = .detail(id: "h0", record: record, scroll: 0)
     _ = send(&state, .command(.extendRecord))
     #expect(state.form.source.text == "/videos/h0.mp4")
+  }
+
+  /// Seen in the tmux test: a row stayed "not on disk" after the download, since saving the file
+  /// does not change the record's `updatedAt`; the summary's `awaitsVideo` does.
+  @Test func aRowsDetailsAreAskedForAgainWhenItsVideoLands() {
+    var state = history()
+    var summaries = Fixtures.summaries(5)
+    summaries[0].awaitsVideo = true
+    let query = HistoryQuery(offset: 0, limit: 50)
+    state.history.loading = query
+    #expect(send(&state, .historyPage(HistoryPage(summaries: summaries, totalMatches: 5, offset: 0, limit: 50), for: query)) == [.loadRowDetails(["h0"])])
+    summaries[0].awaitsVideo = false
+    state.history.loading = query
+    #expect(send(&state, .historyPage(HistoryPage(summaries: summaries, totalMatches: 5, offset: 0, limit: 50), for: query)) == [.loadRowDetails(["h0"])])
+    state.history.loading = query
+    #expect(send(&state, .historyPage(HistoryPage(summaries: summaries, totalMatches: 5, offset: 0, limit: 50), for: query)).isEmpty)
   }
 
   @Test func cyclingThemesNamesTheBrokenOnes() {
