@@ -37,7 +37,7 @@ enum HistoryView {
       grid.put("Loading…", x: list.x, y: list.y, role: .dim, maxWidth: list.width)
       return
     }
-    let columns = Columns(width: list.width)
+    let columns = Columns(width: list.width, byCost: history.sort == .cost)
     for row in ListView.visibleRange(top: history.scrollTop, count: history.total, height: list.height) {
       let y = list.y + row - history.scrollTop
       let selected = row == history.selected
@@ -75,9 +75,11 @@ enum HistoryView {
     static let fixed = 5
     var shown: Set<Column> = []
 
-    init(width: Int) {
+    /// Sorted by cost, the cost column comes first: the order must show what it is by.
+    init(width: Int, byCost: Bool = false) {
       var left = width - Self.fixed - Self.minimumPrompt
-      for column in Column.allCases where column.width <= left {
+      let order = byCost ? [.cost] + Column.allCases.filter { $0 != .cost } : Column.allCases
+      for column in order where column.width <= left {
         shown.insert(column)
         left -= column.width
       }

@@ -141,7 +141,8 @@ import Testing
 
     let second = try TmuxSession(command: [Self.binary], environment: environment, width: 100, height: 30)
     try second.waitFor("resuming 1 job")
-    try second.waitFor("completed", timeout: 60)
+    // "saved", not "completed": a job is completed a moment before its video is on disk.
+    try second.waitFor("the resumed job's video saved", timeout: 60) { $0.contains("saved") }
     let slug = prompt.replacingOccurrences(of: " ", with: "-")
     let videos = try FileManager.default.contentsOfDirectory(atPath: home.videos)
     #expect(videos.contains { $0.contains(slug) && $0.hasSuffix(".mp4") }, "\(videos)")
