@@ -1,4 +1,4 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.3
 import PackageDescription
 
 let package = Package(
@@ -45,6 +45,8 @@ let package = Package(
     .executableTarget(name: "curses-probe", dependencies: ["CursesTerminal", "TerminalScreen"]),
     // Swift concurrency's default executor on our own threads: libdispatch's pool on Linux wakes every second.
     .target(name: "QuietExecutor"),
+    // Child process for QuietExecutorTests: `installAsDefault()` can only be tried in a fresh process.
+    .executableTarget(name: "quiet-executor-probe", dependencies: ["QuietExecutor"]),
     .executableTarget(
       name: "magi-studio",
       dependencies: [
@@ -89,7 +91,7 @@ let package = Package(
     .testTarget(name: "HistoryStoreTests", dependencies: ["HistoryStore"]),
     .testTarget(name: "StudioUITests", dependencies: ["StudioUI"], exclude: ["__Snapshots__"]),
     .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal", "TerminalScreen"]),
-    .testTarget(name: "QuietExecutorTests", dependencies: ["QuietExecutor"]),
+    .testTarget(name: "QuietExecutorTests", dependencies: ["QuietExecutor", "quiet-executor-probe"]),
     .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets", "FalProtocol", "FalEmulator"]),
   ]
 )
