@@ -17,7 +17,7 @@ import TerminalScreen
 /// let loop = TerminalLoop(terminal: terminal, wake: wake)
 /// terminal.draw(render(state))
 /// running: while true {
-///   for event in loop.next(timeout: state.needsTick ? .seconds(1) : nil) {
+///   for event in loop.next(timeout: state.wakeIn) {
 ///     switch event {
 ///     case .terminal(let event): state.handle(event)
 ///     case .woken: state.apply(inbox.takeAll())

@@ -41,13 +41,27 @@ public struct AppState: Sendable, Hashable {
   public var online = false
   public var backendLabel = "OFFLINE emulator"
   public var themeName = "default"
+  /// Themes that have a file but could not be loaded (name → why): cycling names them as broken.
+  public var brokenThemes: [String: String] = [:]
   public var focus: Pane = .form
   public var form = FormState()
   public var queue = QueueState()
   public var history = HistoryState()
   public var overlay: Overlay?
   public var dialog: Dialog?
-  public var notice: Notice?
+  /// The message line. Setting it logs it in ``messages`` and starts its clock: it clears after
+  /// ``Notice/lifetime`` (see ``wakeIn``) or at the next key.
+  public var notice: Notice? {
+    didSet {
+      guard let notice else { return }
+      messages.append(notice, at: now)
+      noticeShownAt = now
+    }
+  }
+  /// When the notice on the message line was shown.
+  public private(set) var noticeShownAt: Date?
+  /// Every notice of the session (the messages view).
+  public private(set) var messages = MessageLog()
   public var settings = Settings()
   /// Undo and redo for the form (see ``FormUndo``).
   public var formUndo = FormUndo()
@@ -68,6 +82,10 @@ public struct AppState: Sendable, Hashable {
   /// Whether the terminal has focus (from focus reports; assumed until told otherwise).
   public var terminalFocused = true
   public var quitting = false
+  /// `+`: the queue's log (or the details view) fills the screen.
+  public var zoomed = false
+  /// Records loaded to be re-run together (a confirmed re-run of marked rows).
+  public var pendingReruns: Set<String> = []
 
   private struct PendingRecord: Sendable, Hashable {
     var id: String
@@ -101,11 +119,29 @@ public struct AppState: Sendable, Hashable {
   /// the loop arm its once-a-second timer and send `.tick`.
   public var needsTick: Bool {
     guard !isTooSmall, queue.activeCount > 0 else { return false }
+    if zoomed { return false }
     // Help and details cover every pane: no clock is on screen behind them.
     switch overlay {
-    case .help, .detail: return false
+    case .help, .detail, .messages: return false
     case .palette, nil: return true
     }
+  }
+
+  /// How long the loop may sleep before it must send a `.tick`: a second while a clock moves on
+  /// screen, else until the notice on the message line expires, else for good (nil: an idle
+  /// studio never wakes).
+  public var wakeIn: Duration? {
+    if needsTick { return .seconds(1) }
+    guard let notice, let shown = noticeShownAt else { return nil }
+    let left = shown.addingTimeInterval(notice.lifetime).timeIntervalSince(now)
+    return .milliseconds(max(1, Int((left * 1000).rounded(.up))))
+  }
+
+  /// Clears the notice once it has been shown for its lifetime (on a tick).
+  mutating func expireNotice() {
+    guard let notice, let shown = noticeShownAt, now.timeIntervalSince(shown) >= notice.lifetime else { return }
+    self.notice = nil
+    noticeShownAt = nil
   }
 
   /// True while keys go to a text being typed (prompt, source, history filter, palette query).

@@ -12,6 +12,9 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
   case showHelp
   case showPalette
   case cycleTheme
+  case saveThemeAsDefault
+  case showMessages
+  case toggleZoom
   case quit
   case close
   case redraw
@@ -62,6 +65,7 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
   case scrollLogUp
   case scrollLogDown
   case cancelAll
+  case toggleLogWrap
 
   // History.
   case filterHistory
@@ -75,6 +79,10 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
   case deleteRecord
   case copyFilePath
   case openVideosFolder
+  case cancelRecord
+  case toggleMark
+  case clearMarks
+  case sortHistory
 
   // Dialogs.
   case confirmYes
@@ -92,6 +100,9 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
     case .showHelp: "Show help (every key)"
     case .showPalette: "Command palette"
     case .cycleTheme: "Cycle colour theme"
+    case .saveThemeAsDefault: "Save the theme as default (config.toml)"
+    case .showMessages: "Messages (every notice of this session)"
+    case .toggleZoom: "Zoom the log or details to the whole screen"
     case .quit: "Quit"
     case .close: "Close overlay / stop editing"
     case .redraw: "Redraw the whole screen"
@@ -134,17 +145,22 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
     case .scrollLogUp: "Scroll the log up"
     case .scrollLogDown: "Scroll the log down"
     case .cancelAll: "Cancel all jobs (asks first)"
+    case .toggleLogWrap: "Wrap long log lines (toggle)"
     case .filterHistory: "Filter the history"
     case .showRecord: "Details of the history item"
-    case .openRecord: "Open the history item's video"
-    case .rerunRecord: "Re-run the history item as is"
+    case .openRecord: "Open the history item's video (or the marked ones)"
+    case .rerunRecord: "Re-run the history item as is (or the marked ones)"
     case .editRecord: "Load the history item into the form"
     case .extendRecord: "Extend this video"
     case .copyURL: "Copy the video URL"
     case .reuseSeed: "Reuse the history item's seed"
-    case .deleteRecord: "Delete the history item"
     case .copyFilePath: "Copy the video's file path"
     case .openVideosFolder: "Open the videos folder"
+    case .deleteRecord: "Delete the history item (or the marked ones)"
+    case .cancelRecord: "Cancel the history item's job (or the marked ones)"
+    case .toggleMark: "Mark / unmark the history item"
+    case .clearMarks: "Unmark every history item"
+    case .sortHistory: "Sort the history by date or cost"
     case .confirmYes: "Yes"
     case .confirmAlternative: "Yes, and the video file too"
     case .confirmNo: "No"

@@ -7,9 +7,12 @@ import StudioCore
 public struct Dialog: Sendable, Hashable {
   public enum Purpose: Sendable, Hashable {
     case cancelJob(String)
-    /// `cancel all` from the palette: every unfinished job of the queue.
+    /// Several jobs at once: `cancel all` from the palette, or the marked history rows (Space).
     case cancelJobs([String])
     case deleteRecord(String)
+    /// Several marked rows at once (Space).
+    case deleteRecords([String])
+    case rerunRecords([String])
     case quit
     /// The form's request again, seconds after it was sent: more often a slip than a wish to pay twice.
     case submit(MagiRequest, source: MediaInput?, parentID: String?)
@@ -27,6 +30,8 @@ public struct Dialog: Sendable, Hashable {
     case .cancelJob: [("y", "cancel the job"), ("n", "keep it running")]
     case .cancelJobs: [("y", "cancel them"), ("n", "keep them running")]
     case .submit, .rerun: [("y", "submit and pay"), ("n", "do not send")]
+    case .deleteRecords: [("y", "delete records"), ("v", "records and video files"), ("n", "keep")]
+    case .rerunRecords: [("y", "re-run them"), ("n", "no")]
     case .quit: [("y", "quit"), ("n", "stay")]
     }
   }

@@ -8,6 +8,7 @@ public enum KeyContext: String, Sendable, Hashable, CaseIterable {
   case help
   case palette
   case detail
+  case messages
   case editor
   case form
   case queue
@@ -21,6 +22,7 @@ public enum KeyContext: String, Sendable, Hashable, CaseIterable {
     case .help: "Help"
     case .palette: "Command palette"
     case .detail: "Details view"
+    case .messages: "Messages view"
     case .editor: "EDIT mode: typing in a field, the filter or the palette"
     case .form: "Form, NORMAL mode"
     case .queue: "Queue"
@@ -88,6 +90,20 @@ public enum KeyMap {
     KeyBinding(.character("y"), .detail, .copyURL),
     KeyBinding(.character("s"), .detail, .reuseSeed),
     KeyBinding(.character("d"), .detail, .deleteRecord),
+    KeyBinding(.character("+"), .detail, .toggleZoom),
+
+    // Messages.
+    KeyBinding(.escape, .messages, .close),
+    KeyBinding(.character("q"), .messages, .close),
+    KeyBinding(.character("M"), .messages, .close),
+    KeyBinding(.character("j"), .messages, .moveDown),
+    KeyBinding(.down, .messages, .moveDown),
+    KeyBinding(.character("k"), .messages, .moveUp),
+    KeyBinding(.up, .messages, .moveUp),
+    KeyBinding(.pageDown, .messages, .pageDown),
+    KeyBinding(.pageUp, .messages, .pageUp),
+    KeyBinding(.character("g"), .messages, .moveTop),
+    KeyBinding(.character("G"), .messages, .moveBottom),
 
     // Typing.
     KeyBinding(.left, .editor, .editorLeft),
@@ -138,6 +154,8 @@ public enum KeyMap {
     KeyBinding(.pageUp, .queue, .scrollLogUp),
     KeyBinding(.character("J"), .queue, .scrollLogDown),
     KeyBinding(.pageDown, .queue, .scrollLogDown),
+    KeyBinding(.character("w"), .queue, .toggleLogWrap),
+    KeyBinding(.character("+"), .queue, .toggleZoom),
 
     // History.
     KeyBinding(.enter, .history, .showRecord),
@@ -149,6 +167,10 @@ public enum KeyMap {
     KeyBinding(.character("s"), .history, .reuseSeed),
     KeyBinding(.character("d"), .history, .deleteRecord),
     KeyBinding(.delete, .history, .deleteRecord),
+    KeyBinding(.character("c"), .history, .cancelRecord),
+    KeyBinding(.character(" "), .history, .toggleMark),
+    KeyBinding(.character("u"), .history, .clearMarks),
+    KeyBinding(.character("S"), .history, .sortHistory),
 
     // Lists and panes.
     KeyBinding(.character("j"), .navigation, .moveDown),
@@ -170,6 +192,7 @@ public enum KeyMap {
     KeyBinding(.character("2"), .navigation, .focusQueue),
     KeyBinding(.character("3"), .navigation, .focusHistory),
     KeyBinding(.character("T"), .navigation, .cycleTheme),
+    KeyBinding(.character("M"), .navigation, .showMessages),
     KeyBinding(.character("q"), .navigation, .quit),
     KeyBinding(.escape, .navigation, .close),
 

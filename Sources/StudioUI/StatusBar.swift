@@ -59,14 +59,19 @@ enum StatusBar {
       }
       return
     }
-    let role: StyleRole =
-      switch notice.kind {
-      case .info: .normal
-      case .success: .success
-      case .warning: .warning
-      case .error: .error
-      }
-    grid.put(" " + notice.text, x: 0, y: y, role: role, maxWidth: grid.width)
+    // A notice of several lines (a config error list) shows its first; `M` shows it whole.
+    let first = notice.text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+    let more = first.count < notice.text.count ? " (M: more)" : ""
+    grid.put(" " + first + more, x: 0, y: y, role: role(notice.kind), maxWidth: grid.width)
+  }
+
+  static func role(_ kind: Notice.Kind) -> StyleRole {
+    switch kind {
+    case .info: .normal
+    case .success: .success
+    case .warning: .warning
+    case .error: .error
+    }
   }
 
   /// The few keys worth showing for where the user is (the rest are under `?`).
@@ -75,7 +80,8 @@ enum StatusBar {
     switch state.overlay {
     case .help: return "Esc close  j/k scroll"
     case .palette: return "Enter run  Esc close"
-    case .detail: return "Esc close  ? help"
+    case .detail: return "Esc close  + zoom  ? help"
+    case .messages: return "Esc close  j/k scroll"
     case nil: break
     }
     if state.isTyping {

@@ -122,6 +122,7 @@ extension Studio {
       return []
     case .filter:
       state.history.filterEditing = false
+      filterErrors(&state)
       return []
     case .palette, nil:
       return []
@@ -363,6 +364,18 @@ extension Studio {
       let delta = delta(for: command, page: max(1, state.height - 8), current: scroll, count: 200)
       state.overlay = .detail(id: id, record: record, scroll: max(0, min(scroll + delta, 200)))
       return []
+    case .messages(let back):
+      // Counted from the newest line: down moves towards it.
+      let count = MessagesView.lineCount(state)
+      let page = max(1, state.height - 4)
+      let delta: Int
+      switch command {
+      case .moveTop: delta = count
+      case .moveBottom: delta = -count
+      default: delta = -self.delta(for: command, page: page, current: 0, count: count)
+      }
+      state.overlay = .messages(back: max(0, min(back + delta, max(0, count - 1))))
+      return []
     case nil:
       break
     }
@@ -381,6 +394,7 @@ extension Studio {
       moveQueueSelection(
         by: delta(for: command, page: max(1, layout.queueList.height - 1), current: index, count: state.queue.jobs.count),
         &state)
+      state.queue.pinned = true
       return []
     case .history:
       let delta = delta(

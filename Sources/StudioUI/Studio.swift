@@ -47,6 +47,7 @@ public enum Studio {
       }
     case .tick(let date):
       state.now = date
+      state.expireNotice()
       effects = []
     case .notice(let text):
       state.notice = Notice(text)
@@ -75,8 +76,9 @@ public enum Studio {
       state.form.serverErrors = [:]
       state.form.showAllErrors = false
       state.notice = Notice("Submitted \(record.id) (\(record.endpointID))", kind: .success)
+      // The log stays on the job being read (or follows the running one): a new job waits in
+      // the list, it does not take the log over.
       _ = jobUpdated(record, &state)
-      state.queue.selectedID = record.id
       effects = reloadHistory(&state, offset: state.history.windowStart)
     case .submitFailed(let failure):
       submitFailed(failure, &state)
@@ -99,7 +101,15 @@ public enum Studio {
       effects = []
     case .themeChanged(let name):
       state.themeName = name
-      state.notice = Notice("Theme: \(name)")
+      var text = "Theme: \(name)"
+      if !state.brokenThemes.isEmpty {
+        // A theme file with a mistake is not silently missing from the cycle.
+        text += " · broken, skipped: \(state.brokenThemes.keys.sorted().joined(separator: ", ")) (M: why)"
+      }
+      state.notice = Notice(text)
+      effects = []
+    case .rowDetails(let details):
+      state.history.details.merge(details) { $1 }
       effects = []
     }
     return effects
@@ -130,6 +140,7 @@ public enum Studio {
     case .help: return [.help, .global]
     case .palette: return [.palette]
     case .detail: return [.detail, .global]
+    case .messages: return [.messages, .global]
     case nil: break
     }
     if state.isTyping { return [.editor, .global] }
@@ -148,6 +159,8 @@ public enum Studio {
       default: return []
       }
     }
+    // A key is the next action: the last one's notice has been seen (it stays in `M`).
+    state.notice = nil
     for context in contexts(state) {
       if let command = KeyMap.command(for: key, in: context) { return run(command, &state) }
     }
@@ -188,8 +201,9 @@ public enum Studio {
   static func handle(_ mouse: MouseEvent, _ state: inout AppState) -> [Effect] {
     guard !state.isTooSmall, state.dialog == nil else { return [] }
     let layout = Layout(width: state.width, height: state.height)
+    if mouse.kind == .press { state.notice = nil }
     switch state.overlay {
-    case .help, .detail:
+    case .help, .detail, .messages:
       switch mouse.kind {
       case .scrollUp: return run(.moveUp, &state)
       case .scrollDown: return run(.moveDown, &state)
@@ -219,6 +233,7 @@ public enum Studio {
           return []
         }
         moveQueueSelection(by: delta, &state)
+        state.queue.pinned = true
         return []
       case .history:
         return moveHistorySelection(to: state.history.selected + delta, &state)
@@ -243,6 +258,7 @@ public enum Studio {
         let row = mouse.y - layout.queueList.y + state.queue.scrollTop
         if layout.queueList.contains(x: mouse.x, y: mouse.y), state.queue.jobs.indices.contains(row) {
           state.queue.selectedID = state.queue.jobs[row].id
+          state.queue.pinned = true
         }
         return []
       case .history:
@@ -284,6 +300,17 @@ public enum Studio {
       return [.redraw]
     case .cycleTheme:
       return [.cycleTheme]
+    case .saveThemeAsDefault:
+      return [.saveThemeAsDefault(state.themeName)]
+    case .showMessages:
+      state.overlay = .messages(back: 0)
+      return []
+    case .toggleZoom:
+      return toggleZoom(&state)
+    case .toggleLogWrap:
+      state.queue.wrapLog.toggle()
+      state.notice = Notice(state.queue.wrapLog ? "Log lines wrap" : "Log lines are cut at the edge (w wraps)")
+      return []
     case .quit:
       if let dialog = Dialog.quit(jobs: state.queue.jobs, online: state.online) {
         state.dialog = dialog
@@ -399,9 +426,12 @@ public enum Studio {
       state.pendingRecord = (id, .detail)
       return [.loadRecord(id)]
     case .openRecord:
+      if state.overlay == nil, !state.history.marked.isEmpty { return historyCommand(command, &state) }
       guard let id = targetRecordID(state) else { return [] }
       return [.open(id)]
-    case .rerunRecord: return withRecord(.rerun, &state)
+    case .rerunRecord:
+      if state.overlay == nil, !state.history.marked.isEmpty { return historyCommand(command, &state) }
+      return withRecord(.rerun, &state)
     case .editRecord: return withRecord(.edit, &state)
     case .extendRecord: return withRecord(.extend, &state)
     case .copyURL: return withRecord(.copyURL, &state)
@@ -414,7 +444,10 @@ public enum Studio {
     case .openVideosFolder:
       state.notice = Notice("Opening the videos folder…")
       return [.openVideosFolder]
+    case .cancelRecord, .toggleMark, .clearMarks, .sortHistory:
+      return historyCommand(command, &state)
     case .deleteRecord:
+      if state.overlay == nil, !state.history.marked.isEmpty { return historyCommand(command, &state) }
       guard let id = targetRecordID(state) else { return [] }
       let prompt = state.history.summary(at: state.history.selected).map(\.prompt) ?? ""
       state.dialog = Dialog(
@@ -428,6 +461,10 @@ public enum Studio {
   }
 
   static func close(_ state: inout AppState) -> [Effect] {
+    if state.zoomed {
+      state.zoomed = false
+      return []
+    }
     if state.overlay != nil {
       if case .detail(let id, _, _) = state.overlay, state.pendingRecord?.id == id,
         state.pendingRecord?.intent == .detail
@@ -445,12 +482,17 @@ public enum Studio {
       state.history.filter = TextEditor()
       return filterChanged(&state)
     }
+    if state.focus == .history, !state.history.marked.isEmpty {
+      state.history.marked = [:]
+      return []
+    }
     state.notice = nil
     return []
   }
 
   /// Leaving a pane ends typing in it; a number left half-typed is clamped (with a message).
   static func leaveFocus(_ state: inout AppState, to pane: Pane) {
+    if pane != state.focus { state.zoomed = false }
     if state.focus == .history, pane != .history { state.history.filterEditing = false }
     guard state.focus == .form, pane != .form else { return }
     state.form.editing = false
@@ -465,9 +507,6 @@ public enum Studio {
     case .cancelJob(let id):
       state.notice = Notice("Cancelling \(id)…")
       return [.cancel(id)]
-    case .cancelJobs(let ids):
-      state.notice = Notice("Cancelling \(ids.count) job\(ids.count == 1 ? "" : "s")…")
-      return ids.map(Effect.cancel)
     case .submit(let request, let source, let parentID):
       return send(request, source: source, parentID: parentID, &state)
     case .rerun(let id, let request, let parentID):
@@ -477,6 +516,20 @@ public enum Studio {
       let removeVideo = command == .confirmAlternative
       state.notice = Notice(removeVideo ? "Deleting \(id) and its video…" : "Deleting \(id)…")
       return [.delete(id, removeVideo: removeVideo)]
+    case .cancelJobs(let ids):
+      state.notice = Notice("Cancelling \(ids.count) job\(ids.count == 1 ? "" : "s")…")
+      state.history.marked = [:]
+      return ids.map { .cancel($0) }
+    case .deleteRecords(let ids):
+      let removeVideo = command == .confirmAlternative
+      state.notice = Notice("Deleting \(ids.count) items\(removeVideo ? " and their videos" : "")…")
+      state.history.marked = [:]
+      return ids.map { .delete($0, removeVideo: removeVideo) }
+    case .rerunRecords(let ids):
+      state.notice = Notice("Re-running \(ids.count) jobs as they were")
+      state.history.marked = [:]
+      state.pendingReruns.formUnion(ids)
+      return ids.map { .loadRecord($0) }
     case .quit:
       guard command == .confirmYes else {
         state.dialog = dialog

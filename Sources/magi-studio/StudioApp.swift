@@ -94,6 +94,7 @@ final class StudioApp {
     var state = AppState(width: size.width, height: size.height, now: Date())
     state.themeName = theme.name
     state.themeNames = library.names
+    state.brokenThemes = library.failures
     state.settings.pricePerUnit = Dictionary(uniqueKeysWithValues: MagiModel.allCases.map { ($0, config.pricePerUnit(for: $0)) })
     state.settings.bellOnFinish = config.notifications.bell
     state.settings.notifyOnFinish = config.notifications.desktop
@@ -169,7 +170,7 @@ final class StudioApp {
     var exitCode: Int32 = 0
     while !state.quitting {
       render()
-      for event in loop.next(timeout: state.needsTick ? .seconds(1) : nil) {
+      for event in loop.next(timeout: state.wakeIn) {
         switch event {
         case .terminal(let terminalEvent):
           if case .key = terminalEvent { keyTrace?.keysRead() }
@@ -336,6 +337,26 @@ final class StudioApp {
     case .redraw:
       // Ctrl-L: whatever else wrote over the screen goes; every cell is sent again.
       terminal.repaintAll()
+    case .saveThemeAsDefault(let name):
+      let path = StudioConfig.path(in: session.paths)
+      Task.detached {
+        do {
+          try StudioConfig.saveTheme(name, path: path)
+          inbox.post(.notice("saved theme = \"\(name)\" in \(path)"))
+        } catch {
+          inbox.post(.notice("cannot save the theme: \(error)"))
+        }
+      }
+    case .loadRowDetails(let ids):
+      Task {
+        var details: [String: RowDetail] = [:]
+        for id in ids {
+          guard let record = try? await history.record(id: id) else { continue }
+          let onDisk = record.localFile.map { FileManager.default.fileExists(atPath: $0.path) } ?? false
+          details[id] = RowDetail(record, onDisk: onDisk)
+        }
+        inbox.post(.rowDetails(details))
+      }
     case .adopt(let ids):
       for id in ids { follower.follow(id, ifBusy: .skip, quietly: true) }
     case .quit:

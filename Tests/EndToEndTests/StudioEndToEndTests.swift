@@ -200,8 +200,8 @@ import Testing
 
     let second = try await TmuxSession(command: [Self.binary], environment: environment, width: 100, height: 30)
     try await second.waitFor("resuming 1 job")
-    try await second.waitFor("completed", timeout: .seconds(60))
-    // "completed" is the server's word; the video is on disk a moment later, once downloaded.
+    // "saved", not "completed": a job is completed a moment before its video is on disk.
+    try await second.waitFor("the resumed job's video saved", timeout: .seconds(60)) { $0.contains("saved") }
     try await waitForVideo(in: home.videos, named: prompt.replacingOccurrences(of: " ", with: "-"))
     try await second.press("C-q")
     try await second.waitUntilExited()
@@ -238,9 +238,10 @@ import Testing
     #expect(seenAfter < 1.0, "seen after \(seenAfter) s")
     #expect(try await tmux.screen().contains("1 item"))
     // Nobody follows that job (its process has quit): the studio takes it up, so what it shows
-    // comes from the server, and sees it through to its video.
-    try await tmux.waitFor("the other shell's job taken up and completed", timeout: .seconds(30)) { screen in
-      screen.split(separator: "\n").contains { $0.contains("written by another shell") && $0.contains("✓") }
+    // comes from the server, and sees it through to its video: ✓ says completed, ■ that the
+    // video is on disk (✓ alone comes before the download ends).
+    try await tmux.waitFor("the other shell's job taken up, completed and its video saved", timeout: .seconds(30)) { screen in
+      screen.split(separator: "\n").contains { $0.contains("written by another shell") && $0.contains("✓ ■") }
     }
     try await waitForVideo(in: home.videos, named: "written-by-another-shell")
 

@@ -123,6 +123,15 @@ enum Given {
     return state
   }
 
+  /// The messages view over 30 one-line messages, `back` lines up from the newest.
+  static func messages(back: Int) -> AppState {
+    var state = studio()
+    for index in 0..<30 { state.notice = Notice("message \(index)") }
+    state.notice = nil
+    state.overlay = .messages(back: back)
+    return state
+  }
+
   static func overlay(_ overlay: Overlay) -> AppState {
     var state = studio()
     state.overlay = overlay
@@ -234,6 +243,16 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
         purpose: .deleteRecord("h0"), title: "Delete from history?",
         message: "Delete h0: history item 0: a lighthouse at dusk, waves")
     },
+    .toggleZoom: BindingCase(Given.detail) { $0.zoomed = true },
+  ],
+  .messages: [
+    .close: BindingCase({ Given.messages(back: 3) }) { $0.overlay = nil },
+    .moveDown: BindingCase({ Given.messages(back: 3) }) { $0.overlay = .messages(back: 2) },
+    .moveUp: BindingCase({ Given.messages(back: 3) }) { $0.overlay = .messages(back: 4) },
+    .pageDown: BindingCase({ Given.messages(back: 3) }) { $0.overlay = .messages(back: 0) },
+    .pageUp: BindingCase({ Given.messages(back: 3) }) { $0.overlay = .messages(back: 23) },
+    .moveTop: BindingCase({ Given.messages(back: 3) }) { $0.overlay = .messages(back: 29) },
+    .moveBottom: BindingCase({ Given.messages(back: 3) }) { $0.overlay = .messages(back: 0) },
   ],
   .editor: [
     .editorLeft: BindingCase(Given.typing) { $0.form.prompt = editor("hello world\nsecond line", caret: 4) },
@@ -357,6 +376,11 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
       state.queue.logs["j-run"]?.scrollBack = 2
       return state
     }) { $0.queue.logs["j-run"]?.scrollBack = 0 },
+    .toggleLogWrap: BindingCase({ Given.queue() }) {
+      $0.queue.wrapLog = true
+      $0.notice = Notice("Log lines wrap")
+    },
+    .toggleZoom: BindingCase({ Given.queue() }) { $0.zoomed = true },
   ],
   .history: [
     .showRecord: BindingCase({ Given.history() }, effects: [.loadRecord("h0")]) {
@@ -377,6 +401,20 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
       $0.dialog = Dialog(
         purpose: .deleteRecord("h0"), title: "Delete from history?",
         message: "Delete h0: history item 0: a lighthouse at dusk, waves")
+    },
+    .cancelRecord: BindingCase({ Given.history() }) { $0.notice = Notice("Nothing to cancel: the job has ended") },
+    .toggleMark: BindingCase({ Given.history() }) {
+      $0.history.marked["h0"] = $0.history.items[0]
+      $0.history.selected = 1
+    },
+    .clearMarks: BindingCase({
+      var state = Given.history()
+      state.history.marked["h1"] = state.history.items[1]
+      return state
+    }) { $0.history.marked = [:] },
+    .sortHistory: BindingCase({ Given.history() }) {
+      $0.history.sort = .cost
+      $0.notice = Notice("History by cost, dearest first (the 3 rows loaded)")
     },
   ],
   .navigation: [
@@ -407,6 +445,7 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
     .focusQueue: BindingCase({ Given.history() }) { $0.focus = .queue },
     .focusHistory: BindingCase({ Given.form(.mode) }) { $0.focus = .history },
     .cycleTheme: BindingCase({ Given.form(.mode) }, effects: [.cycleTheme]) { _ in },
+    .showMessages: BindingCase({ Given.form(.mode) }) { $0.overlay = .messages(back: 0) },
     .quit: BindingCase({ Given.form(.mode) }, effects: [.quit]) { $0.quitting = true },
     .close: BindingCase(
       {

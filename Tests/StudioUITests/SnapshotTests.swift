@@ -129,11 +129,17 @@ import Testing
 
   /// A finished job's price is its cost, not money saved ("saved $0.32" read as a discount).
   @Test func aSavedJobsPriceIsNotReadAsMoneySaved() {
-    var state = Fixtures.studio()
+    // Wide enough for both: "saved · $0.32"; at 80 columns "saved" alone.
+    var state = Fixtures.studio(width: 200, height: 60)
     Fixtures.busyQueue(&state)
     let screen = render(state).textDump()
     #expect(!screen.contains("saved $"), "\(screen)")
     #expect(screen.contains("saved · $"), "\(screen)")
+    var narrow = Fixtures.studio()
+    Fixtures.busyQueue(&narrow)
+    let narrowScreen = render(narrow).textDump()
+    #expect(!narrowScreen.contains("saved $"), "\(narrowScreen)")
+    #expect(narrowScreen.contains("✓ lighthouse at dusk  4:00  saved"), "\(narrowScreen)")
   }
 
   @Test func tooSmallNoticeAndRecovery() {

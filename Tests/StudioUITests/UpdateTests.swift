@@ -317,7 +317,10 @@ import Testing
     #expect(send(&state, .historyChanged, .historyChanged).isEmpty)
     // …and once more when its answer comes, since it may predate them.
     let page = HistoryPage(summaries: Fixtures.summaries(50, from: 100), totalMatches: 1001, offset: 100, limit: 50)
-    #expect(send(&state, .historyPage(page, for: HistoryQuery(offset: 100, limit: 50))) == [.loadHistory(HistoryQuery(offset: 100, limit: 50))])
+    // The rows' details (resolution, frames, cost, on disk) are asked for once per change of a row.
+    #expect(
+      send(&state, .historyPage(page, for: HistoryQuery(offset: 100, limit: 50)))
+        == [.loadHistory(HistoryQuery(offset: 100, limit: 50)), .loadRowDetails(page.summaries.map(\.id))])
     #expect(state.history.total == 1001)
     #expect(send(&state, .historyPage(page, for: HistoryQuery(offset: 100, limit: 50))).isEmpty)
   }
@@ -335,7 +338,9 @@ import Testing
     let query = HistoryQuery(offset: 0, limit: 50)
     state.history.loading = query
     let effects = send(&state, .historyPage(HistoryPage(summaries: summaries, totalMatches: 4, offset: 0, limit: 50), for: query))
-    #expect(effects == [.adopt(["h0"])], "h1 is followed here already, h2 is being submitted, h3 is done")
+    #expect(
+      effects == [.adopt(["h0"]), .loadRowDetails(["h0", "h1", "h2"])],
+      "h1 is followed here already, h2 is being submitted, h3 is done (and the rows whose state changed are read again)")
   }
 
   @Test func filterIsSentAsYouTypeAndStalePagesAreDropped() {
