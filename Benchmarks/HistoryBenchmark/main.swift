@@ -3,6 +3,8 @@
 //   swift run -c release history-benchmark [RECORDS] [--keep]
 //   swift run -c release history-benchmark open DIR     (time opening an existing history, e.g. under perf)
 //   swift run -c release history-benchmark snapshot DIR (open it, then save its index as history.index)
+//   swift run -c release history-benchmark write DIR COUNT [--no-videos]
+//                                                    (the history scripts/bench starts the studio on)
 //
 // Not a test (timings depend on the machine); it prints a table to compare against the targets:
 // open + first page well under a second, and an append that does not grow with the history.
@@ -31,6 +33,12 @@ if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "snapshot" {
   let start = clock.now
   await store.saveIndexSnapshot()
   print("saved the index of \(await store.count) records in \(clock.now - start)")
+  exit(0)
+}
+if CommandLine.arguments.count >= 4, CommandLine.arguments[1] == "write", let count = Int(CommandLine.arguments[3]) {
+  let videos = !CommandLine.arguments.dropFirst(4).contains("--no-videos")
+  let bytes = try await SyntheticHistory.write(directory: CommandLine.arguments[2], count: count, videos: videos)
+  print("{\"records\":\(count),\"bytes\":\(bytes)}")
   exit(0)
 }
 let total = CommandLine.arguments.dropFirst().compactMap { Int($0) }.first ?? 100_000
