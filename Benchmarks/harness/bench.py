@@ -3,8 +3,9 @@
 
 Whole-process measurements over the release build: TUI start-up in a pty, keystroke echo, idle
 wake-ups per thread, requests and notice delay of a followed job against the official fal Python
-client, many jobs in one process, upload/download memory and throughput against curl, and the
-history benchmark. Every measurement has a timeout, kills what it started and talks to loopback only.
+client, many jobs in one process, upload/download memory and throughput against curl, the history
+benchmark, and the peak memory of a CLI run. Every measurement has a timeout, kills what it
+started and talks to loopback only. One module per section; this one holds main and the flags.
 
 Results go to Benchmarks/results/latest.json; a table is printed. Standard library only (plus
 fal_client from .build/peers-venv for the peer comparison, run as a child process).
@@ -21,6 +22,7 @@ from follow import bench_follow, bench_many
 from history import bench_history
 from idle import bench_busy, bench_idle
 from keystrokes import bench_keystrokes
+from memory import bench_memory
 from startup import bench_startup
 from summary import summary_rows
 from transfers import bench_transfers
@@ -31,7 +33,7 @@ QUICK_RESULTS = os.path.join(ROOT, "Benchmarks", "results", "quick.json")
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", default="startup,keystrokes,idle,busy,follow,many,transfers,history",
+    parser.add_argument("--only", default="startup,keystrokes,idle,busy,follow,many,transfers,history,memory",
                         help="comma-separated sections")
     parser.add_argument("--quick", action="store_true", help="fewer runs and smaller files (a smoke run)")
     parser.add_argument("--output", help="default Benchmarks/results/latest.json (quick.json with --quick)")
@@ -47,6 +49,7 @@ def main():
         "many": lambda: bench_many(20 if quick else 200),
         "transfers": lambda: bench_transfers([10] if quick else [10, 100, 500], 1 if quick else 3),
         "history": bench_history,
+        "memory": lambda: bench_memory(3 if quick else 5),
     }
     names = {"many": "many_jobs"}
     results = {"machine": machine(), "quick": quick}

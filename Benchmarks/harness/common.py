@@ -24,6 +24,13 @@ JOB_INPUT = {"prompt": "a red fox in the snow", "resolution": "480p", "num_frame
              "num_inference_steps": 16, "aspect_ratio": "1:1"}
 
 
+def generate_command():
+    """`magi-studio generate --wait --json` for JOB_INPUT: one job, followed to its end, as a script runs it."""
+    return [STUDIO, "generate", "--prompt", JOB_INPUT["prompt"], "--resolution", JOB_INPUT["resolution"],
+            "--num-frames", str(JOB_INPUT["num_frames"]), "--steps", str(JOB_INPUT["num_inference_steps"]),
+            "--aspect-ratio", JOB_INPUT["aspect_ratio"], "--wait", "--json"]
+
+
 def log(message):
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 

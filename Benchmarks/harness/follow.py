@@ -7,7 +7,7 @@ import statistics
 import subprocess
 import time
 
-from common import FOLLOW, JOB_INPUT, PEER_PYTHON, PEER_SCRIPT, STUDIO, Home, log
+from common import FOLLOW, JOB_INPUT, PEER_PYTHON, PEER_SCRIPT, Home, generate_command, log
 from emulator import Emulator
 
 
@@ -20,10 +20,7 @@ QUEUE_ROUTES = ("submit", "status", "stream", "result", "cancel")
 
 def run_ours(emulator, home):
     """`magi-studio generate --wait --json`; returns (request id, epoch when stderr said completed, stderr)."""
-    command = [STUDIO, "generate", "--prompt", JOB_INPUT["prompt"], "--resolution", JOB_INPUT["resolution"],
-               "--num-frames", str(JOB_INPUT["num_frames"]), "--steps", str(JOB_INPUT["num_inference_steps"]),
-               "--aspect-ratio", JOB_INPUT["aspect_ratio"], "--wait", "--json"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    process = subprocess.Popen(generate_command(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                env=home.env(MAGI_FAL_URL=emulator.url), bufsize=0)
     known, lines = None, []
     deadline = time.monotonic() + 60

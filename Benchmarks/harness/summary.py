@@ -78,6 +78,12 @@ def summary_rows(results):
             if "transfer_ratio_vs_curl" in data:
                 add(f"{way} {size}: transfer alone MB/s (curl)",
                     f"{data['ours_transfer_mb_per_s']:.0f} ({data['curl_transfer_mb_per_s']:.0f})", "≥ 80% curl")
+    memory = results.get("memory", {})
+    if "job_peak_rss_mb_median" in memory:
+        add("CLI peak RSS: --version", fmt(memory["version_peak_rss_mb_median"], " MB"), "< 10 MB")
+        official = memory.get("official_job_peak_rss_mb_median")
+        add("CLI peak RSS: generate --wait, one job (official client)",
+            f"{fmt(memory['job_peak_rss_mb_median'], ' MB')} ({fmt(official, ' MB')})", "< 20 MB")
     for line in results.get("history", {}).get("table", []):
         add("history", line.strip())
     return rows
