@@ -58,10 +58,10 @@ enum SyntheticHistory {
     if mode == .imageToVideo { input["image_url"] = "https://v3.fal.media/files/a/src.png" }
     let low = UInt64(truncatingIfNeeded: number &* 2_654_435_761) & 0xFFFF_FFFF_FFFF
     let id = hex(UInt64(milliseconds), digits: 12) + hex(low, digits: 12)
+    let file = video.map { GenerationRecord.LocalFile(path: $0, sha256: String(repeating: "5e", count: 32)) }
     return GenerationRecord(
       id: id, createdAt: created, status: status, mode: mode, prompt: prompt, input: .object(input),
-      requestID: requestID(number),
-      localFile: status == .completed ? video.map { GenerationRecord.LocalFile(path: $0, sha256: String(repeating: "5e", count: 32)) } : nil)
+      requestID: requestID(number), localFile: status == .completed ? file : nil)
   }
 
   /// A version-4 UUID made from `number` (golden-ratio multiple), as fal's request ids look.
