@@ -87,10 +87,10 @@ let package = Package(
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "CLITests", dependencies: ["FalEmulator", "TestSupport"]),
     // The studio in a real terminal (tmux) against the emulator.
-    .testTarget(name: "EndToEndTests"),
+    .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
     .testTarget(name: "HistoryStoreTests", dependencies: ["HistoryStore"]),
     .testTarget(name: "StudioUITests", dependencies: ["StudioUI"], exclude: ["__Snapshots__"]),
-    .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal", "TerminalScreen"]),
+    .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal", "TerminalScreen", "TestSupport"]),
     .testTarget(name: "QuietExecutorTests", dependencies: ["QuietExecutor", "quiet-executor-probe"]),
     .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets", "FalProtocol", "FalEmulator"]),
   ]
