@@ -84,7 +84,8 @@ func record(_ number: Int) -> GenerationRecord {
   record.transition(to: .queued, at: created.addingTimeInterval(1))
   record.transition(to: .running, at: created.addingTimeInterval(5))
   record.appendLogs(
-    (1...20).map { LogEntry(message: "Denoising step \($0)/20", timestamp: "2026-06-01T10:00:\($0 + 10).123456+00:00") })
+    (1...20).map { LogEntry(message: "Denoising step \($0)/20", timestamp: "2026-06-01T10:00:\($0 + 10).123456+00:00") }
+  )
   record.progress = GenerationRecord.Progress(stepsDone: 16, stepsTotal: 16)
   record.transition(to: statuses[number % statuses.count], at: created.addingTimeInterval(90))
   record.result = GenerationRecord.Output(
@@ -178,7 +179,8 @@ await timed("status filter failed") { await store.query(HistoryQuery(statuses: [
 await timed("status+mode+date, page 3") {
   await store.query(
     HistoryQuery(
-      statuses: [.completed], modes: [.imageToVideo], createdFrom: Date(timeIntervalSince1970: 1_780_000_000 + 86_400 * 10),
+      statuses: [.completed], modes: [.imageToVideo],
+      createdFrom: Date(timeIntervalSince1970: 1_780_000_000 + 86_400 * 10),
       offset: 100, limit: 50)
   ).totalMatches
 }
@@ -229,5 +231,7 @@ rows.append(("file size per record", fixed(fileSize / Double(total), 0, "bytes")
 let width = rows.map(\.0.count).max() ?? 0
 print(String(repeating: "-", count: width + 14))
 for (label, value) in rows {
-  print(label + String(repeating: " ", count: width - label.count) + "  " + String(repeating: " ", count: max(0, 12 - value.count)) + value)
+  print(
+    label + String(repeating: " ", count: width - label.count) + "  "
+      + String(repeating: " ", count: max(0, 12 - value.count)) + value)
 }
