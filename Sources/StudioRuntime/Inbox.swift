@@ -10,41 +10,27 @@ public protocol LoopWaker: Sendable {
 
 /// Where tasks leave their results for the UI thread, which a wake-up tells to look.
 public final class Inbox: Sendable {
-  public enum Item: Sendable {
-    case action(Action)
-    /// An escape sequence for the terminal itself (OSC 52 copy), written by the UI thread.
-    case escape(String)
-  }
-
-  private let items = Mutex<[Item]>([])
+  private let items = Mutex<[Action]>([])
   private let waker: any LoopWaker
 
   public init(waker: any LoopWaker) {
     self.waker = waker
   }
 
-  public func post(_ action: Action) {
-    add(.action(action))
-  }
-
-  public func send(escape sequence: String) {
-    add(.escape(sequence))
-  }
-
-  /// Wakes the UI thread only for the first item it has not taken yet: a job's status and its log
+  /// Wakes the UI thread only for the first action it has not taken yet: a job's status and its log
   /// lines, posted one after the other, then cost one wake-up, not two. Safe because the loop
-  /// empties the wake pipe before it drains: an item added after the drain finds the list empty
+  /// empties the wake pipe before it drains: an action added after the drain finds the list empty
   /// and wakes it again.
-  private func add(_ item: Item) {
+  public func post(_ action: Action) {
     let wasEmpty = items.withLock { items in
-      defer { items.append(item) }
+      defer { items.append(action) }
       return items.isEmpty
     }
     if wasEmpty { waker.wake() }
   }
 
   /// Takes everything posted so far, oldest first.
-  public func drain() -> [Item] {
+  public func drain() -> [Action] {
     items.withLock { items in
       defer { items.removeAll(keepingCapacity: true) }
       return items

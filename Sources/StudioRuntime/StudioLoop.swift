@@ -8,7 +8,7 @@ import TerminalScreen
 ///
 /// Owns the terminal, so it lives on the UI thread (a thread of its own, outside the task pool) and
 /// is not Sendable. It sleeps in the terminal's ``StudioTerminal/next(timeout:)``: nothing runs
-/// while nothing happens (a 1 s tick only while a running job's elapsed time is on screen). When the
+/// while nothing happens (a timer only while something on screen changes by itself). When the
 /// user quits, every task the runtime started is cancelled and awaited before ``run()`` returns.
 public final class StudioLoop {
   /// Where the studio is connected, for the status bar.
@@ -27,15 +27,13 @@ public final class StudioLoop {
   private let themes: ThemeLibrary
   private let backend: Backend
   private let ownsJobs: Bool
-  private let insideTmux: Bool
   private let keyTrace: KeyLatencyTrace?
   private var state: AppState
   private var lastGrid: ScreenGrid?
 
   /// - Parameters:
   ///   - ownsJobs: this studio holds the ``InstanceLock``: it resumes the last run's jobs.
-  ///   - environment: the process's, for `TMUX` (escapes wrapped for tmux) and
-  ///     `MAGI_STUDIO_KEY_TRACE` (see ``KeyLatencyTrace``).
+  ///   - environment: the process's, for `MAGI_STUDIO_KEY_TRACE` (see ``KeyLatencyTrace``).
   public init(
     terminal: any StudioTerminal, runner: EffectRunner, themes: ThemeLibrary, state: AppState, backend: Backend,
     ownsJobs: Bool, environment: [String: String]
@@ -46,7 +44,6 @@ public final class StudioLoop {
     self.state = state
     self.backend = backend
     self.ownsJobs = ownsJobs
-    insideTmux = environment["TMUX"] != nil
     keyTrace = KeyLatencyTrace(environment: environment)
   }
 
@@ -60,18 +57,13 @@ public final class StudioLoop {
     var exitCode: Int32 = 0
     while !state.quitting {
       render()
-      for event in terminal.next(timeout: state.needsTick ? .seconds(1) : nil) {
+      for event in terminal.next(timeout: state.wakeIn) {
         switch event {
         case .terminal(let terminalEvent):
           if case .key = terminalEvent { keyTrace?.keysRead() }
           dispatch(.terminal(terminalEvent))
         case .woken:
-          for item in runner.inbox.drain() {
-            switch item {
-            case .action(let action): dispatch(action)
-            case .escape(let sequence): terminal.send(escape: sequence)
-            }
-          }
+          for action in runner.inbox.drain() { dispatch(action) }
         case .interrupted:
           dispatch(.interrupt)
           if state.quitting { exitCode = 130 }
@@ -104,31 +96,38 @@ public final class StudioLoop {
     for effect in Studio.update(&state, action) { perform(effect) }
   }
 
-  /// The effects that need the terminal; the rest go to the runner.
+  /// The effects that need the terminal or the state; the rest go to the runner.
   private func perform(_ effect: Effect) {
     switch effect {
-    case .copyToClipboard(let text):
-      if let sequence = TerminalEscapes.copyToClipboard(text, insideTmux: insideTmux) {
-        terminal.send(escape: sequence)
-        dispatch(.notice("copied to your clipboard (OSC 52): \(TextWidth.truncate(text, to: 60))"))
-      } else {
-        dispatch(.notice("too long to copy through the terminal (OSC 52 limit)"))
-      }
     case .notify(let title, let body):
-      terminal.send(escape: TerminalEscapes.notification(title: title, body: body, insideTmux: insideTmux))
+      // A bell the settings ring anyway is not rung twice when tmux cannot pass the notice on.
+      let (outer, ring) = (runner.outer, !state.settings.bellOnFinish)
+      runner.tasks.start { await outer.notify(title: title, body: body, ring: ring) }
     case .bell:
-      terminal.send(escape: "\u{07}")
+      runner.outer.bell()
     case .cycleTheme:
-      let next = themes.name(after: state.themeName)
-      if let theme = themes.theme(named: next) {
-        terminal.setTheme(theme.downgraded(to: terminal.colorDepth))
-        lastGrid = nil
-        dispatch(.themeChanged(next))
+      show(theme: themes.name(after: state.themeName))
+    case .setTheme(let name):
+      if themes.theme(named: name) == nil {
+        dispatch(.notice("no theme \(name)"))
+      } else {
+        show(theme: name)
       }
+    case .redraw:
+      // Ctrl-L: whatever else wrote over the screen goes; every cell is sent again.
+      terminal.repaintAll()
     case .quit:
       state.quitting = true
-    case .submit, .cancel, .loadHistory, .loadRecord, .delete, .open, .completePath, .adopt:
+    case .submit, .cancel, .loadHistory, .loadRecord, .delete, .open, .completePath, .adopt, .copyToClipboard,
+      .openVideosFolder, .saveThemeAsDefault, .loadRowDetails:
       runner.perform(effect)
     }
+  }
+
+  private func show(theme name: String) {
+    guard let theme = themes.theme(named: name) else { return }
+    terminal.setTheme(theme)
+    lastGrid = nil
+    dispatch(.themeChanged(name))
   }
 }

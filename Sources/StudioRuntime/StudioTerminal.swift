@@ -4,15 +4,14 @@ import TerminalScreen
 /// fake in the tests. Lives on the UI thread with the loop (not Sendable).
 public protocol StudioTerminal: AnyObject {
   var size: (width: Int, height: Int) { get }
-  /// How many colours the terminal shows; themes are reduced to it.
-  var colorDepth: ColorDepth { get }
   func draw(_ grid: ScreenGrid)
+  /// Draws with `theme` from now on, reduced to the colours the terminal has.
   func setTheme(_ theme: Theme)
+  /// Sends every cell again (Ctrl-L): whatever another program wrote over the screen goes.
+  func repaintAll()
   /// Sleeps until something happens (input, a wake-up, a signal) or `timeout` passes (nil: no
   /// timeout), and returns what did, in order.
   func next(timeout: Duration?) -> [StudioTerminalEvent]
-  /// Writes an escape sequence the studio sends on purpose (clipboard, notification, bell).
-  func send(escape sequence: String)
   /// Gives the terminal back as the studio found it.
   func shutdown()
 }
@@ -31,4 +30,18 @@ public enum StudioTerminalEvent: Sendable, Hashable {
   case repainted
   /// The timeout passed (a visible clock's tick).
   case timeout
+}
+
+/// The terminal the user looks at, directly or beyond tmux: what the studio copies to the
+/// clipboard, the desktop notices, the bell. The terminal side (``StudioTerminal``'s backend) owns
+/// the escape sequences and tmux; the runtime only says what to send and reports what came of it.
+public protocol OuterTerminalLink: Sendable {
+  /// Copies `text` to the user's clipboard; returns the phrase for the user, naming it `what`.
+  func copy(_ text: String, describedAs what: String) async -> String
+  /// Copies a URL to the user's clipboard; returns the note for the user (the URL itself when it
+  /// was not copied).
+  func copy(url: String) async -> String
+  /// A desktop notice; `ring` also rings the bell where the notice cannot reach the desktop.
+  func notify(title: String, body: String, ring: Bool) async
+  func bell()
 }

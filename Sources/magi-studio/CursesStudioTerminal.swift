@@ -7,13 +7,10 @@ import TerminalScreen
 #endif
 
 /// The ncurses terminal as the runtime's loop sees it: its poll loop's events in the runtime's
-/// words, and the escapes the studio sends on purpose written straight to the terminal.
+/// words.
 final class CursesStudioTerminal: StudioTerminal {
   private let terminal: CursesTerminal
   private let loop: TerminalLoop
-  /// Escape sequences the studio sends on purpose (clipboard, notifications, bell), straight to
-  /// the terminal between ncurses' refreshes.
-  private let passthrough = TerminalPassthrough()
 
   init(terminal: CursesTerminal, wake: WakeSignal) {
     self.terminal = terminal
@@ -21,10 +18,11 @@ final class CursesStudioTerminal: StudioTerminal {
   }
 
   var size: (width: Int, height: Int) { terminal.size }
-  var colorDepth: ColorDepth { terminal.colorDepth }
   func draw(_ grid: ScreenGrid) { terminal.draw(grid) }
   func setTheme(_ theme: Theme) { terminal.setTheme(theme) }
-  func send(escape sequence: String) { passthrough.write(sequence) }
+  func repaintAll() { terminal.repaintAll() }
+  /// Where the outer terminal's sequences go: written by the loop after each frame.
+  var escapes: EscapeChannel { loop.escapes }
   func shutdown() { terminal.shutdown() }
 
   func next(timeout: Duration?) -> [StudioTerminalEvent] {
@@ -45,20 +43,14 @@ final class CursesStudioTerminal: StudioTerminal {
 /// The terminal's wake pipe wakes the runtime's loop.
 extension WakeSignal: LoopWaker {}
 
-/// Writes deliberate escape sequences to the controlling terminal.
-final class TerminalPassthrough {
-  private let fd = open("/dev/tty", O_WRONLY | O_CLOEXEC)
+/// The terminal side's outer terminal, in the words the runtime's notices use (`notify` and `bell`
+/// are its own).
+extension OuterTerminal: OuterTerminalLink {
+  public func copy(_ text: String, describedAs what: String) async -> String {
+    await copy(text).describe(what)
+  }
 
-  deinit { if fd >= 0 { close(fd) } }
-
-  func write(_ sequence: String) {
-    guard fd >= 0 else { return }
-    var bytes = Array(sequence.utf8)
-    var offset = 0
-    while offset < bytes.count {
-      let written = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-      if written <= 0 { return }
-      offset += written
-    }
+  public func copy(url: String) async -> String {
+    await copy(url).note(aboutURL: url)
   }
 }

@@ -49,10 +49,11 @@ enum StudioApp {
       if let (session, _, _) = try? opening.wait() { blockingClose(session) }
       throw CommandFailure(message: error.description, code: 1)
     }
-    terminal.setTheme(theme.downgraded(to: terminal.colorDepth))
     let size = terminal.size
     var state = AppState(width: size.width, height: size.height, now: Date())
     state.themeName = theme.name
+    state.themeNames = library.names
+    state.brokenThemes = library.failures
     state.settings.pricePerUnit = Dictionary(uniqueKeysWithValues: MagiModel.allCases.map { ($0, config.pricePerUnit(for: $0)) })
     state.settings.bellOnFinish = config.notifications.bell
     state.settings.notifyOnFinish = config.notifications.desktop
@@ -74,10 +75,12 @@ enum StudioApp {
     // One studio follows the jobs; a second one (another ssh session) watches without racing it.
     let ownsJobs = InstanceLock.acquire(in: paths.data)
 
+    let screen = CursesStudioTerminal(terminal: terminal, wake: wake)
     let runner = EffectRunner(
       jobs: session.jobs, inbox: inbox,
+      outer: OuterTerminal(environment: Credentials.scrubbed(environment), write: screen.escapes.send),
       launcher: Launcher(environment: environment, allowedDirectories: session.paths.ownDirectories),
-      home: environment["HOME"] ?? "", checkSource: checkedSource)
+      home: environment["HOME"] ?? "", configFile: StudioConfig.path(in: session.paths), checkSource: checkedSource)
     // A large history opens faster next time from a saved index. Writing it holds the history for
     // a few tens of milliseconds at 100,000 records, so it waits until the first pages are shown;
     // and only when this open parsed megabytes (a timer at every start would be a wake-up for nothing).
@@ -92,7 +95,7 @@ enum StudioApp {
     let backend = StudioLoop.Backend(
       online: !session.isOffline, label: session.isOffline ? "OFFLINE emulator" : backendLabel(session))
     let loop = StudioLoop(
-      terminal: CursesStudioTerminal(terminal: terminal, wake: wake), runner: runner, themes: library, state: state,
+      terminal: screen, runner: runner, themes: library, state: state,
       backend: backend, ownsJobs: ownsJobs, environment: environment)
     for message in loaded.errors.map(\.description) + library.messages + [themeMessage].compactMap({ $0 }) + historyWarnings {
       inbox.post(.notice(message))

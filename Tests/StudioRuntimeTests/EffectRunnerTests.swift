@@ -137,6 +137,26 @@ import Testing
     await harness.stop()
   }
 
+  @Test func overSSHTheVideosURLGoesToTheClipboardAndTheNoticeSaysSo() async throws {
+    let harness = try await RuntimeHarness.start()
+    let outer = FakeOuterTerminal()
+    let launcher = Launcher(
+      environment: ["SSH_CONNECTION": "10.0.0.1 22 10.0.0.2 22"], allowedDirectories: [harness.directory],
+      spawn: { _, _ in "no display, nothing to spawn" })
+    let (runner, probe) = try await harness.runner(launcher: launcher, outer: outer)
+    runner.perform(.submit(MagiRequest(endpoint: t2v, prompt: "far away"), source: nil, parentID: nil))
+    let submitted = try #require(await probe.first { if case .submitted(let record) = $0 { record } else { nil } })
+    let done = try #require(await probe.update(of: submitted.id) { $0.localFile != nil })
+    runner.perform(.open(done.id))
+    let notice = try #require(await probe.notice(containing: "asked your terminal to copy the URL"))
+    #expect(notice.contains("over ssh") && notice.contains("scp"))
+    #expect(outer.copies.items == [try #require(done.result?.videoURL)])
+    runner.perform(.copyToClipboard("a prompt worth keeping"))
+    #expect(await probe.notice(containing: "asked your terminal to copy a prompt worth keeping") != nil)
+    await runner.tasks.cancelAll()
+    await harness.stop()
+  }
+
   @Test func aPathCompletionListsTheDirectoryAndAnswersWithItsPrefix() async throws {
     let harness = try await RuntimeHarness.start()
     let (runner, probe) = try await harness.runner()
@@ -158,7 +178,7 @@ import Testing
   @Test func theLoopsOwnEffectsAreLeftToIt() async throws {
     let harness = try await RuntimeHarness.start()
     let (runner, _) = try await harness.runner()
-    for effect in [Effect.bell, .cycleTheme, .quit, .copyToClipboard("x"), .notify(title: "t", body: "b")] {
+    for effect in [Effect.bell, .cycleTheme, .setTheme("light"), .redraw, .quit, .notify(title: "t", body: "b")] {
       #expect(!runner.perform(effect))
     }
     await harness.stop()

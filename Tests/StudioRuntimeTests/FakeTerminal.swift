@@ -19,7 +19,8 @@ final class FakeTerminal: StudioTerminal, LoopWaker, Sendable {
   private let arrived = DispatchSemaphore(value: 0)
   /// Every frame drawn, as text.
   let frames = Recorder<String>()
-  let escapes = Recorder<String>()
+  /// One entry per Ctrl-L repaint.
+  let repaints = Recorder<Int>()
   let width: Int
   let height: Int
 
@@ -29,14 +30,13 @@ final class FakeTerminal: StudioTerminal, LoopWaker, Sendable {
   }
 
   var size: (width: Int, height: Int) { (width, height) }
-  var colorDepth: ColorDepth { .truecolor }
   var isShutDown: Bool { state.withLock { $0.isShutDown } }
   /// The theme last set, if any was.
   var theme: Theme? { state.withLock { $0.theme } }
 
   func draw(_ grid: ScreenGrid) { frames.append(grid.textDump()) }
   func setTheme(_ theme: Theme) { state.withLock { $0.theme = theme } }
-  func send(escape sequence: String) { escapes.append(sequence) }
+  func repaintAll() { repaints.append(repaints.items.count + 1) }
   func shutdown() { state.withLock { $0.isShutDown = true } }
 
   func push(_ event: StudioTerminalEvent) {
@@ -68,4 +68,27 @@ final class FakeTerminal: StudioTerminal, LoopWaker, Sendable {
       }
     }
   }
+}
+
+/// The user's terminal beyond the studio's, recording what the runtime sends it.
+final class FakeOuterTerminal: OuterTerminalLink {
+  let copies = Recorder<String>()
+  let notices = Recorder<String>()
+  let bells = Recorder<Bool>()
+
+  func copy(_ text: String, describedAs what: String) async -> String {
+    copies.append(text)
+    return "asked your terminal to copy \(what)"
+  }
+
+  func copy(url: String) async -> String {
+    copies.append(url)
+    return "asked your terminal to copy the URL"
+  }
+
+  func notify(title: String, body: String, ring: Bool) async {
+    notices.append("\(title): \(body)")
+  }
+
+  func bell() { bells.append(true) }
 }

@@ -13,7 +13,7 @@ import TestSupport
 /// Records everything posted to an inbox, as it is posted: the tests' view of "actions out".
 final class ActionProbe: LoopWaker, Sendable {
   private let target = Mutex<Inbox?>(nil)
-  let items = Recorder<Inbox.Item>()
+  let items = Recorder<Action>()
 
   /// An inbox whose every item lands in ``items``.
   static func inbox() -> (Inbox, ActionProbe) {
@@ -34,16 +34,11 @@ final class ActionProbe: LoopWaker, Sendable {
   func first<T: Sendable>(
     within timeout: Duration = .seconds(30), _ extract: @escaping @Sendable (Action) -> T?
   ) async -> T? {
-    let item = await items.first(within: timeout) { item in
-      if case .action(let action) = item { extract(action) != nil } else { false }
-    }
-    guard case .action(let action) = item else { return nil }
+    guard let action = await items.first(within: timeout, where: { extract($0) != nil }) else { return nil }
     return extract(action)
   }
 
-  var actions: [Action] {
-    items.items.compactMap { if case .action(let action) = $0 { action } else { nil } }
-  }
+  var actions: [Action] { items.items }
 
   var notices: [String] {
     actions.compactMap { if case .notice(let text) = $0 { text } else { nil } }
@@ -93,14 +88,16 @@ struct RuntimeHarness {
   }
 
   /// A runner wired as the studio wires it, and the probe that sees what it posts.
-  func runner(launcher: Launcher? = nil) async throws -> (EffectRunner, ActionProbe) {
+  func runner(launcher: Launcher? = nil, outer: FakeOuterTerminal = FakeOuterTerminal()) async throws
+    -> (EffectRunner, ActionProbe)
+  {
     let (inbox, probe) = ActionProbe.inbox()
     let jobs = try await coordinator(posting: inbox)
     let runner = EffectRunner(
-      jobs: jobs, inbox: inbox,
+      jobs: jobs, inbox: inbox, outer: outer,
       launcher: launcher
         ?? Launcher(environment: [:], allowedDirectories: [directory], spawn: { _, _ in "no spawning here" }),
-      home: directory)
+      home: directory, configFile: directory + "/config.toml")
     return (runner, probe)
   }
 

@@ -30,13 +30,15 @@ import Testing
   }
 
   /// A runner whose inbox wakes the fake terminal, as the wake pipe wakes the real one.
-  static func runner(_ harness: RuntimeHarness, terminal: FakeTerminal) async throws -> EffectRunner {
+  static func runner(
+    _ harness: RuntimeHarness, terminal: FakeTerminal, outer: FakeOuterTerminal = FakeOuterTerminal()
+  ) async throws -> EffectRunner {
     let inbox = Inbox(waker: terminal)
     let jobs = try await harness.coordinator(posting: inbox)
     return EffectRunner(
-      jobs: jobs, inbox: inbox,
+      jobs: jobs, inbox: inbox, outer: outer,
       launcher: Launcher(environment: [:], allowedDirectories: [harness.directory], spawn: { _, _ in nil }),
-      home: harness.directory)
+      home: harness.directory, configFile: harness.directory + "/config.toml")
   }
 
   @Test func quittingCancelsEveryTaskAndWaitsForThemWhileTheJobCarriesOn() async throws {
@@ -67,15 +69,15 @@ import Testing
     await harness.stop()
   }
 
-  @Test func postedActionsAndEscapesReachTheScreenAndTheTerminal() async throws {
+  @Test func postedActionsReachTheScreenAndCtrlLRepaintsIt() async throws {
     let harness = try await RuntimeHarness.start()
     let terminal = FakeTerminal()
     let runner = try await Self.runner(harness, terminal: terminal)
     let (exits, thread) = Self.start(terminal, runner: runner)
     runner.inbox.post(.notice("hello from a task"))
-    runner.inbox.send(escape: "\u{1B}]52;c;eA==\u{07}")
     #expect(await terminal.frames.first { $0.contains("hello from a task") } != nil)
-    #expect(await terminal.escapes.first { $0 == "\u{1B}]52;c;eA==\u{07}" } != nil)
+    terminal.push(.terminal(.key(.ctrl("l"))))
+    #expect(await terminal.repaints.count(reaching: 1))
     // Ctrl-C as a signal quits at once when no job runs, with the shell's status for it.
     terminal.push(.interrupted)
     #expect(await exits.first(within: .seconds(20)) { _ in true } == 130)
