@@ -286,7 +286,9 @@ final class StudioApp {
           inbox.post(.notice(record.status == .completed ? "the video is still being fetched; try again in a moment" : "\(record.status.rawValue): no video yet"))
           return
         }
-        let outcome = launcher.open(.init(localPath: record.localFile?.path, url: record.result?.videoURL))
+        // An offline twin's URL dies with the studio that served it: only its file is worth opening.
+        let url = Studio.ranOffline(record) ? nil : record.result?.videoURL
+        let outcome = launcher.open(.init(localPath: record.localFile?.path, url: url))
         guard case .notOpened(let report) = outcome, let url = report.copyURL else {
           inbox.post(.notice(outcome.message))
           return
