@@ -1,5 +1,6 @@
 import CNcursesw
 import TerminalScreen
+import SystemPackage
 
 #if canImport(Glibc)
   import Glibc
@@ -318,19 +319,9 @@ public final class CursesTerminal {
     Self.writeAll(outputFileDescriptor, sequence)
   }
 
+  /// Best effort: a terminal that is gone (EIO, EPIPE) has no one left to tell.
   static func writeAll(_ fd: Int32, _ text: String) {
-    var bytes = Array(text.utf8)
-    var offset = 0
-    while offset < bytes.count {
-      let written = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-      if written > 0 {
-        offset += written
-      } else if written < 0 && errno == EINTR {
-        continue
-      } else {
-        return
-      }
-    }
+    _ = try? FileDescriptor(rawValue: fd).writeAll(text.utf8)
   }
 
   // MARK: process-wide state

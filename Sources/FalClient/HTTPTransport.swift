@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import FalProtocol
 
 /// The one seam between the fal client and the network.
 ///
@@ -113,21 +114,6 @@ public enum HTTPResponseSink: Sendable {
   case file(path: String, append: Bool)
   /// Handed over chunk by chunk, on the transport's thread, in order (server-sent events).
   case stream(@Sendable (Data) -> Void)
-}
-
-/// Byte counts of a transfer in flight; totals are 0 while unknown.
-public struct TransferProgress: Sendable, Hashable {
-  public var uploaded: Int64
-  public var uploadTotal: Int64
-  public var downloaded: Int64
-  public var downloadTotal: Int64
-
-  public init(uploaded: Int64 = 0, uploadTotal: Int64 = 0, downloaded: Int64 = 0, downloadTotal: Int64 = 0) {
-    self.uploaded = uploaded
-    self.uploadTotal = uploadTotal
-    self.downloaded = downloaded
-    self.downloadTotal = downloadTotal
-  }
 }
 
 /// Limits on one exchange.

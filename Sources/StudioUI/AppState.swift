@@ -3,7 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import HistoryStore
+import HistoryModel
 
 /// The three panes the studio shows side by side.
 public enum Pane: String, Sendable, Hashable, CaseIterable {

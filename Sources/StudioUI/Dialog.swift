@@ -1,4 +1,4 @@
-import HistoryStore
+import HistoryModel
 
 /// A question that must be answered before anything else happens: cancelling a job that costs
 /// money, deleting a record, quitting with jobs running.

@@ -1,4 +1,4 @@
-import HistoryStore
+import HistoryModel
 
 /// A window onto the history: one or a few pages of summaries around the selection, never the
 /// whole file (which may hold 100,000 records). Pages arrive as actions after `.loadHistory`.

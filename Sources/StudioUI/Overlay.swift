@@ -1,4 +1,4 @@
-import HistoryStore
+import HistoryModel
 
 /// What covers the panes, one at a time: help, the palette, or one record in detail.
 public enum Overlay: Sendable, Hashable {

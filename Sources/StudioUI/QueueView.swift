@@ -3,7 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import HistoryStore
+import HistoryModel
 import TerminalScreen
 
 /// The queue pane: one row per job (state, elapsed time, queue position or progress, prompt) and
