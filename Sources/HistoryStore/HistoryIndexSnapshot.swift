@@ -130,20 +130,25 @@ struct HistoryIndexSnapshot {
     let expectedSize = headerSize + entryCount * entrySize + textCount + (orderCount ?? 0) * 4 + vocabularyCount
     guard size == Int64(expectedSize) else { return .unusable }
 
-    // The whole body in one read, hashed as one before any of it is believed.
-    let bodySize = expectedSize - headerSize
-    guard let body = try? file.read(at: Int64(headerSize), count: bodySize),
-      body.withUnsafeBytes({ ContentHash.hash($0) }) == words[Header.bodyHash]
+    // Section by section, each straight into the array that keeps it (the text is most of the
+    // file), all hashed before any of it is believed.
+    var hasher = ContentHash()
+    var position = Int64(headerSize)
+    func section(_ count: Int) -> [UInt8]? {
+      guard let bytes = try? file.read(at: position, count: count) else { return nil }
+      bytes.withUnsafeBytes { hasher.update($0) }
+      position += Int64(count)
+      return bytes
+    }
+    guard let entryBytes = section(entryCount * entrySize), let text = section(textCount),
+      let orderBytes = section((orderCount ?? 0) * 4), let vocabularyBytes = section(vocabularyCount),
+      hasher.finalize() == words[Header.bodyHash], let vocabulary = Vocabulary(reading: vocabularyBytes)
     else { return .unusable }
-    let textStart = entryCount * entrySize
-    let orderStart = textStart + textCount
-    let vocabularyStart = orderStart + (orderCount ?? 0) * 4
-    guard let vocabulary = Vocabulary(reading: Array(body[vocabularyStart...])) else { return .unusable }
 
     var live = 0
     var removed = 0
     var liveBytes: Int64 = 0
-    let entries = body.withUnsafeBytes { raw in
+    let entries = entryBytes.withUnsafeBytes { raw in
       [HistoryIndex.Entry](unsafeUninitializedCapacity: entryCount) { buffer, initialized in
         initialized = 0
         for slot in 0..<entryCount {
@@ -168,8 +173,8 @@ struct HistoryIndexSnapshot {
     guard entries.count == entryCount else { return .unusable }
     var order: [Int]?
     if let orderCount {
-      let slots = body.withUnsafeBytes { raw in
-        (0..<orderCount).map { Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: orderStart + $0 * 4, as: UInt32.self))) }
+      let slots = orderBytes.withUnsafeBytes { raw in
+        (0..<orderCount).map { Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
       }
       guard slots.allSatisfy({ $0 < entryCount }) else { return .unusable }
       order = slots
@@ -178,7 +183,7 @@ struct HistoryIndexSnapshot {
       liveBytes == Int64(bitPattern: words[Header.liveBytes])
     else { return .unusable }
     let storage = HistoryIndex.Storage(
-      entries: entries, bytes: Array(body[textStart..<orderStart]), order: order, removedCount: removed, count: live,
+      entries: entries, bytes: text, order: order, removedCount: removed, count: live,
       liveBytes: liveBytes)
     return .loaded(HistoryIndex(restoring: storage), coverage, rehashed: rehashed)
   }
