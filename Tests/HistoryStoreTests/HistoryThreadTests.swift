@@ -37,7 +37,11 @@ import Testing
     for store in stores {
       let thread = store.thread.threadID
       #expect(thread > 0)
-      while !waitsInFlock(thread) { await Task.yield() }
+      // Ends with the time limit (cancelled) if the wait never reaches the store's thread.
+      while !waitsInFlock(thread) {
+        try Task.checkCancellation()
+        await Task.yield()
+      }
     }
     // Every store's thread is blocked in flock; the pool is not.
     let finished = await withTaskGroup(of: Int.self) { group in
@@ -61,6 +65,9 @@ import Testing
     let thread = try #require(store?.thread.threadID)
     #expect(FileManager.default.fileExists(atPath: "/proc/self/task/\(thread)"))
     store = nil
-    while FileManager.default.fileExists(atPath: "/proc/self/task/\(thread)") { await Task.yield() }
+    while FileManager.default.fileExists(atPath: "/proc/self/task/\(thread)") {
+      try Task.checkCancellation()
+      await Task.yield()
+    }
   }
 }
