@@ -48,7 +48,9 @@ struct HistoryFile: ~Copyable {
     guard let base = buffer.baseAddress else { return true }
     var done = 0
     while done < buffer.count {
-      let count = Self.retrying { pread(descriptor.rawValue, base + done, buffer.count - done, off_t(offset) + off_t(done)) }
+      let count = Self.retrying {
+        pread(descriptor.rawValue, base + done, buffer.count - done, off_t(offset) + off_t(done))
+      }
       if count <= 0 {
         if count == 0 { errno = EIO }
         return false

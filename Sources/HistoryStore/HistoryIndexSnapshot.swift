@@ -1,10 +1,11 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import FalProtocol
 import SystemPackage
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 #if canImport(Glibc)
   import Glibc
@@ -209,13 +210,17 @@ struct HistoryIndexSnapshot {
     body.withUnsafeMutableBytes { raw in
       for (slot, entry) in storage.entries.enumerated() { encodeEntry(entry, into: raw, at: slot * entrySize) }
       var position = entryBytes
-      storage.bytes.withUnsafeBytes { raw.baseAddress!.advanced(by: position).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+      storage.bytes.withUnsafeBytes {
+        raw.baseAddress!.advanced(by: position).copyMemory(from: $0.baseAddress!, byteCount: $0.count)
+      }
       position += storage.bytes.count
       for slot in storage.order ?? [] {
         raw.storeBytes(of: UInt32(slot).littleEndian, toByteOffset: position, as: UInt32.self)
         position += 4
       }
-      vocabulary.withUnsafeBytes { raw.baseAddress!.advanced(by: position).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+      vocabulary.withUnsafeBytes {
+        raw.baseAddress!.advanced(by: position).copyMemory(from: $0.baseAddress!, byteCount: $0.count)
+      }
     }
     var words = [UInt64](repeating: 0, count: headerWords)
     words[Header.magic] = magic
@@ -258,7 +263,9 @@ struct HistoryIndexSnapshot {
   /// header is rewritten, in place, and only if it still says what was verified; a reader that
   /// catches it half-written sees a bad header checksum, which costs it one full parse, never a
   /// wrong answer.
-  static func restamp(at path: String, history: borrowing HistoryFile, verified coverage: Coverage, racySeconds: Int64 = 1) {
+  static func restamp(
+    at path: String, history: borrowing HistoryFile, verified coverage: Coverage, racySeconds: Int64 = 1
+  ) {
     guard let info = try? history.status(), let file = try? HistoryFile(opening: path, O_RDWR),
       var words = header(file), words[Header.version] == formatVersion, decodeCoverage(words) == coverage
     else { return }
@@ -291,7 +298,9 @@ struct HistoryIndexSnapshot {
     /// stay as holes: an entry that uses one is refused.
     init?(reading bytes: [UInt8]) {
       let lists = bytes.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false).map {
-        $0.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        $0.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).map {
+          String(decoding: $0, as: UTF8.self)
+        }
       }
       guard lists.count == 3, lists.allSatisfy({ $0.count <= 256 }) else { return nil }
       statuses = lists[0].map(GenerationStatus.init(rawValue:))
@@ -307,7 +316,8 @@ struct HistoryIndexSnapshot {
     }
   }
 
-  private static func encodeEntry(_ entry: HistoryIndex.Entry, into raw: UnsafeMutableRawBufferPointer, at offset: Int) {
+  private static func encodeEntry(_ entry: HistoryIndex.Entry, into raw: UnsafeMutableRawBufferPointer, at offset: Int)
+  {
     let fields = entry.fields
     raw.storeBytes(of: fields.created.littleEndian, toByteOffset: offset, as: Int64.self)
     raw.storeBytes(of: fields.updated.littleEndian, toByteOffset: offset + 8, as: Int64.self)
@@ -327,8 +337,12 @@ struct HistoryIndexSnapshot {
   private static func decodeEntry(_ raw: UnsafeRawBufferPointer, at offset: Int, vocabulary: Vocabulary)
     -> HistoryIndex.Entry?
   {
-    func int64(_ at: Int) -> Int64 { Int64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + at, as: Int64.self)) }
-    func uint32(_ at: Int) -> Int { Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + at, as: UInt32.self))) }
+    func int64(_ at: Int) -> Int64 {
+      Int64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + at, as: Int64.self))
+    }
+    func uint32(_ at: Int) -> Int {
+      Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + at, as: UInt32.self)))
+    }
     func code<Case>(_ at: Int, _ cases: [Case?]) -> Case? {
       let code = Int(raw[offset + at])
       return code < cases.count ? cases[code] : nil

@@ -30,15 +30,15 @@ extension HistoryStore {
 
   /// Writes every record matching `query` as one JSON array to an open descriptor (a pipe, stdout).
   @discardableResult
-  public func export(toFileDescriptor descriptor: Int32, matching query: HistoryQuery = .all) async throws(
-    HistoryStoreError
-  ) -> Int {
+  public func export(toFileDescriptor descriptor: Int32, matching query: HistoryQuery = .all)
+    async throws(HistoryStoreError) -> Int
+  {
     try exportNow(to: FileDescriptor(rawValue: descriptor), path: "file descriptor \(descriptor)", matching: query)
   }
 
-  private func exportNow(to out: FileDescriptor, path outPath: String, matching query: HistoryQuery) throws(
-    HistoryStoreError
-  ) -> Int {
+  private func exportNow(to out: FileDescriptor, path outPath: String, matching query: HistoryQuery)
+    throws(HistoryStoreError) -> Int
+  {
     refreshQuietly()
     var query = query
     query.offset = 0

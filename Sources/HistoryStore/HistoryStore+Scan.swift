@@ -1,10 +1,11 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import HistoryModel
 import SystemPackage
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 #if canImport(Glibc)
   import Glibc
@@ -43,7 +44,9 @@ extension HistoryStore {
       if file != nil || scannedOffset > 0 { try reload(writableOnly: false) }
       return
     }
-    if file == nil || UInt64(info.st_ino) != inode || UInt64(info.st_dev) != device || Int64(info.st_size) < scannedOffset {
+    if file == nil || UInt64(info.st_ino) != inode || UInt64(info.st_dev) != device
+      || Int64(info.st_size) < scannedOffset
+    {
       try reload(writableOnly: false)
       return
     }
@@ -242,7 +245,8 @@ extension HistoryStore {
     }
     // The head said so already; the full decode must agree before anything of it is returned.
     guard record.id == id else {
-      throw HistoryStoreError(.read, path: path, reason: "the line at byte \(offset) holds record \(record.id), not \(id)")
+      throw HistoryStoreError(
+        .read, path: path, reason: "the line at byte \(offset) holds record \(record.id), not \(id)")
     }
     return record
   }
@@ -267,7 +271,8 @@ extension HistoryStore {
       }
       if lineID(bytes) == id { return (bytes, entry.offset) }
       guard !rebuilt else {
-        throw HistoryStoreError(.read, path: path, reason: "the line at byte \(entry.offset) is not a line of record \(id)")
+        throw HistoryStoreError(
+          .read, path: path, reason: "the line at byte \(entry.offset) is not a line of record \(id)")
       }
       try reindexFromFile()
       rebuilt = true

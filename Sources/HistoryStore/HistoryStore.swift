@@ -1,13 +1,14 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import FalProtocol
 // The store's API speaks in the model's types (records, queries, pages): whoever uses the store
 // gets them with it, while code that must not do I/O (StudioUI) imports HistoryModel alone.
 @_exported import HistoryModel
 import SystemPackage
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 #if canImport(Glibc)
   import Glibc
@@ -105,7 +106,8 @@ public actor HistoryStore {
   /// - Throws: ``HistoryStoreError`` when the directory or file cannot be created or read. A
   ///   read-only history opens fine; saving to it throws.
   public init(directory: String, autoCompactMinimumBytes: Int = 1 << 20) async throws(HistoryStoreError) {
-    try await self.init(directory: directory, autoCompactMinimumBytes: autoCompactMinimumBytes, snapshotMinimumBytes: 4 << 20)
+    try await self.init(
+      directory: directory, autoCompactMinimumBytes: autoCompactMinimumBytes, snapshotMinimumBytes: 4 << 20)
   }
 
   /// - Parameters:
@@ -126,11 +128,12 @@ public actor HistoryStore {
     self.autoCompactMinimumBytes = Int64(autoCompactMinimumBytes)
     self.snapshotMinimumBytes = Int64(snapshotMinimumBytes)
     self.racySeconds = Int64(racySeconds)
-    thread = HistoryThread(name: "magi-history")
+    thread = HistoryThread()
     // Fully initialised: from here on the init runs on the store's thread, so the first scan and any
     // wait for another process's lock do not hold a thread of the pool either.
     try Self.makeDirectory(directory)
-    lockFile = (try? HistoryFile(opening: lockPath, O_RDWR | O_CREAT)) ?? (try? HistoryFile(opening: lockPath, O_RDONLY))
+    lockFile =
+      (try? HistoryFile(opening: lockPath, O_RDWR | O_CREAT)) ?? (try? HistoryFile(opening: lockPath, O_RDONLY))
     if access(compactPath, F_OK) == 0 {
       // A compaction that died before its rename: the old file is intact, the copy is garbage.
       try lock(LOCK_EX)

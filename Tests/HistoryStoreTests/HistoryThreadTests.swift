@@ -19,6 +19,16 @@ import Testing
     return text.split(separator: " ").first == Substring(Self.flockSyscall)
   }
 
+  /// The names of this process's threads that are inside `flock` right now.
+  private func threadsInFlock() -> [String] {
+    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+    return tasks.compactMap { task in
+      guard let id = Int32(task), waitsInFlock(id) else { return nil }
+      let name = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8)
+      return name?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+    }
+  }
+
   @Test(
     "saves waiting for another process's lock wait on the stores' threads; more tasks than the pool has threads still run",
     .timeLimit(.minutes(1)))
@@ -43,6 +53,14 @@ import Testing
         await Task.yield()
       }
     }
+    // A store opening meanwhile waits for the shared lock on its own thread too (the init's work
+    // runs on the store's executor once its properties are set).
+    let opening = Task { try await HistoryStore(directory: directory.path) }
+    while threadsInFlock().count < count + 1 {
+      try Task.checkCancellation()
+      await Task.yield()
+    }
+    #expect(threadsInFlock() == Array(repeating: "magi-history-io", count: count + 1))
     // Every store's thread is blocked in flock; the pool is not.
     let finished = await withTaskGroup(of: Int.self) { group in
       for number in 0..<(4 * count) { group.addTask { number } }
@@ -54,6 +72,7 @@ import Testing
     holder.closeInput()
     #expect(holder.wait() == 0)
     for save in saves { try await save.value }
+    #expect(await (try opening.value).count >= 0)
     #expect(await stores[0].count == count)
     #expect(try directory.lines().count == count)
   }
