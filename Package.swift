@@ -55,6 +55,7 @@ let package = Package(
       dependencies: [
         "FalClient", "CurlTransport", "FalEmulator", "TerminalScreen", "StudioCore", "StudioUI", "CursesTerminal",
         "HistoryStore", "QuietExecutor", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "SystemPackage", package: "swift-system"),
       ]
     ),
     // Pure: the history's record types (GenerationRecord, status, queries, pages, summaries) every layer shares.
