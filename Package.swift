@@ -25,24 +25,29 @@ let package = Package(
     // The queue and storage client over an abstract HTTP transport.
     .target(name: "FalClient", dependencies: ["FalProtocol"]),
     // The only libcurl user: one multi handle on one thread.
-    .target(name: "CurlTransport", dependencies: ["CCurl", "FalClient", .product(name: "SystemPackage", package: "swift-system")]),
+    .target(name: "CurlTransport", dependencies: ["CCurl", "FalClient", "FalProtocol", .product(name: "SystemPackage", package: "swift-system")]),
     // The fal-compatible emulator (queue, storage, CDN) on loopback.
     .target(
       name: "FalEmulator",
       dependencies: ["FalProtocol", .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "SystemPackage", package: "swift-system")],
       resources: [.copy("Resources/fallback.mp4")]
     ),
-    // Pure text and screen model shared by the CLI and the TUI: sanitising, widths, cells.
+    // Pure text and screen model shared by the CLI and the TUI: sanitising, widths, cells, and the
+    // one colour pipeline (ColorPlanner: theme colours reduced to the terminal's depth).
     .target(name: "TerminalScreen"),
     // Jobs, downloads, the launcher, settings: the studio's behaviour without any UI.
-    .target(name: "StudioCore", dependencies: ["FalClient", "HistoryStore", "TerminalScreen", .product(name: "SystemPackage", package: "swift-system")]),
+    // The built-in dark theme is themes/dark.toml's text (Resources/dark.toml links to it).
+    .target(
+      name: "StudioCore", dependencies: ["FalClient", "HistoryStore", "TerminalScreen", .product(name: "SystemPackage", package: "swift-system")],
+      resources: [.embedInCode("Resources/dark.toml")]),
     // Pure core of the TUI: state, actions, update returning effects, views into a screen grid.
     // It imports nothing that can do I/O: the record types come from HistoryModel, not the store.
     .target(name: "StudioUI", dependencies: ["TerminalScreen", "HistoryModel", "FalProtocol"]),
     // System library for ncursesw; its header defines NCURSES_WIDECHAR (SwiftPM drops pkg-config -Ds).
     .systemLibrary(
       name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
-    // The only ncurses user: terminal setup and restore, keys to events, grid to screen, signals, poll loop.
+    // The only ncurses user: terminal setup and restore, keys to events, grid to screen, signals, poll loop;
+    // and the terminal side of everything else: escape sequences (OSC 52/8/9/777) and tmux.
     .target(name: "CursesTerminal", dependencies: ["CNcursesw", "TerminalScreen", .product(name: "SystemPackage", package: "swift-system")]),
     // Tiny TUI the CursesTerminal tests drive through tmux.
     .executableTarget(name: "curses-probe", dependencies: ["CursesTerminal", "TerminalScreen"]),
@@ -88,7 +93,7 @@ let package = Package(
     ),
     .testTarget(
       name: "CurlTransportTests",
-      dependencies: ["CurlTransport", .product(name: "FlyingFox", package: "FlyingFox")]
+      dependencies: ["CurlTransport", "FalProtocol", .product(name: "FlyingFox", package: "FlyingFox")]
     ),
     .testTarget(name: "FalClientTests", dependencies: ["FalClient", "CurlTransport", "FalEmulator", "TestSupport"]),
     .testTarget(name: "TerminalScreenTests", dependencies: ["TerminalScreen"]),

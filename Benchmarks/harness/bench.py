@@ -363,12 +363,22 @@ def type_keys(tui, count, keys=b"abcdefghij"):
             "bytes_per_key_max": max(sizes)}
 
 
+def edit_prompt(tui):
+    """Enter: the studio starts in NORMAL mode on the prompt; this enters EDIT mode, where keys type."""
+    os.write(tui.fd, b"\r")
+    tui.drain(quiet=0.05, limit=1)
+
+
 def submit_jobs(tui, count):
-    """Types the prompt "fox" into the studio's form and submits it `count` times (Ctrl-S)."""
+    """Types the prompt "fox" into the studio's form and submits `count` jobs (Ctrl-S), one more
+    letter each time: the same request again within seconds would ask first."""
+    edit_prompt(tui)
     for letter in b"fox":
         os.write(tui.fd, bytes([letter]))
         tui.drain(quiet=0.02)
-    for _ in range(count):
+    for index in range(count):
+        os.write(tui.fd, bytes([b"abcdefghij"[index % 10]]))
+        tui.drain(quiet=0.02)
         os.write(tui.fd, b"\x13")
         tui.drain(quiet=0.03, limit=0.5)
 
@@ -406,6 +416,7 @@ def bench_keystrokes(keys):
             if tui.wait_for([NEWEST_MARK.encode()] + FRAME_MARKERS, 30) is None:
                 raise RuntimeError("TUI did not show its first frame")
             tui.drain(quiet=0.3, limit=5)
+            edit_prompt(tui)
             results["idle_100000_records"] = type_keys(tui, keys)
             results["idle_100000_records"]["in_process"] = latency_summary(trace_latencies(idle_trace))
             tui.check_alive()

@@ -1,4 +1,7 @@
 /// Byte counts of a transfer in flight; totals are 0 while unknown.
+///
+/// A plain value every layer shares (the transport reports it, jobs forward it, the queue view draws
+/// it), so it lives with the other wire models rather than in the client.
 public struct TransferProgress: Sendable, Hashable {
   public var uploaded: Int64
   public var uploadTotal: Int64
