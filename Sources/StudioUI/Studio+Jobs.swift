@@ -4,8 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import FalProtocol
-import HistoryStore
-import StudioCore
+import HistoryModel
 import TerminalScreen
 
 /// The queue's and the history's half of `update`: job records arriving, history pages, and the
