@@ -10,6 +10,8 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
+    // `FileDescriptor.writeAll`: the one write-all loop (EINTR retried) of every module that writes to a descriptor.
+    .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
   ],
   targets: [
     // C shim: typed wrappers for libcurl's variadic setopt/getinfo.
@@ -23,11 +25,11 @@ let package = Package(
     // The queue and storage client over an abstract HTTP transport.
     .target(name: "FalClient", dependencies: ["FalProtocol"]),
     // The only libcurl user: one multi handle on one thread.
-    .target(name: "CurlTransport", dependencies: ["CCurl", "FalClient", "FalProtocol"]),
+    .target(name: "CurlTransport", dependencies: ["CCurl", "FalClient", "FalProtocol", .product(name: "SystemPackage", package: "swift-system")]),
     // The fal-compatible emulator (queue, storage, CDN) on loopback.
     .target(
       name: "FalEmulator",
-      dependencies: ["FalProtocol", .product(name: "FlyingFox", package: "FlyingFox")],
+      dependencies: ["FalProtocol", .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "SystemPackage", package: "swift-system")],
       resources: [.copy("Resources/fallback.mp4")]
     ),
     // Pure text and screen model shared by the CLI and the TUI: sanitising, widths, cells, and the
@@ -36,19 +38,22 @@ let package = Package(
     // Jobs, downloads, the launcher, settings: the studio's behaviour without any UI.
     // The built-in dark theme is themes/dark.toml's text (Resources/dark.toml links to it).
     .target(
-      name: "StudioCore", dependencies: ["FalClient", "HistoryStore", "TerminalScreen"],
+      name: "StudioCore", dependencies: ["FalClient", "HistoryStore", "TerminalScreen", .product(name: "SystemPackage", package: "swift-system")],
       resources: [.embedInCode("Resources/dark.toml")]),
     // Pure core of the TUI: state, actions, update returning effects, views into a screen grid.
-    .target(name: "StudioUI", dependencies: ["TerminalScreen", "StudioCore", "HistoryStore", "FalProtocol", "FalClient"]),
+    // It imports nothing that can do I/O: the record types come from HistoryModel, not the store.
+    .target(name: "StudioUI", dependencies: ["TerminalScreen", "HistoryModel", "FalProtocol"]),
     // Performs the studio's effects and turns their results into actions: the loop over a terminal
     // protocol, the effect runner, job following, the inbox, path completion, the instance lock.
-    .target(name: "StudioRuntime", dependencies: ["StudioUI", "StudioCore", "HistoryStore", "FalProtocol", "TerminalScreen"]),
+    .target(
+      name: "StudioRuntime",
+      dependencies: ["StudioUI", "StudioCore", "HistoryStore", "HistoryModel", "FalProtocol", "TerminalScreen"]),
     // System library for ncursesw; its header defines NCURSES_WIDECHAR (SwiftPM drops pkg-config -Ds).
     .systemLibrary(
       name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
     // The only ncurses user: terminal setup and restore, keys to events, grid to screen, signals, poll loop;
     // and the terminal side of everything else: escape sequences (OSC 52/8/9/777) and tmux.
-    .target(name: "CursesTerminal", dependencies: ["CNcursesw", "TerminalScreen"]),
+    .target(name: "CursesTerminal", dependencies: ["CNcursesw", "TerminalScreen", .product(name: "SystemPackage", package: "swift-system")]),
     // Tiny TUI the CursesTerminal tests drive through tmux.
     .executableTarget(name: "curses-probe", dependencies: ["CursesTerminal", "TerminalScreen"]),
     // Swift concurrency's default executor on our own threads: libdispatch's pool on Linux wakes every second.
@@ -61,17 +66,24 @@ let package = Package(
         "FalClient", "CurlTransport", "FalEmulator", "TerminalScreen", "StudioCore", "StudioUI", "StudioRuntime",
         "CursesTerminal",
         "HistoryStore", "QuietExecutor", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "SystemPackage", package: "swift-system"),
       ]
     ),
-    // The JSON Lines history of generations: records, index, queries, compaction, locking.
-    .target(name: "HistoryStore", dependencies: ["FalProtocol"]),
+    // Pure: the history's record types (GenerationRecord, status, queries, pages, summaries) every layer shares.
+    .target(name: "HistoryModel", dependencies: ["FalProtocol"]),
+    // The JSON Lines history of generations on its own thread: file I/O in one HistoryFile, index, the
+    // explicit-format history.index, queries, compaction, locking, file watching.
+    .target(
+      name: "HistoryStore",
+      dependencies: ["FalProtocol", "HistoryModel", .product(name: "SystemPackage", package: "swift-system")]),
     // Child process for the history's crash and concurrency tests (kill -9, two writers, disk full).
     .executableTarget(name: "history-torture", dependencies: ["HistoryStore"]),
     // `swift run -c release history-benchmark`: the history at 100,000 records.
     .executableTarget(
       name: "history-benchmark", dependencies: ["HistoryStore"], path: "Benchmarks/HistoryBenchmark"),
     // `scripts/bench`'s in-process client: follows many jobs at once, downloads one file; prints usage as JSON.
-    .executableTarget(name: "bench-follow", dependencies: ["FalClient", "CurlTransport", "FalProtocol"]),
+    .executableTarget(
+      name: "bench-follow", dependencies: ["FalClient", "CurlTransport", "FalProtocol", .product(name: "SystemPackage", package: "swift-system")]),
     // Fuzz targets shared by the bounded run in the suite (FuzzTests), `scripts/fuzz` and its libFuzzer build.
     // Debug builds only: it reaches internal parsers through @testable imports.
     .target(
@@ -99,11 +111,12 @@ let package = Package(
     // The studio in a real terminal (tmux) against the emulator.
     .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
     .testTarget(name: "HistoryStoreTests", dependencies: ["HistoryStore"]),
-    .testTarget(name: "StudioUITests", dependencies: ["StudioUI"], exclude: ["__Snapshots__"]),
+    .testTarget(name: "StudioUITests", dependencies: ["StudioUI", "HistoryModel"], exclude: ["__Snapshots__"]),
     .testTarget(
       name: "StudioRuntimeTests",
       dependencies: [
-        "StudioRuntime", "StudioUI", "StudioCore", "HistoryStore", "CurlTransport", "FalClient", "FalEmulator", "TestSupport",
+        "StudioRuntime", "StudioUI", "StudioCore", "HistoryStore", "HistoryModel", "CurlTransport", "FalClient",
+        "FalEmulator", "TestSupport",
       ]),
     .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal", "TerminalScreen", "TestSupport"]),
     .testTarget(name: "QuietExecutorTests", dependencies: ["QuietExecutor", "quiet-executor-probe"]),

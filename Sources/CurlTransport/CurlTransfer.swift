@@ -2,6 +2,7 @@ import CCurl
 import FalClient
 import FalProtocol
 import Synchronization
+import SystemPackage
 
 #if canImport(FoundationEssentials)
   import FoundationEssentials
@@ -364,17 +365,12 @@ final class CurlTransfer: @unchecked Sendable {
   }
 
   private func writeSink(_ chunk: UnsafeRawBufferPointer, path: String) -> TransportError? {
-    guard let base = chunk.baseAddress else { return nil }
-    var written = 0
-    while written < chunk.count {
-      let count = write(sinkDescriptor, base + written, chunk.count - written)
-      if count < 0 {
-        if errno == EINTR { continue }
-        return TransportError(.file, "cannot write \(path): \(errnoText(errno))")
-      }
-      written += count
+    do {
+      try FileDescriptor(rawValue: sinkDescriptor).writeAll(chunk)
+      return nil
+    } catch {
+      return TransportError(.file, "cannot write \(path): \(error)")
     }
-    return nil
   }
 
   private func closeSink() {

@@ -1,5 +1,6 @@
 import CNcursesw
 import TerminalScreen
+import SystemPackage
 
 #if canImport(Glibc)
   import Glibc
@@ -326,24 +327,15 @@ public final class CursesTerminal {
     Self.writeAll(outputFileDescriptor, sequence)
   }
 
+  /// Best effort: a terminal that is gone (EIO, EPIPE) has no one left to tell.
   static func writeAll(_ fd: Int32, _ text: String) {
     writeAll(fd, Array(text.utf8))
   }
 
-  /// Writes all of `bytes`, retrying after EINTR; gives up on any other error (EPIPE: the reader
-  /// has gone; EIO: the terminal has).
+  /// Writes all of `bytes` (swift-system's `writeAll`: EINTR retried); gives up on any other error
+  /// (EPIPE: the reader has gone; EIO: the terminal has).
   static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
-    var offset = 0
-    while offset < bytes.count {
-      let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-      if written > 0 {
-        offset += written
-      } else if written < 0 && errno == EINTR {
-        continue
-      } else {
-        return
-      }
-    }
+    _ = try? FileDescriptor(rawValue: fd).writeAll(bytes)
   }
 
   // MARK: process-wide state

@@ -2,6 +2,7 @@
   import Glibc
 #endif
 import Foundation
+import SystemPackage
 
 /// Writes that a crash cannot leave half done: the bytes go to a temporary sibling, are flushed to
 /// disk when asked, and replace the target with one `rename`, so a reader sees the old file or the
@@ -17,15 +18,11 @@ enum AtomicFile {
     let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
     let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
     guard descriptor >= 0 else { throw WriteError(description: "cannot create \(temporary.path): \(errnoText())") }
-    var written = 0
     let failure: String? = data.withUnsafeBytes { buffer -> String? in
-      while written < buffer.count {
-        let result = Glibc.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-        if result < 0 {
-          if errno == EINTR { continue }
-          return errnoText()
-        }
-        written += result
+      do {
+        try FileDescriptor(rawValue: descriptor).writeAll(buffer)
+      } catch {
+        return "\(error)"
       }
       if durable, fsync(descriptor) != 0 { return errnoText() }
       return nil

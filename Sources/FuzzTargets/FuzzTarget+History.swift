@@ -94,41 +94,28 @@ enum HistoryHarness {
   }
 
   /// Re-signs what ties a snapshot to its history and what guards its own bytes (header words:
-  /// device 3, inode 4, window checksum 8, body hash 15, prefix hash 16, file stamp 17–22, header
-  /// checksum 23), leaving every other byte as mutated: otherwise nearly every mutation would stop
+  /// device, inode, window checksum, body hash, prefix hash, file stamp, header checksum), leaving every other byte as mutated: otherwise nearly every mutation would stop
   /// at the checksums and the entry checks behind them would never be reached.
   static func resign(_ index: inout [UInt8], history: [UInt8], path: String) {
     typealias Snapshot = HistoryIndexSnapshot
-    let wordSize = MemoryLayout<UInt64>.size
-    guard index.count >= Snapshot.headerSize, index.starts(with: magic) else { return }
-    let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return }
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else { return }
+    typealias Header = Snapshot.Header
+    guard index.count >= Snapshot.headerSize, index.starts(with: magic),
+      let file = try? HistoryFile(opening: path, O_RDONLY), let info = try? file.status()
+    else { return }
     var words = index.withUnsafeBytes { raw in
-      (0..<Snapshot.headerWords).map { raw.loadUnaligned(fromByteOffset: $0 * wordSize, as: UInt64.self) }
+      (0..<Snapshot.headerWords).map { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) }
     }
-    words[3] = UInt64(info.st_dev)
-    words[4] = UInt64(info.st_ino)
-    let offset = Int64(bitPattern: words[5])
+    words[Header.device] = UInt64(info.st_dev)
+    words[Header.inode] = UInt64(info.st_ino)
+    let offset = Int64(bitPattern: words[Header.scannedOffset])
     if offset >= 0, offset <= Int64(history.count) {
-      if let window = Snapshot.checksum(fd, before: offset) { words[8] = window }
-      if let prefix = Snapshot.prefixHash(fd, upTo: offset) { words[16] = prefix }
+      if let window = Snapshot.checksum(file, before: offset) { words[Header.window] = window }
+      if let prefix = Snapshot.prefixHash(file, upTo: offset) { words[Header.prefixHash] = prefix }
     }
-    words[15] = index[Snapshot.headerSize...].withUnsafeBytes { ContentHash.hash($0) }
+    words[Header.bodyHash] = index[Snapshot.headerSize...].withUnsafeBytes { ContentHash.hash($0) }
     Snapshot.FileStamp(info).store(in: &words)
-    words[Snapshot.headerWords - 1] = words[0..<(Snapshot.headerWords - 1)].withUnsafeBytes { Snapshot.fnv1a($0) }
-    words.withUnsafeBytes { index.replaceSubrange(0..<Snapshot.headerSize, with: $0) }
-  }
-
-  static func fnv1a(_ bytes: ArraySlice<UInt8>) -> UInt64 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in bytes {
-      hash ^= UInt64(byte)
-      hash &*= 0x0000_0100_0000_01b3
-    }
-    return hash
+    words[Header.checksum] = Snapshot.headerChecksum(words)
+    index.replaceSubrange(0..<Snapshot.headerSize, with: Snapshot.encodeHeader(words))
   }
 
   static func firstIndex(of needle: [UInt8], in bytes: [UInt8]) -> Int? {
@@ -148,17 +135,12 @@ enum HistoryHarness {
   }
 
   static func write(_ bytes: [UInt8], to path: String) -> Bool {
-    let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    return bytes.withUnsafeBytes { raw in
-      var done = 0
-      while done < raw.count {
-        let written = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
-        if written <= 0 { return false }
-        done += written
-      }
+    do {
+      let file = try HistoryFile(opening: path, O_WRONLY | O_CREAT | O_TRUNC)
+      try file.write(bytes)
       return true
+    } catch {
+      return false
     }
   }
 }

@@ -7,7 +7,7 @@ import Foundation
 @testable import HistoryStore
 
 /// History inputs made by code: well-formed lines from this build's encoder, an index snapshot
-/// (its layout is this build's), and the reproductions of issue 10 built on them.
+/// in the current format, and the reproductions of issue 10 built on them.
 enum HistorySeeds {
   static let created = Date(timeIntervalSince1970: 1_785_000_000.125)
 
@@ -71,16 +71,17 @@ enum HistorySeeds {
     // again for the file it writes.
     let header = HistoryIndexSnapshot.headerSize
     var index = [UInt8](snapshot)
-    for word in [3, 4, 15] + Array(16..<HistoryIndexSnapshot.headerWords) where index.count >= header {
+    typealias Header = HistoryIndexSnapshot.Header
+    for word in [Header.device, Header.inode, Header.bodyHash] + Array(Header.prefixHash..<HistoryIndexSnapshot.headerWords) where index.count >= header {
       index.replaceSubrange((word * 8)..<(word * 8 + 8), with: [UInt8](repeating: 0, count: 8))
     }
     var seeds: [(name: String, bytes: [UInt8])] = [("history-and-index", [UInt8](history) + index)]
     // The entries follow the header; the first creation time in them is this one.
     let milliseconds = Int64((created.timeIntervalSince1970 * 1000).rounded())
-    let needle = withUnsafeBytes(of: milliseconds) { Array($0) }
+    let needle = withUnsafeBytes(of: milliseconds.littleEndian) { Array($0) }
     var damaged = index
     if let at = HistoryHarness.firstIndex(of: needle, in: Array(damaged.dropFirst(header))) {
-      withUnsafeBytes(of: Int64.min) { damaged.replaceSubrange((header + at)..<(header + at + 8), with: $0) }
+      withUnsafeBytes(of: Int64.min.littleEndian) { damaged.replaceSubrange((header + at)..<(header + at + 8), with: $0) }
       seeds.append(("index-created-int64-min", [UInt8](history) + damaged))
     }
     seeds.append(("history-only", [UInt8](history)))

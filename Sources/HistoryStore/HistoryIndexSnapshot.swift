@@ -1,7 +1,10 @@
+import FalProtocol
+import SystemPackage
+
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+  import FoundationEssentials
 #else
-import Foundation
+  import Foundation
 #endif
 
 #if canImport(Glibc)
@@ -18,15 +21,23 @@ import Foundation
 /// file is untouched since (the change time cannot be set back by hand); otherwise (lines appended
 /// since, or an edit in place that kept the size) the whole covered part is hashed again before the
 /// snapshot is used. Its own body carries a hash too, so a flipped bit in an id or a prompt is
-/// caught before anything is listed, and every entry's fields are checked to be in range. A
-/// snapshot written by a build whose entries are laid out differently is recognised by a fingerprint
-/// and not read. Everything else (a damaged, stale or foreign file) means a full scan, never a
+/// caught before anything is listed, and every entry's fields are checked to be in range. Anything
+/// else (a damaged, stale or foreign file, or one in an older format) means a full scan, never a
 /// failed open or a wrong answer.
 ///
-/// The layout is the machine's own: a header of 24 native 64-bit words, then the entries' raw bytes,
-/// the id and prompt bytes, and the creation order (as `Int`s). Raw entry bytes are only possible
-/// because an entry is a plain value (`_isPOD`); were it ever to hold a reference, no snapshot is
-/// written or read.
+/// The format is explicit and the same on every machine and build, all numbers little-endian:
+///
+/// - a header of 24 64-bit words (see ``Header``);
+/// - the entries, ``entrySize`` bytes each: created, updated (ms since 1970, `Int64`), the line's
+///   offset (`Int64`), its length, the id's and the prompt's start and length in the text
+///   (`UInt32` each), then one byte each for the status, mode and model codes and a flags byte
+///   (bit 0: awaits its video, bit 1: removed);
+/// - the ids' and prompts' text (UTF-8);
+/// - the creation order, as `UInt32` entry numbers (absent when the index must sort it again);
+/// - the vocabulary: what the codes mean, as the raw values of ``GenerationStatus``, ``MagiMode`` and
+///   ``MagiModel`` in code order (`statuses;modes;models`, comma-separated). A build whose enums
+///   gained or reordered cases still reads an older snapshot by name; a name it no longer knows
+///   makes the snapshot unusable.
 struct HistoryIndexSnapshot {
   /// What the snapshot says about the history file it describes.
   struct Coverage: Equatable {
@@ -43,134 +54,138 @@ struct HistoryIndexSnapshot {
     case loaded(HistoryIndex, Coverage, rehashed: Bool)
     /// No snapshot at all.
     case missing
-    /// Written by a build with another entry layout: left alone, that build may still read it.
+    /// Written by a newer release in a format this one does not know: left alone, that one may read it.
     case foreign
-    /// For another file, for content that changed, or damaged: of no use to anyone.
+    /// For another file, for content that changed, damaged, or in an older format: of no use to anyone.
     case unusable
   }
 
   /// "MAGIIDX1" read as a little-endian word.
   static let magic: UInt64 = 0x3158_4449_4947_414D
-  static let formatVersion: UInt64 = 2
+  /// 3: the explicit format. 1 and 2 held the build's in-memory entry layout; they are discarded.
+  static let formatVersion: UInt64 = 3
   static let headerWords = 24
-  static let headerSize = headerWords * MemoryLayout<UInt64>.size
+  static let headerSize = headerWords * 8
+  static let entrySize = 48
   /// How much of the history before `scannedOffset` the checksum covers: enough to notice a file
   /// rewritten with other content, little enough to read in well under a millisecond.
   static let windowSize: Int64 = 64 << 10
 
-  /// False if entries cannot be copied as raw bytes; then snapshots are neither written nor read.
-  static var isSupported: Bool { _isPOD(HistoryIndex.Entry.self) }
-
-  static let fingerprint: UInt64 = fnv1a(Array(HistoryIndex.Entry.layoutDescription.utf8))
+  /// The header's words by number (the fuzz harness and the tests patch them).
+  enum Header {
+    static let magic = 0, version = 1, vocabularySize = 2, device = 3, inode = 4, scannedOffset = 5
+    static let scannedLines = 6, futureLines = 7, window = 8, entryCount = 9, textSize = 10, orderCount = 11
+    static let live = 12, removed = 13, liveBytes = 14, bodyHash = 15, prefixHash = 16
+    /// Words 17–22 hold the ``FileStamp``; the last word is the header's own checksum.
+    static let checksum = 23
+  }
 
   // MARK: Reading
 
-  /// The coverage a snapshot at `path` claims, if its header is whole and from this build: enough to
+  /// The coverage a snapshot at `path` claims, if its header is whole and in this format: enough to
   /// know whether writing a new one is worth it.
   static func coverage(at path: String) -> Coverage? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    guard let words = header(fd), words[1] == formatVersion, words[2] == fingerprint else { return nil }
+    guard let file = try? HistoryFile(opening: path, O_RDONLY), let words = header(file),
+      words[Header.version] == formatVersion
+    else { return nil }
     return decodeCoverage(words)
   }
 
   /// Reads the snapshot at `path` if it describes the open history `history` (of `device`, `inode`)
   /// as it is now.
-  static func load(from path: String, history: Int32, device: UInt64, inode: UInt64) -> Outcome {
-    guard isSupported else { return .foreign }
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return errno == ENOENT ? .missing : .unusable }
-    defer { close(fd) }
-    guard let words = header(fd), words[0] == magic else { return .unusable }
-    guard words[1] == formatVersion, words[2] == fingerprint else { return .foreign }
+  static func load(from path: String, history: borrowing HistoryFile, device: UInt64, inode: UInt64) -> Outcome {
+    let file: HistoryFile
+    do {
+      file = try HistoryFile(opening: path, O_RDONLY)
+    } catch {
+      return error == .noSuchFileOrDirectory ? .missing : .unusable
+    }
+    guard let words = header(file), words[Header.magic] == magic else { return .unusable }
+    guard words[Header.version] <= formatVersion else { return .foreign }
+    guard words[Header.version] == formatVersion else { return .unusable }
     let coverage = decodeCoverage(words)
     guard coverage.device == device, coverage.inode == inode, coverage.scannedOffset >= 0,
       coverage.scannedLines >= 0, coverage.futureLines >= 0
     else { return .unusable }
-    var info = stat()
-    guard fstat(history, &info) == 0, Int64(info.st_size) >= coverage.scannedOffset,
-      checksum(history, before: coverage.scannedOffset) == words[8]
+    guard let info = try? history.status(), Int64(info.st_size) >= coverage.scannedOffset,
+      checksum(history, before: coverage.scannedOffset) == words[Header.window]
     else { return .unusable }
     // Untouched since the save, or else the covered part hashes as it did then.
     let rehashed = FileStamp(info) != FileStamp(words: words)
     if rehashed {
-      guard prefixHash(history, upTo: coverage.scannedOffset) == words[16] else { return .unusable }
+      guard prefixHash(history, upTo: coverage.scannedOffset) == words[Header.prefixHash] else { return .unusable }
     }
 
     // Sizes are checked against the file before anything is allocated from them.
-    let stride = MemoryLayout<HistoryIndex.Entry>.stride
-    guard fstat(fd, &info) == 0, words[9] <= UInt64(Int32.max), words[10] <= UInt64(UInt32.max),
-      words[11] == UInt64.max || words[11] <= words[9]
+    let counts = (
+      entries: words[Header.entryCount], text: words[Header.textSize], order: words[Header.orderCount],
+      vocabulary: words[Header.vocabularySize]
+    )
+    guard let size = try? file.size(), counts.entries <= UInt64(Int32.max), counts.text <= UInt64(UInt32.max),
+      counts.order == UInt64.max || counts.order <= counts.entries, counts.vocabulary <= 4096
     else { return .unusable }
-    let entryCount = Int(words[9])
-    let byteCount = Int(words[10])
-    let orderCount = words[11] == UInt64.max ? nil : Int(words[11])
-    let expectedSize = headerSize + entryCount * stride + byteCount + (orderCount ?? 0) * MemoryLayout<Int>.stride
-    guard Int64(info.st_size) == Int64(expectedSize) else { return .unusable }
+    let entryCount = Int(counts.entries)
+    let textCount = Int(counts.text)
+    let orderCount = counts.order == UInt64.max ? nil : Int(counts.order)
+    let vocabularyCount = Int(counts.vocabulary)
+    let expectedSize = headerSize + entryCount * entrySize + textCount + (orderCount ?? 0) * 4 + vocabularyCount
+    guard size == Int64(expectedSize) else { return .unusable }
 
+    // Section by section, each straight into the array that keeps it (the text is most of the
+    // file), all hashed before any of it is believed.
+    var hasher = ContentHash()
     var position = Int64(headerSize)
-    var body = ContentHash()
+    func section(_ count: Int) -> [UInt8]? {
+      guard let bytes = try? file.read(at: position, count: count) else { return nil }
+      bytes.withUnsafeBytes { hasher.update($0) }
+      position += Int64(count)
+      return bytes
+    }
+    guard let entryBytes = section(entryCount * entrySize), let text = section(textCount),
+      let orderBytes = section((orderCount ?? 0) * 4), let vocabularyBytes = section(vocabularyCount),
+      hasher.finalize() == words[Header.bodyHash], let vocabulary = Vocabulary(reading: vocabularyBytes)
+    else { return .unusable }
+
     var live = 0
     var removed = 0
     var liveBytes: Int64 = 0
-    let entries = [HistoryIndex.Entry](unsafeUninitializedCapacity: entryCount) { buffer, initialized in
-      initialized = 0
-      let raw = UnsafeMutableRawBufferPointer(buffer)
-      guard readFully(fd, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<(entryCount * stride)]), at: position),
-        let base = raw.baseAddress
-      else { return }
-      body.update(UnsafeRawBufferPointer(rebasing: raw[0..<(entryCount * stride)]))
-      for slot in 0..<entryCount {
-        let address = base + slot * stride
-        guard HistoryIndex.Entry.isValidSnapshot(address) else { return }
-        let entry = address.load(as: HistoryIndex.Entry.self)
-        // The line and its newline lie inside the covered bytes (written so as not to overflow).
-        guard entry.id.range.upperBound <= byteCount, entry.prompt.range.upperBound <= byteCount, entry.offset >= 0,
-          entry.offset < coverage.scannedOffset, Int64(entry.length) < coverage.scannedOffset - entry.offset,
-          entry.id.count > 0, Timestamp.representable.contains(entry.fields.created),
-          Timestamp.representable.contains(entry.fields.updated)
-        else { return }
-        if entry.removed {
-          removed += 1
-        } else {
-          live += 1
-          liveBytes += Int64(entry.length + 1)
+    let entries = entryBytes.withUnsafeBytes { raw in
+      [HistoryIndex.Entry](unsafeUninitializedCapacity: entryCount) { buffer, initialized in
+        initialized = 0
+        for slot in 0..<entryCount {
+          guard let entry = decodeEntry(raw, at: slot * entrySize, vocabulary: vocabulary),
+            // The line and its newline lie inside the covered bytes (written so as not to overflow).
+            entry.id.range.upperBound <= textCount, entry.prompt.range.upperBound <= textCount, entry.offset >= 0,
+            entry.offset < coverage.scannedOffset, Int64(entry.length) < coverage.scannedOffset - entry.offset,
+            entry.id.count > 0, Timestamp.representable.contains(entry.fields.created),
+            Timestamp.representable.contains(entry.fields.updated)
+          else { return }
+          if entry.removed {
+            removed += 1
+          } else {
+            live += 1
+            liveBytes += Int64(entry.length + 1)
+          }
+          (buffer.baseAddress! + slot).initialize(to: entry)
+          initialized = slot + 1
         }
       }
-      initialized = entryCount
     }
     guard entries.count == entryCount else { return .unusable }
-    position += Int64(entryCount * stride)
-
-    let bytes = [UInt8](unsafeUninitializedCapacity: byteCount) { buffer, initialized in
-      initialized = readFully(fd, into: UnsafeMutableRawBufferPointer(buffer), at: position) ? byteCount : 0
-      if initialized == byteCount { body.update(UnsafeRawBufferPointer(buffer)) }
-    }
-    guard bytes.count == byteCount else { return .unusable }
-    position += Int64(byteCount)
-
     var order: [Int]?
     if let orderCount {
-      let slots = [Int](unsafeUninitializedCapacity: orderCount) { buffer, initialized in
-        initialized = 0
-        guard readFully(fd, into: UnsafeMutableRawBufferPointer(buffer), at: position),
-          buffer.allSatisfy({ $0 >= 0 && $0 < entryCount })
-        else { return }
-        body.update(UnsafeRawBufferPointer(buffer))
-        initialized = orderCount
+      let slots = orderBytes.withUnsafeBytes { raw in
+        (0..<orderCount).map { Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
       }
-      guard slots.count == orderCount else { return .unusable }
+      guard slots.allSatisfy({ $0 < entryCount }) else { return .unusable }
       order = slots
     }
-
-    guard UInt64(live) == words[12], UInt64(removed) == words[13], liveBytes == Int64(bitPattern: words[14]),
-      body.finalize() == words[15]
-    else {
-      return .unusable
-    }
+    guard UInt64(live) == words[Header.live], UInt64(removed) == words[Header.removed],
+      liveBytes == Int64(bitPattern: words[Header.liveBytes])
+    else { return .unusable }
     let storage = HistoryIndex.Storage(
-      entries: entries, bytes: bytes, order: order, removedCount: removed, count: live, liveBytes: liveBytes)
+      entries: entries, bytes: text, order: order, removedCount: removed, count: live,
+      liveBytes: liveBytes)
     return .loaded(HistoryIndex(restoring: storage), coverage, rehashed: rehashed)
   }
 
@@ -180,53 +195,63 @@ struct HistoryIndexSnapshot {
   /// over `path`, so that a reader sees the old snapshot or the new one, whole. Not `fsync`ed: a
   /// snapshot torn by a crash fails its size check and costs one full scan.
   static func save(
-    _ storage: HistoryIndex.Storage, coverage: Coverage, history: Int32, to path: String, racySeconds: Int64 = 1
+    _ storage: HistoryIndex.Storage, coverage: Coverage, history: borrowing HistoryFile, to path: String,
+    racySeconds: Int64 = 1
   ) throws(HistoryStoreError) {
-    guard isSupported else { return }
-    var info = stat()
     guard let window = checksum(history, before: coverage.scannedOffset),
-      let prefix = prefixHash(history, upTo: coverage.scannedOffset), fstat(history, &info) == 0
+      let prefix = prefixHash(history, upTo: coverage.scannedOffset), let info = try? history.status()
     else {
       throw HistoryStoreError(.read, path: path, reason: "cannot read the history to checksum it")
     }
-    var body = ContentHash()
-    storage.entries.withUnsafeBytes { body.update($0) }
-    storage.bytes.withUnsafeBytes { body.update($0) }
-    storage.order?.withUnsafeBytes { body.update($0) }
+    let entryBytes = storage.entries.count * entrySize
+    let orderCount = storage.order?.count ?? 0
+    let vocabulary = Vocabulary.current.bytes
+    var body = [UInt8](repeating: 0, count: entryBytes + storage.bytes.count + orderCount * 4 + vocabulary.count)
+    body.withUnsafeMutableBytes { raw in
+      for (slot, entry) in storage.entries.enumerated() { encodeEntry(entry, into: raw, at: slot * entrySize) }
+      var position = entryBytes
+      storage.bytes.withUnsafeBytes {
+        raw.baseAddress!.advanced(by: position).copyMemory(from: $0.baseAddress!, byteCount: $0.count)
+      }
+      position += storage.bytes.count
+      for slot in storage.order ?? [] {
+        raw.storeBytes(of: UInt32(slot).littleEndian, toByteOffset: position, as: UInt32.self)
+        position += 4
+      }
+      vocabulary.withUnsafeBytes {
+        raw.baseAddress!.advanced(by: position).copyMemory(from: $0.baseAddress!, byteCount: $0.count)
+      }
+    }
     var words = [UInt64](repeating: 0, count: headerWords)
-    words[0] = magic
-    words[1] = formatVersion
-    words[2] = fingerprint
-    words[3] = coverage.device
-    words[4] = coverage.inode
-    words[5] = UInt64(bitPattern: coverage.scannedOffset)
-    words[6] = UInt64(coverage.scannedLines)
-    words[7] = UInt64(coverage.futureLines)
-    words[8] = window
-    words[9] = UInt64(storage.entries.count)
-    words[10] = UInt64(storage.bytes.count)
-    words[11] = storage.order.map { UInt64($0.count) } ?? UInt64.max
-    words[12] = UInt64(storage.count)
-    words[13] = UInt64(storage.removedCount)
-    words[14] = UInt64(bitPattern: storage.liveBytes)
-    words[15] = body.finalize()
-    words[16] = prefix
+    words[Header.magic] = magic
+    words[Header.version] = formatVersion
+    words[Header.vocabularySize] = UInt64(vocabulary.count)
+    words[Header.device] = coverage.device
+    words[Header.inode] = coverage.inode
+    words[Header.scannedOffset] = UInt64(bitPattern: coverage.scannedOffset)
+    words[Header.scannedLines] = UInt64(coverage.scannedLines)
+    words[Header.futureLines] = UInt64(coverage.futureLines)
+    words[Header.window] = window
+    words[Header.entryCount] = UInt64(storage.entries.count)
+    words[Header.textSize] = UInt64(storage.bytes.count)
+    words[Header.orderCount] = storage.order.map { UInt64($0.count) } ?? UInt64.max
+    words[Header.live] = UInt64(storage.count)
+    words[Header.removed] = UInt64(storage.removedCount)
+    words[Header.liveBytes] = UInt64(bitPattern: storage.liveBytes)
+    words[Header.bodyHash] = body.withUnsafeBytes { ContentHash.hash($0) }
+    words[Header.prefixHash] = prefix
     FileStamp.recording(info, racySeconds: racySeconds).store(in: &words)
-    words[headerWords - 1] = headerChecksum(words)
+    words[Header.checksum] = headerChecksum(words)
 
     let temporary = path + ".tmp"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-    guard fd >= 0 else { throw HistoryStoreError(.write, path: temporary, code: errno) }
-    var failure: Int32?
-    failure = failure ?? words.withUnsafeBytes { writeAll(fd, $0) }
-    failure = failure ?? storage.entries.withUnsafeBytes { writeAll(fd, $0) }
-    failure = failure ?? storage.bytes.withUnsafeBytes { writeAll(fd, $0) }
-    if let order = storage.order { failure = failure ?? order.withUnsafeBytes { writeAll(fd, $0) } }
-    close(fd)
-    if failure == nil, rename(temporary, path) != 0 { failure = errno }
-    if let failure {
+    do throws(Errno) {
+      let file = try HistoryFile(opening: temporary, O_WRONLY | O_CREAT | O_TRUNC)
+      try file.write(encodeHeader(words))
+      try file.write(body)
+      guard rename(temporary, path) == 0 else { throw Errno(rawValue: errno) }
+    } catch {
       unlink(temporary)
-      throw HistoryStoreError(.write, path: path, code: failure)
+      throw HistoryStoreError(.write, path: path, errno: error)
     }
   }
 
@@ -238,53 +263,144 @@ struct HistoryIndexSnapshot {
   /// header is rewritten, in place, and only if it still says what was verified; a reader that
   /// catches it half-written sees a bad header checksum, which costs it one full parse, never a
   /// wrong answer.
-  static func restamp(at path: String, history: Int32, verified coverage: Coverage, racySeconds: Int64 = 1) {
-    var info = stat()
-    guard fstat(history, &info) == 0 else { return }
-    let fd = open(path, O_RDWR | O_CLOEXEC)
-    guard fd >= 0 else { return }
-    defer { close(fd) }
-    guard var words = header(fd), words[1] == formatVersion, words[2] == fingerprint,
-      decodeCoverage(words) == coverage
+  static func restamp(
+    at path: String, history: borrowing HistoryFile, verified coverage: Coverage, racySeconds: Int64 = 1
+  ) {
+    guard let info = try? history.status(), let file = try? HistoryFile(opening: path, O_RDWR),
+      var words = header(file), words[Header.version] == formatVersion, decodeCoverage(words) == coverage
     else { return }
     let stamp = FileStamp.recording(info, racySeconds: racySeconds)
     guard stamp != FileStamp(words: words) else { return }
     stamp.store(in: &words)
-    words[headerWords - 1] = headerChecksum(words)
-    _ = words.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+    words[Header.checksum] = headerChecksum(words)
+    try? file.write(encodeHeader(words), at: 0)
   }
 
-  // MARK: Parts
+  // MARK: Entries
 
-  private static func header(_ fd: Int32) -> [UInt64]? {
-    let words = [UInt64](unsafeUninitializedCapacity: headerWords) { buffer, initialized in
-      initialized = readFully(fd, into: UnsafeMutableRawBufferPointer(buffer), at: 0) ? headerWords : 0
+  /// What the status, mode and model codes of a snapshot's entries mean.
+  struct Vocabulary {
+    var statuses: [GenerationStatus?]
+    var modes: [MagiMode?]
+    var models: [MagiModel?]
+
+    /// This build's: codes are the cases' positions.
+    static let current = Vocabulary(
+      statuses: GenerationStatus.allCases, modes: MagiMode.allCases, models: MagiModel.allCases)
+
+    init(statuses: [GenerationStatus?], modes: [MagiMode?], models: [MagiModel?]) {
+      self.statuses = statuses
+      self.modes = modes
+      self.models = models
     }
-    guard words.count == headerWords, words[headerWords - 1] == headerChecksum(words) else { return nil }
+
+    /// A snapshot's vocabulary; nil unless it has its three lists. Names this build does not know
+    /// stay as holes: an entry that uses one is refused.
+    init?(reading bytes: [UInt8]) {
+      let lists = bytes.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false).map {
+        $0.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).map {
+          String(decoding: $0, as: UTF8.self)
+        }
+      }
+      guard lists.count == 3, lists.allSatisfy({ $0.count <= 256 }) else { return nil }
+      statuses = lists[0].map(GenerationStatus.init(rawValue:))
+      modes = lists[1].map(MagiMode.init(rawValue:))
+      models = lists[2].map(MagiModel.init(rawValue:))
+    }
+
+    var bytes: [UInt8] {
+      let lists = [
+        statuses.map { $0?.rawValue ?? "" }, modes.map { $0?.rawValue ?? "" }, models.map { $0?.rawValue ?? "" },
+      ]
+      return Array(lists.map { $0.joined(separator: ",") }.joined(separator: ";").utf8)
+    }
+  }
+
+  private static func encodeEntry(_ entry: HistoryIndex.Entry, into raw: UnsafeMutableRawBufferPointer, at offset: Int)
+  {
+    let fields = entry.fields
+    raw.storeBytes(of: fields.created.littleEndian, toByteOffset: offset, as: Int64.self)
+    raw.storeBytes(of: fields.updated.littleEndian, toByteOffset: offset + 8, as: Int64.self)
+    raw.storeBytes(of: entry.offset.littleEndian, toByteOffset: offset + 16, as: Int64.self)
+    raw.storeBytes(of: UInt32(entry.length).littleEndian, toByteOffset: offset + 24, as: UInt32.self)
+    raw.storeBytes(of: entry.id.start.littleEndian, toByteOffset: offset + 28, as: UInt32.self)
+    raw.storeBytes(of: entry.id.count.littleEndian, toByteOffset: offset + 32, as: UInt32.self)
+    raw.storeBytes(of: entry.prompt.start.littleEndian, toByteOffset: offset + 36, as: UInt32.self)
+    raw.storeBytes(of: entry.prompt.count.littleEndian, toByteOffset: offset + 40, as: UInt32.self)
+    raw[offset + 44] = UInt8(GenerationStatus.allCases.firstIndex(of: fields.status)!)
+    raw[offset + 45] = UInt8(MagiMode.allCases.firstIndex(of: fields.mode)!)
+    raw[offset + 46] = UInt8(MagiModel.allCases.firstIndex(of: fields.model)!)
+    raw[offset + 47] = (fields.awaitsVideo ? 1 : 0) | (entry.removed ? 2 : 0)
+  }
+
+  /// The entry at `offset`, or nil when a code or a flag is outside what the vocabulary says.
+  private static func decodeEntry(_ raw: UnsafeRawBufferPointer, at offset: Int, vocabulary: Vocabulary)
+    -> HistoryIndex.Entry?
+  {
+    func int64(_ at: Int) -> Int64 {
+      Int64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + at, as: Int64.self))
+    }
+    func uint32(_ at: Int) -> Int {
+      Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + at, as: UInt32.self)))
+    }
+    func code<Case>(_ at: Int, _ cases: [Case?]) -> Case? {
+      let code = Int(raw[offset + at])
+      return code < cases.count ? cases[code] : nil
+    }
+    let flags = raw[offset + 47]
+    guard flags < 4, let status = code(44, vocabulary.statuses), let mode = code(45, vocabulary.modes),
+      let model = code(46, vocabulary.models)
+    else { return nil }
+    let fields = HistoryLine.Fields(
+      created: int64(0), updated: int64(8), status: status, mode: mode, model: model, awaitsVideo: flags & 1 != 0)
+    var entry = HistoryIndex.Entry(
+      fields: fields, id: HistoryIndex.Span(start: uint32(28), count: uint32(32)),
+      prompt: HistoryIndex.Span(start: uint32(36), count: uint32(40)), offset: int64(16), length: uint32(24),
+      pending: false)
+    entry.removed = flags & 2 != 0
+    return entry
+  }
+
+  // MARK: Header
+
+  private static func header(_ file: borrowing HistoryFile) -> [UInt64]? {
+    guard let bytes = try? file.read(at: 0, count: headerSize) else { return nil }
+    let words = bytes.withUnsafeBytes { raw in
+      (0..<headerWords).map { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) }
+    }
+    guard words[Header.checksum] == headerChecksum(words) else { return nil }
     return words
+  }
+
+  static func encodeHeader(_ words: [UInt64]) -> [UInt8] {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(headerSize)
+    for word in words { withUnsafeBytes(of: word.littleEndian) { bytes.append(contentsOf: $0) } }
+    return bytes
   }
 
   private static func decodeCoverage(_ words: [UInt64]) -> Coverage {
     Coverage(
-      device: words[3], inode: words[4], scannedOffset: Int64(bitPattern: words[5]),
-      scannedLines: Int(truncatingIfNeeded: Int64(bitPattern: words[6])),
-      futureLines: Int(truncatingIfNeeded: Int64(bitPattern: words[7])))
+      device: words[Header.device], inode: words[Header.inode],
+      scannedOffset: Int64(bitPattern: words[Header.scannedOffset]),
+      scannedLines: Int(truncatingIfNeeded: Int64(bitPattern: words[Header.scannedLines])),
+      futureLines: Int(truncatingIfNeeded: Int64(bitPattern: words[Header.futureLines])))
   }
 
-  /// Covers every word but the last (where it is kept).
-  private static func headerChecksum(_ words: [UInt64]) -> UInt64 {
-    words[0..<(headerWords - 1)].withUnsafeBytes { fnv1a($0) }
+  /// FNV-1a of the little-endian bytes of every word but the last (where it is kept).
+  static func headerChecksum(_ words: [UInt64]) -> UInt64 {
+    fnv1a(encodeHeader(Array(words[0..<(headerWords - 1)])))
   }
 
-  /// ``ContentHash`` of the first `offset` bytes of `fd`; nil if unreadable. Read in 1 MiB pieces.
-  static func prefixHash(_ fd: Int32, upTo offset: Int64) -> UInt64? {
+  /// ``ContentHash`` of the first `offset` bytes of `file`; nil if unreadable. Read in 1 MiB pieces.
+  static func prefixHash(_ file: borrowing HistoryFile, upTo offset: Int64) -> UInt64? {
     var hasher = ContentHash()
-    var buffer = [UInt8](repeating: 0, count: Int(min(offset, 1 << 20)))
+    var buffer = [UInt8](repeating: 0, count: Int(min(max(offset, 0), 1 << 20)))
     var position: Int64 = 0
     while position < offset {
       let count = Int(min(Int64(buffer.count), offset - position))
       let read = buffer.withUnsafeMutableBytes { raw in
-        readFully(fd, into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<count]), at: position)
+        file.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<count]), at: position)
       }
       guard read else { return nil }
       buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
@@ -341,15 +457,11 @@ struct HistoryIndexSnapshot {
     }
   }
 
-  /// FNV-1a (64-bit) of the up to ``windowSize`` bytes of `fd` before `offset`; nil if unreadable.
-  static func checksum(_ fd: Int32, before offset: Int64) -> UInt64? {
+  /// FNV-1a (64-bit) of the up to ``windowSize`` bytes of `file` before `offset`; nil if unreadable.
+  static func checksum(_ file: borrowing HistoryFile, before offset: Int64) -> UInt64? {
     let start = max(0, offset - windowSize)
-    let count = Int(offset - start)
-    let window = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-      initialized = readFully(fd, into: UnsafeMutableRawBufferPointer(buffer), at: start) ? count : 0
-    }
-    guard window.count == count else { return nil }
-    return window.withUnsafeBytes { fnv1a($0) }
+    guard let window = try? file.read(at: start, count: Int(offset - start)) else { return nil }
+    return fnv1a(window)
   }
 
   static func fnv1a(_ bytes: [UInt8]) -> UInt64 {
@@ -363,29 +475,5 @@ struct HistoryIndexSnapshot {
       hash &*= 0x0000_0100_0000_01b3
     }
     return hash
-  }
-
-  private static func readFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) -> Bool {
-    guard let base = buffer.baseAddress else { return buffer.isEmpty }
-    var done = 0
-    while done < buffer.count {
-      let count = pread(fd, base + done, buffer.count - done, off_t(offset) + off_t(done))
-      if count < 0, errno == EINTR { continue }
-      if count <= 0 { return false }
-      done += count
-    }
-    return true
-  }
-
-  private static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Int32? {
-    guard let base = buffer.baseAddress else { return nil }
-    var written = 0
-    while written < buffer.count {
-      let count = write(fd, base + written, buffer.count - written)
-      if count < 0, errno == EINTR { continue }
-      if count <= 0 { return count < 0 ? errno : ENOSPC }
-      written += count
-    }
-    return nil
   }
 }

@@ -21,7 +21,7 @@ import FalProtocol
 /// not start that way (edited by hand, written by a future release) goes through `JSONDecoder`.
 enum HistoryLine {
   /// The format version written in every line as `"v"`; a later release migrates older lines.
-  static let version = 1
+  static let version = GenerationRecord.formatVersion
 
   /// The index fields of a record line other than its id and prompt: plain values.
   struct Fields: Sendable, Hashable {

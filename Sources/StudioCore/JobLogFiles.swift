@@ -7,6 +7,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import FalProtocol
+import SystemPackage
 
 /// Each record's whole log on disk, one JSON Lines file per record (`<data>/logs/<id>.jsonl`).
 ///
@@ -57,14 +58,8 @@ public struct JobLogFiles: Sendable {
         level: "WARNING", source: "CLIENT", timestamp: entries.last?.timestamp ?? "")
       bytes = ((try? encoder.encode(note)).map(Array.init) ?? []) + [UInt8(ascii: "\n")]
     }
-    bytes.withUnsafeBytes { buffer in
-      var offset = 0
-      while offset < buffer.count {
-        let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-        if written <= 0 { return }
-        offset += written
-      }
-    }
+    // Best effort: a batch that cannot be written (a full disk) is dropped.
+    _ = try? FileDescriptor(rawValue: fd).writeAll(bytes)
   }
 
   /// The end of the line that closes a full file.

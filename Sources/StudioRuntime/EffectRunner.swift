@@ -119,7 +119,9 @@ public final class EffectRunner: Sendable {
           )
           return
         }
-        let target = Launcher.Target(localPath: record.localFile?.path, url: record.result?.videoURL)
+        // An offline twin's URL dies with the studio that served it: only its file is worth opening.
+        let url = Studio.ranOffline(record) ? nil : record.result?.videoURL
+        let target = Launcher.Target(localPath: record.localFile?.path, url: url)
         await self.open(target, with: launcher)
       }
     case .completePath(let prefix):

@@ -3,9 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import FalClient
 import FalProtocol
-import HistoryStore
+import HistoryModel
 import TerminalScreen
 
 /// Everything that can change the studio's state: the terminal's input, and what the outside

@@ -4,8 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import FalProtocol
-import HistoryStore
-import StudioCore
+import HistoryModel
 
 /// The three panes the studio shows side by side.
 public enum Pane: String, Sendable, Hashable, CaseIterable {

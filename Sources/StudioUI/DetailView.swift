@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import FalProtocol
-import HistoryStore
+import HistoryModel
 import TerminalScreen
 
 /// One record in full: every parameter, seed, timings, error, URL, local file and cost, with the

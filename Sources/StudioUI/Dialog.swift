@@ -1,6 +1,5 @@
 import FalProtocol
-import HistoryStore
-import StudioCore
+import HistoryModel
 
 /// A question that must be answered before anything else happens: cancelling a job that costs
 /// money, deleting a record, quitting with jobs running.

@@ -1,6 +1,5 @@
 import FalProtocol
-import HistoryStore
-import StudioCore
+import HistoryModel
 
 /// Work the studio asks the outside world to do. `update` only returns these; the loop performs
 /// them and reports back with actions, so the UI core stays pure and every decision is testable.

@@ -1,5 +1,4 @@
 import FalProtocol
-import StudioCore
 
 /// The request being composed: every schema parameter with its current value, the field in focus,
 /// and the messages attached to fields.

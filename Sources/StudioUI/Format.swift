@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import FalProtocol
-import HistoryStore
+import HistoryModel
 import TerminalScreen
 
 /// How times, prices and statuses read on screen, in one place so every pane agrees.

@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import FalProtocol
-import HistoryStore
+import HistoryModel
 
 /// A window onto the history: one or a few pages of summaries around the selection, never the
 /// whole file (which may hold 100,000 records). Pages arrive as actions after `.loadHistory`.

@@ -1,4 +1,4 @@
-import HistoryStore
+import HistoryModel
 import TerminalScreen
 
 /// The history pane: the filter line with the count, then the window of summaries, newest first.

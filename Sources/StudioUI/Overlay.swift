@@ -1,4 +1,4 @@
-import HistoryStore
+import HistoryModel
 
 /// What covers the panes, one at a time: help, the palette, one record in detail, or the
 /// session's messages.

@@ -3,9 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import FalClient
 import FalProtocol
-import HistoryStore
+import HistoryModel
 
 /// The jobs of this session (and the unfinished ones resumed at start), newest first, with each
 /// job's live log.

@@ -3,7 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import HistoryStore
+import HistoryModel
 import TerminalScreen
 
 /// The queue pane: one row per job (its prompt first, then state, elapsed time, and queue

@@ -1,5 +1,5 @@
 import FalProtocol
-import HistoryStore
+import HistoryModel
 
 /// The parameters of a past generation, read back from the request body it recorded, so that it
 /// can be re-run as it was, loaded into the form, or extended.

@@ -1,5 +1,5 @@
 import FalProtocol
-import HistoryStore
+import HistoryModel
 
 /// What a history row shows beyond the index's summary: read from the full record (and a look at
 /// the disk) by the runtime for the rows loaded, since the index keeps only what a list filters on.

@@ -1,5 +1,4 @@
 import FalProtocol
-import StudioCore
 
 /// The form's half of `update`: typing, moving between fields, submitting, the server's answers.
 extension Studio {

@@ -1,5 +1,5 @@
 import FalProtocol
-import HistoryStore
+import HistoryModel
 import TerminalScreen
 
 /// The history's commands on several rows (marks), its order, its filter's errors, the extra row

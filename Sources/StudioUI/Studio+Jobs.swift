@@ -4,8 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import FalProtocol
-import HistoryStore
-import StudioCore
+import HistoryModel
 import TerminalScreen
 
 /// The queue's and the history's half of `update`: job records arriving, history pages, and the
@@ -270,7 +269,7 @@ extension Studio {
     case .copyURL:
       if ranOffline(record), let path = record.localFile?.path {
         // The offline twin's URL dies with the studio that served it: the file is what lasts.
-        state.notice = Notice("Copied the local file of \(record.id) (offline emulator: its URL does not last): \(path)", kind: .success)
+        state.notice = Notice("Copying the local file of \(record.id) (offline emulator: its URL does not last)…")
         return [.copyToClipboard(path)]
       }
       guard let url = record.result?.videoURL else {
@@ -329,7 +328,7 @@ extension Studio {
 
   /// Whether `record` ran on the embedded offline emulator, whose URLs point at a server that lives
   /// only as long as the studio that ran it.
-  static func ranOffline(_ record: GenerationRecord) -> Bool {
+  public static func ranOffline(_ record: GenerationRecord) -> Bool {
     record.server?.hasPrefix("embedded:") == true
   }
 

@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import FalProtocol
-import HistoryStore
+import HistoryModel
 import TerminalScreen
 
 /// The studio's behaviour: `update` turns the current state and one action into the next state

@@ -14,6 +14,7 @@
 import CurlTransport
 import FalClient
 import FalProtocol
+import SystemPackage
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -58,16 +59,7 @@ func seconds(_ time: timeval) -> Double {
 
 /// Writes all of `text` to a file descriptor (stdout or stderr).
 func emit(_ text: String, to descriptor: Int32) {
-  Array(text.utf8).withUnsafeBytes { bytes in
-    guard let base = bytes.baseAddress else { return }
-    var written = 0
-    while written < bytes.count {
-      let count = write(descriptor, base + written, bytes.count - written)
-      if count < 0, errno == EINTR { continue }
-      guard count > 0 else { return }
-      written += count
-    }
-  }
+  _ = try? FileDescriptor(rawValue: descriptor).writeAll(text.utf8)
 }
 
 func fail(_ message: String) -> Never {

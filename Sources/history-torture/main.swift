@@ -3,6 +3,7 @@
 //   history-torture append-loop DIR PREFIX COUNT   save PREFIX-0…PREFIX-(COUNT-1), printing each id once saved
 //   history-torture disk-full DIR                  save under a tiny RLIMIT_FSIZE until it fails, then recover
 //   history-torture save-readonly DIR ID           save into a read-only history (as `nobody` when root)
+//   history-torture hold-lock DIR                  hold the history's exclusive lock until stdin closes
 //
 // Every line it prints is written with one write(2) straight to fd 1, so a kill -9 right after an
 // acknowledgement cannot leave that acknowledgement in an unflushed buffer.
@@ -96,6 +97,15 @@ case "save-readonly":
   }
   let summary = await store.query(HistoryQuery(limit: 1)).summaries.first
   say("kept \(summary?.id ?? "none") saved=\(summary?.isSaved ?? true) count=\(await store.count)")
+
+case "hold-lock":
+  // What another process's compaction does for as long as it runs: hold the exclusive lock.
+  let lock = open(directory + "/history.jsonl.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+  guard lock >= 0, flock(lock, LOCK_EX) == 0 else { fail("cannot take the lock") }
+  say("locked")
+  var byte: UInt8 = 0
+  while read(0, &byte, 1) > 0 {}
+  // Exiting releases the lock.
 
 default:
   fail("unknown mode \(arguments[1])")

@@ -6,6 +6,7 @@ import FalClient
 import Synchronization
 import FalProtocol
 import TerminalScreen
+import SystemPackage
 
 /// Writes what a person watching a command sees: status and logs on stderr (stdout is the result,
 /// for pipes), every line from the network sanitised first.
@@ -71,15 +72,8 @@ enum Console {
     fflush(nil)
   }
 
+  /// Best effort: a closed stderr has no one left to tell.
   private static func writeStderr(_ text: String) {
-    var bytes = Array(text.utf8)
-    bytes.withUnsafeMutableBytes { buffer in
-      var offset = 0
-      while offset < buffer.count {
-        let written = write(2, buffer.baseAddress! + offset, buffer.count - offset)
-        if written <= 0 { break }
-        offset += written
-      }
-    }
+    _ = try? FileDescriptor.standardError.writeAll(text.utf8)
   }
 }

@@ -256,9 +256,9 @@ import Testing
   }
 
   /// Over ssh (no display) inside tmux with its default options, where tmux drops passthrough and
-  /// ignores a plain OSC 52: `y` copies the video URL into a tmux buffer and only then says
-  /// "copied"; `o` gives the whole scp hint, copies the URL the same way, and leaves the status bar
-  /// as it was (no escape sequence or link label is written over the screen).
+  /// ignores a plain OSC 52: `y` copies into a tmux buffer and only then says "copied" (for an
+  /// offline record, its file: the twin's URL does not outlive it); `o` gives the whole scp hint and
+  /// leaves the status bar as it was (no escape sequence or link label is written over the screen).
   @Test func overSSHInsideTmuxCopyMakesATmuxBufferAndOpenLeavesTheStatusBarIntact() async throws {
     let home = try Home()
     #expect(try await runElsewhere(home, ["generate", "--prompt", "fetched over ssh", "--wait"]) == 0)
@@ -267,31 +267,30 @@ import Testing
     let tmux = try await TmuxSession(command: [Self.binary], environment: environment, width: 400, height: 30)
     try await tmux.waitFor("fetched over ssh")
     #expect(try await tmux.bufferNames() == [])
-    try await tmux.press("Escape")
-    try await tmux.waitFor("the form to stop editing") { !$0.contains("Esc done") }
+    try await tmux.waitFor("NORMAL mode") { $0.contains("NORMAL") }  // the studio starts in it
     try await tmux.press("3")
     try await tmux.waitFor("/ filter")
     func statusBar(_ screen: String) -> String {
       String(screen.split(separator: "\n", omittingEmptySubsequences: false).dropLast().last ?? "")
     }
 
+    // The record ran on the offline twin, whose URL dies with it: `y` copies the video's file.
     try await tmux.press("y")
-    try await tmux.waitFor("copied http")
+    try await tmux.waitFor("copied \(home.videos)")
     #expect(try await tmux.bufferNames().count == 1)
-    let url = try await tmux.newestBuffer()
-    #expect(url.hasPrefix("http://127.0.0.1:") && url.hasSuffix(".mp4"), "\(url)")
+    let path = try await tmux.newestBuffer()
+    #expect(path.hasPrefix(home.videos + "/") && path.hasSuffix(".mp4"), "\(path)")
 
     let before = statusBar(try await tmux.screen())
     #expect(before.contains("/ filter"), "\(before)")
     try await tmux.press("o")
     let after = try await tmux.waitFor("over ssh with no display")
     let notice = try #require(after.split(separator: "\n").first { $0.contains("over ssh with no display") })
-    #expect(notice.contains("; copied the URL (tmux buffer"), "\(notice)")
     #expect(notice.contains("; fetch it with: scp ") && notice.contains(".mp4 ."), "the whole scp command: \(notice)")
+    #expect(!notice.contains("copied the URL"), "no dead offline URL is copied: \(notice)")
     #expect(statusBar(after) == before)
     #expect(!after.contains("link") && !after.contains("52;c;") && !after.contains("Ptmux"))
-    #expect(try await tmux.bufferNames().count == 2)
-    #expect(try await tmux.newestBuffer() == url)
+    #expect(try await tmux.bufferNames().count == 1)
     try await tmux.press("C-q")
     try await tmux.waitUntilExited()
   }

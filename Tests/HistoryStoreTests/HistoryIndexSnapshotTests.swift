@@ -296,7 +296,7 @@ import Testing
     // "rec-0" → "rdc-0", an id that does not exist.
     let entries = data.withUnsafeBytes { raw in raw.loadUnaligned(fromByteOffset: 9 * 8, as: UInt64.self) }
     #expect(entries > 0)
-    let textStart = HistoryIndexSnapshot.headerSize + Int(entries) * MemoryLayout<HistoryIndex.Entry>.stride
+    let textStart = HistoryIndexSnapshot.headerSize + Int(entries) * HistoryIndexSnapshot.entrySize
     data[textStart + 1] ^= 0x01
     try data.write(to: url)
 
@@ -309,12 +309,10 @@ import Testing
     let ids = try await snapshotted(directory)
     let url = URL(fileURLWithPath: snapshotPath(directory.path))
     var data = try Data(contentsOf: url)
-    let fields = try #require(MemoryLayout<HistoryIndex.Entry>.offset(of: \.fields))
-    let created = try #require(MemoryLayout<HistoryLine.Fields>.offset(of: \.created))
-    let stride = MemoryLayout<HistoryIndex.Entry>.stride
+    // The creation time is an entry's first field, a little-endian Int64.
     for (slot, value) in [(3, Int64.min), (7, Int64.max)] {
-      let at = HistoryIndexSnapshot.headerSize + slot * stride + fields + created
-      withUnsafeBytes(of: value) { data.replaceSubrange(at..<(at + 8), with: $0) }
+      let at = HistoryIndexSnapshot.headerSize + slot * HistoryIndexSnapshot.entrySize
+      withUnsafeBytes(of: value.littleEndian) { data.replaceSubrange(at..<(at + 8), with: $0) }
     }
     try data.write(to: url)
     try rehashBody(directory)
@@ -388,20 +386,19 @@ import Testing
     try await expectFullScan(directory, ids: ids)
   }
 
-  @Test("a snapshot damaged inside its entries (a bad enum tag, a span out of range) is refused, not read")
+  @Test("a snapshot damaged inside its entries (a status code, a flag, a span out of range) is refused, not read")
   func damagedEntriesAreRefused() async throws {
     let directory = try TemporaryDirectory()
     let ids = try await snapshotted(directory)
     let url = URL(fileURLWithPath: snapshotPath(directory.path))
     let valid = try Data(contentsOf: url)
-    let stride = MemoryLayout<HistoryIndex.Entry>.stride
-    let fields = try #require(MemoryLayout<HistoryIndex.Entry>.offset(of: \.fields))
-    let status = try #require(MemoryLayout<HistoryLine.Fields>.offset(of: \.status))
-    let id = try #require(MemoryLayout<HistoryIndex.Entry>.offset(of: \.id))
-    for (offset, value) in [(fields + status, UInt8(200)), (id + 3, UInt8(0x7F))] {
+    // Entry bytes 44 (status code), 47 (flags) and 31 (the high byte of the id's start), with the
+    // body hash made to match: only the field checks stand in the way.
+    for (offset, value) in [(44, UInt8(200)), (47, UInt8(0x80)), (31, UInt8(0x7F))] {
       var damaged = valid
-      damaged[HistoryIndexSnapshot.headerSize + 5 * stride + offset] = value
+      damaged[HistoryIndexSnapshot.headerSize + 5 * HistoryIndexSnapshot.entrySize + offset] = value
       try damaged.write(to: url)
+      try rehashBody(directory)
       let reopened = try await openStore(directory)
       #expect(await reopened.openedFromSnapshot == false)
       #expect(!snapshotExists(directory.path))
@@ -409,27 +406,64 @@ import Testing
     }
   }
 
-  @Test("a snapshot from a build with another layout (fingerprint) or format version is ignored but kept")
-  func foreignSnapshotIsIgnored() async throws {
+  @Test("a snapshot in an older format is discarded and rebuilt; one from a newer release is ignored but kept")
+  func otherFormatVersions() async throws {
     let directory = try TemporaryDirectory()
     let store = try await openStore(directory)
     let ids = try await populate(store)
     await store.saveIndexSnapshot()
     let valid = try Data(contentsOf: URL(fileURLWithPath: snapshotPath(directory.path)))
-    for (word, value) in [(2, HistoryIndexSnapshot.fingerprint ^ 1), (1, HistoryIndexSnapshot.formatVersion + 1)] {
+    typealias Header = HistoryIndexSnapshot.Header
+    // Formats 1 and 2 held the in-memory layout of the build that wrote them.
+    for (version, kept) in [(HistoryIndexSnapshot.formatVersion - 1, false), (HistoryIndexSnapshot.formatVersion + 1, true)] {
       try valid.write(to: URL(fileURLWithPath: snapshotPath(directory.path)))
-      try patchHeader(directory, word: word, value: value, fixChecksum: true)
+      try patchHeader(directory, word: Header.version, value: version, fixChecksum: true)
       let reopened = try await openStore(directory)
       #expect(await reopened.openedFromSnapshot == false)
-      #expect(snapshotExists(directory.path))
+      #expect(await reopened.warnings.isEmpty)
+      #expect(snapshotExists(directory.path) == kept)
       #expect(try await view(reopened, ids: ids) == (try await fullScanView(of: directory.path, ids: ids)))
     }
+    // Rebuilt: the next save writes the current format, and the open after it starts from it.
+    let rebuilt = try await openStore(directory)
+    try? FileManager.default.removeItem(atPath: snapshotPath(directory.path))
+    await rebuilt.saveIndexSnapshot()
+    #expect(await (try openStore(directory)).openedFromSnapshot)
     // A header patched without its checksum is damaged, not foreign.
     try valid.write(to: URL(fileURLWithPath: snapshotPath(directory.path)))
-    try patchHeader(directory, word: 2, value: HistoryIndexSnapshot.fingerprint ^ 1, fixChecksum: false)
+    try patchHeader(directory, word: Header.version, value: HistoryIndexSnapshot.formatVersion + 1, fixChecksum: false)
     let reopened = try await openStore(directory)
     #expect(await reopened.openedFromSnapshot == false)
     #expect(!snapshotExists(directory.path))
+  }
+
+  @Test("status, mode and model codes are read by the names the snapshot lists, not by this build's case order")
+  func codesAreReadByName() async throws {
+    let directory = try TemporaryDirectory()
+    let ids = try await snapshotted(directory)
+    let url = URL(fileURLWithPath: snapshotPath(directory.path))
+    var data = try Data(contentsOf: url)
+    typealias Header = HistoryIndexSnapshot.Header
+    let words = data.withUnsafeBytes { raw in
+      (0..<HistoryIndexSnapshot.headerWords).map { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) }
+    }
+    let vocabularySize = Int(words[Header.vocabularySize])
+    let vocabulary = String(decoding: data.suffix(vocabularySize), as: UTF8.self)
+    let statuses = GenerationStatus.allCases.map(\.rawValue)
+    #expect(vocabulary.hasPrefix(statuses.joined(separator: ",") + ";"))
+    // As a build whose status cases were declared in the opposite order would have written it.
+    let reversed = statuses.reversed().joined(separator: ",") + vocabulary.dropFirst(statuses.joined(separator: ",").count)
+    data.replaceSubrange((data.count - vocabularySize)..., with: Data(reversed.utf8))
+    for slot in 0..<Int(words[Header.entryCount]) {
+      let at = HistoryIndexSnapshot.headerSize + slot * HistoryIndexSnapshot.entrySize + 44
+      data[at] = UInt8(statuses.count - 1) - data[at]
+    }
+    try data.write(to: url)
+    try rehashBody(directory)
+
+    let reopened = try await openStore(directory)
+    #expect(await reopened.openedFromSnapshot)
+    #expect(try await view(reopened, ids: ids) == (try await fullScanView(of: directory.path, ids: ids)))
   }
 
   /// A file where two early lines of equal length (ids and prompts alike in size) have been swapped

@@ -89,12 +89,14 @@ func tortureBinary() throws -> String {
 final class Child {
   let process = Process()
   private let output = Pipe()
+  private let input = Pipe()
   private var buffer = Data()
 
   init(_ arguments: [String]) throws {
     process.executableURL = URL(fileURLWithPath: try tortureBinary())
     process.arguments = arguments
     process.standardOutput = output
+    process.standardInput = input
     process.standardError = FileHandle.standardError
     try process.run()
   }
@@ -121,6 +123,11 @@ final class Child {
     var lines: [String] = []
     while let line = readLine() { lines.append(line) }
     return lines
+  }
+
+  /// Closes the child's stdin (`hold-lock` then lets go).
+  func closeInput() {
+    try? input.fileHandleForWriting.close()
   }
 
   func kill9() {

@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import FalProtocol
-import HistoryStore
+import HistoryModel
 @testable import StudioUI
 
 /// Fixed clock, fixed ids: every fixture renders the same on every machine and every day.

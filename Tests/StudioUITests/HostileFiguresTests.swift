@@ -1,5 +1,5 @@
 import FalProtocol
-import HistoryStore
+import HistoryModel
 import Testing
 import TerminalScreen
 @testable import StudioUI

@@ -1,10 +1,7 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
+// Full Foundation: the README checks use `String.range(of:)`.
 import Foundation
-#endif
 import FalProtocol
-import HistoryStore
+import HistoryModel
 @testable import StudioUI
 import TerminalScreen
 import Testing

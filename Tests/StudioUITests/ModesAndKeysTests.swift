@@ -1,6 +1,5 @@
 import FalProtocol
-import HistoryStore
-import StudioCore
+import HistoryModel
 import TerminalScreen
 import Testing
 

@@ -1,5 +1,5 @@
 import FalProtocol
-import HistoryStore
+import HistoryModel
 @testable import StudioUI
 import TerminalScreen
 import Testing

@@ -3,10 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import FalClient
 import FalProtocol
-import HistoryStore
-import StudioCore
+import HistoryModel
 @testable import StudioUI
 import TerminalScreen
 import Testing

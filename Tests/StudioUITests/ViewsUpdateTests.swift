@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import FalProtocol
-import HistoryStore
+import HistoryModel
 @testable import StudioUI
 import TerminalScreen
 import Testing

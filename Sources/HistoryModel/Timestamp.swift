@@ -19,7 +19,7 @@ public enum Timestamp {
 
   /// Milliseconds since 1970 for `date`, rounded to the nearest millisecond and clamped into
   /// ``representable`` (NaN reads as 1970).
-  static func milliseconds(_ date: Date) -> Int64 {
+  package static func milliseconds(_ date: Date) -> Int64 {
     let value = (date.timeIntervalSince1970 * 1000).rounded()
     guard !value.isNaN else { return 0 }
     if value <= Double(representable.lowerBound) { return representable.lowerBound }
@@ -28,16 +28,16 @@ public enum Timestamp {
   }
 
   /// `milliseconds` moved into ``representable``.
-  static func clamped(_ milliseconds: Int64) -> Int64 {
+  package static func clamped(_ milliseconds: Int64) -> Int64 {
     min(max(milliseconds, representable.lowerBound), representable.upperBound)
   }
 
-  static func date(milliseconds: Int64) -> Date {
+  package static func date(milliseconds: Int64) -> Date {
     Date(timeIntervalSince1970: Double(milliseconds) / 1000)
   }
 
   /// `date` as it will read back from the file: rounded to the millisecond.
-  static func rounded(_ date: Date) -> Date {
+  package static func rounded(_ date: Date) -> Date {
     Self.date(milliseconds: milliseconds(date))
   }
 
@@ -59,7 +59,7 @@ public enum Timestamp {
     return (year, month, day, secondOfDay / 3600, secondOfDay / 60 % 60, secondOfDay % 60, millis)
   }
 
-  static func format(milliseconds: Int64) -> String {
+  package static func format(milliseconds: Int64) -> String {
     let milliseconds = clamped(milliseconds)
     let millis = Int(((milliseconds % 1000) + 1000) % 1000)
     let seconds = (milliseconds - Int64(millis)) / 1000
@@ -95,13 +95,13 @@ public enum Timestamp {
     return String(decoding: out, as: UTF8.self)
   }
 
-  static func parse(_ text: String) -> Int64? {
+  package static func parse(_ text: String) -> Int64? {
     var text = text
     return text.withUTF8 { parse(UnsafeRawBufferPointer($0)) }
   }
 
   /// Parses `YYYY-MM-DDTHH:MM:SS[.fff…](Z|±HH:MM)`; nil for anything else.
-  static func parse(_ bytes: UnsafeRawBufferPointer) -> Int64? {
+  package static func parse(_ bytes: UnsafeRawBufferPointer) -> Int64? {
     // A cursor value rather than nested functions over a captured `var`: the capture was boxed on
     // the heap and checked for exclusive access on every digit, an eighth of a 100,000-line open.
     var cursor = DigitCursor(bytes: bytes)

@@ -241,8 +241,11 @@ extension GenerationRecord {
 }
 
 extension GenerationRecord: Codable {
-  /// The keys of the fixed-order head of every line (see ``HistoryLine``), then the rest.
-  enum CodingKeys: String, CodingKey {
+  /// The format version written in every history line as `"v"`; a later release migrates older lines.
+  package static let formatVersion = 1
+
+  /// The keys of the fixed-order head of every line (the store's `HistoryLine`), then the rest.
+  package enum CodingKeys: String, CodingKey {
     case version = "v"
     case id, created, updated, status, mode, model, prompt
     case endpointID = "endpoint"
@@ -260,11 +263,11 @@ extension GenerationRecord: Codable {
 
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
-    let version = try container.decodeIfPresent(Int.self, forKey: .version) ?? HistoryLine.version
-    guard version <= HistoryLine.version else {
+    let version = try container.decodeIfPresent(Int.self, forKey: .version) ?? GenerationRecord.formatVersion
+    guard version <= GenerationRecord.formatVersion else {
       throw DecodingError.dataCorruptedError(
         forKey: .version, in: container,
-        debugDescription: "record format \(version) is newer than this studio's (\(HistoryLine.version))")
+        debugDescription: "record format \(version) is newer than this studio's (\(GenerationRecord.formatVersion))")
     }
     id = try container.decode(String.self, forKey: .id)
     createdAt = try container.decode(Date.self, forKey: .created)
@@ -294,7 +297,7 @@ extension GenerationRecord: Codable {
 
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.container(keyedBy: CodingKeys.self)
-    try container.encode(HistoryLine.version, forKey: .version)
+    try container.encode(GenerationRecord.formatVersion, forKey: .version)
     try container.encode(id, forKey: .id)
     try container.encode(createdAt, forKey: .created)
     try container.encode(updatedAt, forKey: .updated)
@@ -306,7 +309,7 @@ extension GenerationRecord: Codable {
   }
 
   /// Everything but the fixed head: the line writer writes the head itself, in its fixed order.
-  func encodeBody(into container: inout KeyedEncodingContainer<CodingKeys>) throws {
+  package func encodeBody(into container: inout KeyedEncodingContainer<CodingKeys>) throws {
     try container.encode(endpointID, forKey: .endpointID)
     try container.encode(input, forKey: .input)
     try container.encodeIfPresent(source, forKey: .source)
