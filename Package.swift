@@ -43,6 +43,11 @@ let package = Package(
     // Pure core of the TUI: state, actions, update returning effects, views into a screen grid.
     // It imports nothing that can do I/O: the record types come from HistoryModel, not the store.
     .target(name: "StudioUI", dependencies: ["TerminalScreen", "HistoryModel", "FalProtocol"]),
+    // Performs the studio's effects and turns their results into actions: the loop over a terminal
+    // protocol, the effect runner, job following, the inbox, path completion, the instance lock.
+    .target(
+      name: "StudioRuntime",
+      dependencies: ["StudioUI", "StudioCore", "HistoryStore", "HistoryModel", "FalProtocol", "TerminalScreen"]),
     // System library for ncursesw; its header defines NCURSES_WIDECHAR (SwiftPM drops pkg-config -Ds).
     .systemLibrary(
       name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
@@ -58,7 +63,8 @@ let package = Package(
     .executableTarget(
       name: "magi-studio",
       dependencies: [
-        "FalClient", "CurlTransport", "FalEmulator", "TerminalScreen", "StudioCore", "StudioUI", "CursesTerminal",
+        "FalClient", "CurlTransport", "FalEmulator", "TerminalScreen", "StudioCore", "StudioUI", "StudioRuntime",
+        "CursesTerminal",
         "HistoryStore", "QuietExecutor", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "SystemPackage", package: "swift-system"),
       ]
@@ -97,14 +103,21 @@ let package = Package(
     ),
     .testTarget(name: "FalClientTests", dependencies: ["FalClient", "CurlTransport", "FalEmulator", "TestSupport"]),
     .testTarget(name: "TerminalScreenTests", dependencies: ["TerminalScreen"]),
-    .testTarget(name: "StudioCoreTests", dependencies: ["StudioCore", "CurlTransport", "FalEmulator"]),
-    // Helpers more than one test target needs (a tmpfs that really fills or turns read-only).
+    .testTarget(name: "StudioCoreTests", dependencies: ["StudioCore", "CurlTransport", "FalEmulator", "TestSupport"]),
+    // Helpers more than one test target needs (a tmpfs that really fills or turns read-only; a
+    // recorder whose waits are bounded).
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "CLITests", dependencies: ["FalEmulator", "TestSupport"]),
     // The studio in a real terminal (tmux) against the emulator.
     .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
     .testTarget(name: "HistoryStoreTests", dependencies: ["HistoryStore"]),
     .testTarget(name: "StudioUITests", dependencies: ["StudioUI", "HistoryModel"], exclude: ["__Snapshots__"]),
+    .testTarget(
+      name: "StudioRuntimeTests",
+      dependencies: [
+        "StudioRuntime", "StudioUI", "StudioCore", "HistoryStore", "HistoryModel", "CurlTransport", "FalClient",
+        "FalEmulator", "TestSupport",
+      ]),
     .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal", "TerminalScreen", "TestSupport"]),
     .testTarget(name: "QuietExecutorTests", dependencies: ["QuietExecutor", "quiet-executor-probe"]),
     .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets", "FalProtocol", "FalEmulator"]),

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Dispatch
 
 /// One follower per job across processes: two `resume`s (or a `resume` and the `generate --wait`
 /// that submitted the job) that followed and downloaded one job at once wrote into one partial
@@ -44,13 +43,19 @@ public final class RecordLock: Sendable {
     if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return lock }
     guard errno == EWOULDBLOCK else { return nil }
     if ifBusy == .skip { throw .busy(recordID) }
-    // A blocking flock, off the cooperative pool so that waiting holds no Swift thread.
-    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-      DispatchQueue.global().async {
-        while flock(descriptor, LOCK_EX) != 0, errno == EINTR {}
-        continuation.resume()
-      }
+    // A blocking flock on a thread of its own, so that waiting holds no Swift thread; on a
+    // descriptor of its own, so that a cancelled wait (the studio quitting while another process
+    // follows the job) returns at once, and a lock the thread gets after that is let go at once.
+    let waiter = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+    guard waiter >= 0 else { return nil }
+    do {
+      _ = try await DedicatedThread.run(named: "magi-record-lock") {
+        while flock(waiter, LOCK_EX) != 0, errno == EINTR {}
+        return waiter
+      } dropped: { close($0) }
+    } catch {
+      throw .client(.cancelled)
     }
-    return lock
+    return RecordLock(descriptor: waiter, path: path)
   }
 }

@@ -22,7 +22,9 @@ struct OpenCommand: AsyncParsableCommand {
       let record = try await HistoryLookup.find(id, store: store)
       let environment = ProcessInfo.processInfo.environment
       let launcher = Launcher(environment: environment, allowedDirectories: store.paths.ownDirectories)
-      let outcome = launcher.open(.init(localPath: record.localFile?.path, url: record.result?.videoURL))
+      let target = Launcher.Target(localPath: record.localFile?.path, url: record.result?.videoURL)
+      // `xdg-open` may not return until the viewer exits: its wait is a thread's own, not the pool's.
+      let outcome = try await DedicatedThread.run(named: "magi-open") { launcher.open(target) }
       guard case .notOpened(let report) = outcome else {
         Console.line(outcome.message)
         return

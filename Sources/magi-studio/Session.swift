@@ -157,7 +157,9 @@ final class Session: Sendable {
 
   func close() async {
     await emulator?.stop()
-    transport.shutdown()
+    // Joins the network thread, which may first finish a transfer: a thread of its own, not the pool's.
+    let transport = transport
+    _ = try? await DedicatedThread.run(named: "magi-close") { transport.shutdown() }
   }
 }
 

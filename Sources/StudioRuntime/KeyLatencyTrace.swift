@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// Opt-in measurement for the benchmark (`MAGI_STUDIO_KEY_TRACE=FILE`): for every batch of keys

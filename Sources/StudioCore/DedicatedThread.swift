@@ -1,0 +1,148 @@
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Runs one blocking call on an OS thread of its own and lets a task await it.
+///
+/// Swift's cooperative pool has one thread per core (two on the machines the studio runs on): a
+/// `waitpid` on `xdg-open` that lasts as long as the viewer, a directory listing on a slow mount or
+/// a `pthread_join` held there would stall every other task. Such calls leave the pool through
+/// here (the launcher's wait, path completion, a record lock's wait, closing the network thread).
+/// A thread per call, not a shared worker: a call that never returns (a viewer left open) must not
+/// queue the next one behind it.
+///
+/// Cancelling the awaiting task returns at once with `CancellationError`; the thread finishes the
+/// call on its own and hands its result to `dropped` (a lock to release, a descriptor to close).
+/// That is what lets the studio quit while a viewer it started is still open.
+public enum DedicatedThread {
+  /// Runs `work` on a new detached thread named `name` (at most 15 bytes are kept) and returns
+  /// its result; a result nobody waits for any more goes to `dropped`, on that thread.
+  ///
+  /// When no thread can be created (the system's limit), `work` runs on the caller's thread:
+  /// a stall then, rather than a failure the caller could do nothing about.
+  public static func run<T: Sendable>(
+    named name: String, _ work: @escaping @Sendable () -> T, dropped: @escaping @Sendable (T) -> Void = { _ in }
+  ) async throws(CancellationError) -> T {
+    let handoff = Handoff<T>()
+    guard start(named: name, { handoff.finish(work(), dropped: dropped) }) else { return work() }
+    let result: T? = await withTaskCancellationHandler {
+      await withCheckedContinuation { continuation in handoff.wait(continuation) }
+    } onCancel: {
+      handoff.cancel()
+    }
+    guard let result else { throw CancellationError() }
+    return result
+  }
+
+  /// Starts a detached thread running `body`; false when none could be created.
+  private static func start(named name: String, _ body: @escaping @Sendable () -> Void) -> Bool {
+    let box = Unmanaged.passRetained(ThreadBody(name: name, body)).toOpaque()
+    var thread = pthread_t()
+    let created = pthread_create(
+      &thread, nil,
+      { raw in
+        guard let raw else { return nil }
+        let body = Unmanaged<ThreadBody>.fromOpaque(raw).takeRetainedValue()
+        nameCurrentThread(body.name)
+        body.run()
+        return nil
+      }, box)
+    guard created == 0 else {
+      Unmanaged<ThreadBody>.fromOpaque(box).release()
+      return false
+    }
+    pthread_detach(thread)
+    return true
+  }
+}
+
+/// Names the calling thread so that `top -H` and /proc show what it is for (`pthread_setname_np`
+/// is hidden from Swift behind `_GNU_SOURCE`; the kernel keeps 15 bytes).
+private func nameCurrentThread(_ name: String) {
+  let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+  guard fd >= 0 else { return }
+  defer { close(fd) }
+  let bytes = Array(name.utf8.prefix(15))
+  _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+}
+
+private final class ThreadBody: Sendable {
+  let name: String
+  let run: @Sendable () -> Void
+
+  init(name: String, _ run: @escaping @Sendable () -> Void) {
+    self.name = name
+    self.run = run
+  }
+}
+
+/// Meets the thread's result and the awaiting task, whichever comes first; a cancel releases the
+/// task without the result.
+private final class Handoff<T: Sendable>: Sendable {
+  private enum State {
+    case pending
+    case waiting(CheckedContinuation<T?, Never>)
+    case finished(T)
+    case cancelled
+  }
+
+  /// What ``finish(_:dropped:)`` does once it leaves the lock.
+  private enum Delivery {
+    case kept
+    case resume(CheckedContinuation<T?, Never>)
+    case drop
+  }
+
+  private let state = Mutex<State>(.pending)
+
+  func wait(_ continuation: CheckedContinuation<T?, Never>) {
+    let ready: T?? = state.withLock { state in
+      switch state {
+      case .pending:
+        state = .waiting(continuation)
+        return .none
+      case .finished(let value): return .some(value)
+      case .cancelled: return .some(nil)
+      case .waiting: preconditionFailure("one waiter per call")
+      }
+    }
+    if let ready { continuation.resume(returning: ready) }
+  }
+
+  /// Hands `value` to the waiter, or to `dropped` when the waiter has gone.
+  func finish(_ value: T, dropped: (T) -> Void) {
+    let next: Delivery = state.withLock { state in
+      switch state {
+      case .pending:
+        state = .finished(value)
+        return .kept
+      case .waiting(let continuation):
+        state = .finished(value)
+        return .resume(continuation)
+      case .finished, .cancelled: return .drop
+      }
+    }
+    switch next {
+    case .kept: break
+    case .resume(let continuation): continuation.resume(returning: value)
+    case .drop: dropped(value)
+    }
+  }
+
+  func cancel() {
+    let waiter: CheckedContinuation<T?, Never>? = state.withLock { state in
+      switch state {
+      case .pending:
+        state = .cancelled
+        return nil
+      case .waiting(let continuation):
+        state = .cancelled
+        return continuation
+      case .finished, .cancelled: return nil
+      }
+    }
+    waiter?.resume(returning: nil)
+  }
+}
