@@ -18,6 +18,10 @@ let package = Package(
       cSettings: [.define("_GNU_SOURCE")],
       linkerSettings: [.linkedLibrary("curl")]
     ),
+    // System library for libcrypto's EVP digests (libcurl's OpenSSL flavour loads it already).
+    .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+    // SHA-256 on libcrypto, fed in pieces (a download as it streams); the only CCrypto user.
+    .target(name: "Digest", dependencies: ["CCrypto"]),
     // Pure wire models, endpoint ids, SSE parsing, MAGI-1 schemas.
     .target(name: "FalProtocol"),
     // The queue and storage client over an abstract HTTP transport.
@@ -33,7 +37,7 @@ let package = Package(
     // Pure text and screen model shared by the CLI and the TUI: sanitising, widths, cells.
     .target(name: "TerminalScreen"),
     // Jobs, downloads, the launcher, settings: the studio's behaviour without any UI.
-    .target(name: "StudioCore", dependencies: ["FalClient", "HistoryStore", "TerminalScreen"]),
+    .target(name: "StudioCore", dependencies: ["FalClient", "HistoryStore", "TerminalScreen", "Digest"]),
     // Pure core of the TUI: state, actions, update returning effects, views into a screen grid.
     .target(name: "StudioUI", dependencies: ["TerminalScreen", "StudioCore", "HistoryStore", "FalProtocol", "FalClient"]),
     // System library for ncursesw; its header defines NCURSES_WIDECHAR (SwiftPM drops pkg-config -Ds).
@@ -80,7 +84,8 @@ let package = Package(
     ),
     .testTarget(name: "FalClientTests", dependencies: ["FalClient", "CurlTransport", "FalEmulator", "TestSupport"]),
     .testTarget(name: "TerminalScreenTests", dependencies: ["TerminalScreen"]),
-    .testTarget(name: "StudioCoreTests", dependencies: ["StudioCore", "CurlTransport", "FalEmulator"]),
+    .testTarget(name: "StudioCoreTests", dependencies: ["StudioCore", "CurlTransport", "FalEmulator", "Digest"]),
+    .testTarget(name: "DigestTests", dependencies: ["Digest"]),
     // Helpers more than one test target needs (a tmpfs that really fills or turns read-only).
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "CLITests", dependencies: ["FalEmulator", "TestSupport"]),

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Dispatch
 
 /// One follower per job across processes: two `resume`s (or a `resume` and the `generate --wait`
 /// that submitted the job) that followed and downloaded one job at once wrote into one partial
@@ -44,12 +43,9 @@ public final class RecordLock: Sendable {
     if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return lock }
     guard errno == EWOULDBLOCK else { return nil }
     if ifBusy == .skip { throw .busy(recordID) }
-    // A blocking flock, off the cooperative pool so that waiting holds no Swift thread.
-    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-      DispatchQueue.global().async {
-        while flock(descriptor, LOCK_EX) != 0, errno == EINTR {}
-        continuation.resume()
-      }
+    // A blocking flock, on a thread of its own so that waiting holds no Swift thread.
+    await IOThread.run {
+      while flock(descriptor, LOCK_EX) != 0, errno == EINTR {}
     }
     return lock
   }
