@@ -5,7 +5,7 @@ import FalEmulator
 import FalProtocol
 import Foundation
 import HistoryStore
-import StudioCore
+@testable import StudioCore
 import Synchronization
 import Testing
 
@@ -88,6 +88,34 @@ import Testing
     #expect(!done.logs.isEmpty)
     let reread = try await HistoryStore(directory: harness.directory).record(id: submitted.id)
     #expect(reread == done)
+    await harness.emulator.stop()
+  }
+
+  /// A video an earlier run left half downloaded is resumed from its part, through a connection
+  /// dropped mid-body and retried, and recorded with the SHA-256 of the whole file (the part hashed
+  /// first, the rest as it streamed, the dropped attempt's bytes forgotten).
+  @Test(.timeLimit(.minutes(1)))
+  func aResumedDownloadDroppedMidBodyIsRecordedWithTheWholeFilesDigest() async throws {
+    let harness = try await Harness.start()
+    let coordinator = try await harness.coordinator()
+    let submitted = try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "waves at dusk"))
+    let first = try await coordinator.follow(recordID: submitted.id)
+    let video = try Data(contentsOf: URL(fileURLWithPath: try #require(first.localFile?.path)))
+    #expect(video.count > 1000)
+    var again = first
+    again.id = JobCoordinator.newRecordID()
+    again.localFile = nil
+    let path = harness.directory + "/videos/" + VideoNaming.fileName(prompt: again.prompt, id: again.id, date: again.createdAt)
+    try video.prefix(video.count / 2).write(to: URL(fileURLWithPath: path + ".part"))
+    try await coordinator.history.save(again)
+    await harness.emulator.resetRequestCounts()
+    await harness.emulator.injectFaults([.cutBody(afterBytes: video.count / 4)], on: .file)
+    let done = try await coordinator.follow(recordID: again.id)
+    #expect(await harness.emulator.requestCount(.file) == 2, "the dropped attempt and its retry")
+    #expect(done.localFile?.path == path)
+    #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == video)
+    #expect(done.localFile?.sha256 == first.localFile?.sha256)
+    #expect(done.localFile?.sha256 == SHA256.hexDigest(ofFile: path))
     await harness.emulator.stop()
   }
 
