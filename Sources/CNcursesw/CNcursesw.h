@@ -1,6 +1,6 @@
 // The C surface of ncursesw that Swift 6 can use. Only `CursesTerminal` imports this module.
 //
-// Why this header exists (see STYLE.md §2.1, verified on Debian 12 / ncurses 6.4):
+// Why this header exists (verified on Debian 12 / ncurses 6.4 with Swift 6.3):
 // - SwiftPM drops the `-D` flags from ncursesw.pc, so the wide-character API (`get_wch`, `cchar_t`,
 //   `setcchar`) is only declared if we define NCURSES_WIDECHAR ourselves, before <curses.h>.
 // - Function-like macros (A_BOLD, KEY_F(n), BUTTON1_PRESSED, …) do not import into Swift, and the

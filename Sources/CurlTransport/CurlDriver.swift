@@ -13,7 +13,7 @@ import Synchronization
 /// The one thread that owns the one `CURLM*`.
 ///
 /// libcurl handles are not thread-safe, and several multi handles on different threads have
-/// crashed OpenSSL builds (STYLE §2.2), so every transfer in the process runs here. Other threads
+/// crashed OpenSSL builds of libcurl, so every transfer in the process runs here. Other threads
 /// only append to `inbox` and call `curl_multi_wakeup`, which curl documents as callable from any
 /// thread. When nothing runs the thread sleeps in `curl_multi_poll` with a long timeout: no timer
 /// ticks while idle.

@@ -489,7 +489,6 @@ final class CurlTransfer: @unchecked Sendable {
     headerList = nil
   }
 
-  /// Hands the outcome to the awaiting task, exactly once.
   /// When the transfer fails for moving no byte, if it has an idle limit.
   var idleDeadline: ContinuousClock.Instant? {
     request.timeouts.idle.map { lastActivity + $0 }
@@ -503,6 +502,7 @@ final class CurlTransfer: @unchecked Sendable {
       .timedOut, "no data for \(limit) (host \(TransportError.hostDescription(of: request.url)))")
   }
 
+  /// Hands the outcome to the awaiting task, exactly once.
   func complete(_ outcome: Result<HTTPResponse, TransportError>) {
     releaseHandle()
     closeSink()

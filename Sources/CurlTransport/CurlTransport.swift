@@ -4,7 +4,8 @@ import FalClient
 ///
 /// Hundreds of transfers (SSE streams, uploads, downloads) share that thread; each `execute` only
 /// queues work and suspends. Create one per process and keep it for the process's life: a second
-/// instance would mean a second multi handle and thread, which is what STYLE §2.2 warns against.
+/// instance would mean a second multi handle and thread (several multi handles on different threads
+/// have crashed OpenSSL builds of libcurl).
 ///
 /// Callbacks the caller supplies (`HTTPResponseSink.stream` handlers and `HTTPRequest.progress`)
 /// run on the curl thread, inside libcurl: they must return quickly and must not block, or every

@@ -9,7 +9,7 @@ import TerminalScreen
 /// puts everything back on every way out. The only ncurses user in the product.
 ///
 /// Threading: ncurses is not thread-safe and `get_wch` repaints implicitly, so this is a non-Sendable
-/// class that lives on the one UI thread (the main thread, in the synchronous studio loop) from
+/// class that lives on the one UI thread (a thread of its own, outside Swift's task pool) from
 /// `init` to ``shutdown()``. Other threads reach that loop only through ``WakeSignal``.
 ///
 /// Lifecycle: `init` → (``draw(_:)`` / ``readEvents()``)* → ``shutdown()`` (also run by `deinit`
@@ -363,7 +363,7 @@ public final class CursesTerminal {
   }
 
   /// setlocale(LC_ALL, "") and insist on UTF-8 (falling back to C.UTF-8): without it ncursesw prints
-  /// garbage and typed non-ASCII never arrives (STYLE.md §2.1).
+  /// garbage and typed non-ASCII never arrives.
   private static func ensureUTF8Locale() throws(TerminalError) {
     _ = setlocale(LC_ALL, "")
     if isUTF8(codeset()) { return }

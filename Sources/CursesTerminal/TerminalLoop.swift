@@ -10,7 +10,7 @@ import TerminalScreen
 /// With no timeout it sleeps until something happens, so an idle studio makes no wake-ups at all;
 /// a timeout is only for when the app shows something that changes by itself (a clock).
 ///
-/// A typical loop (all on the main thread):
+/// A typical loop (all on the UI thread):
 /// ```swift
 /// let wake = try WakeSignal()            // hand `wake` to tasks; they post to the inbox, then wake()
 /// let terminal = try CursesTerminal(theme: theme)

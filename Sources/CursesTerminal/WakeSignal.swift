@@ -8,7 +8,7 @@
 /// ``wake()``; the loop, asleep in `poll()` with no timeout, sees the pipe readable, calls
 /// ``drain()`` and then drains the inbox. Several `wake()`s before the loop runs collapse into one
 /// wake-up, which is why the inbox (not the pipe) carries the data. A pipe rather than `eventfd`
-/// because Swift's Glibc module does not expose `eventfd` (STYLE.md §2.1).
+/// because Swift's Glibc module does not expose `eventfd` (checked with Swift 6.3 on Debian 12).
 ///
 /// Thread safety: immutable after `init`; `write(2)` and `read(2)` on a pipe are safe from any
 /// thread, so the type is genuinely `Sendable` (no unchecked conformance).

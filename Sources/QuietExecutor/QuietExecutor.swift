@@ -1,8 +1,12 @@
 #if os(Linux)
 import Glibc
-// `ExecutorFactory` and `SchedulingExecutor` are SPI in Swift 6.3 (the custom main and global
-// executors pitch); this module is the only user, and `installAsDefault()` its only entry point.
+#if compiler(>=6.3)
+// Only two things here are not public API: `ExecutorFactory` (making this the process's default
+// executor) and `SchedulingExecutor` (receiving `Task.sleep`'s delayed jobs), both SPI of the custom
+// main and global executors pitch in Swift 6.3. They stay behind this guard; on any other compiler
+// the pool still works as a task executor preference and `installAsDefault()` reports `false`.
 @_spi(ExperimentalCustomExecutors) @_spi(ExperimentalScheduling) import _Concurrency
+#endif
 
 /// Swift concurrency's global executor on threads of our own, which sleep while there is no work.
 ///
@@ -25,7 +29,7 @@ import Glibc
 /// its thread holds it until it returns (libdispatch on Linux would add a thread within a second).
 /// Tasks that must block belong on threads of their own, as the studio's UI and network threads
 /// already are.
-final class QuietTaskExecutor: TaskExecutor, SchedulingExecutor, @unchecked Sendable {
+final class QuietTaskExecutor: TaskExecutor, @unchecked Sendable {
   // @unchecked Sendable: `ready`, `delayed` and `idleWorkers` are only touched with `lock` held;
   // the rest is immutable after init. The pool's threads keep the executor alive for good.
 
@@ -66,23 +70,6 @@ final class QuietTaskExecutor: TaskExecutor, SchedulingExecutor, @unchecked Send
     if wake { pthread_cond_signal(jobsReady) }
   }
 
-  func enqueue<C: Clock>(
-    _ job: consuming ExecutorJob, at instant: C.Instant, tolerance: C.Duration?, clock: C
-  ) {
-    // The standard clocks measure in `Duration`; the delay is taken against the job's own clock and
-    // then counted on CLOCK_MONOTONIC. (ContinuousClock also counts time suspended; a laptop's
-    // sleep would delay such a job by that long, which the studio does not care about.)
-    if let delay = clock.now.duration(to: instant) as? Duration {
-      schedule(UnownedJob(job), atNanoseconds: Self.deadline(after: delay))
-    } else if let platform = PlatformExecutorFactory.defaultExecutor as? any SchedulingExecutor {
-      // A clock with its own duration type: leave it to the platform executor, which knows how to
-      // convert it (at the price of libdispatch's monitor, as above).
-      platform.enqueue(job, at: instant, tolerance: tolerance, clock: clock)
-    } else {
-      fatalError("QuietTaskExecutor: cannot schedule on clock \(C.self)")
-    }
-  }
-
   /// Pending delayed jobs (for tests).
   var delayedCount: Int {
     pthread_mutex_lock(lock)
@@ -103,7 +90,7 @@ final class QuietTaskExecutor: TaskExecutor, SchedulingExecutor, @unchecked Send
         next = ready.popFirst()
       }
       pthread_mutex_unlock(lock)
-      next?.runSynchronously(on: Self.genericExecutor)
+      next?.runSynchronously(on: asUnownedTaskExecutor())
     }
   }
 
@@ -140,7 +127,7 @@ final class QuietTaskExecutor: TaskExecutor, SchedulingExecutor, @unchecked Send
     if wakeTimer { pthread_cond_signal(timersChanged) }
   }
 
-  // MARK: - Time and the generic executor
+  // MARK: - Time
 
   static func monotonicNanoseconds() -> UInt64 {
     var now = timespec()
@@ -156,15 +143,31 @@ final class QuietTaskExecutor: TaskExecutor, SchedulingExecutor, @unchecked Send
     let nanoseconds = UInt64(min(seconds, cap)) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
     return monotonicNanoseconds() + nanoseconds
   }
-
-  /// The runtime's generic executor (`SerialExecutorRef::generic()`: no identity, no witness
-  /// table), which is what a job on the global executor runs on: it is not isolated to anything.
-  /// The standard library has no public spelling for it, hence the bit pattern.
-  static let genericExecutor: UnownedSerialExecutor = {
-    precondition(MemoryLayout<UnownedSerialExecutor>.size == 2 * MemoryLayout<UInt>.size)
-    return unsafeBitCast((UInt(0), UInt(0)), to: UnownedSerialExecutor.self)
-  }()
 }
+
+#if compiler(>=6.3)
+extension QuietTaskExecutor: SchedulingExecutor {
+  func enqueue<C: Clock>(
+    _ job: consuming ExecutorJob, at instant: C.Instant, tolerance: C.Duration?, clock: C
+  ) {
+    // The standard clocks measure in `Duration`; the delay is taken against the job's own clock and
+    // then counted on CLOCK_MONOTONIC. (ContinuousClock also counts time suspended; a laptop's
+    // sleep would delay such a job by that long, which the studio does not care about.)
+    if let delay = clock.now.duration(to: instant) as? Duration {
+      schedule(UnownedJob(job), atNanoseconds: Self.deadline(after: delay))
+    } else if let platform = PlatformExecutorFactory.defaultExecutor as? any SchedulingExecutor {
+      // A clock with a duration of its own: the platform executor knows how to convert it (at the
+      // price of libdispatch's monitor, as above).
+      platform.enqueue(job, at: instant, tolerance: tolerance, clock: clock)
+    } else {
+      // Nothing here can convert the deadline: run the job now rather than never. A sleep on such a
+      // clock then returns early, which its caller already has to tolerate (sleeps may be cut short
+      // by cancellation too).
+      enqueue(job)
+    }
+  }
+}
+#endif
 
 // MARK: - The process's default executor
 
@@ -177,27 +180,37 @@ public enum QuietExecutor {
 
   /// Makes a ``QuietTaskExecutor`` the default executor of every task, in place of libdispatch's
   /// global queues; the main actor stays on the platform's main executor (libdispatch's main queue,
-  /// whose workers do not start the monitor).
+  /// whose workers do not start the monitor). Returns whether it did: `false` on a compiler without
+  /// the executor-factory hook, where Swift's default executor stays (correct, only not quiet).
   ///
   /// Call it first thing in `main`, before anything runs on the global executor: jobs already
   /// handed to libdispatch would still run there, and its monitor would be started for good.
-  public static func installAsDefault() {
+  @discardableResult
+  public static func installAsDefault() -> Bool {
+    #if compiler(>=6.3)
     _createExecutors(factory: ProcessExecutors.self)
+    return true
+    #else
+    return false
+    #endif
   }
 }
 
+#if compiler(>=6.3)
 /// What the runtime asks for the main and default executors.
 struct ProcessExecutors: ExecutorFactory {
   static var mainExecutor: any MainExecutor { PlatformExecutorFactory.mainExecutor }
   static var defaultExecutor: any TaskExecutor { QuietExecutor.process }
 }
+#endif
 
 #else
 
 /// Elsewhere the platform's executors stay: libdispatch's monitor timer is specific to its Linux
 /// build (Darwin's kernel workqueues have none).
 public enum QuietExecutor {
-  public static func installAsDefault() {}
+  @discardableResult
+  public static func installAsDefault() -> Bool { false }
 }
 
 #endif

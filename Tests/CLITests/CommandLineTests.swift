@@ -1,63 +1,64 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// What the command line says when a user gets something wrong, and the shapes scripts rely on.
 @Suite(.serialized) struct CommandLineTests {
-  @Test func argumentErrorsAreOneLineWithTheExitCodeForInvalidInput() throws {
+  @Test func argumentErrorsAreOneLineWithTheExitCodeForInvalidInput() async throws {
     let runner = try CommandRunner()
     for arguments in [
       ["generate"], ["generate", "--prompt"], ["generate", "--prompt", "p", "--nope"],
       ["generate", "--prompt", "p", "--num-frames", "many"], ["history", "lst"],
       ["generate", "--prompt", "p", "--webhook", "not a url"],
     ] {
-      let output = try runner.run(arguments)
+      let output = try await runner.run(arguments)
       #expect(output.status == 64, "\(arguments): \(output.stderr)")
       let lines = output.stderr.split(separator: "\n")
       #expect(lines.count == 1, "\(arguments): \(output.stderr)")
       #expect(lines.first?.hasPrefix("magi-studio: ") == true, "\(arguments): \(output.stderr)")
       #expect(!output.stderr.contains("OFFLINE"), "nothing was started or sent")
     }
-    let missing = try runner.run(["generate"])
+    let missing = try await runner.run(["generate"])
     #expect(missing.stderr == "magi-studio: missing expected argument '--prompt <prompt>' (see: magi-studio generate --help)\n")
   }
 
   /// `--seed -1` is a number for the schema to judge, not an unknown option.
-  @Test func negativeNumbersReachTheSchema() throws {
+  @Test func negativeNumbersReachTheSchema() async throws {
     let runner = try CommandRunner()
-    let seed = try runner.run(["generate", "--prompt", "p", "--seed", "-1", "--dry-run"])
+    let seed = try await runner.run(["generate", "--prompt", "p", "--seed", "-1", "--dry-run"])
     #expect(seed.status == 0, "\(seed.stderr)")
     #expect(seed.stdout.contains(#""seed":-1"#))
-    let frames = try runner.run(["generate", "--prompt", "p", "--num-frames", "-5"])
+    let frames = try await runner.run(["generate", "--prompt", "p", "--num-frames", "-5"])
     #expect(frames.status == 64)
     #expect(frames.stderr == "magi-studio: invalid input: num_frames: Input should be greater than or equal to 96\n")
   }
 
-  @Test func aWebhookMustBeAnHttpURL() throws {
+  @Test func aWebhookMustBeAnHttpURL() async throws {
     let runner = try CommandRunner()
     for bad in ["hook", "ftp://example.com/x", "https://", "javascript:alert(1)"] {
-      let output = try runner.run(["generate", "--prompt", "p", "--webhook", bad, "--dry-run"])
+      let output = try await runner.run(["generate", "--prompt", "p", "--webhook", bad, "--dry-run"])
       #expect(output.status == 64, "\(bad)")
       #expect(output.stderr.contains("--webhook must be an http(s) URL"), "\(bad): \(output.stderr)")
     }
-    let good = try runner.run(["generate", "--prompt", "p", "--webhook", "https://example.com/hook?x=1", "--dry-run"])
+    let good = try await runner.run(["generate", "--prompt", "p", "--webhook", "https://example.com/hook?x=1", "--dry-run"])
     #expect(good.status == 0, "\(good.stderr)")
   }
 
-  @Test func everyJSONOutputWritesDatesAsISO8601LikeTheExport() throws {
+  @Test func everyJSONOutputWritesDatesAsISO8601LikeTheExport() async throws {
     let runner = try CommandRunner()
-    let generated = try runner.run(["generate", "--prompt", "dated", "--wait", "--json"])
+    let generated = try await runner.run(["generate", "--prompt", "dated", "--wait", "--json"])
     #expect(generated.status == 0, "\(generated.stderr)")
     let record = try #require(try JSONSerialization.jsonObject(with: Data(generated.stdout.utf8)) as? [String: Any])
     let id = try #require(record["id"] as? String)
     let created = try #require(record["created"] as? String, "created is \(String(describing: record["created"]))")
     #expect(created.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil, "\(created)")
-    let submitted = try runner.run(["generate", "--prompt", "dated too", "--json"])
+    let submitted = try await runner.run(["generate", "--prompt", "dated too", "--json"])
     let receipt = try #require(try JSONSerialization.jsonObject(with: Data(submitted.stdout.utf8)) as? [String: Any])
     #expect(receipt["created"] is String)
-    let shown = try runner.run(["history", "show", id, "--json"])
-    let status = try runner.run(["status", id, "--json"])
-    let result = try runner.run(["result", id, "--json"])
-    let export = try runner.run(["history", "export"])
+    let shown = try await runner.run(["history", "show", id, "--json"])
+    let status = try await runner.run(["status", id, "--json"])
+    let result = try await runner.run(["result", id, "--json"])
+    let export = try await runner.run(["history", "export"])
     let exported = try #require(try JSONSerialization.jsonObject(with: Data(export.stdout.utf8)) as? [[String: Any]])
     let exportedRecord = try #require(exported.first { $0["id"] as? String == id })
     for output in [shown, status, result] {
@@ -69,20 +70,20 @@ import Testing
     }
   }
 
-  @Test func anInlinedImageIsNotReportedAsUploaded() throws {
+  @Test func anInlinedImageIsNotReportedAsUploaded() async throws {
     let runner = try CommandRunner()
-    let image = try runner.makeImage(size: "64x48")
-    let inlined = try runner.run(["generate", "--image", image, "--prompt", "p", "--inline"])
+    let image = try await runner.makeImage(size: "64x48")
+    let inlined = try await runner.run(["generate", "--image", image, "--prompt", "p", "--inline"])
     #expect(inlined.status == 0, "\(inlined.stderr)")
     #expect(!inlined.stderr.contains("uploaded"), "\(inlined.stderr)")
     #expect(inlined.stderr.contains("inlined \(image) as a data URI"))
-    let uploaded = try runner.run(["generate", "--image", image, "--prompt", "p"])
+    let uploaded = try await runner.run(["generate", "--image", image, "--prompt", "p"])
     #expect(uploaded.stderr.contains("uploaded \(image)"))
   }
 
-  @Test func theExitCodesAreInTheHelp() throws {
+  @Test func theExitCodesAreInTheHelp() async throws {
     let runner = try CommandRunner()
-    let help = try runner.run(["--help"])
+    let help = try await runner.run(["--help"])
     #expect(help.status == 0)
     for code in ["0", "1", "64", "69", "73", "74", "75", "77", "130"] {
       #expect(help.stdout.contains("\n  \(code) "), "exit code \(code) is documented")

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import TestSupport
 
 /// Runs the built `magi-studio` binary as a user would, in an isolated home (no FAL_KEY, temp XDG
 /// directories), and captures what it prints.
@@ -41,69 +41,31 @@ struct CommandRunner {
     return directory.appendingPathComponent("magi-studio").path
   }
 
-  func run(_ arguments: [String], environment extra: [String: String] = [:], timeout: TimeInterval = 120) throws -> Output {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: Self.binary)
-    process.arguments = arguments
-    process.environment = environment.merging(extra) { $1 }
-    process.currentDirectoryURL = URL(fileURLWithPath: home)
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    // Read both pipes concurrently so that a chatty child cannot block on a full pipe.
-    let errData = LockedData()
-    let reader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
-    reader.start()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning {
-      if Date() > deadline {
-        process.terminate()
-        break
-      }
-      Thread.sleep(forTimeInterval: 0.01)
-    }
-    process.waitUntilExit()
-    while !errData.isSet { Thread.sleep(forTimeInterval: 0.005) }
-    return Output(
-      status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-      stderr: String(decoding: errData.value, as: UTF8.self))
+  /// Runs the binary with `arguments` and waits for it (off the task pool); kills it after `timeout`.
+  func run(_ arguments: [String], environment extra: [String: String] = [:], timeout: TimeInterval = 120) async throws -> Output {
+    let output = try await ChildProcess.run(
+      [Self.binary] + arguments, environment: environment.merging(extra) { $1 }, directory: home,
+      timeout: .milliseconds(Int(timeout * 1000)))
+    return Output(status: output.status, stdout: output.stdout, stderr: output.stderr)
   }
 
   /// A small real PNG made with ffmpeg.
-  func makeImage(named name: String = "first.png", size: String = "320x240") throws -> String {
+  func makeImage(named name: String = "first.png", size: String = "320x240") async throws -> String {
     let path = home + "/" + name
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=\(size)", "-frames:v", "1", path]
-    try process.run()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
+    let made = try await ChildProcess.run(
+      ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=\(size)", "-frames:v", "1", path])
+    guard made.status == 0 else { throw CocoaError(.fileWriteUnknown) }
     return path
   }
 }
 
-final class LockedData: Sendable {
-  private let state = Mutex<(data: Data, done: Bool)>((Data(), false))
-  func set(_ value: Data) { state.withLock { $0 = (value, true) } }
-  var isSet: Bool { state.withLock { $0.done } }
-  var value: Data { state.withLock { $0.data } }
-}
-
 /// Reads a video's frame count and size with ffprobe.
-func probeVideo(_ path: String) throws -> (frames: Int, width: Int, height: Int) {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-  process.arguments = ["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames,width,height", "-of", "csv=p=0", path]
-  let pipe = Pipe()
-  process.standardOutput = pipe
-  try process.run()
-  let data = pipe.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  let fields = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").compactMap { Int($0) }
+func probeVideo(_ path: String) async throws -> (frames: Int, width: Int, height: Int) {
+  let probe = try await ChildProcess.run([
+    "ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames,width,height",
+    "-of", "csv=p=0", path,
+  ])
+  let fields = probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").compactMap { Int($0) }
   guard fields.count == 3 else { throw CocoaError(.fileReadCorruptFile) }
   return (fields[2], fields[0], fields[1])
 }

@@ -1,12 +1,13 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The CLI end to end: the real binary, its embedded emulator, real files.
 @Suite(.serialized) struct GenerateCommandTests {
-  @Test func imageToVideoOnTheEmbeddedEmulatorLeavesAPlayableVideoOfTheRequestedShape() throws {
+  @Test func imageToVideoOnTheEmbeddedEmulatorLeavesAPlayableVideoOfTheRequestedShape() async throws {
     let runner = try CommandRunner()
-    let image = try runner.makeImage()
-    let output = try runner.run([
+    let image = try await runner.makeImage()
+    let output = try await runner.run([
       "generate", "--image", image, "--prompt", "a red fox runs", "--num-frames", "120", "--resolution", "480p",
       "--aspect-ratio", "1:1", "--seed", "42", "--wait", "--download", runner.home + "/renders", "--json",
     ])
@@ -24,92 +25,92 @@ import Testing
     #expect((json?["result"] as? [String: Any])?["seed"] as? Int == 42)
     #expect((json?["billing"] as? [String: Any])?["units"] as? Double == 2.5)
     #expect(json?["status"] as? String == "completed")
-    let video = try probeVideo(copy)
+    let video = try await probeVideo(copy)
     #expect(video.frames == 120)
     #expect(video.width == 480)
     #expect(video.height == 480)
     #expect(!FileManager.default.fileExists(atPath: saved + ".part"))
   }
 
-  @Test func withoutWaitItPrintsOnlyTheRequestID() throws {
+  @Test func withoutWaitItPrintsOnlyTheRequestID() async throws {
     let runner = try CommandRunner()
-    let output = try runner.run(["generate", "--prompt", "waves"])
+    let output = try await runner.run(["generate", "--prompt", "waves"])
     #expect(output.status == 0, "stderr: \(output.stderr)")
     let id = output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     #expect(id.count >= 16 && !id.contains(" "))
   }
 
-  @Test func outOfRangeValuesAreRefusedInOneLineBeforeAnyRequest() throws {
+  @Test func outOfRangeValuesAreRefusedInOneLineBeforeAnyRequest() async throws {
     let runner = try CommandRunner()
-    let output = try runner.run(["generate", "--prompt", "p", "--num-frames", "500", "--wait"])
+    let output = try await runner.run(["generate", "--prompt", "p", "--num-frames", "500", "--wait"])
     #expect(output.status == 64)
     #expect(output.stderr.contains("num_frames: Input should be less than or equal to 192"))
     #expect(!output.stderr.contains("OFFLINE"), "nothing was started or sent")
     #expect(output.stderr.split(separator: "\n").count == 1)
   }
 
-  @Test func unknownEnumValuesNameTheChoices() throws {
+  @Test func unknownEnumValuesNameTheChoices() async throws {
     let runner = try CommandRunner()
-    let output = try runner.run(["generate", "--prompt", "p", "--resolution", "1080p"])
+    let output = try await runner.run(["generate", "--prompt", "p", "--resolution", "1080p"])
     #expect(output.status == 64)
     #expect(output.stderr.contains("resolution: Input should be '480p' or '720p'"))
   }
 
-  @Test func aMissingImageFileIsAClearError() throws {
+  @Test func aMissingImageFileIsAClearError() async throws {
     let runner = try CommandRunner()
-    let output = try runner.run(["generate", "--prompt", "p", "--image", runner.home + "/nope.png"])
+    let output = try await runner.run(["generate", "--prompt", "p", "--image", runner.home + "/nope.png"])
     #expect(output.status == 64)
     #expect(output.stderr.contains("cannot read \(runner.home)/nope.png: No such file or directory"))
   }
 
-  @Test func aFileThatIsNotAnImageIsRefused() throws {
+  @Test func aFileThatIsNotAnImageIsRefused() async throws {
     let runner = try CommandRunner()
     let path = runner.home + "/notes.png"
     try "just text".write(toFile: path, atomically: true, encoding: .utf8)
-    let output = try runner.run(["generate", "--prompt", "p", "--image", path])
+    let output = try await runner.run(["generate", "--prompt", "p", "--image", path])
     #expect(output.status == 64)
     #expect(output.stderr.contains("is not an image"))
   }
 
-  @Test func dryRunPrintsTheBodyAndTheCostAndSendsNothing() throws {
+  @Test func dryRunPrintsTheBodyAndTheCostAndSendsNothing() async throws {
     let runner = try CommandRunner()
-    let output = try runner.run(["generate", "--prompt", "p", "--num-frames", "144", "--steps", "32", "--dry-run"])
+    let output = try await runner.run(["generate", "--prompt", "p", "--num-frames", "144", "--steps", "32", "--dry-run"])
     #expect(output.status == 0)
     #expect(output.stdout.contains(#""num_frames":144"#))
     #expect(output.stderr.contains("fal-ai/magi-distilled: 12 billing units, about $0.96"))
     #expect(!output.stderr.contains("OFFLINE"))
   }
 
-  @Test func aRejectedKeyExitsWithTheAuthCode() throws {
+  @Test func aRejectedKeyExitsWithTheAuthCode() async throws {
     let runner = try CommandRunner()
     let emulator = try EmulatorProcess(runner: runner, arguments: ["--expect-key", "right:key"])
     defer { emulator.stop() }
-    let output = try runner.run(["generate", "--prompt", "p"], environment: ["FAL_KEY": "wrong:key-secret", "MAGI_FAL_URL": emulator.baseURL])
+    let output = try await runner.run(["generate", "--prompt", "p"], environment: ["FAL_KEY": "wrong:key-secret", "MAGI_FAL_URL": emulator.baseURL])
     #expect(output.status == 77)
     #expect(output.stderr.contains("not authorised"))
     #expect(!output.stderr.contains("key-secret"))
   }
 
-  @Test func scriptsCanSubmitFollowAndCancelAcrossCommandsOnAStandaloneEmulator() throws {
+  @Test func scriptsCanSubmitFollowAndCancelAcrossCommandsOnAStandaloneEmulator() async throws {
     let runner = try CommandRunner()
     let emulator = try EmulatorProcess(runner: runner, arguments: ["--workers", "1", "--step-ms", "200"])
     defer { emulator.stop() }
     let env = ["MAGI_FAL_URL": emulator.baseURL]
-    let first = try runner.run(["generate", "--prompt", "one"], environment: env)
-    let second = try runner.run(["generate", "--prompt", "two"], environment: env)
+    let first = try await runner.run(["generate", "--prompt", "one"], environment: env)
+    let second = try await runner.run(["generate", "--prompt", "two"], environment: env)
     let firstID = first.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     let secondID = second.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    let cancel = try runner.run(["cancel", secondID, "--json"], environment: env)
+    let cancel = try await runner.run(["cancel", secondID, "--json"], environment: env)
     #expect(cancel.status == 0, "stderr: \(cancel.stderr)")
     #expect(cancel.stdout.contains("CANCELLATION_REQUESTED"))
-    let followed = try runner.run(["status", firstID, "--wait"], environment: env)
+    let followed = try await runner.run(["status", firstID, "--wait"], environment: env)
     #expect(followed.status == 0, "stderr: \(followed.stderr)")
     #expect(followed.stdout.contains("completed"))
     #expect(followed.stdout.contains("saved: \(runner.home)/data/magi-studio/videos/"))
-    let result = try runner.run(["result", firstID, "--json"], environment: env)
+    let result = try await runner.run(["result", firstID, "--json"], environment: env)
     #expect(result.status == 0)
     #expect(result.stdout.contains("video/mp4"))
-    let unknown = try runner.run(["status", "no-such-request"], environment: env)
+    let unknown = try await runner.run(["status", "no-such-request"], environment: env)
     #expect(unknown.status == 69)
     #expect(unknown.stderr.contains("not found"))
   }

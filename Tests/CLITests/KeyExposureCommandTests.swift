@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The key leaves the process only in the Authorization header: not through a server that echoes
 /// it back, not to another user of the machine through the embedded emulator.
 @Suite(.serialized) struct KeyExposureCommandTests {
-  @Test func aServerThatEchoesRequestHeadersNeverGetsTheKeyOntoTheScreenOrIntoTheHistory() throws {
+  @Test func aServerThatEchoesRequestHeadersNeverGetsTheKeyOntoTheScreenOrIntoTheHistory() async throws {
     let runner = try CommandRunner()
     let key = "echo-key-id:echo-key-secret-0123456789"
     let wrongKey = "wrong-key-id:wrong-key-secret-987654"
@@ -13,12 +14,12 @@ import Testing
     let limited = try EmulatorProcess(
       runner: runner, arguments: ["--echo-headers", "--rate-limit-rate", "1", "--retry-after", "0"])
     defer { limited.stop() }
-    let refused = try runner.run(
+    let refused = try await runner.run(
       ["generate", "--prompt", "p", "--wait"], environment: ["FAL_KEY": wrongKey, "MAGI_FAL_URL": strict.baseURL])
     #expect(refused.status == 77)
-    let unknown = try runner.run(["status", "no-such-request"], environment: ["FAL_KEY": key, "MAGI_FAL_URL": strict.baseURL])
+    let unknown = try await runner.run(["status", "no-such-request"], environment: ["FAL_KEY": key, "MAGI_FAL_URL": strict.baseURL])
     #expect(unknown.status == 69)
-    let throttled = try runner.run(
+    let throttled = try await runner.run(
       ["generate", "--prompt", "p", "--wait", "--json"], environment: ["FAL_KEY": key, "MAGI_FAL_URL": limited.baseURL])
     #expect(throttled.status == 69)
     let history = try String(contentsOfFile: runner.home + "/data/magi-studio/history.jsonl", encoding: .utf8)
@@ -36,7 +37,7 @@ import Testing
 
   /// On a shared machine the embedded emulator's port is open to every user: only the key in this
   /// user's data directory gets in, so nobody else can submit jobs or read this user's.
-  @Test func theEmbeddedEmulatorAcceptsOnlyTheUsersOwnKey() throws {
+  @Test func theEmbeddedEmulatorAcceptsOnlyTheUsersOwnKey() async throws {
     let runner = try CommandRunner()
     // Steps of a minute keep the job, and so the embedded emulator, alive for the whole test.
     let job = try BackgroundCommand(
@@ -58,25 +59,25 @@ import Testing
     for guess in ["someone-else:guess-123456", nil] {
       var environment = ["MAGI_FAL_URL": base]
       environment["FAL_KEY"] = guess
-      let submit = try other.run(["generate", "--prompt", "intruder"], environment: environment)
+      let submit = try await other.run(["generate", "--prompt", "intruder"], environment: environment)
       #expect(submit.status == 77, "\(submit.stderr)")
-      let status = try other.run(["status", requestID], environment: environment)
+      let status = try await other.run(["status", requestID], environment: environment)
       #expect(status.status == 77, "\(status.stderr)")
-      let result = try other.run(["result", requestID], environment: environment)
+      let result = try await other.run(["result", requestID], environment: environment)
       #expect(result.status == 77, "\(result.stderr)")
-      let cancel = try other.run(["cancel", requestID], environment: environment)
+      let cancel = try await other.run(["cancel", requestID], environment: environment)
       #expect(cancel.status == 77, "\(cancel.stderr)")
     }
-    let owner = try other.run(["status", requestID], environment: ["MAGI_FAL_URL": base, "FAL_KEY": ownKey])
+    let owner = try await other.run(["status", requestID], environment: ["MAGI_FAL_URL": base, "FAL_KEY": ownKey])
     #expect(owner.status == 0, "the right key still works: \(owner.stderr)")
     #expect(owner.stdout.contains("IN_PROGRESS"), "\(owner.stdout)")
     job.stop()
     // The next run reuses the key rather than making a new one.
-    _ = try runner.run(["generate", "--prompt", "again"])
+    _ = try await runner.run(["generate", "--prompt", "again"])
     #expect(try String(contentsOfFile: keyPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == ownKey)
   }
 
-  @Test func aRefusedKeyFromTheCredentialsFileIsNamedAsSuch() throws {
+  @Test func aRefusedKeyFromTheCredentialsFileIsNamedAsSuch() async throws {
     let runner = try CommandRunner()
     let emulator = try EmulatorProcess(runner: runner, arguments: ["--key", "right:key-123456"])
     defer { emulator.stop() }
@@ -84,7 +85,7 @@ import Testing
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     try "wrong:key-654321\n".write(toFile: directory + "/credentials", atomically: true, encoding: .utf8)
     chmod(directory + "/credentials", 0o600)
-    let output = try runner.run(["generate", "--prompt", "p"], environment: ["MAGI_FAL_URL": emulator.baseURL])
+    let output = try await runner.run(["generate", "--prompt", "p"], environment: ["MAGI_FAL_URL": emulator.baseURL])
     #expect(output.status == 77)
     #expect(output.stderr.contains("check the key in \(directory)/credentials"), "\(output.stderr)")
     #expect(!output.stderr.contains("FAL_KEY"), "\(output.stderr)")

@@ -5,15 +5,16 @@ import Testing
 
 /// Every generation gets its own video, and none is sent that its record cannot follow to disk.
 @Suite(.serialized) struct RecordStorageCommandTests {
-  @Test func fourConcurrentRunsWithOnePromptKeepFourVideosThatMatchTheirRecords() throws {
+  @Test func fourConcurrentRunsWithOnePromptKeepFourVideosThatMatchTheirRecords() async throws {
     let runner = try CommandRunner()
-    let outputs = Mutex<[CommandRunner.Output?]>(Array(repeating: nil, count: 4))
-    DispatchQueue.concurrentPerform(iterations: 4) { index in
-      let output = try? runner.run(["generate", "--prompt", "a red fox runs", "--wait", "--json"], timeout: 240)
-      outputs.withLock { $0[index] = output }
+    let outputs = await withTaskGroup(of: CommandRunner.Output?.self) { group in
+      for _ in 0..<4 {
+        group.addTask { try? await runner.run(["generate", "--prompt", "a red fox runs", "--wait", "--json"], timeout: 240) }
+      }
+      return await group.reduce(into: []) { $0.append($1) }
     }
     var paths: Set<String> = []
-    for output in outputs.withLock({ $0 }) {
+    for output in outputs {
       let output = try #require(output)
       #expect(output.status == 0, "stderr: \(output.stderr)")
       let json = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any]
@@ -25,11 +26,11 @@ import Testing
     #expect(paths.count == 4, "\(paths)")
   }
 
-  @Test func aVideosDirectoryThatIsAFileIsRefusedWith73BeforeAnythingIsSent() throws {
+  @Test func aVideosDirectoryThatIsAFileIsRefusedWith73BeforeAnythingIsSent() async throws {
     let runner = try CommandRunner()
     let file = runner.home + "/videos-file"
     try Data("x".utf8).write(to: URL(fileURLWithPath: file))
-    let output = try runner.run(["generate", "--prompt", "p", "--videos-dir", file, "--wait"])
+    let output = try await runner.run(["generate", "--prompt", "p", "--videos-dir", file, "--wait"])
     #expect(output.status == 73, "stderr: \(output.stderr)")
     #expect(output.stderr.contains("\(file): it is not a directory"))
     #expect(!output.stderr.contains("submitted"))
@@ -38,14 +39,14 @@ import Testing
   }
 
   @Test(.enabled(if: TinyDisk.available, "needs root and tmpfs mounts"))
-  func aReadOnlyOrFullDataDirectoryIsRefusedBeforeAnythingIsSent() throws {
+  func aReadOnlyOrFullDataDirectoryIsRefusedBeforeAnythingIsSent() async throws {
     let runner = try CommandRunner()
     // Read-only: a remounted tmpfs refuses root too (permission bits would not).
     let readOnly = try TinyDisk(kilobytes: 4096)
-    let first = try runner.run(["generate", "--prompt", "before", "--data-dir", readOnly.path])
+    let first = try await runner.run(["generate", "--prompt", "before", "--data-dir", readOnly.path])
     #expect(first.status == 0, "stderr: \(first.stderr)")
     #expect(readOnly.remountReadOnly())
-    let refused = try runner.run(["generate", "--prompt", "after", "--data-dir", readOnly.path, "--wait"])
+    let refused = try await runner.run(["generate", "--prompt", "after", "--data-dir", readOnly.path, "--wait"])
     #expect(refused.status == 73, "stderr: \(refused.stderr)")
     #expect(refused.stderr.contains("Read-only file system"))
     // The offline twin keeps its state beside the history, so it is the first to be refused.
@@ -53,9 +54,9 @@ import Testing
     #expect(!refused.stderr.contains("submitted"))
     // Full: a tmpfs filled to the last block (no root reserve on tmpfs).
     let full = try TinyDisk(kilobytes: 4096)
-    #expect(try runner.run(["generate", "--prompt", "before", "--data-dir", full.path]).status == 0)
+    #expect(try await runner.run(["generate", "--prompt", "before", "--data-dir", full.path]).status == 0)
     full.fill()
-    let noSpace = try runner.run(["generate", "--prompt", "after", "--data-dir", full.path, "--wait"])
+    let noSpace = try await runner.run(["generate", "--prompt", "after", "--data-dir", full.path, "--wait"])
     #expect(noSpace.status == 74, "stderr: \(noSpace.stderr)")
     #expect(noSpace.stderr.contains("full"))
     #expect(!noSpace.stderr.contains("submitted"))

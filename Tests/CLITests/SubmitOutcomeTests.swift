@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import TestSupport
 import Testing
 
 /// What the CLI does when a submit's reply is lost, when `status` is asked, and when a job is
@@ -9,103 +10,103 @@ import Testing
 @Suite(.serialized) struct SubmitOutcomeTests {
   /// The emulator queues the submit and drops the connection before replying. The upload before it
   /// leaves a connection to reuse, so libcurl's own resend would show as a second submit.
-  @Test func aLostSubmitReplyExits75RecordsUnknownAndSendsOnce() throws {
+  @Test func aLostSubmitReplyExits75RecordsUnknownAndSendsOnce() async throws {
     let runner = try CommandRunner()
     let emulator = try EmulatorProcess(runner: runner, arguments: ["--drop-submit-replies", "1"])
     defer { emulator.stop() }
     let env = ["MAGI_FAL_URL": emulator.baseURL]
-    let image = try runner.makeImage()
-    let output = try runner.run(["generate", "--image", image, "--prompt", "a fox", "--wait"], environment: env)
+    let image = try await runner.makeImage()
+    let output = try await runner.run(["generate", "--image", image, "--prompt", "a fox", "--wait"], environment: env)
     #expect(output.status == 75, "stderr: \(output.stderr)")
     #expect(output.stderr.contains("the submit may have reached fal; its reply was lost"))
     #expect(output.stderr.contains("magi-studio resume --retry-unknown-submit"))
-    #expect(try emulator.requestCount("submit") == 1, "the submit went out exactly once")
-    let list = try runner.run(["history", "list", "--json", "--status", "unknown"])
+    #expect(try await emulator.requestCount("submit") == 1, "the submit went out exactly once")
+    let list = try await runner.run(["history", "list", "--json", "--status", "unknown"])
     let id = try #require(Self.field("id", in: list.stdout), "history: \(list.stdout)")
 
-    let resume = try runner.run(["resume"], environment: env)
+    let resume = try await runner.run(["resume"], environment: env)
     #expect(resume.stderr.contains("\(id): the submit may have reached fal"), "\(resume.stderr)")
-    #expect(try emulator.requestCount("submit") == 1, "resume never resends unasked")
+    #expect(try await emulator.requestCount("submit") == 1, "resume never resends unasked")
 
-    let retried = try runner.run(["resume", "--retry-unknown-submit", id], environment: env)
+    let retried = try await runner.run(["resume", "--retry-unknown-submit", id], environment: env)
     #expect(retried.status == 0, "stderr: \(retried.stderr)")
-    #expect(try emulator.requestCount("submit") == 2)
-    let shown = try runner.run(["history", "show", id, "--json"])
+    #expect(try await emulator.requestCount("submit") == 2)
+    let shown = try await runner.run(["history", "show", id, "--json"])
     #expect(Self.field("status", in: shown.stdout) == "completed", "\(shown.stdout)")
   }
 
   /// `status` asks the server and records the answer; the history alone said queued.
-  @Test func statusAsksTheServerAndUpdatesTheRecord() throws {
+  @Test func statusAsksTheServerAndUpdatesTheRecord() async throws {
     let runner = try CommandRunner()
     let emulator = try EmulatorProcess(runner: runner, arguments: ["--step-ms", "1"])
     defer { emulator.stop() }
     let env = ["MAGI_FAL_URL": emulator.baseURL]
-    let submitted = try runner.run(["generate", "--prompt", "quick", "--json"], environment: env)
+    let submitted = try await runner.run(["generate", "--prompt", "quick", "--json"], environment: env)
     let id = try #require(Self.field("id", in: submitted.stdout))
     let requestID = try #require(Self.field("request_id", in: submitted.stdout))
-    #expect(Self.field("status", in: try runner.run(["history", "show", id, "--json"]).stdout) == "queued")
-    try emulator.waitUntilCompleted(requestID)
-    let status = try runner.run(["status", id], environment: env)
+    #expect(Self.field("status", in: try await runner.run(["history", "show", id, "--json"]).stdout) == "queued")
+    try await emulator.waitUntilCompleted(requestID)
+    let status = try await runner.run(["status", id], environment: env)
     #expect(status.status == 0, "stderr: \(status.stderr)")
     #expect(status.stdout.hasPrefix("completed"), "\(status.stdout)")
-    #expect(Self.field("status", in: try runner.run(["history", "show", id, "--json"]).stdout) == "completed")
+    #expect(Self.field("status", in: try await runner.run(["history", "show", id, "--json"]).stdout) == "completed")
   }
 
   /// `cancel` records the cancel and the job's end; `--json` names fal's request id; a second
   /// cancel of the ended job says so and fails.
-  @Test func cancelIsRecordedAndAFinishedJobCannotBeCancelled() throws {
+  @Test func cancelIsRecordedAndAFinishedJobCannotBeCancelled() async throws {
     let runner = try CommandRunner()
     let emulator = try EmulatorProcess(runner: runner, arguments: ["--workers", "1", "--step-ms", "500"])
     defer { emulator.stop() }
     let env = ["MAGI_FAL_URL": emulator.baseURL]
-    _ = try runner.run(["generate", "--prompt", "busy"], environment: env)
-    let waiting = try runner.run(["generate", "--prompt", "waiting", "--json"], environment: env)
+    _ = try await runner.run(["generate", "--prompt", "busy"], environment: env)
+    let waiting = try await runner.run(["generate", "--prompt", "waiting", "--json"], environment: env)
     let id = try #require(Self.field("id", in: waiting.stdout))
     let requestID = try #require(Self.field("request_id", in: waiting.stdout))
-    let cancel = try runner.run(["cancel", id, "--json"], environment: env)
+    let cancel = try await runner.run(["cancel", id, "--json"], environment: env)
     #expect(cancel.status == 0, "stderr: \(cancel.stderr)")
     #expect(Self.field("request_id", in: cancel.stdout) == requestID, "\(cancel.stdout)")
     #expect(Self.field("state", in: cancel.stdout) == "cancelled", "\(cancel.stdout)")
-    let shown = try runner.run(["history", "show", id, "--json"])
+    let shown = try await runner.run(["history", "show", id, "--json"])
     #expect(Self.field("status", in: shown.stdout) == "cancelled")
     #expect(shown.stdout.contains("cancel_requested"))
-    let again = try runner.run(["cancel", id], environment: env)
+    let again = try await runner.run(["cancel", id], environment: env)
     #expect(again.status == 1)
     #expect(again.stderr.contains("\(id) had already ended cancelled; nothing was cancelled"), "\(again.stderr)")
   }
 
   /// Ctrl-C with `--cancel-on-interrupt` cancels through the history: the record ends cancelled,
   /// with the cancel noted, and the command exits 130.
-  @Test func cancelOnInterruptRecordsTheCancel() throws {
+  @Test func cancelOnInterruptRecordsTheCancel() async throws {
     let runner = try CommandRunner()
     let emulator = try EmulatorProcess(runner: runner, arguments: ["--workers", "1", "--step-ms", "500"])
     defer { emulator.stop() }
     let env = ["MAGI_FAL_URL": emulator.baseURL]
     let waiting = try RunningCommand(runner, ["generate", "--prompt", "stop me", "--wait", "--cancel-on-interrupt"], environment: env)
-    let id = try #require(try waiting.historyID(), "stderr: \(waiting.stderr)")
-    try waiting.waitForStderr(containing: "running")
+    let id = try #require(try await waiting.historyID(), "stderr: \(waiting.stderr)")
+    try await waiting.waitForStderr(containing: "running")
     waiting.process.interrupt()
-    #expect(waiting.exitStatus() == 130, "stderr: \(waiting.stderr)")
-    let shown = try runner.run(["history", "show", id, "--json"])
+    #expect(await waiting.exitStatus() == 130, "stderr: \(waiting.stderr)")
+    let shown = try await runner.run(["history", "show", id, "--json"])
     #expect(Self.field("status", in: shown.stdout) == "cancelled", "\(shown.stdout)")
     #expect(shown.stdout.contains("cancel_requested"))
   }
 
   /// A job fal ends cancelled with another error type than `request_cancelled` (`client_cancelled`,
   /// answered 499) is cancelled, not failed: `generate --wait` exits 130, not 69.
-  @Test func aJobCancelledElsewhereWithClientCancelledExits130() throws {
+  @Test func aJobCancelledElsewhereWithClientCancelledExits130() async throws {
     let runner = try CommandRunner()
     let emulator = try EmulatorProcess(
       runner: runner, arguments: ["--workers", "1", "--step-ms", "500", "--cancel-ends-as", "client_cancelled:499"])
     defer { emulator.stop() }
     let env = ["MAGI_FAL_URL": emulator.baseURL]
     let waiting = try RunningCommand(runner, ["generate", "--prompt", "cancel me", "--wait"], environment: env)
-    let id = try #require(try waiting.historyID(), "stderr: \(waiting.stderr)")
-    try waiting.waitForStderr(containing: "running")
-    let cancel = try runner.run(["cancel", id], environment: env)
+    let id = try #require(try await waiting.historyID(), "stderr: \(waiting.stderr)")
+    try await waiting.waitForStderr(containing: "running")
+    let cancel = try await runner.run(["cancel", id], environment: env)
     #expect(cancel.status == 0, "stderr: \(cancel.stderr)")
-    #expect(waiting.exitStatus() == 130, "stderr: \(waiting.stderr)")
-    #expect(Self.field("status", in: try runner.run(["history", "show", id, "--json"]).stdout) == "cancelled")
+    #expect(await waiting.exitStatus() == 130, "stderr: \(waiting.stderr)")
+    #expect(Self.field("status", in: try await runner.run(["history", "show", id, "--json"]).stdout) == "cancelled")
   }
 
   static func field(_ name: String, in json: String) -> String? {
@@ -117,31 +118,24 @@ import Testing
 
 extension EmulatorProcess {
   /// The emulator's own count of requests on a route (`GET /_emulator/metrics`).
-  func requestCount(_ route: String) throws -> Int {
-    let metrics = try self.metrics()
+  func requestCount(_ route: String) async throws -> Int {
+    let metrics = try await self.metrics()
     return (metrics["requests"] as? [String: Any])?[route] as? Int ?? -1
   }
 
   /// Waits (bounded) until the emulator reports the request finished.
-  func waitUntilCompleted(_ requestID: String, timeout: TimeInterval = 30) throws {
+  func waitUntilCompleted(_ requestID: String, timeout: TimeInterval = 30) async throws {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
-      if (try metrics()["completed_at"] as? [String: Any])?[requestID] != nil { return }
-      Thread.sleep(forTimeInterval: 0.05)
+      if (try await metrics()["completed_at"] as? [String: Any])?[requestID] != nil { return }
+      try await Task.sleep(for: .milliseconds(50))
     }
     throw CocoaError(.fileReadUnknown)
   }
 
-  private func metrics() throws -> [String: Any] {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["curl", "-s", baseURL + "/_emulator/metrics"]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+  private func metrics() async throws -> [String: Any] {
+    let fetched = try await ChildProcess.run(["curl", "-s", baseURL + "/_emulator/metrics"])
+    return (try JSONSerialization.jsonObject(with: Data(fetched.stdout.utf8)) as? [String: Any]) ?? [:]
   }
 }
 
@@ -149,7 +143,6 @@ extension EmulatorProcess {
 final class RunningCommand {
   let process = Process()
   private let errors = LockedText()
-  private let exited = DispatchSemaphore(value: 0)
 
   init(_ runner: CommandRunner, _ arguments: [String], environment extra: [String: String]) throws {
     process.executableURL = URL(fileURLWithPath: CommandRunner.binary)
@@ -160,7 +153,6 @@ final class RunningCommand {
     process.standardInput = FileHandle.nullDevice
     let pipe = Pipe()
     process.standardError = pipe
-    process.terminationHandler = { [exited] _ in exited.signal() }
     try process.run()
     let errors = self.errors
     Thread {
@@ -173,21 +165,29 @@ final class RunningCommand {
 
   var stderr: String { errors.value }
 
-  /// Blocks until stderr holds `text` (bounded: throws after `timeout`).
-  func waitForStderr(containing text: String, timeout: TimeInterval = 30) throws {
-    guard errors.wait(until: { $0.contains(text) }, timeout: timeout) else { throw CocoaError(.fileReadUnknown) }
+  /// Waits until stderr holds `text` (bounded: throws after `timeout`).
+  func waitForStderr(containing text: String, timeout: TimeInterval = 30) async throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while !errors.value.contains(text) {
+      guard Date() < deadline else { throw CocoaError(.fileReadUnknown) }
+      try await Task.sleep(for: .milliseconds(20))
+    }
   }
 
   /// The history id from `submitted … (history id X)`.
-  func historyID() throws -> String? {
-    try waitForStderr(containing: "(history id ")
+  func historyID() async throws -> String? {
+    try await waitForStderr(containing: "(history id ")
     let line = stderr.split(separator: "\n").first { $0.contains("(history id ") } ?? ""
     return line.split(separator: "(history id ").last.map { String($0.dropLast()) }
   }
 
-  func exitStatus(timeout: TimeInterval = 60) -> Int32 {
-    if exited.wait(timeout: .now() + timeout) == .timedOut { process.terminate() }
-    process.waitUntilExit()
+  /// Waits for the command to exit (off the task pool: it polls), terminating it after `timeout`.
+  func exitStatus(timeout: TimeInterval = 60) async -> Int32 {
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning {
+      if Date() > deadline { process.terminate() }
+      try? await Task.sleep(for: .milliseconds(20))
+    }
     return process.terminationStatus
   }
 }
@@ -209,28 +209,17 @@ final class LockedText: Sendable {
     defer { condition.unlock() }
     return text
   }
-
-  /// Waits for `predicate` to hold of the text, woken by each append; false after `timeout`.
-  func wait(until predicate: (String) -> Bool, timeout: TimeInterval) -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    condition.lock()
-    defer { condition.unlock() }
-    while !predicate(text) {
-      if !condition.wait(until: deadline) { return predicate(text) }
-    }
-    return true
-  }
 }
 
 extension SubmitOutcomeTests {
   /// Offline, the twin of a later run listens on another port, but it keeps the job: `status`
   /// asks it (as `resume` does) instead of printing what the history last knew.
-  @Test func statusAsksTheOfflineTwinOfALaterRun() throws {
+  @Test func statusAsksTheOfflineTwinOfALaterRun() async throws {
     let runner = try CommandRunner()
-    let submitted = try runner.run(["generate", "--offline", "--prompt", "kept by the twin", "--json"])
+    let submitted = try await runner.run(["generate", "--offline", "--prompt", "kept by the twin", "--json"])
     #expect(submitted.status == 0, "stderr: \(submitted.stderr)")
     let id = try #require(Self.field("id", in: submitted.stdout))
-    #expect(Self.field("status", in: try runner.run(["history", "show", id, "--json"]).stdout) == "queued")
+    #expect(Self.field("status", in: try await runner.run(["history", "show", id, "--json"]).stdout) == "queued")
     // Someone else now holds the port the twin listened on, so the next twin gets another one.
     let server = try #require(Self.field("server", in: submitted.stdout))
     let portText = try #require(server.split(separator: ":").last)
@@ -245,10 +234,10 @@ extension SubmitOutcomeTests {
       $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
     #expect(bound == 0 && listen(holder, 1) == 0)
-    let status = try runner.run(["status", id, "--offline", "--json"])
+    let status = try await runner.run(["status", id, "--offline", "--json"])
 
     #expect(status.status == 0, "stderr: \(status.stderr)")
-    let shown = try runner.run(["history", "show", id, "--json"])
+    let shown = try await runner.run(["history", "show", id, "--json"])
     #expect(shown.stdout.contains("\"transitions\""))
     #expect(Self.field("status", in: shown.stdout) != "queued", "status printed the cached state: \(status.stdout)")
   }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The studio as a person uses it: the real binary in a real terminal (tmux), against the emulator.
@@ -40,61 +41,61 @@ import Testing
   }
 
   /// Fills the form for image-to-video with a local image and submits it.
-  func submitImageToVideo(_ tmux: TmuxSession, prompt: String, image: String) throws {
-    try tmux.waitFor("Describe the video")
-    try tmux.press("Up", "Up")  // prompt → model → mode
-    try tmux.press("Right")
-    try tmux.waitFor("Image to video")
-    try tmux.press("Down", "Down", "Enter")
-    try tmux.type(prompt)
-    try tmux.press("Down", "Enter")
-    try tmux.type(String(image.dropLast(5)))  // the last characters come from Tab completion
-    try tmux.press("Tab")
-    try tmux.waitFor(image)
-    try tmux.press("C-s")
+  func submitImageToVideo(_ tmux: TmuxSession, prompt: String, image: String) async throws {
+    try await tmux.waitFor("Describe the video")
+    try await tmux.press("Up", "Up")  // prompt → model → mode
+    try await tmux.press("Right")
+    try await tmux.waitFor("Image to video")
+    try await tmux.press("Down", "Down", "Enter")
+    try await tmux.type(prompt)
+    try await tmux.press("Down", "Enter")
+    try await tmux.type(String(image.dropLast(5)))  // the last characters come from Tab completion
+    try await tmux.press("Tab")
+    try await tmux.waitFor(image)
+    try await tmux.press("C-s")
   }
 
-  @Test func aUserFillsTheFormWatchesTheJobFindsItInTheHistoryRerunsOpensResizesAndQuits() throws {
+  @Test func aUserFillsTheFormWatchesTheJobFindsItInTheHistoryRerunsOpensResizesAndQuits() async throws {
     let home = try Home()
-    let tmux = try TmuxSession(command: [Self.binary], environment: home.environment(), width: 100, height: 30)
-    try tmux.waitFor("OFFLINE")
-    try submitImageToVideo(tmux, prompt: "waves crash on rocks", image: home.image)
+    let tmux = try await TmuxSession(command: [Self.binary], environment: home.environment(), width: 100, height: 30)
+    try await tmux.waitFor("OFFLINE")
+    try await submitImageToVideo(tmux, prompt: "waves crash on rocks", image: home.image)
     // A second submit while the only worker is busy waits in the queue.
-    try tmux.waitFor("running")
-    try tmux.press("C-s")
-    try tmux.waitFor("queued")
-    try tmux.waitFor("Step 3/16")
-    try tmux.waitFor("two jobs completed") { screen in screen.components(separatedBy: "completed").count - 1 >= 2 }
+    try await tmux.waitFor("running")
+    try await tmux.press("C-s")
+    try await tmux.waitFor("queued")
+    try await tmux.waitFor("Step 3/16")
+    try await tmux.waitFor("two jobs completed") { screen in screen.components(separatedBy: "completed").count - 1 >= 2 }
     // The history has both; re-run the newest. (Escape alone first: Escape followed at once by a
     // key is how terminals send Alt+key.)
-    try tmux.press("Escape")
-    try tmux.waitFor("the form to stop editing") { !$0.contains("Esc done") }
-    try tmux.press("3")
-    try tmux.waitFor("2 items")
-    try tmux.press("r")
-    try tmux.waitFor("3 items", timeout: 60)
+    try await tmux.press("Escape")
+    try await tmux.waitFor("the form to stop editing") { !$0.contains("Esc done") }
+    try await tmux.press("3")
+    try await tmux.waitFor("2 items")
+    try await tmux.press("r")
+    try await tmux.waitFor("3 items", timeout: .seconds(60))
     // "saved": finished and downloaded (a job is "completed" a moment before its video is on disk).
-    try tmux.waitFor("the re-run to be saved", timeout: 60) { $0.components(separatedBy: "saved").count - 1 >= 3 }
+    try await tmux.waitFor("the re-run to be saved", timeout: .seconds(60)) { $0.components(separatedBy: "saved").count - 1 >= 3 }
     // Open: the xdg-open double gets the downloaded file as its one argument.
-    try tmux.press("o")
-    try tmux.waitFor("opened ")
+    try await tmux.press("o")
+    try await tmux.waitFor("opened ")
     let argv = try String(contentsOfFile: home.argvFile, encoding: .utf8).split(separator: "\n")
     #expect(argv.count == 1)
     #expect(argv.first?.hasPrefix(home.videos + "/") == true)
     #expect(FileManager.default.fileExists(atPath: String(argv.first ?? "")))
     // Resize: too small shows a notice, and the studio comes back when there is room again.
-    try tmux.resize(width: 50, height: 14)
-    try tmux.waitFor("too small")
-    try tmux.resize(width: 130, height: 40)
-    try tmux.waitFor("the wide layout") { $0.contains("History") && $0.contains("Queue") && !$0.contains("too small") }
+    try await tmux.resize(width: 50, height: 14)
+    try await tmux.waitFor("too small")
+    try await tmux.resize(width: 130, height: 40)
+    try await tmux.waitFor("the wide layout") { $0.contains("History") && $0.contains("Queue") && !$0.contains("too small") }
     // Quit leaves the terminal as it was.
-    try tmux.waitFor("no job running") { !$0.contains("running ") }
-    try tmux.press("C-q")
-    try tmux.waitFor("the studio to exit") { _ in (try? tmux.hasExited()) == true }
-    #expect(try tmux.alternateScreenOn() == false)
+    try await tmux.waitFor("no job running") { !$0.contains("running ") }
+    try await tmux.press("C-q")
+    try await tmux.waitUntilExited()
+    #expect(try await tmux.alternateScreenOn() == false)
   }
 
-  @Test func aJobRunningWhenTheStudioQuitsIsResumedAndFinishedByTheNextStart() throws {
+  @Test func aJobRunningWhenTheStudioQuitsIsResumedAndFinishedByTheNextStart() async throws {
     let home = try Home()
     let emulator = Process()
     emulator.executableURL = URL(fileURLWithPath: Self.binary)
@@ -113,14 +114,14 @@ import Testing
     let environment = home.environment(["MAGI_FAL_URL": base])
 
     // Ctrl-C asks, as Ctrl-Q does (it used to quit at once).
-    try quitWithAJobRunningAndFinishItOnTheNextStart(
+    try await quitWithAJobRunningAndFinishItOnTheNextStart(
       home, environment, prompt: "the lid was closed", quitKey: "C-c",
       question: { $0.lowercased().contains("quit") && $0.contains("y") })
   }
 
-  @Test func anOfflineJobRunningWhenTheStudioQuitsIsFinishedByTheTwinOnTheNextStart() throws {
+  @Test func anOfflineJobRunningWhenTheStudioQuitsIsFinishedByTheTwinOnTheNextStart() async throws {
     let home = try Home()
-    try quitWithAJobRunningAndFinishItOnTheNextStart(
+    try await quitWithAJobRunningAndFinishItOnTheNextStart(
       home, home.environment(["MAGI_EMULATOR_STEP_MS": "150"]), prompt: "the twin kept it", quitKey: "C-q",
       question: { $0.contains("offline twin") })
   }
@@ -130,74 +131,77 @@ import Testing
   func quitWithAJobRunningAndFinishItOnTheNextStart(
     _ home: Home, _ environment: [String: String], prompt: String, quitKey: String,
     question: (String) -> Bool
-  ) throws {
-    let first = try TmuxSession(command: [Self.binary], environment: environment, width: 100, height: 30)
-    try submitImageToVideo(first, prompt: prompt, image: home.image)
-    try first.waitFor("Step 2/16")
-    try first.press(quitKey)
-    try first.waitFor("the quit question", question)
-    try first.press("y")
-    try first.waitFor("the studio to exit") { _ in (try? first.hasExited()) == true }
+  ) async throws {
+    let first = try await TmuxSession(command: [Self.binary], environment: environment, width: 100, height: 30)
+    try await submitImageToVideo(first, prompt: prompt, image: home.image)
+    try await first.waitFor("Step 2/16")
+    try await first.press(quitKey)
+    try await first.waitFor("the quit question", question)
+    try await first.press("y")
+    try await first.waitUntilExited()
 
-    let second = try TmuxSession(command: [Self.binary], environment: environment, width: 100, height: 30)
-    try second.waitFor("resuming 1 job")
-    try second.waitFor("completed", timeout: 60)
-    let slug = prompt.replacingOccurrences(of: " ", with: "-")
-    let videos = try FileManager.default.contentsOfDirectory(atPath: home.videos)
-    #expect(videos.contains { $0.contains(slug) && $0.hasSuffix(".mp4") }, "\(videos)")
-    try second.press("C-q")
-    try second.waitFor("the studio to exit") { _ in (try? second.hasExited()) == true }
+    let second = try await TmuxSession(command: [Self.binary], environment: environment, width: 100, height: 30)
+    try await second.waitFor("resuming 1 job")
+    try await second.waitFor("completed", timeout: .seconds(60))
+    // "completed" is the server's word; the video is on disk a moment later, once downloaded.
+    try await waitForVideo(in: home.videos, named: prompt.replacingOccurrences(of: " ", with: "-"))
+    try await second.press("C-q")
+    try await second.waitUntilExited()
+  }
+
+  /// Waits (bounded) until an `.mp4` whose name contains `slug` is in `directory`.
+  func waitForVideo(
+    in directory: String, named slug: String, sourceLocation: SourceLocation = #_sourceLocation
+  ) async throws {
+    let deadline = ContinuousClock.now + .seconds(30)
+    var videos: [String] = []
+    while ContinuousClock.now < deadline {
+      videos = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+      if videos.contains(where: { $0.contains(slug) && $0.hasSuffix(".mp4") }) { return }
+      try await Task.sleep(for: .milliseconds(50))
+    }
+    Issue.record("no video named like \(slug) in \(directory): \(videos)", sourceLocation: sourceLocation)
   }
 
   /// Runs `magi-studio` with `arguments` as a second shell would, in the same home; its exit status.
-  func runElsewhere(_ home: Home, _ arguments: [String]) throws -> Int32 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: Self.binary)
-    process.arguments = arguments
-    process.environment = home.environment()
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    return process.terminationStatus
+  func runElsewhere(_ home: Home, _ arguments: [String]) async throws -> Int32 {
+    try await ChildProcess.run([Self.binary] + arguments, environment: home.environment(), directory: home.root).status
   }
 
-  @Test func aGenerateFromAnotherShellAppearsInTheStudiosHistoryWithinASecondAndFollowsItsJob() throws {
+  @Test func aGenerateFromAnotherShellAppearsInTheStudiosHistoryWithinASecondAndFollowsItsJob() async throws {
     let home = try Home()
-    let tmux = try TmuxSession(command: [Self.binary], environment: home.environment(), width: 100, height: 30)
-    try tmux.waitFor("Nothing generated yet")
+    let tmux = try await TmuxSession(command: [Self.binary], environment: home.environment(), width: 100, height: 30)
+    try await tmux.waitFor("Nothing generated yet")
     // Submitted by another process (which quits at once): the studio shows it without a keystroke.
-    #expect(try runElsewhere(home, ["generate", "--prompt", "written by another shell"]) == 0)
+    #expect(try await runElsewhere(home, ["generate", "--prompt", "written by another shell"]) == 0)
     let submitted = Date()
-    try tmux.waitFor("the other shell's record", timeout: 5) { $0.contains("written by another shell") }
+    try await tmux.waitFor("the other shell's record", timeout: .seconds(5)) { $0.contains("written by another shell") }
     let seenAfter = Date().timeIntervalSince(submitted)
     #expect(seenAfter < 1.0, "seen after \(seenAfter) s")
-    #expect(try tmux.screen().contains("1 item"))
+    #expect(try await tmux.screen().contains("1 item"))
     // Nobody follows that job (its process has quit): the studio takes it up, so what it shows
     // comes from the server, and sees it through to its video.
-    try tmux.waitFor("the other shell's job taken up and completed", timeout: 30) { screen in
+    try await tmux.waitFor("the other shell's job taken up and completed", timeout: .seconds(30)) { screen in
       screen.split(separator: "\n").contains { $0.contains("written by another shell") && $0.contains("✓") }
     }
-    let adopted = try FileManager.default.contentsOfDirectory(atPath: home.videos)
-    #expect(adopted.contains { $0.contains("written-by-another-shell") }, "\(adopted)")
+    try await waitForVideo(in: home.videos, named: "written-by-another-shell")
 
     // A `generate --wait` elsewhere: its row moves on to completed as that process updates it.
-    #expect(try runElsewhere(home, ["generate", "--prompt", "followed by another shell", "--wait"]) == 0)
-    try tmux.waitFor("the followed job completed", timeout: 5) { screen in
+    #expect(try await runElsewhere(home, ["generate", "--prompt", "followed by another shell", "--wait"]) == 0)
+    try await tmux.waitFor("the followed job completed", timeout: .seconds(5)) { screen in
       screen.split(separator: "\n").contains { $0.contains("followed by another shell") && $0.contains("✓") }
     }
-    #expect(try tmux.screen().contains("2 items"))
-    try tmux.press("C-q")
-    try tmux.waitFor("the studio to exit") { _ in (try? tmux.hasExited()) == true }
+    #expect(try await tmux.screen().contains("2 items"))
+    try await tmux.press("C-q")
+    try await tmux.waitUntilExited()
   }
 
-  @Test func anIdleStudioUsesNoCPUOfItsOwn() throws {
+  @Test func anIdleStudioUsesNoCPUOfItsOwn() async throws {
     let home = try Home()
-    let tmux = try TmuxSession(command: [Self.binary], environment: home.environment(), width: 100, height: 30)
-    try tmux.waitFor("OFFLINE")
-    try tmux.waitFor("Nothing generated yet")
-    let pid = try tmux.panePID()
+    let tmux = try await TmuxSession(command: [Self.binary], environment: home.environment(), width: 100, height: 30)
+    try await tmux.waitFor("OFFLINE")
+    try await tmux.waitFor("Nothing generated yet")
+    let pid = try await tmux.panePID()
     func cpuTicks() throws -> Int {
       let fields = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8).split(separator: ")").last?.split(separator: " ") ?? []
       // utime and stime are fields 14 and 15 of stat; after the ')' they are at 11 and 12 (0-based).
@@ -218,18 +222,25 @@ import Testing
     #expect(try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task").contains { task in
       (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8))?.hasPrefix("magi-ui") == true
     }, "the UI runs on its own thread, not on one of the cooperative pool's")
-    Thread.sleep(forTimeInterval: 1)  // start-up work (history, emulator, resume) settles
+    // Start-up work (history, emulator, resume) settles: wait until a 200 ms window passes with no
+    // wake-up at all (or give up after 15 s and let the measurement below report what it sees).
+    var settled = false
+    for _ in 0..<75 where !settled {
+      let before = try threadWakeups(named: "")
+      try await Task.sleep(for: .milliseconds(200))
+      settled = try threadWakeups(named: "") == before
+    }
     let ticksBefore = try cpuTicks()
     let uiBefore = try threadWakeups(named: "magi-ui")
     let curlBefore = try threadWakeups(named: "magi-curl")
     let allBefore = try threadWakeups(named: "")
-    Thread.sleep(forTimeInterval: 3)
+    try await Task.sleep(for: .seconds(3))  // the measurement window, not synchronisation
     // Counts, not speed: nothing in the process wakes while nothing happens, the UI and network
     // threads included (no timers: QuietExecutor keeps libdispatch's 1 s monitor from starting).
     #expect(try threadWakeups(named: "magi-ui") - uiBefore == 0)
     #expect(try threadWakeups(named: "magi-curl") - curlBefore == 0)
     #expect(try threadWakeups(named: "") - allBefore == 0, "wake-ups of all threads while idle")
     #expect(try cpuTicks() - ticksBefore <= 1, "CPU ticks (1/100 s) used while idle")
-    try tmux.press("C-q")
+    try await tmux.press("C-q")
   }
 }

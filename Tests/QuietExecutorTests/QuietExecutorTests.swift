@@ -139,3 +139,36 @@ private func switchesOfThreads(named prefix: String) -> [String: Int] {
   }
   return switches
 }
+
+/// `installAsDefault()` in a process of its own (`quiet-executor-probe`), as `magi-studio` calls it.
+@Suite struct InstallAsDefaultTests {
+  @Test func tasksAndSleepsRunOnTheQuietPoolOfAFreshProcess() async throws {
+    let output = try await runProbe()
+    #expect(output.hasPrefix("installed=true task=magi-task-"), "\(output)")
+    #expect(output.contains(" after-sleep=magi-task-"), "\(output)")
+    #expect(!output.contains("magi-task-timer"), "jobs must not run on the timer thread: \(output)")
+  }
+
+  /// Runs the probe next to this test binary; waits through the termination handler, so no pool
+  /// thread is held while it runs.
+  private func runProbe() async throws -> String {
+    var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+      .deletingLastPathComponent()
+    while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("quiet-executor-probe").path),
+      directory.path != "/"
+    {
+      directory.deleteLastPathComponent()
+    }
+    let process = Process()
+    process.executableURL = directory.appendingPathComponent("quiet-executor-probe")
+    let out = Pipe()
+    process.standardOutput = out
+    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+      process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+      do { try process.run() } catch { continuation.resume(throwing: error) }
+    }
+    #expect(status == 0)
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+}
