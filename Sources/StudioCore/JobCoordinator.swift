@@ -235,13 +235,7 @@ public actor JobCoordinator {
     do {
       for try await update in client.follow(endpoint, requestID: requestID, knownLog: JobLog(known), options: options) {
         let before = record.status
-        if update.status.isFinal, record.cancelRequestedAt == nil, cancelsSent[recordID] == nil,
-          let stored = try? await history.record(id: recordID)
-        {
-          // A cancel sent by another process (a `cancel ID` while this follows) is known only from
-          // the record it saved.
-          record.cancelRequestedAt = stored.cancelRequestedAt
-        }
+        if update.status.isFinal { record = await withStoredCancel(record) }
         if let logs, !update.newLogs.isEmpty {
           let lines = update.newLogs
           await IOThread.run { logs.append(lines, to: recordID) }
@@ -254,6 +248,8 @@ public actor JobCoordinator {
           break
         }
         if record.status != before || ContinuousClock.now - lastSave >= progressSaveInterval {
+          // Read just before the save that would otherwise write over it.
+          record = await withStoredCancel(record)
           await persist(record)
           lastSave = .now
         } else {
@@ -287,6 +283,18 @@ public actor JobCoordinator {
       }
     }
     await persist(record)
+    return record
+  }
+
+  /// The record with the cancel another process (a `cancel ID` while this follows) noted in the
+  /// stored record: known only from there, and lost if this follower's next save, made from its
+  /// own copy, wrote over it.
+  private func withStoredCancel(_ start: GenerationRecord) async -> GenerationRecord {
+    var record = start
+    guard record.cancelRequestedAt == nil, cancelsSent[record.id] == nil,
+      let stored = try? await history.record(id: record.id)
+    else { return record }
+    record.cancelRequestedAt = stored.cancelRequestedAt
     return record
   }
 
