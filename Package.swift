@@ -27,23 +27,28 @@ let package = Package(
     // The queue and storage client over an abstract HTTP transport.
     .target(name: "FalClient", dependencies: ["FalProtocol"]),
     // The only libcurl user: one multi handle on one thread.
-    .target(name: "CurlTransport", dependencies: ["CCurl", "FalClient"]),
+    .target(name: "CurlTransport", dependencies: ["CCurl", "FalClient", "FalProtocol"]),
     // The fal-compatible emulator (queue, storage, CDN) on loopback.
     .target(
       name: "FalEmulator",
       dependencies: ["FalProtocol", .product(name: "FlyingFox", package: "FlyingFox")],
       resources: [.copy("Resources/fallback.mp4")]
     ),
-    // Pure text and screen model shared by the CLI and the TUI: sanitising, widths, cells.
+    // Pure text and screen model shared by the CLI and the TUI: sanitising, widths, cells, and the
+    // one colour pipeline (ColorPlanner: theme colours reduced to the terminal's depth).
     .target(name: "TerminalScreen"),
     // Jobs, downloads, the launcher, settings: the studio's behaviour without any UI.
-    .target(name: "StudioCore", dependencies: ["FalClient", "HistoryStore", "TerminalScreen", "Digest"]),
+    // The built-in dark theme is themes/dark.toml's text (Resources/dark.toml links to it).
+    .target(
+      name: "StudioCore", dependencies: ["FalClient", "HistoryStore", "TerminalScreen", "Digest"],
+      resources: [.embedInCode("Resources/dark.toml")]),
     // Pure core of the TUI: state, actions, update returning effects, views into a screen grid.
     .target(name: "StudioUI", dependencies: ["TerminalScreen", "StudioCore", "HistoryStore", "FalProtocol", "FalClient"]),
     // System library for ncursesw; its header defines NCURSES_WIDECHAR (SwiftPM drops pkg-config -Ds).
     .systemLibrary(
       name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
-    // The only ncurses user: terminal setup and restore, keys to events, grid to screen, signals, poll loop.
+    // The only ncurses user: terminal setup and restore, keys to events, grid to screen, signals, poll loop;
+    // and the terminal side of everything else: escape sequences (OSC 52/8/9/777) and tmux.
     .target(name: "CursesTerminal", dependencies: ["CNcursesw", "TerminalScreen"]),
     // Tiny TUI the CursesTerminal tests drive through tmux.
     .executableTarget(name: "curses-probe", dependencies: ["CursesTerminal", "TerminalScreen"]),
@@ -82,7 +87,7 @@ let package = Package(
     ),
     .testTarget(
       name: "CurlTransportTests",
-      dependencies: ["CurlTransport", .product(name: "FlyingFox", package: "FlyingFox")]
+      dependencies: ["CurlTransport", "FalProtocol", .product(name: "FlyingFox", package: "FlyingFox")]
     ),
     .testTarget(name: "FalClientTests", dependencies: ["FalClient", "CurlTransport", "FalEmulator", "TestSupport"]),
     .testTarget(name: "TerminalScreenTests", dependencies: ["TerminalScreen"]),

@@ -3,6 +3,8 @@
 //   swift run -c release history-benchmark [RECORDS] [--keep]
 //   swift run -c release history-benchmark open DIR     (time opening an existing history, e.g. under perf)
 //   swift run -c release history-benchmark snapshot DIR (open it, then save its index as history.index)
+//   swift run -c release history-benchmark write DIR COUNT [--no-videos]
+//                                                    (the history scripts/bench starts the studio on)
 //
 // Not a test (timings depend on the machine); it prints a table to compare against the targets:
 // open + first page well under a second, and an append that does not grow with the history.
@@ -31,6 +33,12 @@ if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "snapshot" {
   let start = clock.now
   await store.saveIndexSnapshot()
   print("saved the index of \(await store.count) records in \(clock.now - start)")
+  exit(0)
+}
+if CommandLine.arguments.count >= 4, CommandLine.arguments[1] == "write", let count = Int(CommandLine.arguments[3]) {
+  let videos = !CommandLine.arguments.dropFirst(4).contains("--no-videos")
+  let bytes = try await SyntheticHistory.write(directory: CommandLine.arguments[2], count: count, videos: videos)
+  print("{\"records\":\(count),\"bytes\":\(bytes)}")
   exit(0)
 }
 let total = CommandLine.arguments.dropFirst().compactMap { Int($0) }.first ?? 100_000
@@ -76,7 +84,8 @@ func record(_ number: Int) -> GenerationRecord {
   record.transition(to: .queued, at: created.addingTimeInterval(1))
   record.transition(to: .running, at: created.addingTimeInterval(5))
   record.appendLogs(
-    (1...20).map { LogEntry(message: "Denoising step \($0)/20", timestamp: "2026-06-01T10:00:\($0 + 10).123456+00:00") })
+    (1...20).map { LogEntry(message: "Denoising step \($0)/20", timestamp: "2026-06-01T10:00:\($0 + 10).123456+00:00") }
+  )
   record.progress = GenerationRecord.Progress(stepsDone: 16, stepsTotal: 16)
   record.transition(to: statuses[number % statuses.count], at: created.addingTimeInterval(90))
   record.result = GenerationRecord.Output(
@@ -170,7 +179,8 @@ await timed("status filter failed") { await store.query(HistoryQuery(statuses: [
 await timed("status+mode+date, page 3") {
   await store.query(
     HistoryQuery(
-      statuses: [.completed], modes: [.imageToVideo], createdFrom: Date(timeIntervalSince1970: 1_780_000_000 + 86_400 * 10),
+      statuses: [.completed], modes: [.imageToVideo],
+      createdFrom: Date(timeIntervalSince1970: 1_780_000_000 + 86_400 * 10),
       offset: 100, limit: 50)
   ).totalMatches
 }
@@ -221,5 +231,7 @@ rows.append(("file size per record", fixed(fileSize / Double(total), 0, "bytes")
 let width = rows.map(\.0.count).max() ?? 0
 print(String(repeating: "-", count: width + 14))
 for (label, value) in rows {
-  print(label + String(repeating: " ", count: width - label.count) + "  " + String(repeating: " ", count: max(0, 12 - value.count)) + value)
+  print(
+    label + String(repeating: " ", count: width - label.count) + "  "
+      + String(repeating: " ", count: max(0, 12 - value.count)) + value)
 }

@@ -1,5 +1,6 @@
 import CCurl
 import FalClient
+import FalProtocol
 import Synchronization
 
 #if canImport(FoundationEssentials)

@@ -123,7 +123,7 @@ extension CursesTerminal {
   /// The attributes and colour pair of `role`, planned once per theme and cached.
   func cellStyle(for role: StyleRole) -> CellStyle {
     if let cached = roleCache[role] { return cached }
-    let planned = ColorPlanner.plan(theme.style(for: role), depth: colorDepth, colors: colorCount)
+    let planned = ColorPlanner.plan(theme.style(for: role), role: role, depth: colorDepth, colors: colorCount)
     var attributes = cncursesw_a_normal()
     if planned.attributes.contains(.bold) { attributes |= cncursesw_a_bold() }
     if planned.attributes.contains(.dim) { attributes |= cncursesw_a_dim() }
@@ -131,8 +131,8 @@ extension CursesTerminal {
     if planned.attributes.contains(.underline) { attributes |= cncursesw_a_underline() }
     if planned.attributes.contains(.reverse) { attributes |= cncursesw_a_reverse() }
     let key = PairKey(
-      foreground: ColorPlanner.curses(planned.foreground, direct: directColor),
-      background: ColorPlanner.curses(planned.background, direct: directColor))
+      foreground: planned.foreground.cursesNumber(direct: directColor),
+      background: planned.background.cursesNumber(direct: directColor))
     let style = CellStyle(attributes: attributes, pair: pair(for: key))
     roleCache[role] = style
     return style

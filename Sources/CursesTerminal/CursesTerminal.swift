@@ -10,7 +10,8 @@ import TerminalScreen
 ///
 /// Threading: ncurses is not thread-safe and `get_wch` repaints implicitly, so this is a non-Sendable
 /// class that lives on the one UI thread (a thread of its own, outside Swift's task pool) from
-/// `init` to ``shutdown()``. Other threads reach that loop only through ``WakeSignal``.
+/// `init` to ``shutdown()``. Other threads reach that loop only through ``WakeSignal``, and reach
+/// the terminal itself only through ``TerminalLoop/escapes``.
 ///
 /// Lifecycle: `init` → (``draw(_:)`` / ``readEvents()``)* → ``shutdown()`` (also run by `deinit`
 /// and, as a last resort, by an `atexit` hook if the process exits without either). Only one may be
@@ -311,6 +312,13 @@ public final class CursesTerminal {
     writeEscapes(sequence)
   }
 
+  /// Writes sequences for the outer terminal (see ``EscapeChannel``) after the frame ncurses has
+  /// sent. While the terminal is suspended (Ctrl-Z) or closed they are dropped: the shell owns it.
+  func writeAfterFrame(_ sequences: [EscapeSequence]) {
+    guard state == .active, !sequences.isEmpty else { return }
+    writeEscapes(sequences.map(\.text).joined())
+  }
+
   /// Writes mode sequences straight to the terminal, after whatever ncurses has buffered.
   private func writeEscapes(_ sequence: String) {
     guard !sequence.isEmpty else { return }
@@ -319,10 +327,15 @@ public final class CursesTerminal {
   }
 
   static func writeAll(_ fd: Int32, _ text: String) {
-    var bytes = Array(text.utf8)
+    writeAll(fd, Array(text.utf8))
+  }
+
+  /// Writes all of `bytes`, retrying after EINTR; gives up on any other error (EPIPE: the reader
+  /// has gone; EIO: the terminal has).
+  static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
     var offset = 0
     while offset < bytes.count {
-      let written = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+      let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
       if written > 0 {
         offset += written
       } else if written < 0 && errno == EINTR {

@@ -17,7 +17,7 @@ import TerminalScreen
 /// let loop = TerminalLoop(terminal: terminal, wake: wake)
 /// terminal.draw(render(state))
 /// running: while true {
-///   for event in loop.next(timeout: state.needsTick ? .seconds(1) : nil) {
+///   for event in loop.next(timeout: state.wakeIn) {
 ///     switch event {
 ///     case .terminal(let event): state.handle(event)
 ///     case .woken: state.apply(inbox.takeAll())
@@ -40,10 +40,13 @@ import TerminalScreen
 public final class TerminalLoop {
   public let terminal: CursesTerminal
   public let wakeSignal: WakeSignal
+  /// Escape sequences for the outer terminal, written by ``next(timeout:)`` after the frame.
+  public let escapes: EscapeChannel
 
   public init(terminal: CursesTerminal, wake: WakeSignal) {
     self.terminal = terminal
     self.wakeSignal = wake
+    escapes = EscapeChannel(wake: wake)
   }
 
   /// Sleeps until the terminal has input, ``WakeSignal/wake()`` is called, a signal arrives, or
@@ -88,9 +91,12 @@ public final class TerminalLoop {
     }
   }
 
-  /// Waits (see ``wait(timeout:)``) and turns everything that is ready into events: signals first
-  /// (a resize before the keys typed at the new size), then input, then the wake-up.
+  /// Writes the escape sequences sent to ``escapes`` (the frame is drawn by now: the app draws,
+  /// then calls this), waits (see ``wait(timeout:)``) and turns everything that is ready into
+  /// events: signals first (a resize before the keys typed at the new size), then input, then the
+  /// wake-up.
   public func next(timeout: Duration? = nil) -> [LoopEvent] {
+    terminal.writeAfterFrame(escapes.take())
     let ready = wait(timeout: timeout)
     var events: [LoopEvent] = []
     if ready.contains(.signal) { events += handleSignals() }

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import FalProtocol
 
 /// The one seam between the fal client and the network.
 ///
@@ -123,21 +124,6 @@ public enum HTTPResponseSink: Sendable {
 /// start, or 0 after a 200), which is how an observer that hashes knows to start over from there.
 /// Called on the transport's thread: it must be quick and must not block.
 public typealias FileSinkObserver = @Sendable (_ offset: Int64, _ bytes: UnsafeRawBufferPointer) -> Void
-
-/// Byte counts of a transfer in flight; totals are 0 while unknown.
-public struct TransferProgress: Sendable, Hashable {
-  public var uploaded: Int64
-  public var uploadTotal: Int64
-  public var downloaded: Int64
-  public var downloadTotal: Int64
-
-  public init(uploaded: Int64 = 0, uploadTotal: Int64 = 0, downloaded: Int64 = 0, downloadTotal: Int64 = 0) {
-    self.uploaded = uploaded
-    self.uploadTotal = uploadTotal
-    self.downloaded = downloaded
-    self.downloadTotal = downloadTotal
-  }
-}
 
 /// Limits on one exchange.
 public struct HTTPTimeouts: Sendable, Hashable {

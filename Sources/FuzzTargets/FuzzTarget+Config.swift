@@ -54,7 +54,10 @@ extension FuzzTarget {
       let library = ThemeLibrary(layers: [sources])
       _ = library.messages
       for name in names + ["dark"] {
-        for depth in ColorDepth.allCases { _ = library.activeTheme(named: name, depth: depth) }
+        let theme = library.theme(orDefault: name).theme
+        for depth in ColorDepth.allCases {
+          for role in StyleRole.allCases { _ = ColorPlanner.plan(theme.style(for: role), role: role, depth: depth) }
+        }
       }
     })
 }

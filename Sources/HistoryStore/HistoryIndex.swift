@@ -99,7 +99,7 @@ struct HistoryIndex {
     return HistorySummary(
       id: string(entry.id), createdAt: Timestamp.date(milliseconds: fields.created),
       updatedAt: Timestamp.date(milliseconds: fields.updated), status: fields.status, mode: fields.mode,
-      model: fields.model, prompt: string(entry.prompt), isSaved: !entry.pending)
+      model: fields.model, prompt: string(entry.prompt), isSaved: !entry.pending, awaitsVideo: fields.awaitsVideo)
   }
 
   private func string(_ span: Span) -> String {
@@ -251,6 +251,7 @@ struct HistoryIndex {
   private func forEachMatch(_ query: HistoryQuery, _ search: Search, _ body: (Entry) -> Bool) {
     let statuses = query.statuses
     let modes = query.modes
+    let models = query.models
     let from = query.createdFrom.map(Timestamp.milliseconds)
     let before = query.createdBefore.map(Timestamp.milliseconds)
     for slot in search.order.reversed() {
@@ -259,6 +260,7 @@ struct HistoryIndex {
       let fields = entry.fields
       if let statuses, !statuses.contains(fields.status) { continue }
       if let modes, !modes.contains(fields.mode) { continue }
+      if let models, !models.contains(fields.model) { continue }
       if let from, fields.created < from { continue }
       if let before, fields.created >= before { continue }
       if let awaiting = query.awaitingVideo, fields.awaitsVideo != awaiting { continue }

@@ -16,6 +16,8 @@ public struct HistoryQuery: Sendable, Hashable {
   public var statuses: Set<GenerationStatus>?
   /// Only these modes; nil matches every mode.
   public var modes: Set<MagiMode>?
+  /// Only these models; nil matches every model.
+  public var models: Set<MagiModel>?
   /// Created at or after this time.
   public var createdFrom: Date?
   /// Created strictly before this time.
@@ -29,12 +31,13 @@ public struct HistoryQuery: Sendable, Hashable {
 
   public init(
     text: String? = nil, statuses: Set<GenerationStatus>? = nil, modes: Set<MagiMode>? = nil,
-    createdFrom: Date? = nil, createdBefore: Date? = nil, awaitingVideo: Bool? = nil, offset: Int = 0,
+    models: Set<MagiModel>? = nil, createdFrom: Date? = nil, createdBefore: Date? = nil, awaitingVideo: Bool? = nil, offset: Int = 0,
     limit: Int = 50
   ) {
     self.text = text
     self.statuses = statuses
     self.modes = modes
+    self.models = models
     self.createdFrom = createdFrom
     self.createdBefore = createdBefore
     self.awaitingVideo = awaitingVideo

@@ -17,11 +17,15 @@ public struct HistorySummary: Sendable, Hashable, Identifiable {
   /// False while the latest change exists only in memory (the last write failed); the next
   /// successful write saves it.
   public var isSaved: Bool
+  /// ``GenerationRecord/awaitsVideo``: finished, its video not saved yet. Changes without
+  /// `updatedAt` when the download lands, so a list showing "on disk" watches it too.
+  public var awaitsVideo: Bool
 
   public init(
     id: String, createdAt: Date, updatedAt: Date, status: GenerationStatus, mode: MagiMode, model: MagiModel,
-    prompt: String, isSaved: Bool
+    prompt: String, isSaved: Bool, awaitsVideo: Bool = false
   ) {
+    self.awaitsVideo = awaitsVideo
     self.id = id
     self.createdAt = createdAt
     self.updatedAt = updatedAt

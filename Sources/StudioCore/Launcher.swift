@@ -2,40 +2,59 @@
 import Glibc
 #endif
 import FalClient
-import TerminalScreen
 
 /// Opens a finished video the way that helps where the studio runs.
 ///
 /// With a graphical session it spawns `xdg-open` directly (an argv, never a shell: a file name or
 /// URL is never interpreted), with an environment that holds no `FAL_KEY*`: the viewer it starts
 /// has no business with the key. Over ssh with no display there is nothing local to open, so it
-/// reports the path and URL and, when a terminal will receive them, asks that terminal to copy the URL
-/// (OSC 52) and offers it as an OSC 8 link. Only http(s) URLs and files inside the studio's own
-/// directories are ever opened.
+/// reports the path, the URL to put on the user's clipboard and the `scp` command that fetches the
+/// file. Only http(s) URLs and files inside the studio's own directories are ever opened.
+///
+/// It produces no terminal escapes: copying the URL (OSC 52, tmux) and links (OSC 8) are the
+/// terminal side's (`CursesTerminal`), which knows where its output lands.
 public struct Launcher: Sendable {
-  /// What the launcher did, with the one line that explains it.
-  public struct Outcome: Sendable, Hashable {
-    public enum Action: Sendable, Hashable {
-      case openedFile(String)
-      case openedURL(String)
-      /// Nothing was opened; `escapes` and `link` are for the caller to write to the terminal.
-      case reported
+  /// What the launcher did.
+  public enum Outcome: Sendable, Hashable {
+    case openedFile(String)
+    case openedURL(String)
+    /// Nothing was opened; the report says why and what the user can do instead.
+    case notOpened(Report)
+
+    /// One line that explains it; a URL to copy is given in words (see ``Report/message(url:)``).
+    public var message: String {
+      switch self {
+      case .openedFile(let argument), .openedURL(let argument): "opened \(argument) with xdg-open"
+      case .notOpened(let report): report.message()
+      }
+    }
+  }
+
+  /// Why nothing was opened, and the ways to the video that remain.
+  public struct Report: Sendable, Hashable {
+    public var reason: String
+    /// The local file (inside the studio's directories).
+    public var file: String?
+    /// The video's http(s) URL: the caller puts it on the user's clipboard, or prints it.
+    public var copyURL: String?
+    /// Over ssh: the command that fetches the file to the user's own machine.
+    public var scpHint: String?
+
+    public init(reason: String, file: String? = nil, copyURL: String? = nil, scpHint: String? = nil) {
+      self.reason = reason
+      self.file = file
+      self.copyURL = copyURL
+      self.scpHint = scpHint
     }
 
-    public var action: Action
-    public var message: String
-    /// The OSC 52 copy request, when the launcher could not open anything. It puts nothing on the
-    /// screen, so a full-screen caller (the studio) can write it wherever its cursor is.
-    public var escapes: String
-    /// The OSC 8 link, whose label is visible text: only for a caller that writes it on a line of
-    /// its own (the CLI). Written over a drawn screen it would land at the cursor, over the drawing.
-    public var link: String
-
-    public init(action: Action, message: String, escapes: String = "", link: String = "") {
-      self.action = action
-      self.message = message
-      self.escapes = escapes
-      self.link = link
+    /// The whole report as one line. `url` says what became of ``copyURL`` ("asked your terminal
+    /// to copy the URL (OSC 52)"); nil gives the URL itself.
+    public func message(url: String? = nil) -> String {
+      var parts: [String] = []
+      if let file { parts.append("file: \(file)") }
+      if let copyURL { parts.append(url ?? "URL: \(copyURL)") }
+      if let scpHint { parts.append("fetch it with: \(scpHint)") }
+      return parts.isEmpty ? reason : "\(reason): " + parts.joined(separator: "; ")
     }
   }
 
@@ -52,19 +71,15 @@ public struct Launcher: Sendable {
   public var environment: [String: String]
   /// Directories whose files may be opened (the studio's data and download directories).
   public var allowedDirectories: [String]
-  /// Whether the caller writes ``Outcome/escapes`` to a terminal. When it cannot (the CLI's output
-  /// is a pipe), no escapes are made and the message claims no copy: it gives the URL instead.
-  public var escapesReachTerminal: Bool
   /// Starts a program; replaced in tests. Returns an error text on failure.
   public var spawn: @Sendable ([String], [String: String]) -> String?
 
   public init(
-    environment: [String: String], allowedDirectories: [String], escapesReachTerminal: Bool = true,
+    environment: [String: String], allowedDirectories: [String],
     spawn: @escaping @Sendable ([String], [String: String]) -> String? = Launcher.spawnDetached
   ) {
     self.environment = environment
     self.allowedDirectories = allowedDirectories.map(Self.canonicalPath)
-    self.escapesReachTerminal = escapesReachTerminal
     self.spawn = spawn
   }
 
@@ -96,19 +111,17 @@ public struct Launcher: Sendable {
       return lower.hasPrefix("https://") || lower.hasPrefix("http://") ? url : nil
     }
     if target.localPath != nil, file == nil, target.url == nil {
-      return Outcome(action: .reported, message: "not opening \(target.localPath ?? ""): it is missing or outside the studio's directories")
+      return .notOpened(Report(reason: "not opening \(target.localPath ?? ""): it is missing or outside the studio's directories"))
     }
     guard file != nil || url != nil else {
-      return Outcome(action: .reported, message: "nothing to open: no local copy and no http(s) URL")
+      return .notOpened(Report(reason: "nothing to open: no local copy and no http(s) URL"))
     }
     if hasDisplay, let xdgOpen = xdgOpenPath {
       let argument = file ?? url ?? ""
       if let failure = spawn([xdgOpen, argument], Credentials.scrubbed(environment)) {
         return report(file: file, url: url, reason: "xdg-open failed (\(failure))")
       }
-      return Outcome(
-        action: file != nil ? .openedFile(argument) : .openedURL(argument),
-        message: "opened \(argument) with xdg-open")
+      return file != nil ? .openedFile(argument) : .openedURL(argument)
     }
     let reason =
       isSSH ? "over ssh with no display" : hasDisplay ? "xdg-open is not installed" : "no graphical display"
@@ -116,22 +129,8 @@ public struct Launcher: Sendable {
   }
 
   private func report(file: String?, url: String?, reason: String) -> Outcome {
-    var parts: [String] = []
-    var escapes = ""
-    var link = ""
-    if let file { parts.append("file: \(file)") }
-    if let url {
-      if escapesReachTerminal, let copy = TerminalEscapes.copyToClipboard(url, insideTmux: environment["TMUX"] != nil) {
-        escapes += copy
-        // Only the request is certain: whether the terminal honours OSC 52 is its own affair.
-        parts.append("asked your terminal to copy the URL (OSC 52)")
-      } else {
-        parts.append("URL: \(url)")
-      }
-      if escapesReachTerminal { link = TerminalEscapes.hyperlink(url, label: "link") }
-    }
-    if let file, isSSH { parts.append("fetch it with: scp \(Self.hostName()):\(file) .") }
-    return Outcome(action: .reported, message: "\(reason): " + parts.joined(separator: "; "), escapes: escapes, link: link)
+    let scp = file.flatMap { isSSH ? "scp \(Self.hostName()):\($0) ." : nil }
+    return .notOpened(Report(reason: reason, file: file, copyURL: url, scpHint: scp))
   }
 
   public static func canonicalPath(_ path: String) -> String {

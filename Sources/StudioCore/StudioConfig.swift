@@ -7,9 +7,9 @@ import FalProtocol
 
 /// The studio's settings from `config.toml` in the config directory; every field is optional.
 ///
-/// A config file never stops the studio: a syntax error means all defaults (nothing in the file can
-/// be trusted), and a bad value means the default for that one setting. Either way each problem is
-/// reported as `path:line: message`, so the user sees it and can fix it.
+/// A config file never stops the studio: a line that does not parse is left out (the rest of the
+/// file still counts), and a bad value means the default for that one setting. Either way each
+/// problem is reported as `path:line: message`, so the user sees it and can fix it.
 public struct StudioConfig: Sendable, Hashable {
   /// Which notices a finished job sends.
   public struct Notifications: Sendable, Hashable {
@@ -133,15 +133,10 @@ public struct StudioConfig: Sendable, Hashable {
 
   /// Parses config text: the settings (defaults where the file is silent or wrong) and every problem.
   public static func parse(_ text: String, path: String) -> (config: StudioConfig, errors: [ConfigFileError]) {
-    let table: TOMLTable
-    do {
-      table = try TOMLReader.parse(text)
-    } catch {
-      var syntax = ConfigFileError(path: path, error)
-      syntax.message += "; using the default settings"
-      return (StudioConfig(), [syntax])
-    }
+    let (parsed, syntaxErrors) = tolerantParse(text, path: path)
+    guard let table = parsed else { return (StudioConfig(), syntaxErrors) }
     var reader = FieldReader(path: path)
+    reader.errors = syntaxErrors
     var config = StudioConfig()
     for (key, entry) in table.orderedEntries {
       switch key {
@@ -199,6 +194,30 @@ public struct StudioConfig: Sendable, Hashable {
       }
     }
     return (config, reader.errors)
+  }
+
+  /// The file's table without the lines that do not parse: each syntax error blanks its line and
+  /// the reader tries again, so one typo costs one setting, not the file. Nil (all defaults) only
+  /// when an error cannot be pinned on a line that can be dropped (an unclosed multi-line string
+  /// that runs to the end), or past 50 errors (not a config file).
+  static func tolerantParse(_ text: String, path: String) -> (TOMLTable?, [ConfigFileError]) {
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    var errors: [ConfigFileError] = []
+    while true {
+      do {
+        return (try TOMLReader.parse(lines.joined(separator: "\n")), errors)
+      } catch {
+        var problem = ConfigFileError(path: path, error)
+        let index = error.line - 1
+        guard lines.indices.contains(index), !lines[index].allSatisfy(\.isWhitespace), errors.count < 50 else {
+          problem.message += "; using the default settings"
+          return (nil, errors + [problem])
+        }
+        problem.message += "; line ignored"
+        errors.append(problem)
+        lines[index] = ""
+      }
+    }
   }
 
   /// `[defaults]`, checked against the MAGI-1 schema so a bad default is caught at start, not at

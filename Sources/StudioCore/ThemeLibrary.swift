@@ -136,16 +136,6 @@ public struct ThemeLibrary: Sendable {
     return (fallback, "no theme '\(name)'\(hint); using '\(Self.defaultName)'. Themes: \(names.joined(separator: ", "))")
   }
 
-  /// The theme to draw with: `name` (or the default, with a message) reduced to `depth`.
-  ///
-  /// Call it again after the theme key changes the name or the terminal reports another depth; with
-  /// `NO_COLOR` set, ``ColorDepth/detect(environment:colors:)`` gives monochrome and every theme
-  /// comes out without colours.
-  public func activeTheme(named name: String, depth: ColorDepth) -> (theme: Theme, message: String?) {
-    let (theme, message) = theme(orDefault: name)
-    return (theme.downgraded(to: depth), message)
-  }
-
   /// The name after `name` in ``names``, wrapping around: what the theme key switches to.
   public func name(after name: String) -> String {
     guard let index = names.firstIndex(of: name) else { return names.first ?? Self.defaultName }

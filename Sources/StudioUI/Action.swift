@@ -41,4 +41,6 @@ public enum Action: Sendable {
   case recordMissing(String, message: String)
   /// The theme now in use (after `.cycleTheme`), for the status bar.
   case themeChanged(String)
+  /// What the index lacks for these history rows (after `.loadRowDetails`).
+  case rowDetails([String: RowDetail])
 }

@@ -3,7 +3,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import FalProtocol
 import HistoryStore
+import StudioCore
 
 /// The three panes the studio shows side by side.
 public enum Pane: String, Sendable, Hashable, CaseIterable {
@@ -27,6 +29,7 @@ public enum RecordIntent: Sendable, Hashable {
   case edit
   case extend
   case copyURL
+  case copyFilePath
   case reuseSeed
 }
 
@@ -38,14 +41,38 @@ public struct AppState: Sendable, Hashable {
   public var online = false
   public var backendLabel = "OFFLINE emulator"
   public var themeName = "default"
+  /// Themes that have a file but could not be loaded (name → why): cycling names them as broken.
+  public var brokenThemes: [String: String] = [:]
   public var focus: Pane = .form
   public var form = FormState()
   public var queue = QueueState()
   public var history = HistoryState()
   public var overlay: Overlay?
   public var dialog: Dialog?
-  public var notice: Notice?
+  /// The message line. Setting it logs it in ``messages`` and starts its clock: it clears after
+  /// ``Notice/lifetime`` (see ``wakeIn``) or at the next key.
+  public var notice: Notice? {
+    didSet {
+      guard let notice else { return }
+      messages.append(notice, at: now)
+      noticeShownAt = now
+    }
+  }
+  /// When the notice on the message line was shown.
+  public private(set) var noticeShownAt: Date?
+  /// Every notice of the session (the messages view).
+  public private(set) var messages = MessageLog()
   public var settings = Settings()
+  /// Undo and redo for the form (see ``FormUndo``).
+  public var formUndo = FormUndo()
+  /// The text last cut in a field (Ctrl-U, Ctrl-K, Ctrl-W, Alt-d), which Ctrl-Y puts back: one
+  /// for every field, so text can be moved from the filter to the prompt.
+  public var cutText = ""
+  /// The last request sent from the form and when: the same one again within
+  /// ``repeatSubmitWindow`` asks first (a second Ctrl-S is more often a slip than a wish to pay twice).
+  public var lastSubmit: SentRequest?
+  /// The themes there are, for the palette's `theme NAME` (filled in by the wiring).
+  public var themeNames: [String] = []
   /// The record being loaded and what to do with it.
   public var pendingRecord: (id: String, intent: RecordIntent)? {
     get { pending.map { ($0.id, $0.intent) } }
@@ -55,11 +82,26 @@ public struct AppState: Sendable, Hashable {
   /// Whether the terminal has focus (from focus reports; assumed until told otherwise).
   public var terminalFocused = true
   public var quitting = false
+  /// `+`: the queue's log (or the details view) fills the screen.
+  public var zoomed = false
+  /// Records loaded to be re-run together (a confirmed re-run of marked rows).
+  public var pendingReruns: Set<String> = []
 
   private struct PendingRecord: Sendable, Hashable {
     var id: String
     var intent: RecordIntent
   }
+
+  /// A request as it was sent, to recognise the same one sent again.
+  public struct SentRequest: Sendable, Hashable {
+    public var request: MagiRequest
+    public var source: MediaInput?
+    public var parentID: String?
+    public var at: Date
+  }
+
+  /// How long after a submit the same request again asks before it is sent.
+  public static let repeatSubmitWindow: TimeInterval = 10
 
   /// The smallest terminal the studio draws its panes on; below it a notice asks for more room.
   public static let minimumWidth = 60
@@ -77,11 +119,29 @@ public struct AppState: Sendable, Hashable {
   /// the loop arm its once-a-second timer and send `.tick`.
   public var needsTick: Bool {
     guard !isTooSmall, queue.activeCount > 0 else { return false }
+    if zoomed { return false }
     // Help and details cover every pane: no clock is on screen behind them.
     switch overlay {
-    case .help, .detail: return false
+    case .help, .detail, .messages: return false
     case .palette, nil: return true
     }
+  }
+
+  /// How long the loop may sleep before it must send a `.tick`: a second while a clock moves on
+  /// screen, else until the notice on the message line expires, else for good (nil: an idle
+  /// studio never wakes).
+  public var wakeIn: Duration? {
+    if needsTick { return .seconds(1) }
+    guard let notice, let shown = noticeShownAt else { return nil }
+    let left = shown.addingTimeInterval(notice.lifetime).timeIntervalSince(now)
+    return .milliseconds(max(1, Int((left * 1000).rounded(.up))))
+  }
+
+  /// Clears the notice once it has been shown for its lifetime (on a tick).
+  mutating func expireNotice() {
+    guard let notice, let shown = noticeShownAt, now.timeIntervalSince(shown) >= notice.lifetime else { return }
+    self.notice = nil
+    noticeShownAt = nil
   }
 
   /// True while keys go to a text being typed (prompt, source, history filter, palette query).
@@ -89,9 +149,20 @@ public struct AppState: Sendable, Hashable {
     if case .palette = overlay { return true }
     if dialog != nil || overlay != nil { return false }
     switch focus {
-    case .form: return form.editing && form.focus.isText
+    case .form: return form.editing && (form.focus.isText || form.focus.isNumber)
     case .history: return history.filterEditing
     case .queue: return false
     }
   }
+}
+
+/// Helix-style modes, shown in the status bar: NORMAL, where keys are commands, and EDIT, where
+/// they type into a field, the history filter or the palette.
+public enum InputMode: String, Sendable, Hashable {
+  case normal = "NORMAL"
+  case edit = "EDIT"
+}
+
+extension AppState {
+  public var inputMode: InputMode { isTyping ? .edit : .normal }
 }

@@ -12,8 +12,12 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
   case showHelp
   case showPalette
   case cycleTheme
+  case saveThemeAsDefault
+  case showMessages
+  case toggleZoom
   case quit
   case close
+  case redraw
 
   // Lists.
   case moveDown
@@ -31,6 +35,8 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
   case previousValue
   case randomSeed
   case resetForm
+  case undo
+  case redo
 
   // Text editing.
   case editorLeft
@@ -44,6 +50,10 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
   case editorBackspace
   case editorDelete
   case editorDeleteWord
+  case editorKillToStart
+  case editorKillToEnd
+  case editorKillWordForward
+  case editorYank
   case editorEnter
   case editorDone
   case completePath
@@ -54,6 +64,8 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
   case showJob
   case scrollLogUp
   case scrollLogDown
+  case cancelAll
+  case toggleLogWrap
 
   // History.
   case filterHistory
@@ -65,6 +77,12 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
   case copyURL
   case reuseSeed
   case deleteRecord
+  case copyFilePath
+  case openVideosFolder
+  case cancelRecord
+  case toggleMark
+  case clearMarks
+  case sortHistory
 
   // Dialogs.
   case confirmYes
@@ -82,8 +100,12 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
     case .showHelp: "Show help (every key)"
     case .showPalette: "Command palette"
     case .cycleTheme: "Cycle colour theme"
+    case .saveThemeAsDefault: "Save the theme as default (config.toml)"
+    case .showMessages: "Messages (every notice of this session)"
+    case .toggleZoom: "Zoom the log or details to the whole screen"
     case .quit: "Quit"
     case .close: "Close overlay / stop editing"
+    case .redraw: "Redraw the whole screen"
     case .moveDown: "Move down"
     case .moveUp: "Move up"
     case .moveTop: "Go to the top"
@@ -96,7 +118,9 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
     case .nextValue: "Next value / increase"
     case .previousValue: "Previous value / decrease"
     case .randomSeed: "Random seed"
-    case .resetForm: "Reset the form"
+    case .resetForm: "Reset the form (undo brings it back)"
+    case .undo: "Undo the last change to the form"
+    case .redo: "Redo what undo took back"
     case .editorLeft: "Caret left"
     case .editorRight: "Caret right"
     case .editorUp: "Caret up (previous field on the first line)"
@@ -107,7 +131,11 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
     case .editorWordRight: "Word right"
     case .editorBackspace: "Delete before caret"
     case .editorDelete: "Delete at caret"
-    case .editorDeleteWord: "Delete word before caret"
+    case .editorDeleteWord: "Cut word before caret"
+    case .editorKillToStart: "Cut to start of line (palette: clear)"
+    case .editorKillToEnd: "Cut to end of line"
+    case .editorKillWordForward: "Cut word after caret"
+    case .editorYank: "Paste the last cut (yank)"
     case .editorEnter: "New line (prompt) / finish (one-line fields)"
     case .editorDone: "Stop editing"
     case .completePath: "Complete the source path"
@@ -116,15 +144,23 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
     case .showJob: "Details of the selected job"
     case .scrollLogUp: "Scroll the log up"
     case .scrollLogDown: "Scroll the log down"
+    case .cancelAll: "Cancel all jobs (asks first)"
+    case .toggleLogWrap: "Wrap long log lines (toggle)"
     case .filterHistory: "Filter the history"
     case .showRecord: "Details of the history item"
-    case .openRecord: "Open the history item's video"
-    case .rerunRecord: "Re-run the history item as is"
+    case .openRecord: "Open the history item's video (or the marked ones)"
+    case .rerunRecord: "Re-run the history item as is (or the marked ones)"
     case .editRecord: "Load the history item into the form"
     case .extendRecord: "Extend this video"
     case .copyURL: "Copy the video URL"
     case .reuseSeed: "Reuse the history item's seed"
-    case .deleteRecord: "Delete the history item"
+    case .copyFilePath: "Copy the video's file path"
+    case .openVideosFolder: "Open the videos folder"
+    case .deleteRecord: "Delete the history item (or the marked ones)"
+    case .cancelRecord: "Cancel the history item's job (or the marked ones)"
+    case .toggleMark: "Mark / unmark the history item"
+    case .clearMarks: "Unmark every history item"
+    case .sortHistory: "Sort the history by date or cost"
     case .confirmYes: "Yes"
     case .confirmAlternative: "Yes, and the video file too"
     case .confirmNo: "No"
@@ -136,7 +172,8 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
   public var inPalette: Bool {
     switch self {
     case .editorLeft, .editorRight, .editorUp, .editorDown, .editorHome, .editorEnd, .editorWordLeft,
-      .editorWordRight, .editorBackspace, .editorDelete, .editorDeleteWord, .editorEnter, .editorDone,
+      .editorWordRight, .editorBackspace, .editorDelete, .editorDeleteWord, .editorKillToStart, .editorKillToEnd,
+      .editorKillWordForward, .editorYank, .editorEnter, .editorDone,
       .confirmYes, .confirmAlternative, .confirmNo, .close, .showPalette, .activate:
       false
     default:

@@ -11,7 +11,10 @@ import TerminalScreen
 /// keys that act on it.
 enum DetailView {
   static func draw(_ grid: inout ScreenGrid, _ state: AppState, id: String, record: GenerationRecord?, scroll: Int) {
-    let rect = Rect(x: 2, y: 1, width: grid.width - 4, height: grid.height - 3)
+    let rect =
+      state.zoomed
+      ? Rect(x: 0, y: 0, width: grid.width, height: grid.height - 1)
+      : Rect(x: 2, y: 1, width: grid.width - 4, height: grid.height - 3)
     Box.overlay(&grid, rect, title: "Details — \(id)")
     let inner = rect.inset(by: 1)
     guard let record else {
@@ -31,7 +34,7 @@ enum DetailView {
         grid.put(line.value, x: inner.x + labelWidth, y: y, role: line.role, maxWidth: inner.width - labelWidth)
       }
     }
-    let hints = "o open  r re-run  e edit  x extend  y copy URL  s seed  d delete  Esc close"
+    let hints = "o open  r re-run  e edit  x extend  y copy URL  s seed  d delete  + zoom  Esc close"
     grid.put(hints, x: inner.x, y: inner.maxY - 1, role: .key, maxWidth: inner.width)
   }
 

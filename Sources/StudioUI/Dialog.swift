@@ -1,12 +1,23 @@
+import FalProtocol
 import HistoryStore
+import StudioCore
 
 /// A question that must be answered before anything else happens: cancelling a job that costs
 /// money, deleting a record, quitting with jobs running.
 public struct Dialog: Sendable, Hashable {
   public enum Purpose: Sendable, Hashable {
     case cancelJob(String)
+    /// Several jobs at once: `cancel all` from the palette, or the marked history rows (Space).
+    case cancelJobs([String])
     case deleteRecord(String)
+    /// Several marked rows at once (Space).
+    case deleteRecords([String])
+    case rerunRecords([String])
     case quit
+    /// The form's request again, seconds after it was sent: more often a slip than a wish to pay twice.
+    case submit(MagiRequest, source: MediaInput?, parentID: String?)
+    /// A history record sent again as it was (one key, `r`, spends money).
+    case rerun(String, MagiRequest, parentID: String?)
   }
 
   public var purpose: Purpose
@@ -17,6 +28,10 @@ public struct Dialog: Sendable, Hashable {
     switch purpose {
     case .deleteRecord: [("y", "delete record"), ("v", "record and video file"), ("n", "keep")]
     case .cancelJob: [("y", "cancel the job"), ("n", "keep it running")]
+    case .cancelJobs: [("y", "cancel them"), ("n", "keep them running")]
+    case .submit, .rerun: [("y", "submit and pay"), ("n", "do not send")]
+    case .deleteRecords: [("y", "delete records"), ("v", "records and video files"), ("n", "keep")]
+    case .rerunRecords: [("y", "re-run them"), ("n", "no")]
     case .quit: [("y", "quit"), ("n", "stay")]
     }
   }

@@ -21,6 +21,17 @@ public enum Effect: Sendable, Hashable {
   /// List paths starting with this prefix (answered with `.pathCompletions`).
   case completePath(String)
   case cycleTheme
+  /// Switch to the theme of this name (the palette's `theme NAME`); answered with `.themeChanged`.
+  case setTheme(String)
+  /// Open the videos directory with the system's viewer (or say where it is, over ssh).
+  case openVideosFolder
+  /// Repaint every cell of the terminal (Ctrl-L): whatever else wrote to it is gone.
+  case redraw
+  /// Write `theme = NAME` into config.toml, keeping the rest of the file as it is.
+  case saveThemeAsDefault(String)
+  /// Read these records in full and report ``RowDetail``s (`.rowDetails`): resolution, frames,
+  /// cost, and whether the video file is on disk.
+  case loadRowDetails([String])
   /// Follow these jobs, which appeared in the history unfinished and are not in this studio's
   /// queue (another shell's `generate` without `--wait`): the state shown must come from the
   /// server, not stay as that process left it. The runner leaves alone, without a word, a job

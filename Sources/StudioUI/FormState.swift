@@ -24,8 +24,12 @@ public struct FormState: Sendable, Hashable {
   public var safetyChecker = true
 
   public var focus: FormField = .prompt
-  /// True while keys go to the focused text field (prompt or source) instead of the key map.
-  public var editing = true
+  /// EDIT mode in the form: keys go to the focused text or number field instead of the key map.
+  /// The studio starts in NORMAL mode, where `?`, `q`, Tab and 1/2/3 do what the hints say.
+  public var editing = false
+  /// True from entering EDIT mode on a number field until its first edit: the first digit typed
+  /// replaces the value shown (so typing `150` over 96 gives 150, not 96150).
+  public var replacesNumber = false
   /// Server (422) messages by field, kept until the field is changed.
   public var serverErrors: [FormField: String] = [:]
   /// A failure that names no field (a network error, a 5xx).
@@ -93,12 +97,59 @@ public struct FormState: Sendable, Hashable {
     return validationErrors[field]
   }
 
-  /// Billing units and estimated price of the request, at `pricePerUnit` per unit.
+  /// Billing units and estimated price of the request, at `pricePerUnit` per unit: of the frames
+  /// shown, so that the price never disagrees with the number on screen (typing cannot go over the
+  /// range, and a number under it is clamped, with a message, when the field is left).
   public func estimate(pricePerUnit: Double) -> (units: Double, price: Double) {
-    let frameCount = Int(frames).map { min(max($0, MagiSchema.frameRange.lowerBound), MagiSchema.frameRange.upperBound) }
     let units = MagiSchema.billingUnits(
-      numFrames: frameCount ?? MagiSchema.defaultFrames, resolution: resolution, numInferenceSteps: steps)
+      numFrames: Int(frames) ?? MagiSchema.defaultFrames, resolution: resolution, numInferenceSteps: steps)
     return (units, units * pricePerUnit)
+  }
+
+  // MARK: - Number fields
+
+  /// The digits a number field holds.
+  public func digits(of field: FormField) -> String {
+    switch field {
+    case .frames: frames
+    case .seed: seed
+    case .startFrame: startFrame
+    default: ""
+    }
+  }
+
+  /// The largest value a number field takes: typing past it is refused.
+  static func maximum(of field: FormField) -> Int {
+    field == .frames ? MagiSchema.frameRange.upperBound : Int.max
+  }
+
+  /// Applies a text edit (digits typed, Backspace, Ctrl-U…) to a number field in EDIT mode.
+  /// The edit works on the digits as text with the caret at their end; a result that is not all
+  /// digits, or over the field's maximum, is refused and the field keeps its value.
+  /// - Parameter insertion: the edit types something: right after entering EDIT mode it replaces
+  ///   the value instead of extending it.
+  /// - Returns: why the edit was refused, or nil when it was taken.
+  mutating func editNumber(_ field: FormField, insertion: Bool, _ edit: (inout TextEditor) -> Void) -> String? {
+    var editor = TextEditor(insertion && replacesNumber ? "" : digits(of: field))
+    edit(&editor)
+    let text = editor.text
+    guard text.allSatisfy({ $0.isASCII && $0.isNumber }) else { return "\(field.label) takes digits only" }
+    let maximum = Self.maximum(of: field)
+    if !text.isEmpty, (Int(text) ?? Int.max) > maximum || Int(text) == nil {
+      let name = field == .frames ? "num_frames" : field == .seed ? "seed" : "start_frame"
+      let range = field == .frames ? "\(MagiSchema.frameRange.lowerBound)–\(maximum)" : "at most \(maximum)"
+      return "\(name) must be \(range): \(text) not taken"
+    }
+    replacesNumber = false
+    guard text != digits(of: field) else { return nil }
+    switch field {
+    case .frames: frames = text
+    case .seed: seed = text
+    case .startFrame: startFrame = text
+    default: return nil
+    }
+    markChanged(field)
+    return nil
   }
 
   // MARK: - Changing values

@@ -55,9 +55,21 @@ enum FormView {
     let form = state.form
     let role: StyleRole = focused ? .inputFocused : .input
     let editing = focused && form.editing
+    // A number just entered in EDIT mode shows as selected: the first digit typed replaces it.
+    let numberRole: StyleRole = editing && form.replacesNumber ? .selection : role
     func choice(_ text: String) {
       let used = grid.put(text, x: x, y: y, role: role, maxWidth: width)
       if focused { grid.put(" ◂▸", x: x + used, y: y, role: .key, maxWidth: width - used) }
+    }
+    /// A number field: its digits (the caret after them in EDIT mode), or what empty means.
+    func number(_ digits: String, placeholder: String) {
+      if digits.isEmpty {
+        grid.put(editing ? "" : placeholder, x: x, y: y, role: .placeholder, maxWidth: width)
+        if editing { grid.cursor = (x, y) }
+        return
+      }
+      let used = grid.put(digits, x: x, y: y, role: numberRole, maxWidth: width)
+      if editing { grid.cursor = (min(x + used, x + width - 1), y) }
     }
     switch field {
     case .mode: choice(form.mode.title)
@@ -69,20 +81,13 @@ enum FormView {
     case .frames:
       // Any typed number is drawn (an 18-digit one overflowed `frames * 10`).
       let seconds = Double(Int(form.frames) ?? 0) / Double(MagiSchema.framesPerSecond)
-      let used = grid.put(form.frames, x: x, y: y, role: role, maxWidth: width)
+      let used = grid.put(form.frames, x: x, y: y, role: numberRole, maxWidth: width)
+      if editing { grid.cursor = (min(x + used, x + width - 1), y) }
       grid.put("  \(Format.units(seconds)) s", x: x + used, y: y, role: .dim, maxWidth: width - used)
     case .seed:
-      if form.seed.isEmpty {
-        grid.put("random", x: x, y: y, role: .placeholder, maxWidth: width)
-      } else {
-        grid.put(form.seed, x: x, y: y, role: role, maxWidth: width)
-      }
+      number(form.seed, placeholder: "random")
     case .startFrame:
-      if form.startFrame.isEmpty {
-        grid.put("default", x: x, y: y, role: .placeholder, maxWidth: width)
-      } else {
-        grid.put(form.startFrame, x: x, y: y, role: role, maxWidth: width)
-      }
+      number(form.startFrame, placeholder: "default")
     case .submit:
       let label = form.submitting ? "[ Submitting… ]" : "[ Submit  Ctrl-S ]"
       grid.put(label, x: x, y: y, role: focused ? .selection : .accent, maxWidth: width)

@@ -26,6 +26,12 @@ enum Format {
     return "\(parts.year)-\(pad(parts.month))-\(pad(parts.day)) \(pad(parts.hour)):\(pad(parts.minute)):\(pad(parts.second))"
   }
 
+  /// `12:34:56` in the configured zone: when a message was shown.
+  static func clock(_ date: Date, utcOffset: Int) -> String {
+    let parts = civil(date, utcOffset: utcOffset)
+    return "\(pad(parts.hour)):\(pad(parts.minute)):\(pad(parts.second))"
+  }
+
   static func price(_ dollars: Double) -> String {
     Figures.dollars(dollars)
   }

@@ -10,8 +10,12 @@ public enum HelpOverlay {
   }
 
   public static let lines: [Line] = {
-    var lines: [Line] = []
-    let order: [KeyContext] = [.global, .navigation, .form, .editor, .queue, .history, .detail, .palette, .help, .dialog]
+    var lines: [Line] = [
+      Line(keys: "", text: "Modes (shown at the left of the status bar)", isHeading: true),
+      Line(keys: "NORMAL", text: "Keys are commands; the studio starts here", isHeading: false),
+      Line(keys: "EDIT", text: "Keys type; entered with Enter, i or /; Esc leaves", isHeading: false),
+    ]
+    let order: [KeyContext] = [.global, .navigation, .form, .editor, .queue, .history, .detail, .messages, .palette, .help, .dialog]
     for context in order {
       lines.append(Line(keys: "", text: context.title, isHeading: true))
       var commands: [Command] = []
@@ -24,11 +28,30 @@ public enum HelpOverlay {
         lines.append(Line(keys: keys[command, default: []].joined(separator: " "), text: command.title, isHeading: false))
       }
     }
-    lines.append(Line(keys: "", text: "Mouse", isHeading: true))
+    lines.append(Line(keys: "", text: "Terminal and mouse", isHeading: true))
+    lines.append(Line(keys: "Ctrl-Z", text: "Suspend to the shell (fg comes back)", isHeading: false))
     lines.append(Line(keys: "click", text: "Focus a pane, a field or a row", isHeading: false))
     lines.append(Line(keys: "wheel", text: "Scroll the list or log under the pointer", isHeading: false))
     return lines
   }()
+
+  /// The same lines as Markdown, for README's key list (a test keeps the two equal).
+  public static var markdown: String {
+    var out: [String] = []
+    for line in lines {
+      if line.isHeading {
+        if !out.isEmpty { out.append("") }
+        out.append("**\(line.text)**")
+        out.append("")
+        out.append("| keys | does |")
+        out.append("|---|---|")
+      } else {
+        let keys = line.keys.split(separator: " ").map { "`\($0)`" }.joined(separator: " ")
+        out.append("| \(keys) | \(line.text.replacing("|", with: "\\|")) |")
+      }
+    }
+    return out.joined(separator: "\n")
+  }
 
   public static var lineCount: Int { lines.count }
 

@@ -1,3 +1,4 @@
+import HistoryStore
 import TerminalScreen
 
 /// The history pane: the filter line with the count, then the window of summaries, newest first.
@@ -10,12 +11,15 @@ enum HistoryView {
     let list = layout.historyList
     let filterY = list.y - 1
     let noun = history.filter.isEmpty ? (history.total == 1 ? "item" : "items") : (history.total == 1 ? "match" : "matches")
-    let count = history.loaded ? "\(history.total) \(noun)" : ""
+    var count = history.loaded ? "\(history.total) \(noun)" : ""
+    if !history.marked.isEmpty { count = "\(history.marked.count) marked · " + count }
+    if history.sort == .cost { count += " · by cost" }
     let countWidth = TextWidth.of(count)
     let filterWidth = max(1, list.width - countWidth - 3)
     var x = list.x + grid.put("/ ", x: list.x, y: filterY, role: .key)
     if history.filter.isEmpty && !history.filterEditing {
-      grid.put("filter", x: x, y: filterY, role: .placeholder, maxWidth: filterWidth)
+      grid.put("filter: text status:failed mode:i2v model:full since:2d", x: x, y: filterY, role: .placeholder,
+        maxWidth: filterWidth)
     } else {
       FormView.drawEditor(&grid, history.filter, placeholder: "", editing: history.filterEditing && focused,
         role: history.filterEditing ? .inputFocused : .input, rect: Rect(x: x, y: filterY, width: filterWidth, height: 1),
@@ -33,6 +37,7 @@ enum HistoryView {
       grid.put("Loading…", x: list.x, y: list.y, role: .dim, maxWidth: list.width)
       return
     }
+    let columns = Columns(width: list.width, byCost: history.sort == .cost)
     for row in ListView.visibleRange(top: history.scrollTop, count: history.total, height: list.height) {
       let y = list.y + row - history.scrollTop
       let selected = row == history.selected
@@ -42,17 +47,72 @@ enum HistoryView {
         grid.put("…", x: list.x, y: y, role: selected ? base : .dim)
         continue
       }
-      var column = list.x
-      column += grid.put(Format.shortDate(summary.createdAt, utcOffset: state.settings.utcOffsetSeconds) + " ",
-        x: column, y: y, role: selected ? base : .dim, maxWidth: list.maxX - column)
-      column += grid.put(Format.glyph(summary.status) + " ", x: column, y: y,
-        role: selected ? base : Format.role(summary.status), maxWidth: list.maxX - column)
-      if list.width >= 40 {
-        column += grid.put(Format.modeShort(summary.mode) + " ", x: column, y: y, role: selected ? base : .dim,
-          maxWidth: list.maxX - column)
-      }
-      let prompt = summary.prompt.utf8.contains(0x0A) ? summary.prompt.replacing("\n", with: " ") : summary.prompt
-      grid.put(prompt, x: column, y: y, role: base, maxWidth: list.maxX - column)
+      drawRow(&grid, summary, detail: history.details[summary.id], marked: history.marked[summary.id] != nil,
+        columns: columns, state: state, base: base, selected: selected, x: list.x, y: y, width: list.width)
     }
+  }
+
+  /// The optional columns, most telling first: each appears once the prompt keeps
+  /// ``Columns/minimumPrompt`` columns beside it.
+  enum Column: CaseIterable {
+    case mode, cost, model, resolution, frames, date
+
+    var width: Int {
+      switch self {
+      case .mode: 4
+      case .model: 5
+      case .cost: 7
+      case .resolution: 6
+      case .frames: 6
+      case .date: 12
+      }
+    }
+  }
+
+  struct Columns: Equatable {
+    static let minimumPrompt = 24
+    /// Mark, state glyph and on-disk marker: always there.
+    static let fixed = 5
+    var shown: Set<Column> = []
+
+    /// Sorted by cost, the cost column comes first: the order must show what it is by.
+    init(width: Int, byCost: Bool = false) {
+      var left = width - Self.fixed - Self.minimumPrompt
+      let order = byCost ? [.cost] + Column.allCases.filter { $0 != .cost } : Column.allCases
+      for column in order where column.width <= left {
+        shown.insert(column)
+        left -= column.width
+      }
+    }
+  }
+
+  static func drawRow(
+    _ grid: inout ScreenGrid, _ summary: HistorySummary, detail: RowDetail?, marked: Bool, columns: Columns,
+    state: AppState, base: StyleRole, selected: Bool, x: Int, y: Int, width: Int
+  ) {
+    let dim = selected ? base : StyleRole.dim
+    var column = x
+    func put(_ text: String, _ span: Int, _ role: StyleRole) {
+      grid.put(text, x: column, y: y, role: role, maxWidth: max(0, min(span - 1, x + width - column)))
+      column += span
+    }
+    grid.put(marked ? "●" : " ", x: column, y: y, role: selected ? base : .accent)
+    column += 1
+    grid.put(Format.glyph(summary.status), x: column, y: y, role: selected ? base : Format.role(summary.status))
+    column += 2
+    // ■ the video is on this machine, □ finished but not (yet, or no longer) on disk.
+    let disk = detail.map { $0.onDisk ? "■" : summary.status == .completed ? "□" : " " } ?? " "
+    grid.put(disk, x: column, y: y, role: selected ? base : detail?.onDisk == true ? .success : .dim)
+    column += 2
+    if columns.shown.contains(.date) {
+      put(Format.shortDate(summary.createdAt, utcOffset: state.settings.utcOffsetSeconds), Column.date.width, dim)
+    }
+    if columns.shown.contains(.mode) { put(Format.modeShort(summary.mode), Column.mode.width, dim) }
+    if columns.shown.contains(.model) { put(summary.model == .full ? "full" : "dist", Column.model.width, dim) }
+    if columns.shown.contains(.resolution) { put(detail?.resolution ?? "", Column.resolution.width, dim) }
+    if columns.shown.contains(.frames) { put(detail?.frames.map { "\($0)f" } ?? "", Column.frames.width, dim) }
+    if columns.shown.contains(.cost) { put(detail?.cost.map(Format.price) ?? "", Column.cost.width, dim) }
+    let prompt = summary.prompt.utf8.contains(0x0A) ? summary.prompt.replacing("\n", with: " ") : summary.prompt
+    grid.put(prompt, x: column, y: y, role: base, maxWidth: x + width - column)
   }
 }

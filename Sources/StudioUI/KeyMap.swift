@@ -8,6 +8,7 @@ public enum KeyContext: String, Sendable, Hashable, CaseIterable {
   case help
   case palette
   case detail
+  case messages
   case editor
   case form
   case queue
@@ -21,11 +22,12 @@ public enum KeyContext: String, Sendable, Hashable, CaseIterable {
     case .help: "Help"
     case .palette: "Command palette"
     case .detail: "Details view"
-    case .editor: "While typing (prompt, source, filter)"
-    case .form: "Form (not typing)"
+    case .messages: "Messages view"
+    case .editor: "EDIT mode: typing in a field, the filter or the palette"
+    case .form: "Form, NORMAL mode"
     case .queue: "Queue"
     case .history: "History"
-    case .navigation: "Lists and panes (not typing)"
+    case .navigation: "Lists and panes, NORMAL mode"
     case .global: "Everywhere"
     }
   }
@@ -72,6 +74,7 @@ public enum KeyMap {
     KeyBinding(.up, .palette, .moveUp),
     KeyBinding(.enter, .palette, .activate),
     KeyBinding(.backspace, .palette, .editorBackspace),
+    KeyBinding(.ctrl("u"), .palette, .editorKillToStart),
 
     // Details.
     KeyBinding(.escape, .detail, .close),
@@ -87,6 +90,20 @@ public enum KeyMap {
     KeyBinding(.character("y"), .detail, .copyURL),
     KeyBinding(.character("s"), .detail, .reuseSeed),
     KeyBinding(.character("d"), .detail, .deleteRecord),
+    KeyBinding(.character("+"), .detail, .toggleZoom),
+
+    // Messages.
+    KeyBinding(.escape, .messages, .close),
+    KeyBinding(.character("q"), .messages, .close),
+    KeyBinding(.character("M"), .messages, .close),
+    KeyBinding(.character("j"), .messages, .moveDown),
+    KeyBinding(.down, .messages, .moveDown),
+    KeyBinding(.character("k"), .messages, .moveUp),
+    KeyBinding(.up, .messages, .moveUp),
+    KeyBinding(.pageDown, .messages, .pageDown),
+    KeyBinding(.pageUp, .messages, .pageUp),
+    KeyBinding(.character("g"), .messages, .moveTop),
+    KeyBinding(.character("G"), .messages, .moveBottom),
 
     // Typing.
     KeyBinding(.left, .editor, .editorLeft),
@@ -106,6 +123,12 @@ public enum KeyMap {
     KeyBinding(.ctrl("d"), .editor, .editorDelete),
     KeyBinding(.ctrl("w"), .editor, .editorDeleteWord),
     KeyBinding(.alt("\u{7F}"), .editor, .editorDeleteWord),
+    KeyBinding(.ctrl("u"), .editor, .editorKillToStart),
+    KeyBinding(.ctrl("k"), .editor, .editorKillToEnd),
+    KeyBinding(.alt("d"), .editor, .editorKillWordForward),
+    KeyBinding(.ctrl("y"), .editor, .editorYank),
+    KeyBinding(.ctrl("_"), .editor, .undo),
+    KeyBinding(.alt("_"), .editor, .redo),
     KeyBinding(.enter, .editor, .editorEnter),
     KeyBinding(.escape, .editor, .editorDone),
     KeyBinding(.tab, .editor, .completePath),
@@ -120,6 +143,8 @@ public enum KeyMap {
     KeyBinding(.character("h"), .form, .previousValue),
     KeyBinding(.character("R"), .form, .randomSeed),
     KeyBinding(.ctrl("r"), .form, .resetForm),
+    KeyBinding(.character("u"), .form, .undo),
+    KeyBinding(.character("U"), .form, .redo),
 
     // Queue.
     KeyBinding(.character("c"), .queue, .cancelJob),
@@ -129,6 +154,8 @@ public enum KeyMap {
     KeyBinding(.pageUp, .queue, .scrollLogUp),
     KeyBinding(.character("J"), .queue, .scrollLogDown),
     KeyBinding(.pageDown, .queue, .scrollLogDown),
+    KeyBinding(.character("w"), .queue, .toggleLogWrap),
+    KeyBinding(.character("+"), .queue, .toggleZoom),
 
     // History.
     KeyBinding(.enter, .history, .showRecord),
@@ -140,6 +167,10 @@ public enum KeyMap {
     KeyBinding(.character("s"), .history, .reuseSeed),
     KeyBinding(.character("d"), .history, .deleteRecord),
     KeyBinding(.delete, .history, .deleteRecord),
+    KeyBinding(.character("c"), .history, .cancelRecord),
+    KeyBinding(.character(" "), .history, .toggleMark),
+    KeyBinding(.character("u"), .history, .clearMarks),
+    KeyBinding(.character("S"), .history, .sortHistory),
 
     // Lists and panes.
     KeyBinding(.character("j"), .navigation, .moveDown),
@@ -161,6 +192,7 @@ public enum KeyMap {
     KeyBinding(.character("2"), .navigation, .focusQueue),
     KeyBinding(.character("3"), .navigation, .focusHistory),
     KeyBinding(.character("T"), .navigation, .cycleTheme),
+    KeyBinding(.character("M"), .navigation, .showMessages),
     KeyBinding(.character("q"), .navigation, .quit),
     KeyBinding(.escape, .navigation, .close),
 
@@ -171,6 +203,7 @@ public enum KeyMap {
     KeyBinding(.ctrl("s"), .global, .submit),
     KeyBinding(.function(1), .global, .showHelp),
     KeyBinding(.function(5), .global, .cycleTheme),
+    KeyBinding(.ctrl("l"), .global, .redraw),
     KeyBinding(.ctrl("q"), .global, .quit),
     KeyBinding(.ctrl("c"), .global, .quit),
   ]

@@ -5,32 +5,63 @@ import TerminalScreen
 /// line sanitised (a log is written by whoever runs the model; an escape sequence in it is shown
 /// as text, never sent to the terminal).
 public enum LogView {
-  public static func draw(_ grid: inout ScreenGrid, _ rect: Rect, buffer: LogBuffer?) {
+  public static func draw(_ grid: inout ScreenGrid, _ rect: Rect, buffer: LogBuffer?, wrap: Bool = false) {
     guard rect.height > 0, rect.width > 0 else { return }
     guard let buffer, !buffer.entries.isEmpty else {
       grid.put("no log lines yet", x: rect.x, y: rect.y, role: .dim, maxWidth: rect.width)
       return
     }
+    let showTime = rect.width > 20
     let end = buffer.entries.count - buffer.scrollBack
-    let start = max(0, end - rect.height)
-    for (row, entry) in buffer.entries[start..<end].enumerated() {
+    // Rows bottom-up from the newest entry shown, until the box is full.
+    var rows: [Row] = []
+    var index = end
+    while index > 0, rows.count < rect.height {
+      index -= 1
+      rows.insert(contentsOf: self.rows(buffer.entries[index], width: rect.width, showTime: showTime, wrap: wrap), at: 0)
+    }
+    for (row, line) in rows.suffix(rect.height).enumerated() {
       let y = rect.y + row
-      let time = clock(of: entry.timestamp)
       var x = rect.x
-      if !time.isEmpty, rect.width > 20 {
-        x += grid.put(time + " ", x: x, y: y, role: .logTime, maxWidth: rect.width)
+      if showTime {
+        x += grid.put(line.time.isEmpty ? "" : line.time + " ", x: x, y: y, role: .logTime, maxWidth: rect.width)
+        if line.time.isEmpty, line.indented { x += timeWidth }
       }
-      let role: StyleRole =
-        switch entry.level.uppercased() {
-        case "ERROR", "CRITICAL", "FATAL": .error
-        case "WARNING", "WARN": .warning
-        default: .normal
-        }
-      grid.put(TerminalText.sanitizedLine(entry.message), x: x, y: y, role: role, maxWidth: rect.maxX - x)
+      grid.put(line.text, x: x, y: y, role: line.role, maxWidth: rect.maxX - x)
     }
     if buffer.scrollBack > 0 {
       let tag = " ↓\(buffer.scrollBack) more "
       grid.put(tag, x: rect.maxX - TextWidth.of(tag), y: rect.maxY - 1, role: .accent)
+    }
+  }
+
+  /// `12:34:56 `.
+  static let timeWidth = 9
+
+  struct Row {
+    var time: String
+    var text: String
+    var role: StyleRole
+    /// A continuation of a wrapped line: starts under the text, not under the time.
+    var indented = false
+  }
+
+  /// The screen rows of one entry: one (cut with `…`), or as many as wrapping takes.
+  static func rows(_ entry: LogEntry, width: Int, showTime: Bool, wrap: Bool) -> [Row] {
+    let time = showTime ? clock(of: entry.timestamp) : ""
+    let role: StyleRole =
+      switch entry.level.uppercased() {
+      case "ERROR", "CRITICAL", "FATAL": .error
+      case "WARNING", "WARN": .warning
+      default: .normal
+      }
+    let message = TerminalText.sanitizedLine(entry.message)
+    let textWidth = width - (time.isEmpty ? 0 : timeWidth)
+    guard wrap, textWidth > 0, TextWidth.of(message) > textWidth else {
+      return [Row(time: time, text: message, role: role)]
+    }
+    return Box.wrap(message, width: textWidth).enumerated().map { index, text in
+      Row(time: index == 0 ? time : "", text: text, role: role, indented: index > 0 && !time.isEmpty)
     }
   }
 

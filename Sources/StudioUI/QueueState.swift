@@ -20,6 +20,11 @@ public struct QueueState: Sendable, Hashable {
   /// Jobs whose server stopped answering, by record id: shown on the job's row and in the status
   /// badge until the server answers again or the job ends.
   public var connection: [String: ConnectionLoss] = [:]
+  /// The user chose the selected job (moved or clicked in the list): the log stays on it. Until
+  /// then the selection, and the log, follow the running job.
+  public var pinned = false
+  /// Long log lines wrap instead of being cut at the edge (`w`).
+  public var wrapLog = false
 
   public init() {}
 
@@ -45,6 +50,12 @@ public struct ConnectionLoss: Sendable, Hashable {
   public init(_ trouble: ConnectionTrouble, now: Date) {
     let (seconds, attoseconds) = trouble.retryIn.components
     self.init(reason: trouble.reason, retryAt: now + Double(seconds) + Double(attoseconds) / 1e18)
+  }
+
+  /// "retry 5s": the row's narrow form (the status badge says it whole).
+  public func shortMessage(now: Date) -> String {
+    let seconds = Int(max(0, retryAt.timeIntervalSince(now)).rounded(.up))
+    return seconds > 0 ? "retry \(seconds)s" : "retrying"
   }
 
   /// "connection lost, retrying (next in 5s)", counting down with the clock.

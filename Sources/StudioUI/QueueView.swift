@@ -6,8 +6,9 @@ import Foundation
 import HistoryStore
 import TerminalScreen
 
-/// The queue pane: one row per job (state, elapsed time, queue position or progress, prompt) and
-/// the selected job's live log under it.
+/// The queue pane: one row per job (its prompt first, then state, elapsed time, and queue
+/// position or progress last) and the selected job's live log under it; `+` zooms the log to the
+/// whole screen.
 enum QueueView {
   static func draw(_ grid: inout ScreenGrid, _ state: AppState, layout: Layout) {
     let queue = state.queue
@@ -18,19 +19,69 @@ enum QueueView {
     if queue.jobs.isEmpty {
       grid.put("No jobs yet: fill in the form, Ctrl-S", x: list.x, y: list.y, role: .dim, maxWidth: list.width)
     }
-    for index in ListView.visibleRange(top: queue.scrollTop, count: queue.jobs.count, height: list.height) {
+    let visible = ListView.visibleRange(top: queue.scrollTop, count: queue.jobs.count, height: list.height)
+    for index in visible {
       let job = queue.jobs[index]
       let y = list.y + index - queue.scrollTop
       drawRow(&grid, job, state: state, selected: job.id == queue.selectedID, focused: focused, x: list.x, y: y,
         width: list.width)
     }
-    guard layout.queueLog.height > 0 else { return }
-    let separatorY = layout.queueLog.y - 1
+    // The line under the list (the log's rule, or the frame) says what does not fit.
+    let below = layout.queueLog.height > 0 ? layout.queueLog.y - 1 : layout.queue.maxY - 1
+    let more = moreMarker(above: visible.lowerBound, below: queue.jobs.count - visible.upperBound)
+    guard layout.queueLog.height > 0 else {
+      if !more.isEmpty { grid.put(more, x: list.maxX - TextWidth.of(more), y: below, role: .accent) }
+      return
+    }
     let title = queue.selected.map { "─ \($0.id): \($0.prompt.replacing("\n", with: " ")) " } ?? "─ log "
-    grid.put(title + String(repeating: "─", count: max(0, list.width - TextWidth.of(title))), x: list.x,
-      y: separatorY, role: .border, maxWidth: list.width)
+    let titleWidth = list.width - TextWidth.of(more)
+    let used = grid.put(title, x: list.x, y: below, role: .border, maxWidth: titleWidth)
+    grid.put(String(repeating: "─", count: max(0, titleWidth - used)), x: list.x + used, y: below, role: .border)
+    grid.put(more, x: list.maxX - TextWidth.of(more), y: below, role: .accent)
     if let id = queue.selectedID {
-      LogView.draw(&grid, layout.queueLog, buffer: queue.logs[id])
+      LogView.draw(&grid, layout.queueLog, buffer: queue.logs[id], wrap: queue.wrapLog)
+    }
+  }
+
+  /// " ↑2 ↓3 more " for the rows scrolled off either end, or nothing when all show.
+  static func moreMarker(above: Int, below: Int) -> String {
+    guard above + below > 0 else { return "" }
+    var parts: [String] = []
+    if above > 0 { parts.append("↑\(above)") }
+    if below > 0 { parts.append("↓\(below)") }
+    return " " + parts.joined(separator: " ") + " more "
+  }
+
+  /// The selected job's log over the whole screen but the two bottom rows (`+`).
+  static func drawZoomed(_ grid: inout ScreenGrid, _ state: AppState) {
+    let rect = Rect(x: 0, y: 0, width: grid.width, height: grid.height - 2)
+    let job = state.queue.selected
+    let title = job.map { "Log — \($0.id): \($0.prompt.replacing("\n", with: " "))" } ?? "Log"
+    Box.draw(&grid, rect, title: title, focused: true, badge: state.queue.wrapLog ? "wrap" : nil)
+    guard let job else {
+      grid.put("No job selected", x: 1, y: 1, role: .dim, maxWidth: rect.width - 2)
+      return
+    }
+    LogView.draw(&grid, rect.inset(by: 1), buffer: state.queue.logs[job.id], wrap: state.queue.wrapLog)
+  }
+
+  /// Column widths of a row `width` wide: the prompt takes what the others leave, and the others
+  /// give way at narrow widths (the state word first; the glyph still tells the state).
+  struct Columns: Equatable {
+    var prompt: Int
+    var state: Int
+    var time: Int
+    var detail: Int
+
+    init(width: Int) {
+      time = 6
+      state = width >= 44 ? 10 : 0
+      detail = width >= 50 ? 16 : 10
+      prompt = width - 2 - state - time - detail - 1
+      if prompt < 8 {
+        detail = max(4, detail - (8 - prompt))
+        prompt = max(0, width - 2 - state - time - detail - 1)
+      }
     }
   }
 
@@ -40,28 +91,35 @@ enum QueueView {
   ) {
     if selected { grid.fill(Rect(x: x, y: y, width: width, height: 1), role: focused ? .selection : .dim) }
     let base: StyleRole = selected ? (focused ? .selection : .dim) : .normal
-    var column = x
+    let columns = Columns(width: width)
     let lost = state.queue.connection[job.id] != nil && !job.status.isFinal
     let statusRole = selected ? base : lost ? .warning : Format.role(job.status)
-    column += grid.put(
-      Format.glyph(job.status) + " " + Box.fit(job.status.rawValue, 9) + " ", x: column, y: y, role: statusRole,
-      maxWidth: x + width - column)
-    column += grid.put(Box.fit(Format.duration(elapsed(job, now: state.now)), 6), x: column, y: y, role: base,
-      maxWidth: x + width - column)
-    let detailWidth = min(16, max(0, x + width - column - 1))
+    var column = x
+    column += grid.put(Format.glyph(job.status) + " ", x: column, y: y, role: statusRole, maxWidth: 2)
+    let name = job.prompt.isEmpty ? job.id : job.prompt.replacing("\n", with: " ")
+    grid.put(name, x: column, y: y, role: base, maxWidth: columns.prompt)
+    column += columns.prompt + 1
+    if columns.state > 0 {
+      grid.put(job.status.rawValue, x: column, y: y, role: statusRole, maxWidth: columns.state - 1)
+      column += columns.state
+    }
+    grid.put(Format.duration(elapsed(job, now: state.now)), x: column, y: y, role: base, maxWidth: columns.time - 1)
+    column += columns.time
+    let detailWidth = min(columns.detail, max(0, x + width - column))
     if let loss = state.queue.connection[job.id], !job.status.isFinal {
       // Progress is frozen while the server is out of reach: say so instead of showing it.
-      grid.put(loss.message(now: state.now), x: column, y: y, role: selected ? base : .warning, maxWidth: x + width - column)
+      let message = detailWidth >= 38 ? loss.message(now: state.now) : loss.shortMessage(now: state.now)
+      grid.put(message, x: column, y: y, role: selected ? base : .warning, maxWidth: detailWidth)
       return
     }
     switch job.status {
     case .queued:
       let position = job.progress.queuePosition.flatMap { $0 >= 0 && $0 < Int.max ? "#\($0 + 1) in line" : nil } ?? "in line"
-      grid.put(Box.fit(position, detailWidth), x: column, y: y, role: statusRole, maxWidth: detailWidth)
+      grid.put(position, x: column, y: y, role: statusRole, maxWidth: detailWidth)
     case .running:
       let done = job.progress.stepsDone ?? 0
       let total = job.progress.stepsTotal ?? 0
-      let count = total > 0 ? " \(done)/\(total)" : ""
+      let count = total > 0 && detailWidth >= 9 ? " \(done)/\(total)" : ""
       let barWidth = max(0, detailWidth - TextWidth.of(count))
       ProgressBar.draw(&grid, x: column, y: y, width: barWidth, done: done, total: total)
       grid.put(count, x: column + barWidth, y: y, role: base, maxWidth: detailWidth - barWidth)
@@ -70,23 +128,20 @@ enum QueueView {
       if let transfer = state.queue.transfers[job.id], transfer.uploadTotal > 0 {
         text = "upload \(transfer.uploaded * 100 / transfer.uploadTotal)%"
       }
-      grid.put(Box.fit(text, detailWidth), x: column, y: y, role: statusRole, maxWidth: detailWidth)
+      grid.put(text, x: column, y: y, role: statusRole, maxWidth: detailWidth)
     case .completed:
       var text = job.localFile != nil ? "saved" : "done"
       if let transfer = state.queue.transfers[job.id], transfer.downloadTotal > 0 {
         text = "dl \(transfer.downloaded * 100 / transfer.downloadTotal)%"
       } else if let cost = job.billing?.cost {
-        // "saved $0.32" read as money saved: the price is the job's cost, set apart as such.
-        text += " · " + Format.price(cost)
+        // "saved $0.32" read as money saved: the price is the job's cost, set apart as such. Where
+        // both do not fit, "saved" (the file is what the user waits for; the history row and the
+        // finish notice have the price).
+        if detailWidth >= 14 { text += " · " + Format.price(cost) }
       }
-      grid.put(Box.fit(text, detailWidth), x: column, y: y, role: statusRole, maxWidth: detailWidth)
+      grid.put(text, x: column, y: y, role: statusRole, maxWidth: detailWidth)
     case .failed, .cancelled, .lost, .unknown:
-      grid.put(Box.fit(job.failure?.type ?? job.status.rawValue, detailWidth), x: column, y: y, role: statusRole,
-        maxWidth: detailWidth)
-    }
-    column += detailWidth + 1
-    if column + 8 <= x + width {
-      grid.put(job.prompt, x: column, y: y, role: base, maxWidth: x + width - column)
+      grid.put(job.failure?.type ?? job.status.rawValue, x: column, y: y, role: statusRole, maxWidth: detailWidth)
     }
   }
 

@@ -7,28 +7,46 @@ enum StatusBar {
     drawMessage(&grid, state, y: layout.messageRow)
     let y = layout.statusRow
     grid.fill(Rect(x: 0, y: y, width: grid.width, height: 1), role: .statusBar)
-    var x = 0
-    if let loss = state.queue.connection.values.min(by: { $0.retryAt < $1.retryAt }) {
-      // A job's server stopped answering: the badge is not green while it is out of reach.
-      x += grid.put(" ⚠ \(state.backendLabel): \(loss.message(now: state.now)) ", x: x, y: y, role: .badgeOffline)
-    } else if state.online {
-      x += grid.put(" ● \(state.backendLabel) ", x: x, y: y, role: .badgeOnline)
-    } else {
-      x += grid.put(" ◌ \(state.backendLabel) ", x: x, y: y, role: .badgeOffline)
-    }
+    // The mode first, as helix shows it: whether keys type or command.
+    let mode = state.inputMode
+    var x = grid.put(" \(mode.rawValue) ", x: 0, y: y, role: mode == .edit ? .inputFocused : .selection)
     let form = state.form
     let estimate = form.estimate(pricePerUnit: state.settings.price(for: form.model))
-    let cost = "\(Format.units(estimate.units)) u ≈ \(Format.price(estimate.price))"
+    let units = "\(Format.units(estimate.units)) u ≈ \(Format.price(estimate.price))"
+    let price = Format.price(estimate.price)
     let hints = self.hints(state)
-    var summary = " \(form.mode.title) · \(form.model.rawValue) · \(cost) "
-    if x + TextWidth.of(summary) + TextWidth.of(hints) + 1 > grid.width {
-      summary = " \(Format.modeShort(form.mode)) \(form.model.rawValue) · \(cost) "
-    }
-    x += grid.put(summary, x: x, y: y, role: .statusBar, maxWidth: grid.width - x)
+    let loss = state.queue.connection.values.min(by: { $0.retryAt < $1.retryAt })
+    // A job's server stopped answering: the badge is not green while it is out of reach.
+    let badge: (full: String, short: String, role: StyleRole) =
+      if let loss {
+        (" ⚠ \(state.backendLabel): \(loss.message(now: state.now)) ", " ⚠ \(loss.message(now: state.now)) ", .badgeOffline)
+      } else if state.online {
+        (" ● \(state.backendLabel) ", " ● \(Self.firstWord(state.backendLabel)) ", .badgeOnline)
+      } else {
+        (" ◌ \(state.backendLabel) ", " ◌ \(Self.firstWord(state.backendLabel)) ", .badgeOffline)
+      }
+    // Narrower terminals get shorter words before they lose the hints: the price always stays.
+    let short = "\(Format.modeShort(form.mode)) \(form.model.rawValue)"
+    let candidates = [
+      (badge.full, " \(form.mode.title) · \(form.model.rawValue) · \(units) "),
+      (badge.full, " \(short) · \(units) "),
+      (badge.short, " \(short) · \(units) "),
+      (badge.short, " \(short) · \(price) "),
+    ]
     let hintsWidth = TextWidth.of(hints)
+    let chosen =
+      candidates.first { x + TextWidth.of($0.0) + TextWidth.of($0.1) + hintsWidth + 1 <= grid.width }
+      ?? candidates[1]
+    x += grid.put(chosen.0, x: x, y: y, role: badge.role, maxWidth: grid.width - x)
+    x += grid.put(chosen.1, x: x, y: y, role: .statusBar, maxWidth: grid.width - x)
     if x + hintsWidth + 1 <= grid.width {
       grid.put(hints, x: grid.width - hintsWidth - 1, y: y, role: .statusBar)
     }
+  }
+
+  /// "OFFLINE emulator" → "OFFLINE": the badge in a narrow status bar.
+  static func firstWord(_ label: String) -> String {
+    String(label.split(separator: " ").first ?? Substring(label))
   }
 
   static func drawMessage(_ grid: inout ScreenGrid, _ state: AppState, y: Int) {
@@ -37,18 +55,23 @@ enum StatusBar {
       if active > 0 {
         grid.put(" \(active) job\(active == 1 ? "" : "s") in flight", x: 0, y: y, role: .dim)
       } else if state.queue.jobs.isEmpty {
-        grid.put(" Tab: next pane · Ctrl-S: submit · ?: every key · Ctrl-P: commands", x: 0, y: y, role: .dim)
+        grid.put(" Enter: edit · Tab: next pane · Ctrl-S: submit · ?: every key · Ctrl-P: commands", x: 0, y: y, role: .dim)
       }
       return
     }
-    let role: StyleRole =
-      switch notice.kind {
-      case .info: .normal
-      case .success: .success
-      case .warning: .warning
-      case .error: .error
-      }
-    grid.put(" " + notice.text, x: 0, y: y, role: role, maxWidth: grid.width)
+    // A notice of several lines (a config error list) shows its first; `M` shows it whole.
+    let first = notice.text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+    let more = first.count < notice.text.count ? " (M: more)" : ""
+    grid.put(" " + first + more, x: 0, y: y, role: role(notice.kind), maxWidth: grid.width)
+  }
+
+  static func role(_ kind: Notice.Kind) -> StyleRole {
+    switch kind {
+    case .info: .normal
+    case .success: .success
+    case .warning: .warning
+    case .error: .error
+    }
   }
 
   /// The few keys worth showing for where the user is (the rest are under `?`).
@@ -57,14 +80,16 @@ enum StatusBar {
     switch state.overlay {
     case .help: return "Esc close  j/k scroll"
     case .palette: return "Enter run  Esc close"
-    case .detail: return "Esc close  ? help"
+    case .detail: return "Esc close  + zoom  ? help"
+    case .messages: return "Esc close  j/k scroll"
     case nil: break
     }
     if state.isTyping {
-      return state.focus == .history ? "Enter keep  Esc clear" : "Esc done  ^S submit  Tab next"
+      if state.focus == .history { return "Enter keep  Esc clear" }
+      return state.form.focus.isNumber ? "digits  Enter/Esc done" : "Esc done  ^S submit  Tab next"
     }
     switch state.focus {
-    case .form: return "? help  : cmds  ^S submit"
+    case .form: return "i edit  ? help  : cmds  ^S submit"
     case .queue: return "c cancel  o open  ? help"
     case .history: return "/ filter  x extend  r rerun  ? help"
     }

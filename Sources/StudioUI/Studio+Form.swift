@@ -4,9 +4,11 @@ import StudioCore
 /// The form's half of `update`: typing, moving between fields, submitting, the server's answers.
 extension Studio {
   /// Which text a key edits right now.
-  enum EditTarget {
+  enum EditTarget: Equatable {
     case prompt
     case source
+    /// Frames, Seed or Start frame, typed as digits.
+    case number(FormField)
     case filter
     case palette
   }
@@ -15,17 +17,25 @@ extension Studio {
     if case .palette = state.overlay { return .palette }
     guard state.isTyping else { return nil }
     switch state.focus {
-    case .form: return state.form.focus == .prompt ? .prompt : .source
+    case .form:
+      let field = state.form.focus
+      return field == .prompt ? .prompt : field.isNumber ? .number(field) : .source
     case .history: return .filter
     case .queue: return nil
     }
   }
 
   /// Applies `edit` to the text being typed; a change of text clears stale messages, resets path
-  /// completion, or re-runs the history filter.
-  static func editText(_ state: inout AppState, _ edit: (inout TextEditor) -> Void) -> [Effect] {
+  /// completion, or re-runs the history filter. A number field takes the edit only when it leaves
+  /// digits within the field's range (else a message says why not).
+  /// - Parameter inserting: the edit types text (which replaces a number just entered).
+  static func editText(_ state: inout AppState, inserting: Bool = false, _ edit: (inout TextEditor) -> Void) -> [Effect] {
     guard let target = editTarget(state) else { return [] }
     switch target {
+    case .number(let field):
+      if let refusal = state.form.editNumber(field, insertion: inserting, edit) {
+        state.notice = Notice(refusal, kind: .warning)
+      }
     case .prompt:
       let before = state.form.prompt.text
       edit(&state.form.prompt)
@@ -52,13 +62,44 @@ extension Studio {
     return []
   }
 
+  /// Cuts with `cut` (Ctrl-U, Ctrl-K, Ctrl-W, Alt-d), keeping what it cut for Ctrl-Y.
+  static func cut(_ state: inout AppState, _ cut: (inout TextEditor) -> String) -> [Effect] {
+    var removed = ""
+    let effects = editText(&state) { removed = cut(&$0) }
+    if !removed.isEmpty { state.cutText = removed }
+    return effects
+  }
+
+  /// `u`/`U` in the form, Ctrl-_/Alt-_ while typing in it: one step back or forward in the
+  /// form's undo history (which holds Ctrl-R, records loaded into the form, and typing).
+  static func undo(redo: Bool, _ state: inout AppState) -> [Effect] {
+    guard state.focus == .form, state.overlay == nil else {
+      state.notice = Notice("Undo works in the form")
+      return []
+    }
+    let values = state.form.values
+    guard let restored = redo ? state.formUndo.redo(from: values) : state.formUndo.undo(from: values) else {
+      state.notice = Notice(redo ? "Nothing to redo" : "Nothing to undo")
+      return []
+    }
+    state.form.values = restored
+    state.form.serverErrors = [:]
+    state.form.generalError = nil
+    state.notice = Notice(redo ? "Redone" : "Undone")
+    return []
+  }
+
   static func editorVertical(up: Bool, _ state: inout AppState) -> [Effect] {
     guard let target = editTarget(state) else { return [] }
     if target == .prompt {
       let moved = up ? state.form.prompt.moveUp() : state.form.prompt.moveDown()
       if moved { return [] }
     }
-    guard target == .prompt || target == .source else { return [] }
+    switch target {
+    case .prompt, .source, .number: break
+    case .filter, .palette: return []
+    }
+    if let message = state.form.clamp(state.form.focus) { state.notice = Notice(message, kind: .warning) }
     // Past the first or last line: on to the neighbouring field, as in any form.
     state.form.editing = false
     state.form.focus = neighbour(of: state.form.focus, by: up ? -1 : 1, in: state.form.visibleFields)
@@ -74,8 +115,14 @@ extension Studio {
       state.form.completions = []
       state.form.focus = neighbour(of: .source, by: 1, in: state.form.visibleFields)
       return []
+    case .number(let field):
+      // Enter takes the number: clamped into range, back to NORMAL mode on the same field.
+      if let message = state.form.clamp(field) { state.notice = Notice(message, kind: .warning) }
+      state.form.editing = false
+      return []
     case .filter:
       state.history.filterEditing = false
+      filterErrors(&state)
       return []
     case .palette, nil:
       return []
@@ -87,6 +134,10 @@ extension Studio {
     case .prompt, .source:
       state.form.editing = false
       state.form.completions = []
+      return []
+    case .number(let field):
+      if let message = state.form.clamp(field) { state.notice = Notice(message, kind: .warning) }
+      state.form.editing = false
       return []
     case .filter:
       // Esc abandons the filter; Enter keeps it.
@@ -151,15 +202,11 @@ extension Studio {
     }
     guard state.focus == .form else { return [] }
     let field = state.form.focus
-    if field.isText {
-      state.form.editing = true
+    if field.isText || field.isNumber {
+      startEditing(&state)
       return []
     }
     if field == .submit { return submit(&state) }
-    if field.isNumber {
-      if let message = state.form.clamp(field) { state.notice = Notice(message, kind: .warning) }
-      return []
-    }
     if let message = state.form.cycle(field, by: 1) { state.notice = Notice(message, kind: .warning) }
     return []
   }
@@ -186,10 +233,85 @@ extension Studio {
     var request = state.form.request
     let source = state.form.mediaInput
     if case .url(let url)? = source { request.sourceURL = url }
+    let parentID = state.form.parentID
+    if let last = state.lastSubmit, last.request == request, last.source == source, last.parentID == parentID,
+      state.now.timeIntervalSince(last.at) < AppState.repeatSubmitWindow
+    {
+      let seconds = max(0, Int(state.now.timeIntervalSince(last.at)))
+      state.dialog = Dialog(
+        purpose: .submit(request, source: source, parentID: parentID), title: "Send the same request again?",
+        message: "This exact request was sent \(seconds) s ago. Again: \(priceLine(request, state.settings)).")
+      return []
+    }
+    return send(request, source: source, parentID: parentID, &state)
+  }
+
+  /// Sends the form's request (checked, and confirmed when it had to be).
+  static func send(_ request: MagiRequest, source: MediaInput?, parentID: String?, _ state: inout AppState) -> [Effect] {
     state.form.submitting = true
     state.form.generalError = nil
+    state.lastSubmit = AppState.SentRequest(request: request, source: source, parentID: parentID, at: state.now)
     state.notice = Notice("Submitting to \(request.endpoint.id.full)…")
-    return [.submit(request, source: source, parentID: state.form.parentID)]
+    return [.submit(request, source: source, parentID: parentID)]
+  }
+
+  /// What a request costs, as the confirmations say it: "fal-ai/magi · 4 units ≈ $0.32".
+  static func priceLine(_ request: MagiRequest, _ settings: Settings) -> String {
+    let units = MagiSchema.billingUnits(
+      numFrames: request.numFrames ?? MagiSchema.defaultFrames, resolution: request.resolution ?? MagiSchema.defaultResolution,
+      numInferenceSteps: request.numInferenceSteps ?? MagiSchema.defaultSteps)
+    let price = units * settings.price(for: request.endpoint.model)
+    return "\(request.endpoint.id.full), \(Format.units(units)) units ≈ \(Format.price(price))"
+  }
+
+  // MARK: - Palette
+
+  /// What the palette offers, as the studio is now: the commands, then `theme NAME` for each
+  /// theme, `mode …` for each mode, and `go to job ID` for each job in the queue.
+  static func paletteEntries(_ state: AppState) -> [PaletteEntry] {
+    CommandPalette.commands + state.themeNames.map(PaletteEntry.theme) + MagiMode.allCases.map(PaletteEntry.mode)
+      + state.queue.jobs.map { .goToJob($0.id) }
+  }
+
+  static func run(_ entry: PaletteEntry, _ state: inout AppState) -> [Effect] {
+    switch entry {
+    case .command(let command):
+      return run(command, &state)
+    case .theme(let name):
+      return [.setTheme(name)]
+    case .mode(let mode):
+      leaveFocus(&state, to: .form)
+      state.focus = .form
+      state.form.editing = false
+      guard state.form.mode != mode else { return [] }
+      state.form.mode = mode
+      state.form.completions = []
+      state.form.markChanged(.mode)
+      if !state.form.visibleFields.contains(state.form.focus) { state.form.focus = .mode }
+      state.notice = Notice("Mode: \(mode.title)")
+      return []
+    case .goToJob(let id):
+      return goToJob(id, &state)
+    }
+  }
+
+  /// Selects the job `id` names (its whole id, a prefix or the end of it, as the queue shows it):
+  /// in the queue when it is there, else among the history rows loaded.
+  static func goToJob(_ id: String, _ state: inout AppState) -> [Effect] {
+    func named(_ candidate: String) -> Bool { candidate == id || candidate.hasPrefix(id) || candidate.hasSuffix(id) }
+    if let job = state.queue.jobs.first(where: { $0.id == id }) ?? state.queue.jobs.first(where: { named($0.id) }) {
+      leaveFocus(&state, to: .queue)
+      state.focus = .queue
+      state.queue.selectedID = job.id
+      return []
+    }
+    if let row = state.history.items.firstIndex(where: { named($0.id) }) {
+      leaveFocus(&state, to: .history)
+      state.focus = .history
+      return moveHistorySelection(to: state.history.windowStart + row, &state)
+    }
+    state.notice = Notice("No job \(id) in the queue or the history shown", kind: .warning)
+    return []
   }
 
   /// A refused submit: field errors land on the fields they name, the rest above the form.
@@ -242,6 +364,18 @@ extension Studio {
       let delta = delta(for: command, page: max(1, state.height - 8), current: scroll, count: 200)
       state.overlay = .detail(id: id, record: record, scroll: max(0, min(scroll + delta, 200)))
       return []
+    case .messages(let back):
+      // Counted from the newest line: down moves towards it.
+      let count = MessagesView.lineCount(state)
+      let page = max(1, state.height - 4)
+      let delta: Int
+      switch command {
+      case .moveTop: delta = count
+      case .moveBottom: delta = -count
+      default: delta = -self.delta(for: command, page: page, current: 0, count: count)
+      }
+      state.overlay = .messages(back: max(0, min(back + delta, max(0, count - 1))))
+      return []
     case nil:
       break
     }
@@ -260,6 +394,7 @@ extension Studio {
       moveQueueSelection(
         by: delta(for: command, page: max(1, layout.queueList.height - 1), current: index, count: state.queue.jobs.count),
         &state)
+      state.queue.pinned = true
       return []
     case .history:
       let delta = delta(

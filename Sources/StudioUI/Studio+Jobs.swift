@@ -20,6 +20,9 @@ extension Studio {
       state.history.items[row].status = record.status
       state.history.items[row].updatedAt = record.updatedAt
       state.history.items[row].prompt = record.prompt
+      state.history.items[row].awaitsVideo = record.awaitsVideo
+      // This studio's own download: the row says "on disk" at once, without a reload.
+      if record.localFile != nil { state.history.details[record.id]?.onDisk = true }
     }
     if let index = state.queue.jobs.firstIndex(where: { $0.id == record.id }) {
       let before = state.queue.jobs[index]
@@ -28,6 +31,7 @@ extension Studio {
         effects += finished(record, state)
         effects += reloadHistory(&state, offset: state.history.windowStart)
       }
+      if let notice = finishNotice(before: before, after: record, state) { state.notice = notice }
     } else {
       // Newest first; a resumed job slots in by its creation time.
       let position = state.queue.jobs.firstIndex { $0.createdAt < record.createdAt } ?? state.queue.jobs.count
@@ -36,7 +40,12 @@ extension Studio {
         state.queue.logs[record.id] = LogBuffer(record.logs, limit: state.settings.logLimit)
       }
     }
-    if state.queue.selectedID == nil { state.queue.selectedID = record.id }
+    if state.queue.selectedID == nil {
+      state.queue.selectedID = record.id
+    } else if !state.queue.pinned, record.status == .running, state.queue.selected?.status != .running {
+      // Nobody chose a job to read: the log follows the one that runs.
+      state.queue.selectedID = record.id
+    }
     if case .detail(record.id, _?, let scroll) = state.overlay {
       state.overlay = .detail(id: record.id, record: record, scroll: scroll)
     }
@@ -58,6 +67,32 @@ extension Studio {
     return effects
   }
 
+  /// "done: a lighthouse… → lighthouse-3f2a.mp4, 4.0 u, $0.32" when a job of the queue ends: for a
+  /// finished one once its video is on disk (the file is what the user waits for), for a failed
+  /// or cancelled one at once.
+  static func finishNotice(before: GenerationRecord, after record: GenerationRecord, _ state: AppState) -> Notice? {
+    let prompt = record.prompt.isEmpty ? record.id : record.prompt.replacing("\n", with: " ")
+    switch record.status {
+    case .completed:
+      guard let file = record.localFile, before.localFile == nil || !before.status.isFinal else { return nil }
+      var text = "done: \(TextWidth.truncate(prompt, to: 40)) → \(file.path.split(separator: "/").last.map(String.init) ?? file.path)"
+      if let billing = record.billing {
+        text += ", \(Format.units(billing.units)) u"
+        if let cost = billing.cost { text += ", \(Format.price(cost))" }
+      }
+      return Notice(text, kind: .success)
+    case .failed, .lost, .unknown:
+      guard !before.status.isFinal else { return nil }
+      let reason = record.failure.map { ": \($0.message)" } ?? ""
+      return Notice("\(record.status.rawValue): \(TextWidth.truncate(prompt, to: 40))\(reason)", kind: .error)
+    case .cancelled:
+      guard !before.status.isFinal else { return nil }
+      return Notice("cancelled: \(TextWidth.truncate(prompt, to: 40))", kind: .warning)
+    case .submitting, .queued, .running:
+      return nil
+    }
+  }
+
   static func moveQueueSelection(by delta: Int, _ state: inout AppState) {
     let jobs = state.queue.jobs
     guard !jobs.isEmpty else { return }
@@ -69,7 +104,7 @@ extension Studio {
 
   /// Asks for the page at `offset` of the current filter (replacing any page still awaited).
   static func reloadHistory(_ state: inout AppState, offset: Int) -> [Effect] {
-    let query = state.history.query(offset: offset)
+    let query = state.history.query(offset: offset, now: state.now)
     state.history.loading = query
     return [.loadHistory(query)]
   }
@@ -104,7 +139,7 @@ extension Studio {
       wanted = max(0, history.windowStart - HistoryState.pageSize)
     }
     guard let offset = wanted else { return [] }
-    var query = history.query(offset: offset)
+    var query = history.query(offset: offset, now: state.now)
     if offset < history.windowStart, offset + HistoryState.pageSize > history.windowStart,
       selected >= history.windowStart
     {
@@ -157,7 +192,7 @@ extension Studio {
     let stale = history.stale
     history.stale = false
     state.history = history
-    let adopt = unfollowedJobs(in: page.summaries, state)
+    let adopt = unfollowedJobs(in: page.summaries, state) + wantedDetails(page.summaries, &state)
     if stale { return reloadHistory(&state, offset: state.history.windowStart) + adopt }
     return ensureLoaded(&state) + adopt
   }
@@ -206,6 +241,9 @@ extension Studio {
     if case .detail(record.id, _, let scroll) = state.overlay {
       state.overlay = .detail(id: record.id, record: record, scroll: scroll)
     }
+    if state.pendingReruns.remove(record.id) != nil {
+      return [.submit(RecordParameters.request(of: record), source: nil, parentID: record.parentID)]
+    }
     guard let pending = state.pendingRecord, pending.id == record.id else { return [] }
     state.pendingRecord = nil
     return perform(pending.intent, on: record, &state)
@@ -216,8 +254,12 @@ extension Studio {
     case .detail:
       return []
     case .rerun:
-      state.notice = Notice("Re-running \(record.id) as it was")
-      return [.submit(RecordParameters.request(of: record), source: nil, parentID: record.parentID)]
+      // One key spends money: it asks first, with the price.
+      let request = RecordParameters.request(of: record)
+      state.dialog = Dialog(
+        purpose: .rerun(record.id, request, parentID: record.parentID), title: "Re-run \(record.id)?",
+        message: "\(priceLine(request, state.settings)), sent again as it was: \(record.prompt)")
+      return []
     case .edit:
       state.form.load(RecordParameters(record))
       focusFormPrompt(&state)
@@ -226,12 +268,25 @@ extension Studio {
     case .extend:
       return extend(record, &state)
     case .copyURL:
+      if ranOffline(record), let path = record.localFile?.path {
+        // The offline twin's URL dies with the studio that served it: the file is what lasts.
+        state.notice = Notice("Copied the local file of \(record.id) (offline emulator: its URL does not last): \(path)", kind: .success)
+        return [.copyToClipboard(path)]
+      }
       guard let url = record.result?.videoURL else {
         state.notice = Notice("\(record.id) has no video URL", kind: .warning)
         return []
       }
-      state.notice = Notice("Copied the video URL of \(record.id)", kind: .success)
+      // Only the terminal side knows whether the copy arrives; it says so when it has tried.
+      state.notice = Notice("Copying the video URL of \(record.id)…")
       return [.copyToClipboard(url)]
+    case .copyFilePath:
+      guard let path = record.localFile?.path else {
+        state.notice = Notice("\(record.id) has no video on disk", kind: .warning)
+        return []
+      }
+      state.notice = Notice("Copied the file path of \(record.id)", kind: .success)
+      return [.copyToClipboard(path)]
     case .reuseSeed:
       guard let seed = RecordParameters(record).seed else {
         state.notice = Notice("\(record.id) has no recorded seed", kind: .warning)
@@ -254,7 +309,7 @@ extension Studio {
     let finishedAt = record.transitions.last { $0.status == .completed }?.at ?? record.updatedAt
     let linkFresh = state.now.timeIntervalSince(finishedAt) < state.settings.linkLifetime
     let source: String
-    if let url = record.result?.videoURL, linkFresh || record.localFile == nil {
+    if let url = record.result?.videoURL, (linkFresh && !ranOffline(record)) || record.localFile == nil {
       source = url
     } else if let path = record.localFile?.path {
       source = path
@@ -270,6 +325,12 @@ extension Studio {
     focusFormPrompt(&state)
     state.notice = Notice("Extending \(record.id) from \(source == record.result?.videoURL ? "its URL" : "the local copy")")
     return []
+  }
+
+  /// Whether `record` ran on the embedded offline emulator, whose URLs point at a server that lives
+  /// only as long as the studio that ran it.
+  static func ranOffline(_ record: GenerationRecord) -> Bool {
+    record.server?.hasPrefix("embedded:") == true
   }
 
   static func focusFormPrompt(_ state: inout AppState) {

@@ -12,6 +12,22 @@ import TerminalScreen
 /// event from the network can be tested by value.
 public enum Studio {
   public static func update(_ state: inout AppState, _ action: Action) -> [Effect] {
+    let typing = typedField(action, state)
+    let effects = apply(action, &state)
+    state.formUndo.record(state.form.values, typing: typing?.field, endsWord: typing?.endsWord ?? false)
+    keepSelectionsVisible(&state)
+    return effects
+  }
+
+  /// The form field a key types a character into, for undo's grouping of typed runs.
+  static func typedField(_ action: Action, _ state: AppState) -> (field: FormField, endsWord: Bool)? {
+    guard case .terminal(.key(.character(let character))) = action, state.isTyping, state.focus == .form,
+      state.overlay == nil
+    else { return nil }
+    return (state.form.focus, character.isWhitespace)
+  }
+
+  static func apply(_ action: Action, _ state: inout AppState) -> [Effect] {
     let effects: [Effect]
     switch action {
     case .terminal(let event):
@@ -31,6 +47,7 @@ public enum Studio {
       }
     case .tick(let date):
       state.now = date
+      state.expireNotice()
       effects = []
     case .notice(let text):
       state.notice = Notice(text)
@@ -59,8 +76,9 @@ public enum Studio {
       state.form.serverErrors = [:]
       state.form.showAllErrors = false
       state.notice = Notice("Submitted \(record.id) (\(record.endpointID))", kind: .success)
+      // The log stays on the job being read (or follows the running one): a new job waits in
+      // the list, it does not take the log over.
       _ = jobUpdated(record, &state)
-      state.queue.selectedID = record.id
       effects = reloadHistory(&state, offset: state.history.windowStart)
     case .submitFailed(let failure):
       submitFailed(failure, &state)
@@ -83,10 +101,17 @@ public enum Studio {
       effects = []
     case .themeChanged(let name):
       state.themeName = name
-      state.notice = Notice("Theme: \(name)")
+      var text = "Theme: \(name)"
+      if !state.brokenThemes.isEmpty {
+        // A theme file with a mistake is not silently missing from the cycle.
+        text += " · broken, skipped: \(state.brokenThemes.keys.sorted().joined(separator: ", ")) (M: why)"
+      }
+      state.notice = Notice(text)
+      effects = []
+    case .rowDetails(let details):
+      state.history.details.merge(details) { $1 }
       effects = []
     }
-    keepSelectionsVisible(&state)
     return effects
   }
 
@@ -115,6 +140,7 @@ public enum Studio {
     case .help: return [.help, .global]
     case .palette: return [.palette]
     case .detail: return [.detail, .global]
+    case .messages: return [.messages, .global]
     case nil: break
     }
     if state.isTyping { return [.editor, .global] }
@@ -133,6 +159,8 @@ public enum Studio {
       default: return []
       }
     }
+    // A key is the next action: the last one's notice has been seen (it stays in `M`).
+    state.notice = nil
     for context in contexts(state) {
       if let command = KeyMap.command(for: key, in: context) { return run(command, &state) }
     }
@@ -148,36 +176,34 @@ public enum Studio {
     default: return []
     }
     if state.dialog != nil { return [] }
-    if state.isTyping { return editText(&state) { $0.insert(text) } }
+    if state.isTyping { return editText(&state, inserting: true) { $0.insert(text) } }
     guard state.overlay == nil, state.focus == .form else { return [] }
     let field = state.form.focus
-    if field.isText {
-      if case .paste = key {
-        state.form.editing = true
-        return editText(&state) { $0.insert(text) }
-      }
-      state.notice = Notice("Press Enter or i to edit the \(field.label.lowercased())")
-      return []
+    guard field.isText || field.isNumber else { return [] }
+    // NORMAL mode: a paste is meant for the field; a typed key is not (1, 2, 3 switch panes here).
+    if case .paste = key {
+      startEditing(&state)
+      return editText(&state, inserting: true) { $0.insert(text) }
     }
-    if field.isNumber {
-      let digits = text.filter(\.isASCII).filter(\.isNumber)
-      guard !digits.isEmpty else { return [] }
-      switch field {
-      case .frames: state.form.frames = String((state.form.frames + digits).prefix(6))
-      case .seed: state.form.seed = String((state.form.seed + digits).prefix(19))
-      case .startFrame: state.form.startFrame = String((state.form.startFrame + digits).prefix(9))
-      default: break
-      }
-      state.form.markChanged(field)
-    }
+    state.notice = Notice("NORMAL mode: press Enter or i to edit the \(field.label.lowercased())")
     return []
+  }
+
+  /// Enters EDIT mode on the focused form field (a text or a number).
+  static func startEditing(_ state: inout AppState) {
+    guard state.focus == .form else { return }
+    let field = state.form.focus
+    guard field.isText || field.isNumber else { return }
+    state.form.editing = true
+    state.form.replacesNumber = field.isNumber
   }
 
   static func handle(_ mouse: MouseEvent, _ state: inout AppState) -> [Effect] {
     guard !state.isTooSmall, state.dialog == nil else { return [] }
     let layout = Layout(width: state.width, height: state.height)
+    if mouse.kind == .press { state.notice = nil }
     switch state.overlay {
-    case .help, .detail:
+    case .help, .detail, .messages:
       switch mouse.kind {
       case .scrollUp: return run(.moveUp, &state)
       case .scrollDown: return run(.moveDown, &state)
@@ -196,6 +222,9 @@ public enum Studio {
       let delta = mouse.kind == .scrollUp ? -3 : 3
       switch pane {
       case .form:
+        // Scrolling moves the focus as Up/Down do: the field left is clamped, and EDIT mode ends.
+        if let message = state.form.clamp(state.form.focus) { state.notice = Notice(message, kind: .warning) }
+        state.form.editing = false
         state.form.focus = neighbour(of: state.form.focus, by: delta > 0 ? 1 : -1, in: state.form.visibleFields)
         return []
       case .queue:
@@ -204,6 +233,7 @@ public enum Studio {
           return []
         }
         moveQueueSelection(by: delta, &state)
+        state.queue.pinned = true
         return []
       case .history:
         return moveHistorySelection(to: state.history.selected + delta, &state)
@@ -215,8 +245,12 @@ public enum Studio {
       case .form:
         let form = FormLayout(state.form, in: layout.form.inset(by: 1))
         if let field = form.field(atY: mouse.y) {
+          if field != state.form.focus, let message = state.form.clamp(state.form.focus) {
+            state.notice = Notice(message, kind: .warning)
+          }
           state.form.focus = field
-          if field.isText { state.form.editing = true }
+          state.form.editing = false
+          if field.isText || field.isNumber { startEditing(&state) }
           if field == .submit { return run(.submit, &state) }
         }
         return []
@@ -224,6 +258,7 @@ public enum Studio {
         let row = mouse.y - layout.queueList.y + state.queue.scrollTop
         if layout.queueList.contains(x: mouse.x, y: mouse.y), state.queue.jobs.indices.contains(row) {
           state.queue.selectedID = state.queue.jobs[row].id
+          state.queue.pinned = true
         }
         return []
       case .history:
@@ -259,10 +294,23 @@ public enum Studio {
       state.overlay = .help(scroll: 0)
       return []
     case .showPalette:
-      state.overlay = .palette(CommandPalette())
+      state.overlay = .palette(CommandPalette(entries: paletteEntries(state)))
       return []
+    case .redraw:
+      return [.redraw]
     case .cycleTheme:
       return [.cycleTheme]
+    case .saveThemeAsDefault:
+      return [.saveThemeAsDefault(state.themeName)]
+    case .showMessages:
+      state.overlay = .messages(back: 0)
+      return []
+    case .toggleZoom:
+      return toggleZoom(&state)
+    case .toggleLogWrap:
+      state.queue.wrapLog.toggle()
+      state.notice = Notice(state.queue.wrapLog ? "Log lines wrap" : "Log lines are cut at the edge (w wraps)")
+      return []
     case .quit:
       if let dialog = Dialog.quit(jobs: state.queue.jobs, online: state.online) {
         state.dialog = dialog
@@ -281,7 +329,7 @@ public enum Studio {
     case .activate:
       return activate(&state)
     case .startEditing:
-      if state.focus == .form, state.form.focus.isText { state.form.editing = true }
+      startEditing(&state)
       return []
     case .nextValue, .previousValue:
       guard state.focus == .form else { return [] }
@@ -296,8 +344,10 @@ public enum Studio {
       return []
     case .resetForm:
       state.form = FormState()
-      state.notice = Notice("Form reset to defaults")
+      state.notice = Notice("Form reset to defaults (u undoes)")
       return []
+    case .undo, .redo:
+      return undo(redo: command == .redo, &state)
 
     case .editorLeft: return editText(&state) { $0.moveLeft() }
     case .editorRight: return editText(&state) { $0.moveRight() }
@@ -307,7 +357,14 @@ public enum Studio {
     case .editorWordRight: return editText(&state) { $0.moveWordRight() }
     case .editorBackspace: return editText(&state) { $0.backspace() }
     case .editorDelete: return editText(&state) { $0.deleteForward() }
-    case .editorDeleteWord: return editText(&state) { $0.deleteWordBackward() }
+    case .editorDeleteWord: return cut(&state) { $0.deleteWordBackward() }
+    case .editorKillToStart: return cut(&state) { $0.killToLineStart() }
+    case .editorKillToEnd: return cut(&state) { $0.killToLineEnd() }
+    case .editorKillWordForward: return cut(&state) { $0.killWordForward() }
+    case .editorYank:
+      let text = state.cutText
+      guard !text.isEmpty else { return [] }
+      return editText(&state, inserting: true) { $0.insert(text) }
     case .editorUp, .editorDown:
       return editorVertical(up: command == .editorUp, &state)
     case .editorEnter:
@@ -337,6 +394,16 @@ public enum Studio {
         return []
       }
       return [.open(job.id)]
+    case .cancelAll:
+      let active = state.queue.jobs.filter { !$0.status.isFinal }.map(\.id)
+      guard !active.isEmpty else {
+        state.notice = Notice("No job to cancel")
+        return []
+      }
+      state.dialog = Dialog(
+        purpose: .cancelJobs(active), title: "Cancel all jobs?",
+        message: "Cancel \(active.count) unfinished job\(active.count == 1 ? "" : "s"): \(active.joined(separator: ", "))")
+      return []
     case .showJob:
       guard let job = state.queue.selected else { return [] }
       state.overlay = .detail(id: job.id, record: job, scroll: 0)
@@ -359,14 +426,28 @@ public enum Studio {
       state.pendingRecord = (id, .detail)
       return [.loadRecord(id)]
     case .openRecord:
+      if state.overlay == nil, !state.history.marked.isEmpty { return historyCommand(command, &state) }
       guard let id = targetRecordID(state) else { return [] }
       return [.open(id)]
-    case .rerunRecord: return withRecord(.rerun, &state)
+    case .rerunRecord:
+      if state.overlay == nil, !state.history.marked.isEmpty { return historyCommand(command, &state) }
+      return withRecord(.rerun, &state)
     case .editRecord: return withRecord(.edit, &state)
     case .extendRecord: return withRecord(.extend, &state)
     case .copyURL: return withRecord(.copyURL, &state)
     case .reuseSeed: return withRecord(.reuseSeed, &state)
+    case .copyFilePath:
+      if state.overlay == nil, state.focus == .queue, let job = state.queue.selected {
+        return perform(.copyFilePath, on: job, &state)
+      }
+      return withRecord(.copyFilePath, &state)
+    case .openVideosFolder:
+      state.notice = Notice("Opening the videos folder…")
+      return [.openVideosFolder]
+    case .cancelRecord, .toggleMark, .clearMarks, .sortHistory:
+      return historyCommand(command, &state)
     case .deleteRecord:
+      if state.overlay == nil, !state.history.marked.isEmpty { return historyCommand(command, &state) }
       guard let id = targetRecordID(state) else { return [] }
       let prompt = state.history.summary(at: state.history.selected).map(\.prompt) ?? ""
       state.dialog = Dialog(
@@ -380,6 +461,10 @@ public enum Studio {
   }
 
   static func close(_ state: inout AppState) -> [Effect] {
+    if state.zoomed {
+      state.zoomed = false
+      return []
+    }
     if state.overlay != nil {
       if case .detail(let id, _, _) = state.overlay, state.pendingRecord?.id == id,
         state.pendingRecord?.intent == .detail
@@ -397,16 +482,21 @@ public enum Studio {
       state.history.filter = TextEditor()
       return filterChanged(&state)
     }
+    if state.focus == .history, !state.history.marked.isEmpty {
+      state.history.marked = [:]
+      return []
+    }
     state.notice = nil
     return []
   }
 
   /// Leaving a pane ends typing in it; a number left half-typed is clamped (with a message).
   static func leaveFocus(_ state: inout AppState, to pane: Pane) {
+    if pane != state.focus { state.zoomed = false }
     if state.focus == .history, pane != .history { state.history.filterEditing = false }
-    if state.focus == .form, pane != .form, let message = state.form.clamp(state.form.focus) {
-      state.notice = Notice(message, kind: .warning)
-    }
+    guard state.focus == .form, pane != .form else { return }
+    state.form.editing = false
+    if let message = state.form.clamp(state.form.focus) { state.notice = Notice(message, kind: .warning) }
   }
 
   static func answer(_ command: Command, _ state: inout AppState) -> [Effect] {
@@ -417,10 +507,29 @@ public enum Studio {
     case .cancelJob(let id):
       state.notice = Notice("Cancelling \(id)…")
       return [.cancel(id)]
+    case .submit(let request, let source, let parentID):
+      return send(request, source: source, parentID: parentID, &state)
+    case .rerun(let id, let request, let parentID):
+      state.notice = Notice("Re-running \(id) as it was")
+      return [.submit(request, source: nil, parentID: parentID)]
     case .deleteRecord(let id):
       let removeVideo = command == .confirmAlternative
       state.notice = Notice(removeVideo ? "Deleting \(id) and its video…" : "Deleting \(id)…")
       return [.delete(id, removeVideo: removeVideo)]
+    case .cancelJobs(let ids):
+      state.notice = Notice("Cancelling \(ids.count) job\(ids.count == 1 ? "" : "s")…")
+      state.history.marked = [:]
+      return ids.map { .cancel($0) }
+    case .deleteRecords(let ids):
+      let removeVideo = command == .confirmAlternative
+      state.notice = Notice("Deleting \(ids.count) items\(removeVideo ? " and their videos" : "")…")
+      state.history.marked = [:]
+      return ids.map { .delete($0, removeVideo: removeVideo) }
+    case .rerunRecords(let ids):
+      state.notice = Notice("Re-running \(ids.count) jobs as they were")
+      state.history.marked = [:]
+      state.pendingReruns.formUnion(ids)
+      return ids.map { .loadRecord($0) }
     case .quit:
       guard command == .confirmYes else {
         state.dialog = dialog

@@ -12,9 +12,13 @@ public enum StudioView {
       return grid
     }
     let layout = Layout(width: width, height: height)
-    FormView.draw(&grid, shown, rect: layout.form)
-    QueueView.draw(&grid, shown, layout: layout)
-    HistoryView.draw(&grid, shown, layout: layout)
+    if shown.zoomed, shown.overlay == nil, shown.focus == .queue {
+      QueueView.drawZoomed(&grid, shown)
+    } else {
+      FormView.draw(&grid, shown, rect: layout.form)
+      QueueView.draw(&grid, shown, layout: layout)
+      HistoryView.draw(&grid, shown, layout: layout)
+    }
     StatusBar.draw(&grid, shown, layout: layout)
     // Overlays take the caret: the pane under them is not being typed in.
     switch shown.overlay {
@@ -27,6 +31,9 @@ public enum StudioView {
     case .detail(let id, let record, let scroll):
       grid.cursor = nil
       DetailView.draw(&grid, shown, id: id, record: record, scroll: scroll)
+    case .messages(let back):
+      grid.cursor = nil
+      MessagesView.draw(&grid, shown, back: back)
     case nil:
       break
     }

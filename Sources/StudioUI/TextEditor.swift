@@ -52,11 +52,40 @@ public struct TextEditor: Sendable, Hashable {
     characters.remove(at: caret)
   }
 
-  /// Ctrl-W: deletes back to the start of the word before the caret.
-  public mutating func deleteWordBackward() {
-    let start = wordStart(before: caret)
-    characters.removeSubrange(start..<caret)
+  /// Ctrl-W: cuts back to the start of the word before the caret.
+  /// - Returns: the text cut, for Ctrl-Y (as every `kill…` below).
+  @discardableResult
+  public mutating func deleteWordBackward() -> String {
+    cut(wordStart(before: caret)..<caret)
+  }
+
+  /// Ctrl-U: cuts from the start of the line to the caret.
+  @discardableResult
+  public mutating func killToLineStart() -> String {
+    cut(lineStart(of: caret)..<caret)
+  }
+
+  /// Ctrl-K: cuts from the caret to the end of the line (the newline stays).
+  @discardableResult
+  public mutating func killToLineEnd() -> String {
+    cut(caret..<lineEnd(of: caret))
+  }
+
+  /// Alt-d: cuts from the caret to the end of the next word (where Alt-f would move).
+  @discardableResult
+  public mutating func killWordForward() -> String {
+    let start = caret
+    moveWordRight()
+    let end = caret
     caret = start
+    return cut(start..<end)
+  }
+
+  private mutating func cut(_ range: Range<Int>) -> String {
+    let removed = String(characters[range])
+    characters.removeSubrange(range)
+    caret = range.lowerBound
+    return removed
   }
 
   // MARK: - Motions

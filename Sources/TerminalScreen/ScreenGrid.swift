@@ -83,13 +83,20 @@ public struct ScreenGrid: Sendable, Hashable {
 
   /// Writes `text` at (x, y), one cluster per cell (two for wide ones), clipped to `maxWidth` columns
   /// and to the grid. Text is sanitised first, so nothing from the network reaches the terminal raw.
+  ///
+  /// Text that does not fit ends with `…` (unless `ellipsis` is false, for rules and bars that are
+  /// meant to be cut): every view gets the marker from here, so no label is cut mid-word unmarked.
   /// - Returns: the number of columns written.
   @discardableResult
-  public mutating func put(_ text: String, x: Int, y: Int, role: StyleRole, maxWidth: Int? = nil) -> Int {
+  public mutating func put(_ text: String, x: Int, y: Int, role: StyleRole, maxWidth: Int? = nil, ellipsis: Bool = true)
+    -> Int
+  {
     guard y >= 0, y < height else { return 0 }
     let limit = min(maxWidth ?? Int.max, width - x)
+    var shown = TerminalText.sanitizedLine(text)
+    if ellipsis, limit > 0, TextWidth.of(shown) > limit { shown = TextWidth.truncate(shown, to: limit) }
     var column = 0
-    for character in TerminalText.sanitizedLine(text) {
+    for character in shown {
       let cellWidth = TextWidth.of(character)
       // Swift's Character is a whole grapheme cluster, so marks arrive with their base; what is
       // left with no width (a stray joiner) has nothing to show.

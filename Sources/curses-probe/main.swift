@@ -4,6 +4,9 @@
 // (one line each) to --log so tests can check exact sequences. Quits on `Q`, on SIGINT/SIGTERM/
 // SIGHUP, restoring the terminal first, then prints "curses-probe: quit <reason>" to stdout.
 //
+// `C` sends an OSC 52 copy of "probe clipboard" through the loop's escape channel, from another
+// thread, as the studio's copies are.
+//
 // Flags: --log PATH, --no-mouse, --focus, --wake-after-ms N (a task wakes the loop once),
 // --ignore-sighup (SIGHUP ignored once the terminal is set up: only the hung-up terminal can end it).
 import CursesTerminal
@@ -129,6 +132,10 @@ while quitReason == nil {
       lastEvent = describe(terminalEvent)
       log("event \(lastEvent)")
       if terminalEvent == .key(.character("Q")) { quitReason = "key Q" }
+      if terminalEvent == .key(.character("C")), let copy = TerminalEscapes.copyToClipboard("probe clipboard") {
+        let escapes = loop.escapes
+        Task.detached { escapes.send(copy) }
+      }
     case .woken:
       wakeCount += 1
       log("woken")

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CursesTerminal
 import FalClient
 import Synchronization
 import FalProtocol
@@ -62,10 +63,11 @@ enum Console {
     fflush(nil)
   }
 
-  /// Escape sequences sent on purpose (OSC 52 to the clipboard), written as they are.
-  static func escapes(_ sequence: String) {
+  /// Escape sequences sent on purpose (OSC 52 to the clipboard, an OSC 8 link), written as they
+  /// are: only ones the terminal module built (``EscapeSequence``) can be.
+  static func escapes(_ sequence: EscapeSequence, terminator: String = "") {
     clearProgress()
-    print(sequence)
+    print(sequence.text, terminator: terminator)
     fflush(nil)
   }
 

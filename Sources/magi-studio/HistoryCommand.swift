@@ -20,9 +20,12 @@ struct HistoryCommand: AsyncParsableCommand {
     @Option(help: "Only this status (repeatable): submitting, queued, running, completed, failed, cancelled, lost, unknown (a submit whose reply was lost).")
     var status: [GenerationStatus] = []
     @Option(help: "Only this mode (repeatable): text-to-video, image-to-video, extend-video.") var mode: [MagiMode] = []
-    @Option(help: ArgumentHelp("Only generations created on or after this day (YYYY-MM-DD, UTC).", valueName: "day"))
+    @Option(help: "Only this model (repeatable): distilled, full.") var model: [MagiModel] = []
+    @Option(help: ArgumentHelp(
+      "Only generations created on or after this day (YYYY-MM-DD, UTC) or within this age (30m, 12h, 2d, 1w).",
+      valueName: "day"))
     var since: String?
-    @Option(help: ArgumentHelp("Only generations created before this day (YYYY-MM-DD, UTC).", valueName: "day"))
+    @Option(help: ArgumentHelp("Only generations created before this day (YYYY-MM-DD, UTC) or age.", valueName: "day"))
     var until: String?
 
     func validate() throws {
@@ -30,31 +33,25 @@ struct HistoryCommand: AsyncParsableCommand {
     }
 
     /// Whether any filter is set (an empty answer then says how many there are in all).
-    var isFiltering: Bool { search != nil || !status.isEmpty || !mode.isEmpty || since != nil || until != nil }
+    var isFiltering: Bool {
+      search != nil || !status.isEmpty || !mode.isEmpty || !model.isEmpty || since != nil || until != nil
+    }
 
     func query(offset: Int = 0, limit: Int = Int.max) throws -> HistoryQuery {
       HistoryQuery(
         text: search, statuses: status.isEmpty ? nil : Set(status), modes: mode.isEmpty ? nil : Set(mode),
-        createdFrom: try since.map(Self.day), createdBefore: try until.map(Self.day), offset: offset, limit: limit)
+        models: model.isEmpty ? nil : Set(model), createdFrom: try since.map(Self.day),
+        createdBefore: try until.map(Self.day), offset: offset, limit: limit)
     }
 
-    /// `YYYY-MM-DD` exactly, a day that exists, in the years the history can hold (0000–9999):
-    /// `--since 10000-01-01` once matched everything, and `2026-02-31` meant March 3rd.
+    /// A day or an age, read as the studio's history filter reads `since:` and `until:`
+    /// (``HistoryFilter/date(_:now:)``): `YYYY-MM-DD` exactly, a day that exists, in the years the
+    /// history can hold (`--since 10000-01-01` once matched everything, and `2026-02-31` meant
+    /// March 3rd), or `2d`.
     static func day(_ text: String) throws -> Date {
-      let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-      guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-        parts.allSatisfy({ $0.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } }),
-        let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
-      else {
-        throw ValidationError("'\(text)' is not a day: use YYYY-MM-DD, years 0000 to 9999")
+      guard let date = HistoryFilter.date(text, now: Date()) else {
+        throw ValidationError("'\(text)' is not a day: use YYYY-MM-DD (a day of the calendar, years 0000 to 9999) or an age such as 2d")
       }
-      var components = DateComponents()
-      (components.year, components.month, components.day) = (year, month, day)
-      var calendar = Calendar(identifier: .gregorian)
-      calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
-      guard (1...12).contains(month), let date = calendar.date(from: components),
-        calendar.dateComponents([.year, .month, .day], from: date) == DateComponents(year: year, month: month, day: day)
-      else { throw ValidationError("'\(text)' is not a day of the calendar") }
       return date
     }
   }

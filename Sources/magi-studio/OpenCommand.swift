@@ -2,12 +2,14 @@
 import Glibc
 #endif
 import ArgumentParser
+import CursesTerminal
+import FalClient
 import Foundation
 import HistoryStore
 import StudioCore
 
 /// Opens a finished video where the user is: xdg-open with a display; over ssh, the path, the URL
-/// on the clipboard (OSC 52) and a link (OSC 8).
+/// on the clipboard (through tmux inside tmux, else OSC 52), a link (OSC 8) and the scp command.
 struct OpenCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "open", abstract: "Open a generated video (or say how to get it, over ssh).")
@@ -19,14 +21,24 @@ struct OpenCommand: AsyncParsableCommand {
     try await reportingFailures {
       let record = try await HistoryLookup.find(id, store: store)
       let environment = ProcessInfo.processInfo.environment
-      let paths = store.paths
-      // The clipboard and link sequences go to the terminal only, never into a pipe or file.
-      let launcher = Launcher(
-        environment: environment, allowedDirectories: paths.ownDirectories, escapesReachTerminal: isatty(1) == 1)
+      let launcher = Launcher(environment: environment, allowedDirectories: store.paths.ownDirectories)
       let outcome = launcher.open(.init(localPath: record.localFile?.path, url: record.result?.videoURL))
-      if !(outcome.escapes + outcome.link).isEmpty { Console.escapes(outcome.escapes + outcome.link) }
-      Console.line(outcome.message)
-      if case .reported = outcome.action, record.localFile == nil, record.result == nil {
+      guard case .notOpened(let report) = outcome else {
+        Console.line(outcome.message)
+        return
+      }
+      var urlNote: String?
+      // The clipboard and link sequences go to a terminal only, never into a pipe or file (and a
+      // script piping the output does not want the clipboard changed either).
+      if let url = report.copyURL, isatty(1) == 1 {
+        let terminal = OuterTerminal(environment: Credentials.scrubbed(environment)) { Console.escapes($0) }
+        let copied = await terminal.copy(url)
+        urlNote = copied.note(aboutURL: url)
+        // On a line of its own, so its label shows where it belongs.
+        Console.escapes(TerminalEscapes.hyperlink(url, label: "link"), terminator: "\n")
+      }
+      Console.line(report.message(url: urlNote))
+      if record.localFile == nil, record.result == nil {
         throw CommandFailure(message: "\(record.id) has no video (\(record.status.rawValue))", code: 1)
       }
     }

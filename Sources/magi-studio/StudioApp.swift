@@ -23,7 +23,6 @@ final class StudioApp {
   private let inbox: Inbox
   private let session: Session
   private let themes: ThemeLibrary
-  private let depth: ColorDepth
   private let launcher: Launcher
   private let environment: [String: String]
   private var state: AppState
@@ -31,26 +30,25 @@ final class StudioApp {
   private let follower: JobFollower
   private let historyQuery = Mutex<Task<Void, Never>?>(nil)
   private let ownsJobs: Bool
-  /// Escape sequences the studio sends on purpose (clipboard, notifications, bell), straight to
-  /// the terminal between ncurses' refreshes.
-  private let passthrough = TerminalPassthrough()
+  /// The terminal the user looks at (directly, or beyond tmux): clipboard, notices, the bell.
+  private let outer: OuterTerminal
   private let keyTrace: KeyLatencyTrace?
 
   private init(
     terminal: CursesTerminal, loop: TerminalLoop, inbox: Inbox, session: Session, themes: ThemeLibrary,
-    depth: ColorDepth, state: AppState, ownsJobs: Bool
+    state: AppState, ownsJobs: Bool
   ) {
     self.terminal = terminal
     self.loop = loop
     self.inbox = inbox
     self.session = session
     self.themes = themes
-    self.depth = depth
     self.state = state
     self.ownsJobs = ownsJobs
     environment = ProcessInfo.processInfo.environment
     follower = JobFollower(jobs: session.jobs, inbox: inbox)
     launcher = Launcher(environment: environment, allowedDirectories: session.paths.ownDirectories)
+    outer = OuterTerminal(environment: Credentials.scrubbed(environment), write: loop.escapes.send)
     keyTrace = KeyLatencyTrace(environment: environment)
   }
 
@@ -92,11 +90,11 @@ final class StudioApp {
       if let (session, _, _) = try? opening.wait() { blockingClose(session) }
       throw CommandFailure(message: error.description, code: 1)
     }
-    let depth = terminal.colorDepth
-    terminal.setTheme(theme.downgraded(to: depth))
     let size = terminal.size
     var state = AppState(width: size.width, height: size.height, now: Date())
     state.themeName = theme.name
+    state.themeNames = library.names
+    state.brokenThemes = library.failures
     state.settings.pricePerUnit = Dictionary(uniqueKeysWithValues: MagiModel.allCases.map { ($0, config.pricePerUnit(for: $0)) })
     state.settings.bellOnFinish = config.notifications.bell
     state.settings.notifyOnFinish = config.notifications.desktop
@@ -130,7 +128,7 @@ final class StudioApp {
 
     let app = StudioApp(
       terminal: terminal, loop: TerminalLoop(terminal: terminal, wake: wake), inbox: inbox, session: session,
-      themes: library, depth: depth, state: state, ownsJobs: ownsJobs)
+      themes: library, state: state, ownsJobs: ownsJobs)
     for message in loaded.errors.map(\.description) + library.messages + [themeMessage].compactMap({ $0 }) + historyWarnings {
       inbox.post(.notice(message))
     }
@@ -172,18 +170,13 @@ final class StudioApp {
     var exitCode: Int32 = 0
     while !state.quitting {
       render()
-      for event in loop.next(timeout: state.needsTick ? .seconds(1) : nil) {
+      for event in loop.next(timeout: state.wakeIn) {
         switch event {
         case .terminal(let terminalEvent):
           if case .key = terminalEvent { keyTrace?.keysRead() }
           dispatch(.terminal(terminalEvent))
         case .woken:
-          for item in inbox.drain() {
-            switch item {
-            case .action(let action): dispatch(action)
-            case .escape(let sequence): passthrough.write(sequence)
-            }
-          }
+          for action in inbox.drain() { dispatch(action) }
         case .quitRequested(SIGINT):
           // Ctrl-C (the terminal keeps signals) asks first when jobs run, as Ctrl-Q does.
           dispatch(.interrupt)
@@ -283,6 +276,7 @@ final class StudioApp {
       }
     case .open(let id):
       let launcher = launcher
+      let outer = outer
       Task {
         guard let record = try? await history.record(id: id) else {
           inbox.post(.notice("nothing to open"))
@@ -293,20 +287,27 @@ final class StudioApp {
           return
         }
         let outcome = launcher.open(.init(localPath: record.localFile?.path, url: record.result?.videoURL))
-        if !outcome.escapes.isEmpty { inbox.send(escape: outcome.escapes) }
-        inbox.post(.notice(outcome.message))
+        guard case .notOpened(let report) = outcome, let url = report.copyURL else {
+          inbox.post(.notice(outcome.message))
+          return
+        }
+        // Over ssh the URL goes to the user's clipboard; the notice (shown whole in the messages
+        // view) says what came of it, with the path and the scp command.
+        let copied = await outer.copy(url)
+        inbox.post(.notice(report.message(url: copied.note(aboutURL: url))))
       }
     case .copyToClipboard(let text):
-      if let sequence = TerminalEscapes.copyToClipboard(text, insideTmux: environment["TMUX"] != nil) {
-        passthrough.write(sequence)
-        dispatch(.notice("copied to your clipboard (OSC 52): \(TextWidth.truncate(text, to: 60))"))
-      } else {
-        dispatch(.notice("too long to copy through the terminal (OSC 52 limit)"))
+      let outer = outer
+      Task {
+        let copied = await outer.copy(text)
+        inbox.post(.notice(copied.describe(TextWidth.truncate(text, to: 60))))
       }
     case .notify(let title, let body):
-      passthrough.write(TerminalEscapes.notification(title: title, body: body, insideTmux: environment["TMUX"] != nil))
+      // A bell the settings ring anyway is not rung twice when tmux cannot pass the notice on.
+      let (outer, ring) = (outer, !state.settings.bellOnFinish)
+      Task { await outer.notify(title: title, body: body, ring: ring) }
     case .bell:
-      passthrough.write("\u{07}")
+      outer.bell()
     case .completePath(let prefix):
       Task.detached {
         inbox.post(.pathCompletions(prefix: prefix, PathCompletion.candidates(for: prefix)))
@@ -314,9 +315,47 @@ final class StudioApp {
     case .cycleTheme:
       let next = themes.name(after: state.themeName)
       if let theme = themes.theme(named: next) {
-        terminal.setTheme(theme.downgraded(to: depth))
+        terminal.setTheme(theme)
         lastGrid = nil
         dispatch(.themeChanged(next))
+      }
+    case .setTheme(let name):
+      if let theme = themes.theme(named: name) {
+        terminal.setTheme(theme)
+        lastGrid = nil
+        dispatch(.themeChanged(name))
+      } else {
+        dispatch(.notice("no theme \(name)"))
+      }
+    case .openVideosFolder:
+      // The launcher opens only what is inside the studio's directories; the videos directory is
+      // one of them itself, so its parent is the one allowed here.
+      let videos = Launcher.canonicalPath(session.paths.videos)
+      let parent = videos.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+      let outcome = Launcher(environment: environment, allowedDirectories: [parent]).open(.init(localPath: videos))
+      dispatch(.notice(outcome.message))
+    case .redraw:
+      // Ctrl-L: whatever else wrote over the screen goes; every cell is sent again.
+      terminal.repaintAll()
+    case .saveThemeAsDefault(let name):
+      let path = StudioConfig.path(in: session.paths)
+      Task.detached {
+        do {
+          try StudioConfig.saveTheme(name, path: path)
+          inbox.post(.notice("saved theme = \"\(name)\" in \(path)"))
+        } catch {
+          inbox.post(.notice("cannot save the theme: \(error)"))
+        }
+      }
+    case .loadRowDetails(let ids):
+      Task {
+        var details: [String: RowDetail] = [:]
+        for id in ids {
+          guard let record = try? await history.record(id: id) else { continue }
+          let onDisk = record.localFile.map { FileManager.default.fileExists(atPath: $0.path) } ?? false
+          details[id] = RowDetail(record, onDisk: onDisk)
+        }
+        inbox.post(.rowDetails(details))
       }
     case .adopt(let ids):
       for id in ids { follower.follow(id, ifBusy: .skip, quietly: true) }
@@ -404,13 +443,7 @@ final class JobFollower: Sendable {
 
 /// Where tasks leave their results for the UI thread, which a wake-up tells to look.
 final class Inbox: Sendable {
-  enum Item: Sendable {
-    case action(Action)
-    /// An escape sequence for the terminal itself (OSC 52 copy, OSC 8 link), written by the UI thread.
-    case escape(String)
-  }
-
-  private let items = Mutex<[Item]>([])
+  private let items = Mutex<[Action]>([])
   private let wake: WakeSignal
 
   init(wake: WakeSignal) {
@@ -418,18 +451,14 @@ final class Inbox: Sendable {
   }
 
   func post(_ action: Action) {
-    add(.action(action))
-  }
-
-  func send(escape sequence: String) {
-    add(.escape(sequence))
+    add(action)
   }
 
   /// Wakes the UI thread only for the first item it has not taken yet: a job's status and its log
   /// lines, posted one after the other, then cost one wake-up, not two. Safe because the loop
   /// empties the wake pipe before it drains: an item added after the drain finds the list empty
   /// and wakes it again.
-  private func add(_ item: Item) {
+  private func add(_ item: Action) {
     let wasEmpty = items.withLock { items in
       defer { items.append(item) }
       return items.isEmpty
@@ -437,7 +466,7 @@ final class Inbox: Sendable {
     if wasEmpty { wake.wake() }
   }
 
-  func drain() -> [Item] {
+  func drain() -> [Action] {
     items.withLock { items in
       defer { items.removeAll(keepingCapacity: true) }
       return items
@@ -495,23 +524,5 @@ enum InstanceLock {
     guard fd >= 0 else { return true }
     // Kept open (and locked) for the life of the process on purpose.
     return flock(fd, LOCK_EX | LOCK_NB) == 0
-  }
-}
-
-/// Writes deliberate escape sequences to the controlling terminal.
-final class TerminalPassthrough {
-  private let fd = open("/dev/tty", O_WRONLY | O_CLOEXEC)
-
-  deinit { if fd >= 0 { close(fd) } }
-
-  func write(_ sequence: String) {
-    guard fd >= 0 else { return }
-    var bytes = Array(sequence.utf8)
-    var offset = 0
-    while offset < bytes.count {
-      let written = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-      if written <= 0 { return }
-      offset += written
-    }
   }
 }

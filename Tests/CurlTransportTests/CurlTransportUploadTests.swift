@@ -1,4 +1,5 @@
 import FalClient
+import FalProtocol
 import Foundation
 import Synchronization
 import Testing

@@ -147,6 +147,24 @@ struct CursesProbeTests {
     #expect(await tmux.wait { await tmux.capture().contains("woken: 1") })
   }
 
+  /// An escape sequence sent from another thread reaches the terminal after the frame and leaves
+  /// the frame as it was: tmux (`set-clipboard on`, so that it takes OSC 52 from the pane) makes a
+  /// buffer of the copy, and every row but the two that report the key is unchanged.
+  @Test(.timeLimit(.minutes(1))) func escapesSentFromAnotherThreadArriveAfterTheFrame() async throws {
+    let tmux = try await ProbeSession()
+    #expect(await tmux.waitForReady())
+    try await tmux.tmux(["set-option", "-s", "set-clipboard", "on"])
+    let before = await tmux.capture().split(separator: "\n", omittingEmptySubsequences: false)
+    try await tmux.sendLiteral("C")
+    #expect(await tmux.wait { (try? await tmux.tmux(["show-buffer"])) == "probe clipboard" }, "no buffer: \(tmux.lastCapture)")
+    #expect(await tmux.wait { await tmux.capture().contains("last: char C") })
+    let after = await tmux.capture().split(separator: "\n", omittingEmptySubsequences: false)
+    #expect(after.count == before.count)
+    for (index, (old, new)) in zip(before, after).enumerated() where index != 2 && index != 3 {
+      #expect(old == new, "row \(index) changed: \(new)")
+    }
+  }
+
   /// With NO_COLOR the selection stays visible through reverse video; with colours it uses them.
   @Test(.timeLimit(.minutes(1))) func monochromeSelectionUsesReverse() async throws {
     let mono = try await ProbeSession(environment: ["NO_COLOR": "1"])

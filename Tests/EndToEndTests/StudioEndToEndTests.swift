@@ -62,7 +62,10 @@ import Testing
     try await submitImageToVideo(tmux, prompt: "waves crash on rocks", image: home.image)
     // A second submit while the only worker is busy waits in the queue.
     try await tmux.waitFor("running")
+    // The same request again seconds later asks first, with the price.
     try await tmux.press("C-s")
+    try await tmux.waitFor("Send the same request again?")
+    try await tmux.press("y")
     try await tmux.waitFor("queued")
     try await tmux.waitFor("Step 3/16")
     try await tmux.waitFor("two jobs completed") { screen in screen.components(separatedBy: "completed").count - 1 >= 2 }
@@ -73,6 +76,8 @@ import Testing
     try await tmux.press("3")
     try await tmux.waitFor("2 items")
     try await tmux.press("r")
+    try await tmux.waitFor("Re-run ")
+    try await tmux.press("y")
     try await tmux.waitFor("3 items", timeout: .seconds(60))
     // "saved": finished and downloaded (a job is "completed" a moment before its video is on disk).
     try await tmux.waitFor("the re-run to be saved", timeout: .seconds(60)) { $0.components(separatedBy: "saved").count - 1 >= 3 }
@@ -93,6 +98,59 @@ import Testing
     try await tmux.press("C-q")
     try await tmux.waitUntilExited()
     #expect(try await tmux.alternateScreenOn() == false)
+  }
+
+  /// Frames takes digits in EDIT mode: `150` typed is what is sent and recorded. Ctrl-C while the
+  /// job runs asks (as Ctrl-Q does); "n" keeps the studio and the job going.
+  @Test func framesTyped150AreSentAndRecordedAndCtrlCAsksWhileTheJobRuns() async throws {
+    let home = try Home()
+    let tmux = try await TmuxSession(
+      command: [Self.binary], environment: home.environment(["MAGI_EMULATOR_STEP_MS": "250"]), width: 100, height: 30)
+    try await tmux.waitFor("NORMAL")
+    try await tmux.waitFor("Describe the video")
+    try await tmux.press("Enter")
+    try await tmux.waitFor("EDIT")
+    try await tmux.type("a heron lands on a post")
+    try await tmux.press("Escape")
+    try await tmux.waitFor("NORMAL")
+    try await tmux.press("Down", "Enter")  // prompt → Frames (text-to-video has no source), EDIT
+    try await tmux.waitFor("EDIT")
+    try await tmux.type("150")
+    try await tmux.waitFor("Frames  150  6.3 s")
+    try await tmux.press("C-s")
+    try await tmux.waitFor("running")
+    try await tmux.press("C-c")
+    try await tmux.waitFor("the quit question") { $0.contains("Quit?") && $0.contains("offline twin") }
+    try await tmux.press("n")
+    try await tmux.waitFor("the question gone") { !$0.contains("Quit?") }
+    try await tmux.waitFor("the video saved", timeout: .seconds(60)) { $0.contains("saved") }
+    #expect(try await tmux.hasExited() == false)
+
+    let lines = try String(contentsOfFile: home.root + "/data/magi-studio/history.jsonl", encoding: .utf8)
+      .split(separator: "\n")
+    let frames = lines.compactMap { line -> Int? in
+      let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+      return (object?["input"] as? [String: Any])?["num_frames"] as? Int
+    }
+    #expect(!frames.isEmpty)
+    #expect(frames.allSatisfy { $0 == 150 }, "\(frames)")
+    try await tmux.press("C-q")
+    try await tmux.waitUntilExited()
+  }
+
+  /// Ctrl-L repaints every cell: what another program wrote over the screen is gone.
+  @Test func ctrlLRedrawsTheWholeScreen() async throws {
+    let home = try Home()
+    let tmux = try await TmuxSession(command: [Self.binary], environment: home.environment(), width: 80, height: 24)
+    try await tmux.waitFor("Nothing generated yet")
+    let clean = try await tmux.screen()
+    try "\u{1B}[2J\u{1B}[HSCRIBBLED OVER".write(
+      toFile: try await tmux.format("#{pane_tty}"), atomically: false, encoding: .utf8)
+    try await tmux.waitFor("SCRIBBLED OVER")
+    try await tmux.press("C-l")
+    try await tmux.waitFor("the screen repainted") { $0 == clean }
+    try await tmux.press("C-q")
+    try await tmux.waitUntilExited()
   }
 
   @Test func aJobRunningWhenTheStudioQuitsIsResumedAndFinishedByTheNextStart() async throws {
@@ -142,8 +200,8 @@ import Testing
 
     let second = try await TmuxSession(command: [Self.binary], environment: environment, width: 100, height: 30)
     try await second.waitFor("resuming 1 job")
-    try await second.waitFor("completed", timeout: .seconds(60))
-    // "completed" is the server's word; the video is on disk a moment later, once downloaded.
+    // "saved", not "completed": a job is completed a moment before its video is on disk.
+    try await second.waitFor("the resumed job's video saved", timeout: .seconds(60)) { $0.contains("saved") }
     try await waitForVideo(in: home.videos, named: prompt.replacingOccurrences(of: " ", with: "-"))
     try await second.press("C-q")
     try await second.waitUntilExited()
@@ -180,9 +238,10 @@ import Testing
     #expect(seenAfter < 1.0, "seen after \(seenAfter) s")
     #expect(try await tmux.screen().contains("1 item"))
     // Nobody follows that job (its process has quit): the studio takes it up, so what it shows
-    // comes from the server, and sees it through to its video.
-    try await tmux.waitFor("the other shell's job taken up and completed", timeout: .seconds(30)) { screen in
-      screen.split(separator: "\n").contains { $0.contains("written by another shell") && $0.contains("✓") }
+    // comes from the server, and sees it through to its video: ✓ says completed, ■ that the
+    // video is on disk (✓ alone comes before the download ends).
+    try await tmux.waitFor("the other shell's job taken up, completed and its video saved", timeout: .seconds(30)) { screen in
+      screen.split(separator: "\n").contains { $0.contains("written by another shell") && $0.contains("✓ ■") }
     }
     try await waitForVideo(in: home.videos, named: "written-by-another-shell")
 
@@ -192,6 +251,47 @@ import Testing
       screen.split(separator: "\n").contains { $0.contains("followed by another shell") && $0.contains("✓") }
     }
     #expect(try await tmux.screen().contains("2 items"))
+    try await tmux.press("C-q")
+    try await tmux.waitUntilExited()
+  }
+
+  /// Over ssh (no display) inside tmux with its default options, where tmux drops passthrough and
+  /// ignores a plain OSC 52: `y` copies the video URL into a tmux buffer and only then says
+  /// "copied"; `o` gives the whole scp hint, copies the URL the same way, and leaves the status bar
+  /// as it was (no escape sequence or link label is written over the screen).
+  @Test func overSSHInsideTmuxCopyMakesATmuxBufferAndOpenLeavesTheStatusBarIntact() async throws {
+    let home = try Home()
+    #expect(try await runElsewhere(home, ["generate", "--prompt", "fetched over ssh", "--wait"]) == 0)
+    let environment = home.environment(["SSH_CONNECTION": "10.0.0.1 50000 10.0.0.2 22", "DISPLAY": ""])
+    // Wide enough for the whole hint: the file's path twice, the copy's outcome and the scp command.
+    let tmux = try await TmuxSession(command: [Self.binary], environment: environment, width: 400, height: 30)
+    try await tmux.waitFor("fetched over ssh")
+    #expect(try await tmux.bufferNames() == [])
+    try await tmux.press("Escape")
+    try await tmux.waitFor("the form to stop editing") { !$0.contains("Esc done") }
+    try await tmux.press("3")
+    try await tmux.waitFor("/ filter")
+    func statusBar(_ screen: String) -> String {
+      String(screen.split(separator: "\n", omittingEmptySubsequences: false).dropLast().last ?? "")
+    }
+
+    try await tmux.press("y")
+    try await tmux.waitFor("copied http")
+    #expect(try await tmux.bufferNames().count == 1)
+    let url = try await tmux.newestBuffer()
+    #expect(url.hasPrefix("http://127.0.0.1:") && url.hasSuffix(".mp4"), "\(url)")
+
+    let before = statusBar(try await tmux.screen())
+    #expect(before.contains("/ filter"), "\(before)")
+    try await tmux.press("o")
+    let after = try await tmux.waitFor("over ssh with no display")
+    let notice = try #require(after.split(separator: "\n").first { $0.contains("over ssh with no display") })
+    #expect(notice.contains("; copied the URL (tmux buffer"), "\(notice)")
+    #expect(notice.contains("; fetch it with: scp ") && notice.contains(".mp4 ."), "the whole scp command: \(notice)")
+    #expect(statusBar(after) == before)
+    #expect(!after.contains("link") && !after.contains("52;c;") && !after.contains("Ptmux"))
+    #expect(try await tmux.bufferNames().count == 2)
+    #expect(try await tmux.newestBuffer() == url)
     try await tmux.press("C-q")
     try await tmux.waitUntilExited()
   }

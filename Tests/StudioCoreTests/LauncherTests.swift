@@ -37,7 +37,7 @@ import Testing
   @Test func withADisplayXdgOpenGetsExactlyTheFileAsOneArgument() throws {
     let fixture = try Fixture()
     let outcome = fixture.launcher(["DISPLAY": ":0"]).open(.init(localPath: fixture.video, url: "https://cdn/x.mp4"))
-    #expect(outcome.action == .openedFile(fixture.video), "\(outcome.message)")
+    #expect(outcome == .openedFile(fixture.video), "\(outcome.message)")
     #expect(fixture.recordedArguments == [fixture.video])
   }
 
@@ -58,7 +58,7 @@ import Testing
     pthread_sigmask(SIG_BLOCK, &blocked, &saved)
     defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
     let outcome = fixture.launcher(["DISPLAY": ":0"]).open(.init(localPath: fixture.video, url: nil))
-    #expect(outcome.action == .openedFile(fixture.video), "\(outcome.message)")
+    #expect(outcome == .openedFile(fixture.video), "\(outcome.message)")
     let lines = try #require(fixture.recordedArguments)
     // `grep` runs with the shell's own mask and dispositions, which it had from its spawn.
     #expect(lines.contains { $0.hasPrefix("SigBlk:") && $0.hasSuffix("0000000000000000") }, "\(lines)")
@@ -74,40 +74,29 @@ import Testing
     #expect(fixture.recordedArguments == [odd])
   }
 
-  @Test func overSSHWithoutADisplayNothingIsSpawnedAndTheURLIsCopied() throws {
+  /// Over ssh nothing is spawned; the report gives the file, the URL to copy and the whole scp
+  /// command, and holds no escape sequence (copying and links are the terminal side's).
+  @Test func overSSHWithoutADisplayNothingIsSpawnedAndTheReportSaysHowToGetIt() throws {
     let fixture = try Fixture()
     let outcome = fixture.launcher(["SSH_CONNECTION": "1.2.3.4 5 6.7.8.9 22"]).open(.init(localPath: fixture.video, url: "https://cdn/x.mp4"))
-    #expect(outcome.action == .reported)
+    guard case .notOpened(let report) = outcome else {
+      Issue.record("opened: \(outcome)")
+      return
+    }
     #expect(fixture.recordedArguments == nil, "xdg-open must not run over ssh without a display")
-    #expect(outcome.message.hasPrefix("over ssh with no display: file: \(fixture.video)"))
-    #expect(outcome.message.contains("scp "))
-    #expect(outcome.escapes.contains("\u{1B}]52;c;aHR0cHM6Ly9jZG4veC5tcDQ=\u{07}"))
-    #expect(outcome.link.contains("\u{1B}]8;;https://cdn/x.mp4"))
-    #expect(outcome.message.contains("asked your terminal to copy the URL (OSC 52)"))
+    #expect(report.copyURL == "https://cdn/x.mp4")
+    let scp = try #require(report.scpHint)
+    #expect(scp.hasPrefix("scp ") && scp.hasSuffix(":\(fixture.video) ."))
+    #expect(report.message().hasPrefix("over ssh with no display: file: \(fixture.video); URL: https://cdn/x.mp4; fetch it with: \(scp)"))
+    #expect(report.message(url: "copied the URL").contains("; copied the URL; "))
+    #expect(!report.message().contains("\u{1B}"))
   }
 
-  /// The studio writes `escapes` at wherever its cursor is, over a drawn screen: they must put no
-  /// character on it (the OSC 8 link's label "link" overwrote the details view's border).
-  @Test func theEscapesShowNoText() throws {
+  /// Without ssh, a missing display gives no scp command (the file is on this machine).
+  @Test func withoutSSHThereIsNoScpHint() throws {
     let fixture = try Fixture()
-    let outcome = fixture.launcher(["SSH_CONNECTION": "1.2.3.4 5 6.7.8.9 22"]).open(.init(localPath: fixture.video, url: "https://cdn/x.mp4"))
-    #expect(!outcome.escapes.isEmpty)
-    let visible = outcome.escapes.replacing(/\x1B\][^\x07\x1B]*(\x07|\x1B\\)/, with: "")
-    #expect(visible.isEmpty, "visible text in the escapes: \(visible.debugDescription)")
-  }
-
-  /// With no terminal to write escapes to (the CLI's output is a pipe), nothing is sent and
-  /// nothing is claimed: the URL is given in words instead.
-  @Test func withoutATerminalNoCopyIsClaimedAndTheURLIsGiven() throws {
-    let fixture = try Fixture()
-    var launcher = fixture.launcher(["SSH_CONNECTION": "1.2.3.4 5 6.7.8.9 22"])
-    launcher.escapesReachTerminal = false
-    let outcome = launcher.open(.init(localPath: fixture.video, url: "https://cdn/x.mp4"))
-    #expect(outcome.action == .reported)
-    #expect(outcome.escapes.isEmpty)
-    #expect(!outcome.message.contains("OSC 52"), "\(outcome.message)")
-    #expect(!outcome.message.contains("copied"), "\(outcome.message)")
-    #expect(outcome.message.contains("URL: https://cdn/x.mp4"))
+    let outcome = fixture.launcher([:]).open(.init(localPath: fixture.video, url: "https://cdn/x.mp4"))
+    #expect(outcome == .notOpened(Launcher.Report(reason: "no graphical display", file: fixture.video, copyURL: "https://cdn/x.mp4")))
   }
 
   /// xdg-open, and the viewer it starts, must not inherit the key.
@@ -118,7 +107,7 @@ import Testing
     chmod(fixture.bin + "/xdg-open", 0o755)
     let outcome = fixture.launcher(["DISPLAY": ":0", "FAL_KEY": "id:secret-1", "FAL_KEY_ID": "id", "FAL_KEY_SECRET": "secret-1"])
       .open(.init(localPath: fixture.video))
-    #expect(outcome.action == .openedFile(fixture.video), "\(outcome.message)")
+    #expect(outcome == .openedFile(fixture.video), "\(outcome.message)")
     let environment = try #require(fixture.recordedArguments)
     #expect(environment.contains("DISPLAY=:0"), "\(environment)")
     #expect(!environment.contains { $0.hasPrefix("FAL_KEY") }, "\(environment)")
@@ -127,17 +116,17 @@ import Testing
   @Test func filesOutsideTheStudiosDirectoriesAreNotOpened() throws {
     let fixture = try Fixture()
     let outcome = fixture.launcher(["DISPLAY": ":0"]).open(.init(localPath: "/etc/passwd"))
-    #expect(outcome.action == .reported)
+    #expect(outcome.message.hasPrefix("not opening /etc/passwd"), "\(outcome.message)")
     #expect(fixture.recordedArguments == nil)
   }
 
   @Test func onlyHttpURLsAreOpened() throws {
     let fixture = try Fixture()
     let outcome = fixture.launcher(["DISPLAY": ":0"]).open(.init(url: "file:///etc/shadow"))
-    #expect(outcome.action == .reported)
+    #expect(outcome == .notOpened(Launcher.Report(reason: "nothing to open: no local copy and no http(s) URL")))
     #expect(fixture.recordedArguments == nil)
     let web = fixture.launcher(["DISPLAY": ":0"]).open(.init(url: "https://cdn/v.mp4"))
-    #expect(web.action == .openedURL("https://cdn/v.mp4"), "\(web.message)")
+    #expect(web == .openedURL("https://cdn/v.mp4"), "\(web.message)")
     #expect(fixture.recordedArguments == ["https://cdn/v.mp4"])
   }
 

@@ -64,10 +64,37 @@ import Testing
           safetyChecker: false), "64 steps are checked against the model even when the model comes later")
   }
 
-  @Test func aSyntaxErrorMeansAllDefaultsAndOneMessageWithTheLine() {
-    let (config, errors) = StudioConfig.parse("theme = \"light\"\nmouse = false\n[prices\n", path: "/c/config.toml")
-    #expect(config == StudioConfig(), "nothing from a file that does not parse is trusted")
-    #expect(errors.map(\.description) == ["/c/config.toml:3: expected ']' to close the table header, found the end of the line; using the default settings"])
+  @Test func aSyntaxErrorCostsOnlyItsLineAndEveryOneIsNamed() {
+    let text = "theme = \"light\"\nmouse = = false\n[prices\n[notifications]\nbell = false\n"
+    let (config, errors) = StudioConfig.parse(text, path: "/c/config.toml")
+    #expect(config.theme == "light", "the good keys are kept")
+    #expect(config.mouse, "the bad line's setting keeps its default")
+    #expect(!config.notifications.bell)
+    #expect(errors.count == 2, "\(errors)")
+    #expect(errors.map(\.line) == [2, 3])
+    #expect(errors.allSatisfy { $0.message.hasSuffix("; line ignored") })
+    #expect(errors[1].description.hasPrefix("/c/config.toml:3: expected ']' to close the table header"))
+  }
+
+  @Test func savingTheThemeKeepsTheRestOfTheFileAndItsComments() throws {
+    let text = "# my settings\ntheme = \"dark\"  # chosen in May\nmouse = false\n\n[prices]\nfull = 0.5\n"
+    #expect(
+      StudioConfig.settingTheme("light", in: text)
+        == "# my settings\ntheme = \"light\" # chosen in May\nmouse = false\n\n[prices]\nfull = 0.5\n")
+    #expect(
+      StudioConfig.settingTheme("light", in: "# hi\n[prices]\nfull = 0.5")
+        == "# hi\ntheme = \"light\"\n[prices]\nfull = 0.5\n", "added above the first table, not inside it")
+    #expect(StudioConfig.settingTheme("a\"b", in: "") == "theme = \"a\\\"b\"\n")
+    let directory = try temporaryDirectory(["config.toml": text])
+    let path = directory + "/config.toml"
+    try StudioConfig.saveTheme("high-contrast", path: path)
+    let saved = StudioConfig.load(path: path)
+    #expect(saved.errors.isEmpty)
+    #expect(saved.config.theme == "high-contrast")
+    #expect(!saved.config.mouse)
+    #expect(saved.config.pricePerUnit(for: .full) == 0.5)
+    try StudioConfig.saveTheme("light", path: directory + "/new/config.toml")
+    #expect(StudioConfig.load(path: directory + "/new/config.toml").config.theme == "light")
   }
 
   @Test func badValuesCostOnlyTheirOwnSettingAndEachNamesItsLine() {

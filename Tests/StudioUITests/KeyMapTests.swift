@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import FalProtocol
 import HistoryStore
 @testable import StudioUI
@@ -56,7 +61,31 @@ enum Given {
 
   static func typing() -> AppState {
     var state = Fixtures.studio()
+    state.form.editing = true
     state.form.prompt = editor("hello world\nsecond line", caret: 5)
+    return state
+  }
+
+  /// EDIT mode in the prompt after typing `hi` (so undo has a step to take back).
+  static func typed() -> AppState {
+    var state = Fixtures.studio()
+    _ = Studio.update(&state, .terminal(.key(.enter)))
+    for character in "hi" { _ = Studio.update(&state, .terminal(.key(.character(character)))) }
+    return state
+  }
+
+  /// `typed()`, then undone.
+  static func undone() -> AppState {
+    var state = typed()
+    _ = Studio.update(&state, .command(.undo))
+    return state
+  }
+
+  /// The form (NORMAL mode, on Steps) just reset with Ctrl-R over a prompt `x`.
+  static func reset() -> AppState {
+    var state = form(.steps) { $0.prompt.setText("x") }
+    state.formUndo.record(state.form.values, typing: nil)
+    _ = Studio.update(&state, .command(.resetForm))
     return state
   }
 
@@ -91,6 +120,15 @@ enum Given {
   static func deleteDialog() -> AppState {
     var state = history()
     state.dialog = Dialog(purpose: .deleteRecord("h0"), title: "Delete from history?", message: "Delete h0")
+    return state
+  }
+
+  /// The messages view over 30 one-line messages, `back` lines up from the newest.
+  static func messages(back: Int) -> AppState {
+    var state = studio()
+    for index in 0..<30 { state.notice = Notice("message \(index)") }
+    state.notice = nil
+    state.overlay = .messages(back: back)
     return state
   }
 
@@ -150,22 +188,29 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
     .editorBackspace: BindingCase({ Given.overlay(.palette(CommandPalette(query: "ab"))) }) {
       $0.overlay = .palette(CommandPalette(query: "a"))
     },
+    // Ctrl-U clears the query.
+    .editorKillToStart: BindingCase({ Given.overlay(.palette(CommandPalette(query: "ab"))) }) {
+      $0.overlay = .palette(CommandPalette(query: ""))
+      $0.cutText = "ab"
+    },
   ],
   .detail: [
     .close: BindingCase(Given.detail) { $0.overlay = nil },
     .moveDown: BindingCase(Given.detail) { $0.overlay = .detail(id: "h0", record: Given.finished, scroll: 3) },
     .moveUp: BindingCase(Given.detail) { $0.overlay = .detail(id: "h0", record: Given.finished, scroll: 1) },
     .openRecord: BindingCase(Given.detail, effects: [.open("h0")]) { _ in },
-    .rerunRecord: BindingCase(
-      Given.detail,
-      effects: [
-        .submit(
+    // One key that spends money asks first, with the price.
+    .rerunRecord: BindingCase(Given.detail) {
+      $0.dialog = Dialog(
+        purpose: .rerun(
+          "h0",
           MagiRequest(
             endpoint: MagiEndpoint(mode: .textToVideo), prompt: "history item 0: a lighthouse at dusk, waves",
             numFrames: 96, resolution: "720p", numInferenceSteps: 16, enableSafetyChecker: true, aspectRatio: "auto"),
-          source: nil, parentID: nil)
-      ]
-    ) { $0.notice = Notice("Re-running h0 as it was") },
+          parentID: nil),
+        title: "Re-run h0?",
+        message: "fal-ai/magi-distilled, 4.0 units ≈ $0.32, sent again as it was: history item 0: a lighthouse at dusk, waves")
+    },
     .editRecord: BindingCase(Given.detail) {
       $0.overlay = nil
       $0.focus = .form
@@ -186,7 +231,7 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
       $0.notice = Notice("Extending h0 from its URL")
     },
     .copyURL: BindingCase(Given.detail, effects: [.copyToClipboard("https://v3.fal.media/files/h0.mp4")]) {
-      $0.notice = Notice("Copied the video URL of h0", kind: .success)
+      $0.notice = Notice("Copying the video URL of h0…")
     },
     .reuseSeed: BindingCase(Given.detail) {
       $0.form.seed = "777"
@@ -198,6 +243,16 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
         purpose: .deleteRecord("h0"), title: "Delete from history?",
         message: "Delete h0: history item 0: a lighthouse at dusk, waves")
     },
+    .toggleZoom: BindingCase(Given.detail) { $0.zoomed = true },
+  ],
+  .messages: [
+    .close: BindingCase({ Given.messages(back: 3) }) { $0.overlay = nil },
+    .moveDown: BindingCase({ Given.messages(back: 3) }) { $0.overlay = .messages(back: 2) },
+    .moveUp: BindingCase({ Given.messages(back: 3) }) { $0.overlay = .messages(back: 4) },
+    .pageDown: BindingCase({ Given.messages(back: 3) }) { $0.overlay = .messages(back: 0) },
+    .pageUp: BindingCase({ Given.messages(back: 3) }) { $0.overlay = .messages(back: 23) },
+    .moveTop: BindingCase({ Given.messages(back: 3) }) { $0.overlay = .messages(back: 29) },
+    .moveBottom: BindingCase({ Given.messages(back: 3) }) { $0.overlay = .messages(back: 0) },
   ],
   .editor: [
     .editorLeft: BindingCase(Given.typing) { $0.form.prompt = editor("hello world\nsecond line", caret: 4) },
@@ -222,6 +277,42 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
     .editorDeleteWord: BindingCase(Given.typing) {
       $0.form.prompt = editor(" world\nsecond line", caret: 0)
       $0.form.touched = [.prompt]
+      $0.cutText = "hello"
+    },
+    .editorKillToStart: BindingCase(Given.typing) {
+      $0.form.prompt = editor(" world\nsecond line", caret: 0)
+      $0.form.touched = [.prompt]
+      $0.cutText = "hello"
+    },
+    .editorKillToEnd: BindingCase(Given.typing) {
+      $0.form.prompt = editor("hello\nsecond line", caret: 5)
+      $0.form.touched = [.prompt]
+      $0.cutText = " world"
+    },
+    .editorKillWordForward: BindingCase({
+      var state = Given.typing()
+      state.form.prompt = editor("hello world\nsecond line", caret: 0)
+      return state
+    }) {
+      $0.form.prompt = editor(" world\nsecond line", caret: 0)
+      $0.form.touched = [.prompt]
+      $0.cutText = "hello"
+    },
+    .editorYank: BindingCase({
+      var state = Given.typing()
+      state.cutText = " big"
+      return state
+    }) {
+      $0.form.prompt = editor("hello big world\nsecond line", caret: 9)
+      $0.form.touched = [.prompt]
+    },
+    .undo: BindingCase(Given.typed) {
+      $0.form.prompt = TextEditor(multiline: true)
+      $0.notice = Notice("Undone")
+    },
+    .redo: BindingCase(Given.undone) {
+      $0.form.prompt = TextEditor("hi", multiline: true)
+      $0.notice = Notice("Redone")
     },
     .editorEnter: BindingCase(Given.typing) {
       $0.form.prompt = editor("hello\n world\nsecond line", caret: 6)
@@ -229,7 +320,10 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
     },
     .editorDone: BindingCase(Given.typing) { $0.form.editing = false },
     // Tab completes only in the source field; in the prompt it moves on to the next pane.
-    .completePath: BindingCase(Given.typing) { $0.focus = .queue },
+    .completePath: BindingCase(Given.typing) {
+      $0.focus = .queue
+      $0.form.editing = false
+    },
   ],
   .form: [
     .activate: BindingCase({ Given.form(.resolution) }) {
@@ -252,7 +346,19 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
     },
     .resetForm: BindingCase({ Given.form(.steps) { $0.prompt.setText("x") } }) {
       $0.form = FormState()
-      $0.notice = Notice("Form reset to defaults")
+      $0.notice = Notice("Form reset to defaults (u undoes)")
+    },
+    .undo: BindingCase(Given.reset) {
+      $0.form.prompt = TextEditor("x", multiline: true)
+      $0.notice = Notice("Undone")
+    },
+    .redo: BindingCase({
+      var state = Given.reset()
+      _ = Studio.update(&state, .command(.undo))
+      return state
+    }) {
+      $0.form.prompt = TextEditor(multiline: true)
+      $0.notice = Notice("Redone")
     },
   ],
   .queue: [
@@ -270,6 +376,11 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
       state.queue.logs["j-run"]?.scrollBack = 2
       return state
     }) { $0.queue.logs["j-run"]?.scrollBack = 0 },
+    .toggleLogWrap: BindingCase({ Given.queue() }) {
+      $0.queue.wrapLog = true
+      $0.notice = Notice("Log lines wrap")
+    },
+    .toggleZoom: BindingCase({ Given.queue() }) { $0.zoomed = true },
   ],
   .history: [
     .showRecord: BindingCase({ Given.history() }, effects: [.loadRecord("h0")]) {
@@ -290,6 +401,20 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
       $0.dialog = Dialog(
         purpose: .deleteRecord("h0"), title: "Delete from history?",
         message: "Delete h0: history item 0: a lighthouse at dusk, waves")
+    },
+    .cancelRecord: BindingCase({ Given.history() }) { $0.notice = Notice("Nothing to cancel: the job has ended") },
+    .toggleMark: BindingCase({ Given.history() }) {
+      $0.history.marked["h0"] = $0.history.items[0]
+      $0.history.selected = 1
+    },
+    .clearMarks: BindingCase({
+      var state = Given.history()
+      state.history.marked["h1"] = state.history.items[1]
+      return state
+    }) { $0.history.marked = [:] },
+    .sortHistory: BindingCase({ Given.history() }) {
+      $0.history.sort = .cost
+      $0.notice = Notice("History by cost, dearest first (the 3 rows loaded)")
     },
   ],
   .navigation: [
@@ -313,11 +438,14 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
       $0.history.filterEditing = true
     },
     .showHelp: BindingCase({ Given.form(.mode) }) { $0.overlay = .help(scroll: 0) },
-    .showPalette: BindingCase({ Given.form(.mode) }) { $0.overlay = .palette(CommandPalette()) },
+    .showPalette: BindingCase({ Given.form(.mode) }) {
+      $0.overlay = .palette(CommandPalette(entries: Studio.paletteEntries($0)))
+    },
     .focusForm: BindingCase({ Given.history() }) { $0.focus = .form },
     .focusQueue: BindingCase({ Given.history() }) { $0.focus = .queue },
     .focusHistory: BindingCase({ Given.form(.mode) }) { $0.focus = .history },
     .cycleTheme: BindingCase({ Given.form(.mode) }, effects: [.cycleTheme]) { _ in },
+    .showMessages: BindingCase({ Given.form(.mode) }) { $0.overlay = .messages(back: 0) },
     .quit: BindingCase({ Given.form(.mode) }, effects: [.quit]) { $0.quitting = true },
     .close: BindingCase(
       {
@@ -334,7 +462,10 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
   .global: [
     .focusNext: BindingCase({ Given.form(.mode) }) { $0.focus = .queue },
     .focusPrevious: BindingCase({ Given.form(.mode) }) { $0.focus = .history },
-    .showPalette: BindingCase({ Given.form(.mode) }) { $0.overlay = .palette(CommandPalette()) },
+    .showPalette: BindingCase({ Given.form(.mode) }) {
+      $0.overlay = .palette(CommandPalette(entries: Studio.paletteEntries($0)))
+    },
+    .redraw: BindingCase({ Given.form(.mode) }, effects: [.redraw]) { _ in },
     .submit: BindingCase(
       { Given.form(.mode) { $0.prompt.setText("a cat") } },
       effects: [
@@ -346,6 +477,11 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
       ]
     ) {
       $0.form.submitting = true
+      $0.lastSubmit = AppState.SentRequest(
+        request: MagiRequest(
+          endpoint: MagiEndpoint(mode: .textToVideo), prompt: "a cat", numFrames: 96, resolution: "720p",
+          numInferenceSteps: 16, enableSafetyChecker: true, aspectRatio: "auto"),
+        source: nil, parentID: nil, at: Fixtures.now)
       $0.notice = Notice("Submitting to fal-ai/magi-distilled…")
     },
     .showHelp: BindingCase({ Given.form(.mode) }) { $0.overlay = .help(scroll: 0) },
@@ -369,6 +505,8 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
     var expected = state
     testCase.expect(&expected)
     let effects = Studio.update(&state, .terminal(.key(binding.key)))
+    // The undo history follows every change of the form; `FormUndoTests` checks it.
+    expected.formUndo = state.formUndo
     #expect(effects == testCase.effects, "\(binding)")
     #expect(state == expected, "\(binding)\n\(differences(state, expected))")
   }
@@ -391,7 +529,29 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
 
   @Test func paletteReachesEveryNamedCommand() {
     let reachable = Set(CommandPalette().matches)
-    for command in Command.allCases where command.inPalette { #expect(reachable.contains(command)) }
-    #expect(CommandPalette(query: "xtnd").matches.first == .extendRecord)
+    for command in Command.allCases where command.inPalette { #expect(reachable.contains(.command(command))) }
+    #expect(CommandPalette(query: "xtnd").matches.first == .command(.extendRecord))
+  }
+
+  /// README's key list is the `?` screen's, generated from the key map: a binding added, removed or
+  /// renamed fails this until README is regenerated (`SNAPSHOT_RECORD=1` rewrites it, and fails
+  /// once so the change is never silent).
+  @Test func readmeListsEveryKeyAsTheHelpScreenDoes() throws {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../README.md")
+    let readme = try String(contentsOf: url, encoding: .utf8)
+    let begin = "<!-- keys:begin -->\n"
+    let end = "<!-- keys:end -->"
+    let start = try #require(readme.range(of: begin), "README has no \(begin)")
+    let stop = try #require(readme.range(of: end, range: start.upperBound..<readme.endIndex), "README has no \(end)")
+    let listed = String(readme[start.upperBound..<stop.lowerBound])
+    let generated = HelpOverlay.markdown + "\n"
+    if ProcessInfo.processInfo.environment["SNAPSHOT_RECORD"] == "1" {
+      guard listed != generated else { return }
+      try (String(readme[..<start.upperBound]) + generated + String(readme[stop.lowerBound...])).write(
+        to: url, atomically: true, encoding: .utf8)
+      Issue.record("Rewrote README's key list; check it and run the tests again")
+      return
+    }
+    #expect(listed == generated, "README's key list differs from the key map:\n\(lineDiff(expected: listed, actual: generated))")
   }
 }

@@ -28,6 +28,7 @@ import Testing
 
   @Test func invalidFieldIsMarkedBeforeSubmit() {
     var state = Fixtures.studio()
+    key(&state, .enter)
     type(&state, "a cat")
     key(&state, .escape, .down)  // prompt → frames (text-to-video has no source field)
     #expect(state.form.focus == .frames)
@@ -128,11 +129,17 @@ import Testing
 
   /// A finished job's price is its cost, not money saved ("saved $0.32" read as a discount).
   @Test func aSavedJobsPriceIsNotReadAsMoneySaved() {
-    var state = Fixtures.studio()
+    // Wide enough for both: "saved · $0.32"; at 80 columns "saved" alone.
+    var state = Fixtures.studio(width: 200, height: 60)
     Fixtures.busyQueue(&state)
     let screen = render(state).textDump()
     #expect(!screen.contains("saved $"), "\(screen)")
     #expect(screen.contains("saved · $"), "\(screen)")
+    var narrow = Fixtures.studio()
+    Fixtures.busyQueue(&narrow)
+    let narrowScreen = render(narrow).textDump()
+    #expect(!narrowScreen.contains("saved $"), "\(narrowScreen)")
+    #expect(narrowScreen.contains("✓ lighthouse at dusk  4:00  saved"), "\(narrowScreen)")
   }
 
   @Test func tooSmallNoticeAndRecovery() {
@@ -164,6 +171,25 @@ import Testing
     key(&state, .escape, .tab, .tab)
     #expect(state.focus == .history)
     assertSnapshot(render(state), named: "focus-history")
+  }
+
+  /// The mode, helix-style, at the left of the status bar: NORMAL as the studio starts; EDIT in
+  /// the prompt; EDIT in Frames with digits typed (the price is of the number shown).
+  @Test func modeIndicatorAtEverySize() {
+    assertSnapshot(render(Fixtures.studio()), named: "mode-normal-80x24")
+
+    var prompt = Fixtures.withHistory(total: 40, width: 120, height: 40)
+    key(&prompt, .character("i"))
+    type(&prompt, "a heron lands")
+    #expect(prompt.inputMode == .edit)
+    assertSnapshot(render(prompt), named: "mode-edit-prompt-120x40")
+
+    var frames = Fixtures.withHistory(total: 120, width: 200, height: 60)
+    Fixtures.busyQueue(&frames)
+    key(&frames, .down, .enter)  // prompt → frames (text-to-video has no source)
+    type(&frames, "150")
+    #expect(frames.form.frames == "150")
+    assertSnapshot(render(frames), named: "mode-edit-frames-200x60")
   }
 
   @Test func extendModeFormAtMinimumSize() {

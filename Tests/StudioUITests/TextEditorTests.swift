@@ -105,3 +105,21 @@ import Testing
     #expect(layout.caretLine == 2 && layout.caretColumn == 0)
   }
 }
+
+@Suite struct TextEditorCutTests {
+  @Test func cutsReturnWhatTheyRemoveAndStayOnTheirLine() {
+    var text = editor("one two\nthree four", caret: 11)  // after "thr"
+    #expect(text.killToLineStart() == "thr")
+    #expect(text.text == "one two\nee four")
+    #expect(text.caret == 8)
+    #expect(text.killToLineEnd() == "ee four")
+    #expect(text.text == "one two\n")
+    text = editor("one two three", caret: 3)
+    #expect(text.killWordForward() == " two")
+    #expect(text.text == "one three")
+    #expect(text.caret == 3)
+    #expect(text.deleteWordBackward() == "one")
+    #expect(text.text == " three")
+    #expect(text.killToLineStart() == "")
+  }
+}

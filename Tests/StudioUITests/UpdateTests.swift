@@ -28,14 +28,14 @@ import Testing
     #expect(send(&state, .launched) == [.loadHistory(HistoryQuery(offset: 0, limit: 50))])
   }
 
-  @Test func typedDigitsAreClampedToTheRangeWithAMessageOnLeavingTheField() {
+  @Test func underRangeDigitsAreClampedWithAMessageOnLeavingTheField() {
     var state = Given.form(.frames)
-    _ = press(&state, .character("0"))
-    #expect(state.form.frames == "960")
-    #expect(state.form.message(for: .frames) == "Input should be less than or equal to 192")
+    _ = press(&state, .enter, .character("9"))
+    #expect(state.form.frames == "9")
+    #expect(state.form.message(for: .frames) == "Input should be greater than or equal to 96")
     _ = press(&state, .down)
-    #expect(state.form.frames == "192")
-    #expect(state.notice == Notice("num_frames must be 96–192: set to 192", kind: .warning))
+    #expect(state.form.frames == "96")
+    #expect(state.notice == Notice("num_frames must be 96–192: set to 96", kind: .warning))
     #expect(state.form.message(for: .frames) == nil)
   }
 
@@ -160,7 +160,7 @@ import Testing
 
   @Test func viKeysTypeWhileEditingAndMoveWhenNot() {
     var state = Fixtures.studio()
-    _ = press(&state, .character("j"), .character("k"), .character("q"))
+    _ = press(&state, .enter, .character("j"), .character("k"), .character("q"))
     #expect(state.form.prompt.text == "jkq")
     #expect(!state.quitting)
     _ = press(&state, .escape, .character("j"))
@@ -317,7 +317,10 @@ import Testing
     #expect(send(&state, .historyChanged, .historyChanged).isEmpty)
     // …and once more when its answer comes, since it may predate them.
     let page = HistoryPage(summaries: Fixtures.summaries(50, from: 100), totalMatches: 1001, offset: 100, limit: 50)
-    #expect(send(&state, .historyPage(page, for: HistoryQuery(offset: 100, limit: 50))) == [.loadHistory(HistoryQuery(offset: 100, limit: 50))])
+    // The rows' details (resolution, frames, cost, on disk) are asked for once per change of a row.
+    #expect(
+      send(&state, .historyPage(page, for: HistoryQuery(offset: 100, limit: 50)))
+        == [.loadHistory(HistoryQuery(offset: 100, limit: 50)), .loadRowDetails(page.summaries.map(\.id))])
     #expect(state.history.total == 1001)
     #expect(send(&state, .historyPage(page, for: HistoryQuery(offset: 100, limit: 50))).isEmpty)
   }
@@ -335,7 +338,9 @@ import Testing
     let query = HistoryQuery(offset: 0, limit: 50)
     state.history.loading = query
     let effects = send(&state, .historyPage(HistoryPage(summaries: summaries, totalMatches: 4, offset: 0, limit: 50), for: query))
-    #expect(effects == [.adopt(["h0"])], "h1 is followed here already, h2 is being submitted, h3 is done")
+    #expect(
+      effects == [.adopt(["h0"]), .loadRowDetails(["h0", "h1", "h2"])],
+      "h1 is followed here already, h2 is being submitted, h3 is done (and the rows whose state changed are read again)")
   }
 
   @Test func filterIsSentAsYouTypeAndStalePagesAreDropped() {
@@ -370,14 +375,23 @@ import Testing
     #expect(press(&state, .character("r")) == [.loadRecord("h0")])
     var record = Fixtures.record("h0", .completed, mode: .imageToVideo, seed: 99, url: "https://x/v.mp4", parentID: "p1")
     record.input = ["prompt": "a cat", "image_url": "https://x/in.png", "seed": 5, "num_frames": 120]
-    let effects = send(&state, .recordLoaded(record))
-    #expect(effects == [
+    // It costs money: it asks first, with the price of 120 frames at 720p (5 units at $0.08).
+    #expect(send(&state, .recordLoaded(record)) == [])
+    #expect(state.dialog?.message.contains("5.0 units ≈ $0.40") == true, "\(String(describing: state.dialog))")
+    #expect(press(&state, .character("y")) == [
       .submit(
         MagiRequest(
           endpoint: MagiEndpoint(mode: .imageToVideo), prompt: "a red fox running through snow",
           sourceURL: "https://x/in.png", numFrames: 120, seed: 5),
         source: nil, parentID: "p1")
     ])
+    #expect(state.dialog == nil)
+  }
+
+  @Test func rerunAnsweredNoSendsNothing() {
+    var state = Given.detail()
+    #expect(press(&state, .character("r"), .character("n")) == [])
+    #expect(state.dialog == nil)
   }
 
   @Test func extendUsesTheURLWhileFresh() {
@@ -465,8 +479,9 @@ import Testing
 
   @Test func paletteRunsTheFilteredCommand() {
     var state = Fixtures.studio()
-    _ = press(&state, .character(":"))  // typed into the prompt: the form is being edited
-    #expect(state.form.prompt.text == ":")
+    _ = press(&state, .character(":"))  // NORMAL mode at the start: `:` opens the palette
+    #expect(state.overlay == .palette(CommandPalette(entries: Studio.paletteEntries(state))))
+    _ = press(&state, .escape)
     #expect(press(&state, .ctrl("p"), .character("t"), .character("h"), .character("e"), .character("m"), .enter) == [.cycleTheme])
     #expect(state.overlay == nil)
     _ = send(&state, .themeChanged("light"))

@@ -44,15 +44,16 @@ public final class TmuxSession: Sendable {
     pids = (numbers.first ?? 0, numbers.count > 1 ? numbers[1] : 0)
   }
 
-  /// Runs `command` with exactly `environment` (nothing of the test runner's leaks in).
+  /// Runs `command` with exactly `environment` (nothing of the test runner's leaks in) plus what
+  /// tmux gives a pane (`TMUX`, `TMUX_PANE`): the program runs inside tmux as a user's would.
   public convenience init(
     command: [String], environment: [String: String], width: Int = 80, height: Int = 24
   ) async throws {
     let exports = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.quote($0.value))" }
       .joined(separator: " ")
     try await self.init(
-      shellCommand: "env -i \(exports) " + command.map(Self.quote).joined(separator: " "), width: width,
-      height: height, socketPrefix: "magi-e2e")
+      shellCommand: "env -i \(exports) TMUX=\"$TMUX\" TMUX_PANE=\"$TMUX_PANE\" " + command.map(Self.quote).joined(separator: " "),
+      width: width, height: height, socketPrefix: "magi-e2e")
   }
 
   deinit {
@@ -105,6 +106,22 @@ public final class TmuxSession: Sendable {
 
   /// Whether the program in the pane has exited (remain-on-exit keeps the pane to read it).
   public func hasExited() async throws -> Bool { try await format("#{pane_dead}") == "1" }
+
+  /// The names of the server's paste buffers, newest first.
+  public func bufferNames() async throws -> [String] {
+    try await run(["list-buffers", "-F", "#{buffer_name}"]).split(separator: "\n").map(String.init)
+  }
+
+  /// The newest paste buffer's text.
+  public func newestBuffer() async throws -> String { try await run(["show-buffer"]) }
+
+  /// The environment a program in the pane has from tmux: `TMUX` (the server's socket) and
+  /// `TMUX_PANE`, for a test that talks to this server as that program would.
+  public func paneEnvironment() async throws -> [String: String] {
+    let fields = try await format("#{socket_path},#{pid},0|#{pane_id}").split(separator: "|").map(String.init)
+    guard fields.count == 2 else { throw TmuxError.failed("no socket path and pane id: \(fields)") }
+    return ["TMUX": fields[0], "TMUX_PANE": fields[1]]
+  }
 
   public func alternateScreenOn() async throws -> Bool { try await format("#{alternate_on}") == "1" }
 

@@ -1,0 +1,28 @@
+import FalProtocol
+import HistoryStore
+
+/// What a history row shows beyond the index's summary: read from the full record (and a look at
+/// the disk) by the runtime for the rows loaded, since the index keeps only what a list filters on.
+public struct RowDetail: Sendable, Hashable {
+  public var resolution: String?
+  public var frames: Int?
+  /// Dollars, when billed.
+  public var cost: Double?
+  /// The record's video file exists on this machine.
+  public var onDisk: Bool
+
+  public init(resolution: String?, frames: Int?, cost: Double?, onDisk: Bool) {
+    self.resolution = resolution
+    self.frames = frames
+    self.cost = cost
+    self.onDisk = onDisk
+  }
+
+  /// The detail of `record`; `onDisk` says whether its local file exists (the caller looked).
+  public init(_ record: GenerationRecord, onDisk: Bool) {
+    let parameters = RecordParameters(record)
+    self.init(
+      resolution: parameters.resolution, frames: parameters.numFrames,
+      cost: record.billing?.cost, onDisk: onDisk)
+  }
+}
