@@ -20,6 +20,10 @@ let package = Package(
       cSettings: [.define("_GNU_SOURCE")],
       linkerSettings: [.linkedLibrary("curl")]
     ),
+    // System library for libcrypto's EVP digests (libcurl's OpenSSL flavour loads it already).
+    .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+    // SHA-256 on libcrypto, fed in pieces (a download as it streams); the only CCrypto user.
+    .target(name: "Digest", dependencies: ["CCrypto"]),
     // Pure wire models, endpoint ids, SSE parsing, MAGI-1 schemas.
     .target(name: "FalProtocol"),
     // The queue and storage client over an abstract HTTP transport.
@@ -38,7 +42,7 @@ let package = Package(
     // Jobs, downloads, the launcher, settings: the studio's behaviour without any UI.
     // The built-in dark theme is themes/dark.toml's text (Resources/dark.toml links to it).
     .target(
-      name: "StudioCore", dependencies: ["FalClient", "HistoryStore", "TerminalScreen", .product(name: "SystemPackage", package: "swift-system")],
+      name: "StudioCore", dependencies: ["FalClient", "HistoryStore", "TerminalScreen", "Digest", .product(name: "SystemPackage", package: "swift-system")],
       resources: [.embedInCode("Resources/dark.toml")]),
     // Pure core of the TUI: state, actions, update returning effects, views into a screen grid.
     // It imports nothing that can do I/O: the record types come from HistoryModel, not the store.
@@ -103,7 +107,8 @@ let package = Package(
     ),
     .testTarget(name: "FalClientTests", dependencies: ["FalClient", "CurlTransport", "FalEmulator", "TestSupport"]),
     .testTarget(name: "TerminalScreenTests", dependencies: ["TerminalScreen"]),
-    .testTarget(name: "StudioCoreTests", dependencies: ["StudioCore", "CurlTransport", "FalEmulator", "TestSupport"]),
+    .testTarget(name: "StudioCoreTests", dependencies: ["StudioCore", "CurlTransport", "FalEmulator", "Digest", "TestSupport"]),
+    .testTarget(name: "DigestTests", dependencies: ["Digest"]),
     // Helpers more than one test target needs (a tmpfs that really fills or turns read-only; a
     // recorder whose waits are bounded).
     .target(name: "TestSupport", path: "Tests/TestSupport"),

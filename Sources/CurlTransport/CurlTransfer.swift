@@ -29,7 +29,7 @@ final class CurlTransfer: @unchecked Sendable {
   /// Where body bytes go, decided on the first byte once the final status is known.
   private enum BodyRoute {
     case memory(limit: Int)
-    case file(path: String, append: Bool)
+    case file(path: String, append: Bool, observer: FileSinkObserver?)
     case stream(@Sendable (Data) -> Void)
     /// A non-2xx body, kept for the caller to read whatever sink it asked for.
     case errorCapture
@@ -58,6 +58,8 @@ final class CurlTransfer: @unchecked Sendable {
   /// Bytes in the file sink's file so far, those of an appended-to file included (checked
   /// against ``HTTPRequest/fileLimit``).
   private var fileBytes: Int64 = 0
+  /// Where the file sink's next byte goes (what its observer is told).
+  private var sinkOffset: Int64 = 0
   /// Our own reason for aborting (file error, size limit); wins over curl's generic code.
   private var failure: TransportError?
   private var lastProgress = TransferProgress()
@@ -305,7 +307,7 @@ final class CurlTransfer: @unchecked Sendable {
         return 0
       }
       memoryBody.append(contentsOf: chunk)
-    case .file(let path, let append):
+    case .file(let path, let append, let observer):
       if sinkDescriptor < 0, let error = openSink(path: path, append: append) {
         failure = error
         return 0
@@ -320,6 +322,8 @@ final class CurlTransfer: @unchecked Sendable {
         failure = error
         return 0
       }
+      observer?(sinkOffset, chunk)
+      sinkOffset += Int64(chunk.count)
     case .stream(let handler):
       handler(Data(chunk))
     }
@@ -330,7 +334,7 @@ final class CurlTransfer: @unchecked Sendable {
     guard (200..<300).contains(responseCode()) else { return .errorCapture }
     switch sink {
     case .memory(let limit): return .memory(limit: limit)
-    case .file(let path, let append): return .file(path: path, append: append)
+    case .file(let path, let append, let observer): return .file(path: path, append: append, observer: observer)
     case .stream(let handler): return .stream(handler)
     }
   }
@@ -356,12 +360,34 @@ final class CurlTransfer: @unchecked Sendable {
       return TransportError(.file, "cannot write \(path): \(errnoText(errno))")
     }
     sinkDescriptor = descriptor
-    if appending {
-      // The limit bounds the file: what an earlier attempt left counts too.
-      var info = stat()
-      if fstat(descriptor, &info) == 0 { fileBytes = Int64(info.st_size) }
+    sinkOffset = 0
+    guard appending else { return nil }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0 else { return TransportError(.file, "cannot write \(path): \(errnoText(errno))") }
+    let size = Int64(info.st_size)
+    sinkOffset = size
+    if let start = contentRangeStart() {
+      // A retry of the same `Range` request, after an attempt that broke off mid-body, finds that
+      // attempt's bytes past the range's start: they are cut, not written twice.
+      guard start <= size else {
+        return TransportError(.file, "cannot resume \(path): the server sent bytes from \(start) but it holds \(size)")
+      }
+      if start < size, ftruncate(descriptor, off_t(start)) != 0 {
+        return TransportError(.file, "cannot write \(path): \(errnoText(errno))")
+      }
+      sinkOffset = start
     }
+    // The limit bounds the file: what an earlier attempt left counts too.
+    fileBytes = sinkOffset
     return nil
+  }
+
+  /// The first byte's offset in a 206's `Content-Range: bytes START-END/TOTAL`, if it has one.
+  private func contentRangeStart() -> Int64? {
+    guard let value = headerFields.last(where: { $0.name.lowercased() == "content-range" })?.value else { return nil }
+    let range = value.split(separator: " ", maxSplits: 1)
+    guard range.count == 2, range[0].lowercased() == "bytes", let dash = range[1].firstIndex(of: "-") else { return nil }
+    return Int64(range[1][..<dash])
   }
 
   private func writeSink(_ chunk: UnsafeRawBufferPointer, path: String) -> TransportError? {
@@ -394,7 +420,7 @@ final class CurlTransfer: @unchecked Sendable {
     }
     let status = responseCode()
     let success = (200..<300).contains(status)
-    if success, case .file(let path, let append) = sink, request.method != .head {
+    if success, case .file(let path, let append, _) = sink, request.method != .head {
       // An empty 2xx body never reached the write callback, but the file must still reflect it.
       if route == nil, let error = openSink(path: path, append: append) { return .failure(error) }
       let result = close(sinkDescriptor)

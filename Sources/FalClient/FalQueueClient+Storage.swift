@@ -61,11 +61,15 @@ extension FalQueueClient {
   /// the move and the record), any other is an error. With `expectedSize` the free space is checked
   /// first, and the body is cut off just past that size: a server that sends too much or without
   /// end costs at most a few bytes more, and a wrong file is deleted, not kept to "resume".
+  ///
+  /// `observer` sees the bytes as they are written (see ``FileSinkObserver``), to hash them while
+  /// they stream; a resumed download writes from the partial file's size, and a file found already
+  /// complete is not read at all.
   /// - Returns: the size of the downloaded file.
   @discardableResult
   public func download(
     _ url: String, to destination: String, expectedSize: Int64? = nil,
-    progress: (@Sendable (TransferProgress) -> Void)? = nil
+    progress: (@Sendable (TransferProgress) -> Void)? = nil, observer: FileSinkObserver? = nil
   ) async throws(FalClientError) -> Int64 {
     let lower = url.lowercased()
     guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
@@ -96,7 +100,7 @@ extension FalQueueClient {
     request.fileLimit = expectedSize.map { $0 + Self.downloadMargin }
     let response: HTTPResponse
     do {
-      response = try await send(request, safety: .idempotent, sink: .file(path: partial, append: existing > 0))
+      response = try await send(request, safety: .idempotent, sink: .file(path: partial, append: existing > 0, observer: observer))
     } catch {
       if case .transport(let failure) = error {
         switch failure.kind {

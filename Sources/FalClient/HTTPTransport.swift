@@ -109,12 +109,21 @@ public enum HTTPRequestBody: Sendable, Hashable {
 public enum HTTPResponseSink: Sendable {
   /// Collected in ``HTTPResponse/body``; more than `limit` bytes fails with `.bodyTooLarge`.
   case memory(limit: Int)
-  /// Written to `path` as it arrives. With `append`, bytes go after the existing content when the
-  /// server answers 206; a 200 (the server ignored a `Range`) truncates the file first.
-  case file(path: String, append: Bool)
+  /// Written to `path` as it arrives. With `append`, the bytes of a 206 go where its
+  /// `Content-Range` says (after the existing content without one), cutting whatever an earlier
+  /// attempt left past that point, so a retried `Range` request never writes a byte twice; a 200
+  /// (the server ignored a `Range`) truncates the file first. The `observer` sees every byte
+  /// written, in order, on the transport's thread.
+  case file(path: String, append: Bool, observer: FileSinkObserver? = nil)
   /// Handed over chunk by chunk, on the transport's thread, in order (server-sent events).
   case stream(@Sendable (Data) -> Void)
 }
+
+/// Sees the bytes a `.file` sink writes, just after they are written: `offset` is where they went
+/// in the file. A retried or restarted download writes again from an earlier offset (the `Range`
+/// start, or 0 after a 200), which is how an observer that hashes knows to start over from there.
+/// Called on the transport's thread: it must be quick and must not block.
+public typealias FileSinkObserver = @Sendable (_ offset: Int64, _ bytes: UnsafeRawBufferPointer) -> Void
 
 /// Limits on one exchange.
 public struct HTTPTimeouts: Sendable, Hashable {

@@ -25,6 +25,9 @@ public enum Fault: Sendable, Hashable {
   case malformedBody
   /// File GET: 200 with a video's headers and a body of zeros that never ends (no length).
   case endlessBody
+  /// File GET: the normal answer (a 206 for a `Range`), but the connection is cut after this many
+  /// bytes of its body: a download dropped mid-file, to be retried or resumed.
+  case cutBody(afterBytes: Int)
   /// File GET: 200 with `Content-Length: bytes` and that many zeros, whatever the stored file's size.
   case oversizedBody(bytes: Int)
   /// Submit only: the job is queued as usual, then the connection is closed before the reply (a

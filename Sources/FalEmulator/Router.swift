@@ -79,6 +79,7 @@ struct Router: HTTPHandler {
     case .cdnComplete(let key, let uploadID):
       return await cdnComplete(request, key: key, uploadID: uploadID)
     case .file(let key, let head):
+      if case .cutBody(let count) = afterFault { return await serveFile(request, key: key, head: head, cutAfter: count) }
       return await serveFile(request, key: key, head: head)
     case .metrics:
       return await metricsReport()
@@ -134,7 +135,7 @@ struct Router: HTTPHandler {
   /// Faults that let the route do its work and change only what follows (the reply, the job's end).
   private static func isAfterFault(_ fault: Fault) -> Bool {
     switch fault {
-    case .acceptThenDrop, .cancelEndsWith: true
+    case .acceptThenDrop, .cancelEndsWith, .cutBody: true
     default: false
     }
   }
@@ -173,7 +174,7 @@ struct Router: HTTPHandler {
       return HTTPResponse(
         statusCode: .ok, headers: [.contentType: "video/mp4"], body: HTTPBodySequence(from: ZeroBytes(count: bytes), count: bytes))
     case .latency, .dropConnection, .dropStream, .acceptThenDrop, .cancelEndsWith, .billableUnitsHeader, .silentStream,
-      .endlessLine, .endlessLogs:
+      .endlessLine, .endlessLogs, .cutBody:
       return nil
     }
   }

@@ -4,7 +4,9 @@ import Foundation
 /// Downloads of stored files, like a CDN: no auth, the stored `Content-Type`, and byte ranges so
 /// interrupted downloads resume.
 extension Router {
-  func serveFile(_ request: HTTPRequest, key: String, head: Bool) async -> HTTPResponse {
+  /// - Parameter cutAfter: the ``Fault/cutBody(afterBytes:)`` fault: the body breaks off after
+  ///   this many bytes.
+  func serveFile(_ request: HTTPRequest, key: String, head: Bool, cutAfter: Int? = nil) async -> HTTPResponse {
     guard let file = await storage.file(key: key) else {
       return Responses.notFound("File not found")
     }
@@ -32,6 +34,14 @@ extension Router {
       return HTTPResponse(statusCode: Responses.code(status), headers: headers, body: Data())
     }
     do {
+      if let cutAfter {
+        let handle = try FileHandle(forReadingFrom: file.path)
+        defer { try? handle.close() }
+        try handle.seek(toOffset: UInt64(bytes.lowerBound))
+        let prefix = try handle.read(upToCount: min(cutAfter, bytes.count)) ?? Data()
+        let body = HTTPBodySequence(from: BrokenBody(bytes: [UInt8](prefix)), count: bytes.count)
+        return HTTPResponse(statusCode: Responses.code(status), headers: headers, body: body)
+      }
       let body = try HTTPBodySequence(file: file.path, range: bytes, suggestedBufferSize: 64 * 1024)
       return HTTPResponse(statusCode: Responses.code(status), headers: headers, body: body)
     } catch {

@@ -225,7 +225,9 @@ public actor JobCoordinator {
     // The lines seen before (the whole log on disk, else the record's tail), so that a stream that
     // starts from the first line again repeats none of them. The file can be ahead of the record,
     // whose progress is saved only every few seconds.
-    let known = logs?.tail(of: recordID) ?? record.logs
+    var fileTail: [LogEntry]?
+    if let logs { fileTail = await IOThread.run { logs.tail(of: recordID) } }
+    let known = fileTail ?? record.logs
     record.logs = Array(known.suffix(GenerationRecord.logLimit))
     // The record as it was, before any new line: a viewer that meets the job here (a resumed one)
     // starts from its known log, and the lines below come after it exactly once.
@@ -233,14 +235,11 @@ public actor JobCoordinator {
     do {
       for try await update in client.follow(endpoint, requestID: requestID, knownLog: JobLog(known), options: options) {
         let before = record.status
-        if update.status.isFinal, record.cancelRequestedAt == nil, cancelsSent[recordID] == nil,
-          let stored = try? await history.record(id: recordID)
-        {
-          // A cancel sent by another process (a `cancel ID` while this follows) is known only from
-          // the record it saved.
-          record.cancelRequestedAt = stored.cancelRequestedAt
+        if update.status.isFinal { record = await withStoredCancel(record) }
+        if let logs, !update.newLogs.isEmpty {
+          let lines = update.newLogs
+          await IOThread.run { logs.append(lines, to: recordID) }
         }
-        logs?.append(update.newLogs, to: recordID)
         apply(update, to: &record)
         // The state change is reported (and saved) before the lines that came with it, so a reader
         // sees "running" above the first step.
@@ -249,6 +248,8 @@ public actor JobCoordinator {
           break
         }
         if record.status != before || ContinuousClock.now - lastSave >= progressSaveInterval {
+          // Read just before the save that would otherwise write over it.
+          record = await withStoredCancel(record)
           await persist(record)
           lastSave = .now
         } else {
@@ -282,6 +283,18 @@ public actor JobCoordinator {
       }
     }
     await persist(record)
+    return record
+  }
+
+  /// The record with the cancel another process (a `cancel ID` while this follows) noted in the
+  /// stored record: known only from there, and lost if this follower's next save, made from its
+  /// own copy, wrote over it.
+  private func withStoredCancel(_ start: GenerationRecord) async -> GenerationRecord {
+    var record = start
+    guard record.cancelRequestedAt == nil, cancelsSent[record.id] == nil,
+      let stored = try? await history.record(id: record.id)
+    else { return record }
+    record.cancelRequestedAt = stored.cancelRequestedAt
     return record
   }
 
@@ -352,12 +365,18 @@ public actor JobCoordinator {
     if let local = record.localFile, access(local.path, R_OK) == 0 { return record }
     guard let output = record.result else { return record }
     let path = videosDirectory + "/" + VideoNaming.fileName(prompt: record.prompt, id: record.id, date: record.createdAt)
+    // Hashed as it streams (on the transport's thread), after the part an earlier attempt left,
+    // hashed first on a thread of its own; the actor never reads the video.
+    let digest = DownloadDigest()
+    let size: Int64
     do {
       try StoragePreflight.makeDirectory(videosDirectory)
+      await digest.absorbPrefix(of: path + ".part")
       let recordID = record.id
-      try await client.download(output.videoURL, to: path, expectedSize: output.fileSize.map(Int64.init)) {
-        [onEvent] progress in onEvent(.downloadProgress(recordID: recordID, progress))
-      }
+      size = try await client.download(
+        output.videoURL, to: path, expectedSize: output.fileSize.map(Int64.init),
+        progress: { [onEvent] progress in onEvent(.downloadProgress(recordID: recordID, progress)) },
+        observer: digest.observer)
     } catch {
       await persist(record)
       throw .client(error)
@@ -366,12 +385,15 @@ public actor JobCoordinator {
     // download for `resume` to finish, copy included.
     var copyFailure: FalClientError?
     if let directory = record.copyDirectory {
-      do {
+      do throws(FalClientError) {
         try StoragePreflight.makeDirectory(directory)
-        try VideoCopy.place(path, into: directory)
+        try await IOThread.run { () throws(FalClientError) in _ = try VideoCopy.place(path, into: directory) }
       } catch { copyFailure = error }
     }
-    record.localFile = .init(path: path, sha256: SHA256.hexDigest(ofFile: path))
+    // A video found complete on disk (a crash between its move and this record) was not streamed.
+    var sha256 = digest.hexDigest(ofSize: size)
+    if sha256 == nil { sha256 = await DownloadDigest.hexDigest(ofFile: path) }
+    record.localFile = .init(path: path, sha256: sha256)
     await persist(record)
     if let copyFailure { throw .client(copyFailure) }
     return record

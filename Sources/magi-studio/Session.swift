@@ -20,6 +20,8 @@ final class Session: Sendable {
   let client: FalQueueClient
   let transport: CurlTransport
   let emulator: FalEmulator?
+  /// On another process's twin: takes the twin over when that process ends first.
+  private let takeover: TwinTakeover?
   let paths: StudioPaths
   let history: HistoryStore
   let jobs: JobCoordinator
@@ -29,13 +31,15 @@ final class Session: Sendable {
   /// - Parameter embedded: the server is the offline twin, this process's own or, when another
   ///   studio process already runs it, that one's.
   private init(
-    client: FalQueueClient, transport: CurlTransport, emulator: FalEmulator?, embedded: Bool = false,
+    client: FalQueueClient, transport: CurlTransport, emulator: FalEmulator?, takeover: TwinTakeover? = nil,
+    embedded: Bool = false,
     paths: StudioPaths, history: HistoryStore, followOptions: FollowOptions,
     onEvent: @escaping @Sendable (JobEvent) -> Void
   ) {
     self.client = client
     self.transport = transport
     self.emulator = emulator
+    self.takeover = takeover
     self.paths = paths
     self.history = history
     let server = emulator != nil || embedded ? JobCoordinator.embeddedPrefix + client.endpoints.queue : client.endpoints.queue
@@ -86,9 +90,10 @@ final class Session: Sendable {
         if !quiet {
           Console.line("OFFLINE: no FAL_KEY set; using the offline fal twin another studio runs at \(shared) (nothing is billed).")
         }
+        let takeover = TwinTakeover(base: transport, configuration: configuration)
         return Session(
-          client: FalQueueClient(transport: transport, endpoints: FalEndpoints(single: shared), credentials: twin.credentials),
-          transport: transport, emulator: nil, embedded: true, paths: paths, history: try await opening,
+          client: FalQueueClient(transport: takeover, endpoints: FalEndpoints(single: shared), credentials: twin.credentials),
+          transport: transport, emulator: nil, takeover: takeover, embedded: true, paths: paths, history: try await opening,
           followOptions: followOptions, onEvent: onEvent)
       }
       if case .dataDirectory(let reason) = error {
@@ -157,6 +162,7 @@ final class Session: Sendable {
 
   func close() async {
     await emulator?.stop()
+    await takeover?.stop()
     // Joins the network thread, which may first finish a transfer: a thread of its own, not the pool's.
     let transport = transport
     _ = try? await DedicatedThread.run(named: "magi-close") { transport.shutdown() }

@@ -96,7 +96,11 @@ struct ResultCommand: AsyncParsableCommand {
       try await Session.using(connection, store: store, quiet: json) { session in
         if let record = try await session.record(named: request.requestID) {
           let final = try await studio { try await session.jobs.follow(recordID: record.id) }
-          let copy = try download.flatMap { dir in try final.localFile.map { try VideoCopy.place($0.path, into: dir) } }
+          var copy: String?
+          if let download, let video = final.localFile?.path {
+            // A copy (when no hard link can be made) reads the whole video: not on the task pool.
+            copy = try await IOThread.run { () throws(FalClientError) in try VideoCopy.place(video, into: download) }
+          }
           Console.stdout(GenerateCommand.jsonString(RecordJSON.object(final, extra: copy.map { ["copy": .string($0)] } ?? [:])))
           return
         }

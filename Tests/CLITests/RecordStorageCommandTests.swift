@@ -26,6 +26,28 @@ import Testing
     #expect(paths.count == 4, "\(paths)")
   }
 
+  /// A run on the offline twin another process runs carries on when that process ends first (here
+  /// it is killed mid-job): it starts the twin itself over the same state and port, and its job
+  /// ends with its video. Before, it retried the refused port six times and gave up with 69.
+  @Test func aRunOnAnotherProcesssTwinFinishesWhenThatProcessEndsFirst() async throws {
+    let runner = try CommandRunner()
+    // A slow twin, so that the second run is still following when the first is killed.
+    let owner = try RunningCommand(runner, ["generate", "--prompt", "first", "--wait"], environment: ["MAGI_EMULATOR_STEP_MS": "300"])
+    try await owner.waitForStderr(containing: "using the embedded fal emulator")
+    let guest = try RunningCommand(runner, ["generate", "--prompt", "second", "--wait"], environment: [:])
+    let id = try #require(try await guest.historyID(), "stderr: \(guest.stderr)")
+    #expect(guest.stderr.contains("the offline fal twin another studio runs"), "\(guest.stderr)")
+    kill(owner.process.processIdentifier, SIGKILL)
+    #expect(await owner.exitStatus() != 0)
+    #expect(await guest.exitStatus() == 0, "stderr: \(guest.stderr)")
+    let shown = try await runner.run(["history", "show", id, "--json"])
+    let record = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any]
+    #expect(record?["status"] as? String == "completed", "\(shown.stdout)")
+    let local = try #require(record?["local_file"] as? [String: Any], "\(shown.stdout)")
+    let path = try #require(local["path"] as? String)
+    #expect(try sha256(of: path) == local["sha256"] as? String)
+  }
+
   @Test func aVideosDirectoryThatIsAFileIsRefusedWith73BeforeAnythingIsSent() async throws {
     let runner = try CommandRunner()
     let file = runner.home + "/videos-file"

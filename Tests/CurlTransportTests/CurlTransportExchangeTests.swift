@@ -1,5 +1,6 @@
 import FalClient
 import Foundation
+import Synchronization
 import Testing
 
 @testable import CurlTransport
@@ -172,6 +173,38 @@ import Testing
       HTTPRequest(method: .get, url: try await FoxFixture.url("/empty")),
       sink: .file(path: path, append: false))
     #expect(try Data(contentsOf: URL(fileURLWithPath: path)).isEmpty)
+  }
+
+  /// A 206 goes where its `Content-Range` starts: what an earlier attempt of the same `Range`
+  /// request left past that point (it broke off mid-body) is cut, not followed; a range that
+  /// starts past the file's end is refused rather than leaving a hole. The observer is told each
+  /// piece with the offset it went to.
+  @Test func a206IsWrittenAtItsContentRangeStartAndObserved() async throws {
+    let directory = try makeTemporaryDirectory()
+    let path = directory.appendingPathComponent("video.mp4.part").path
+    let url = try await FoxFixture.url("/partial")
+    let seen = Mutex<[(Int64, String)]>([])
+    let observer: FileSinkObserver = { offset, bytes in
+      seen.withLock { $0.append((offset, String(decoding: bytes, as: UTF8.self))) }
+    }
+    try Data("FULL-TA".utf8).write(to: URL(fileURLWithPath: path))
+    let retried = try await transport.execute(
+      HTTPRequest(method: .get, url: url), sink: .file(path: path, append: true, observer: observer))
+    #expect(retried.status == 206)
+    #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data("FULL-TAIL".utf8))
+    #expect(seen.withLock { $0.map(\.0) } == [4])
+    #expect(seen.withLock { $0.map(\.1).joined() } == "-TAIL")
+
+    let full = try await transport.execute(
+      HTTPRequest(method: .get, url: try await FoxFixture.url("/full")),
+      sink: .file(path: path, append: true, observer: observer))
+    #expect(full.status == 200)
+    #expect(seen.withLock { $0.last?.0 } == 0, "a 200 is written from the start")
+
+    try Data("FU".utf8).write(to: URL(fileURLWithPath: path))
+    let gap = await perform(HTTPRequest(method: .get, url: url), sink: .file(path: path, append: true))
+    #expect(gap.failure?.kind == .file, "bytes from 4 cannot follow a file of 2")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data("FU".utf8))
   }
 
   /// The file limit bounds the file, not this transfer: a resumed download (206, appended) may not

@@ -72,7 +72,7 @@ enum FoxFixture {
       HTTPResponse(statusCode: .ok, body: Data("FULL".utf8))
     }
     await server.appendRoute("GET /partial") { _ in
-      HTTPResponse(statusCode: .partialContent, body: Data("-TAIL".utf8))
+      HTTPResponse(statusCode: .partialContent, headers: [.contentRange: "bytes 4-8/9"], body: Data("-TAIL".utf8))
     }
     await server.appendRoute("GET /empty") { _ in
       HTTPResponse(statusCode: .ok)

@@ -1,6 +1,7 @@
 import FalClient
 import FalEmulator
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -55,6 +56,34 @@ import Testing
     }
     if case .local(let local) = error { #expect(local.kind == .cannotCreate) } else { Issue.record("\(String(describing: error))") }
     #expect(try String(contentsOfFile: target, encoding: .utf8) == "someone else's video")
+    await harness.stop()
+  }
+
+  /// A resumed download (a `Range` from the partial file's size) dropped mid-body is retried with
+  /// the same `Range`: the retry's bytes replace the dropped attempt's instead of following them
+  /// (appending them duplicated 20,000 bytes, and the too-long file was deleted as wrong). The
+  /// observer sees both attempts start at the resume point.
+  @Test(.timeLimit(.minutes(1)))
+  func aResumedDownloadRetriedAfterADropMidBodyWritesNoByteTwice() async throws {
+    let harness = try await Harness.start()
+    let (url, target) = try await stored(harness, size: 100_000)
+    let original = try Data(contentsOf: URL(fileURLWithPath: String(target.dropLast(".download".count))))
+    try original.prefix(30_000).write(to: URL(fileURLWithPath: target + ".part"))
+    await harness.emulator.injectFaults([.cutBody(afterBytes: 20_000)], on: .file)
+    let starts = Mutex<[Int64]>([])
+    let observed = Mutex<Int64>(0)
+    let size = try await harness.client.download(
+      url, to: target, expectedSize: 100_000,
+      observer: { offset, bytes in
+        observed.withLock { seen in
+          if offset != seen { starts.withLock { $0.append(offset) } }
+          seen = offset + Int64(bytes.count)
+        }
+      })
+    #expect(size == 100_000)
+    #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == original)
+    #expect(await harness.emulator.requestCount(.file) == 2, "the dropped attempt and its retry")
+    #expect(starts.withLock { $0 } == [30_000, 30_000], "each attempt writes from the resume point")
     await harness.stop()
   }
 

@@ -1,10 +1,11 @@
 import CurlTransport
+import Digest
 import FalClient
 import FalEmulator
 import FalProtocol
 import Foundation
 import HistoryStore
-import StudioCore
+@testable import StudioCore
 import Synchronization
 import Testing
 
@@ -87,6 +88,34 @@ import Testing
     #expect(!done.logs.isEmpty)
     let reread = try await HistoryStore(directory: harness.directory).record(id: submitted.id)
     #expect(reread == done)
+    await harness.emulator.stop()
+  }
+
+  /// A video an earlier run left half downloaded is resumed from its part, through a connection
+  /// dropped mid-body and retried, and recorded with the SHA-256 of the whole file (the part hashed
+  /// first, the rest as it streamed, the dropped attempt's bytes forgotten).
+  @Test(.timeLimit(.minutes(1)))
+  func aResumedDownloadDroppedMidBodyIsRecordedWithTheWholeFilesDigest() async throws {
+    let harness = try await Harness.start()
+    let coordinator = try await harness.coordinator()
+    let submitted = try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "waves at dusk"))
+    let first = try await coordinator.follow(recordID: submitted.id)
+    let video = try Data(contentsOf: URL(fileURLWithPath: try #require(first.localFile?.path)))
+    #expect(video.count > 1000)
+    var again = first
+    again.id = JobCoordinator.newRecordID()
+    again.localFile = nil
+    let path = harness.directory + "/videos/" + VideoNaming.fileName(prompt: again.prompt, id: again.id, date: again.createdAt)
+    try video.prefix(video.count / 2).write(to: URL(fileURLWithPath: path + ".part"))
+    try await coordinator.history.save(again)
+    await harness.emulator.resetRequestCounts()
+    await harness.emulator.injectFaults([.cutBody(afterBytes: video.count / 4)], on: .file)
+    let done = try await coordinator.follow(recordID: again.id)
+    #expect(await harness.emulator.requestCount(.file) == 2, "the dropped attempt and its retry")
+    #expect(done.localFile?.path == path)
+    #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == video)
+    #expect(done.localFile?.sha256 == first.localFile?.sha256)
+    #expect(done.localFile?.sha256 == SHA256.hexDigest(ofFile: path))
     await harness.emulator.stop()
   }
 
@@ -356,19 +385,6 @@ import Testing
 }
 
 @Suite struct StudioCoreUnitTests {
-  @Test func sha256MatchesTheStandardVectors() {
-    var empty = SHA256()
-    #expect(empty.finalize() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-    var abc = SHA256()
-    abc.update(Array("abc".utf8))
-    #expect(abc.finalize() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-    var long = SHA256()
-    let text = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
-    long.update(text[0..<10])
-    long.update(text[10...])
-    #expect(long.finalize() == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-  }
-
   @Test func videoNamesStartWithTheDateAndReadLikeThePrompt() {
     let date = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18
     #expect(VideoNaming.fileName(prompt: "A red fox, running!", id: "01a21af0-4d61", date: date) == "2026-11-18_a-red-fox-running_01a21af04d61.mp4")

@@ -1,3 +1,4 @@
+import Digest
 import FalClient
 import FalProtocol
 import Foundation
