@@ -36,9 +36,13 @@ public enum DedicatedThread {
     return result
   }
 
-  /// Starts a detached thread running `body`; false when none could be created.
-  private static func start(named name: String, _ body: @escaping @Sendable () -> Void) -> Bool {
-    let box = Unmanaged.passRetained(ThreadBody(name: name, body)).toOpaque()
+  /// Starts a detached thread named `name` running `body`; false when none could be created.
+  ///
+  /// With `blockingSignals`, the thread leaves process-directed signals (SIGINT, SIGWINCH, …) to
+  /// the threads that wait for them, as QuietExecutor's pool threads do. Not for a thread that
+  /// spawns a child: the child would inherit the blocked mask.
+  static func start(named name: String, blockingSignals: Bool = false, _ body: @escaping @Sendable () -> Void) -> Bool {
+    let box = Unmanaged.passRetained(ThreadBody(name: name, blockingSignals: blockingSignals, body)).toOpaque()
     var thread = pthread_t()
     let created = pthread_create(
       &thread, nil,
@@ -46,6 +50,7 @@ public enum DedicatedThread {
         guard let raw else { return nil }
         let body = Unmanaged<ThreadBody>.fromOpaque(raw).takeRetainedValue()
         nameCurrentThread(body.name)
+        if body.blockingSignals { blockAsynchronousSignals() }
         body.run()
         return nil
       }, box)
@@ -56,6 +61,14 @@ public enum DedicatedThread {
     pthread_detach(thread)
     return true
   }
+}
+
+/// Blocks every signal but the synchronous faults on the calling thread.
+private func blockAsynchronousSignals() {
+  var mask = sigset_t()
+  sigfillset(&mask)
+  for fault in [SIGILL, SIGTRAP, SIGFPE, SIGBUS, SIGSEGV, SIGSYS, SIGPIPE, SIGPROF] { sigdelset(&mask, fault) }
+  pthread_sigmask(SIG_BLOCK, &mask, nil)
 }
 
 /// Names the calling thread so that `top -H` and /proc show what it is for (`pthread_setname_np`
@@ -70,10 +83,12 @@ private func nameCurrentThread(_ name: String) {
 
 private final class ThreadBody: Sendable {
   let name: String
+  let blockingSignals: Bool
   let run: @Sendable () -> Void
 
-  init(name: String, _ run: @escaping @Sendable () -> Void) {
+  init(name: String, blockingSignals: Bool, _ run: @escaping @Sendable () -> Void) {
     self.name = name
+    self.blockingSignals = blockingSignals
     self.run = run
   }
 }
