@@ -5,7 +5,7 @@ import Testing
 
 /// A twin with a state directory outlives its process, as fal does: what it took is still there
 /// after a restart, running requests continue by wall-clock time, and its files keep their URLs.
-@Suite(.serialized) struct PersistenceTests {
+@Suite struct PersistenceTests {
   /// A fresh state directory, deleted afterwards.
   private static func withStateDirectory<T>(_ body: (URL) async throws -> T) async throws -> T {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("magi-state-\(UUID().uuidString)")

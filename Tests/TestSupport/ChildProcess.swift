@@ -43,12 +43,38 @@ public enum ChildProcess {
       unlink(outPath)
       unlink(errPath)
     }
+    let child = try spawn(argv, environment: environment, directory: directory) { actions in
+      posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+      posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+      posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    }
+    let killed = KilledFlag()
+    let killer = Task {
+      try await Task.sleep(for: timeout)
+      killed.value.store(true, ordering: .relaxed)
+      kill(child, SIGKILL)
+    }
+    let status = await waitForExit(child)
+    killer.cancel()
+    let timedOut = killed.value.load(ordering: .relaxed)
+    return Output(
+      status: exitCode(status),
+      stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+      stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
+      timedOut: timedOut)
+  }
+
+  /// Starts `argv` (argv[0] looked up on PATH by `/usr/bin/env`) with `environment` (nil: ours) in
+  /// `directory`, its descriptors arranged by `arrange`; the child's pid. Signal mask and
+  /// dispositions are reset (see the type's comment).
+  static func spawn(
+    _ argv: [String], environment: [String: String]?, directory: String?,
+    arrange: (inout posix_spawn_file_actions_t) -> Void
+  ) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    arrange(&actions)
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
@@ -73,21 +99,7 @@ public enum ChildProcess {
       spawned = posix_spawn(&pid, full[0], &actions, &attributes, cArguments, environ)
     }
     guard spawned == 0 else { throw SpawnError.spawn(argv.first ?? "", spawned) }
-    let child = pid
-    let killed = KilledFlag()
-    let killer = Task {
-      try await Task.sleep(for: timeout)
-      killed.value.store(true, ordering: .relaxed)
-      kill(child, SIGKILL)
-    }
-    let status = await waitForExit(child)
-    killer.cancel()
-    let timedOut = killed.value.load(ordering: .relaxed)
-    return Output(
-      status: exitCode(status),
-      stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-      stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
-      timedOut: timedOut)
+    return pid
   }
 
   /// The exit code of a `waitpid` status, or 128 + the signal that ended it (as a shell says).
