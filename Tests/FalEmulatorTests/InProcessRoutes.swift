@@ -1,8 +1,9 @@
-@testable import FalEmulator
 import FalProtocol
 import FlyingFox
 import Foundation
 import Synchronization
+
+@testable import FalEmulator
 
 /// Route tests without a socket or a child per request: `Curl.request` to an emulator started by
 /// `withEmulator` hands the request to its router in this process. What only the wire shows (dropped

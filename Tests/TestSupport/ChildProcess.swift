@@ -88,9 +88,9 @@ public enum ChildProcess {
     // env(1) also changes directory (`-C`): Swift's Glibc does not expose posix_spawn's chdir action.
     let full = ["/usr/bin/env"] + (directory.map { ["-C", $0] } ?? []) + argv
     let cArguments = full.map { strdup($0) } + [nil]
-    defer { cArguments.forEach { free($0) } }
+    defer { for argument in cArguments { free(argument) } }
     let cEnvironment = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
-    defer { cEnvironment?.forEach { free($0) } }
+    defer { for variable in cEnvironment ?? [] { free(variable) } }
     var pid: pid_t = 0
     let spawned: Int32
     if let cEnvironment {

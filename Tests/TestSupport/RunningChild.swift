@@ -49,7 +49,9 @@ public final class RunningChild: Sendable {
         posix_spawn_file_actions_adddup2(&actions, errPipe.write, 2)
       }
     } catch {
-      for fd in [outPipe.read, outPipe.write, errPipe.read, errPipe.write, inPipe?.read, inPipe?.write].compactMap({ $0 }) {
+      for fd in [outPipe.read, outPipe.write, errPipe.read, errPipe.write, inPipe?.read, inPipe?.write].compactMap({
+        $0
+      }) {
         close(fd)
       }
       throw error
@@ -199,7 +201,9 @@ public final class ChildOutput: Sendable {
   public var text: String { state.withLock { String(decoding: $0.bytes, as: UTF8.self) } }
 
   /// The lines read so far (a last line without its newline once the output has ended).
-  public var lines: [String] { state.withLock { Self.lines(in: String(decoding: $0.bytes, as: UTF8.self), ended: $0.ended) } }
+  public var lines: [String] {
+    state.withLock { Self.lines(in: String(decoding: $0.bytes, as: UTF8.self), ended: $0.ended) }
+  }
 
   /// Whether `condition` came to hold within `timeout`.
   public func wait(within timeout: Duration = .seconds(30), until condition: @escaping Condition) async -> Bool {

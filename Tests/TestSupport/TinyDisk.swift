@@ -43,7 +43,8 @@ public final class TinyDisk: Sendable {
   deinit {
     let path = path
     let thread = Thread {
-      guard let pid = try? ChildProcess.spawn(["umount", path], environment: nil, directory: nil, arrange: { _ in }) else {
+      guard let pid = try? ChildProcess.spawn(["umount", path], environment: nil, directory: nil, arrange: { _ in })
+      else {
         return
       }
       var status: Int32 = 0
