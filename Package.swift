@@ -103,7 +103,7 @@ let package = Package(
     ),
     .testTarget(
       name: "CurlTransportTests",
-      dependencies: ["CurlTransport", "FalProtocol", .product(name: "FlyingFox", package: "FlyingFox")]
+      dependencies: ["CurlTransport", "FalProtocol", "TestSupport", .product(name: "FlyingFox", package: "FlyingFox")]
     ),
     .testTarget(name: "FalClientTests", dependencies: ["FalClient", "CurlTransport", "FalEmulator", "TestSupport"]),
     .testTarget(name: "TerminalScreenTests", dependencies: ["TerminalScreen"]),
@@ -115,7 +115,7 @@ let package = Package(
     .testTarget(name: "CLITests", dependencies: ["FalEmulator", "TestSupport"]),
     // The studio in a real terminal (tmux) against the emulator.
     .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
-    .testTarget(name: "HistoryStoreTests", dependencies: ["HistoryStore"]),
+    .testTarget(name: "HistoryStoreTests", dependencies: ["HistoryStore", "TestSupport"]),
     .testTarget(name: "StudioUITests", dependencies: ["StudioUI", "HistoryModel"], exclude: ["__Snapshots__"]),
     .testTarget(
       name: "StudioRuntimeTests",
@@ -125,6 +125,6 @@ let package = Package(
       ]),
     .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal", "TerminalScreen", "TestSupport"]),
     .testTarget(name: "QuietExecutorTests", dependencies: ["QuietExecutor", "quiet-executor-probe"]),
-    .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets", "FalProtocol", "FalEmulator"]),
+    .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets", "FalProtocol", "FalEmulator", "TestSupport"]),
   ]
 )

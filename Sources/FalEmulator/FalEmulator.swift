@@ -24,6 +24,8 @@ public actor FalEmulator {
   private let sharedBaseURL: SharedBaseURL
   private var server: HTTPServer?
   private var serverTask: Task<Void, Never>?
+  /// The listener's handler, once started: tests hand it requests in process (no socket, no child).
+  private(set) var router: Router?
   private var queue: QueueModel?
   private var storage: StorageService?
   private var ownedDataDirectory: URL?
@@ -118,6 +120,7 @@ public actor FalEmulator {
     }
     self.server = listener.server
     self.serverTask = listener.task
+    self.router = router
     self.queue = queue
     self.storage = storage
     self.stateLock = lock
@@ -230,6 +233,7 @@ public actor FalEmulator {
     serverTask?.cancel()
     server = nil
     serverTask = nil
+    router = nil
     queue = nil
     storage = nil
     stateLock = nil

@@ -53,6 +53,11 @@ final class StateLock: Sendable {
   }
 
   deinit {
+    // Unlocked before closing: a child spawned by another thread of this process at this moment
+    // shares the open file description until its exec closes it, and a close alone would leave the
+    // lock held by that copy (a twin restarted at once was then refused its own state).
+    flock(descriptor, LOCK_UN)
+    flock(starting, LOCK_UN)
     close(descriptor)
     close(starting)
   }

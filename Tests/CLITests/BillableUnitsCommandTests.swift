@@ -5,11 +5,11 @@ import Testing
 /// A server's malformed `x-fal-billable-units` header (`NaN`, `1e19`…) used to crash
 /// `generate --wait` after the video was saved, and every later `history show` of the record.
 /// Now the units are unknown: the video is kept, one warning says why, and the record says so.
-@Suite(.serialized) struct BillableUnitsCommandTests {
+@Suite struct BillableUnitsCommandTests {
   @Test(arguments: ["NaN", "1e19", "-1e19"])
   func aMalformedBillingHeaderLeavesTheUnitsUnknownAndTheVideoSaved(_ header: String) async throws {
     let runner = try CommandRunner()
-    let emulator = try EmulatorProcess(
+    let emulator = try await EmulatorProcess(
       runner: runner, arguments: ["--workers", "1", "--step-ms", "5", "--fault-billable-units=\(header)"])
     defer { emulator.stop() }
     let env = ["MAGI_FAL_URL": emulator.baseURL]

@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// What the command line says when a user gets something wrong, and the shapes scripts rely on.
-@Suite(.serialized) struct CommandLineTests {
+@Suite struct CommandLineTests {
   @Test func argumentErrorsAreOneLineWithTheExitCodeForInvalidInput() async throws {
     let runner = try CommandRunner()
     for arguments in [

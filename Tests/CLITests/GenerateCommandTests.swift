@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// The CLI end to end: the real binary, its embedded emulator, real files.
-@Suite(.serialized) struct GenerateCommandTests {
+@Suite struct GenerateCommandTests {
   @Test func imageToVideoOnTheEmbeddedEmulatorLeavesAPlayableVideoOfTheRequestedShape() async throws {
     let runner = try CommandRunner()
     let image = try await runner.makeImage()
@@ -83,7 +83,7 @@ import Testing
 
   @Test func aRejectedKeyExitsWithTheAuthCode() async throws {
     let runner = try CommandRunner()
-    let emulator = try EmulatorProcess(runner: runner, arguments: ["--expect-key", "right:key"])
+    let emulator = try await EmulatorProcess(runner: runner, arguments: ["--expect-key", "right:key"])
     defer { emulator.stop() }
     let output = try await runner.run(["generate", "--prompt", "p"], environment: ["FAL_KEY": "wrong:key-secret", "MAGI_FAL_URL": emulator.baseURL])
     #expect(output.status == 77)
@@ -93,7 +93,7 @@ import Testing
 
   @Test func scriptsCanSubmitFollowAndCancelAcrossCommandsOnAStandaloneEmulator() async throws {
     let runner = try CommandRunner()
-    let emulator = try EmulatorProcess(runner: runner, arguments: ["--workers", "1", "--step-ms", "200"])
+    let emulator = try await EmulatorProcess(runner: runner, arguments: ["--workers", "1", "--step-ms", "200"])
     defer { emulator.stop() }
     let env = ["MAGI_FAL_URL": emulator.baseURL]
     let first = try await runner.run(["generate", "--prompt", "one"], environment: env)
@@ -118,27 +118,23 @@ import Testing
 
 /// `magi-studio emulator` as a separate process, for commands that must share one server.
 final class EmulatorProcess {
-  let process = Process()
+  let child: RunningChild
   let baseURL: String
 
-  init(runner: CommandRunner, arguments: [String]) throws {
-    process.executableURL = URL(fileURLWithPath: CommandRunner.binary)
-    process.arguments = ["emulator", "--port", "0"] + arguments
-    process.environment = runner.environment
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    var line = Data()
-    while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
-      line.append(byte)
+  /// Starts it and waits (off the task pool) for the first line it prints: the address it listens on.
+  init(runner: CommandRunner, arguments: [String]) async throws {
+    child = try RunningChild(
+      [CommandRunner.binary, "emulator", "--port", "0"] + arguments, environment: runner.environment)
+    baseURL = await child.stdout.lines(reaching: 1).first ?? ""
+    guard baseURL.hasPrefix("http://") else {
+      child.kill()
+      throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: child.stderr.text])
     }
-    baseURL = String(decoding: line, as: UTF8.self)
-    guard baseURL.hasPrefix("http://") else { throw CocoaError(.fileReadUnknown) }
   }
 
-  func stop() {
-    process.interrupt()
-    process.waitUntilExit()
-  }
+  /// Interrupts it without waiting (a `defer` cannot await): a thread of its own reaps it.
+  func stop() { child.interrupt() }
+
+  /// Interrupts it and waits until it has exited: its port is closed once this returns.
+  func stopAndWait() async { await child.stop() }
 }

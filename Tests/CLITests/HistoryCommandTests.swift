@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// The history, launcher and resume from the command line: what a user (or a script) sees.
-@Suite(.serialized) struct HistoryCommandTests {
+@Suite struct HistoryCommandTests {
   @Test func everyGenerationIsRecordedAndCanBeListedFilteredShownAndExported() async throws {
     let runner = try CommandRunner()
     let a = try await runner.run(["generate", "--prompt", "golden wheat field", "--wait"])
@@ -32,7 +32,7 @@ import Testing
 
   @Test func aSubmittedJobIsInTheHistoryWithItsRequestIDAndRmDeletesIt() async throws {
     let runner = try CommandRunner()
-    let emulator = try EmulatorProcess(runner: runner, arguments: ["--workers", "1", "--step-ms", "100"])
+    let emulator = try await EmulatorProcess(runner: runner, arguments: ["--workers", "1", "--step-ms", "100"])
     defer { emulator.stop() }
     let secret = "keyid-4711:do-not-write-me-anywhere"
     let env = ["MAGI_FAL_URL": emulator.baseURL, "FAL_KEY": secret]
@@ -52,26 +52,14 @@ import Testing
 
   @Test func aGenerateKilledMidJobIsFinishedByResume() async throws {
     let runner = try CommandRunner()
-    let emulator = try EmulatorProcess(runner: runner, arguments: ["--workers", "1", "--step-ms", "150"])
+    let emulator = try await EmulatorProcess(runner: runner, arguments: ["--workers", "1", "--step-ms", "150"])
     defer { emulator.stop() }
     let env = ["MAGI_FAL_URL": emulator.baseURL]
     // Start a waiting generate, and kill it hard once the job runs.
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: CommandRunner.binary)
-    process.arguments = ["generate", "--prompt", "the lid was closed", "--wait"]
-    process.environment = runner.environment.merging(env) { $1 }
-    let err = Pipe()
-    process.standardError = err
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    var seen = ""
-    while !seen.contains("Step 2/16") {
-      let chunk = err.fileHandleForReading.availableData
-      if chunk.isEmpty { break }
-      seen += String(decoding: chunk, as: UTF8.self)
-    }
-    kill(process.processIdentifier, SIGKILL)
-    process.waitUntilExit()
+    let generate = try RunningCommand(runner, ["generate", "--prompt", "the lid was closed", "--wait"], environment: env)
+    try await generate.waitForStderr(containing: "Step 2/16")
+    generate.child.kill()
+    _ = await generate.exitStatus()
     let list = try await runner.run(["history", "list", "--status", "running"])
     #expect(list.stdout.contains("the lid was closed"), "the interrupted job is recorded as running: \(list.stdout)")
     let resumed = try await runner.run(["resume"], environment: env)
@@ -225,15 +213,15 @@ import Testing
       return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
     }
     let original = try #require(rendered.first, "the twin kept the rendered video")
-    let digest = try Self.sha256(path)
-    #expect(digest == (try Self.sha256(original)), "the download is the twin's render, byte for byte")
+    let digest = try await sha256(of: path)
+    #expect(digest == (try await sha256(of: original)), "the download is the twin's render, byte for byte")
     #expect(local["sha256"] as? String == digest)
   }
 
   @Test func aSecondOfflineProcessUsesTheTwinTheFirstOneRuns() async throws {
     let runner = try CommandRunner()
     let state = runner.home + "/data/magi-studio/emulator"
-    let owner = try EmulatorProcess(runner: runner, arguments: ["--state-dir", state, "--step-ms", "5"])
+    let owner = try await EmulatorProcess(runner: runner, arguments: ["--state-dir", state, "--step-ms", "5"])
     defer { owner.stop() }
     let generated = try await runner.run(["generate", "--prompt", "one twin for all", "--wait", "--json"])
     #expect(generated.status == 0, "\(generated.stderr)")
@@ -241,18 +229,6 @@ import Testing
     let record = try #require(try JSONSerialization.jsonObject(with: Data(generated.stdout.utf8)) as? [String: Any])
     let requestID = try #require(record["request_id"] as? String)
     #expect(FileManager.default.fileExists(atPath: "\(state)/jobs/\(requestID).json"), "the job is in the shared twin's queue")
-  }
-
-  private static func sha256(_ path: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-    process.arguments = [path]
-    let out = Pipe()
-    process.standardOutput = out
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
   }
 
   @Test func openUsesXdgOpenWithADisplayAndExplainsItselfOverSSH() async throws {

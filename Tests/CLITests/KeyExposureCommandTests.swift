@@ -4,14 +4,14 @@ import Testing
 
 /// The key leaves the process only in the Authorization header: not through a server that echoes
 /// it back, not to another user of the machine through the embedded emulator.
-@Suite(.serialized) struct KeyExposureCommandTests {
+@Suite struct KeyExposureCommandTests {
   @Test func aServerThatEchoesRequestHeadersNeverGetsTheKeyOntoTheScreenOrIntoTheHistory() async throws {
     let runner = try CommandRunner()
     let key = "echo-key-id:echo-key-secret-0123456789"
     let wrongKey = "wrong-key-id:wrong-key-secret-987654"
-    let strict = try EmulatorProcess(runner: runner, arguments: ["--key", key, "--echo-headers"])
+    let strict = try await EmulatorProcess(runner: runner, arguments: ["--key", key, "--echo-headers"])
     defer { strict.stop() }
-    let limited = try EmulatorProcess(
+    let limited = try await EmulatorProcess(
       runner: runner, arguments: ["--echo-headers", "--rate-limit-rate", "1", "--retry-after", "0"])
     defer { limited.stop() }
     let refused = try await runner.run(
@@ -40,13 +40,12 @@ import Testing
   @Test func theEmbeddedEmulatorAcceptsOnlyTheUsersOwnKey() async throws {
     let runner = try CommandRunner()
     // Steps of a minute keep the job, and so the embedded emulator, alive for the whole test.
-    let job = try BackgroundCommand(
-      runner: runner, arguments: ["generate", "--prompt", "private fox", "--wait"],
-      environment: ["MAGI_EMULATOR_STEP_MS": "60000"])
-    defer { job.stop() }
-    let offline = try job.waitForLine { $0.contains("OFFLINE") }
+    let job = try RunningCommand(
+      runner, ["generate", "--prompt", "private fox", "--wait"], environment: ["MAGI_EMULATOR_STEP_MS": "60000"])
+    defer { job.interrupt() }
+    let offline = try await job.waitForLine { $0.contains("OFFLINE") }
     let base = String(try #require(offline.split(separator: " ").first { $0.hasPrefix("http://127.0.0.1:") }))
-    let submitted = try job.waitForLine { $0.hasPrefix("submitted ") }
+    let submitted = try await job.waitForLine { $0.hasPrefix("submitted ") }
     let requestID = String(submitted.split(separator: " ")[1])
     let keyPath = runner.home + "/data/magi-studio/twin.key"
     var info = stat()
@@ -71,7 +70,8 @@ import Testing
     let owner = try await other.run(["status", requestID], environment: ["MAGI_FAL_URL": base, "FAL_KEY": ownKey])
     #expect(owner.status == 0, "the right key still works: \(owner.stderr)")
     #expect(owner.stdout.contains("IN_PROGRESS"), "\(owner.stdout)")
-    job.stop()
+    job.interrupt()
+    _ = await job.exitStatus()
     // The next run reuses the key rather than making a new one.
     _ = try await runner.run(["generate", "--prompt", "again"])
     #expect(try String(contentsOfFile: keyPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == ownKey)
@@ -79,7 +79,7 @@ import Testing
 
   @Test func aRefusedKeyFromTheCredentialsFileIsNamedAsSuch() async throws {
     let runner = try CommandRunner()
-    let emulator = try EmulatorProcess(runner: runner, arguments: ["--key", "right:key-123456"])
+    let emulator = try await EmulatorProcess(runner: runner, arguments: ["--key", "right:key-123456"])
     defer { emulator.stop() }
     let directory = runner.home + "/config/magi-studio"
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -90,50 +90,5 @@ import Testing
     #expect(output.stderr.contains("check the key in \(directory)/credentials"), "\(output.stderr)")
     #expect(!output.stderr.contains("FAL_KEY"), "\(output.stderr)")
     #expect(output.stderr.split(separator: "\n").count == 1, "one line, not `failed: X` and `magi-studio: X`: \(output.stderr)")
-  }
-}
-
-/// A command left running while the test does other things, its stderr read line by line.
-final class BackgroundCommand {
-  let process = Process()
-  private let errors = Pipe()
-  private var buffer = Data()
-  private var seen: [String] = []
-
-  init(runner: CommandRunner, arguments: [String], environment extra: [String: String] = [:]) throws {
-    process.executableURL = URL(fileURLWithPath: CommandRunner.binary)
-    process.arguments = arguments
-    process.environment = runner.environment.merging(extra) { $1 }
-    process.currentDirectoryURL = URL(fileURLWithPath: runner.home)
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = errors
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-  }
-
-  /// Reads stderr until a line satisfies `match` and returns it; throws at end of output.
-  func waitForLine(_ match: (String) -> Bool) throws -> String {
-    while true {
-      if let newline = buffer.firstIndex(of: 0x0A) {
-        let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
-        buffer = Data(buffer[buffer.index(after: newline)...])
-        seen.append(line)
-        if match(line) { return line }
-        continue
-      }
-      // `availableData` returns what has arrived; `read(upToCount:)` would wait for the whole count.
-      let chunk = errors.fileHandleForReading.availableData
-      guard !chunk.isEmpty else {
-        throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: seen.joined(separator: "\n")])
-      }
-      buffer.append(chunk)
-    }
-  }
-
-  /// Interrupts the command (as Ctrl-C would) and waits for it to end.
-  func stop() {
-    guard process.isRunning else { return }
-    process.interrupt()
-    process.waitUntilExit()
   }
 }

@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// Every generation gets its own video, and none is sent that its record cannot follow to disk.
-@Suite(.serialized) struct RecordStorageCommandTests {
+@Suite struct RecordStorageCommandTests {
   @Test func fourConcurrentRunsWithOnePromptKeepFourVideosThatMatchTheirRecords() async throws {
     let runner = try CommandRunner()
     let outputs = await withTaskGroup(of: CommandRunner.Output?.self) { group in
@@ -21,7 +21,7 @@ import Testing
       let local = try #require(json?["local_file"] as? [String: Any])
       let path = try #require(local["path"] as? String)
       paths.insert(path)
-      #expect(try sha256(of: path) == local["sha256"] as? String, "\(path) is not the file its record describes")
+      #expect(try await sha256(of: path) == local["sha256"] as? String, "\(path) is not the file its record describes")
     }
     #expect(paths.count == 4, "\(paths)")
   }
@@ -37,7 +37,7 @@ import Testing
     let guest = try RunningCommand(runner, ["generate", "--prompt", "second", "--wait"], environment: [:])
     let id = try #require(try await guest.historyID(), "stderr: \(guest.stderr)")
     #expect(guest.stderr.contains("the offline fal twin another studio runs"), "\(guest.stderr)")
-    kill(owner.process.processIdentifier, SIGKILL)
+    owner.child.kill()
     #expect(await owner.exitStatus() != 0)
     #expect(await guest.exitStatus() == 0, "stderr: \(guest.stderr)")
     let shown = try await runner.run(["history", "show", id, "--json"])
@@ -45,7 +45,7 @@ import Testing
     #expect(record?["status"] as? String == "completed", "\(shown.stdout)")
     let local = try #require(record?["local_file"] as? [String: Any], "\(shown.stdout)")
     let path = try #require(local["path"] as? String)
-    #expect(try sha256(of: path) == local["sha256"] as? String)
+    #expect(try await sha256(of: path) == local["sha256"] as? String)
   }
 
   @Test func aVideosDirectoryThatIsAFileIsRefusedWith73BeforeAnythingIsSent() async throws {
@@ -60,14 +60,14 @@ import Testing
     #expect(history.isEmpty, "nothing was recorded: \(history)")
   }
 
-  @Test(.enabled(if: TinyDisk.available, "needs root and tmpfs mounts"))
+  @Test(.enabled("needs root and tmpfs mounts") { await TinyDisk.available })
   func aReadOnlyOrFullDataDirectoryIsRefusedBeforeAnythingIsSent() async throws {
     let runner = try CommandRunner()
     // Read-only: a remounted tmpfs refuses root too (permission bits would not).
-    let readOnly = try TinyDisk(kilobytes: 4096)
+    let readOnly = try await TinyDisk(kilobytes: 4096)
     let first = try await runner.run(["generate", "--prompt", "before", "--data-dir", readOnly.path])
     #expect(first.status == 0, "stderr: \(first.stderr)")
-    #expect(readOnly.remountReadOnly())
+    #expect(await readOnly.remountReadOnly())
     let refused = try await runner.run(["generate", "--prompt", "after", "--data-dir", readOnly.path, "--wait"])
     #expect(refused.status == 73, "stderr: \(refused.stderr)")
     #expect(refused.stderr.contains("Read-only file system"))
@@ -75,7 +75,7 @@ import Testing
     #expect(refused.stderr.contains(readOnly.path + "/"))
     #expect(!refused.stderr.contains("submitted"))
     // Full: a tmpfs filled to the last block (no root reserve on tmpfs).
-    let full = try TinyDisk(kilobytes: 4096)
+    let full = try await TinyDisk(kilobytes: 4096)
     #expect(try await runner.run(["generate", "--prompt", "before", "--data-dir", full.path]).status == 0)
     full.fill()
     let noSpace = try await runner.run(["generate", "--prompt", "after", "--data-dir", full.path, "--wait"])
@@ -85,14 +85,7 @@ import Testing
   }
 }
 
-func sha256(of path: String) throws -> String {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-  process.arguments = ["sha256sum", path]
-  let pipe = Pipe()
-  process.standardOutput = pipe
-  try process.run()
-  let data = pipe.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return String(String(decoding: data, as: UTF8.self).prefix(64))
+/// The SHA-256 of a file, as `sha256sum` computes it (an independent check on the studio's own).
+func sha256(of path: String) async throws -> String {
+  String(try await ChildProcess.run(["sha256sum", path]).stdout.prefix(64))
 }

@@ -7,12 +7,12 @@ import Testing
 
 /// What the CLI does when a submit's reply is lost, when `status` is asked, and when a job is
 /// cancelled: against a standalone emulator, as a script would.
-@Suite(.serialized) struct SubmitOutcomeTests {
+@Suite struct SubmitOutcomeTests {
   /// The emulator queues the submit and drops the connection before replying. The upload before it
   /// leaves a connection to reuse, so libcurl's own resend would show as a second submit.
   @Test func aLostSubmitReplyExits75RecordsUnknownAndSendsOnce() async throws {
     let runner = try CommandRunner()
-    let emulator = try EmulatorProcess(runner: runner, arguments: ["--drop-submit-replies", "1"])
+    let emulator = try await EmulatorProcess(runner: runner, arguments: ["--drop-submit-replies", "1"])
     defer { emulator.stop() }
     let env = ["MAGI_FAL_URL": emulator.baseURL]
     let image = try await runner.makeImage()
@@ -38,7 +38,7 @@ import Testing
   /// `status` asks the server and records the answer; the history alone said queued.
   @Test func statusAsksTheServerAndUpdatesTheRecord() async throws {
     let runner = try CommandRunner()
-    let emulator = try EmulatorProcess(runner: runner, arguments: ["--step-ms", "1"])
+    let emulator = try await EmulatorProcess(runner: runner, arguments: ["--step-ms", "1"])
     defer { emulator.stop() }
     let env = ["MAGI_FAL_URL": emulator.baseURL]
     let submitted = try await runner.run(["generate", "--prompt", "quick", "--json"], environment: env)
@@ -56,7 +56,7 @@ import Testing
   /// cancel of the ended job says so and fails.
   @Test func cancelIsRecordedAndAFinishedJobCannotBeCancelled() async throws {
     let runner = try CommandRunner()
-    let emulator = try EmulatorProcess(runner: runner, arguments: ["--workers", "1", "--step-ms", "500"])
+    let emulator = try await EmulatorProcess(runner: runner, arguments: ["--workers", "1", "--step-ms", "500"])
     defer { emulator.stop() }
     let env = ["MAGI_FAL_URL": emulator.baseURL]
     _ = try await runner.run(["generate", "--prompt", "busy"], environment: env)
@@ -79,13 +79,13 @@ import Testing
   /// with the cancel noted, and the command exits 130.
   @Test func cancelOnInterruptRecordsTheCancel() async throws {
     let runner = try CommandRunner()
-    let emulator = try EmulatorProcess(runner: runner, arguments: ["--workers", "1", "--step-ms", "500"])
+    let emulator = try await EmulatorProcess(runner: runner, arguments: ["--workers", "1", "--step-ms", "500"])
     defer { emulator.stop() }
     let env = ["MAGI_FAL_URL": emulator.baseURL]
     let waiting = try RunningCommand(runner, ["generate", "--prompt", "stop me", "--wait", "--cancel-on-interrupt"], environment: env)
     let id = try #require(try await waiting.historyID(), "stderr: \(waiting.stderr)")
     try await waiting.waitForStderr(containing: "running")
-    waiting.process.interrupt()
+    waiting.interrupt()
     #expect(await waiting.exitStatus() == 130, "stderr: \(waiting.stderr)")
     let shown = try await runner.run(["history", "show", id, "--json"])
     #expect(Self.field("status", in: shown.stdout) == "cancelled", "\(shown.stdout)")
@@ -96,7 +96,7 @@ import Testing
   /// answered 499) is cancelled, not failed: `generate --wait` exits 130, not 69.
   @Test func aJobCancelledElsewhereWithClientCancelledExits130() async throws {
     let runner = try CommandRunner()
-    let emulator = try EmulatorProcess(
+    let emulator = try await EmulatorProcess(
       runner: runner, arguments: ["--workers", "1", "--step-ms", "500", "--cancel-ends-as", "client_cancelled:499"])
     defer { emulator.stop() }
     let env = ["MAGI_FAL_URL": emulator.baseURL]
@@ -139,39 +139,33 @@ extension EmulatorProcess {
   }
 }
 
-/// A command left running while the test acts on it, its stderr read as it comes.
+/// A command left running while the test acts on it, its stderr read as it comes (off the task pool).
 final class RunningCommand {
-  let process = Process()
-  private let errors = LockedText()
+  let child: RunningChild
 
-  init(_ runner: CommandRunner, _ arguments: [String], environment extra: [String: String]) throws {
-    process.executableURL = URL(fileURLWithPath: CommandRunner.binary)
-    process.arguments = arguments
-    process.environment = runner.environment.merging(extra) { $1 }
-    process.currentDirectoryURL = URL(fileURLWithPath: runner.home)
-    process.standardOutput = FileHandle.nullDevice
-    process.standardInput = FileHandle.nullDevice
-    let pipe = Pipe()
-    process.standardError = pipe
-    try process.run()
-    let errors = self.errors
-    Thread {
-      // `availableData` returns what has arrived; `read(upToCount:)` would wait for the whole count.
-      while case let chunk = pipe.fileHandleForReading.availableData, !chunk.isEmpty {
-        errors.append(String(decoding: chunk, as: UTF8.self))
-      }
-    }.start()
+  init(_ runner: CommandRunner, _ arguments: [String], environment extra: [String: String] = [:]) throws {
+    child = try RunningChild(
+      [CommandRunner.binary] + arguments, environment: runner.environment.merging(extra) { $1 }, directory: runner.home)
   }
 
-  var stderr: String { errors.value }
+  var stderr: String { child.stderr.text }
 
   /// Waits until stderr holds `text` (bounded: throws after `timeout`).
-  func waitForStderr(containing text: String, timeout: TimeInterval = 30) async throws {
-    let deadline = Date().addingTimeInterval(timeout)
-    while !errors.value.contains(text) {
-      guard Date() < deadline else { throw CocoaError(.fileReadUnknown) }
-      try await Task.sleep(for: .milliseconds(20))
+  func waitForStderr(containing text: String, timeout: Duration = .seconds(30)) async throws {
+    guard await child.stderr.contains(text, within: timeout) else {
+      throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: stderr])
     }
+  }
+
+  /// The first whole stderr line `match` accepts; throws when stderr ends or 30 s pass without one.
+  func waitForLine(_ match: @escaping @Sendable (String) -> Bool) async throws -> String {
+    _ = await child.stderr.wait { text, ended in
+      ended || text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().contains { match(String($0)) }
+    }
+    guard let line = child.stderr.lines.first(where: match) else {
+      throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: stderr])
+    }
+    return line
   }
 
   /// The history id from `submitted … (history id X)`.
@@ -181,33 +175,12 @@ final class RunningCommand {
     return line.split(separator: "(history id ").last.map { String($0.dropLast()) }
   }
 
-  /// Waits for the command to exit (off the task pool: it polls), terminating it after `timeout`.
-  func exitStatus(timeout: TimeInterval = 60) async -> Int32 {
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning {
-      if Date() > deadline { process.terminate() }
-      try? await Task.sleep(for: .milliseconds(20))
-    }
-    return process.terminationStatus
-  }
-}
+  /// Ctrl-C, without waiting (a `defer` cannot await): a thread of its own reaps it.
+  func interrupt() { child.interrupt() }
 
-/// Text appended by one thread and waited on by another.
-final class LockedText: Sendable {
-  private let condition = NSCondition()
-  private nonisolated(unsafe) var text = ""
-
-  func append(_ more: String) {
-    condition.lock()
-    text += more
-    condition.broadcast()
-    condition.unlock()
-  }
-
-  var value: String {
-    condition.lock()
-    defer { condition.unlock() }
-    return text
+  /// Waits for the command to exit (off the task pool), killing it after `timeout`.
+  func exitStatus(timeout: Duration = .seconds(60)) async -> Int32 {
+    await child.exitStatus(within: timeout).status
   }
 }
 
@@ -233,7 +206,9 @@ extension SubmitOutcomeTests {
     let bound = withUnsafePointer(to: &address) {
       $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
-    #expect(bound == 0 && listen(holder, 1) == 0)
+    // A program of a suite running alongside may have taken the freed port first: held all the same.
+    let held = bound == 0 ? listen(holder, 1) == 0 : errno == EADDRINUSE
+    #expect(held)
     let status = try await runner.run(["status", id, "--offline", "--json"])
 
     #expect(status.status == 0, "stderr: \(status.stderr)")

@@ -2,6 +2,7 @@ import FalClient
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 
 @testable import CurlTransport
 
@@ -124,7 +125,7 @@ import Testing
       HTTPRequest(method: .get, url: url), sink: .stream { chunks.append($0) })
     #expect(toStream.status == status)
     #expect(toStream.body.elementsEqual(expected), "bytes differ")
-    #expect(chunks.all.isEmpty)
+    #expect(chunks.items.isEmpty)
 
     // The caller's memory limit is for success bodies; an error body is capped at 1 MiB instead.
     let tinyLimit = try await transport.execute(

@@ -1,6 +1,7 @@
 import FalClient
 import Foundation
 import Testing
+import TestSupport
 
 @testable import CurlTransport
 

@@ -1,6 +1,7 @@
 import FalClient
 import Foundation
 import Testing
+import TestSupport
 
 @testable import CurlTransport
 
@@ -43,7 +44,7 @@ import Testing
   @Test func curlResendsAnIdempotentRequestWhenItsReusedConnectionDies() async throws {
     let losing = try LosingServer()
     _ = await losing.exchange(postIsIdempotent: true)
-    #expect(losing.posts.all.count == 2, "curl's own retry on a fresh connection")
+    #expect(losing.posts.items.count == 2, "curl's own retry on a fresh connection")
   }
 
   /// A non-idempotent POST reaches the server exactly once and fails as `.connectionLost`: the
@@ -52,7 +53,7 @@ import Testing
     let losing = try LosingServer()
     let result = await losing.exchange(postIsIdempotent: false)
     #expect(losing.server.connectionsAccepted == 2, "the GETs shared one connection; the POST had its own")
-    #expect(losing.posts.all == [#"{"prompt":"fox"}"#], "the server took the POST exactly once")
+    #expect(losing.posts.items == [#"{"prompt":"fox"}"#], "the server took the POST exactly once")
     #expect(result.failure?.kind == .connectionLost)
     #expect(result.failure?.requestNeverSent == false)
   }

@@ -2,6 +2,7 @@ import FalClient
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 
 @testable import CurlTransport
 
@@ -37,17 +38,17 @@ import Testing
     let response = try await transport.execute(
       HTTPRequest(method: .get, url: server.url + "/events"),
       sink: .stream { chunk in
-        if chunks.all.isEmpty { gate.open() }
+        if chunks.items.isEmpty { gate.open() }
         chunks.append(chunk)
       })
     #expect(response.status == 200)
     #expect(response.headers["content-type"] == "text/event-stream")
     #expect(
-      gateOpened.all == [true],
+      gateOpened.items == [true],
       "the server finished only because its gate timed out: chunks were buffered")
-    let text = String(decoding: chunks.all.reduce(Data(), +), as: UTF8.self)
+    let text = String(decoding: chunks.items.reduce(Data(), +), as: UTF8.self)
     #expect(text == "data: one\n\ndata: two\n\ndata: three\n\n")
-    #expect(String(decoding: chunks.all.first ?? Data(), as: UTF8.self).hasPrefix("data: one"))
+    #expect(String(decoding: chunks.items.first ?? Data(), as: UTF8.self).hasPrefix("data: one"))
   }
 
   /// Cancelling the task of an in-flight stream fails it with `.cancelled` promptly, closes its
@@ -128,7 +129,7 @@ import Testing
     }
     #expect(results.count == 50)
     for index in 0..<50 { #expect(results[index] == "n=\(index)") }
-    #expect(Set(threads.all).count == 1)
+    #expect(Set(threads.items).count == 1)
   }
 
   /// Callbacks run on the transport's own named thread, so a stack or `top -H` shows who is busy.
@@ -140,7 +141,7 @@ import Testing
         let name = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? ""
         names.append(name.trimmingCharacters(in: .whitespacesAndNewlines))
       })
-    #expect(names.all == ["magi-curl"])
+    #expect(names.items == ["magi-curl"])
   }
 
   /// `shutdown` fails in-flight transfers with `.cancelled`, and later calls fail the same way

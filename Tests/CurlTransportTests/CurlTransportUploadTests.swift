@@ -3,6 +3,7 @@ import FalProtocol
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 
 @testable import CurlTransport
 
@@ -91,10 +92,10 @@ import Testing
       HTTPRequest(
         method: .post, url: server.url, body: .data(body), progress: { reports.append($0) }))
     #expect(response.body == Data("2000000".utf8))
-    let last = try #require(reports.all.last)
+    let last = try #require(reports.items.last)
     #expect(last.uploaded == 2_000_000)
     #expect(last.uploadTotal == 2_000_000)
-    let uploaded = reports.all.map(\.uploaded)
+    let uploaded = reports.items.map(\.uploaded)
     #expect(uploaded == uploaded.sorted(), "upload progress never goes backwards")
   }
 

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Synchronization
+import TestSupport
 
 #if canImport(Glibc)
   import Glibc
@@ -16,7 +17,7 @@ final class ScriptedServer: Sendable {
   private let acceptCount = Recorder<Int32>()
 
   var url: String { "http://127.0.0.1:\(port)" }
-  var connectionsAccepted: Int { acceptCount.all.count }
+  var connectionsAccepted: Int { acceptCount.items.count }
 
   init(_ script: @escaping @Sendable (ScriptedConnection) -> Void) throws {
     listener = try Self.listen()
@@ -198,18 +199,20 @@ final class ScriptedConnection: @unchecked Sendable {
 /// A one-shot signal between a test and a server thread, with a bounded wait so no test hangs.
 final class Gate: Sendable {
   private let semaphore = DispatchSemaphore(value: 0)
+  private let opened = Recorder<Bool>()
 
-  func open() { semaphore.signal() }
+  func open() {
+    opened.append(true)
+    semaphore.signal()
+  }
 
-  /// Blocks the calling (server) thread; false on timeout.
+  /// Blocks the calling thread, a server's own (never the task pool's); false on timeout.
   func wait(seconds: Double = 15) -> Bool {
     semaphore.wait(timeout: .now() + seconds) == .success
   }
 
-  /// Waits without blocking a cooperative-pool thread (the pool has only two here).
+  /// Waits for the gate without holding any thread; false on timeout.
   func waitAsync(seconds: Double = 15) async -> Bool {
-    await withCheckedContinuation { continuation in
-      Thread { continuation.resume(returning: self.wait(seconds: seconds)) }.start()
-    }
+    await opened.first(within: .seconds(seconds)) { $0 } != nil
   }
 }

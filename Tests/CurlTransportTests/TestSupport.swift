@@ -61,10 +61,3 @@ func patternBytes(_ count: Int, seed: UInt64 = 0x9E37_79B9_7F4A_7C15) -> Data {
   }
   return Data(bytes)
 }
-
-/// Collects values from any thread.
-final class Recorder<Value: Sendable>: Sendable {
-  private let values = Mutex<[Value]>([])
-  func append(_ value: Value) { values.withLock { $0.append(value) } }
-  var all: [Value] { values.withLock { $0 } }
-}

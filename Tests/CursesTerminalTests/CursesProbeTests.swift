@@ -3,6 +3,9 @@ import Testing
 import TerminalScreen
 
 /// The real terminal, through tmux: what a user at a 60×12 xterm-256color would see and send.
+// Serialized: each test drives a real terminal (a tmux server and a program in its pane), with
+// deadlines on what the screen shows; one at a time keeps those about the program, not about
+// several servers competing for two cores.
 @Suite(.serialized, .enabled(if: ProbeSession.available, "needs tmux and the curses-probe binary"))
 struct CursesProbeTests {
   /// The frame and the wide glyphs land at the right columns: the line with 漢字 and 🎬 is exactly

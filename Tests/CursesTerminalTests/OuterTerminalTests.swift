@@ -32,6 +32,9 @@ private final class Written: Sendable {
 /// Copies and notices reach the user's terminal or say they did not: directly with OSC 52/777/9,
 /// inside tmux (a real server with default options) through tmux itself. The tmux client's
 /// blocking calls run on threads of their own here too (``OwnThread``), as in the studio.
+// Serialized: each test drives a real terminal (a tmux server and a program in its pane), with
+// deadlines on what the screen shows; one at a time keeps those about the program, not about
+// several servers competing for two cores.
 @Suite(.serialized, .timeLimit(.minutes(1))) struct OuterTerminalTests {
   static let tmuxInstalled = TmuxSession.tmuxPath != nil
 

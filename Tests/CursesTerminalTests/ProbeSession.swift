@@ -47,7 +47,11 @@ final class ProbeSession: Sendable {
     // The test runner's own NO_COLOR/COLORTERM must not leak into the pane.
     let clean = "env -u NO_COLOR -u COLORTERM \(env)"
     let probe = ([Self.probePath!, "--log", logPath] + probeArguments).map(TmuxSession.quote).joined(separator: " ")
-    let script = "trap : INT; \(probe); echo probe-exit=$?; stty -a > \(TmuxSession.quote(sttyPath)); exec sleep 300"
+    // `stty -a` goes to a scratch file renamed into place: the test waits for the file to exist, and
+    // a redirection creates it (empty) before stty has written a byte.
+    let sttyScratch = TmuxSession.quote(sttyPath + ".part")
+    let script =
+      "trap : INT; \(probe); echo probe-exit=$?; stty -a > \(sttyScratch); mv \(sttyScratch) \(TmuxSession.quote(sttyPath)); exec sleep 300"
     let command = interactiveShell ? "\(clean) PS1='$ ' sh -i" : "\(clean) sh -c \(TmuxSession.quote(script))"
     session = try await TmuxSession(
       shellCommand: command, width: width, height: height, socketPrefix: "curses-test", sessionName: "p")

@@ -3,6 +3,9 @@ import TestSupport
 import Testing
 
 /// The studio as a person uses it: the real binary in a real terminal (tmux), against the emulator.
+// Serialized: each test drives a real terminal (a tmux server and a program in its pane), with
+// deadlines on what the screen shows; one at a time keeps those about the program, not about
+// several servers competing for two cores.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct StudioEndToEndTests {
   /// An isolated home with an xdg-open test double on PATH and a real PNG to start from.
   struct Home {
@@ -11,15 +14,13 @@ import Testing
     var argvFile: String { root + "/xdg-open.argv" }
     var videos: String { root + "/data/magi-studio/videos" }
 
-    init() throws {
+    init() async throws {
       try FileManager.default.createDirectory(atPath: root + "/bin", withIntermediateDirectories: true)
       try "#!/bin/sh\nprintf '%s\\n' \"$@\" > \(argvFile)\n".write(toFile: root + "/bin/xdg-open", atomically: true, encoding: .utf8)
       chmod(root + "/bin/xdg-open", 0o755)
-      let ffmpeg = Process()
-      ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-      ffmpeg.arguments = ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", image]
-      try ffmpeg.run()
-      ffmpeg.waitUntilExit()
+      let ffmpeg = try await ChildProcess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", image])
+      guard ffmpeg.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: ffmpeg.stderr]) }
     }
 
     func environment(_ extra: [String: String] = [:]) -> [String: String] {
@@ -56,7 +57,7 @@ import Testing
   }
 
   @Test func aUserFillsTheFormWatchesTheJobFindsItInTheHistoryRerunsOpensResizesAndQuits() async throws {
-    let home = try Home()
+    let home = try await Home()
     let tmux = try await TmuxSession(command: [Self.binary], environment: home.environment(), width: 100, height: 30)
     try await tmux.waitFor("OFFLINE")
     try await submitImageToVideo(tmux, prompt: "waves crash on rocks", image: home.image)
@@ -103,7 +104,7 @@ import Testing
   /// Frames takes digits in EDIT mode: `150` typed is what is sent and recorded. Ctrl-C while the
   /// job runs asks (as Ctrl-Q does); "n" keeps the studio and the job going.
   @Test func framesTyped150AreSentAndRecordedAndCtrlCAsksWhileTheJobRuns() async throws {
-    let home = try Home()
+    let home = try await Home()
     let tmux = try await TmuxSession(
       command: [Self.binary], environment: home.environment(["MAGI_EMULATOR_STEP_MS": "250"]), width: 100, height: 30)
     try await tmux.waitFor("NORMAL")
@@ -140,7 +141,7 @@ import Testing
 
   /// Ctrl-L repaints every cell: what another program wrote over the screen is gone.
   @Test func ctrlLRedrawsTheWholeScreen() async throws {
-    let home = try Home()
+    let home = try await Home()
     let tmux = try await TmuxSession(command: [Self.binary], environment: home.environment(), width: 80, height: 24)
     try await tmux.waitFor("Nothing generated yet")
     let clean = try await tmux.screen()
@@ -154,21 +155,12 @@ import Testing
   }
 
   @Test func aJobRunningWhenTheStudioQuitsIsResumedAndFinishedByTheNextStart() async throws {
-    let home = try Home()
-    let emulator = Process()
-    emulator.executableURL = URL(fileURLWithPath: Self.binary)
-    emulator.arguments = ["emulator", "--port", "0", "--workers", "1", "--step-ms", "150"]
-    let out = Pipe()
-    emulator.standardOutput = out
-    emulator.standardError = FileHandle.nullDevice
-    try emulator.run()
-    defer {
-      emulator.interrupt()
-      emulator.waitUntilExit()
-    }
-    var line = Data()
-    while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line.append(byte) }
-    let base = String(decoding: line, as: UTF8.self)
+    let home = try await Home()
+    let emulator = try RunningChild([Self.binary, "emulator", "--port", "0", "--workers", "1", "--step-ms", "150"])
+    // Interrupted without waiting (a `defer` cannot await): a thread of its own reaps it.
+    defer { emulator.interrupt() }
+    let base = await emulator.stdout.lines(reaching: 1).first ?? ""
+    try #require(base.hasPrefix("http://"), "\(emulator.stderr.text)")
     let environment = home.environment(["MAGI_FAL_URL": base])
 
     // Ctrl-C asks, as Ctrl-Q does (it used to quit at once).
@@ -178,7 +170,7 @@ import Testing
   }
 
   @Test func anOfflineJobRunningWhenTheStudioQuitsIsFinishedByTheTwinOnTheNextStart() async throws {
-    let home = try Home()
+    let home = try await Home()
     try await quitWithAJobRunningAndFinishItOnTheNextStart(
       home, home.environment(["MAGI_EMULATOR_STEP_MS": "150"]), prompt: "the twin kept it", quitKey: "C-q",
       question: { $0.contains("offline twin") })
@@ -227,7 +219,7 @@ import Testing
   }
 
   @Test func aGenerateFromAnotherShellAppearsInTheStudiosHistoryWithinASecondAndFollowsItsJob() async throws {
-    let home = try Home()
+    let home = try await Home()
     let tmux = try await TmuxSession(command: [Self.binary], environment: home.environment(), width: 100, height: 30)
     try await tmux.waitFor("Nothing generated yet")
     // Submitted by another process (which quits at once): the studio shows it without a keystroke.
@@ -260,7 +252,7 @@ import Testing
   /// offline record, its file: the twin's URL does not outlive it); `o` gives the whole scp hint and
   /// leaves the status bar as it was (no escape sequence or link label is written over the screen).
   @Test func overSSHInsideTmuxCopyMakesATmuxBufferAndOpenLeavesTheStatusBarIntact() async throws {
-    let home = try Home()
+    let home = try await Home()
     #expect(try await runElsewhere(home, ["generate", "--prompt", "fetched over ssh", "--wait"]) == 0)
     let environment = home.environment(["SSH_CONNECTION": "10.0.0.1 50000 10.0.0.2 22", "DISPLAY": ""])
     // Wide enough for the whole hint: the file's path twice, the copy's outcome and the scp command.
@@ -296,7 +288,7 @@ import Testing
   }
 
   @Test func anIdleStudioUsesNoCPUOfItsOwn() async throws {
-    let home = try Home()
+    let home = try await Home()
     let tmux = try await TmuxSession(command: [Self.binary], environment: home.environment(), width: 100, height: 30)
     try await tmux.waitFor("OFFLINE")
     try await tmux.waitFor("Nothing generated yet")

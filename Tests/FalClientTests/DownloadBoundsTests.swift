@@ -6,7 +6,7 @@ import TestSupport
 import Testing
 
 /// Downloads hold to the announced size, and a local failure is reported as one.
-@Suite(.serialized) struct DownloadBoundsTests {
+@Suite struct DownloadBoundsTests {
   typealias Harness = EmulatorIntegrationTests.Harness
 
   /// An uploaded file of `size` bytes and a fresh target path beside it.
@@ -87,11 +87,11 @@ import Testing
     await harness.stop()
   }
 
-  @Test(.enabled(if: TinyDisk.available, "needs root and tmpfs mounts"))
+  @Test(.enabled("needs root and tmpfs mounts") { await TinyDisk.available })
   func aFullDiskWhileDownloadingIsALocalIOErrorNamingThePartialFile() async throws {
     let harness = try await Harness.start()
     let (url, _) = try await stored(harness, size: 600_000)
-    let disk = try TinyDisk(kilobytes: 256)
+    let disk = try await TinyDisk(kilobytes: 256)
     let target = disk.path + "/video.mp4"
     // No announced size: nothing to check up front, so the write itself meets the full disk.
     let error = await #expect(throws: FalClientError.self) { try await harness.client.download(url, to: target) }
@@ -105,11 +105,11 @@ import Testing
     await harness.stop()
   }
 
-  @Test(.enabled(if: TinyDisk.available, "needs root and tmpfs mounts"))
+  @Test(.enabled("needs root and tmpfs mounts") { await TinyDisk.available })
   func theFreeSpaceIsCheckedBeforeADownloadStarts() async throws {
     let harness = try await Harness.start()
     let (url, _) = try await stored(harness, size: 600_000)
-    let disk = try TinyDisk(kilobytes: 256)
+    let disk = try await TinyDisk(kilobytes: 256)
     await harness.emulator.resetRequestCounts()
     let error = await #expect(throws: FalClientError.self) {
       try await harness.client.download(url, to: disk.path + "/video.mp4", expectedSize: 600_000)

@@ -8,7 +8,7 @@ import Testing
 
 /// The client over the real libcurl transport against the in-process emulator: every call and the
 /// error paths a user meets, with faults injected on purpose.
-@Suite(.serialized) struct EmulatorIntegrationTests {
+@Suite struct EmulatorIntegrationTests {
   static let transport: CurlTransport = {
     // One network engine for the whole suite, as the studio has one per process.
     do { return try CurlTransport() } catch { fatalError("cannot start libcurl: \(error)") }

@@ -147,7 +147,7 @@ import Testing
 }
 
 /// The same against the emulator's fault kinds, over libcurl.
-@Suite(.serialized, .timeLimit(.minutes(1))) struct FollowFaultTests {
+@Suite(.timeLimit(.minutes(1))) struct FollowFaultTests {
   let t2v = MagiEndpoint(mode: .textToVideo)
 
   @Test func aStreamThatSendsHeadersThenNothingIsNoticedAndTheJobFinishedByPolling() async throws {

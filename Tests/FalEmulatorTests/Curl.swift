@@ -1,8 +1,8 @@
 import FalProtocol
 import Foundation
 
-/// One HTTP exchange made by `/usr/bin/curl` (spawned with an argv): the tests talk to the
-/// emulator over real sockets with a client that is not ours, and never through URLSession.
+/// One HTTP exchange made by `/usr/bin/curl` (spawned with an argv) over a real socket with a
+/// client that is not ours, or handed to the emulator's router in process (``InProcessRoutes``).
 struct CurlResponse: Sendable {
   /// curl's exit code: 0 on success, 52 for "empty reply" (a dropped connection), 18/56 for a cut body.
   var exitCode: Int32
@@ -19,11 +19,19 @@ struct CurlResponse: Sendable {
 enum Curl {
   static let key = "test-key-id:test-key-secret"
 
-  /// Runs one request. `auth` adds `Authorization: Key <key>`.
+  /// Runs one request. `auth` adds `Authorization: Key <key>`. In process when `url` is an emulator
+  /// `withEmulator` routes so and no `extra` curl argument is given (see ``InProcessRoutes``).
   static func request(
     _ method: String = "GET", _ url: String, auth: Bool = true, headers: [String: String] = [:],
     body: Data? = nil, json: JSONValue? = nil, extra: [String] = [], timeout: Int = 30
   ) async throws -> CurlResponse {
+    if extra.isEmpty, let (emulator, target) = InProcessRoutes.route(url) {
+      var allHeaders = headers
+      if auth { allHeaders["Authorization"] = "Key \(key)" }
+      if json != nil { allHeaders["Content-Type"] = allHeaders["Content-Type"] ?? "application/json" }
+      return try await InProcessRoutes.request(
+        emulator, method: method, target: target, headers: allHeaders, body: json?.encoded() ?? body)
+    }
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("curl-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }

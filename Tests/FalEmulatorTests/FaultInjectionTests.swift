@@ -7,7 +7,7 @@ import Testing
 @Suite struct FaultInjectionTests {
   @Test("scripted faults on submit are consumed in order, then requests succeed; counters see every try")
   func scriptedSubmitFaults() async throws {
-    try await withEmulator { emulator, base in
+    try await withEmulator(overTheWire: true) { emulator, base in
       await emulator.injectFaults(
         [.status(503), .rateLimited(retryAfter: 2), .ingress(502), .dropConnection, .malformedBody, .startTimeout],
         on: .submit)
@@ -41,7 +41,7 @@ import Testing
 
   @Test("faults only hit their route: a status fault leaves submit alone")
   func faultsAreRouteScoped() async throws {
-    try await withEmulator { emulator, base in
+    try await withEmulator(overTheWire: true) { emulator, base in
       await emulator.injectFaults([.status(500)], on: .status)
       let job = try #require(try await submit(base).json)
       let statusURL = try #require(job["status_url"]?.stringValue)
@@ -60,7 +60,7 @@ import Testing
 
   @Test("dropStream cuts a status stream after its first event; the next stream completes")
   func droppedStream() async throws {
-    try await withEmulator(workers: 1, stepDuration: .milliseconds(20)) { emulator, base in
+    try await withEmulator(workers: 1, stepDuration: .milliseconds(20), overTheWire: true) { emulator, base in
       await emulator.injectFaults([.dropStream(afterEvents: 1)], on: .stream)
       let job = try #require(try await submit(base, "fal-ai/magi-distilled", ["prompt": "x", "num_inference_steps": 8, "resolution": "480p"]).json)
       let streamURL = try #require(job["status_url"]?.stringValue) + "/stream?logs=1"
@@ -78,7 +78,7 @@ import Testing
 
   @Test("storage and file routes can be faulted too")
   func storageAndFileFaults() async throws {
-    try await withEmulator { emulator, base in
+    try await withEmulator(overTheWire: true) { emulator, base in
       await emulator.injectFaults([.status(503)], on: .storage)
       let refused = try await Curl.request("POST", "\(base)/storage/upload/initiate", json: ["content_type": "text/plain", "file_name": "a.txt"])
       #expect(refused.status == 503)
@@ -114,7 +114,7 @@ import Testing
 
   @Test("a configured error rate of 1 fails every queue call over HTTP")
   func rateOverHTTP() async throws {
-    try await withEmulator(faults: FaultInjection(errorRate: 1, routes: [.submit])) { _, base in
+    try await withEmulator(faults: FaultInjection(errorRate: 1, routes: [.submit]), overTheWire: true) { _, base in
       for _ in 0..<3 {
         let response = try await submit(base)
         #expect(response.status == 503)

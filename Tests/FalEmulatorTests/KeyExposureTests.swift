@@ -8,7 +8,7 @@ import Testing
 @Suite struct KeyExposureTests {
   @Test("with echoRequestHeaders every error answer quotes the request's headers, Authorization included")
   func errorBodiesEchoRequestHeaders() async throws {
-    try await withEmulator(expectedKey: Curl.key, faults: FaultInjection(echoRequestHeaders: true)) { emulator, base in
+    try await withEmulator(expectedKey: Curl.key, faults: FaultInjection(echoRequestHeaders: true), overTheWire: true) { emulator, base in
       let refused = try await Curl.request(
         "POST", "\(base)/fal-ai/magi-distilled", auth: false, headers: ["Authorization": "Key wrong:echoed-secret"],
         json: quickInput)
@@ -31,7 +31,7 @@ import Testing
 
   @Test("without the fault, error answers quote nothing")
   func errorBodiesDoNotEchoByDefault() async throws {
-    try await withEmulator(expectedKey: Curl.key) { _, base in
+    try await withEmulator(expectedKey: Curl.key, overTheWire: true) { _, base in
       let refused = try await Curl.request(
         "POST", "\(base)/fal-ai/magi-distilled", auth: false, headers: ["Authorization": "Key wrong:echoed-secret"],
         json: quickInput)
@@ -42,7 +42,7 @@ import Testing
 
   @Test("with a key, another key can neither read a job nor cancel it; a prefix of the key is no key")
   func aKeyGuardsEveryQueueCall() async throws {
-    try await withEmulator(stepDuration: .milliseconds(200), expectedKey: Curl.key) { _, base in
+    try await withEmulator(stepDuration: .milliseconds(200), expectedKey: Curl.key, overTheWire: true) { _, base in
       let job = try #require(try await submit(base).json)
       let statusURL = try #require(job["status_url"]?.stringValue)
       let resultURL = try #require(job["response_url"]?.stringValue)

@@ -10,20 +10,14 @@ import Testing
   /// The interpreter that has `fal_client`: `scripts/test` installs it in a venv and names it here.
   static let python = ProcessInfo.processInfo.environment["MAGI_PEER_PYTHON"] ?? "python3"
 
-  static let pythonClientAvailable: Bool = {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [python, "-c", "import fal_client"]
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    do {
-      try process.run()
-      process.waitUntilExit()
-      return process.terminationStatus == 0
-    } catch {
-      return false
-    }
-  }()
+  /// Whether the interpreter imports `fal_client` (asked once, the child awaited off the task pool).
+  static var pythonClientAvailable: Bool {
+    get async { await importsClient.value }
+  }
+
+  private static let importsClient = Task {
+    ((try? await Curl.run("/usr/bin/env", [python, "-c", "import fal_client"]))?.0 ?? -1) == 0
+  }
 
   static var script: URL {
     URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -32,10 +26,12 @@ import Testing
 
   @Test(
     "fal_client submits, polls with logs, subscribes, cancels, uploads (CDN and fal fallback) against the emulator",
-    .enabled(if: pythonClientAvailable || requirePeers, "python3 cannot import fal_client (set MAGI_REQUIRE_PEERS=1 to fail instead)"),
+    .enabled("python3 cannot import fal_client (set MAGI_REQUIRE_PEERS=1 to fail instead)") {
+      await pythonClientAvailable || requirePeers
+    },
     .timeLimit(.minutes(3)))
   func peer() async throws {
-    guard Self.pythonClientAvailable else {
+    guard await Self.pythonClientAvailable else {
       Issue.record("MAGI_REQUIRE_PEERS=1 but \(Self.python) cannot import fal_client")
       return
     }

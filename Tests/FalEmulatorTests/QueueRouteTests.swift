@@ -206,7 +206,16 @@ import Testing
   func cancelRunning() async throws {
     try await withEmulator(workers: 1, stepDuration: .milliseconds(40)) { _, base in
       let job = try #require(try await submit(base, "fal-ai/magi-distilled", ["prompt": "x", "num_inference_steps": 32]).json)
-      try await Task.sleep(for: .milliseconds(150))
+      // Running, a step taken: the cancel reaches a request in progress, not a queued one.
+      let statusURL = try #require(job["status_url"]?.stringValue)
+      let deadline = ContinuousClock.now + .seconds(30)
+      while ContinuousClock.now < deadline {
+        let status = try await Curl.request("GET", statusURL + "?logs=1").json
+        if case .array(let logs)? = status?["logs"], logs.contains(where: { $0["message"]?.stringValue?.hasPrefix("Step ") == true }) {
+          break
+        }
+        try await Task.sleep(for: .milliseconds(5))
+      }
       let cancel = try await Curl.request("PUT", try #require(job["cancel_url"]?.stringValue))
       #expect(cancel.status == 202)
       let polls = try await pollUntilCompleted(try #require(job["status_url"]?.stringValue), logs: true)

@@ -1,5 +1,6 @@
 import Foundation
 import FuzzTargets
+import TestSupport
 import Testing
 
 /// The bounded fuzz run of `scripts/test`: every target over its committed and generated seeds,
@@ -26,7 +27,7 @@ import Testing
   static let timeout: Double = 180
 
   @Test(arguments: FuzzTarget.all.map(\.name))
-  func targetSurvivesSeedsAndMutations(_ name: String) throws {
+  func targetSurvivesSeedsAndMutations(_ name: String) async throws {
     let waiting = Self.awaitingFix[name]
     if let waiting, waiting.exclude == nil {
       withKnownIssue("\(name) is not run until the fixes of \(waiting.reason) are merged") {
@@ -34,7 +35,7 @@ import Testing
       }
       return
     }
-    let outcome = try FuzzChild.run(
+    let outcome = try await FuzzChild.run(
       target: name, seed: 0x4D41_4749, runs: Self.runs, corpus: Self.corpusDirectory, timeout: Self.timeout,
       exclude: waiting?.exclude ?? [])
     outcome.check()
@@ -60,16 +61,13 @@ import Testing
 
   /// The runner's own promise: an input that traps is kept on disk with its backtrace, and the run
   /// says so in its exit status.
-  @Test func runnerKeepsATrappingInput() throws {
+  @Test func runnerKeepsATrappingInput() async throws {
     let corpus = try Self.scratchCorpus(seeds: ["seed": Array("abc".utf8)])
     defer { try? FileManager.default.removeItem(atPath: corpus) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try FuzzChild.binary())
-    process.arguments = ["run", "--target", "self-check", "--runs", "1000", "--max-traps", "1", "--corpus", corpus]
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 1)
+    let run = try await ChildProcess.run([
+      try FuzzChild.binary(), "run", "--target", "self-check", "--runs", "1000", "--max-traps", "1", "--corpus", corpus,
+    ])
+    #expect(run.status == 1, "\(run.stderr)")
     let names = try FileManager.default.contentsOfDirectory(atPath: corpus + "/self-check")
     let crash = try #require(names.first { $0.hasPrefix("crash-") && !$0.hasSuffix(".trace") })
     let input = try #require(FileManager.default.contents(atPath: corpus + "/self-check/" + crash))
@@ -79,10 +77,10 @@ import Testing
   }
 
   /// One input that never returns ends the child within the hang limit, the input left behind.
-  @Test func childStopsAHangingInput() throws {
+  @Test func childStopsAHangingInput() async throws {
     let corpus = try Self.scratchCorpus(seeds: ["hang": Array("hang".utf8)])
     defer { try? FileManager.default.removeItem(atPath: corpus) }
-    let outcome = try FuzzChild.run(
+    let outcome = try await FuzzChild.run(
       target: "self-check", seed: 1, runs: 0, corpus: corpus, timeout: Self.timeout, exclude: [],
       extra: ["--hang-limit", "1"])
     #expect(outcome.signalled)
@@ -134,38 +132,26 @@ struct FuzzChild {
   static func run(
     target: String, seed: UInt64, runs: Int, corpus: String, timeout: Double, exclude: [String],
     extra: [String] = []
-  ) throws -> FuzzChild {
+  ) async throws -> FuzzChild {
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-test-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
     let current = scratch.appendingPathComponent("current").path
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try binary())
-    process.arguments = [
-      "child", "--target", target, "--seed", String(seed), "--runs", String(runs), "--corpus", corpus, "--current", current,
-    ] + exclude.flatMap { ["--exclude", $0] } + extra
     var environment = ProcessInfo.processInfo.environment
     environment["SWIFT_BACKTRACE"] = "enable=yes,interactive=no,color=no"
-    process.environment = environment
-    let outputPath = scratch.appendingPathComponent("out").path
-    let errorsPath = scratch.appendingPathComponent("err").path
-    _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-    _ = FileManager.default.createFile(atPath: errorsPath, contents: nil)
-    process.standardOutput = FileHandle(forWritingAtPath: outputPath)
-    process.standardError = FileHandle(forWritingAtPath: errorsPath)
-    let exited = DispatchSemaphore(value: 0)
-    process.terminationHandler = { _ in exited.signal() }
-    try process.run()
-    let hung = exited.wait(timeout: .now() + timeout) == .timedOut
-    if hung {
-      process.terminate()
-      exited.wait()
-    }
-    func read(_ path: String) -> Data { FileManager.default.contents(atPath: path) ?? Data() }
+    let child = try RunningChild(
+      [
+        try binary(), "child", "--target", target, "--seed", String(seed), "--runs", String(runs), "--corpus", corpus,
+        "--current", current,
+      ] + exclude.flatMap { ["--exclude", $0] } + extra,
+      environment: environment)
+    // Killed past `timeout`: the run then fails as hung.
+    let exit = await child.exitStatus(within: .milliseconds(Int(timeout * 1000)))
+    let output = await child.stdout.untilEnd()
+    let errors = await child.stderr.untilEnd()
     return FuzzChild(
-      target: target, status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal, hung: hung,
-      output: String(decoding: read(outputPath), as: UTF8.self), errors: String(decoding: read(errorsPath), as: UTF8.self),
-      input: [UInt8](read(current)))
+      target: target, status: exit.signal ?? exit.status, signalled: exit.signal != nil, hung: exit.timedOut,
+      output: output, errors: errors, input: [UInt8](FileManager.default.contents(atPath: current) ?? Data()))
   }
 
   /// Records an issue naming the input and the trap when the child did not finish cleanly.

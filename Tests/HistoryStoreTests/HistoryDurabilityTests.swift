@@ -1,5 +1,6 @@
 import FalProtocol
 import Foundation
+import TestSupport
 import Testing
 
 @testable import HistoryStore
@@ -10,13 +11,12 @@ import Testing
   @Test("a writer killed with SIGKILL mid-appends loses no acknowledged record")
   func sigkillLosesNothingAcknowledged() async throws {
     let directory = try TemporaryDirectory()
-    let child = try Child(["append-loop", directory.path, "k", "1000000"])
-    var acknowledged: [String] = []
-    while acknowledged.count < 200, let line = child.readLine() { acknowledged.append(line) }
-    child.kill9()
+    let child = try torture(["append-loop", directory.path, "k", "1000000"])
+    _ = await child.stdout.lines(reaching: 200)
+    child.kill()
     // Acknowledgements already in the pipe were given before the kill: they count too.
-    acknowledged += child.remainingLines()
-    #expect(child.wait() != 0)
+    let acknowledged = await child.stdout.allLines()
+    #expect(await child.exitStatus().status != 0)
     #expect(acknowledged.count >= 200)
     let store = try await HistoryStore(directory: directory.path)
     var missing: [String] = []
@@ -35,11 +35,11 @@ import Testing
   @Test("two processes appending at once lose nothing and never interleave lines")
   func twoProcessesAppendConcurrently() async throws {
     let directory = try TemporaryDirectory()
-    let first = try Child(["append-loop", directory.path, "one", "500"])
-    let second = try Child(["append-loop", directory.path, "two", "500"])
-    let acknowledged = first.remainingLines() + second.remainingLines()
-    #expect(first.wait() == 0)
-    #expect(second.wait() == 0)
+    let first = try torture(["append-loop", directory.path, "one", "500"])
+    let second = try torture(["append-loop", directory.path, "two", "500"])
+    let acknowledged = await first.stdout.allLines() + second.stdout.allLines()
+    #expect(await first.exitStatus().status == 0, "\(first.stderr.text)")
+    #expect(await second.exitStatus().status == 0, "\(second.stderr.text)")
     #expect(acknowledged.count == 1000)
     let lines = try directory.lines()
     #expect(lines.count == 1000)
@@ -180,9 +180,9 @@ import Testing
   @Test("a full disk (RLIMIT_FSIZE) gives a clear error, keeps the record in memory, saves it on the next write")
   func fullDisk() async throws {
     let directory = try TemporaryDirectory()
-    let child = try Child(["disk-full", directory.path])
-    let output = child.remainingLines()
-    #expect(child.wait() == 0, "\(output)")
+    let child = try torture(["disk-full", directory.path])
+    let output = await child.stdout.allLines()
+    #expect(await child.exitStatus().status == 0, "\(output) \(child.stderr.text)")
     let error = try #require(output.first { $0.hasPrefix("error ") })
     #expect(error == "error cannot write history (File too large): \(directory.history)")
     let kept = try #require(output.first { $0.hasPrefix("kept ") })
@@ -207,9 +207,9 @@ import Testing
     for file in [directory.history, directory.history + ".lock"] { chmod(file, 0o444) }
     chmod(directory.path, 0o555)
     defer { chmod(directory.path, 0o755) }
-    let child = try Child(["save-readonly", directory.path, "new"])
-    let output = child.remainingLines()
-    #expect(child.wait() == 0, "\(output)")
+    let child = try torture(["save-readonly", directory.path, "new"])
+    let output = await child.stdout.allLines()
+    #expect(await child.exitStatus().status == 0, "\(output) \(child.stderr.text)")
     #expect(output.first == "error cannot write history (Permission denied): \(directory.history)")
     #expect(output.last == "kept new saved=false count=2")
     #expect(try directory.lines().count == 1)

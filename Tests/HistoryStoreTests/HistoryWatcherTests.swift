@@ -1,6 +1,7 @@
 import FalProtocol
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import HistoryStore
@@ -9,16 +10,19 @@ import Testing
 @Suite struct HistoryWatcherTests {
   /// Counts callbacks and lets a test wait (with a deadline, not a sleep) for the next one.
   final class Changes: Sendable {
-    private let count = Mutex(0)
-    private let signal = DispatchSemaphore(value: 0)
+    private let reported = Recorder<Void>()
+    /// How many reports the test has taken so far.
+    private let taken = Mutex(0)
 
-    func note() {
-      count.withLock { $0 += 1 }
-      signal.signal()
+    func note() { reported.append(()) }
+
+    /// True when a change not yet taken was reported within `seconds` (waiting holds no thread).
+    func next(within seconds: Double = 5) async -> Bool {
+      let wanted = taken.withLock { $0 + 1 }
+      let came = await reported.count(reaching: wanted, within: .seconds(seconds))
+      if came { taken.withLock { $0 = wanted } }
+      return came
     }
-
-    /// True when a change was reported within `seconds`.
-    func next(within seconds: Double = 5) -> Bool { signal.wait(timeout: .now() + seconds) == .success }
   }
 
   @Test("a second store's append is reported, and the first store sees the record after refresh")
@@ -32,7 +36,7 @@ import Testing
 
     let other = try await HistoryStore(directory: directory.path)
     try await other.save(makeRecord("from-elsewhere", prompt: "a generate in another shell", created: 10))
-    #expect(changes.next())
+    #expect(await changes.next())
     try await mine.refresh()
     #expect(await mine.query(HistoryQuery()).summaries.map(\.id) == ["from-elsewhere", "mine"])
     #expect(try await mine.record(id: "from-elsewhere")?.prompt == "a generate in another shell")
@@ -41,7 +45,7 @@ import Testing
     var updated = makeRecord("mine")
     updated.transition(to: .running, at: time(20))
     try await other.save(updated)
-    #expect(changes.next())
+    #expect(await changes.next())
     #expect(await mine.query(HistoryQuery()).summaries.first { $0.id == "mine" }?.status == .running)
   }
 
@@ -55,9 +59,9 @@ import Testing
     let watcher = try #require(HistoryWatcher(directory: directory.path) { changes.note() })
     defer { watcher.stop() }
     try await other.compact()
-    #expect(changes.next())
+    #expect(await changes.next())
     try await other.save(makeRecord("after-compaction"))
-    #expect(changes.next())
+    #expect(await changes.next())
   }
 
   @Test("stop ends the thread at once, and a stopped watcher reports nothing more")
@@ -69,6 +73,6 @@ import Testing
     watcher.stop()
     let store = try await HistoryStore(directory: directory.path)
     try await store.save(makeRecord("unseen"))
-    #expect(!changes.next(within: 0.2))
+    #expect(!(await changes.next(within: 0.2)))
   }
 }

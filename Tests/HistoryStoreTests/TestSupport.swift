@@ -1,5 +1,6 @@
 import FalProtocol
 import Foundation
+import TestSupport
 import Testing
 
 @testable import HistoryStore
@@ -85,57 +86,8 @@ func tortureBinary() throws -> String {
   return directory.appendingPathComponent("history-torture").path
 }
 
-/// A running `history-torture` whose stdout is read line by line.
-final class Child {
-  let process = Process()
-  private let output = Pipe()
-  private let input = Pipe()
-  private var buffer = Data()
-
-  init(_ arguments: [String]) throws {
-    process.executableURL = URL(fileURLWithPath: try tortureBinary())
-    process.arguments = arguments
-    process.standardOutput = output
-    process.standardInput = input
-    process.standardError = FileHandle.standardError
-    try process.run()
-  }
-
-  /// The next line, or nil at end of output.
-  func readLine() -> String? {
-    while true {
-      if let newline = buffer.firstIndex(of: 0x0A) {
-        let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
-        buffer = Data(buffer[(newline + 1)...])
-        return line
-      }
-      let chunk = output.fileHandleForReading.availableData
-      if chunk.isEmpty {
-        guard !buffer.isEmpty else { return nil }
-        defer { buffer = Data() }
-        return String(decoding: buffer, as: UTF8.self)
-      }
-      buffer.append(chunk)
-    }
-  }
-
-  func remainingLines() -> [String] {
-    var lines: [String] = []
-    while let line = readLine() { lines.append(line) }
-    return lines
-  }
-
-  /// Closes the child's stdin (`hold-lock` then lets go).
-  func closeInput() {
-    try? input.fileHandleForWriting.close()
-  }
-
-  func kill9() {
-    kill(process.processIdentifier, SIGKILL)
-  }
-
-  func wait() -> Int32 {
-    process.waitUntilExit()
-    return process.terminationStatus
-  }
+/// `history-torture` with `arguments`, running: its stdout read as it comes, its exit awaited (off
+/// the task pool); `input` gives it a stdin the test closes (`hold-lock` then lets go).
+func torture(_ arguments: [String], input: Bool = false) throws -> RunningChild {
+  try RunningChild([try tortureBinary()] + arguments, input: input)
 }

@@ -46,6 +46,8 @@ import Testing
 
 /// The executor as a task executor preference, so that these tests leave the test process's own
 /// default executor alone.
+// Serialized: its tests share `executor` and count its threads' wake-ups; another test's tasks on
+// it would be wake-ups too.
 @Suite(.serialized) struct QuietTaskExecutorTests {
   static let executor = QuietTaskExecutor(threads: 2, name: "qe-test")
 
@@ -93,20 +95,26 @@ import Testing
     #expect(ContinuousClock.now - start >= .milliseconds(90))
   }
 
-  @Test func idleThreadsStayAsleep() async throws {
-    // Some work and a sleep first, so that every thread has run.
+  /// Idle, no thread of the executor can wake by itself: each waits in the kernel with no deadline
+  /// (a futex wait without a timeout), so only new work ends the wait. A condition waited for, not
+  /// a window of time in which nothing happened to wake them.
+  @Test func idleThreadsWaitWithoutADeadline() async throws {
+    // Some work and a sleep first, so that every thread has run (and the timer thread had a deadline).
     try await withTaskExecutorPreference(Self.executor) {
       await withTaskGroup(of: Void.self) { group in
         for _ in 0..<100 { group.addTask {} }
       }
       try await Task.sleep(for: .milliseconds(10))
     }
-    try await Task.sleep(for: .milliseconds(100))
-    let before = switchesOfThreads(named: "qe-test-")
-    #expect(before.count == 3)
-    try await Task.sleep(for: .milliseconds(1500))
-    let after = switchesOfThreads(named: "qe-test-")
-    #expect(after == before)
+    var waits: [String: String] = [:]
+    let end = ContinuousClock.now + .seconds(10)
+    repeat {
+      waits = systemCallsOfThreads(named: "qe-test-")
+      if waits.count == 3, waits.values.allSatisfy(isFutexWaitWithoutTimeout) { break }
+      try await Task.sleep(for: .milliseconds(5))
+    } while ContinuousClock.now < end
+    #expect(waits.count == 3, "\(waits)")
+    #expect(waits.values.allSatisfy(isFutexWaitWithoutTimeout), "threads not parked for good: \(waits)")
   }
 }
 
@@ -121,23 +129,32 @@ private func currentThreadName() -> String {
     .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
 }
 
-/// Context switches (voluntary and not) so far of this process's threads whose name starts with
-/// `prefix`, by thread id.
-private func switchesOfThreads(named prefix: String) -> [String: Int] {
+/// What each of this process's threads whose name starts with `prefix` is doing in the kernel
+/// (`/proc/self/task/ID/syscall`: the call's number and arguments, or `running`), by thread id.
+private func systemCallsOfThreads(named prefix: String) -> [String: String] {
   let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
-  var switches: [String: Int] = [:]
+  var calls: [String: String] = [:]
   for tid in tasks {
     guard
       let name = try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8),
       name.hasPrefix(prefix),
-      let status = try? String(contentsOfFile: "/proc/self/task/\(tid)/status", encoding: .utf8)
+      let call = try? String(contentsOfFile: "/proc/self/task/\(tid)/syscall", encoding: .utf8)
     else { continue }
-    switches[tid] = status.split(separator: "\n")
-      .filter { $0.hasPrefix("voluntary_ctxt_switches") || $0.hasPrefix("nonvoluntary_ctxt_switches") }
-      .compactMap { $0.split(separator: "\t").last.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
-      .reduce(0, +)
+    calls[tid] = call.trimmingCharacters(in: .whitespacesAndNewlines)
   }
-  return switches
+  return calls
+}
+
+/// Whether a `/proc/…/syscall` line is `futex(addr, op, value, NULL, …)`: a wait with no timeout,
+/// as `pthread_cond_wait` makes it.
+private func isFutexWaitWithoutTimeout(_ call: String) -> Bool {
+  #if arch(x86_64)
+    let futex = "202"
+  #elseif arch(arm64)
+    let futex = "98"
+  #endif
+  let fields = call.split(separator: " ")
+  return fields.count > 4 && fields[0] == futex && fields[4] == "0x0"
 }
 
 /// `installAsDefault()` in a process of its own (`quiet-executor-probe`), as `magi-studio` calls it.

@@ -10,7 +10,7 @@ import Synchronization
 import Testing
 
 /// Jobs with the history as their journal, against the in-process emulator over libcurl.
-@Suite(.serialized) struct GenerationRunnerTests {
+@Suite struct GenerationRunnerTests {
   static let transport: CurlTransport = {
     do { return try CurlTransport() } catch { fatalError("cannot start libcurl: \(error)") }
   }()

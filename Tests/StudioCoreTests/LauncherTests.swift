@@ -49,9 +49,11 @@ import Testing
     let script = "#!/bin/sh\ngrep -E '^Sig(Blk|Ign)' /proc/self/status > \(fixture.record)\n"
     try script.write(toFile: fixture.bin + "/xdg-open", atomically: true, encoding: .utf8)
     chmod(fixture.bin + "/xdg-open", 0o755)
-    // As on the studio's threads: everything asynchronous blocked, SIGPIPE ignored.
-    let previous = signal(SIGPIPE, SIG_IGN)
-    defer { signal(SIGPIPE, previous) }
+    // As on the studio's threads: everything asynchronous blocked, SIGPIPE ignored. The
+    // disposition is the whole process's: it is left ignored rather than restored, so that suites
+    // running alongside never see it flip back (ignored is what every test writing to a socket or
+    // pipe wants anyway; ChildProcess resets it for the children it starts).
+    signal(SIGPIPE, SIG_IGN)
     var blocked = sigset_t()
     sigfillset(&blocked)
     var saved = sigset_t()

@@ -22,7 +22,7 @@ import Testing
 /// has finished: if the hash ran on the pool (or on an actor there), it would hold the only
 /// thread waiting for bytes that come only after the flow. No sleeps: the order is forced, not
 /// timed (a one-minute deadline only turns that deadlock into a failure).
-@Suite(.serialized) struct PoolOfOneThreadTests {
+@Suite struct PoolOfOneThreadTests {
   static let executor = OneThreadExecutor()
   static let hashSize: Int64 = 500 << 20
   /// `head -c 524288000 /dev/zero | sha256sum`

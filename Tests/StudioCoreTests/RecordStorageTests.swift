@@ -7,7 +7,7 @@ import StudioCore
 import Testing
 
 /// Every record gets its own video, its copy and one follower; nothing is sent that cannot be recorded.
-@Suite(.serialized) struct RecordStorageTests {
+@Suite struct RecordStorageTests {
   typealias Harness = GenerationRunnerTests.Harness
   let t2v = MagiEndpoint(mode: .textToVideo)
 

@@ -6,25 +6,33 @@ import Foundation
 
 /// A tmpfs of a few kilobytes, mounted for one test (root only): a disk that really fills or turns
 /// read-only, even for root, which permission bits do not stop.
-public final class TinyDisk {
+///
+/// `mount` runs as a child process awaited off the task pool; the unmount at the end runs on a
+/// thread of its own (`deinit` cannot await).
+public final class TinyDisk: Sendable {
   public let path: String
 
-  /// Whether this process may mount one (root, a kernel with tmpfs, no sandbox that forbids it).
-  public static let available: Bool = (try? TinyDisk(kilobytes: 64)) != nil
+  /// Whether this process may mount one (root, a kernel with tmpfs, no sandbox that forbids it):
+  /// tried once, for `.enabled { await TinyDisk.available }`.
+  public static var available: Bool {
+    get async { await probe.value }
+  }
 
-  public init(kilobytes: Int) throws {
+  private static let probe = Task { (try? await TinyDisk(kilobytes: 64)) != nil }
+
+  public init(kilobytes: Int) async throws {
     path = NSTemporaryDirectory() + "magi-tiny-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    guard Self.run(["mount", "-t", "tmpfs", "-o", "size=\(kilobytes)k", "tmpfs", path]) == 0 else {
+    guard await Self.run(["mount", "-t", "tmpfs", "-o", "size=\(kilobytes)k", "tmpfs", path]) == 0 else {
       rmdir(path)
       throw POSIXError(.EPERM)
     }
   }
 
   /// Makes the mounted file system read-only (for root too).
-  public func remountReadOnly() -> Bool { Self.run(["mount", "-o", "remount,ro", path]) == 0 }
+  public func remountReadOnly() async -> Bool { await Self.run(["mount", "-o", "remount,ro", path]) == 0 }
 
-  /// Takes every free block.
+  /// Takes every free block (a few kilobytes of memory-backed writes).
   public func fill() {
     let descriptor = open(path + "/filler", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     let block = [UInt8](repeating: 1, count: 4096)
@@ -33,19 +41,21 @@ public final class TinyDisk {
   }
 
   deinit {
-    _ = Self.run(["umount", path])
-    rmdir(path)
+    let path = path
+    let thread = Thread {
+      guard let pid = try? ChildProcess.spawn(["umount", path], environment: nil, directory: nil, arrange: { _ in })
+      else {
+        return
+      }
+      var status: Int32 = 0
+      while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+      rmdir(path)
+    }
+    thread.name = "test-umount"
+    thread.start()
   }
 
-  @discardableResult
-  static func run(_ arguments: [String]) -> Int32 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    do { try process.run() } catch { return -1 }
-    process.waitUntilExit()
-    return process.terminationStatus
+  private static func run(_ arguments: [String]) async -> Int32 {
+    (try? await ChildProcess.run(arguments))?.status ?? -1
   }
 }
