@@ -14,14 +14,11 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
   ],
   targets: [
-    // C shim: typed wrappers for libcurl's variadic setopt/getinfo.
-    .target(
-      name: "CCurl",
-      cSettings: [.define("_GNU_SOURCE")],
-      linkerSettings: [.linkedLibrary("curl")]
-    ),
-    // System library for libcrypto's EVP digests (libcurl's OpenSSL flavour loads it already).
-    .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+    // C shim: typed wrappers for libcurl's variadic setopt/getinfo, over libcurl opened with dlopen on
+    // first use (not linked: a process that makes no request never loads it and its ~30 libraries).
+    .target(name: "CCurl", cSettings: [.define("_GNU_SOURCE")]),
+    // C shim: libcrypto's SHA-256 (EVP) over libcrypto opened with dlopen on first use, as CCurl does.
+    .target(name: "CCrypto"),
     // SHA-256 on libcrypto, fed in pieces (a download as it streams); the only CCrypto user.
     .target(name: "Digest", dependencies: ["CCrypto"]),
     // Pure wire models, endpoint ids, SSE parsing, MAGI-1 schemas.

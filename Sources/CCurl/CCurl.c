@@ -1,6 +1,155 @@
+// curl.h's type-checking macros would rewrite the definitions of the variadic functions below.
+#define CURL_DISABLE_TYPECHECK
 #include "CCurl.h"
 
+#include <dlfcn.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__APPLE__)
+#define CCURL_LIBRARY "libcurl.4.dylib"
+#else
+#define CCURL_LIBRARY "libcurl.so.4"
+#endif
+
+// Every libcurl function this program refers to (ours in CurlTransport, and FoundationNetworking's):
+// X(return type, name, parameters, arguments). The variadic three are declared apart.
+#define CCURL_FUNCTIONS(X)                                                                               \
+  X(CURLcode, curl_global_init, (long flags), (flags))                                                   \
+  X(const char *, curl_easy_strerror, (CURLcode code), (code))                                            \
+  X(CURL *, curl_easy_init, (void), ())                                                                   \
+  X(void, curl_easy_cleanup, (CURL * easy), (easy))                                                       \
+  X(CURLcode, curl_easy_pause, (CURL * easy, int bitmask), (easy, bitmask))                               \
+  X(void, curl_free, (void *pointer), (pointer))                                                          \
+  X(struct curl_slist *, curl_slist_append, (struct curl_slist * list, const char *line), (list, line))   \
+  X(void, curl_slist_free_all, (struct curl_slist * list), (list))                                        \
+  X(CURLM *, curl_multi_init, (void), ())                                                                 \
+  X(CURLMcode, curl_multi_cleanup, (CURLM * multi), (multi))                                              \
+  X(CURLMcode, curl_multi_add_handle, (CURLM * multi, CURL *easy), (multi, easy))                         \
+  X(CURLMcode, curl_multi_remove_handle, (CURLM * multi, CURL *easy), (multi, easy))                      \
+  X(CURLMcode, curl_multi_perform, (CURLM * multi, int *running), (multi, running))                       \
+  X(CURLMcode, curl_multi_poll,                                                                           \
+    (CURLM * multi, struct curl_waitfd *extra, unsigned int count, int timeout_ms, int *ready),            \
+    (multi, extra, count, timeout_ms, ready))                                                             \
+  X(CURLMcode, curl_multi_wakeup, (CURLM * multi), (multi))                                               \
+  X(CURLMsg *, curl_multi_info_read, (CURLM * multi, int *queued), (multi, queued))                       \
+  X(CURLMcode, curl_multi_assign, (CURLM * multi, curl_socket_t socket, void *pointer),                   \
+    (multi, socket, pointer))                                                                             \
+  X(CURLMcode, curl_multi_socket_action, (CURLM * multi, curl_socket_t socket, int mask, int *running),   \
+    (multi, socket, mask, running))                                                                       \
+  X(CURLU *, curl_url, (void), ())                                                                        \
+  X(CURLUcode, curl_url_get, (CURLU * url, CURLUPart part, char **value, unsigned int flags),        \
+    (url, part, value, flags))                                                                            \
+  X(CURLUcode, curl_url_set, (CURLU * url, CURLUPart part, const char *value, unsigned int flags),        \
+    (url, part, value, flags))                                                                            \
+  X(char *, curl_version, (void), ())                                                                     \
+  X(curl_version_info_data *, curl_version_info, (CURLversion stamp), (stamp))
+
+// The library's own functions, filled by `load` (all or none: `load_error` says why not).
+static struct {
+#define CCURL_SLOT(type, name, parameters, arguments) type(*name) parameters;
+  CCURL_FUNCTIONS(CCURL_SLOT)
+  CURLcode (*curl_easy_setopt)(CURL *, CURLoption, ...);
+  CURLcode (*curl_easy_getinfo)(CURL *, CURLINFO, ...);
+  CURLMcode (*curl_multi_setopt)(CURLM *, CURLMoption, ...);
+} library;
+
+static pthread_once_t load_once = PTHREAD_ONCE_INIT;
+static const char *load_error;
+static char load_message[512];
+
+static void fail(const char *what, const char *detail) {
+  snprintf(load_message, sizeof load_message, "%s: %s", what, detail ? detail : "unknown error");
+  load_error = load_message;
+}
+
+static void load(void) {
+  // RTLD_LOCAL: curl's symbols serve only these pointers; RTLD_NOW: a missing dependency fails here,
+  // not in the middle of a transfer.
+  void *handle = dlopen(CCURL_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    fail("cannot load " CCURL_LIBRARY " (the libcurl4 package)", dlerror());
+    return;
+  }
+  struct {
+    const char *name;
+    void **slot;
+  } symbols[] = {
+#define CCURL_SYMBOL(type, name, parameters, arguments) {#name, (void **)&library.name},
+      CCURL_FUNCTIONS(CCURL_SYMBOL){"curl_easy_setopt", (void **)&library.curl_easy_setopt},
+      {"curl_easy_getinfo", (void **)&library.curl_easy_getinfo},
+      {"curl_multi_setopt", (void **)&library.curl_multi_setopt},
+  };
+  for (size_t i = 0; i < sizeof symbols / sizeof symbols[0]; i++) {
+    void *address = dlsym(handle, symbols[i].name);
+    if (!address) {
+      memset(&library, 0, sizeof library);  // all or none
+      fail(CCURL_LIBRARY " lacks a function this build needs (libcurl 7.68 or newer)", symbols[i].name);
+      return;
+    }
+    *symbols[i].slot = address;
+  }
+}
+
+const char *ccurl_load(void) {
+  pthread_once(&load_once, load);
+  return load_error;
+}
+
+/// Loads libcurl if a forwarder is reached first; ends the process if it cannot be (a caller that
+/// can report the failure has called `ccurl_load` and stopped).
+static void require(void) {
+  const char *failure = ccurl_load();
+  if (failure) {
+    fprintf(stderr, "%s\n", failure);
+    abort();
+  }
+}
+
+// The forwarders: this program's definitions of libcurl's functions. Hidden, so that libcurl,
+// once loaded, still binds its calls among its own functions to itself.
+#define CCURL_FORWARDER(type, name, parameters, arguments)                                               \
+  __attribute__((visibility("hidden"))) type name parameters {                                           \
+    if (!library.name) require();                                                                        \
+    return library.name arguments;                                                                       \
+  }
+CCURL_FUNCTIONS(CCURL_FORWARDER)
+
+// Each option of the variadic three takes exactly one argument: a long, a pointer (data or
+// function) or a curl_off_t. On the 64-bit targets this builds for, all of them are one 8-byte
+// integer-class argument, so it is read as a pointer and passed on unchanged.
+_Static_assert(sizeof(long) == sizeof(void *) && sizeof(curl_off_t) == sizeof(void *),
+               "the forwarders pass curl's one option argument as a pointer-sized value");
+
+__attribute__((visibility("hidden"))) CURLcode curl_easy_setopt(CURL *easy, CURLoption option, ...) {
+  va_list arguments;
+  va_start(arguments, option);
+  void *value = va_arg(arguments, void *);
+  va_end(arguments);
+  if (!library.curl_easy_setopt) require();
+  return library.curl_easy_setopt(easy, option, value);
+}
+
+__attribute__((visibility("hidden"))) CURLcode curl_easy_getinfo(CURL *easy, CURLINFO info, ...) {
+  va_list arguments;
+  va_start(arguments, info);
+  void *value = va_arg(arguments, void *);
+  va_end(arguments);
+  if (!library.curl_easy_getinfo) require();
+  return library.curl_easy_getinfo(easy, info, value);
+}
+
+__attribute__((visibility("hidden"))) CURLMcode curl_multi_setopt(CURLM *multi, CURLMoption option, ...) {
+  va_list arguments;
+  va_start(arguments, option);
+  void *value = va_arg(arguments, void *);
+  va_end(arguments);
+  if (!library.curl_multi_setopt) require();
+  return library.curl_multi_setopt(multi, option, value);
+}
 
 size_t ccurl_error_size(void) { return CURL_ERROR_SIZE; }
 

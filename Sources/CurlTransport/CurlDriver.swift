@@ -36,14 +36,18 @@ final class CurlDriver: Sendable {
   /// How long the thread sleeps when curl has no timer of its own; a wakeup ends it early.
   private let idleWaitMilliseconds: Int32
 
-  /// `curl_global_init` must run once, before any other libcurl call and before our thread starts.
-  static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+  /// Loads libcurl (opened with dlopen on first use, not linked: see CCurl.h), then runs
+  /// `curl_global_init`, which must run once, before any other libcurl call and before our thread
+  /// starts. Nil when both succeeded, else what failed.
+  static let globalInit: String? = {
+    if let failure = ccurl_load() { return String(cString: failure) }
+    let code = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+    guard code == CURLE_OK else { return "curl_global_init failed: \(String(cString: curl_easy_strerror(code)))" }
+    return nil
+  }()
 
   init(idleWaitMilliseconds: Int32 = 300_000) throws(TransportError) {
-    guard Self.globalInit == CURLE_OK else {
-      throw TransportError(
-        .other, "curl_global_init failed: \(String(cString: curl_easy_strerror(Self.globalInit)))")
-    }
+    if let failure = Self.globalInit { throw TransportError(.other, failure) }
     guard let multi = curl_multi_init() else {
       throw TransportError(.other, "curl_multi_init failed")
     }

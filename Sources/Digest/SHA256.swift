@@ -8,8 +8,10 @@ import CCrypto
 /// video, computed while it streams to disk.
 ///
 /// libcrypto rather than a hand-written loop: it uses the CPU's SHA extensions where there are any
-/// (well over 1 GB/s), and libcurl's OpenSSL flavour loads it anyway, so it costs no new library at
-/// run time; swift-crypto would cost a clean CI build a minute or more for this one function.
+/// (well over 1 GB/s), and libcurl's OpenSSL flavour loads it anyway, so a process that downloads
+/// pays for no new library; swift-crypto would cost a clean CI build a minute or more for this one
+/// function. It is opened on first use (CCrypto), not linked, so a process that hashes nothing
+/// never loads it.
 ///
 /// A value: a copy is a checkpoint (the state after a resumed download's kept prefix, to start
 /// from again when a retry sends the rest once more). Copies share libcrypto's context until one
@@ -21,7 +23,9 @@ public struct SHA256: @unchecked Sendable {
   /// Bytes fed so far.
   public private(set) var count: Int64 = 0
 
-  public init() {
+  /// - Throws: `DigestError.libraryUnavailable` when libcrypto.so.3 cannot be loaded.
+  public init() throws(DigestError) {
+    if let failure = ccrypto_load() { throw .libraryUnavailable(String(cString: failure)) }
     context = Context()
   }
 
@@ -30,7 +34,7 @@ public struct SHA256: @unchecked Sendable {
     guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
     unique()
     // Fails only when libcrypto cannot allocate, as `Context.init`.
-    precondition(EVP_DigestUpdate(context.pointer, base, bytes.count) == 1, "EVP_DigestUpdate failed")
+    precondition(ccrypto_sha256_update(context.pointer, base, bytes.count) == 1, "EVP_DigestUpdate failed")
     count += Int64(bytes.count)
   }
 
@@ -41,13 +45,12 @@ public struct SHA256: @unchecked Sendable {
   /// The digest of the bytes fed so far, as 64 lowercase hex digits; the value can be fed on.
   public func hexDigest() -> String {
     let final = context.copy()
-    var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-    var length: UInt32 = 0
-    precondition(EVP_DigestFinal_ex(final.pointer, &digest, &length) == 1, "EVP_DigestFinal_ex failed")
+    var digest = [UInt8](repeating: 0, count: 32)
+    precondition(ccrypto_sha256_final(final.pointer, &digest) == 1, "EVP_DigestFinal_ex failed")
     let hex = Array("0123456789abcdef".utf8)
     var text: [UInt8] = []
-    text.reserveCapacity(Int(length) * 2)
-    for byte in digest.prefix(Int(length)) {
+    text.reserveCapacity(digest.count * 2)
+    for byte in digest {
       text.append(hex[Int(byte >> 4)])
       text.append(hex[Int(byte & 0x0F)])
     }
@@ -77,10 +80,10 @@ public struct SHA256: @unchecked Sendable {
     return true
   }
 
-  /// The digest of a whole file, or nil when it cannot be read. Blocks like
-  /// ``update(readingFile:length:)``.
+  /// The digest of a whole file, or nil when it cannot be read (or libcrypto cannot be loaded).
+  /// Blocks like ``update(readingFile:length:)``.
   public static func hexDigest(ofFile path: String) -> String? {
-    var hasher = SHA256()
+    guard var hasher = try? SHA256() else { return nil }
     return hasher.update(readingFile: path) ? hasher.hexDigest() : nil
   }
 
@@ -89,25 +92,24 @@ public struct SHA256: @unchecked Sendable {
   }
 
   /// One libcrypto digest context, freed with its owner.
+  /// One libcrypto digest context, freed with its owner. Made only after `ccrypto_load` succeeded.
   private final class Context {
     let pointer: OpaquePointer
 
     init() {
-      // Both fail only when libcrypto cannot allocate (SHA-256 is always in the default provider):
+      // Fails only when libcrypto cannot allocate (SHA-256 is always in the default provider):
       // nothing sensible is left to do then.
-      guard let pointer = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new failed") }
+      guard let pointer = ccrypto_sha256_new() else { fatalError("EVP_MD_CTX_new failed") }
       self.pointer = pointer
-      precondition(EVP_DigestInit_ex(pointer, EVP_sha256(), nil) == 1, "EVP_DigestInit_ex failed")
     }
 
     private init(copying other: Context) {
-      guard let pointer = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new failed") }
+      guard let pointer = ccrypto_sha256_copy(other.pointer) else { fatalError("EVP_MD_CTX_copy_ex failed") }
       self.pointer = pointer
-      precondition(EVP_MD_CTX_copy_ex(pointer, other.pointer) == 1, "EVP_MD_CTX_copy_ex failed")
     }
 
     func copy() -> Context { Context(copying: self) }
 
-    deinit { EVP_MD_CTX_free(pointer) }
+    deinit { ccrypto_sha256_free(pointer) }
   }
 }

@@ -14,10 +14,11 @@ import Synchronization
 /// restart from byte 0 from nothing; any other jump leaves no digest, and the caller hashes the file.
 final class DownloadDigest: Sendable {
   private struct State: Sendable {
-    /// The state after the kept part, nil when that part could not be read.
-    var resumePoint: SHA256? = SHA256()
+    /// The state after the kept part, nil when that part could not be read (or libcrypto, which
+    /// hashes, cannot be loaded: the caller then hashes nothing and the record has no digest).
+    var resumePoint: SHA256? = try? SHA256()
     /// The state after every byte written so far, nil after a jump it cannot follow.
-    var current: SHA256? = SHA256()
+    var current: SHA256? = try? SHA256()
   }
 
   private let state = Mutex(State())
@@ -26,7 +27,7 @@ final class DownloadDigest: Sendable {
   /// is none) on a thread of its own.
   func absorbPrefix(of path: String) async {
     let prefix = await IOThread.run { () -> SHA256? in
-      var hasher = SHA256()
+      guard var hasher = try? SHA256() else { return nil }
       // No file: nothing is kept, and the download writes from byte 0.
       guard access(path, F_OK) == 0 else { return hasher }
       return hasher.update(readingFile: path) ? hasher : nil
@@ -41,7 +42,7 @@ final class DownloadDigest: Sendable {
         if let resumePoint = state.resumePoint, resumePoint.count == offset {
           state.current = resumePoint
         } else if offset == 0 {
-          state.current = SHA256()
+          state.current = try? SHA256()
         } else {
           state.current = nil
           return

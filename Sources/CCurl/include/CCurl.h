@@ -1,7 +1,21 @@
 #ifndef CCURL_H
 #define CCURL_H
 
-// Typed entry points into libcurl for Swift.
+// libcurl for Swift, opened at run time, and typed entry points into it.
+//
+// libcurl is not linked. `ccurl_load` opens libcurl.so.4 with dlopen the first time the network is
+// needed, and CCurl.c defines the libcurl functions this program calls (`curl_easy_init`,
+// `curl_multi_poll`, …) as forwarders to the library's own, looked up once with dlsym. So a process
+// that never makes a request (`--version`, `history`, the studio until it connects) does not load,
+// relocate and initialise libcurl and its ~30 libraries (about 6 MB of resident memory;
+// docs/PERFORMANCE.md, "Memory of a CLI run"). The forwarders also stand in for the functions the
+// static Foundation's FoundationNetworking refers to (FlyingFox links it for a proxy handler the twin
+// never uses), which would otherwise make libcurl a load-time dependency again. They are hidden
+// (not exported), so libcurl's calls among its own functions never come back through them.
+//
+// Call `ccurl_load` before any curl function and do not call one if it failed: the forwarders end
+// the process with that failure's text when the library is missing (only FoundationNetworking,
+// which has no way to report it, could get that far).
 //
 // `curl_easy_setopt`, `curl_easy_getinfo` and `curl_multi_setopt` are variadic, and Swift cannot call
 // variadic C functions ("Variadic function is unavailable"). Each wrapper below fixes the argument
@@ -14,6 +28,11 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/// Opens libcurl.so.4 and resolves every function the forwarders need, once per process (later calls
+/// return the first outcome). Returns NULL on success, or what failed (dlopen's or dlsym's message),
+/// a string that lives as long as the process.
+const char *ccurl_load(void);
 
 /// Size of the buffer `CURLOPT_ERRORBUFFER` must point at (the macro is not a Swift constant).
 size_t ccurl_error_size(void);
