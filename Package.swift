@@ -51,7 +51,9 @@ let package = Package(
     // protocol, the effect runner, job following, the inbox, path completion, the instance lock.
     .target(
       name: "StudioRuntime",
-      dependencies: ["StudioUI", "StudioCore", "HistoryStore", "HistoryModel", "FalProtocol", "TerminalScreen"]),
+      dependencies: [
+        "StudioUI", "StudioCore", "HistoryStore", "HistoryModel", "FalProtocol", "TerminalScreen", "TerminalGraphics",
+      ]),
     // System library for ncursesw; its header defines NCURSES_WIDECHAR (SwiftPM drops pkg-config -Ds).
     .systemLibrary(
       name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
