@@ -63,6 +63,11 @@ let package = Package(
     // The only ncurses user: terminal setup and restore, keys to events, grid to screen, signals, poll loop;
     // and the terminal side of everything else: escape sequences (OSC 52/8/9/777) and tmux.
     .target(name: "CursesTerminal", dependencies: ["CNcursesw", "TerminalScreen", .product(name: "SystemPackage", package: "swift-system")]),
+    // System library for libchafa (terminal graphics); libglib2.0-dev is what makes `pkg-config chafa` work.
+    .systemLibrary(
+      name: "CChafa", pkgConfig: "chafa", providers: [.apt(["libchafa-dev", "libglib2.0-dev"])]),
+    // The only chafa user: which graphics the terminal has, pixels to symbol cells or to kitty/iTerm2/sixel escapes.
+    .target(name: "TerminalGraphics", dependencies: ["CChafa", "TerminalScreen"]),
     // Tiny TUI the CursesTerminal tests drive through tmux.
     .executableTarget(name: "curses-probe", dependencies: ["CursesTerminal", "TerminalScreen"]),
     // Swift concurrency's default executor on our own threads: libdispatch's pool on Linux wakes every second.
@@ -112,6 +117,7 @@ let package = Package(
     ),
     .testTarget(name: "FalClientTests", dependencies: ["FalClient", "CurlTransport", "FalEmulator", "TestSupport"]),
     .testTarget(name: "TerminalScreenTests", dependencies: ["TerminalScreen"]),
+    .testTarget(name: "TerminalGraphicsTests", dependencies: ["TerminalGraphics", "TerminalScreen"], exclude: ["__Snapshots__"]),
     .testTarget(name: "StudioCoreTests", dependencies: ["StudioCore", "CurlTransport", "FalEmulator", "Digest", "TestSupport"]),
     .testTarget(name: "DigestTests", dependencies: ["Digest"]),
     .testTarget(name: "VideoFramesTests", dependencies: ["VideoFrames", "TerminalScreen", "TestSupport"]),

@@ -14,7 +14,7 @@ import TerminalScreen
 /// `waitpid` on `xdg-open`, writing config.toml — run on threads of their own (``DedicatedThread``),
 /// never on the task pool.
 public final class EffectRunner: Sendable {
-  public let jobs: JobCoordinator
+  public let jobs: GenerationRunner
   public let follower: JobFollower
   public let inbox: Inbox
   public let tasks: TaskTracker
@@ -28,7 +28,7 @@ public final class EffectRunner: Sendable {
   private let historyQuery = Mutex<Task<Void, Never>?>(nil)
 
   /// - Parameters:
-  ///   - jobs: a coordinator made with ``JobFollower/events(into:)`` on `inbox` as its `onEvent`.
+  ///   - jobs: a generation runner made with ``JobFollower/events(into:)`` on `inbox` as its `onEvent`.
   ///   - outer: where copies and notices go (the terminal, or tmux around it).
   ///   - home: what `~/` in a path completion stands for.
   ///   - configFile: the config.toml a theme is saved to as the default.
@@ -36,7 +36,7 @@ public final class EffectRunner: Sendable {
   ///     (the CLI's own check, so both refuse the same files with the same words); it reads a
   ///     few bytes of a local file, on the UI thread.
   public init(
-    jobs: JobCoordinator, inbox: Inbox, tasks: TaskTracker = TaskTracker(), outer: any OuterTerminalLink,
+    jobs: GenerationRunner, inbox: Inbox, tasks: TaskTracker = TaskTracker(), outer: any OuterTerminalLink,
     launcher: Launcher, home: String, configFile: String,
     checkSource: @escaping @Sendable (MediaInput) throws -> MediaInput = { $0 }
   ) {
@@ -120,7 +120,7 @@ public final class EffectRunner: Sendable {
           return
         }
         // An offline twin's URL dies with the studio that served it: only its file is worth opening.
-        let url = Studio.ranOffline(record) ? nil : record.result?.videoURL
+        let url = StudioReducer.ranOffline(record) ? nil : record.result?.videoURL
         let target = Launcher.Target(localPath: record.localFile?.path, url: url)
         await self.open(target, with: launcher)
       }

@@ -5,27 +5,27 @@ import StudioUI
 import Synchronization
 
 /// The one path by which jobs reach the UI: submits, follows (new, resumed, adopted) and every
-/// event the coordinator reports while it works on them.
+/// event the generation runner reports while it works on them.
 ///
-/// The coordinator is made with ``events(into:)`` as its `onEvent`, so its records, log lines,
+/// The generation runner is made with ``events(into:)`` as its `onEvent`, so its records, log lines,
 /// transfers and connection troubles become actions here, beside the follower's own reports
 /// (submitted, submit failed, why a follow stopped). Every follow — after a submit, of a job left
 /// from the last run, of one adopted from the history — goes through ``follow(_:ifBusy:quietly:)``,
 /// so no job is ever followed twice at once (two follows would report every log line twice).
 public final class JobFollower: Sendable {
-  private let jobs: JobCoordinator
+  private let jobs: GenerationRunner
   private let inbox: Inbox
   private let tasks: TaskTracker
   private let following = Mutex<Set<String>>([])
 
-  /// - Parameter jobs: a coordinator whose `onEvent` is ``events(into:)`` with the same inbox.
-  public init(jobs: JobCoordinator, inbox: Inbox, tasks: TaskTracker) {
+  /// - Parameter jobs: a generation runner whose `onEvent` is ``events(into:)`` with the same inbox.
+  public init(jobs: GenerationRunner, inbox: Inbox, tasks: TaskTracker) {
     self.jobs = jobs
     self.inbox = inbox
     self.tasks = tasks
   }
 
-  /// The coordinator's `onEvent` for a studio: each event as the action the UI understands.
+  /// The generation runner's `onEvent` for a studio: each event as the action the UI understands.
   public static func events(into inbox: Inbox) -> @Sendable (JobEvent) -> Void {
     { event in inbox.post(action(for: event)) }
   }
@@ -60,7 +60,7 @@ public final class JobFollower: Sendable {
   }
 
   /// Follows every job the last run left queued, running or undownloaded (see
-  /// ``JobCoordinator/unfinishedRecordIDs()``), each through ``follow(_:ifBusy:quietly:)``.
+  /// ``GenerationRunner/unfinishedRecordIDs()``), each through ``follow(_:ifBusy:quietly:)``.
   public func resumeUnfinished() {
     tasks.start { [jobs, inbox] in
       let ids = await jobs.unfinishedRecordIDs()

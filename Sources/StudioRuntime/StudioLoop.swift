@@ -83,7 +83,7 @@ public final class StudioLoop {
   }
 
   private func render() {
-    let grid = StudioView.render(state, width: state.width, height: state.height)
+    let grid = StudioRenderer.render(state, width: state.width, height: state.height)
     if grid != lastGrid {
       terminal.draw(grid)
       lastGrid = grid
@@ -93,7 +93,7 @@ public final class StudioLoop {
 
   private func dispatch(_ action: Action) {
     if case .tick = action {} else { state.now = Date() }
-    for effect in Studio.update(&state, action) { perform(effect) }
+    for effect in StudioReducer.update(&state, action) { perform(effect) }
   }
 
   /// The effects that need the terminal or the state; the rest go to the runner.

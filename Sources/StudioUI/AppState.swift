@@ -32,7 +32,7 @@ public enum RecordIntent: Sendable, Hashable {
   case reuseSeed
 }
 
-/// The whole studio as one value: `update` changes it, `StudioView.render` draws it.
+/// The whole studio as one value: `update` changes it, `StudioRenderer.render` draws it.
 public struct AppState: Sendable, Hashable {
   public var width: Int
   public var height: Int

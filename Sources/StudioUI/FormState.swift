@@ -53,7 +53,7 @@ public struct FormState: Sendable, Hashable {
 
   // MARK: - Request
 
-  /// The source as the job coordinator takes it: URLs as they are, anything else as a local file.
+  /// The source as the generation runner takes it: URLs as they are, anything else as a local file.
   public var mediaInput: MediaInput? {
     guard mode.sourceField != nil else { return nil }
     let given = source.text.trimmingCharacters(in: " ")
@@ -62,7 +62,7 @@ public struct FormState: Sendable, Hashable {
     return .file(path: given, contentType: Self.contentType(ofPath: given, mode: mode), inline: false)
   }
 
-  /// The request the form describes, with the source as the coordinator will fill it in.
+  /// The request the form describes, with the source as the generation runner will fill it in.
   public var request: MagiRequest {
     MagiRequest(
       endpoint: endpoint, prompt: prompt.text, sourceURL: nil, numFrames: Int(frames) ?? (frames.isEmpty ? nil : Int.max),

@@ -146,7 +146,7 @@ struct GenerateCommand: AsyncParsableCommand {
             code: final.status == .cancelled ? ExitStatus.cancelled
               : final.failure?.type == "validation_error" ? ExitStatus.invalidInput : ExitStatus.serverFailure)
         }
-        // The coordinator placed the copy (a `resume` after a crash does too).
+        // The generation runner placed the copy (a `resume` after a crash does too).
         let copied = final.copyDirectory.flatMap { directory in final.localFile.map { VideoCopy.target(of: $0.path, in: directory) } }
         printResult(final, copy: copied)
       }
@@ -190,9 +190,9 @@ extension MagiModel: ExpressibleByArgument {}
 final class InterruptHandler: Sendable {
   private let source: Mutex<(any DispatchSourceSignal)?>
 
-  /// With `cancel`, Ctrl-C cancels through the job coordinator, so the history records the cancel
+  /// With `cancel`, Ctrl-C cancels through the generation runner, so the history records the cancel
   /// (and the job's end, when fal ends it within a few seconds).
-  init(jobs: JobCoordinator, recordID: String, requestID: String, cancel: Bool) {
+  init(jobs: GenerationRunner, recordID: String, requestID: String, cancel: Bool) {
     signal(SIGINT, SIG_IGN)
     let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
     source.setEventHandler {

@@ -67,7 +67,7 @@ struct ResumeCommand: AsyncParsableCommand {
 
   func run() async throws {
     try await reportingFailures {
-      try await Session.using(connection, store: store, quiet: json, events: EventPrinter(labelled: true)) { session in
+      try await Session.using(connection, store: store, quiet: json, events: JobEventPrinter(labelled: true)) { session in
         var failures = 0
         if retryUnknownSubmit {
           for id in try await unknownRecordIDs(session) {

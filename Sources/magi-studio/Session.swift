@@ -8,7 +8,7 @@ import Foundation
 import HistoryStore
 import StudioCore
 
-/// What a command works with: a client, the history, the job coordinator, and the embedded
+/// What a command works with: a client, the history, the generation runner, and the embedded
 /// emulator when it runs offline.
 ///
 /// Resolution order: `--offline` → embedded emulator; else a key (FAL_KEY, FAL_KEY_ID+SECRET, or the
@@ -24,7 +24,7 @@ final class Session: Sendable {
   private let takeover: TwinTakeover?
   let paths: StudioPaths
   let history: HistoryStore
-  let jobs: JobCoordinator
+  let jobs: GenerationRunner
 
   var isOffline: Bool { emulator != nil }
 
@@ -42,15 +42,15 @@ final class Session: Sendable {
     self.takeover = takeover
     self.paths = paths
     self.history = history
-    let server = emulator != nil || embedded ? JobCoordinator.embeddedPrefix + client.endpoints.queue : client.endpoints.queue
-    jobs = JobCoordinator(
+    let server = emulator != nil || embedded ? GenerationRunner.embeddedPrefix + client.endpoints.queue : client.endpoints.queue
+    jobs = GenerationRunner(
       client: client, history: history, videosDirectory: paths.videos, server: server,
       followOptions: followOptions, logsDirectory: paths.data + "/logs", onEvent: onEvent)
   }
 
   static func open(
     _ options: ConnectionOptions, paths: StudioPaths, quiet: Bool = false, followOptions: FollowOptions = FollowOptions(),
-    onEvent: @escaping @Sendable (JobEvent) -> Void = EventPrinter().handle
+    onEvent: @escaping @Sendable (JobEvent) -> Void = JobEventPrinter().handle
   ) async throws -> Session {
     let environment = ProcessInfo.processInfo.environment
     // Indexing a large history is the longest step of a start; the emulator starts meanwhile.
@@ -119,7 +119,7 @@ final class Session: Sendable {
 
   /// Runs `body` with an open session and always closes it (the emulator and the network thread).
   static func using<T>(
-    _ options: ConnectionOptions, store: StoreOptions, quiet: Bool = false, events: EventPrinter = EventPrinter(),
+    _ options: ConnectionOptions, store: StoreOptions, quiet: Bool = false, events: JobEventPrinter = JobEventPrinter(),
     _ body: (Session) async throws -> T
   ) async throws -> T {
     let session = try await open(options, paths: store.paths, quiet: quiet, onEvent: events.handle)

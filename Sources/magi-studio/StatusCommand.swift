@@ -46,7 +46,7 @@ struct StatusCommand: AsyncParsableCommand {
         let status: QueueStatus
         if wait {
           do {
-            status = try await JobWatcher.follow(session.client, endpoint: endpoint, requestID: request.requestID)
+            status = try await QueueStatusPrinter.follow(session.client, endpoint: endpoint, requestID: request.requestID)
           } catch let error as FalClientError where error.isTransient {
             throw FollowGiveUp.failure(error, resume: "magi-studio status \(request.requestID) --wait", recorded: false)
           }

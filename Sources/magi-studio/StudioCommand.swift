@@ -41,7 +41,7 @@ struct StudioCommand: AsyncParsableCommand {
           try? "magi-ui".write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
           do {
             continuation.resume(
-              returning: .success(try StudioApp.launch(connection: connection, store: store, themeName: theme, mouse: mouse)))
+              returning: .success(try StudioStartup.launch(connection: connection, store: store, themeName: theme, mouse: mouse)))
           } catch {
             continuation.resume(returning: .failure(error))
           }

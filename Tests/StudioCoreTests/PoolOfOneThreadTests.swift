@@ -10,7 +10,7 @@ import Testing
 /// download → record, against the in-process emulator) runs on a pool of one thread while a
 /// 500 MiB hash, started from that same thread, is in progress.
 ///
-/// The hash reads a resumed download's part through the same entry the coordinator uses
+/// The hash reads a resumed download's part through the same entry the generation runner uses
 /// (``DownloadDigest/absorbPrefix(of:)``), from a FIFO whose bytes are written only once the flow
 /// has finished: if the hash ran on the pool (or on an actor there), it would hold the only
 /// thread waiting for bytes that come only after the flow. No sleeps: the order is forced, not
@@ -23,7 +23,7 @@ import Testing
 
   @Test(.timeLimit(.minutes(2)))
   func theJobFlowFinishesOnOnePoolThreadWhileA500MiBHashIsInProgress() async throws {
-    let harness = try await JobCoordinatorTests.Harness.start()
+    let harness = try await GenerationRunnerTests.Harness.start()
     try FileManager.default.createDirectory(atPath: harness.directory, withIntermediateDirectories: true)
     let part = harness.directory + "/resumed.mp4.part"
     #expect(mkfifo(part, 0o600) == 0)
@@ -44,7 +44,7 @@ import Testing
       #expect(OneThreadExecutor.isCurrent, "the test runs on the one pool thread")
       async let hashing: Void = Self.absorb(part, into: digest, then: hashFinished)
 
-      let coordinator = try await harness.coordinator()
+      let coordinator = try await harness.runner()
       let submitted = try await coordinator.submit(MagiRequest(endpoint: MagiEndpoint(mode: .textToVideo), prompt: "a harbour"))
       let done = try await coordinator.follow(recordID: submitted.id)
       #expect(done.status == .completed)

@@ -8,7 +8,7 @@ import Testing
 
 /// Every record gets its own video, its copy and one follower; nothing is sent that cannot be recorded.
 @Suite(.serialized) struct RecordStorageTests {
-  typealias Harness = JobCoordinatorTests.Harness
+  typealias Harness = GenerationRunnerTests.Harness
   let t2v = MagiEndpoint(mode: .textToVideo)
 
   @Test func twoRecordsWithOnePromptInTheSameMinuteGetTwoVideoNames() {
@@ -25,7 +25,7 @@ import Testing
     let history = try await HistoryStore(directory: harness.directory)
     let file = harness.directory + "/not-a-directory"
     try Data("x".utf8).write(to: URL(fileURLWithPath: file))
-    let coordinator = JobCoordinator(client: harness.client, history: history, videosDirectory: file)
+    let coordinator = GenerationRunner(client: harness.client, history: history, videosDirectory: file)
     await harness.emulator.resetRequestCounts()
     let error = await #expect(throws: StudioError.self) {
       try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "nowhere to go"))
@@ -44,10 +44,10 @@ import Testing
   @Test func aJobFinishedByResumeStillGetsItsRequestedCopy() async throws {
     let harness = try await Harness.start(workers: 1, step: .milliseconds(20))
     let copies = harness.directory + "/copies"
-    let first = try await harness.coordinator()
+    let first = try await harness.runner()
     // Submitted with `--download`, then the process died before following it.
     let submitted = try await first.submit(MagiRequest(endpoint: t2v, prompt: "copied later"), copyDirectory: copies)
-    let second = try await harness.coordinator()
+    let second = try await harness.runner()
     let resumed = await second.resumeUnfinished()
     let record = try #require(try resumed.first?.result.get())
     let local = try #require(record.localFile)
@@ -59,12 +59,12 @@ import Testing
 
   @Test func aResumeSkipsAJobAnotherProcessIsFollowingAndAWaitingFollowerFindsItDone() async throws {
     let harness = try await Harness.start(workers: 1, step: .milliseconds(30))
-    let first = try await harness.coordinator()
+    let first = try await harness.runner()
     let submitted = try await first.submit(MagiRequest(endpoint: t2v, prompt: "one follower"))
     let following = Task { try await first.follow(recordID: submitted.id) }
     // The follower holds the record once it reports the job running.
     while !harness.events.statuses.contains(.running) { try await Task.sleep(for: .milliseconds(5)) }
-    let second = try await harness.coordinator()
+    let second = try await harness.runner()
     let resumed = await second.resumeUnfinished()
     #expect(resumed.count == 1)
     guard case .failure(.busy(let id))? = resumed.first?.result else {
@@ -83,11 +83,11 @@ import Testing
 
   @Test func twoResumesAtOnceEndWithoutFailuresAndOneVideo() async throws {
     let harness = try await Harness.start(workers: 2, step: .milliseconds(10))
-    let first = try await harness.coordinator()
+    let first = try await harness.runner()
     var ids: [String] = []
     for index in 0..<3 { ids.append(try await first.submit(MagiRequest(endpoint: t2v, prompt: "twice \(index)")).id) }
-    let a = try await harness.coordinator()
-    let b = try await harness.coordinator()
+    let a = try await harness.runner()
+    let b = try await harness.runner()
     async let one = a.resumeUnfinished()
     async let two = b.resumeUnfinished()
     let results = await one + two
@@ -112,11 +112,11 @@ extension RecordStorageTests {
     let harness = try await Harness.start(workers: 1, step: .milliseconds(20))
     // The submit's reply takes a while: long enough for another process to start and resume.
     await harness.emulator.injectFaults([.latency(.milliseconds(800))], on: .submit)
-    let first = try await harness.coordinator()
+    let first = try await harness.runner()
     let submitting = Task { try await first.submit(MagiRequest(endpoint: t2v, prompt: "in flight")) }
     // The record is durable (as `submitting`) before the request goes out.
     while !harness.events.statuses.contains(.submitting) { try await Task.sleep(for: .milliseconds(5)) }
-    let second = try await harness.coordinator(events: JobCoordinatorTests.EventLog())
+    let second = try await harness.runner(events: GenerationRunnerTests.EventLog())
     let resumed = await second.resumeUnfinished()
     for (id, result) in resumed {
       if case .success(let record) = result {

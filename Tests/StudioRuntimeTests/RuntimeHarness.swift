@@ -79,10 +79,10 @@ struct RuntimeHarness {
     return RuntimeHarness(emulator: emulator, client: client, directory: directory)
   }
 
-  /// A coordinator over this harness's history whose events go to `inbox`, as the studio wires it.
-  func coordinator(posting inbox: Inbox) async throws -> JobCoordinator {
+  /// A generation runner over this harness's history whose events go to `inbox`, as the studio wires it.
+  func generationRunner(posting inbox: Inbox) async throws -> GenerationRunner {
     let history = try await HistoryStore(directory: directory)
-    return JobCoordinator(
+    return GenerationRunner(
       client: client, history: history, videosDirectory: directory + "/videos", logsDirectory: directory + "/logs",
       onEvent: JobFollower.events(into: inbox))
   }
@@ -92,7 +92,7 @@ struct RuntimeHarness {
     -> (EffectRunner, ActionProbe)
   {
     let (inbox, probe) = ActionProbe.inbox()
-    let jobs = try await coordinator(posting: inbox)
+    let jobs = try await generationRunner(posting: inbox)
     let runner = EffectRunner(
       jobs: jobs, inbox: inbox, outer: outer,
       launcher: launcher
@@ -104,7 +104,7 @@ struct RuntimeHarness {
   /// A job submitted by another coordinator and not followed: what a previous run leaves behind.
   func leftUnfinished(_ request: MagiRequest) async throws -> GenerationRecord {
     let (inbox, _) = ActionProbe.inbox()
-    return try await coordinator(posting: inbox).submit(request)
+    return try await generationRunner(posting: inbox).submit(request)
   }
 
   func stop() async {

@@ -34,7 +34,7 @@ import Testing
     _ harness: RuntimeHarness, terminal: FakeTerminal, outer: FakeOuterTerminal = FakeOuterTerminal()
   ) async throws -> EffectRunner {
     let inbox = Inbox(waker: terminal)
-    let jobs = try await harness.coordinator(posting: inbox)
+    let jobs = try await harness.generationRunner(posting: inbox)
     return EffectRunner(
       jobs: jobs, inbox: inbox, outer: outer,
       launcher: Launcher(environment: [:], allowedDirectories: [harness.directory], spawn: { _, _ in nil }),

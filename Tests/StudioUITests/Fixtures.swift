@@ -62,17 +62,17 @@ enum Fixtures {
   /// An empty studio at `width`×`height` whose first (empty) history page has arrived.
   static func studio(width: Int = 80, height: Int = 24) -> AppState {
     var state = AppState(width: width, height: height, now: now)
-    _ = Studio.update(&state, .launched)
-    _ = Studio.update(&state, .historyPage(HistoryPage(summaries: [], totalMatches: 0, offset: 0, limit: 50), for: HistoryQuery(limit: 50)))
+    _ = StudioReducer.update(&state, .launched)
+    _ = StudioReducer.update(&state, .historyPage(HistoryPage(summaries: [], totalMatches: 0, offset: 0, limit: 50), for: HistoryQuery(limit: 50)))
     return state
   }
 
   /// A studio with history loaded: `total` records, the first `loaded` of them in the window.
   static func withHistory(total: Int, loaded: Int = 50, width: Int = 80, height: Int = 24) -> AppState {
     var state = AppState(width: width, height: height, now: now)
-    _ = Studio.update(&state, .launched)
+    _ = StudioReducer.update(&state, .launched)
     let page = HistoryPage(summaries: summaries(min(loaded, total)), totalMatches: total, offset: 0, limit: 50)
-    _ = Studio.update(&state, .historyPage(page, for: HistoryQuery(limit: 50)))
+    _ = StudioReducer.update(&state, .historyPage(page, for: HistoryQuery(limit: 50)))
     state.history.loading = nil
     return state
   }
@@ -91,10 +91,10 @@ enum Fixtures {
       record("j-run", .running, prompt: "a red fox running through snow", createdSecondsAgo: 200,
         runningSecondsAgo: 125, steps: (6, 16)),
     ]
-    for job in jobs { _ = Studio.update(&state, .jobUpdated(job)) }
+    for job in jobs { _ = StudioReducer.update(&state, .jobUpdated(job)) }
     state.queue.selectedID = "j-run"
     state.queue.scrollTop = 0
-    _ = Studio.update(&state, .jobLogs("j-run", [
+    _ = StudioReducer.update(&state, .jobLogs("j-run", [
       log("Loading weights", second: 5),
       log("Step 5/16", second: 20),
       log("Step 6/16", second: 31),

@@ -8,7 +8,7 @@ import TerminalScreen
 /// while drawing the first frame or a record's details; every figure is drawn, whatever its value.
 @Suite struct HostileFiguresTests {
   func render(_ state: AppState) -> String {
-    StudioView.render(state, width: state.width, height: state.height).textDump()
+    StudioRenderer.render(state, width: state.width, height: state.height).textDump()
   }
 
   @Test(arguments: [1e17, 1e308, .infinity, .nan, -0.4])
@@ -22,12 +22,12 @@ import TerminalScreen
   @Test(arguments: [1e19, -1e19, 1e308, .nan, -40])
   func anyStoredBillingDrawsTheDetails(_ units: Double) {
     var state = Fixtures.withHistory(total: 3)
-    _ = Studio.update(&state, .terminal(.key(.escape)))
-    _ = Studio.update(&state, .terminal(.key(.character("3"))))
-    _ = Studio.update(&state, .terminal(.key(.enter)))
+    _ = StudioReducer.update(&state, .terminal(.key(.escape)))
+    _ = StudioReducer.update(&state, .terminal(.key(.character("3"))))
+    _ = StudioReducer.update(&state, .terminal(.key(.enter)))
     var record = Fixtures.record("h0", .completed, url: "https://v3.fal.media/files/x.mp4")
     record.billing = .init(units: units, pricePerUnit: 0.08)
-    _ = Studio.update(&state, .recordLoaded(record))
+    _ = StudioReducer.update(&state, .recordLoaded(record))
     #expect(render(state).contains("units"))
   }
 

@@ -66,15 +66,15 @@ enum Given {
   /// EDIT mode in the prompt after typing `hi` (so undo has a step to take back).
   static func typed() -> AppState {
     var state = Fixtures.studio()
-    _ = Studio.update(&state, .terminal(.key(.enter)))
-    for character in "hi" { _ = Studio.update(&state, .terminal(.key(.character(character)))) }
+    _ = StudioReducer.update(&state, .terminal(.key(.enter)))
+    for character in "hi" { _ = StudioReducer.update(&state, .terminal(.key(.character(character)))) }
     return state
   }
 
   /// `typed()`, then undone.
   static func undone() -> AppState {
     var state = typed()
-    _ = Studio.update(&state, .command(.undo))
+    _ = StudioReducer.update(&state, .command(.undo))
     return state
   }
 
@@ -82,7 +82,7 @@ enum Given {
   static func reset() -> AppState {
     var state = form(.steps) { $0.prompt.setText("x") }
     state.formUndo.record(state.form.values, typing: nil)
-    _ = Studio.update(&state, .command(.resetForm))
+    _ = StudioReducer.update(&state, .command(.resetForm))
     return state
   }
 
@@ -351,7 +351,7 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
     },
     .redo: BindingCase({
       var state = Given.reset()
-      _ = Studio.update(&state, .command(.undo))
+      _ = StudioReducer.update(&state, .command(.undo))
       return state
     }) {
       $0.form.prompt = TextEditor(multiline: true)
@@ -436,7 +436,7 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
     },
     .showHelp: BindingCase({ Given.form(.mode) }) { $0.overlay = .help(scroll: 0) },
     .showPalette: BindingCase({ Given.form(.mode) }) {
-      $0.overlay = .palette(CommandPalette(entries: Studio.paletteEntries($0)))
+      $0.overlay = .palette(CommandPalette(entries: StudioReducer.paletteEntries($0)))
     },
     .focusForm: BindingCase({ Given.history() }) { $0.focus = .form },
     .focusQueue: BindingCase({ Given.history() }) { $0.focus = .queue },
@@ -460,7 +460,7 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
     .focusNext: BindingCase({ Given.form(.mode) }) { $0.focus = .queue },
     .focusPrevious: BindingCase({ Given.form(.mode) }) { $0.focus = .history },
     .showPalette: BindingCase({ Given.form(.mode) }) {
-      $0.overlay = .palette(CommandPalette(entries: Studio.paletteEntries($0)))
+      $0.overlay = .palette(CommandPalette(entries: StudioReducer.paletteEntries($0)))
     },
     .redraw: BindingCase({ Given.form(.mode) }, effects: [.redraw]) { _ in },
     .submit: BindingCase(
@@ -501,7 +501,7 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
     var state = testCase.given()
     var expected = state
     testCase.expect(&expected)
-    let effects = Studio.update(&state, .terminal(.key(binding.key)))
+    let effects = StudioReducer.update(&state, .terminal(.key(binding.key)))
     // The undo history follows every change of the form; `FormUndoTests` checks it.
     expected.formUndo = state.formUndo
     #expect(effects == testCase.effects, "\(binding)")

@@ -15,11 +15,11 @@ import Testing
 /// do, and what the keys the hints name must do.
 @Suite struct ModesAndKeysTests {
   func press(_ state: inout AppState, _ keys: Key...) -> [Effect] {
-    keys.flatMap { Studio.update(&state, .terminal(.key($0))) }
+    keys.flatMap { StudioReducer.update(&state, .terminal(.key($0))) }
   }
 
   func type(_ state: inout AppState, _ text: String) -> [Effect] {
-    text.flatMap { Studio.update(&state, .terminal(.key(.character($0)))) }
+    text.flatMap { StudioReducer.update(&state, .terminal(.key(.character($0)))) }
   }
 
   // MARK: - Modes
@@ -60,7 +60,7 @@ import Testing
   @Test func theStatusBarNamesTheMode() {
     var state = Fixtures.studio()
     let bottom = { (state: AppState) in
-      String(StudioView.render(state, width: 80, height: 24).textDump().split(separator: "\n").last ?? "")
+      String(StudioRenderer.render(state, width: 80, height: 24).textDump().split(separator: "\n").last ?? "")
     }
     #expect(bottom(state).hasPrefix(" NORMAL "))
     _ = press(&state, .enter)
@@ -128,7 +128,7 @@ import Testing
     var state = Given.form(.frames)
     _ = press(&state, .enter)
     _ = type(&state, "1")
-    _ = Studio.update(&state, .terminal(.mouse(MouseEvent(kind: .scrollDown, x: 5, y: 5))))
+    _ = StudioReducer.update(&state, .terminal(.mouse(MouseEvent(kind: .scrollDown, x: 5, y: 5))))
     #expect(state.form.frames == "96")
     #expect(state.form.focus == .steps)
     #expect(state.inputMode == .normal)
@@ -155,7 +155,7 @@ import Testing
     let first = press(&state, .ctrl("s"))
     #expect(first.count == 1)
     let record = Fixtures.record("new", .queued, prompt: "a cat")
-    _ = Studio.update(&state, .submitted(record))
+    _ = StudioReducer.update(&state, .submitted(record))
     state.now = Fixtures.now.addingTimeInterval(4)
     #expect(press(&state, .ctrl("s")) == [])
     #expect(state.dialog?.title == "Send the same request again?")
@@ -169,10 +169,10 @@ import Testing
   @Test func theSameRequestAfterTenSecondsOrAnotherRequestGoesAtOnce() {
     var state = Self.submittable()
     let first = press(&state, .ctrl("s"))
-    _ = Studio.update(&state, .submitted(Fixtures.record("new", .queued, prompt: "a cat")))
+    _ = StudioReducer.update(&state, .submitted(Fixtures.record("new", .queued, prompt: "a cat")))
     state.now = Fixtures.now.addingTimeInterval(11)
     #expect(press(&state, .ctrl("s")) == first)
-    _ = Studio.update(&state, .submitted(Fixtures.record("new2", .queued, prompt: "a cat")))
+    _ = StudioReducer.update(&state, .submitted(Fixtures.record("new2", .queued, prompt: "a cat")))
     _ = press(&state, .escape)
     state.form.focus = .steps
     _ = press(&state, .right)

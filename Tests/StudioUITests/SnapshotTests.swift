@@ -6,14 +6,14 @@ import Testing
 
 /// The rendered screen for each pane and state, as text and as style roles.
 @Suite struct SnapshotTests {
-  func render(_ state: AppState) -> ScreenGrid { StudioView.render(state, width: state.width, height: state.height) }
+  func render(_ state: AppState) -> ScreenGrid { StudioRenderer.render(state, width: state.width, height: state.height) }
 
   func key(_ state: inout AppState, _ keys: Key...) {
-    for key in keys { _ = Studio.update(&state, .terminal(.key(key))) }
+    for key in keys { _ = StudioReducer.update(&state, .terminal(.key(key))) }
   }
 
   func type(_ state: inout AppState, _ text: String) {
-    for character in text { _ = Studio.update(&state, .terminal(.key(.character(character)))) }
+    for character in text { _ = StudioReducer.update(&state, .terminal(.key(.character(character)))) }
   }
 
   @Test func emptyStudioShowsTheOfflineBadge() {
@@ -22,7 +22,7 @@ import Testing
 
   @Test func onlineBadge() {
     var state = Fixtures.studio()
-    _ = Studio.update(&state, .backend(online: true, label: "fal.ai"))
+    _ = StudioReducer.update(&state, .backend(online: true, label: "fal.ai"))
     assertSnapshot(render(state), named: "online-80x24")
   }
 
@@ -40,12 +40,12 @@ import Testing
 
   @Test func serverFieldErrorsLandOnTheirFields() {
     var state = Fixtures.studio()
-    _ = Studio.update(&state, .terminal(.key(.escape)))
-    _ = Studio.update(&state, .command(.focusForm))
+    _ = StudioReducer.update(&state, .terminal(.key(.escape)))
+    _ = StudioReducer.update(&state, .command(.focusForm))
     state.form.mode = .imageToVideo
     state.form.prompt.setText("a cat on a skateboard")
     state.form.source.setText("https://example.com/cat.png")
-    _ = Studio.update(&state, .submitFailed(.fields([
+    _ = StudioReducer.update(&state, .submitFailed(.fields([
       FieldError(loc: ["body", "image_url"], msg: "Could not download the image: 404", type: "value_error"),
       FieldError(loc: ["body", "num_frames"], msg: "Input should be less than or equal to 192", type: "less_than_equal"),
       FieldError(loc: ["body", "mystery"], msg: "Unexpected", type: "extra_forbidden"),
@@ -56,7 +56,7 @@ import Testing
   @Test func busyQueueNarrow() {
     var state = Fixtures.studio()
     Fixtures.busyQueue(&state)
-    _ = Studio.update(&state, .command(.focusQueue))
+    _ = StudioReducer.update(&state, .command(.focusQueue))
     assertSnapshot(render(state), named: "queue-busy-80x24")
   }
 
@@ -72,7 +72,7 @@ import Testing
     key(&state, .escape, .character("/"))
     type(&state, "lighthouse")
     let query = state.history.loading!
-    _ = Studio.update(&state, .historyPage(HistoryPage(summaries: Fixtures.summaries(12), totalMatches: 12, offset: 0, limit: 50), for: query))
+    _ = StudioReducer.update(&state, .historyPage(HistoryPage(summaries: Fixtures.summaries(12), totalMatches: 12, offset: 0, limit: 50), for: query))
     key(&state, .down, .down)
     assertSnapshot(render(state), named: "history-filtered")
   }
@@ -83,7 +83,7 @@ import Testing
     let record = Fixtures.record("h0", .completed, prompt: "history item 0: a lighthouse at dusk, waves", mode: .imageToVideo,
       createdSecondsAgo: 600, runningSecondsAgo: 560, finishedSecondsAgo: 420, seed: 777,
       url: "https://v3.fal.media/files/lighthouse.mp4", localPath: "/home/u/.local/share/magi-studio/videos/h0.mp4")
-    _ = Studio.update(&state, .recordLoaded(record))
+    _ = StudioReducer.update(&state, .recordLoaded(record))
     assertSnapshot(render(state), named: "history-detail")
   }
 
@@ -144,9 +144,9 @@ import Testing
 
   @Test func tooSmallNoticeAndRecovery() {
     var state = Fixtures.studio()
-    _ = Studio.update(&state, .terminal(.resized(width: 50, height: 15)))
+    _ = StudioReducer.update(&state, .terminal(.resized(width: 50, height: 15)))
     assertSnapshot(render(state), named: "too-small")
-    _ = Studio.update(&state, .terminal(.resized(width: 80, height: 24)))
+    _ = StudioReducer.update(&state, .terminal(.resized(width: 80, height: 24)))
     #expect(render(state) == render(Fixtures.studio()))
   }
 
@@ -160,7 +160,7 @@ import Testing
   @Test func logLineWithEscapeSequenceIsInert() {
     var state = Fixtures.studio()
     Fixtures.busyQueue(&state)
-    _ = Studio.update(&state, .jobLogs("j-run", [Fixtures.log("evil \u{1B}]52;c;ZXZpbA==\u{07}\u{1B}[2J done", second: 40)]))
+    _ = StudioReducer.update(&state, .jobLogs("j-run", [Fixtures.log("evil \u{1B}]52;c;ZXZpbA==\u{07}\u{1B}[2J done", second: 40)]))
     let grid = render(state)
     #expect(grid.cells.allSatisfy { TerminalText.isInert($0.text) })
     assertSnapshot(grid, named: "log-escape-inert")

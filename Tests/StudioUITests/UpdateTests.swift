@@ -12,11 +12,11 @@ import Testing
 /// Given a state and an action, the exact effects (and the state changes that matter).
 @Suite struct UpdateTests {
   func send(_ state: inout AppState, _ actions: Action...) -> [Effect] {
-    actions.flatMap { Studio.update(&state, $0) }
+    actions.flatMap { StudioReducer.update(&state, $0) }
   }
 
   func press(_ state: inout AppState, _ keys: Key...) -> [Effect] {
-    keys.flatMap { Studio.update(&state, .terminal(.key($0))) }
+    keys.flatMap { StudioReducer.update(&state, .terminal(.key($0))) }
   }
 
   // MARK: - Form
@@ -478,7 +478,7 @@ import Testing
   @Test func paletteRunsTheFilteredCommand() {
     var state = Fixtures.studio()
     _ = press(&state, .character(":"))  // NORMAL mode at the start: `:` opens the palette
-    #expect(state.overlay == .palette(CommandPalette(entries: Studio.paletteEntries(state))))
+    #expect(state.overlay == .palette(CommandPalette(entries: StudioReducer.paletteEntries(state))))
     _ = press(&state, .escape)
     #expect(press(&state, .ctrl("p"), .character("t"), .character("h"), .character("e"), .character("m"), .enter) == [.cycleTheme])
     #expect(state.overlay == nil)
@@ -529,11 +529,11 @@ import Testing
   @Test func theStudioAsksWithTheOfflineTextWhenOffline() {
     var state = Given.queue()
     state.online = false
-    #expect(Studio.update(&state, .terminal(.key(.character("q")))) == [])
+    #expect(StudioReducer.update(&state, .terminal(.key(.character("q")))) == [])
     #expect(state.dialog?.message.contains("offline twin") == true)
     state.dialog = nil
     state.online = true
-    _ = Studio.update(&state, .terminal(.key(.character("q"))))
+    _ = StudioReducer.update(&state, .terminal(.key(.character("q"))))
     #expect(state.dialog?.message.contains("on the server") == true)
   }
 
@@ -543,8 +543,8 @@ import Testing
     state.width = 80
     state.height = 24
     state.online = false
-    _ = Studio.update(&state, .terminal(.key(.character("q"))))
-    let screen = StudioView.render(state, width: 80, height: 24).textDump()
+    _ = StudioReducer.update(&state, .terminal(.key(.character("q"))))
+    let screen = StudioRenderer.render(state, width: 80, height: 24).textDump()
     #expect(screen.contains("and its video is downloaded."), "the last sentence ends on screen: \(screen)")
   }
 }
@@ -553,30 +553,30 @@ import Testing
 /// quit question say.
 @Suite struct LivenessUpdateTests {
   func screen(_ state: AppState) -> String {
-    StudioView.render(state, width: state.width, height: state.height).textDump()
+    StudioRenderer.render(state, width: state.width, height: state.height).textDump()
   }
 
   func running() -> AppState {
     var state = Fixtures.studio()
-    _ = Studio.update(&state, .backend(online: true, label: "fal.ai"))
-    _ = Studio.update(&state, .jobUpdated(Fixtures.record("j1", .running, runningSecondsAgo: 10, steps: (6, 16))))
-    _ = Studio.update(&state, .command(.focusQueue))
+    _ = StudioReducer.update(&state, .backend(online: true, label: "fal.ai"))
+    _ = StudioReducer.update(&state, .jobUpdated(Fixtures.record("j1", .running, runningSecondsAgo: 10, steps: (6, 16))))
+    _ = StudioReducer.update(&state, .command(.focusQueue))
     return state
   }
 
   @Test func aLostConnectionShowsOnTheRowAndTheBadgeCountingDownUntilTheServerIsBack() {
     var state = running()
     #expect(screen(state).contains("● fal.ai"))
-    _ = Studio.update(&state, .jobConnection("j1", ConnectionTrouble(reason: "network error: refused", failures: 3, retryIn: .seconds(8))))
+    _ = StudioReducer.update(&state, .jobConnection("j1", ConnectionTrouble(reason: "network error: refused", failures: 3, retryIn: .seconds(8))))
     var text = screen(state)
     #expect(text.contains("connection lost, retrying (next in 8s)"), "\(text)")
     #expect(text.contains("⚠ fal.ai"))
     #expect(!text.contains("● fal.ai"), "the badge is not green while the server is out of reach")
     #expect(state.needsTick, "the countdown moves with the clock")
-    _ = Studio.update(&state, .tick(Fixtures.now.addingTimeInterval(5)))
+    _ = StudioReducer.update(&state, .tick(Fixtures.now.addingTimeInterval(5)))
     text = screen(state)
     #expect(text.contains("next in 3s"))
-    _ = Studio.update(&state, .jobConnection("j1", nil))
+    _ = StudioReducer.update(&state, .jobConnection("j1", nil))
     text = screen(state)
     #expect(!text.contains("connection lost"))
     #expect(text.contains("● fal.ai"))
@@ -585,23 +585,23 @@ import Testing
 
   @Test func aJobThatEndsClearsItsConnectionWarning() {
     var state = running()
-    _ = Studio.update(&state, .jobConnection("j1", ConnectionTrouble(reason: "x", failures: 1, retryIn: .seconds(1))))
-    _ = Studio.update(&state, .jobUpdated(Fixtures.record("j1", .lost, finishedSecondsAgo: 0)))
+    _ = StudioReducer.update(&state, .jobConnection("j1", ConnectionTrouble(reason: "x", failures: 1, retryIn: .seconds(1))))
+    _ = StudioReducer.update(&state, .jobUpdated(Fixtures.record("j1", .lost, finishedSecondsAgo: 0)))
     #expect(state.queue.connection.isEmpty)
     #expect(!screen(state).contains("connection lost"))
   }
 
   @Test func ctrlCAsksBeforeQuittingWithJobsRunningAndASecondOneQuits() {
     var state = running()
-    #expect(Studio.update(&state, .interrupt) == [])
+    #expect(StudioReducer.update(&state, .interrupt) == [])
     #expect(state.dialog?.purpose == .quit)
     #expect(!state.quitting)
-    #expect(Studio.update(&state, .interrupt) == [.quit])
+    #expect(StudioReducer.update(&state, .interrupt) == [.quit])
     #expect(state.quitting)
   }
 
   @Test func ctrlCQuitsAtOnceWhenNothingRuns() {
     var state = Fixtures.studio()
-    #expect(Studio.update(&state, .interrupt) == [.quit])
+    #expect(StudioReducer.update(&state, .interrupt) == [.quit])
   }
 }

@@ -13,11 +13,11 @@ import Testing
 /// sort, filter fields and offline records.
 @Suite struct ViewsUpdateTests {
   func send(_ state: inout AppState, _ actions: Action...) -> [Effect] {
-    actions.flatMap { Studio.update(&state, $0) }
+    actions.flatMap { StudioReducer.update(&state, $0) }
   }
 
   func press(_ state: inout AppState, _ keys: Key...) -> [Effect] {
-    keys.flatMap { Studio.update(&state, .terminal(.key($0))) }
+    keys.flatMap { StudioReducer.update(&state, .terminal(.key($0))) }
   }
 
   // MARK: Notices
@@ -60,7 +60,7 @@ import Testing
     _ = send(&state, .command(.focusHistory))
     _ = press(&state, .character("M"))
     #expect(state.overlay == .messages(back: 0))
-    let screen = StudioView.render(state, width: 80, height: 24).textDump()
+    let screen = StudioRenderer.render(state, width: 80, height: 24).textDump()
     #expect(screen.contains("n519"))
     #expect(screen.contains("↑"), "older lines are counted above")
   }
@@ -69,10 +69,10 @@ import Testing
     var state = Fixtures.studio()
     let path = "/home/someone/.local/share/magi-studio/videos/2026-08-01-a-red-fox-running-through-snow-golden-hour.mp4"
     _ = send(&state, .notice("opened \(path)"))
-    let line = StudioView.render(state, width: 80, height: 24).textDump().split(separator: "\n")[22]
+    let line = StudioRenderer.render(state, width: 80, height: 24).textDump().split(separator: "\n")[22]
     #expect(line.hasSuffix("…"), "\(line)")
     _ = send(&state, .command(.showMessages))
-    let whole = StudioView.render(state, width: 200, height: 60).textDump()
+    let whole = StudioRenderer.render(state, width: 200, height: 60).textDump()
     #expect(whole.contains(path))
   }
 

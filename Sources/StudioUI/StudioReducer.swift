@@ -10,7 +10,7 @@ import TerminalScreen
 /// The studio's behaviour: `update` turns the current state and one action into the next state
 /// and the effects to perform. Pure (no I/O, no clock, no randomness), so every key and every
 /// event from the network can be tested by value.
-public enum Studio {
+public enum StudioReducer {
   public static func update(_ state: inout AppState, _ action: Action) -> [Effect] {
     let typing = typedField(action, state)
     let effects = apply(action, &state)

@@ -15,7 +15,7 @@ import HistoryStore
 /// Every step is written to the history before it is reported: the record exists (durably) before
 /// `submit` returns, so a crash, a closed laptop or a lost connection never loses a paid-for job.
 /// On the next start ``resumeUnfinished()`` picks each one up where it stopped.
-public actor JobCoordinator {
+public actor GenerationRunner {
   public nonisolated let client: FalQueueClient
   public nonisolated let history: HistoryStore
   public nonisolated let videosDirectory: String
@@ -26,7 +26,7 @@ public actor JobCoordinator {
   private let pricePerUnit: @Sendable (MagiModel) -> Double
   /// Progress is saved at most this often while running; state changes are saved at once.
   private let progressSaveInterval: Duration
-  /// Jobs this coordinator asked fal to cancel, and when: a follow that loaded its record before the
+  /// Jobs this runner asked fal to cancel, and when: a follow that loaded its record before the
   /// cancel still ends it cancelled.
   private var cancelsSent: [String: Date] = [:]
   /// How a follow treats silence and failures: the CLI gives up after a few tries, the studio never.
@@ -518,7 +518,7 @@ public actor JobCoordinator {
 
   // MARK: - Helpers
 
-  /// Whether this coordinator's server knows the record's request id: the server it was sent to,
+  /// Whether this runner's server knows the record's request id: the server it was sent to,
   /// or, for a record sent to the offline twin, any embedded twin (the twin keeps its queue across
   /// restarts, maybe on another port).
   private func knows(_ record: GenerationRecord) -> Bool {

@@ -1,7 +1,7 @@
 import TerminalScreen
 
 /// Draws the whole studio for a state: pure, so a snapshot of the result is a test of the UI.
-public enum StudioView {
+public enum StudioRenderer {
   public static func render(_ state: AppState, width: Int, height: Int) -> ScreenGrid {
     var grid = ScreenGrid(width: width, height: height)
     var shown = state

@@ -1,7 +1,7 @@
 import FalProtocol
 
 /// The form's half of `update`: typing, moving between fields, submitting, the server's answers.
-extension Studio {
+extension StudioReducer {
   /// Which text a key edits right now.
   enum EditTarget: Equatable {
     case prompt

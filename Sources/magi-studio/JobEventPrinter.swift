@@ -8,7 +8,7 @@ import Synchronization
 ///
 /// A job's failure (failed, cancelled, lost) is not printed here: it is the command's outcome, and the
 /// command reports it once, as its error line (with the exit code) or its result on stdout.
-final class EventPrinter: Sendable {
+final class JobEventPrinter: Sendable {
   /// Prefix lines with the record's short id (several jobs at once, as in `resume`).
   let labelled: Bool
   private let seen = Mutex<[String: (status: GenerationStatus, position: Int?)]>([:])

@@ -11,7 +11,7 @@ import TerminalScreen
 /// Start-up wiring of the full-screen studio: settings, theme, terminal, session, and the
 /// runtime's loop (``StudioLoop``) over the ncurses terminal. Everything that happens after the
 /// first frame lives in `StudioRuntime`.
-enum StudioApp {
+enum StudioStartup {
   /// Sets everything up, runs the studio until the user quits, and restores the terminal.
   static func launch(connection: ConnectionOptions, store: StoreOptions, themeName: String?, mouse: Bool?) throws
     -> Int32
@@ -62,7 +62,7 @@ enum StudioApp {
     // The first frame goes out before the history is ready: the studio is on screen at once and
     // fills in as it loads.
     state.backendLabel = "starting…"
-    terminal.draw(StudioView.render(state, width: state.width, height: state.height))
+    terminal.draw(StudioRenderer.render(state, width: state.width, height: state.height))
     let session: Session
     let historyWarnings: [String]
     let parsedAtOpen: Int64

@@ -2,7 +2,7 @@ import FalClient
 import FalProtocol
 
 /// Follows a job on stderr: queue position as it changes, the start, every log line once.
-enum JobWatcher {
+enum QueueStatusPrinter {
   /// - Parameter receipt: the submit answer, reported first so that a user always sees where the
   ///   request entered the queue, even when it starts before the first status arrives.
   static func follow(

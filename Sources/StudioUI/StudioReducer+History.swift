@@ -4,7 +4,7 @@ import TerminalScreen
 
 /// The history's commands on several rows (marks), its order, its filter's errors, the extra row
 /// details, and zoom.
-extension Studio {
+extension StudioReducer {
   static func historyCommand(_ command: Command, _ state: inout AppState) -> [Effect] {
     switch command {
     case .toggleMark:

@@ -9,7 +9,7 @@ import TerminalScreen
 
 /// The queue's and the history's half of `update`: job records arriving, history pages, and the
 /// actions on one record (re-run, edit, extend, copy, seed, delete).
-extension Studio {
+extension StudioReducer {
   // MARK: - Queue
 
   static func jobUpdated(_ record: GenerationRecord, _ state: inout AppState) -> [Effect] {
@@ -299,7 +299,7 @@ extension Studio {
   }
 
   /// "Extend this": the form in extend mode on this record's video — its URL while the link is
-  /// fresh, else the downloaded copy (which the coordinator uploads again).
+  /// fresh, else the downloaded copy (which the generation runner uploads again).
   static func extend(_ record: GenerationRecord, _ state: inout AppState) -> [Effect] {
     guard record.status == .completed, record.result != nil || record.localFile != nil else {
       state.notice = Notice("Only a finished video can be extended (\(record.id) is \(record.status.rawValue))", kind: .warning)

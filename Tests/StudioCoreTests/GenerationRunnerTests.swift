@@ -10,7 +10,7 @@ import Synchronization
 import Testing
 
 /// Jobs with the history as their journal, against the in-process emulator over libcurl.
-@Suite(.serialized) struct JobCoordinatorTests {
+@Suite(.serialized) struct GenerationRunnerTests {
   static let transport: CurlTransport = {
     do { return try CurlTransport() } catch { fatalError("cannot start libcurl: \(error)") }
   }()
@@ -25,16 +25,16 @@ import Testing
       let emulator = FalEmulator(configuration: EmulatorConfiguration(workers: workers, stepDuration: step))
       let base = try await emulator.start()
       let client = FalQueueClient(
-        transport: JobCoordinatorTests.transport, endpoints: FalEndpoints(single: base), credentials: Credentials(key: "k"),
+        transport: GenerationRunnerTests.transport, endpoints: FalEndpoints(single: base), credentials: Credentials(key: "k"),
         retryPolicy: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(10)))
       let directory = NSTemporaryDirectory() + "magi-jobs-\(UUID().uuidString)"
       return Harness(emulator: emulator, client: client, directory: directory)
     }
 
-    func coordinator(events: EventLog? = nil) async throws -> JobCoordinator {
+    func runner(events: EventLog? = nil) async throws -> GenerationRunner {
       let history = try await HistoryStore(directory: directory)
       let log = events ?? self.events
-      return JobCoordinator(
+      return GenerationRunner(
         client: client, history: history, videosDirectory: directory + "/videos", logsDirectory: directory + "/logs",
         onEvent: { log.append($0) })
     }
@@ -59,8 +59,8 @@ import Testing
 
   @Test func theRecordIsInTheHistoryWithItsRequestIDWhenSubmitReturns() async throws {
     let harness = try await Harness.start(workers: 1, step: .milliseconds(50))
-    let coordinator = try await harness.coordinator()
-    let record = try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "a lighthouse", seed: 3))
+    let runner = try await harness.runner()
+    let record = try await runner.submit(MagiRequest(endpoint: t2v, prompt: "a lighthouse", seed: 3))
     // A second, independent reader of the file (another studio instance) already sees it.
     let other = try await HistoryStore(directory: harness.directory)
     let stored = try #require(try await other.record(id: record.id))
@@ -73,9 +73,9 @@ import Testing
 
   @Test func aFollowedJobEndsCompletedWithItsVideoOnDiskAndEverythingRecorded() async throws {
     let harness = try await Harness.start()
-    let coordinator = try await harness.coordinator()
-    let submitted = try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "a lighthouse at night", numFrames: 120))
-    let done = try await coordinator.follow(recordID: submitted.id)
+    let runner = try await harness.runner()
+    let submitted = try await runner.submit(MagiRequest(endpoint: t2v, prompt: "a lighthouse at night", numFrames: 120))
+    let done = try await runner.follow(recordID: submitted.id)
     #expect(done.status == .completed)
     #expect(done.progress.stepsDone == 16 && done.progress.stepsTotal == 16)
     #expect(done.billing?.units == 5)
@@ -97,20 +97,20 @@ import Testing
   @Test(.timeLimit(.minutes(1)))
   func aResumedDownloadDroppedMidBodyIsRecordedWithTheWholeFilesDigest() async throws {
     let harness = try await Harness.start()
-    let coordinator = try await harness.coordinator()
-    let submitted = try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "waves at dusk"))
-    let first = try await coordinator.follow(recordID: submitted.id)
+    let runner = try await harness.runner()
+    let submitted = try await runner.submit(MagiRequest(endpoint: t2v, prompt: "waves at dusk"))
+    let first = try await runner.follow(recordID: submitted.id)
     let video = try Data(contentsOf: URL(fileURLWithPath: try #require(first.localFile?.path)))
     #expect(video.count > 1000)
     var again = first
-    again.id = JobCoordinator.newRecordID()
+    again.id = GenerationRunner.newRecordID()
     again.localFile = nil
     let path = harness.directory + "/videos/" + VideoNaming.fileName(prompt: again.prompt, id: again.id, date: again.createdAt)
     try video.prefix(video.count / 2).write(to: URL(fileURLWithPath: path + ".part"))
-    try await coordinator.history.save(again)
+    try await runner.history.save(again)
     await harness.emulator.resetRequestCounts()
     await harness.emulator.injectFaults([.cutBody(afterBytes: video.count / 4)], on: .file)
-    let done = try await coordinator.follow(recordID: again.id)
+    let done = try await runner.follow(recordID: again.id)
     #expect(await harness.emulator.requestCount(.file) == 2, "the dropped attempt and its retry")
     #expect(done.localFile?.path == path)
     #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == video)
@@ -121,7 +121,7 @@ import Testing
 
   @Test func aJobInterruptedMidRunIsResumedAndFinishedByTheNextStart() async throws {
     let harness = try await Harness.start(workers: 1, step: .milliseconds(40))
-    let first = try await harness.coordinator()
+    let first = try await harness.runner()
     let submitted = try await first.submit(MagiRequest(endpoint: t2v, prompt: "long render"))
     // Follow until it runs, then walk away as a quitting studio would.
     let following = Task { try await first.follow(recordID: submitted.id) }
@@ -130,8 +130,8 @@ import Testing
     }
     following.cancel()
     _ = try? await following.value
-    // The next start: a new history instance and coordinator, as after a restart.
-    let second = try await harness.coordinator()
+    // The next start: a new history instance and runner, as after a restart.
+    let second = try await harness.runner()
     let resumed = await second.resumeUnfinished()
     #expect(resumed.count == 1)
     let record = try #require(try resumed.first?.result.get())
@@ -159,14 +159,14 @@ import Testing
 
   @Test func aResumedJobShowsEachLogLineOnce() async throws {
     let harness = try await Harness.start(workers: 1, step: .milliseconds(40))
-    let first = try await harness.coordinator()
+    let first = try await harness.runner()
     let submitted = try await first.submit(MagiRequest(endpoint: t2v, prompt: "resumed log"))
     let following = Task { try await first.follow(recordID: submitted.id) }
     while harness.events.logLines < 4 { try await Task.sleep(for: .milliseconds(10)) }
     following.cancel()
     _ = try? await following.value
     let resumedEvents = EventLog()
-    let second = try await harness.coordinator(events: resumedEvents)
+    let second = try await harness.runner(events: resumedEvents)
     let record = try await second.follow(recordID: submitted.id)
     #expect(record.status == .completed)
     let pane = Self.paneLog(of: submitted.id, from: resumedEvents.all)
@@ -182,7 +182,7 @@ import Testing
   @Test("a start downloads the video of a finished job that lacks it, and leaves saved ones alone")
   func aFinishedJobWithoutItsVideoIsDownloadedByTheNextStart() async throws {
     let harness = try await Harness.start()
-    let first = try await harness.coordinator()
+    let first = try await harness.runner()
     let saved = try await first.submit(MagiRequest(endpoint: t2v, prompt: "saved"))
     _ = try await first.follow(recordID: saved.id)
     let unsaved = try await first.submit(MagiRequest(endpoint: t2v, prompt: "not saved"))
@@ -193,7 +193,7 @@ import Testing
     #expect(stopped.awaitsVideo)
     try await HistoryStore(directory: harness.directory).save(stopped)
 
-    let second = try await harness.coordinator()
+    let second = try await harness.runner()
     let resumed = await second.resumeUnfinished()
     #expect(resumed.map(\.recordID) == [unsaved.id])
     let record = try #require(try resumed.first?.result.get())
@@ -207,11 +207,11 @@ import Testing
 
   @Test func aJobTheServerNoLongerKnowsEndsLostNotHanging() async throws {
     let harness = try await Harness.start()
-    let coordinator = try await harness.coordinator()
-    let submitted = try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "p"))
+    let runner = try await harness.runner()
+    let submitted = try await runner.submit(MagiRequest(endpoint: t2v, prompt: "p"))
     // A different server (fal forgot it, or the emulator restarted) answers the resume.
     let fresh = try await Harness.start()
-    let other = JobCoordinator(
+    let other = GenerationRunner(
       client: fresh.client, history: try await HistoryStore(directory: harness.directory),
       videosDirectory: harness.directory + "/videos", server: harness.client.endpoints.queue)
     let record = try await other.follow(recordID: submitted.id)
@@ -228,9 +228,9 @@ import Testing
       GenerationRecord(id: "elsewhere", status: .running, mode: .textToVideo, input: ["prompt": "p"], requestID: "r1", server: "https://queue.fal.run"))
     try await history.save(
       GenerationRecord(id: "offline", status: .queued, mode: .textToVideo, input: ["prompt": "p"], requestID: "r2", server: "embedded:http://127.0.0.1:1"))
-    let coordinator = JobCoordinator(client: harness.client, history: history, videosDirectory: harness.directory + "/videos")
-    await #expect(throws: StudioError.self) { try await coordinator.follow(recordID: "elsewhere") }
-    await #expect(throws: StudioError.self) { try await coordinator.follow(recordID: "offline") }
+    let runner = GenerationRunner(client: harness.client, history: history, videosDirectory: harness.directory + "/videos")
+    await #expect(throws: StudioError.self) { try await runner.follow(recordID: "elsewhere") }
+    await #expect(throws: StudioError.self) { try await runner.follow(recordID: "offline") }
     #expect(try await history.record(id: "elsewhere")?.status == .running, "a job still running on fal is left as it is")
     #expect(try await history.record(id: "offline")?.status == .queued, "the twin keeps offline jobs: one is not lost while online")
     #expect(await harness.emulator.requestCounts().total == 0)
@@ -240,14 +240,14 @@ import Testing
   @Test func anOfflineRecordIsFollowedOnTheCurrentTwinWhateverPortItRanOn() async throws {
     let harness = try await Harness.start()
     let history = try await HistoryStore(directory: harness.directory)
-    let twin = JobCoordinator.embeddedPrefix + harness.client.endpoints.queue
-    let coordinator = JobCoordinator(
+    let twin = GenerationRunner.embeddedPrefix + harness.client.endpoints.queue
+    let runner = GenerationRunner(
       client: harness.client, history: history, videosDirectory: harness.directory + "/videos", server: twin)
-    var submitted = try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "before the restart"))
+    var submitted = try await runner.submit(MagiRequest(endpoint: t2v, prompt: "before the restart"))
     // As written by the studio's previous run, whose twin listened on another port.
-    submitted.server = JobCoordinator.embeddedPrefix + "http://127.0.0.1:1"
+    submitted.server = GenerationRunner.embeddedPrefix + "http://127.0.0.1:1"
     try await history.save(submitted)
-    let record = try await coordinator.follow(recordID: submitted.id)
+    let record = try await runner.follow(recordID: submitted.id)
     #expect(record.status == .completed)
     #expect(record.localFile != nil)
     await harness.emulator.stop()
@@ -259,8 +259,8 @@ import Testing
     let harness = try await Harness.start()
     let history = try await HistoryStore(directory: harness.directory)
     try await history.save(GenerationRecord(id: "crashed-1", status: .submitting, mode: .textToVideo, input: ["prompt": "p"]))
-    let coordinator = JobCoordinator(client: harness.client, history: history, videosDirectory: harness.directory + "/videos")
-    let results = await coordinator.resumeUnfinished()
+    let runner = GenerationRunner(client: harness.client, history: history, videosDirectory: harness.directory + "/videos")
+    let results = await runner.resumeUnfinished()
     let record = try #require(try results.first?.result.get())
     #expect(record.status == .unknown)
     #expect(record.failure?.message.contains("may have reached fal") == true)
@@ -270,11 +270,11 @@ import Testing
 
   @Test func cancellingEndsTheRecordCancelled() async throws {
     let harness = try await Harness.start(workers: 1, step: .milliseconds(50))
-    let coordinator = try await harness.coordinator()
-    _ = try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "busy"))
-    let waiting = try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "waiting"))
-    #expect(try await coordinator.cancel(recordID: waiting.id) == .requested)
-    let record = try await coordinator.follow(recordID: waiting.id)
+    let runner = try await harness.runner()
+    _ = try await runner.submit(MagiRequest(endpoint: t2v, prompt: "busy"))
+    let waiting = try await runner.submit(MagiRequest(endpoint: t2v, prompt: "waiting"))
+    #expect(try await runner.cancel(recordID: waiting.id) == .requested)
+    let record = try await runner.follow(recordID: waiting.id)
     #expect(record.status == .cancelled)
     #expect(record.failure?.type == "request_cancelled")
     await harness.emulator.stop()
@@ -285,11 +285,11 @@ import Testing
   /// says a cancel was requested.
   @Test func aJobEndedByOurCancelIsCancelledWhateverItsErrorType() async throws {
     let harness = try await Harness.start(workers: 1, step: .milliseconds(50))
-    let coordinator = try await harness.coordinator()
-    let running = try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "busy"))
+    let runner = try await harness.runner()
+    let running = try await runner.submit(MagiRequest(endpoint: t2v, prompt: "busy"))
     await harness.emulator.injectFaults([.cancelEndsWith(errorType: "stopped_by_owner", status: 499)], on: .cancel)
-    let following = Task { try await coordinator.follow(recordID: running.id) }
-    #expect(try await coordinator.cancel(recordID: running.id) == .requested)
+    let following = Task { try await runner.follow(recordID: running.id) }
+    #expect(try await runner.cancel(recordID: running.id) == .requested)
     let record = try await following.value
     #expect(record.status == .cancelled)
     #expect(record.failure?.type == "stopped_by_owner")
@@ -303,11 +303,11 @@ import Testing
   /// the follower learns of it from the record, not from its own memory.
   @Test func aJobEndedByAnotherProcesssCancelIsCancelledForItsFollowerToo() async throws {
     let harness = try await Harness.start(workers: 1, step: .milliseconds(50))
-    let studio = try await harness.coordinator()
+    let studio = try await harness.runner()
     let running = try await studio.submit(MagiRequest(endpoint: t2v, prompt: "busy elsewhere"))
     await harness.emulator.injectFaults([.cancelEndsWith(errorType: "stopped_by_owner", status: 499)], on: .cancel)
     let following = Task { try await studio.follow(recordID: running.id) }
-    let command = try await harness.coordinator(events: EventLog())
+    let command = try await harness.runner(events: EventLog())
     #expect(try await command.cancel(recordID: running.id) == .requested)
     let record = try await following.value
     #expect(record.status == .cancelled, "\(record.failure?.type ?? "")")
@@ -320,11 +320,11 @@ import Testing
   /// A cancel of a job that already ended cancels nothing and says so.
   @Test func cancellingAFinishedJobIsRefusedInWords() async throws {
     let harness = try await Harness.start()
-    let coordinator = try await harness.coordinator()
-    let record = try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "quick"))
-    _ = try await coordinator.follow(recordID: record.id)
+    let runner = try await harness.runner()
+    let record = try await runner.submit(MagiRequest(endpoint: t2v, prompt: "quick"))
+    _ = try await runner.follow(recordID: record.id)
     do {
-      _ = try await coordinator.cancel(recordID: record.id)
+      _ = try await runner.cancel(recordID: record.id)
       Issue.record("a finished job was cancelled")
     } catch {
       #expect(error.description == "\(record.id) had already ended completed; nothing was cancelled")
@@ -337,11 +337,11 @@ import Testing
   /// explicit resubmit sends it again.
   @Test func aLostSubmitReplyIsRecordedUnknownAndResentOnlyWhenAsked() async throws {
     let harness = try await Harness.start()
-    let coordinator = try await harness.coordinator()
+    let runner = try await harness.runner()
     await harness.emulator.injectFaults([.acceptThenDrop], on: .submit)
     var recordID = ""
     do {
-      _ = try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "lost reply"))
+      _ = try await runner.submit(MagiRequest(endpoint: t2v, prompt: "lost reply"))
       Issue.record("the submit claimed success")
     } catch {
       guard case .outcomeUnknown(let id, let detail) = error else { throw error }
@@ -353,9 +353,9 @@ import Testing
     #expect(try await history.record(id: recordID)?.status == .unknown)
     // The submit's lock is not left behind for a record no follow will ever pick up.
     #expect(!FileManager.default.fileExists(atPath: harness.directory + "/locks/\(recordID).lock"))
-    _ = await coordinator.resumeUnfinished()
+    _ = await runner.resumeUnfinished()
     #expect(await harness.emulator.requestCount(.submit) == 1, "a resume does not resend it")
-    let resent = try await coordinator.resubmit(recordID: recordID)
+    let resent = try await runner.resubmit(recordID: recordID)
     #expect(resent.status == .queued && resent.requestID != nil)
     #expect(resent.transitions.map(\.status) == [.submitting, .unknown, .submitting, .queued])
     #expect(await harness.emulator.requestCount(.submit) == 2)
@@ -364,22 +364,22 @@ import Testing
 
   @Test func invalidInputIsRefusedBeforeAnythingIsRecordedOrSent() async throws {
     let harness = try await Harness.start()
-    let coordinator = try await harness.coordinator()
+    let runner = try await harness.runner()
     await #expect(throws: StudioError.self) {
-      try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "p", numFrames: 20))
+      try await runner.submit(MagiRequest(endpoint: t2v, prompt: "p", numFrames: 20))
     }
-    #expect(await coordinator.history.count == 0)
+    #expect(await runner.history.count == 0)
     #expect(await harness.emulator.requestCounts().total == 0)
     await harness.emulator.stop()
   }
 
   @Test func recordsAreFoundByPrefixOrRequestID() async throws {
     let harness = try await Harness.start()
-    let coordinator = try await harness.coordinator()
-    let record = try await coordinator.submit(MagiRequest(endpoint: t2v, prompt: "p"))
-    #expect(try await coordinator.resolve(id: String(record.id.prefix(14))).id == record.id)
-    #expect(try await coordinator.resolve(id: record.requestID ?? "").id == record.id)
-    await #expect(throws: StudioError.self) { try await coordinator.resolve(id: "zzzz-nothing") }
+    let runner = try await harness.runner()
+    let record = try await runner.submit(MagiRequest(endpoint: t2v, prompt: "p"))
+    #expect(try await runner.resolve(id: String(record.id.prefix(14))).id == record.id)
+    #expect(try await runner.resolve(id: record.requestID ?? "").id == record.id)
+    await #expect(throws: StudioError.self) { try await runner.resolve(id: "zzzz-nothing") }
     await harness.emulator.stop()
   }
 }
