@@ -36,6 +36,11 @@ let package = Package(
       dependencies: ["FalProtocol", .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "SystemPackage", package: "swift-system")],
       resources: [.copy("Resources/fallback.mp4")]
     ),
+    // System library for zlib's deflate (PNG files, the preview cache); libcurl loads libz already.
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    // Frames from videos: the only ffmpeg user (its command line, raw RGBA through a pipe), the
+    // preview cache, contact sheets and PNG files.
+    .target(name: "VideoFrames", dependencies: ["TerminalScreen", "CZlib"]),
     // Pure text and screen model shared by the CLI and the TUI: sanitising, widths, cells, and the
     // one colour pipeline (ColorPlanner: theme colours reduced to the terminal's depth).
     .target(name: "TerminalScreen"),
@@ -117,6 +122,7 @@ let package = Package(
     .testTarget(name: "TerminalGraphicsTests", dependencies: ["TerminalGraphics", "TerminalScreen"], exclude: ["__Snapshots__"]),
     .testTarget(name: "StudioCoreTests", dependencies: ["StudioCore", "CurlTransport", "FalEmulator", "Digest", "TestSupport"]),
     .testTarget(name: "DigestTests", dependencies: ["Digest"]),
+    .testTarget(name: "VideoFramesTests", dependencies: ["VideoFrames", "TerminalScreen", "TestSupport"]),
     // Helpers more than one test target needs (a tmpfs that really fills or turns read-only; a
     // recorder whose waits are bounded).
     .target(name: "TestSupport", path: "Tests/TestSupport"),
