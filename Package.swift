@@ -80,7 +80,7 @@ let package = Package(
       name: "magi-studio",
       dependencies: [
         "FalClient", "CurlTransport", "FalEmulator", "TerminalScreen", "StudioCore", "StudioUI", "StudioRuntime",
-        "CursesTerminal",
+        "CursesTerminal", "VideoFrames", "TerminalGraphics",
         "HistoryStore", "QuietExecutor", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "SystemPackage", package: "swift-system"),
       ]

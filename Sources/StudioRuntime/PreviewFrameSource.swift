@@ -29,8 +29,9 @@ public struct PreviewVideo: Sendable, Hashable {
 /// Each call does its blocking work (a child process, a pipe) on threads of its own.
 public protocol PreviewFrameSource: Sendable {
   func probe(_ path: String) async throws -> PreviewVideo
-  /// `count` frames evenly spaced over the video, each scaled to fit `box` pixels.
-  func keyframes(of path: String, count: Int, fitting box: PixelSize) async throws -> [PreviewFrame]
+  /// `count` frames evenly spaced over the video, each scaled to fit `box` pixels; `sha256` (the
+  /// file's, when known) lets a cache answer without decoding.
+  func keyframes(of path: String, sha256: String?, count: Int, fitting box: PixelSize) async throws -> [PreviewFrame]
   /// The frame shown at `time` seconds.
   func frame(of path: String, at time: Double, fitting box: PixelSize) async throws -> PreviewFrame
   /// Every frame from `start` seconds to the end, as fast as they are pulled (pacing is the caller's).

@@ -41,8 +41,8 @@ public final class PreviewRunner: Sendable {
   @discardableResult
   public func perform(_ effect: Effect) -> Bool {
     switch effect {
-    case .loadPreviewSheet(let id, let path, let count, let frame):
-      replace(.sheet) { await self.loadSheet(id: id, path: path, count: count, frame: frame) }
+    case .loadPreviewSheet(let id, let path, let sha256, let count, let frame):
+      replace(.sheet) { await self.loadSheet(id: id, path: path, sha256: sha256, count: count, frame: frame) }
     case .playPreview(let id, let path, let box, let start):
       replace(.playback) { await self.play(id: id, path: path, box: box, from: start) }
     case .showPreviewFrame(let id, let path, let box, let time):
@@ -68,9 +68,9 @@ public final class PreviewRunner: Sendable {
     previous?.cancel()
   }
 
-  private func loadSheet(id: String, path: String, count: Int, frame: CellSize) async {
+  private func loadSheet(id: String, path: String, sha256: String?, count: Int, frame: CellSize) async {
     do {
-      let frames = try await source.keyframes(of: path, count: count, fitting: Self.pixels(frame))
+      let frames = try await source.keyframes(of: path, sha256: sha256, count: count, fitting: Self.pixels(frame))
       if Task.isCancelled { return }
       let depth = depth
       let pictures = await IOThread.run { frames.map { Self.picture($0, box: frame, depth: depth) } }

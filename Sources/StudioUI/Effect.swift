@@ -38,7 +38,8 @@ public enum Effect: Sendable, Hashable {
   case adopt([String])
   /// Decode `count` keyframes of the video at `path`, evenly spaced, each drawn in at most `frame`
   /// cells; answered with `.previewSheet` or `.previewUnavailable`. A new sheet replaces the last.
-  case loadPreviewSheet(id: String, path: String, count: Int, frame: CellSize)
+  /// `sha256` (the file's, when the record has it) keys the keyframe cache.
+  case loadPreviewSheet(id: String, path: String, sha256: String?, count: Int, frame: CellSize)
   /// Play the video from `from` seconds at its frame rate, looping, each frame drawn in at most
   /// `box` cells (`.previewFrame` per frame); replaces any playback.
   case playPreview(id: String, path: String, box: CellSize, from: Double)

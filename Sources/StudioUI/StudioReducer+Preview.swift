@@ -121,7 +121,9 @@ extension StudioReducer {
       let count = PreviewState.sheetCount(width: PreviewLayout.detailArea(state, playing: false).width)
       if state.preview.sheet?.id != id || state.preview.sheet?.count != count {
         state.preview.sheet = PreviewSheet(id: id, count: count, content: .loading)
-        effects.append(.loadPreviewSheet(id: id, path: path, count: count, frame: PreviewState.sheetFrame))
+        effects.append(
+          .loadPreviewSheet(
+            id: id, path: path, sha256: record.localFile?.sha256, count: count, frame: PreviewState.sheetFrame))
       }
     } else if let missing = source.missing {
       state.preview.sheet = PreviewSheet(id: id, count: 0, content: .unavailable(missing))

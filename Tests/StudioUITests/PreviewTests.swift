@@ -37,10 +37,10 @@ func syntheticArt(_ index: Int, columns: Int = 20, rows: Int = 5) -> CellArt {
   @Test func detailsAskForASheetThatFitsTheWidth() {
     let (state, effects) = Self.details()
     let path = "/home/u/.local/share/magi-studio/videos/h0.mp4"
-    #expect(effects == [.loadPreviewSheet(id: "h0", path: path, count: 5, frame: PreviewState.sheetFrame)])
+    #expect(effects == [.loadPreviewSheet(id: "h0", path: path, sha256: nil, count: 5, frame: PreviewState.sheetFrame)])
     #expect(state.preview.sheet == PreviewSheet(id: "h0", count: 5, content: .loading))
     let (_, narrow) = Self.details(width: 80, height: 30)
-    #expect(narrow == [.loadPreviewSheet(id: "h0", path: path, count: 3, frame: PreviewState.sheetFrame)])
+    #expect(narrow == [.loadPreviewSheet(id: "h0", path: path, sha256: nil, count: 3, frame: PreviewState.sheetFrame)])
   }
 
   @Test func sheetSnapshot() {
@@ -112,7 +112,7 @@ func syntheticArt(_ index: Int, columns: Int = 20, rows: Int = 5) -> CellArt {
     let effects = StudioReducer.update(&state, .terminal(.resized(width: 100, height: 30)))
     let box = PreviewLayout.pictureBox(state, fullScreen: false)
     #expect(effects.contains(.showPreviewFrame(id: "h0", path: "/home/u/.local/share/magi-studio/videos/h0.mp4", box: box, at: 0)))
-    #expect(effects.contains(.loadPreviewSheet(id: "h0", path: "/home/u/.local/share/magi-studio/videos/h0.mp4", count: 4, frame: PreviewState.sheetFrame)))
+    #expect(effects.contains(.loadPreviewSheet(id: "h0", path: "/home/u/.local/share/magi-studio/videos/h0.mp4", sha256: nil, count: 4, frame: PreviewState.sheetFrame)))
   }
 
   @Test func stepsStayInsideTheVideo() {
