@@ -135,7 +135,7 @@ let package = Package(
       name: "StudioRuntimeTests",
       dependencies: [
         "StudioRuntime", "StudioUI", "StudioCore", "HistoryStore", "HistoryModel", "CurlTransport", "FalClient",
-        "FalEmulator", "TestSupport",
+        "FalEmulator", "TestSupport", "TerminalScreen",
       ]),
     .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal", "TerminalScreen", "TestSupport"]),
     .testTarget(name: "QuietExecutorTests", dependencies: ["QuietExecutor", "quiet-executor-probe"]),
