@@ -23,6 +23,7 @@ public final class PreviewRunner: Sendable {
   private enum Slot {
     case sheet
     case playback
+    case thumbnails
   }
 
   /// Pixels decoded per cell: 2 × 4 per quadrant for chafa to choose shapes from, and no more:
@@ -47,11 +48,14 @@ public final class PreviewRunner: Sendable {
       replace(.playback) { await self.play(id: id, path: path, box: box, from: start) }
     case .showPreviewFrame(let id, let path, let box, let time):
       replace(.playback) { await self.show(id: id, path: path, box: box, at: time) }
+    case .loadThumbnails(let id, let path, let frame):
+      replace(.thumbnails) { await self.loadThumbnails(id: id, path: path, frame: frame) }
     case .stopPlayback:
       replace(.playback, with: nil)
     case .stopPreviews:
       replace(.playback, with: nil)
       replace(.sheet, with: nil)
+      replace(.thumbnails, with: nil)
     default:
       return false
     }
@@ -76,6 +80,25 @@ public final class PreviewRunner: Sendable {
       let pictures = await IOThread.run { frames.map { Self.picture($0, box: frame, depth: depth) } }
       if Task.isCancelled { return }
       inbox.post(.previewSheet(id: id, pictures))
+    } catch {
+      if Task.isCancelled { return }
+      inbox.post(.previewUnavailable(id: id, reason: Self.reason(error)))
+    }
+  }
+
+  /// The first frame and the last (one frame before the end: ``PreviewFrameSource/frame(of:at:fitting:)``
+  /// gives the frame shown at a time).
+  private func loadThumbnails(id: String, path: String, frame: CellSize) async {
+    do {
+      let video = try await source.probe(path)
+      let last = max(0, video.duration - 1 / max(1, video.frameRate))
+      var frames: [PreviewFrame] = []
+      for time in [0, last] { frames.append(try await source.frame(of: path, at: time, fitting: Self.pixels(frame))) }
+      if Task.isCancelled { return }
+      let (depth, decoded) = (depth, frames)
+      let pictures = await IOThread.run { decoded.map { Self.picture($0, box: frame, depth: depth) } }
+      if Task.isCancelled { return }
+      inbox.post(.previewThumbnails(id: id, pictures))
     } catch {
       if Task.isCancelled { return }
       inbox.post(.previewUnavailable(id: id, reason: Self.reason(error)))

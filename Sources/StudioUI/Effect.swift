@@ -45,6 +45,9 @@ public enum Effect: Sendable, Hashable {
   case playPreview(id: String, path: String, box: CellSize, from: Double)
   /// Stop playing and show the one frame at `at` seconds (paused: a step or a seek).
   case showPreviewFrame(id: String, path: String, box: CellSize, at: Double)
+  /// Decode the first and the last frame of the video, each in at most `frame` cells
+  /// (`.previewThumbnails` or `.previewUnavailable`).
+  case loadThumbnails(id: String, path: String, frame: CellSize)
   /// Stop playing (pause or stop); the frame on screen stays.
   case stopPlayback
   /// Stop every preview's decoding: no preview is on screen any more.

@@ -55,6 +55,15 @@ public struct Playback: Sendable, Hashable {
   public var frameDuration: Double { 1 / (frameRate ?? 24) }
 }
 
+/// A record's first and last frames, side by side (the queue's finished job).
+public struct Thumbnails: Sendable, Hashable {
+  public var id: String
+  public var content: PreviewContent
+
+  /// Each thumbnail's cells (16:9 at 10×20-pixel cells), plus a caption row.
+  public static let frame = CellSize(columns: 16, rows: 5)
+}
+
 /// A size in cells.
 public struct CellSize: Sendable, Hashable {
   public var columns: Int
@@ -70,6 +79,8 @@ public struct CellSize: Sendable, Hashable {
 public struct PreviewState: Sendable, Hashable {
   public var sheet: PreviewSheet?
   public var playback: Playback?
+  /// The first and last frames of the finished job selected in the queue.
+  public var thumbnails: Thumbnails?
   /// `p` in the history: play this record once its details are loaded.
   public var playWhenShown: PlayRequest?
 

@@ -22,6 +22,25 @@ enum PreviewView {
     }
   }
 
+  /// First and last frame side by side, captioned with their times.
+  static func drawThumbnails(_ grid: inout ScreenGrid, _ thumbnails: Thumbnails, in area: Rect) {
+    switch thumbnails.content {
+    case .loading:
+      grid.put("loading frames…", x: area.x, y: area.y, role: .dim, maxWidth: area.width)
+    case .unavailable(let reason):
+      grid.put("no preview: \(reason)", x: area.x, y: area.y, role: .warning, maxWidth: area.width)
+    case .pictures(let pictures):
+      let frame = Thumbnails.frame
+      for (index, picture) in pictures.prefix(2).enumerated() {
+        let x = area.x + index * (frame.columns + 1)
+        guard x + frame.columns <= area.maxX else { break }
+        drawCentred(&grid, picture.art, in: Rect(x: x, y: area.y, width: frame.columns, height: frame.rows))
+        let label = (index == 0 ? "first " : "last ") + time(picture.time)
+        grid.put(label, x: x, y: area.y + frame.rows, role: .dim, maxWidth: frame.columns)
+      }
+    }
+  }
+
   static func drawPlayback(_ grid: inout ScreenGrid, _ playback: Playback, in area: Rect) {
     let box = Rect(x: area.x, y: area.y, width: area.width, height: max(0, area.height - 1))
     switch playback.content {

@@ -87,7 +87,10 @@ extension StudioReducer {
       playback.duration = duration
       playback.frameRate = frameRate
       state.preview.playback = playback
+    case .previewThumbnails(let id, let pictures):
+      if state.preview.thumbnails?.id == id { state.preview.thumbnails?.content = .pictures(pictures) }
     case .previewUnavailable(let id, let reason):
+      if state.preview.thumbnails?.id == id { state.preview.thumbnails?.content = .unavailable(reason) }
       if state.preview.sheet?.id == id { state.preview.sheet?.content = .unavailable(reason) }
       if state.preview.playback?.id == id {
         state.preview.playback?.content = .unavailable(reason)
@@ -100,9 +103,29 @@ extension StudioReducer {
 
   /// Brings the previews in line with the screen; returns what to decode or stop.
   static func reconcilePreview(_ state: inout AppState) -> [Effect] {
+    let effects = reconcileDetailPreview(&state)
+    return effects + reconcileThumbnails(&state)
+  }
+
+  /// The queue's finished job shows its first and last frames above its log, when the log has
+  /// room and nothing covers it. They are kept once made (two small pictures), and asked for when
+  /// another finished job is selected.
+  static func reconcileThumbnails(_ state: inout AppState) -> [Effect] {
+    guard state.overlay == nil, !state.zoomed, !state.isTooSmall,
+      Layout(width: state.width, height: state.height).queueLog.height >= Thumbnails.frame.rows + 3,
+      let job = state.queue.selected, job.status == .completed, let path = job.previewSource.path
+    else { return [] }
+    guard state.preview.thumbnails?.id != job.id else { return [] }
+    state.preview.thumbnails = Thumbnails(id: job.id, content: .loading)
+    return [.loadThumbnails(id: job.id, path: path, frame: Thumbnails.frame)]
+  }
+
+  static func reconcileDetailPreview(_ state: inout AppState) -> [Effect] {
     guard case .detail(let id, let record, _) = state.overlay, !state.isTooSmall else {
       let wasBusy = state.preview.playback != nil || state.preview.sheet?.content == .loading
-      state.preview = PreviewState()
+      state.preview.sheet = nil
+      state.preview.playback = nil
+      state.preview.playWhenShown = nil
       return wasBusy ? [.stopPreviews] : []
     }
     var effects: [Effect] = []

@@ -112,7 +112,7 @@ public enum StudioReducer {
     case .rowDetails(let details):
       state.history.details.merge(details) { $1 }
       effects = []
-    case .previewSheet, .previewFrame, .previewUnavailable:
+    case .previewSheet, .previewFrame, .previewUnavailable, .previewThumbnails:
       previewArrived(action, &state)
       effects = []
     }

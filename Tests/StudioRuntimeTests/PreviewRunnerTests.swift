@@ -133,6 +133,14 @@ final class SyntheticSource: PreviewFrameSource {
     #expect(shown?.time == 6.0 / 24)
   }
 
+  @Test func thumbnailsAreTheFirstAndTheLastFrame() async {
+    let (runner, probe, _) = runner(SyntheticSource(frameCount: 12, frameRate: 24))
+    runner.perform(.loadThumbnails(id: "a", path: "/v.mp4", frame: CellSize(columns: 16, rows: 5)))
+    let pictures = await probe.first { if case .previewThumbnails("a", let pictures) = $0 { pictures } else { nil } }
+    let times: [Double] = [0, 11.0 / 24]
+    #expect(pictures?.map(\.time) == times)
+  }
+
   @Test func aFailureIsOneLineForTheUser() async {
     let (runner, probe, _) = runner(SyntheticSource(failure: "the video file is missing\nmore detail"))
     runner.perform(.loadPreviewSheet(id: "a", path: "/v.mp4", sha256: nil, count: 3, frame: CellSize(columns: 20, rows: 6)))

@@ -130,3 +130,33 @@ func syntheticArt(_ index: Int, columns: Int = 20, rows: Int = 5) -> CellArt {
     #expect(PreviewView.time(61.25) == "1:01.3")
   }
 }
+
+@Suite struct QueueThumbnailTests {
+  @Test func aFinishedJobShowsItsFirstAndLastFrames() {
+    var state = Fixtures.studio()
+    _ = StudioReducer.update(&state, .terminal(.resized(width: 120, height: 40)))
+    state.queue.jobs = [PreviewTests.record]
+    state.queue.selectedID = "h0"
+    let effects = StudioReducer.update(&state, .tick(Fixtures.now))
+    let path = "/home/u/.local/share/magi-studio/videos/h0.mp4"
+    #expect(effects == [.loadThumbnails(id: "h0", path: path, frame: Thumbnails.frame)])
+    #expect(StudioReducer.update(&state, .tick(Fixtures.now)).isEmpty, "asked once")
+    let pictures = [
+      PreviewPicture(time: 0, art: syntheticArt(0, columns: 16, rows: 4)),
+      PreviewPicture(time: 3.96, art: syntheticArt(5, columns: 16, rows: 4)),
+    ]
+    _ = StudioReducer.update(&state, .previewThumbnails(id: "h0", pictures))
+    assertSnapshot(StudioRenderer.render(state, width: 120, height: 40), named: "queue-thumbnails")
+  }
+
+  @Test func aRunningJobHasNone() {
+    var state = Fixtures.studio()
+    _ = StudioReducer.update(&state, .terminal(.resized(width: 120, height: 40)))
+    var running = PreviewTests.record
+    running.status = .running
+    state.queue.jobs = [running]
+    state.queue.selectedID = "h0"
+    #expect(StudioReducer.update(&state, .tick(Fixtures.now)).isEmpty)
+    #expect(state.preview.thumbnails == nil)
+  }
+}
