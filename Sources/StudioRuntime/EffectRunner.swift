@@ -167,7 +167,7 @@ public final class EffectRunner: Sendable {
     case .adopt(let ids):
       for id in ids { follower.follow(id, ifBusy: .skip, quietly: true) }
     case .loadPreviewSheet(let id, _, _, _, _), .playPreview(let id, _, _, _), .showPreviewFrame(let id, _, _, _),
-      .loadThumbnails(let id, _, _):
+      .loadThumbnails(let id, _, _), .loadSourceThumbnail(let id, _, _, _, _):
       if let previews { return previews.perform(effect) }
       inbox.post(.previewUnavailable(id: id, reason: "previews are not available in this build"))
     case .stopPlayback, .stopPreviews:

@@ -34,6 +34,8 @@ public protocol PreviewFrameSource: Sendable {
   func keyframes(of path: String, sha256: String?, count: Int, fitting box: PixelSize) async throws -> [PreviewFrame]
   /// The frame shown at `time` seconds.
   func frame(of path: String, at time: Double, fitting box: PixelSize) async throws -> PreviewFrame
+  /// A picture file (the image an image-to-video request starts from) scaled to fit `box`.
+  func still(of path: String, fitting box: PixelSize) async throws -> RGBAImage
   /// Every frame from `start` seconds to the end, as fast as they are pulled (pacing is the caller's).
   func play(_ path: String, fitting box: PixelSize, from start: Double) -> AsyncThrowingStream<PreviewFrame, any Error>
 }

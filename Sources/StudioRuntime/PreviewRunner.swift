@@ -24,6 +24,7 @@ public final class PreviewRunner: Sendable {
     case sheet
     case playback
     case thumbnails
+    case source
   }
 
   /// Pixels decoded per cell: 2 × 4 per quadrant for chafa to choose shapes from, and no more:
@@ -48,6 +49,10 @@ public final class PreviewRunner: Sendable {
       replace(.playback) { await self.play(id: id, path: path, box: box, from: start) }
     case .showPreviewFrame(let id, let path, let box, let time):
       replace(.playback) { await self.show(id: id, path: path, box: box, at: time) }
+    case .loadSourceThumbnail(let key, let path, let isVideo, let startFrame, let frame):
+      replace(.source) {
+        await self.loadSource(key: key, path: path, isVideo: isVideo, startFrame: startFrame, frame: frame)
+      }
     case .loadThumbnails(let id, let path, let frame):
       replace(.thumbnails) { await self.loadThumbnails(id: id, path: path, frame: frame) }
     case .stopPlayback:
@@ -102,6 +107,29 @@ public final class PreviewRunner: Sendable {
     } catch {
       if Task.isCancelled { return }
       inbox.post(.previewUnavailable(id: id, reason: Self.reason(error)))
+    }
+  }
+
+  /// The form's source: an image as it is, a video's frame where the extension starts.
+  private func loadSource(key: String, path: String, isVideo: Bool, startFrame: Int?, frame: CellSize) async {
+    do {
+      let decoded: PreviewFrame
+      if isVideo {
+        let video = try await source.probe(path)
+        let rate = max(1, video.frameRate)
+        let time = startFrame.map { Double($0) / rate } ?? max(0, video.duration - 1 / rate)
+        decoded = try await source.frame(of: path, at: time, fitting: Self.pixels(frame))
+      } else {
+        decoded = PreviewFrame(time: 0, image: try await source.still(of: path, fitting: Self.pixels(frame)))
+      }
+      if Task.isCancelled { return }
+      let depth = depth
+      let picture = await IOThread.run { Self.picture(decoded, box: frame, depth: depth) }
+      if Task.isCancelled { return }
+      inbox.post(.previewSource(key: key, picture))
+    } catch {
+      if Task.isCancelled { return }
+      inbox.post(.previewUnavailable(id: key, reason: Self.reason(error)))
     }
   }
 

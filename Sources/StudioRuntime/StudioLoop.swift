@@ -120,7 +120,7 @@ public final class StudioLoop {
       state.quitting = true
     case .submit, .cancel, .loadHistory, .loadRecord, .delete, .open, .completePath, .adopt, .copyToClipboard,
       .openVideosFolder, .saveThemeAsDefault, .loadRowDetails, .loadPreviewSheet, .playPreview, .showPreviewFrame,
-      .loadThumbnails, .stopPlayback, .stopPreviews:
+      .loadThumbnails, .loadSourceThumbnail, .stopPlayback, .stopPreviews:
       runner.perform(effect)
     }
   }

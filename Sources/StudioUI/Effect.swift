@@ -48,6 +48,9 @@ public enum Effect: Sendable, Hashable {
   /// Decode the first and the last frame of the video, each in at most `frame` cells
   /// (`.previewThumbnails` or `.previewUnavailable`).
   case loadThumbnails(id: String, path: String, frame: CellSize)
+  /// Decode the form's source for its thumbnail (`.previewSource`, or `.previewUnavailable` with
+  /// `key` as the id): an image as it is; a video's frame at `startFrame` (its last frame when nil).
+  case loadSourceThumbnail(key: String, path: String, isVideo: Bool, startFrame: Int?, frame: CellSize)
   /// Stop playing (pause or stop); the frame on screen stays.
   case stopPlayback
   /// Stop every preview's decoding: no preview is on screen any more.

@@ -29,6 +29,15 @@ enum PreviewLayout {
     return CellSize(columns: area.width, rows: max(0, area.height - 1))
   }
 
+  /// Where the form's source thumbnail goes: under the form's last line, when the pane has room.
+  static func sourceThumbnailArea(_ state: AppState) -> Rect? {
+    let inner = Layout(width: state.width, height: state.height).form.inset(by: 1)
+    let used = FormLayout(state.form, in: inner).lines.count
+    let height = SourceThumbnail.frame.rows + 1
+    guard used + 1 + height <= inner.height, inner.width >= SourceThumbnail.frame.columns + 2 else { return nil }
+    return Rect(x: inner.x + FormLayout.labelWidth, y: inner.y + used + 1, width: inner.width - FormLayout.labelWidth, height: height)
+  }
+
   /// How many rows the details view gives its preview (0 when the record has none).
   static func detailPreviewHeight(_ state: AppState, id: String) -> Int {
     if let playback = state.preview.playback, playback.id == id, !playback.fullScreen {

@@ -64,6 +64,16 @@ public struct Thumbnails: Sendable, Hashable {
   public static let frame = CellSize(columns: 16, rows: 5)
 }
 
+/// The form's source file as a thumbnail; `key` names what it shows (path and start frame), so
+/// a change of either asks again.
+public struct SourceThumbnail: Sendable, Hashable {
+  public var key: String
+  public var isVideo: Bool
+  public var content: PreviewContent
+
+  public static let frame = CellSize(columns: 16, rows: 5)
+}
+
 /// A size in cells.
 public struct CellSize: Sendable, Hashable {
   public var columns: Int
@@ -81,6 +91,9 @@ public struct PreviewState: Sendable, Hashable {
   public var playback: Playback?
   /// The first and last frames of the finished job selected in the queue.
   public var thumbnails: Thumbnails?
+  /// The form's source, as a thumbnail: the image an image-to-video starts from, or the frame of
+  /// the video an extension continues from.
+  public var source: SourceThumbnail?
   /// `p` in the history: play this record once its details are loaded.
   public var playWhenShown: PlayRequest?
 

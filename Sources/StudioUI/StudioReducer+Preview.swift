@@ -87,10 +87,13 @@ extension StudioReducer {
       playback.duration = duration
       playback.frameRate = frameRate
       state.preview.playback = playback
+    case .previewSource(let key, let picture):
+      if state.preview.source?.key == key { state.preview.source?.content = .pictures([picture]) }
     case .previewThumbnails(let id, let pictures):
       if state.preview.thumbnails?.id == id { state.preview.thumbnails?.content = .pictures(pictures) }
     case .previewUnavailable(let id, let reason):
       if state.preview.thumbnails?.id == id { state.preview.thumbnails?.content = .unavailable(reason) }
+      if state.preview.source?.key == id { state.preview.source?.content = .unavailable(reason) }
       if state.preview.sheet?.id == id { state.preview.sheet?.content = .unavailable(reason) }
       if state.preview.playback?.id == id {
         state.preview.playback?.content = .unavailable(reason)
@@ -104,7 +107,27 @@ extension StudioReducer {
   /// Brings the previews in line with the screen; returns what to decode or stop.
   static func reconcilePreview(_ state: inout AppState) -> [Effect] {
     let effects = reconcileDetailPreview(&state)
-    return effects + reconcileThumbnails(&state)
+    return effects + reconcileThumbnails(&state) + reconcileSourceThumbnail(&state)
+  }
+
+  /// The form shows its source file (a local image, or the video to extend at its start frame)
+  /// under the Submit button when there is room. Not while the path is being typed: only the
+  /// path the user settles on is decoded.
+  static func reconcileSourceThumbnail(_ state: inout AppState) -> [Effect] {
+    let form = state.form
+    guard case .file(let path, _, _) = form.mediaInput else {
+      state.preview.source = nil
+      return []
+    }
+    guard state.overlay == nil, !state.zoomed, !state.isTooSmall, PreviewLayout.sourceThumbnailArea(state) != nil,
+      !(form.editing && form.focus == .source)
+    else { return [] }
+    let isVideo = form.mode == .extendVideo
+    let startFrame = isVideo ? Int(form.startFrame) : nil
+    let key = "\(path)#\(startFrame.map(String.init) ?? "end")"
+    guard state.preview.source?.key != key else { return [] }
+    state.preview.source = SourceThumbnail(key: key, isVideo: isVideo, content: .loading)
+    return [.loadSourceThumbnail(key: key, path: path, isVideo: isVideo, startFrame: startFrame, frame: SourceThumbnail.frame)]
   }
 
   /// The queue's finished job shows its first and last frames above its log, when the log has

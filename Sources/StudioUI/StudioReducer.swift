@@ -112,7 +112,7 @@ public enum StudioReducer {
     case .rowDetails(let details):
       state.history.details.merge(details) { $1 }
       effects = []
-    case .previewSheet, .previewFrame, .previewUnavailable, .previewThumbnails:
+    case .previewSheet, .previewFrame, .previewUnavailable, .previewThumbnails, .previewSource:
       previewArrived(action, &state)
       effects = []
     }

@@ -24,6 +24,10 @@ struct StudioPreviewSource: PreviewFrameSource {
     return PreviewFrame(time: frame.time, image: frame.image)
   }
 
+  func still(of path: String, fitting box: PixelSize) async throws -> RGBAImage {
+    try await frames.still(of: URL(fileURLWithPath: path), fitting: box)
+  }
+
   func play(_ path: String, fitting box: PixelSize, from start: Double) -> AsyncThrowingStream<PreviewFrame, any Error> {
     let pulls = Pulls(frames.play(URL(fileURLWithPath: path), fitting: box, from: start).makeAsyncIterator())
     return AsyncThrowingStream(unfolding: { try await pulls.next() })

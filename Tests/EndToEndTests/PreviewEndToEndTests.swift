@@ -22,6 +22,8 @@ import Testing
     try await tmux.waitFor("the video to be saved", timeout: .seconds(60)) { $0.contains("saved") }
     try await tmux.press("Escape")
     try await tmux.waitFor("the form to stop editing") { !$0.contains("Esc done") }
+    // The form shows the image the request started from, once the path is no longer being typed.
+    try await tmux.waitFor("source image")
     try await tmux.press("3")
     try await tmux.waitFor("1 item")
     try await tmux.press("Enter")

@@ -54,6 +54,11 @@ final class SyntheticSource: PreviewFrameSource {
     return PreviewFrame(time: Double(index) / frameRate, image: Self.image(index))
   }
 
+  func still(of path: String, fitting box: PixelSize) async throws -> RGBAImage {
+    if let failure { throw Failure(description: failure) }
+    return Self.image(3)
+  }
+
   func play(_ path: String, fitting box: PixelSize, from start: Double) -> AsyncThrowingStream<PreviewFrame, any Error> {
     let (frameCount, frameRate, events) = (frameCount, frameRate, events)
     let next = Mutex(Int(start * frameRate))
@@ -139,6 +144,16 @@ final class SyntheticSource: PreviewFrameSource {
     let pictures = await probe.first { if case .previewThumbnails("a", let pictures) = $0 { pictures } else { nil } }
     let times: [Double] = [0, 11.0 / 24]
     #expect(pictures?.map(\.time) == times)
+  }
+
+  @Test func theFormsSourceIsAStillOrTheFrameAnExtensionStartsFrom() async {
+    let (runner, probe, _) = runner(SyntheticSource(frameCount: 12, frameRate: 24))
+    runner.perform(.loadSourceThumbnail(key: "img", path: "/i.png", isVideo: false, startFrame: nil, frame: CellSize(columns: 16, rows: 5)))
+    let still = await probe.first { if case .previewSource("img", let picture) = $0 { picture } else { nil } }
+    #expect(still?.time == 0 && (still?.art.width ?? 0) > 0)
+    runner.perform(.loadSourceThumbnail(key: "vid", path: "/v.mp4", isVideo: true, startFrame: 6, frame: CellSize(columns: 16, rows: 5)))
+    let start = await probe.first { if case .previewSource("vid", let picture) = $0 { picture } else { nil } }
+    #expect(start?.time == 6.0 / 24)
   }
 
   @Test func aFailureIsOneLineForTheUser() async {

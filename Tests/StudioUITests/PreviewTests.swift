@@ -160,3 +160,44 @@ func syntheticArt(_ index: Int, columns: Int = 20, rows: Int = 5) -> CellArt {
     #expect(state.preview.thumbnails == nil)
   }
 }
+
+@Suite struct SourceThumbnailTests {
+  static func imageForm() -> AppState {
+    var state = Fixtures.studio()
+    _ = StudioReducer.update(&state, .terminal(.resized(width: 120, height: 40)))
+    state.form.mode = .imageToVideo
+    state.form.source = TextEditor("/home/u/first.png")
+    state.form.editing = false
+    state.form.focus = .source
+    return state
+  }
+
+  @Test func theChosenImageIsShownUnderTheForm() {
+    var state = Self.imageForm()
+    let effects = StudioReducer.update(&state, .tick(Fixtures.now))
+    #expect(effects == [.loadSourceThumbnail(key: "/home/u/first.png#end", path: "/home/u/first.png", isVideo: false, startFrame: nil, frame: SourceThumbnail.frame)])
+    _ = StudioReducer.update(&state, .previewSource(key: "/home/u/first.png#end", PreviewPicture(time: 0, art: syntheticArt(1, columns: 16, rows: 4))))
+    assertSnapshot(StudioRenderer.render(state, width: 120, height: 40), named: "form-source-thumbnail")
+  }
+
+  @Test func notWhileThePathIsTyped() {
+    var state = Self.imageForm()
+    state.form.editing = true
+    #expect(StudioReducer.update(&state, .tick(Fixtures.now)).isEmpty)
+    #expect(state.preview.source == nil)
+  }
+
+  @Test func anExtensionShowsTheFrameItStartsFrom() {
+    var state = Self.imageForm()
+    state.form.mode = .extendVideo
+    state.form.source = TextEditor("/home/u/clip.mp4")
+    state.form.startFrame = "48"
+    let effects = StudioReducer.update(&state, .tick(Fixtures.now))
+    #expect(effects == [.loadSourceThumbnail(key: "/home/u/clip.mp4#48", path: "/home/u/clip.mp4", isVideo: true, startFrame: 48, frame: SourceThumbnail.frame)])
+    _ = StudioReducer.update(&state, .previewUnavailable(id: "/home/u/clip.mp4#48", reason: "video file is missing: /home/u/clip.mp4"))
+    #expect(StudioRenderer.render(state, width: 120, height: 40).textDump().contains("no preview: video file"))
+    state.form.source = TextEditor("https://example.com/clip.mp4")
+    #expect(StudioReducer.update(&state, .tick(Fixtures.now)).isEmpty)
+    #expect(state.preview.source == nil, "a URL is not fetched for a thumbnail")
+  }
+}
