@@ -10,8 +10,8 @@ import TerminalScreen
 /// One sheet and one playback at a time, each a tracked task: a new request replaces the last, and
 /// `.stopPreviews` ends both, so nothing decodes while no preview is visible. Playback paces
 /// itself by the frames' times with a sleep between frames; paused or stopped, there is no task,
-/// no timer and no child process. The symbol rendering (chafa) is CPU work in C, run on a thread
-/// of its own (``IOThread``), never on the task pool.
+/// no timer and no child process. Turning pixels into cells is CPU work (chafa's symbol search for
+/// stills, half blocks for playback), run on a thread of its own (``IOThread``), never on the pool.
 public final class PreviewRunner: Sendable {
   private let source: any PreviewFrameSource
   private let inbox: Inbox
@@ -160,8 +160,8 @@ public final class PreviewRunner: Sendable {
       while !Task.isCancelled {
         var shown = 0
         var origin: (instant: ContinuousClock.Instant, time: Double)?
-        for try await frame in source.play(path, fitting: Self.pixels(box), from: from) {
-          let picture = await IOThread.run { Self.picture(frame, box: box, depth: depth) }
+        for try await frame in source.play(path, fitting: Self.halfBlockPixels(box), from: from) {
+          let picture = await IOThread.run { Self.halfBlockPicture(frame, depth: depth) }
           let begin = origin ?? (clock.now, frame.time)
           origin = begin
           let due = begin.instant + .seconds(frame.time - begin.time)
@@ -191,6 +191,18 @@ public final class PreviewRunner: Sendable {
     let cells = PictureFit.cells(for: size, maxColumns: box.columns, maxRows: box.rows)
     let art = SymbolRenderer.render(frame.image, columns: cells.columns, rows: cells.rows, depth: depth)
     return PreviewPicture(time: frame.time, art: art)
+  }
+
+  /// A playing frame as half blocks: ffmpeg scaled it to two pixels a cell (``halfBlockPixels(_:)``).
+  static func halfBlockPicture(_ frame: PreviewFrame, depth: ColorDepth) -> PreviewPicture {
+    let image = frame.image
+    let art = HalfBlockRenderer.render(image, columns: image.width, rows: (image.height + 1) / 2, depth: depth)
+    return PreviewPicture(time: frame.time, art: art)
+  }
+
+  /// Playback decodes one pixel per half cell, so the picture is made without scaling again.
+  static func halfBlockPixels(_ box: CellSize) -> PixelSize {
+    PixelSize(width: max(1, box.columns), height: max(2, box.rows * 2))
   }
 
   static func pixels(_ box: CellSize) -> PixelSize {
