@@ -67,14 +67,13 @@ public final class PreviewRunner: Sendable {
     return true
   }
 
-  /// Cancels the task in `slot` and starts `work` in its place.
+  /// Cancels the task in `slot` and starts `work` in its place (cancelled first, so a frame of
+  /// the old request is not posted after one of the new).
   private func replace(_ slot: Slot, with work: (@Sendable () async -> Void)?) {
-    let started = work.flatMap { tasks.start($0) }
-    let previous = running.withLock { running in
-      defer { running[slot] = started }
-      return running[slot]
+    running.withLock { running in
+      running[slot]?.cancel()
+      running[slot] = work.flatMap { tasks.start($0) }
     }
-    previous?.cancel()
   }
 
   private func loadSheet(id: String, path: String, sha256: String?, count: Int, frame: CellSize) async {
