@@ -25,68 +25,100 @@ struct PictureWriter {
 
   /// `art` as lines of text with colours, each line ending in a reset.
   func lines(_ art: CellArt) -> [String] {
-    (0..<art.height).map { y in run(art, y: y, from: 0, to: art.width) + "\u{1B}[0m" }
+    (0..<art.height).map { y in
+      var out: [UInt8] = []
+      run(art, y: y, from: 0, to: art.width, into: &out)
+      return String(decoding: out + Self.reset, as: UTF8.self)
+    }
   }
 
-  /// The escapes that turn the area showing `previous` into `art` (both the same size), with the
+  /// The bytes that turn the area showing `previous` into `art` (both the same size), with the
   /// cursor starting at the area's saved top-left: only the runs of changed cells are written.
-  func update(from previous: CellArt?, to art: CellArt) -> String {
-    var out = ""
+  /// Bytes, not strings: this runs for every frame of a playback.
+  func update(from previous: CellArt?, to art: CellArt) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(art.width * art.height * 8)
+    let whole = previous.map { $0.width != art.width || $0.height != art.height } ?? true
     for y in 0..<art.height {
+      if whole {
+        move(x: 0, y: y, into: &out)
+        run(art, y: y, from: 0, to: art.width, into: &out)
+        continue
+      }
+      guard let previous else { continue }
       var x = 0
       while x < art.width {
-        guard let previous, previous.width == art.width, previous.height == art.height else {
-          out += move(x: 0, y: y) + run(art, y: y, from: 0, to: art.width)
-          break
-        }
         if previous[x, y] == art[x, y] {
           x += 1
           continue
         }
         var end = x + 1
         while end < art.width, previous[end, y] != art[end, y] { end += 1 }
-        out += move(x: x, y: y) + run(art, y: y, from: x, to: end)
+        move(x: x, y: y, into: &out)
+        run(art, y: y, from: x, to: end, into: &out)
         x = end
       }
     }
-    return out.isEmpty ? "" : out + "\u{1B}[0m"
+    if !out.isEmpty { out += Self.reset }
+    return out
   }
 
+  static let reset = Array("\u{1B}[0m".utf8)
+
   /// Back to the area's top-left (DECRC), then down and right.
-  func move(x: Int, y: Int) -> String {
-    "\u{1B}8" + (y > 0 ? "\u{1B}[\(y)B" : "") + (x > 0 ? "\u{1B}[\(x)C" : "")
+  private func move(x: Int, y: Int, into out: inout [UInt8]) {
+    out += [0x1B, 0x38]
+    if y > 0 { out += Array("\u{1B}[\(y)B".utf8) }
+    if x > 0 { out += Array("\u{1B}[\(x)C".utf8) }
   }
 
   /// Cells `from..<to` of row `y`, an SGR only where the colours change.
-  private func run(_ art: CellArt, y: Int, from: Int, to: Int) -> String {
-    var out = ""
+  private func run(_ art: CellArt, y: Int, from: Int, to: Int, into out: inout [UInt8]) {
     var current: PlannedStyle?
     for x in from..<to {
       let cell = art[x, y]
       if let colors = cell.colors {
         let style = ColorPlanner.plan(colors, depth: depth)
         if style != current {
-          out += sgr(style)
+          sgr(style, into: &out)
           current = style
         }
       }
-      out += cell.text
+      out += cell.text.utf8
     }
-    return out
   }
 
-  private func sgr(_ style: PlannedStyle) -> String {
-    "\u{1B}[0;" + code(style.foreground, base: 30) + ";" + code(style.background, base: 40) + "m"
+  private func sgr(_ style: PlannedStyle, into out: inout [UInt8]) {
+    out += [0x1B, 0x5B, 0x30, 0x3B]  // ESC [ 0 ;
+    code(style.foreground, base: 30, into: &out)
+    out.append(0x3B)
+    code(style.background, base: 40, into: &out)
+    out.append(0x6D)  // m
   }
 
-  private func code(_ color: PlannedColor, base: Int) -> String {
+  private func code(_ color: PlannedColor, base: Int, into out: inout [UInt8]) {
     switch color {
-    case .default: "\(base + 9)"
-    case .palette(let index) where index < 8: "\(base + Int(index))"
-    case .palette(let index) where index < 16: "\(base + 60 + Int(index) - 8)"
-    case .palette(let index): "\(base + 8);5;\(index)"
-    case .rgb(let r, let g, let b): "\(base + 8);2;\(r);\(g);\(b)"
+    case .default: decimal(base + 9, into: &out)
+    case .palette(let index) where index < 8: decimal(base + Int(index), into: &out)
+    case .palette(let index) where index < 16: decimal(base + 60 + Int(index) - 8, into: &out)
+    case .palette(let index):
+      decimal(base + 8, into: &out)
+      out += [0x3B, 0x35, 0x3B]  // ;5;
+      decimal(Int(index), into: &out)
+    case .rgb(let r, let g, let b):
+      decimal(base + 8, into: &out)
+      out += [0x3B, 0x32]  // ;2
+      for component in [r, g, b] {
+        out.append(0x3B)
+        decimal(Int(component), into: &out)
+      }
     }
+  }
+
+  private func decimal(_ value: Int, into out: inout [UInt8]) {
+    if value >= 100 { out.append(UInt8(0x30 + value / 100)) }
+    if value >= 10 { out.append(UInt8(0x30 + value / 10 % 10)) }
+    out.append(UInt8(0x30 + value % 10))
   }
 }
 
@@ -113,5 +145,9 @@ struct OutputTerminal {
   /// Writes `text` as it is: picture escapes this command built, never record fields.
   static func write(_ text: String) {
     _ = try? FileDescriptor.standardOutput.writeAll(text.utf8)
+  }
+
+  static func write(_ bytes: [UInt8]) {
+    _ = try? FileDescriptor.standardOutput.writeAll(bytes)
   }
 }

@@ -29,26 +29,33 @@ struct PreviewDisplay {
   /// At most the terminal's height less a few lines for the prompt and labels.
   var maxRows: Int { max(2, terminal.rows - 3) }
 
+  /// The cells a frame of `size` pixels takes within `maxColumns` × ``maxRows``.
+  func cells(for size: PixelSize, maxColumns: Int) -> (columns: Int, rows: Int) {
+    PictureFit.cells(
+      for: mode.isPixelProtocol ? size : PixelSize(width: size.width * cellSize.width / 4, height: size.height * cellSize.height / 8),
+      maxColumns: maxColumns, maxRows: maxRows, cellSize: cellSize)
+  }
+
+  /// The sheet: `count` keyframes side by side (as many as fit when nil), each with its time.
+  /// The decoding box depends only on the terminal (the frames come back fitted inside it, with
+  /// their shape), so a cached sheet needs no ffprobe at all.
   func showSheet(_ video: URL, sha256: String?, count: Int?, source: FrameSource, cache: PreviewCache) async throws {
-    let info = try await previewing { try await source.probe(video) }
     let count = count ?? max(2, min(8, columns / 20))
     let gap = 1
     let frameColumns = (columns - gap * (count - 1)) / count
     guard frameColumns >= 2 else {
       throw CommandFailure(message: "no preview: \(columns) columns cannot hold \(count) frames", code: ExitStatus.invalidInput)
     }
-    let cells = PictureFit.cells(
-      for: PixelSize(width: info.width, height: info.height), maxColumns: frameColumns, maxRows: maxRows, cellSize: cellSize)
-    let box = pixelBox(columns: cells.columns, rows: cells.rows)
+    let box = pixelBox(columns: frameColumns, rows: maxRows)
     let frames = try await previewing {
       try await cache.keyframes(of: video, sha256: sha256, count: count, fitting: box, source: source)
     }
+    guard let first = frames.first else { return }
+    let cells = self.cells(for: PixelSize(width: first.image.width, height: first.image.height), maxColumns: frameColumns)
     var text = ""
     if mode.isPixelProtocol {
-      let sheet = ContactSheet.compose(
-        frames.map(\.image), columns: count, spacing: 0, background: (0, 0, 0, 255))
-      let totalColumns = cells.columns * count
-      text += pixels(sheet, columns: totalColumns, rows: cells.rows) + "\n"
+      let sheet = ContactSheet.compose(frames.map(\.image), columns: count, spacing: 0, background: (0, 0, 0, 255))
+      text += pixels(sheet, columns: cells.columns * count, rows: cells.rows) + "\n"
     } else {
       let writer = PictureWriter(depth: depth)
       let arts = frames.map { writer.lines(SymbolRenderer.render($0.image, columns: cells.columns, rows: cells.rows, depth: depth)) }
@@ -56,18 +63,16 @@ struct PreviewDisplay {
         text += arts.map { $0[y] }.joined(separator: String(repeating: " ", count: gap)) + "\n"
       }
     }
-    let slot = (mode.isPixelProtocol ? cells.columns : cells.columns + gap)
+    let slot = mode.isPixelProtocol ? cells.columns : cells.columns + gap
     text += frames.map { String(format: "%.1fs", $0.time).padding(slot) }.joined() + "\n"
     OutputTerminal.write(text)
   }
 
   func showFrame(_ video: URL, at time: Double, source: FrameSource) async throws {
-    let info = try await previewing { try await source.probe(video) }
-    let cells = PictureFit.cells(
-      for: PixelSize(width: info.width, height: info.height), maxColumns: columns, maxRows: maxRows, cellSize: cellSize)
     let frame = try await previewing {
-      try await source.frame(of: video, at: time, fitting: pixelBox(columns: cells.columns, rows: cells.rows))
+      try await source.frame(of: video, at: time, fitting: pixelBox(columns: columns, rows: maxRows))
     }
+    let cells = self.cells(for: PixelSize(width: frame.image.width, height: frame.image.height), maxColumns: columns)
     OutputTerminal.write(picture(frame.image, columns: cells.columns, rows: cells.rows) + String(format: "%.2fs\n", frame.time))
   }
 
@@ -75,9 +80,11 @@ struct PreviewDisplay {
   /// cursor comes back below the picture either way.
   func play(_ video: URL, source: FrameSource) async throws {
     let info = try await previewing { try await source.probe(video) }
-    let cells = PictureFit.cells(
-      for: PixelSize(width: info.width, height: info.height), maxColumns: columns, maxRows: maxRows, cellSize: cellSize)
-    let box = pixelBox(columns: cells.columns, rows: cells.rows)
+    let cells = self.cells(for: info.size(fitting: pixelBox(columns: columns, rows: maxRows)), maxColumns: columns)
+    // Symbols play as half blocks decoded at one pixel per half cell (HalfBlockRenderer).
+    let box =
+      mode.isPixelProtocol
+      ? pixelBox(columns: cells.columns, rows: cells.rows) : HalfBlockRenderer.pixelSize(columns: cells.columns, rows: cells.rows)
     // Reserve the area (scrolling if needed), remember its top-left, hide the cursor.
     OutputTerminal.write(String(repeating: "\n", count: cells.rows) + "\u{1B}[\(cells.rows)A\u{1B}7\u{1B}[?25l")
     let playing = Task { try await frames(video, info: info, box: box, cells: cells, source: source) }
@@ -112,7 +119,7 @@ struct PreviewDisplay {
       if mode.isPixelProtocol {
         OutputTerminal.write("\u{1B}8" + pixels(frame.image, columns: cells.columns, rows: cells.rows))
       } else {
-        let art = SymbolRenderer.render(frame.image, columns: cells.columns, rows: cells.rows, depth: depth)
+        let art = HalfBlockRenderer.render(frame.image)
         OutputTerminal.write(writer.update(from: previous, to: art))
         previous = art
       }
