@@ -80,8 +80,8 @@ let package = Package(
       name: "magi-studio",
       dependencies: [
         "FalClient", "CurlTransport", "FalEmulator", "TerminalScreen", "StudioCore", "StudioUI", "StudioRuntime",
-        "CursesTerminal", "VideoFrames", "TerminalGraphics",
-        "HistoryStore", "QuietExecutor", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "CursesTerminal",
+        "HistoryStore", "QuietExecutor", "VideoFrames", "TerminalGraphics", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "SystemPackage", package: "swift-system"),
       ]
     ),

@@ -194,14 +194,12 @@ public final class PreviewRunner: Sendable {
 
   /// A playing frame as half blocks: ffmpeg scaled it to two pixels a cell (``halfBlockPixels(_:)``).
   static func halfBlockPicture(_ frame: PreviewFrame, depth: ColorDepth) -> PreviewPicture {
-    let image = frame.image
-    let art = HalfBlockRenderer.render(image, columns: image.width, rows: (image.height + 1) / 2, depth: depth)
-    return PreviewPicture(time: frame.time, art: art)
+    PreviewPicture(time: frame.time, art: HalfBlockRenderer.render(frame.image, depth: depth))
   }
 
   /// Playback decodes one pixel per half cell, so the picture is made without scaling again.
   static func halfBlockPixels(_ box: CellSize) -> PixelSize {
-    PixelSize(width: max(1, box.columns), height: max(2, box.rows * 2))
+    HalfBlockRenderer.pixelSize(columns: max(1, box.columns), rows: max(1, box.rows))
   }
 
   static func pixels(_ box: CellSize) -> PixelSize {

@@ -75,25 +75,13 @@ import Testing
   }
 }
 
-@Suite struct HalfBlockRendererTests {
-  /// Each cell is the pixel above (ink) and the pixel below (paper).
-  @Test func twoPixelsACell() {
-    let pixels: [UInt8] = [
-      255, 0, 0, 255, 0, 255, 0, 255,
-      0, 0, 255, 255, 255, 255, 255, 255,
-    ]
-    let art = HalfBlockRenderer.render(RGBAImage(width: 2, height: 2, pixels: pixels), columns: 2, rows: 1, depth: .truecolor)
-    #expect(art.cells.map(\.text) == ["▀", "▀"])
-    #expect(art[0, 0].colors == CellColors(foreground: .rgb(255, 0, 0), background: .rgb(0, 0, 255)))
-    #expect(art[1, 0].colors == CellColors(foreground: .rgb(0, 255, 0), background: .rgb(255, 255, 255)))
-  }
-
+@Suite struct HalfBlockColourTests {
   @Test func reducedColoursAreTheNearestCubeOrAnsiColour() {
     let pixels: [UInt8] = [255, 0, 0, 255, 0, 0, 0, 255]
     let image = RGBAImage(width: 1, height: 2, pixels: pixels)
-    #expect(HalfBlockRenderer.render(image, columns: 1, rows: 1, depth: .indexed256)[0, 0].colors
+    #expect(HalfBlockRenderer.render(image, depth: .indexed256)[0, 0].colors
       == CellColors(foreground: .indexed(196), background: .indexed(16)))
-    #expect(HalfBlockRenderer.render(image, columns: 1, rows: 1, depth: .ansi16)[0, 0].colors
+    #expect(HalfBlockRenderer.render(image, depth: .ansi16)[0, 0].colors
       == CellColors(foreground: .ansi(1), background: .ansi(0)))
     // Every cube level is the one xterm's palette makes nearest.
     for value in 0...255 {
@@ -102,11 +90,5 @@ import Testing
       let best = [0, 95, 135, 175, 215, 255].min { abs($0 - value) < abs($1 - value) }!
       #expect(abs(Int(level) - value) == abs(best - value), "\(value) → \(level)")
     }
-  }
-
-  @Test func aPlayingFrameOf120By40IsCheap() {
-    let image = RGBAImage(width: 120, height: 80, pixels: [UInt8](repeating: 90, count: 120 * 80 * 4))
-    let art = HalfBlockRenderer.render(image, columns: 120, rows: 40, depth: .truecolor)
-    #expect(art.width == 120 && art.height == 40)
   }
 }
