@@ -33,6 +33,11 @@ let package = Package(
       dependencies: ["FalProtocol", .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "SystemPackage", package: "swift-system")],
       resources: [.copy("Resources/fallback.mp4")]
     ),
+    // System library for zlib's deflate (PNG files, the preview cache); libcurl loads libz already.
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    // Frames from videos: the only ffmpeg user (its command line, raw RGBA through a pipe), the
+    // preview cache, contact sheets and PNG files.
+    .target(name: "VideoFrames", dependencies: ["TerminalScreen", "CZlib"]),
     // Pure text and screen model shared by the CLI and the TUI: sanitising, widths, cells, and the
     // one colour pipeline (ColorPlanner: theme colours reduced to the terminal's depth).
     .target(name: "TerminalScreen"),
@@ -48,13 +53,20 @@ let package = Package(
     // protocol, the effect runner, job following, the inbox, path completion, the instance lock.
     .target(
       name: "StudioRuntime",
-      dependencies: ["StudioUI", "StudioCore", "HistoryStore", "HistoryModel", "FalProtocol", "TerminalScreen"]),
+      dependencies: [
+        "StudioUI", "StudioCore", "HistoryStore", "HistoryModel", "FalProtocol", "TerminalScreen", "TerminalGraphics",
+      ]),
     // System library for ncursesw; its header defines NCURSES_WIDECHAR (SwiftPM drops pkg-config -Ds).
     .systemLibrary(
       name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
     // The only ncurses user: terminal setup and restore, keys to events, grid to screen, signals, poll loop;
     // and the terminal side of everything else: escape sequences (OSC 52/8/9/777) and tmux.
     .target(name: "CursesTerminal", dependencies: ["CNcursesw", "TerminalScreen", .product(name: "SystemPackage", package: "swift-system")]),
+    // System library for libchafa (terminal graphics); libglib2.0-dev is what makes `pkg-config chafa` work.
+    .systemLibrary(
+      name: "CChafa", pkgConfig: "chafa", providers: [.apt(["libchafa-dev", "libglib2.0-dev"])]),
+    // The only chafa user: which graphics the terminal has, pixels to symbol cells or to kitty/iTerm2/sixel escapes.
+    .target(name: "TerminalGraphics", dependencies: ["CChafa", "TerminalScreen"]),
     // Tiny TUI the CursesTerminal tests drive through tmux.
     .executableTarget(name: "curses-probe", dependencies: ["CursesTerminal", "TerminalScreen"]),
     // Swift concurrency's default executor on our own threads: libdispatch's pool on Linux wakes every second.
@@ -66,7 +78,7 @@ let package = Package(
       dependencies: [
         "FalClient", "CurlTransport", "FalEmulator", "TerminalScreen", "StudioCore", "StudioUI", "StudioRuntime",
         "CursesTerminal",
-        "HistoryStore", "QuietExecutor", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "HistoryStore", "QuietExecutor", "VideoFrames", "TerminalGraphics", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "SystemPackage", package: "swift-system"),
       ]
     ),
@@ -104,8 +116,10 @@ let package = Package(
     ),
     .testTarget(name: "FalClientTests", dependencies: ["FalClient", "CurlTransport", "FalEmulator", "TestSupport"]),
     .testTarget(name: "TerminalScreenTests", dependencies: ["TerminalScreen"]),
+    .testTarget(name: "TerminalGraphicsTests", dependencies: ["TerminalGraphics", "TerminalScreen"], exclude: ["__Snapshots__"]),
     .testTarget(name: "StudioCoreTests", dependencies: ["StudioCore", "CurlTransport", "FalEmulator", "Digest", "TestSupport"]),
     .testTarget(name: "DigestTests", dependencies: ["Digest"]),
+    .testTarget(name: "VideoFramesTests", dependencies: ["VideoFrames", "TerminalScreen", "TestSupport"]),
     // Helpers more than one test target needs (a tmpfs that really fills or turns read-only; a
     // recorder whose waits are bounded).
     .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -118,7 +132,7 @@ let package = Package(
       name: "StudioRuntimeTests",
       dependencies: [
         "StudioRuntime", "StudioUI", "StudioCore", "HistoryStore", "HistoryModel", "CurlTransport", "FalClient",
-        "FalEmulator", "TestSupport",
+        "FalEmulator", "TestSupport", "TerminalScreen",
       ]),
     .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal", "TerminalScreen", "TestSupport"]),
     .testTarget(name: "QuietExecutorTests", dependencies: ["QuietExecutor", "quiet-executor-probe"]),

@@ -4,7 +4,7 @@
 Whole-process measurements over the release build: TUI start-up in a pty, keystroke echo, idle
 wake-ups per thread, requests and notice delay of a followed job against the official fal Python
 client, many jobs in one process, upload/download memory and throughput against curl, the history
-benchmark, and the peak memory of a CLI run. Every measurement has a timeout, kills what it
+benchmark, the peak memory of a CLI run, and previews (contact sheets and playback against timg). Every measurement has a timeout, kills what it
 started and talks to loopback only. One module per section; this one holds main and the flags.
 
 Results go to Benchmarks/results/latest.json; a table is printed. Standard library only (plus
@@ -23,6 +23,7 @@ from history import bench_history
 from idle import bench_busy, bench_idle
 from keystrokes import bench_keystrokes
 from memory import bench_memory
+from previews import bench_previews
 from startup import bench_startup
 from summary import summary_rows
 from transfers import bench_transfers
@@ -33,7 +34,7 @@ QUICK_RESULTS = os.path.join(ROOT, "Benchmarks", "results", "quick.json")
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", default="startup,keystrokes,idle,busy,follow,many,transfers,history,memory",
+    parser.add_argument("--only", default="startup,keystrokes,idle,busy,follow,many,transfers,history,memory,previews",
                         help="comma-separated sections")
     parser.add_argument("--quick", action="store_true", help="fewer runs and smaller files (a smoke run)")
     parser.add_argument("--output", help="default Benchmarks/results/latest.json (quick.json with --quick)")
@@ -50,6 +51,7 @@ def main():
         "transfers": lambda: bench_transfers([10] if quick else [10, 100, 500], 1 if quick else 3),
         "history": bench_history,
         "memory": lambda: bench_memory(3 if quick else 5),
+        "previews": lambda: bench_previews(2 if quick else 5),
     }
     names = {"many": "many_jobs"}
     results = {"machine": machine(), "quick": quick}

@@ -51,13 +51,15 @@ extension CursesTerminal {
             coveredByWideGlyph = false
             continue
           }
-          put(" ", at: x, y, role: cell.role, in: window, buffer: &buffer)
+          put(" ", at: x, y, style: style(of: cell, in: grid), in: window, buffer: &buffer)
           continue
         }
         let gridWidth = x + 1 < grid.width && grid[x + 1, y].isContinuation ? 2 : 1
         let shown = Self.drawable(cell.text, gridWidth: gridWidth, fits: x + gridWidth <= columns)
         coveredByWideGlyph = shown.coversNext
-        put(shown.text, at: x, y, role: cell.role, in: window, buffer: &buffer, maximumScalars: maximumScalars)
+        put(
+          shown.text, at: x, y, style: style(of: cell, in: grid), in: window, buffer: &buffer,
+          maximumScalars: maximumScalars)
       }
     }
     placeCursor(grid.cursor, columns: columns, rows: rows, window: window)
@@ -85,10 +87,9 @@ extension CursesTerminal {
   }
 
   private func put(
-    _ text: String, at x: Int, _ y: Int, role: StyleRole, in window: UnsafeMutablePointer<WINDOW>?,
+    _ text: String, at x: Int, _ y: Int, style: CellStyle, in window: UnsafeMutablePointer<WINDOW>?,
     buffer: inout [wchar_t], maximumScalars: Int = 5
   ) {
-    let style = cellStyle(for: role)
     var count = 0
     for scalar in text.unicodeScalars where count < maximumScalars {
       buffer[count] = wchar_t(bitPattern: scalar.value)
@@ -120,6 +121,58 @@ extension CursesTerminal {
     }
   }
 
+  /// How `cell` is drawn: its role's style, or for a picture cell its own colours' pair.
+  private func style(of cell: Cell, in grid: ScreenGrid) -> CellStyle {
+    guard let colors = cell.colors else { return cellStyle(for: cell.role) }
+    return CellStyle(attributes: cncursesw_a_normal(), pair: artPair(for: colors, grid: grid))
+  }
+
+  /// The pair drawing a picture cell's `colors`, reused across frames.
+  ///
+  /// Video playback shows thousands of colour combinations a second, more than any terminal has
+  /// pairs (256 to 65,536). New combinations take fresh pairs while there are any; when none is
+  /// left, every picture pair whose colours are not in `grid` (the frame being drawn, so nothing
+  /// on screen) is given back and reused. Redefining a pair makes ncurses repaint the cells still
+  /// showing it, so a reused pair cannot leave a stale colour. With no pair to spare (a tiny
+  /// table), the terminal's default pair draws the cell: the symbol's shape still shows.
+  private func artPair(for colors: CellColors, grid: ScreenGrid) -> Int32 {
+    if let cached = artCache[colors] { return cached }
+    if colorDepth == .monochrome { return 0 }
+    let planned = ColorPlanner.plan(colors, depth: colorDepth, colors: colorCount)
+    let key = PairKey(
+      foreground: planned.foreground.cursesNumber(direct: directColor),
+      background: planned.background.cursesNumber(direct: directColor))
+    if let existing = pairs[key] {
+      artCache[colors] = existing
+      return existing
+    }
+    if freePairs.isEmpty && nextPair >= cncursesw_color_pairs() { reclaimArtPairs(keeping: grid) }
+    guard let number = takePair(), init_extended_pair(number, key.foreground, key.background) == OK else { return 0 }
+    pairs[key] = number
+    artCache[colors] = number
+    return number
+  }
+
+  /// Gives back the pairs of picture colours that `grid` does not show (roles' pairs stay).
+  private func reclaimArtPairs(keeping grid: ScreenGrid) {
+    let shown = Set(grid.cells.lazy.compactMap(\.colors))
+    let rolePairs = Set(roleCache.values.map(\.pair))
+    var keptPairs = Set<Int32>()
+    for (colors, pair) in artCache where shown.contains(colors) { keptPairs.insert(pair) }
+    for (key, pair) in pairs where !rolePairs.contains(pair) && !keptPairs.contains(pair) {
+      pairs[key] = nil
+      freePairs.append(pair)
+    }
+    artCache = artCache.filter { keptPairs.contains($0.value) }
+  }
+
+  private func takePair() -> Int32? {
+    if let reused = freePairs.popLast() { return reused }
+    guard nextPair < cncursesw_color_pairs() else { return nil }
+    nextPair += 1
+    return nextPair - 1
+  }
+
   /// The attributes and colour pair of `role`, planned once per theme and cached.
   func cellStyle(for role: StyleRole) -> CellStyle {
     if let cached = roleCache[role] { return cached }
@@ -139,17 +192,16 @@ extension CursesTerminal {
   }
 
   /// The colour pair for `key`, created on first use. Pair 0 is the terminal's defaults; when the
-  /// terminal runs out of pairs (a theme has ~30 roles, terminals offer 256 to 65536), the default
-  /// pair is used rather than recycling one that is on screen.
+  /// terminal runs out of pairs (a theme has ~30 roles, terminals offer 256 to 65536), pictures'
+  /// pairs no longer on screen are reclaimed first, else the default pair is used rather than
+  /// recycling one that is on screen.
   private func pair(for key: PairKey) -> Int32 {
     if key.foreground == -1 && key.background == -1 { return 0 }
     if colorDepth == .monochrome { return 0 }
     if let existing = pairs[key] { return existing }
-    guard nextPair < cncursesw_color_pairs(), init_extended_pair(nextPair, key.foreground, key.background) == OK else {
-      return 0
-    }
-    pairs[key] = nextPair
-    nextPair += 1
-    return nextPair - 1
+    if freePairs.isEmpty && nextPair >= cncursesw_color_pairs(), let lastGrid { reclaimArtPairs(keeping: lastGrid) }
+    guard let number = takePair(), init_extended_pair(number, key.foreground, key.background) == OK else { return 0 }
+    pairs[key] = number
+    return number
   }
 }

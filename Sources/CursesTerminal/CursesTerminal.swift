@@ -66,6 +66,10 @@ public final class CursesTerminal {
   var pairs: [PairKey: Int32] = [:]
   var nextPair: Int32 = 1
   var roleCache: [StyleRole: CellStyle] = [:]
+  /// Picture cells' pairs by their colours (see `artPair(for:grid:)`).
+  var artCache: [CellColors: Int32] = [:]
+  /// Pair numbers given back by picture colours no longer on screen, reused before new ones.
+  var freePairs: [Int32] = []
   var lastGrid: ScreenGrid?
   /// What ncurses' virtual screen holds, when it is exactly a grid's copy: the next frame then only
   /// rewrites the rows that differ. nil forces a full copy (new size, new theme, a repaint).

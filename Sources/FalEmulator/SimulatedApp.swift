@@ -91,7 +91,7 @@ struct SimulatedApp: JobRunning {
     }
     do {
       try await renderer.render(
-        source: source.renderSource, geometry: geometry, frames: input.numFrames, fps: MagiSchema.framesPerSecond,
+        source: source.renderSource, prompt: input.prompt, geometry: geometry, frames: input.numFrames, fps: MagiSchema.framesPerSecond,
         to: temporary)
     } catch {
       await queue.appendLog(id, "Encoding failed: \(error)", level: "ERROR")

@@ -94,6 +94,19 @@ public enum ColorPlanner {
     return PlannedStyle(foreground: foreground, background: background, attributes: attributes)
   }
 
+  /// A picture cell's own colours as a terminal of `depth` can draw them: each reduced like a
+  /// theme's (with 8 colours, bright becomes normal). Monochrome keeps none: the symbols' shapes
+  /// still show the picture.
+  public static func plan(_ colors: CellColors, depth: ColorDepth, colors count: Int = 256) -> PlannedStyle {
+    var foreground = reduce(colors.foreground, to: depth)
+    var background = reduce(colors.background, to: depth)
+    if depth == .ansi16 && count < 16 {
+      if case .palette(let index) = foreground, index >= 8 { foreground = .palette(index - 8) }
+      if case .palette(let index) = background, index >= 8 { background = .palette(index - 8) }
+    }
+    return PlannedStyle(foreground: foreground, background: background, attributes: [])
+  }
+
   /// One colour reduced to `depth` (monochrome keeps none).
   public static func reduce(_ color: TerminalColor, to depth: ColorDepth) -> PlannedColor {
     switch (color, depth) {

@@ -24,14 +24,20 @@ public struct Rect: Sendable, Hashable {
 }
 
 /// One terminal cell: a grapheme cluster (already sanitised) and the role it is painted with.
+///
+/// Text is painted by role (themes decide colours); a cell of a picture (a video frame drawn in
+/// block symbols) carries its own ``colors`` instead, which win over the role's.
 public struct Cell: Sendable, Hashable {
   /// The cluster shown here; empty for the right half of a double-width character.
   public var text: String
   public var role: StyleRole
+  /// Explicit colours for picture cells; nil for text, which takes its role's.
+  public var colors: CellColors?
 
-  public init(_ text: String = " ", role: StyleRole = .normal) {
+  public init(_ text: String = " ", role: StyleRole = .normal, colors: CellColors? = nil) {
     self.text = text
     self.role = role
+    self.colors = colors
   }
 
   /// The right half of a wide glyph: drawn by the glyph on its left.
@@ -119,10 +125,31 @@ public struct ScreenGrid: Sendable, Hashable {
   }
 
   /// One letter per cell naming its role (see ``StyleRole/code``): catches focus and highlight changes.
+  /// Picture cells show `%` (their colours are checked by ``colorDump()``).
   public func styleDump() -> String {
     (0..<height).map { y in
-      String((0..<width).map { x in self[x, y].role.code })
+      String((0..<width).map { x in self[x, y].colors == nil ? self[x, y].role.code : "%" })
     }.joined(separator: "\n")
+  }
+
+  /// The explicit colours of picture cells, one `fg/bg` line per cell that has them (`x,y fg/bg`,
+  /// colours as theme files write them): what snapshot tests of pictures compare beside the text.
+  public func colorDump() -> String {
+    var lines: [String] = []
+    for y in 0..<height {
+      for x in 0..<width {
+        guard let colors = self[x, y].colors else { continue }
+        lines.append("\(x),\(y) \(colors.foreground.notation)/\(colors.background.notation)")
+      }
+    }
+    return lines.joined(separator: "\n")
+  }
+
+  /// Copies `art` with its top-left corner at (x, y), clipped to the grid.
+  public mutating func draw(_ art: CellArt, x: Int, y: Int) {
+    for row in 0..<art.height {
+      for column in 0..<art.width { self[x + column, y + row] = art[column, row] }
+    }
   }
 
   public static func == (lhs: ScreenGrid, rhs: ScreenGrid) -> Bool {

@@ -4,6 +4,9 @@ import FalClient
 /// Exit codes that let a script tell why a command failed (sysexits-style numbers).
 enum ExitStatus {
   static let invalidInput: Int32 = 64
+  /// EX_NOINPUT: nothing to preview: the record has no video, its file is missing, still
+  /// downloading, or cannot be decoded.
+  static let noVideo: Int32 = 66
   static let serverFailure: Int32 = 69
   /// EX_CANTCREAT: a local file or directory cannot be created (read-only, not a directory).
   static let cannotCreate: Int32 = 73

@@ -16,6 +16,7 @@ struct MagiStudio: AsyncParsableCommand {
         0    done
         1    any other failure
         64   invalid input: an argument, a value, a missing or unreadable file
+        66   preview: the record has no video, or its file is missing, still downloading or undecodable
         69   the server or the network failed (after retries), or the job failed
         73   cannot create what is needed (the data directory is not writable)
         74   local I/O error (reading or writing a file, disk full)
@@ -26,7 +27,7 @@ struct MagiStudio: AsyncParsableCommand {
     version: "0.1.0",
     subcommands: [
       StudioCommand.self, GenerateCommand.self, StatusCommand.self, ResultCommand.self, CancelCommand.self, HistoryCommand.self,
-      OpenCommand.self, ResumeCommand.self, UploadCommand.self, EmulatorCommand.self,
+      OpenCommand.self, PreviewCommand.self, ResumeCommand.self, UploadCommand.self, EmulatorCommand.self,
     ],
     defaultSubcommand: StudioCommand.self
   )

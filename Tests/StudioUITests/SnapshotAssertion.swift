@@ -7,7 +7,8 @@ import TerminalScreen
 import Testing
 
 /// Compares a rendered grid with `__Snapshots__/<name>.txt` (text, plus the caret position) and
-/// `<name>.style.txt` (one role letter per cell).
+/// `<name>.style.txt` (one role letter per cell), and for grids holding pictures
+/// `<name>.colors.txt` (each picture cell's colours).
 ///
 /// A missing file, or `SNAPSHOT_RECORD=1`, records the current rendering and FAILS the test, so a
 /// snapshot is never written silently: read the new file, then run again.
@@ -16,10 +17,12 @@ func assertSnapshot(
 ) {
   let directory = URL(fileURLWithPath: filePath).deletingLastPathComponent().appendingPathComponent("__Snapshots__")
   let cursor = grid.cursor.map { "cursor: \($0.x),\($0.y)" } ?? "cursor: none"
-  let files = [
+  var files = [
     ("\(name).txt", grid.textDump() + "\n" + cursor + "\n"),
     ("\(name).style.txt", grid.styleDump() + "\n"),
   ]
+  let colors = grid.colorDump()
+  if !colors.isEmpty { files.append(("\(name).colors.txt", colors + "\n")) }
   let record = ProcessInfo.processInfo.environment["SNAPSHOT_RECORD"] == "1"
   for (file, actual) in files {
     let url = directory.appendingPathComponent(file)

@@ -1,0 +1,142 @@
+"""Previews on the 720p, 96-frame, 24 fps H.264 clip the issue's anchors were measured on (the twin
+renders it for a 720p text-to-video job): the contact sheet uncached and cached, and playback's CPU
+and memory at 120×40 in symbols mode, beside `timg` (half blocks, same size) and the
+`ffmpeg select+tile | chafa` sheet pipeline."""
+import fcntl
+import os
+import select
+import shutil
+import statistics
+import struct
+import subprocess
+import termios
+import time
+
+from common import CLK_TCK, STUDIO, Home, log
+
+COLS, ROWS = 120, 40
+
+
+def run_in_pty(argv, env, timeout=60):
+    """Runs `argv` on a 120×40 pseudo-terminal (size set before exec), draining its output while
+    sampling the process tree's RSS every 20 ms. Returns wall seconds, CPU seconds of the tree
+    (the child's and its reaped children's, from wait4), peak summed RSS in MB, bytes written."""
+    pid, fd = os.forkpty()
+    if pid == 0:
+        try:
+            fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+            os.execve(argv[0], argv, env)
+        finally:
+            os._exit(127)
+    started = time.monotonic()
+    written = 0
+    peak_kb = 0
+    next_sample = started
+    status, usage = None, None
+    while True:
+        ready, _, _ = select.select([fd], [], [], 0.02)
+        if ready:
+            try:
+                written += len(os.read(fd, 65536))
+            except OSError:
+                pass
+        if time.monotonic() >= next_sample:
+            peak_kb = max(peak_kb, tree_rss_kb(pid))
+            next_sample = time.monotonic() + 0.02
+        done, status, usage = os.wait4(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() - started > timeout:
+            os.kill(pid, 9)
+    wall = time.monotonic() - started
+    try:
+        while select.select([fd], [], [], 0)[0]:
+            written += len(os.read(fd, 65536))
+    except OSError:
+        pass
+    os.close(fd)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{argv[0]} exited {os.waitstatus_to_exitcode(status)}")
+    return wall, usage.ru_utime + usage.ru_stime, peak_kb / 1024, written
+
+
+def tree_rss_kb(pid):
+    """VmRSS of `pid` and its descendants, summed (ffmpeg decodes in a child of ours)."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    pending += [int(child) for child in children.read().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def bench_previews(runs):
+    home = Home("previews")
+    try:
+        env = home.env(MAGI_EMULATOR_STEP_MS=5, COLORTERM="truecolor")
+        made = subprocess.run([STUDIO, "generate", "--prompt", "a red fox in the snow", "--resolution", "720p",
+                               "--num-frames", "96", "--aspect-ratio", "16:9", "--wait", "--json"],
+                              capture_output=True, text=True, env=env, timeout=300)
+        if made.returncode != 0:
+            raise RuntimeError(f"generate failed: {made.stderr[-400:]}")
+        import json
+        record = json.loads(made.stdout.strip().splitlines()[-1])
+        record_id, clip = record["id"], record["local_file"]["path"]
+        cache = os.path.join(home.root, "cache", "magi-studio", "previews")
+        sheet = [STUDIO, "preview", record_id, "--graphics", "symbols", "--width", str(COLS)]
+        uncached, cached = [], []
+        for _ in range(runs):
+            shutil.rmtree(cache, ignore_errors=True)
+            uncached.append(run_in_pty(sheet, env)[0] * 1000)
+            cached.append(run_in_pty(sheet, env)[0] * 1000)
+        result = {"runs": runs, "clip": "1280x720, 96 frames, 24 fps, H.264 (the twin's 720p render)",
+                  "sheet_uncached_ms_median": statistics.median(uncached),
+                  "sheet_cached_ms_median": statistics.median(cached),
+                  "sheet_note": "whole `magi-studio preview` process in a 120x40 pty: start-up, history open, "
+                                "probe + decode (uncached) or cache read, chafa, output"}
+        # The anchor sheet: ffmpeg picks 6 frames and tiles them, chafa renders the tile.
+        if shutil.which("chafa"):
+            pipeline = (f"ffmpeg -v error -i {clip} -vf \"select='not(mod(n,16))',scale=320:-1,tile=6x1\" "
+                        f"-frames:v 1 -f image2pipe -vcodec png - | chafa --size {COLS}x40 --symbols half -")
+            walls = []
+            for _ in range(runs):
+                started = time.monotonic()
+                subprocess.run(["sh", "-c", pipeline], capture_output=True, env=env, timeout=60)
+                walls.append((time.monotonic() - started) * 1000)
+            result["anchor_ffmpeg_chafa_sheet_ms_median"] = statistics.median(walls)
+        play = [STUDIO, "preview", record_id, "--play", "--graphics", "symbols", "--width", str(COLS)]
+        ours = [run_in_pty(play, env) for _ in range(runs)]
+        result["play"] = summarise(ours)
+        timg = shutil.which("timg")
+        if timg:
+            theirs = [run_in_pty([timg, "-p", "half", f"-g{COLS}x{ROWS - 1}", clip], env) for _ in range(runs)]
+            result["timg_play"] = summarise(theirs)
+            result["timg_version"] = subprocess.run([timg, "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+        result["targets"] = {
+            "sheet_cached_under_20ms": result["sheet_cached_ms_median"] < 20,
+            "sheet_uncached_under_250ms": result["sheet_uncached_ms_median"] < 250,
+        }
+        if "timg_play" in result:
+            result["targets"]["play_less_cpu_than_timg"] = result["play"]["cpu_percent_median"] < result["timg_play"]["cpu_percent_median"]
+            result["targets"]["play_less_memory_than_timg"] = result["play"]["peak_rss_mb_median"] < result["timg_play"]["peak_rss_mb_median"]
+        log(f"previews: {result}")
+        return result
+    finally:
+        home.remove()
+
+
+def summarise(samples):
+    """Median wall, CPU as % of one core over the wall time, peak RSS and bytes to the terminal."""
+    return {"wall_s_median": statistics.median(s[0] for s in samples),
+            "cpu_percent_median": statistics.median(100 * s[1] / s[0] for s in samples),
+            "peak_rss_mb_median": statistics.median(s[2] for s in samples),
+            "bytes_written_median": statistics.median(s[3] for s in samples)}

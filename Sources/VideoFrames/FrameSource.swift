@@ -1,0 +1,164 @@
+import Foundation
+import TerminalScreen
+
+/// Frames from a video file, decoded by the `ffmpeg` command line and read as raw RGBA from a pipe.
+///
+/// The only ffmpeg user in the client. The command line rather than libavformat/libavcodec: the
+/// measured cost of a process (docs/PERFORMANCE.md, "Previews") is small next to decoding, and it
+/// keeps ffmpeg's ABI, its -dev packages and a decoder crash out of the studio's process. Frames
+/// come out already scaled by ffmpeg (its SIMD scaler), so a 4K video never sits in memory at 4K.
+///
+/// Every call spawns its own child; blocking reads and `waitpid` run on threads of their own,
+/// never on the task pool. Cancelling a call kills its child.
+public struct FrameSource: Sendable {
+  let ffmpeg: String?
+  let ffprobe: String?
+
+  /// Videos with at most this many frames are sampled in one decoding pass, selecting frames by
+  /// index; longer ones by one seek per frame. x264's default keyframe interval is 250 frames, so
+  /// a shorter clip (every MAGI output) is one GOP: each seek would decode from its start again,
+  /// and one pass decodes each frame once. Past it, seeks skip whole GOPs.
+  static let singlePassLimit = 250
+
+  /// `ffmpeg` and `ffprobe` from `PATH` unless given.
+  public init(ffmpeg: String? = nil, ffprobe: String? = nil) {
+    self.ffmpeg = ffmpeg ?? Self.find("ffmpeg")
+    self.ffprobe = ffprobe ?? Self.find("ffprobe")
+  }
+
+  /// Whether both programs were found.
+  public var isAvailable: Bool { ffmpeg != nil && ffprobe != nil }
+
+  // MARK: - Probe
+
+  /// The video's size, rate, frame count and duration.
+  public func probe(_ url: URL) async throws(PreviewError) -> VideoInfo {
+    let path = url.path
+    try Self.checkFile(path)
+    guard let ffprobe else { throw .ffmpegMissing }
+    let argv = [
+      ffprobe, "-v", "error", "-show_entries", ProbeReport.entries, "-of", "json", path,
+    ]
+    let (bytes, exit) = try await Self.collect(argv)
+    guard exit.succeeded else { throw .unreadable(path: path, reason: Self.reason(exit)) }
+    guard let report = try? JSONDecoder().decode(ProbeReport.self, from: Data(bytes)) else {
+      throw .unreadable(path: path, reason: "ffprobe's report cannot be read")
+    }
+    guard let info = report.info() else { throw .notAVideo(path: path) }
+    return info
+  }
+
+  // MARK: - Still frames
+
+  /// `count` frames evenly spaced over the video (``VideoInfo/sampleTimes(count:)``), each scaled
+  /// to fit `box`, in order. Seeks rather than decoding the whole video (see ``singlePassLimit``).
+  public func keyframes(of url: URL, count: Int, fitting box: PixelSize) async throws(PreviewError) -> [TimedFrame] {
+    let info = try await probe(url)
+    return try await keyframes(of: url, info: info, count: count, fitting: box)
+  }
+
+  /// As ``keyframes(of:count:fitting:)`` with the probe already done.
+  public func keyframes(of url: URL, info: VideoInfo, count: Int, fitting box: PixelSize) async throws(PreviewError)
+    -> [TimedFrame]
+  {
+    guard count > 0 else { return [] }
+    guard let ffmpeg else { throw .ffmpegMissing }
+    let size = info.size(fitting: box)
+    let times = info.sampleTimes(count: count)
+    let plan: KeyframePlan =
+      info.frameCount <= Self.singlePassLimit
+      ? .select(indices: times.map(info.frameIndex(at:)), frameRate: info.frameRate)
+      : .seek(times: times)
+    let argv = [ffmpeg] + plan.arguments(input: url.path, size: size)
+    let (frames, exit) = try await Self.decode(argv, size: size, limit: plan.frameCount)
+    guard !frames.isEmpty else { throw .unreadable(path: url.path, reason: Self.reason(exit, or: "no frame decoded")) }
+    return plan.timed(frames, requested: times)
+  }
+
+  /// The frame shown at `time` seconds (clamped to the video), scaled to fit `box`.
+  public func frame(of url: URL, at time: Double, fitting box: PixelSize) async throws(PreviewError) -> TimedFrame {
+    let info = try await probe(url)
+    guard let ffmpeg else { throw .ffmpegMissing }
+    let index = info.frameIndex(at: max(0, time))
+    let shown = Double(index) / info.frameRate
+    let size = info.size(fitting: box)
+    let argv =
+      [ffmpeg, "-nostdin", "-v", "error", "-ss", Self.seconds(shown), "-i", url.path, "-an", "-sn", "-vf",
+       "scale=\(size.width):\(size.height):flags=area,format=rgba", "-frames:v", "1", "-f", "rawvideo", "pipe:1"]
+    let (frames, exit) = try await Self.decode(argv, size: size, limit: 1)
+    guard let image = frames.first else {
+      throw .unreadable(path: url.path, reason: Self.reason(exit, or: "no frame at \(Self.seconds(shown)) s"))
+    }
+    return TimedFrame(time: shown, image: image)
+  }
+
+  // MARK: - Helpers
+
+  /// Refuses a path that is not there or is still being downloaded, before any process starts.
+  static func checkFile(_ path: String) throws(PreviewError) {
+    if path.hasSuffix(".part") { throw .stillDownloading(path: path) }
+    let manager = FileManager.default
+    var isDirectory: ObjCBool = false
+    if manager.fileExists(atPath: path + ".part") { throw .stillDownloading(path: path) }
+    guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .fileMissing(path: path) }
+    if isDirectory.boolValue { throw .notAVideo(path: path) }
+  }
+
+  /// Runs `argv` to its end and returns its standard output.
+  static func collect(_ argv: [String]) async throws(PreviewError) -> ([UInt8], ChildPipe.Exit) {
+    let child = try ChildPipe.spawn(argv)
+    return await withTaskCancellationHandler {
+      await BlockingThread.run(named: "magi-ffprobe") {
+        let bytes = child.readAll()
+        return (bytes, child.finish())
+      }
+    } onCancel: {
+      child.kill()
+    }
+  }
+
+  /// Runs `argv` and reads up to `limit` raw RGBA frames of `size` from it.
+  static func decode(_ argv: [String], size: PixelSize, limit: Int) async throws(PreviewError) -> ([RGBAImage], ChildPipe.Exit) {
+    let child = try ChildPipe.spawn(argv)
+    return await withTaskCancellationHandler {
+      await BlockingThread.run(named: "magi-frames") {
+        var frames: [RGBAImage] = []
+        while frames.count < limit, let image = readFrame(from: child, size: size) { frames.append(image) }
+        return (frames, child.finish())
+      }
+    } onCancel: {
+      child.kill()
+    }
+  }
+
+  /// One raw RGBA frame of `size` from `child`'s pipe; nil at its end (or a cut-off frame).
+  static func readFrame(from child: ChildPipe, size: PixelSize) -> RGBAImage? {
+    let length = size.width * size.height * 4
+    var complete = false
+    let pixels = [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
+      let got = child.read(into: UnsafeMutableRawBufferPointer(buffer))
+      complete = got == length
+      // Whatever was not read is zeroed, so the array is fully initialised either way.
+      if got < length { (buffer.baseAddress! + got).initialize(repeating: 0, count: length - got) }
+      initialized = length
+    }
+    return complete ? RGBAImage(width: size.width, height: size.height, pixels: pixels) : nil
+  }
+
+  static func reason(_ exit: ChildPipe.Exit, or fallback: String = "ffmpeg failed") -> String {
+    if !exit.lastErrorLine.isEmpty { return exit.lastErrorLine }
+    return exit.succeeded ? fallback : "\(fallback) (exit \(exit.status))"
+  }
+
+  /// Seconds as ffmpeg reads them, to the millisecond.
+  static func seconds(_ value: Double) -> String { String(format: "%.3f", max(0, value)) }
+
+  static func find(_ name: String) -> String? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+    for directory in path.split(separator: ":") {
+      let candidate = "\(directory)/\(name)"
+      if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return nil
+  }
+}

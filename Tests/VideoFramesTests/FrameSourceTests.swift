@@ -1,0 +1,164 @@
+import Foundation
+import Testing
+import TerminalScreen
+@testable import VideoFrames
+
+/// Frames from real clips made by ffmpeg: probe, keyframes, single frames, playback, and the
+/// one-line errors for files that cannot be previewed. Serialized: the cancellation tests count
+/// this process's ffmpeg children.
+@Suite(.serialized) struct FrameSourceTests {
+  let source = FrameSource()
+
+  @Test func probeReadsSizeRateAndLength() async throws {
+    let info = try await source.probe(try await TestClips.counting())
+    #expect(info.width == 320 && info.height == 180)
+    #expect(info.frameRate == 24)
+    #expect(info.frameCount == 24)
+    #expect(abs(info.duration - 1) < 0.01)
+  }
+
+  @Test func keyframesAreEvenlySpacedScaledAndInOrder() async throws {
+    let frames = try await source.keyframes(of: try await TestClips.counting(), count: 6, fitting: PixelSize(width: 64, height: 64))
+    #expect(frames.count == 6)
+    #expect(frames.allSatisfy { $0.image.width == 64 && $0.image.height == 36 })
+    #expect(frames.map(\.time) == [0, 4, 8, 12, 16, 20].map { Double($0) / 24 })
+    // The decoded frames are the ones at those times (each frame's grey says its number).
+    let levels = frames.map { TestClips.meanLevel($0.image.pixels) }
+    for (level, index) in zip(levels, [0, 4, 8, 12, 16, 20]) {
+      #expect(abs(level - TestClips.countingLevel(index)) < 4, "frame \(index) has level \(level)")
+    }
+  }
+
+  @Test func moreKeyframesThanFramesRepeatFrames() async throws {
+    let frames = try await source.keyframes(of: try await TestClips.counting(), count: 48, fitting: PixelSize(width: 32, height: 32))
+    #expect(frames.count == 48)
+    #expect(frames[0].image == frames[1].image)
+    #expect(frames[0].time == 0 && frames[47].time == 23.0 / 24)
+  }
+
+  @Test func longVideosAreSampledBySeeking() async throws {
+    let url = try await TestClips.long()
+    let info = try await source.probe(url)
+    #expect(info.frameCount == 300)
+    #expect(KeyframePlan.seek(times: info.sampleTimes(count: 4)).frameCount == 4)
+    let frames = try await source.keyframes(of: url, info: info, count: 4, fitting: PixelSize(width: 80, height: 80))
+    #expect(frames.map(\.time) == [0, 3.125, 6.25, 9.375])
+    for (frame, index) in zip(frames, [0, 75, 150, 225]) {
+      let level = TestClips.meanLevel(frame.image.pixels)
+      #expect(abs(level - TestClips.longLevel(index)) < 3, "frame \(index) has level \(level)")
+    }
+  }
+
+  @Test func frameAtATimeIsTheFrameShownThen() async throws {
+    let frame = try await source.frame(of: try await TestClips.counting(), at: 0.5, fitting: PixelSize(width: 320, height: 180))
+    #expect(frame.time == 0.5)
+    #expect(frame.image.width == 320 && frame.image.height == 180)
+    #expect(abs(TestClips.meanLevel(frame.image.pixels) - TestClips.countingLevel(12)) < 4)
+    // Past the end: the last frame.
+    let last = try await source.frame(of: try await TestClips.counting(), at: 99, fitting: PixelSize(width: 32, height: 32))
+    #expect(last.time == 23.0 / 24)
+  }
+
+  @Test func playStreamsEveryFrameInOrder() async throws {
+    var times: [Double] = []
+    var levels: [Double] = []
+    for try await frame in source.play(try await TestClips.counting(), fitting: PixelSize(width: 40, height: 40), from: 0.5) {
+      times.append(frame.time)
+      levels.append(TestClips.meanLevel(frame.image.pixels))
+      #expect(frame.image.width == 40 && frame.image.height == 23)
+    }
+    #expect(times == (12..<24).map { Double($0) / 24 })
+    #expect(levels == levels.sorted())
+  }
+
+  @Test func cancellingPlaybackKillsTheDecoder() async throws {
+    let url = try await TestClips.long()
+    let stream = source.play(url, fitting: PixelSize(width: 40, height: 40))
+    let task = Task {
+      var count = 0
+      for try await _ in stream {
+        count += 1
+        if count == 3 { withUnsafeCurrentTask { $0?.cancel() } }
+      }
+      return count
+    }
+    let count = try await task.value
+    #expect(count == 3)
+    #expect(try await ffmpegChildren().isEmpty)
+  }
+
+  @Test func droppingAStreamUnfinishedKillsTheDecoder() async throws {
+    do {
+      var iterator = source.play(try await TestClips.long(), fitting: PixelSize(width: 40, height: 40)).makeAsyncIterator()
+      _ = try await iterator.next()
+      _ = try await iterator.next()
+    }
+    #expect(try await ffmpegChildren().isEmpty)
+  }
+
+  @Test func missingFile() async {
+    let path = TestClips.directory.appendingPathComponent("nothing.mp4").path
+    await #expect(throws: PreviewError.fileMissing(path: path)) {
+      try await source.probe(URL(fileURLWithPath: path))
+    }
+  }
+
+  @Test func downloadsInProgressAreNotDecoded() async throws {
+    let part = TestClips.directory.appendingPathComponent("downloading.mp4.part")
+    try Data([0, 0, 0]).write(to: part)
+    let final = TestClips.directory.appendingPathComponent("downloading.mp4")
+    await #expect(throws: PreviewError.stillDownloading(path: part.path)) { try await source.probe(part) }
+    await #expect(throws: PreviewError.stillDownloading(path: final.path)) { try await source.probe(final) }
+  }
+
+  @Test func corruptFileSaysWhy() async throws {
+    let url = try await TestClips.truncated()
+    do {
+      _ = try await source.keyframes(of: url, count: 3, fitting: PixelSize(width: 32, height: 32))
+      Issue.record("a truncated clip gave frames")
+    } catch {
+      guard case .unreadable(let path, let reason) = error else { throw error }
+      #expect(path == url.path)
+      #expect(!reason.isEmpty && !reason.contains("\n"))
+    }
+  }
+
+  @Test func picturesAndSoundAreNotVideos() async throws {
+    for url in [try await TestClips.picture(), try await TestClips.sound()] {
+      await #expect(throws: PreviewError.notAVideo(path: url.path)) { try await source.probe(url) }
+    }
+  }
+
+  @Test func missingFFmpegIsOneClearError() async throws {
+    let none = FrameSource(ffmpeg: "/nonexistent/ffmpeg", ffprobe: "/nonexistent/ffprobe")
+    let url = try await TestClips.counting()
+    await #expect(throws: PreviewError.ffmpegMissing) { try await none.probe(url) }
+    #expect(PreviewError.ffmpegMissing.description == "ffmpeg is not installed (ffmpeg and ffprobe must be on PATH)")
+  }
+
+  /// ffmpeg processes that are our children (zombies included), once a killed one has been reaped
+  /// (the reader thread reaps it; the wait is bounded, not a sleep standing in for a signal).
+  private func ffmpegChildren() async throws -> [String] {
+    let clock = ContinuousClock()
+    let deadline = clock.now + .seconds(10)
+    while true {
+      let children = Self.childCommands().filter { $0.contains("ffmpeg") }
+      if children.isEmpty || clock.now > deadline { return children }
+      try await Task.sleep(for: .milliseconds(20))
+    }
+  }
+
+  /// The command names of this process's live children, from /proc.
+  static func childCommands() -> [String] {
+    let me = getpid()
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { entry -> String? in
+      guard Int32(entry) != nil, let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+      else { return nil }
+      let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+      guard fields.count > 1, Int32(fields[1]) == me else { return nil }
+      return String(stat[stat.index(after: stat.firstIndex(of: "(")!)..<close])
+    }
+  }
+}
