@@ -56,7 +56,9 @@ let package = Package(
     // protocol, the effect runner, job following, the inbox, path completion, the instance lock.
     .target(
       name: "StudioRuntime",
-      dependencies: ["StudioUI", "StudioCore", "HistoryStore", "HistoryModel", "FalProtocol", "TerminalScreen"]),
+      dependencies: [
+        "StudioUI", "StudioCore", "HistoryStore", "HistoryModel", "FalProtocol", "TerminalScreen", "TerminalGraphics",
+      ]),
     // System library for ncursesw; its header defines NCURSES_WIDECHAR (SwiftPM drops pkg-config -Ds).
     .systemLibrary(
       name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
@@ -133,7 +135,7 @@ let package = Package(
       name: "StudioRuntimeTests",
       dependencies: [
         "StudioRuntime", "StudioUI", "StudioCore", "HistoryStore", "HistoryModel", "CurlTransport", "FalClient",
-        "FalEmulator", "TestSupport",
+        "FalEmulator", "TestSupport", "TerminalScreen",
       ]),
     .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal", "TerminalScreen", "TestSupport"]),
     .testTarget(name: "QuietExecutorTests", dependencies: ["QuietExecutor", "quiet-executor-probe"]),

@@ -19,6 +19,10 @@ extension StudioConfig {
     # Mouse support. Off leaves the terminal's own text selection alone.
     #mouse = true
 
+    # How video previews are drawn: auto (kitty, iTerm2 or sixel where the terminal has them,
+    # coloured block symbols elsewhere), kitty, iterm, sixel, symbols or none. Also --graphics.
+    #graphics = "auto"
+
     # Where finished videos are copied (absolute, or starting with ~/).
     # Default: the videos/ folder in the data directory.
     #videos_dir = "~/Videos/magi"

@@ -65,6 +65,8 @@ public struct StudioConfig: Sendable, Hashable {
   public var notifications: Notifications
   /// Whether the studio asks the terminal for mouse events (off keeps the terminal's own selection).
   public var mouse: Bool
+  /// How previews reach the terminal: `auto` (detected) or one of ``graphicsModes``.
+  public var graphics: String = "auto"
   public var defaults: FormDefaults
   /// Where finished videos are copied; nil for the data directory's `videos/`. May start with `~/`.
   public var videosDir: String?
@@ -128,7 +130,9 @@ public struct StudioConfig: Sendable, Hashable {
     }
   }
 
-  static let topLevelKeys = ["theme", "mouse", "videos_dir", "prices", "notifications", "defaults"]
+  static let topLevelKeys = ["theme", "mouse", "graphics", "videos_dir", "prices", "notifications", "defaults"]
+  /// What `graphics` may say (TerminalGraphics' `GraphicsChoice` names; StudioCore does not see that module).
+  public static let graphicsModes = ["auto", "kitty", "iterm", "sixel", "symbols", "none"]
   static let defaultsKeys = ["model", "resolution", "num_frames", "num_inference_steps", "aspect_ratio", "safety_checker"]
 
   /// Parses config text: the settings (defaults where the file is silent or wrong) and every problem.
@@ -146,6 +150,14 @@ public struct StudioConfig: Sendable, Hashable {
         }
       case "mouse":
         config.mouse = reader.bool(entry, "mouse") ?? config.mouse
+      case "graphics":
+        if let mode = reader.string(entry, "graphics") {
+          if graphicsModes.contains(mode.lowercased()) {
+            config.graphics = mode.lowercased()
+          } else {
+            reader.fail(entry.line, "'graphics' must be one of \(graphicsModes.joined(separator: ", ")), found \"\(mode)\"")
+          }
+        }
       case "videos_dir":
         if let directory = reader.string(entry, "videos_dir") {
           if directory.hasPrefix("/") || directory == "~" || directory.hasPrefix("~/") {

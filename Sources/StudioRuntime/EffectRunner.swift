@@ -24,6 +24,8 @@ public final class EffectRunner: Sendable {
   private let home: String
   private let configFile: String
   private let checkSource: @Sendable (MediaInput) throws -> MediaInput
+  /// Video previews (sheets and playback); nil where there is no decoder: previews then say so.
+  public let previews: PreviewRunner?
   /// The last history query, cancelled by the next one while the user types a filter.
   private let historyQuery = Mutex<Task<Void, Never>?>(nil)
 
@@ -38,8 +40,10 @@ public final class EffectRunner: Sendable {
   public init(
     jobs: GenerationRunner, inbox: Inbox, tasks: TaskTracker = TaskTracker(), outer: any OuterTerminalLink,
     launcher: Launcher, home: String, configFile: String,
-    checkSource: @escaping @Sendable (MediaInput) throws -> MediaInput = { $0 }
+    checkSource: @escaping @Sendable (MediaInput) throws -> MediaInput = { $0 },
+    previews: PreviewRunner? = nil
   ) {
+    self.previews = previews
     self.jobs = jobs
     self.inbox = inbox
     self.tasks = tasks
@@ -162,6 +166,12 @@ public final class EffectRunner: Sendable {
       }
     case .adopt(let ids):
       for id in ids { follower.follow(id, ifBusy: .skip, quietly: true) }
+    case .loadPreviewSheet(let id, _, _, _, _), .playPreview(let id, _, _, _), .showPreviewFrame(let id, _, _, _),
+      .loadThumbnails(let id, _, _), .loadSourceThumbnail(let id, _, _, _, _):
+      if let previews { return previews.perform(effect) }
+      inbox.post(.previewUnavailable(id: id, reason: "previews are not available in this build"))
+    case .stopPlayback, .stopPreviews:
+      previews?.perform(effect)
     case .notify, .bell, .cycleTheme, .setTheme, .redraw, .quit:
       return false
     }

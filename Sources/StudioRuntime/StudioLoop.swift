@@ -119,7 +119,8 @@ public final class StudioLoop {
     case .quit:
       state.quitting = true
     case .submit, .cancel, .loadHistory, .loadRecord, .delete, .open, .completePath, .adopt, .copyToClipboard,
-      .openVideosFolder, .saveThemeAsDefault, .loadRowDetails:
+      .openVideosFolder, .saveThemeAsDefault, .loadRowDetails, .loadPreviewSheet, .playPreview, .showPreviewFrame,
+      .loadThumbnails, .loadSourceThumbnail, .stopPlayback, .stopPreviews:
       runner.perform(effect)
     }
   }

@@ -42,4 +42,14 @@ public enum Action: Sendable {
   case themeChanged(String)
   /// What the index lacks for these history rows (after `.loadRowDetails`).
   case rowDetails([String: RowDetail])
+  /// A contact sheet's frames (after `.loadPreviewSheet`).
+  case previewSheet(id: String, [PreviewPicture])
+  /// A video's first and last frames (after `.loadThumbnails`).
+  case previewThumbnails(id: String, [PreviewPicture])
+  /// The form source's thumbnail (after `.loadSourceThumbnail`).
+  case previewSource(key: String, PreviewPicture)
+  /// One frame of a playback, with the video's length and rate (after `.playPreview`/`.showPreviewFrame`).
+  case previewFrame(id: String, PreviewPicture, duration: Double, frameRate: Double)
+  /// Why a record's video cannot be previewed, in one line (missing, corrupt, no ffmpeg, …).
+  case previewUnavailable(id: String, reason: String)
 }

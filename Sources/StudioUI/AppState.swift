@@ -85,6 +85,8 @@ public struct AppState: Sendable, Hashable {
   public var zoomed = false
   /// Records loaded to be re-run together (a confirmed re-run of marked rows).
   public var pendingReruns: Set<String> = []
+  /// The details view's contact sheet and playback.
+  public var preview = PreviewState()
 
   private struct PendingRecord: Sendable, Hashable {
     var id: String

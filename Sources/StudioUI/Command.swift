@@ -84,6 +84,17 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
   case clearMarks
   case sortHistory
 
+  // Previews.
+  case playVideo
+  case playVideoFullScreen
+  case pausePlayback
+  case stepForward
+  case stepBackward
+  case seekForward
+  case seekBackward
+  case togglePlaybackZoom
+  case stopPlayback
+
   // Dialogs.
   case confirmYes
   case confirmAlternative
@@ -161,6 +172,15 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
     case .toggleMark: "Mark / unmark the history item"
     case .clearMarks: "Unmark every history item"
     case .sortHistory: "Sort the history by date or cost"
+    case .playVideo: "Play the video in the details view"
+    case .playVideoFullScreen: "Play the video on the whole screen"
+    case .pausePlayback: "Pause / resume playback"
+    case .stepForward: "Next frame (pauses)"
+    case .stepBackward: "Previous frame (pauses)"
+    case .seekForward: "Forward 1 s"
+    case .seekBackward: "Back 1 s"
+    case .togglePlaybackZoom: "Playback on the whole screen / in the details view"
+    case .stopPlayback: "Stop playback"
     case .confirmYes: "Yes"
     case .confirmAlternative: "Yes, and the video file too"
     case .confirmNo: "No"
@@ -174,7 +194,8 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
     case .editorLeft, .editorRight, .editorUp, .editorDown, .editorHome, .editorEnd, .editorWordLeft,
       .editorWordRight, .editorBackspace, .editorDelete, .editorDeleteWord, .editorKillToStart, .editorKillToEnd,
       .editorKillWordForward, .editorYank, .editorEnter, .editorDone,
-      .confirmYes, .confirmAlternative, .confirmNo, .close, .showPalette, .activate:
+      .confirmYes, .confirmAlternative, .confirmNo, .close, .showPalette, .activate,
+      .pausePlayback, .stepForward, .stepBackward, .seekForward, .seekBackward, .togglePlaybackZoom, .stopPlayback:
       false
     default:
       true

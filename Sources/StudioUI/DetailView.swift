@@ -21,12 +21,18 @@ enum DetailView {
       grid.put("Loading…", x: inner.x, y: inner.y, role: .dim)
       return
     }
+    let previewHeight = PreviewLayout.detailPreviewHeight(state, id: id)
+    if let playback = state.preview.playback, playback.id == id, !playback.fullScreen {
+      PreviewView.drawPlayback(&grid, playback, in: PreviewLayout.detailArea(state, playing: true))
+    } else if let sheet = state.preview.sheet, sheet.id == id {
+      PreviewView.drawSheet(&grid, sheet, in: PreviewLayout.detailArea(state, playing: false))
+    }
     let lines = self.lines(record, state: state, width: inner.width)
-    let bodyHeight = inner.height - 1
+    let bodyHeight = max(0, inner.height - 1 - previewHeight)
     let labelWidth = min(24, (lines.map { TextWidth.of($0.label) }.max() ?? 10) + 2)
     let start = min(scroll, max(0, lines.count - bodyHeight))
     for (row, line) in lines.dropFirst(start).prefix(bodyHeight).enumerated() {
-      let y = inner.y + row
+      let y = inner.y + previewHeight + row
       if line.label.isEmpty {
         grid.put(line.value, x: inner.x, y: y, role: line.role, maxWidth: inner.width)
       } else {
@@ -34,7 +40,7 @@ enum DetailView {
         grid.put(line.value, x: inner.x + labelWidth, y: y, role: line.role, maxWidth: inner.width - labelWidth)
       }
     }
-    let hints = "o open  r re-run  e edit  x extend  y copy URL  s seed  d delete  + zoom  Esc close"
+    let hints = "p play  P full screen  o open  r re-run  e edit  x extend  y copy URL  s seed  d delete  + zoom  Esc close"
     grid.put(hints, x: inner.x, y: inner.maxY - 1, role: .key, maxWidth: inner.width)
   }
 

@@ -36,5 +36,24 @@ public enum Effect: Sendable, Hashable {
   /// server, not stay as that process left it. The runner leaves alone, without a word, a job
   /// another process is following and one sent to another server.
   case adopt([String])
+  /// Decode `count` keyframes of the video at `path`, evenly spaced, each drawn in at most `frame`
+  /// cells; answered with `.previewSheet` or `.previewUnavailable`. A new sheet replaces the last.
+  /// `sha256` (the file's, when the record has it) keys the keyframe cache.
+  case loadPreviewSheet(id: String, path: String, sha256: String?, count: Int, frame: CellSize)
+  /// Play the video from `from` seconds at its frame rate, looping, each frame drawn in at most
+  /// `box` cells (`.previewFrame` per frame); replaces any playback.
+  case playPreview(id: String, path: String, box: CellSize, from: Double)
+  /// Stop playing and show the one frame at `at` seconds (paused: a step or a seek).
+  case showPreviewFrame(id: String, path: String, box: CellSize, at: Double)
+  /// Decode the first and the last frame of the video, each in at most `frame` cells
+  /// (`.previewThumbnails` or `.previewUnavailable`).
+  case loadThumbnails(id: String, path: String, frame: CellSize)
+  /// Decode the form's source for its thumbnail (`.previewSource`, or `.previewUnavailable` with
+  /// `key` as the id): an image as it is; a video's frame at `startFrame` (its last frame when nil).
+  case loadSourceThumbnail(key: String, path: String, isVideo: Bool, startFrame: Int?, frame: CellSize)
+  /// Stop playing (pause or stop); the frame on screen stays.
+  case stopPlayback
+  /// Stop every preview's decoding: no preview is on screen any more.
+  case stopPreviews
   case quit
 }

@@ -46,6 +46,24 @@ enum FormView {
           promptHeight: layout.promptHeight)
       }
     }
+    if rect == Layout(width: state.width, height: state.height).form { drawSource(&grid, state) }
+  }
+
+  /// The source's thumbnail under the form, with what it shows.
+  static func drawSource(_ grid: inout ScreenGrid, _ state: AppState) {
+    guard let source = state.preview.source, let area = PreviewLayout.sourceThumbnailArea(state) else { return }
+    switch source.content {
+    case .loading:
+      grid.put("loading source…", x: area.x, y: area.y, role: .dim, maxWidth: area.width)
+    case .unavailable(let reason):
+      grid.put("no preview: \(reason)", x: area.x, y: area.y, role: .warning, maxWidth: area.width)
+    case .pictures(let pictures):
+      guard let picture = pictures.first else { return }
+      let frame = SourceThumbnail.frame
+      PreviewView.drawCentred(&grid, picture.art, in: Rect(x: area.x, y: area.y, width: frame.columns, height: frame.rows))
+      let caption = source.isVideo ? "continues from \(PreviewView.time(picture.time))" : "source image"
+      grid.put(caption, x: area.x, y: area.y + frame.rows, role: .dim, maxWidth: area.width)
+    }
   }
 
   static func drawValue(

@@ -5,6 +5,7 @@ import TerminalScreen
 /// everywhere), so `j` moves in a list but types a `j` in the prompt.
 public enum KeyContext: String, Sendable, Hashable, CaseIterable {
   case dialog
+  case playback
   case help
   case palette
   case detail
@@ -19,6 +20,7 @@ public enum KeyContext: String, Sendable, Hashable, CaseIterable {
   public var title: String {
     switch self {
     case .dialog: "Confirmation dialogs"
+    case .playback: "Playing a video"
     case .help: "Help"
     case .palette: "Command palette"
     case .detail: "Details view"
@@ -56,6 +58,17 @@ public enum KeyMap {
     KeyBinding(.character("n"), .dialog, .confirmNo),
     KeyBinding(.escape, .dialog, .confirmNo),
 
+    // Playback.
+    KeyBinding(.character(" "), .playback, .pausePlayback),
+    KeyBinding(.character("."), .playback, .stepForward),
+    KeyBinding(.character(","), .playback, .stepBackward),
+    KeyBinding(.right, .playback, .seekForward),
+    KeyBinding(.left, .playback, .seekBackward),
+    KeyBinding(.character("+"), .playback, .togglePlaybackZoom),
+    KeyBinding(.character("P"), .playback, .togglePlaybackZoom),
+    KeyBinding(.character("q"), .playback, .stopPlayback),
+    KeyBinding(.escape, .playback, .stopPlayback),
+
     // Help.
     KeyBinding(.escape, .help, .close),
     KeyBinding(.character("q"), .help, .close),
@@ -91,6 +104,8 @@ public enum KeyMap {
     KeyBinding(.character("s"), .detail, .reuseSeed),
     KeyBinding(.character("d"), .detail, .deleteRecord),
     KeyBinding(.character("+"), .detail, .toggleZoom),
+    KeyBinding(.character("p"), .detail, .playVideo),
+    KeyBinding(.character("P"), .detail, .playVideoFullScreen),
 
     // Messages.
     KeyBinding(.escape, .messages, .close),
@@ -171,6 +186,8 @@ public enum KeyMap {
     KeyBinding(.character(" "), .history, .toggleMark),
     KeyBinding(.character("u"), .history, .clearMarks),
     KeyBinding(.character("S"), .history, .sortHistory),
+    KeyBinding(.character("p"), .history, .playVideo),
+    KeyBinding(.character("P"), .history, .playVideoFullScreen),
 
     // Lists and panes.
     KeyBinding(.character("j"), .navigation, .moveDown),

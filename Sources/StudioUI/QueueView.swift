@@ -39,7 +39,15 @@ enum QueueView {
     grid.put(String(repeating: "─", count: max(0, titleWidth - used)), x: list.x + used, y: below, role: .border)
     grid.put(more, x: list.maxX - TextWidth.of(more), y: below, role: .accent)
     if let id = queue.selectedID {
-      LogView.draw(&grid, layout.queueLog, buffer: queue.logs[id], wrap: queue.wrapLog)
+      var log = layout.queueLog
+      if let thumbnails = state.preview.thumbnails, thumbnails.id == id,
+        log.height >= Thumbnails.frame.rows + 3
+      {
+        let height = Thumbnails.frame.rows + 1
+        PreviewView.drawThumbnails(&grid, thumbnails, in: Rect(x: log.x, y: log.y, width: log.width, height: height))
+        log = Rect(x: log.x, y: log.y + height, width: log.width, height: log.height - height)
+      }
+      LogView.draw(&grid, log, buffer: queue.logs[id], wrap: queue.wrapLog)
     }
   }
 

@@ -13,9 +13,10 @@ import TerminalScreen
 public enum StudioReducer {
   public static func update(_ state: inout AppState, _ action: Action) -> [Effect] {
     let typing = typedField(action, state)
-    let effects = apply(action, &state)
+    var effects = apply(action, &state)
     state.formUndo.record(state.form.values, typing: typing?.field, endsWord: typing?.endsWord ?? false)
     keepSelectionsVisible(&state)
+    effects += reconcilePreview(&state)
     return effects
   }
 
@@ -111,6 +112,9 @@ public enum StudioReducer {
     case .rowDetails(let details):
       state.history.details.merge(details) { $1 }
       effects = []
+    case .previewSheet, .previewFrame, .previewUnavailable, .previewThumbnails, .previewSource:
+      previewArrived(action, &state)
+      effects = []
     }
     return effects
   }
@@ -136,6 +140,7 @@ public enum StudioReducer {
   /// The contexts a key is looked up in, innermost first.
   static func contexts(_ state: AppState) -> [KeyContext] {
     if state.dialog != nil { return [.dialog] }
+    if state.preview.playback != nil, case .detail = state.overlay { return [.playback, .detail, .global] }
     switch state.overlay {
     case .help: return [.help, .global]
     case .palette: return [.palette]
@@ -455,6 +460,9 @@ public enum StudioReducer {
         message: "Delete \(id): \(prompt)")
       return []
 
+    case .playVideo, .playVideoFullScreen, .pausePlayback, .stepForward, .stepBackward, .seekForward, .seekBackward,
+      .togglePlaybackZoom, .stopPlayback:
+      return previewCommand(command, &state)
     case .confirmYes, .confirmAlternative, .confirmNo:
       return answer(command, &state)
     }

@@ -31,6 +31,11 @@ public enum StudioRenderer {
     case .detail(let id, let record, let scroll):
       grid.cursor = nil
       DetailView.draw(&grid, shown, id: id, record: record, scroll: scroll)
+      if let playback = shown.preview.playback, playback.id == id, playback.fullScreen {
+        let area = PreviewLayout.fullScreenArea(shown)
+        grid.fill(area, role: .normal)
+        PreviewView.drawPlayback(&grid, playback, in: area)
+      }
     case .messages(let back):
       grid.cursor = nil
       MessagesView.draw(&grid, shown, back: back)

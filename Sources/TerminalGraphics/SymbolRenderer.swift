@@ -3,6 +3,9 @@ import TerminalScreen
 
 /// Pictures as coloured block symbols: an ``RGBAImage`` becomes ``CellArt`` for the screen model.
 ///
+/// For stills (sheets, thumbnails): chafa picks among half blocks and quadrants per cell, which
+/// costs 10–25 ms for a 120 × 34 picture. Playback uses ``HalfBlockRenderer`` instead.
+///
 /// The configuration is fixed so the same pixels always give the same cells (snapshot tests rely
 /// on it): half blocks, quadrants, the full block and space (in every font, one column wide),
 /// no dithering, no preprocessing, RGB colour space, average colour extraction, one chafa thread.
@@ -73,3 +76,4 @@ public enum SymbolRenderer {
     }
   }
 }
+

@@ -4,6 +4,9 @@
 // (one line each) to --log so tests can check exact sequences. Quits on `Q`, on SIGINT/SIGTERM/
 // SIGHUP, restoring the terminal first, then prints "curses-probe: quit <reason>" to stdout.
 //
+// `A` draws the next frame of a picture row (cells with their own ANSI colours, a new mix each
+// frame), to check that picture colours keep right when the terminal's colour pairs run out.
+//
 // `C` sends an OSC 52 copy of "probe clipboard" through the loop's escape channel, from another
 // thread, as the studio's copies are.
 //
@@ -89,6 +92,12 @@ log("depth \(terminal.colorDepth)")
 var lastEvent = "none"
 var eventCount = 0
 var wakeCount = 0
+var artFrame = 0
+
+/// Frame `frame` of the picture row: `▀` cells whose ink and paper vary with the column and the frame.
+func artColors(x: Int, frame: Int) -> CellColors {
+  CellColors(foreground: .ansi(UInt8((x + frame) % 8)), background: .ansi(UInt8((x / 3 + 2 * frame) % 8)))
+}
 
 @MainActor func render() -> ScreenGrid {
   let (width, height) = terminal.size
@@ -111,6 +120,10 @@ var wakeCount = 0
     grid.put(line.0, x: 2, y: index + 1, role: line.1, maxWidth: width - 4)
   }
   if height > 7 { grid.put("selected", x: 2, y: 5, role: .selection) }
+  if artFrame > 0, height > 9, width >= 28 {
+    let cells = (0..<24).map { Cell("▀", colors: artColors(x: $0, frame: artFrame)) }
+    grid.draw(CellArt(width: 24, height: 1, cells: cells), x: 2, y: 7)
+  }
   return grid
 }
 
@@ -132,6 +145,10 @@ while quitReason == nil {
       lastEvent = describe(terminalEvent)
       log("event \(lastEvent)")
       if terminalEvent == .key(.character("Q")) { quitReason = "key Q" }
+      if terminalEvent == .key(.character("A")) {
+        artFrame += 1
+        log("art \(artFrame)")
+      }
       if terminalEvent == .key(.character("C")), let copy = TerminalEscapes.copyToClipboard("probe clipboard") {
         let escapes = loop.escapes
         Task.detached { escapes.send(copy) }

@@ -24,6 +24,9 @@ struct StudioCommand: AsyncParsableCommand {
   @Flag(help: "Do not capture the mouse (leaves the terminal's own text selection alone).")
   var noMouse = false
 
+  @Option(help: ArgumentHelp("Video previews: auto, kitty, iterm, sixel, symbols or none (default: from config.toml).", valueName: "mode"))
+  var graphics: String?
+
   @OptionGroup var connection: ConnectionOptions
   @OptionGroup var store: StoreOptions
 
@@ -33,7 +36,10 @@ struct StudioCommand: AsyncParsableCommand {
         throw CommandFailure(
           message: "the studio needs a terminal; in scripts use the subcommands (magi-studio --help)", code: 1)
       }
-      let (connection, store, theme, mouse) = (connection, store, theme, noMouse ? false : nil as Bool?)
+      if let graphics, !StudioConfig.graphicsModes.contains(graphics.lowercased()) {
+        throw ValidationError("--graphics must be one of \(StudioConfig.graphicsModes.joined(separator: ", "))")
+      }
+      let (connection, store, theme, mouse, graphics) = (connection, store, theme, noMouse ? false : nil as Bool?, graphics)
       let outcome: Result<Int32, any Error> = await withCheckedContinuation { continuation in
         let thread = Thread {
           // Named so that tools (top -H, /proc) show which thread is the UI; Foundation's
@@ -41,7 +47,8 @@ struct StudioCommand: AsyncParsableCommand {
           try? "magi-ui".write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
           do {
             continuation.resume(
-              returning: .success(try StudioStartup.launch(connection: connection, store: store, themeName: theme, mouse: mouse)))
+              returning: .success(try StudioStartup.launch(
+                connection: connection, store: store, themeName: theme, mouse: mouse, graphics: graphics)))
           } catch {
             continuation.resume(returning: .failure(error))
           }

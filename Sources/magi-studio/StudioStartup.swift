@@ -7,15 +7,16 @@ import StudioCore
 import StudioRuntime
 import StudioUI
 import TerminalScreen
+import VideoFrames
 
 /// Start-up wiring of the full-screen studio: settings, theme, terminal, session, and the
 /// runtime's loop (``StudioLoop``) over the ncurses terminal. Everything that happens after the
 /// first frame lives in `StudioRuntime`.
 enum StudioStartup {
   /// Sets everything up, runs the studio until the user quits, and restores the terminal.
-  static func launch(connection: ConnectionOptions, store: StoreOptions, themeName: String?, mouse: Bool?) throws
-    -> Int32
-  {
+  static func launch(
+    connection: ConnectionOptions, store: StoreOptions, themeName: String?, mouse: Bool?, graphics: String?
+  ) throws -> Int32 {
     let environment = ProcessInfo.processInfo.environment
     var paths = store.paths
     let loaded = StudioConfig.load(paths: paths)
@@ -76,11 +77,14 @@ enum StudioStartup {
     let ownsJobs = InstanceLock.acquire(in: paths.data)
 
     let screen = CursesStudioTerminal(terminal: terminal, wake: wake)
+    // One tracker for every task of the runtime, previews' included: all are cancelled at quit.
+    let tasks = TaskTracker()
     let runner = EffectRunner(
-      jobs: session.jobs, inbox: inbox,
+      jobs: session.jobs, inbox: inbox, tasks: tasks,
       outer: OuterTerminal(environment: Credentials.scrubbed(environment), write: screen.escapes.send),
       launcher: Launcher(environment: environment, allowedDirectories: session.paths.ownDirectories),
-      home: environment["HOME"] ?? "", configFile: StudioConfig.path(in: session.paths), checkSource: checkedSource)
+      home: environment["HOME"] ?? "", configFile: StudioConfig.path(in: session.paths), checkSource: checkedSource,
+      previews: previews(graphics ?? config.graphics, paths: paths, inbox: inbox, tasks: tasks, depth: terminal.colorDepth))
     // A large history opens faster next time from a saved index. Writing it holds the history for
     // a few tens of milliseconds at 100,000 records, so it waits until the first pages are shown;
     // and only when this open parsed megabytes (a timer at every start would be a wake-up for nothing).
@@ -140,5 +144,18 @@ enum StudioStartup {
   private static func backendLabel(_ session: Session) -> String {
     let queue = session.client.endpoints.queue
     return queue == FalEndpoints.production.queue ? "fal.ai" : queue.replacing("https://", with: "").replacing("http://", with: "")
+  }
+
+  /// The preview runner, unless graphics are off (`--graphics none` / `graphics = "none"`): then the
+  /// details view says so instead of decoding. The studio draws previews as block symbols (through
+  /// the screen model, so in every terminal, tmux included); `magi-studio preview` uses the pixel
+  /// protocols the terminal has.
+  static func previews(_ graphics: String, paths: StudioPaths, inbox: Inbox, tasks: TaskTracker, depth: ColorDepth)
+    -> PreviewRunner?
+  {
+    guard graphics.lowercased() != "none" else { return nil }
+    let cache = PreviewCache(directory: URL(fileURLWithPath: paths.cache).appendingPathComponent("previews"))
+    return PreviewRunner(
+      source: StudioPreviewSource(frames: FrameSource(), cache: cache), inbox: inbox, tasks: tasks, depth: depth)
   }
 }

@@ -178,6 +178,52 @@ struct CursesProbeTests {
     #expect(colorRow.contains("48;5;21m") && !colorRow.contains("\u{1B}[7m"), "\(colorRow.debugDescription)")
   }
 
+  /// Picture cells keep their own colours when the terminal's pairs run out: at TERM=xterm there
+  /// are 64 pairs and 30 frames of the probe's picture row use every one of the 64 ink/paper
+  /// mixes, so pairs of frames gone are reclaimed; the last frame must show exactly its colours.
+  @Test(.timeLimit(.minutes(1))) func pictureColoursSurviveRunningOutOfPairs() async throws {
+    let tmux = try await ProbeSession(environment: ["TERM": "xterm"])
+    #expect(await tmux.waitForReady())
+    let frames = 30
+    for _ in 0..<frames { try await tmux.sendKeys("A") }
+    #expect(await tmux.wait { tmux.logLines.contains("art \(frames)") })
+    var row = ""
+    let drawn = await tmux.wait {
+      row = await tmux.capture(escapes: true).split(separator: "\n").first { $0.contains("▀") }.map(String.init) ?? ""
+      return Self.pictureColors(row).count == 24 && Self.pictureColors(row) == Self.expectedColors(frame: frames)
+    }
+    #expect(drawn, "\(Self.pictureColors(row)) != \(Self.expectedColors(frame: frames))\n\(row.debugDescription)")
+  }
+
+  /// The probe's colours for frame `frame` (its `artColors`), as SGR numbers 30–37 / 40–47.
+  static func expectedColors(frame: Int) -> [[Int]] {
+    (0..<24).map { x in [30 + (x + frame) % 8, 40 + (x / 3 + 2 * frame) % 8] }
+  }
+
+  /// The ink and paper SGR numbers in force at each `▀` of a `capture-pane -e` row (tmux leaves
+  /// out what does not change).
+  static func pictureColors(_ row: String) -> [[Int]] {
+    var (ink, paper) = (39, 49)
+    var colors: [[Int]] = []
+    var rest = Substring(row)
+    while let index = rest.firstIndex(where: { $0 == "\u{1B}" || $0 == "▀" }) {
+      if rest[index] == "▀" {
+        colors.append([ink, paper])
+        rest = rest[rest.index(after: index)...]
+        continue
+      }
+      let body = rest[rest.index(after: index)...]
+      guard body.first == "[", let end = body.firstIndex(where: { $0.isLetter }) else { break }
+      for number in body.dropFirst()[..<end].split(separator: ";").compactMap({ Int($0) }) {
+        if (30...39).contains(number) { ink = number }
+        if (40...49).contains(number) { paper = number }
+        if number == 0 { (ink, paper) = (39, 49) }
+      }
+      rest = body[body.index(after: end)...]
+    }
+    return colors
+  }
+
   /// Ctrl-Z at a job-control shell gives the terminal back and really stops the process; `fg`
   /// takes it back and repaints, and keys work again.
   @Test(.timeLimit(.minutes(1))) func suspendAndResume() async throws {

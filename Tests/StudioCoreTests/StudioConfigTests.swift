@@ -24,6 +24,16 @@ import Testing
     #expect(config.videosDir == nil)
   }
 
+  /// `graphics` takes the modes `--graphics` takes, in any case; anything else names its line.
+  @Test func graphicsIsOneOfTheModes() {
+    #expect(StudioConfig().graphics == "auto")
+    #expect(StudioConfig.parse("graphics = \"Symbols\"\n", path: "c.toml").config.graphics == "symbols")
+    #expect(StudioConfig.parse("graphics = \"none\"\n", path: "c.toml").config.graphics == "none")
+    let (config, errors) = StudioConfig.parse("graphics = \"sixels\"\n", path: "c.toml")
+    #expect(config.graphics == "auto")
+    #expect(errors.count == 1 && errors.first?.description.contains("'graphics' must be one of auto, kitty") == true, "\(errors)")
+  }
+
   @Test func everySettingCanBeOverridden() throws {
     let text = """
       theme = "high-contrast"

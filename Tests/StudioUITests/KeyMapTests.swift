@@ -99,9 +99,25 @@ enum Given {
     runningSecondsAgo: 560, finishedSecondsAgo: 420, seed: 777, url: "https://v3.fal.media/files/h0.mp4",
     localPath: "/videos/h0.mp4")
 
+  /// The details of `h0` with its contact sheet shown.
   static func detail() -> AppState {
     var state = history()
     state.overlay = .detail(id: "h0", record: finished, scroll: 2)
+    _ = StudioReducer.reconcilePreview(&state)
+    state.preview.sheet?.content = .pictures([])
+    return state
+  }
+
+  /// `detail()` playing `h0` in the details view, at 2 s of 4.
+  static func playing() -> AppState {
+    var state = detail()
+    var playback = Playback(
+      id: "h0", path: "/videos/h0.mp4", fullScreen: false, box: PreviewLayout.pictureBox(state, fullScreen: false))
+    playback.time = 2
+    playback.duration = 4
+    playback.frameRate = 24
+    playback.content = .pictures([PreviewPicture(time: 2, art: CellArt(width: 0, height: 0, cells: []))])
+    state.preview.playback = playback
     return state
   }
 
@@ -191,8 +207,68 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
       $0.cutText = "ab"
     },
   ],
+  .playback: [
+    .pausePlayback: BindingCase(Given.playing, effects: [.stopPlayback]) { $0.preview.playback?.paused = true },
+    .stepForward: BindingCase(
+      Given.playing,
+      effects: [
+        .stopPlayback,
+        .showPreviewFrame(id: "h0", path: "/videos/h0.mp4", box: Given.playing().preview.playback!.box, at: 2 + 1.0 / 24),
+      ]
+    ) {
+      $0.preview.playback?.paused = true
+      $0.preview.playback?.time = 2 + 1.0 / 24
+    },
+    .stepBackward: BindingCase(
+      Given.playing,
+      effects: [
+        .stopPlayback,
+        .showPreviewFrame(id: "h0", path: "/videos/h0.mp4", box: Given.playing().preview.playback!.box, at: 2 - 1.0 / 24),
+      ]
+    ) {
+      $0.preview.playback?.paused = true
+      $0.preview.playback?.time = 2 - 1.0 / 24
+    },
+    .seekForward: BindingCase(
+      Given.playing,
+      effects: [.playPreview(id: "h0", path: "/videos/h0.mp4", box: Given.playing().preview.playback!.box, from: 3)]
+    ) { $0.preview.playback?.time = 3 },
+    .seekBackward: BindingCase(
+      Given.playing,
+      effects: [.playPreview(id: "h0", path: "/videos/h0.mp4", box: Given.playing().preview.playback!.box, from: 1)]
+    ) { $0.preview.playback?.time = 1 },
+    // The whole screen is a new size: frames are asked for again, from where playback is.
+    .togglePlaybackZoom: BindingCase(
+      Given.playing,
+      effects: [
+        .playPreview(
+          id: "h0", path: "/videos/h0.mp4", box: PreviewLayout.pictureBox(Given.playing(), fullScreen: true), from: 2)
+      ]
+    ) {
+      $0.preview.playback?.fullScreen = true
+      $0.preview.playback?.box = PreviewLayout.pictureBox(Given.playing(), fullScreen: true)
+    },
+    .stopPlayback: BindingCase(Given.playing, effects: [.stopPlayback]) { $0.preview.playback = nil },
+  ],
   .detail: [
-    .close: BindingCase(Given.detail) { $0.overlay = nil },
+    .playVideo: BindingCase(
+      Given.detail,
+      effects: [.playPreview(id: "h0", path: "/videos/h0.mp4", box: PreviewLayout.pictureBox(Given.detail(), fullScreen: false), from: 0)]
+    ) {
+      $0.preview.playback = Playback(
+        id: "h0", path: "/videos/h0.mp4", fullScreen: false, box: PreviewLayout.pictureBox(Given.detail(), fullScreen: false))
+    },
+    .playVideoFullScreen: BindingCase(
+      Given.detail,
+      effects: [.playPreview(id: "h0", path: "/videos/h0.mp4", box: PreviewLayout.pictureBox(Given.detail(), fullScreen: true), from: 0)]
+    ) {
+      $0.preview.playback = Playback(
+        id: "h0", path: "/videos/h0.mp4", fullScreen: true, box: PreviewLayout.pictureBox(Given.detail(), fullScreen: true))
+    },
+    .close: BindingCase(Given.detail) {
+      $0.overlay = nil
+      $0.preview = PreviewState()
+    },
     .moveDown: BindingCase(Given.detail) { $0.overlay = .detail(id: "h0", record: Given.finished, scroll: 3) },
     .moveUp: BindingCase(Given.detail) { $0.overlay = .detail(id: "h0", record: Given.finished, scroll: 1) },
     .openRecord: BindingCase(Given.detail, effects: [.open("h0")]) { _ in },
@@ -210,6 +286,7 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
     },
     .editRecord: BindingCase(Given.detail) {
       $0.overlay = nil
+      $0.preview = PreviewState()
       $0.focus = .form
       $0.form.prompt = TextEditor("history item 0: a lighthouse at dusk, waves", multiline: true)
       $0.form.seed = "777"
@@ -218,6 +295,7 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
     },
     .extendRecord: BindingCase(Given.detail) {
       $0.overlay = nil
+      $0.preview = PreviewState()
       $0.focus = .form
       $0.form.mode = .extendVideo
       $0.form.prompt = TextEditor("history item 0: a lighthouse at dusk, waves", multiline: true)
@@ -409,6 +487,17 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
       state.history.marked["h1"] = state.history.items[1]
       return state
     }) { $0.history.marked = [:] },
+    // The details open, and playback starts once the record is loaded.
+    .playVideo: BindingCase({ Given.history() }, effects: [.loadRecord("h0")]) {
+      $0.overlay = .detail(id: "h0", record: nil, scroll: 0)
+      $0.pendingRecord = ("h0", .detail)
+      $0.preview.playWhenShown = PreviewState.PlayRequest(id: "h0", fullScreen: false)
+    },
+    .playVideoFullScreen: BindingCase({ Given.history() }, effects: [.loadRecord("h0")]) {
+      $0.overlay = .detail(id: "h0", record: nil, scroll: 0)
+      $0.pendingRecord = ("h0", .detail)
+      $0.preview.playWhenShown = PreviewState.PlayRequest(id: "h0", fullScreen: true)
+    },
     .sortHistory: BindingCase({ Given.history() }) {
       $0.history.sort = .cost
       $0.notice = Notice("History by cost, dearest first (the 3 rows loaded)")

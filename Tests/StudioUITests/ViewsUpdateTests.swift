@@ -221,6 +221,7 @@ import Testing
       "h0", .completed, finishedSecondsAgo: 60, url: "http://127.0.0.1:41234/files/h0.mp4", localPath: "/videos/h0.mp4")
     record.server = "embedded:http://127.0.0.1:41234"
     state.overlay = .detail(id: "h0", record: record, scroll: 0)
+    _ = StudioReducer.reconcilePreview(&state)
     #expect(send(&state, .command(.copyURL)) == [.copyToClipboard("/videos/h0.mp4")])
     state.overlay = .detail(id: "h0", record: record, scroll: 0)
     _ = send(&state, .command(.extendRecord))

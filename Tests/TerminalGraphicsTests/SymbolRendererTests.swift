@@ -1,4 +1,4 @@
-import TerminalGraphics
+@testable import TerminalGraphics
 import TerminalScreen
 import Testing
 
@@ -72,5 +72,23 @@ import Testing
     let big = RGBAImage(width: 1920, height: 1080, pixels: [UInt8](repeating: 128, count: 1920 * 1080 * 4))
     let art = SymbolRenderer.render(big, columns: 40, rows: 12, depth: .truecolor)
     #expect(art.width == 40 && art.height == 12)
+  }
+}
+
+@Suite struct HalfBlockColourTests {
+  @Test func reducedColoursAreTheNearestCubeOrAnsiColour() {
+    let pixels: [UInt8] = [255, 0, 0, 255, 0, 0, 0, 255]
+    let image = RGBAImage(width: 1, height: 2, pixels: pixels)
+    #expect(HalfBlockRenderer.render(image, depth: .indexed256)[0, 0].colors
+      == CellColors(foreground: .indexed(196), background: .indexed(16)))
+    #expect(HalfBlockRenderer.render(image, depth: .ansi16)[0, 0].colors
+      == CellColors(foreground: .ansi(1), background: .ansi(0)))
+    // Every cube level is the one xterm's palette makes nearest.
+    for value in 0...255 {
+      guard case .indexed(let index) = HalfBlockRenderer.color(UInt8(value), 0, 0, depth: .indexed256) else { return }
+      let level = ColorPlanner.rgb(ofIndexed: index).0
+      let best = [0, 95, 135, 175, 215, 255].min { abs($0 - value) < abs($1 - value) }!
+      #expect(abs(Int(level) - value) == abs(best - value), "\(value) → \(level)")
+    }
   }
 }

@@ -1,0 +1,214 @@
+import StudioCore
+import StudioUI
+import Synchronization
+import TerminalGraphics
+import TerminalScreen
+
+/// Performs the preview effects: decodes frames through a ``PreviewFrameSource``, turns them into
+/// block-symbol cells (`TerminalGraphics`) and posts them as actions.
+///
+/// One sheet and one playback at a time, each a tracked task: a new request replaces the last, and
+/// `.stopPreviews` ends both, so nothing decodes while no preview is visible. Playback paces
+/// itself by the frames' times with a sleep between frames; paused or stopped, there is no task,
+/// no timer and no child process. Turning pixels into cells is CPU work (chafa's symbol search for
+/// stills, half blocks for playback), run on a thread of its own (``IOThread``), never on the pool.
+public final class PreviewRunner: Sendable {
+  private let source: any PreviewFrameSource
+  private let inbox: Inbox
+  private let tasks: TaskTracker
+  private let depth: ColorDepth
+  /// The sheet's task and the playback's.
+  private let running = Mutex<[Slot: Task<Void, Never>]>([:])
+
+  private enum Slot {
+    case sheet
+    case playback
+    case thumbnails
+    case source
+  }
+
+  /// Pixels decoded per cell: 2 × 4 per quadrant for chafa to choose shapes from, and no more:
+  /// at 8 × 16 a 120 × 40 playback piped 59 MB/s of RGBA from ffmpeg and took 30 % of a core.
+  static let pixelsPerCell = PixelSize(width: 4, height: 8)
+
+  /// - Parameter depth: the terminal's colour depth, which the symbols' colours are chosen for.
+  public init(source: any PreviewFrameSource, inbox: Inbox, tasks: TaskTracker, depth: ColorDepth) {
+    self.source = source
+    self.inbox = inbox
+    self.tasks = tasks
+    self.depth = depth
+  }
+
+  /// Starts (or stops) what `effect` asks; false for an effect that is not a preview's.
+  @discardableResult
+  public func perform(_ effect: Effect) -> Bool {
+    switch effect {
+    case .loadPreviewSheet(let id, let path, let sha256, let count, let frame):
+      replace(.sheet) { await self.loadSheet(id: id, path: path, sha256: sha256, count: count, frame: frame) }
+    case .playPreview(let id, let path, let box, let start):
+      replace(.playback) { await self.play(id: id, path: path, box: box, from: start) }
+    case .showPreviewFrame(let id, let path, let box, let time):
+      replace(.playback) { await self.show(id: id, path: path, box: box, at: time) }
+    case .loadSourceThumbnail(let key, let path, let isVideo, let startFrame, let frame):
+      replace(.source) {
+        await self.loadSource(key: key, path: path, isVideo: isVideo, startFrame: startFrame, frame: frame)
+      }
+    case .loadThumbnails(let id, let path, let frame):
+      replace(.thumbnails) { await self.loadThumbnails(id: id, path: path, frame: frame) }
+    case .stopPlayback:
+      replace(.playback, with: nil)
+    case .stopPreviews:
+      replace(.playback, with: nil)
+      replace(.sheet, with: nil)
+      replace(.thumbnails, with: nil)
+    default:
+      return false
+    }
+    return true
+  }
+
+  /// Cancels the task in `slot` and starts `work` in its place (cancelled first, so a frame of
+  /// the old request is not posted after one of the new).
+  private func replace(_ slot: Slot, with work: (@Sendable () async -> Void)?) {
+    running.withLock { running in
+      running[slot]?.cancel()
+      running[slot] = work.flatMap { tasks.start($0) }
+    }
+  }
+
+  private func loadSheet(id: String, path: String, sha256: String?, count: Int, frame: CellSize) async {
+    do {
+      let frames = try await source.keyframes(of: path, sha256: sha256, count: count, fitting: Self.pixels(frame))
+      if Task.isCancelled { return }
+      let depth = depth
+      let pictures = await IOThread.run { frames.map { Self.picture($0, box: frame, depth: depth) } }
+      if Task.isCancelled { return }
+      inbox.post(.previewSheet(id: id, pictures))
+    } catch {
+      if Task.isCancelled { return }
+      inbox.post(.previewUnavailable(id: id, reason: Self.reason(error)))
+    }
+  }
+
+  /// The first frame and the last (one frame before the end: ``PreviewFrameSource/frame(of:at:fitting:)``
+  /// gives the frame shown at a time).
+  private func loadThumbnails(id: String, path: String, frame: CellSize) async {
+    do {
+      let video = try await source.probe(path)
+      let last = max(0, video.duration - 1 / max(1, video.frameRate))
+      var frames: [PreviewFrame] = []
+      for time in [0, last] { frames.append(try await source.frame(of: path, at: time, fitting: Self.pixels(frame))) }
+      if Task.isCancelled { return }
+      let (depth, decoded) = (depth, frames)
+      let pictures = await IOThread.run { decoded.map { Self.picture($0, box: frame, depth: depth) } }
+      if Task.isCancelled { return }
+      inbox.post(.previewThumbnails(id: id, pictures))
+    } catch {
+      if Task.isCancelled { return }
+      inbox.post(.previewUnavailable(id: id, reason: Self.reason(error)))
+    }
+  }
+
+  /// The form's source: an image as it is, a video's frame where the extension starts.
+  private func loadSource(key: String, path: String, isVideo: Bool, startFrame: Int?, frame: CellSize) async {
+    do {
+      let decoded: PreviewFrame
+      if isVideo {
+        let video = try await source.probe(path)
+        let rate = max(1, video.frameRate)
+        let time = startFrame.map { Double($0) / rate } ?? max(0, video.duration - 1 / rate)
+        decoded = try await source.frame(of: path, at: time, fitting: Self.pixels(frame))
+      } else {
+        decoded = PreviewFrame(time: 0, image: try await source.still(of: path, fitting: Self.pixels(frame)))
+      }
+      if Task.isCancelled { return }
+      let depth = depth
+      let picture = await IOThread.run { Self.picture(decoded, box: frame, depth: depth) }
+      if Task.isCancelled { return }
+      inbox.post(.previewSource(key: key, picture))
+    } catch {
+      if Task.isCancelled { return }
+      inbox.post(.previewUnavailable(id: key, reason: Self.reason(error)))
+    }
+  }
+
+  private func show(id: String, path: String, box: CellSize, at time: Double) async {
+    do {
+      let video = try await source.probe(path)
+      let frame = try await source.frame(of: path, at: time, fitting: Self.pixels(box))
+      let depth = depth
+      let picture = await IOThread.run { Self.picture(frame, box: box, depth: depth) }
+      if Task.isCancelled { return }
+      inbox.post(.previewFrame(id: id, picture, duration: video.duration, frameRate: video.frameRate))
+    } catch {
+      if Task.isCancelled { return }
+      inbox.post(.previewUnavailable(id: id, reason: Self.reason(error)))
+    }
+  }
+
+  /// Plays from `start` to the end, then from the start again, until cancelled. A frame is shown
+  /// when its time comes (measured from the first frame of each pass); one that is ready late by
+  /// more than a frame is dropped, so a slow terminal falls behind by frames, not by seconds.
+  private func play(id: String, path: String, box: CellSize, from start: Double) async {
+    let clock = ContinuousClock()
+    let depth = depth
+    do {
+      let video = try await source.probe(path)
+      let frameLength = Duration.seconds(1 / max(1, video.frameRate))
+      var from = start
+      while !Task.isCancelled {
+        var shown = 0
+        var origin: (instant: ContinuousClock.Instant, time: Double)?
+        for try await frame in source.play(path, fitting: Self.halfBlockPixels(box), from: from) {
+          let picture = await IOThread.run { Self.halfBlockPicture(frame, depth: depth) }
+          let begin = origin ?? (clock.now, frame.time)
+          origin = begin
+          let due = begin.instant + .seconds(frame.time - begin.time)
+          if clock.now < due {
+            try await clock.sleep(until: due)
+          } else if clock.now - due > frameLength, shown > 0 {
+            continue
+          }
+          inbox.post(.previewFrame(id: id, picture, duration: video.duration, frameRate: video.frameRate))
+          shown += 1
+        }
+        if shown == 0 && from == 0 {
+          inbox.post(.previewUnavailable(id: id, reason: "the video has no frames"))
+          return
+        }
+        from = 0
+      }
+    } catch {
+      if Task.isCancelled { return }
+      inbox.post(.previewUnavailable(id: id, reason: Self.reason(error)))
+    }
+  }
+
+  /// The frame as symbols in the largest part of `box` with its shape.
+  static func picture(_ frame: PreviewFrame, box: CellSize, depth: ColorDepth) -> PreviewPicture {
+    let size = PixelSize(width: frame.image.width, height: frame.image.height)
+    let cells = PictureFit.cells(for: size, maxColumns: box.columns, maxRows: box.rows)
+    let art = SymbolRenderer.render(frame.image, columns: cells.columns, rows: cells.rows, depth: depth)
+    return PreviewPicture(time: frame.time, art: art)
+  }
+
+  /// A playing frame as half blocks: ffmpeg scaled it to two pixels a cell (``halfBlockPixels(_:)``).
+  static func halfBlockPicture(_ frame: PreviewFrame, depth: ColorDepth) -> PreviewPicture {
+    PreviewPicture(time: frame.time, art: HalfBlockRenderer.render(frame.image, depth: depth))
+  }
+
+  /// Playback decodes one pixel per half cell, so the picture is made without scaling again.
+  static func halfBlockPixels(_ box: CellSize) -> PixelSize {
+    HalfBlockRenderer.pixelSize(columns: max(1, box.columns), rows: max(1, box.rows))
+  }
+
+  static func pixels(_ box: CellSize) -> PixelSize {
+    PixelSize(width: max(1, box.columns * pixelsPerCell.width), height: max(1, box.rows * pixelsPerCell.height))
+  }
+
+  /// An error in one line, as it follows "no preview: ".
+  static func reason(_ error: any Error) -> String {
+    let text = String(describing: error)
+    return String(text.split(separator: "\n").first ?? "cannot decode the video")
+  }
+}

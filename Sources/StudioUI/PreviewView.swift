@@ -1,0 +1,78 @@
+import TerminalScreen
+
+/// Draws previews: a contact sheet (frames side by side, each with its time) or one playing frame
+/// with its position and keys. Pictures are cells with their own colours (``CellArt``), so they
+/// diff and snapshot like text.
+enum PreviewView {
+  static func drawSheet(_ grid: inout ScreenGrid, _ sheet: PreviewSheet, in area: Rect) {
+    switch sheet.content {
+    case .loading:
+      grid.put("loading preview…", x: area.x, y: area.y, role: .dim, maxWidth: area.width)
+    case .unavailable(let reason):
+      grid.put("no preview: \(reason)", x: area.x, y: area.y, role: .warning, maxWidth: area.width)
+    case .pictures(let pictures):
+      let frame = PreviewState.sheetFrame
+      for (index, picture) in pictures.enumerated() {
+        let x = area.x + index * (frame.columns + 1)
+        guard x + frame.columns <= area.maxX else { break }
+        let box = Rect(x: x, y: area.y, width: frame.columns, height: min(frame.rows, area.height - 1))
+        drawCentred(&grid, picture.art, in: box)
+        grid.put(time(picture.time), x: x, y: box.maxY, role: .dim, maxWidth: frame.columns)
+      }
+    }
+  }
+
+  /// First and last frame side by side, captioned with their times.
+  static func drawThumbnails(_ grid: inout ScreenGrid, _ thumbnails: Thumbnails, in area: Rect) {
+    switch thumbnails.content {
+    case .loading:
+      grid.put("loading frames…", x: area.x, y: area.y, role: .dim, maxWidth: area.width)
+    case .unavailable(let reason):
+      grid.put("no preview: \(reason)", x: area.x, y: area.y, role: .warning, maxWidth: area.width)
+    case .pictures(let pictures):
+      let frame = Thumbnails.frame
+      for (index, picture) in pictures.prefix(2).enumerated() {
+        let x = area.x + index * (frame.columns + 1)
+        guard x + frame.columns <= area.maxX else { break }
+        drawCentred(&grid, picture.art, in: Rect(x: x, y: area.y, width: frame.columns, height: frame.rows))
+        let label = (index == 0 ? "first " : "last ") + time(picture.time)
+        grid.put(label, x: x, y: area.y + frame.rows, role: .dim, maxWidth: frame.columns)
+      }
+    }
+  }
+
+  static func drawPlayback(_ grid: inout ScreenGrid, _ playback: Playback, in area: Rect) {
+    let box = Rect(x: area.x, y: area.y, width: area.width, height: max(0, area.height - 1))
+    switch playback.content {
+    case .loading:
+      grid.put("loading video…", x: box.x, y: box.y, role: .dim, maxWidth: box.width)
+    case .unavailable(let reason):
+      grid.put("no preview: \(reason)", x: box.x, y: box.y, role: .warning, maxWidth: box.width)
+    case .pictures(let pictures):
+      if let picture = pictures.first { drawCentred(&grid, picture.art, in: box) }
+    }
+    let state = playback.paused ? "⏸" : "▶"
+    let position = playback.duration.map { "\(time(playback.time)) / \(time($0))" } ?? time(playback.time)
+    let zoom = playback.fullScreen ? "+ smaller" : "+ full screen"
+    let caption = "\(state) \(position)   Space pause  , . frame  ← → 1 s  \(zoom)  q stop"
+    grid.put(caption, x: area.x, y: area.maxY - 1, role: .key, maxWidth: area.width)
+  }
+
+  /// `art` in the middle of `box`, clipped to it.
+  static func drawCentred(_ grid: inout ScreenGrid, _ art: CellArt, in box: Rect) {
+    let x = box.x + max(0, (box.width - art.width) / 2)
+    let y = box.y + max(0, (box.height - art.height) / 2)
+    for row in 0..<min(art.height, box.height) {
+      for column in 0..<min(art.width, box.width) { grid[x + column, y + row] = art[column, row] }
+    }
+  }
+
+  /// `m:ss.t`.
+  static func time(_ seconds: Double) -> String {
+    let tenths = Int((max(0, seconds) * 10).rounded())
+    let minutes = tenths / 600
+    let rest = tenths % 600
+    let secondsText = String(rest / 10)
+    return "\(minutes):\(secondsText.count == 1 ? "0" + secondsText : secondsText).\(rest % 10)"
+  }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Previews in a real terminal: after a job completes in the offline twin, its details show a
+/// contact sheet in coloured block symbols; `p` plays it, `q` stops, and the screen is whole.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct PreviewEndToEndTests {
+  typealias Home = StudioEndToEndTests.Home
+
+  /// The block symbols the studio draws pictures with.
+  static let blocks = Set("▀▄▌▐█▖▗▘▝▚▞▙▛▜▟".unicodeScalars)
+
+  static func blockCount(_ text: String) -> Int { text.unicodeScalars.filter { blocks.contains($0) }.count }
+
+  @Test func historyDetailsShowASheetInColourAndPPlaysUntilQ() async throws {
+    let home = try Home()
+    let tmux = try await TmuxSession(
+      command: [StudioEndToEndTests.binary], environment: home.environment(["COLORTERM": "truecolor"]), width: 100,
+      height: 40)
+    try await tmux.waitFor("OFFLINE")
+    try await StudioEndToEndTests().submitImageToVideo(tmux, prompt: "a lighthouse at dusk", image: home.image)
+    try await tmux.waitFor("the video to be saved", timeout: .seconds(60)) { $0.contains("saved") }
+    try await tmux.press("Escape")
+    try await tmux.waitFor("the form to stop editing") { !$0.contains("Esc done") }
+    // The form shows the image the request started from, once the path is no longer being typed.
+    try await tmux.waitFor("source image")
+    try await tmux.press("3")
+    try await tmux.waitFor("1 item")
+    try await tmux.press("Enter")
+    try await tmux.waitFor("Details — ")
+    // The sheet: rows of block symbols, drawn with colours (SGR 38/48 in the pane's escapes).
+    try await tmux.waitFor("a contact sheet of block symbols") { $0.contains("0:00.0") && Self.blockCount($0) > 40 }
+    let coloured = try await tmux.screen(escapes: true)
+    #expect(coloured.contains("\u{1B}[38;") && coloured.contains("\u{1B}[48;"), "no colours in:\n\(coloured)")
+    #expect(try await tmux.screen().contains("0:00.0"), "each frame has its time")
+    // Playback: the picture changes by itself while it plays.
+    try await tmux.press("p")
+    let first = try await tmux.waitFor("playback") { $0.contains("▶ ") && Self.blockCount($0) > 40 }
+    let picture = { (screen: String) in screen.split(separator: "\n").filter { Self.blockCount(String($0)) > 2 } }
+    try await tmux.waitFor("the picture to move") { picture($0) != picture(first) && $0.contains("▶ ") }
+    // Pause holds the picture; q stops and the details are back, whole.
+    try await tmux.press("Space")
+    try await tmux.waitFor("⏸")
+    try await tmux.press("q")
+    let after = try await tmux.waitFor("playback to stop") { !$0.contains("⏸") && !$0.contains("▶ 0:") }
+    #expect(after.contains("Details — ") && after.contains("Status") && after.contains("p play"))
+    try await tmux.press("Escape")
+    try await tmux.waitFor("the details to close") { !$0.contains("Details — ") && $0.contains("History") }
+    try await tmux.press("C-q")
+    try await tmux.waitUntilExited()
+    #expect(try await tmux.alternateScreenOn() == false)
+  }
+}
