@@ -79,20 +79,22 @@ struct PreviewDisplay {
   /// Plays the video once at its rate under the cursor; Ctrl-C stops it (exit 130), and the
   /// cursor comes back below the picture either way.
   func play(_ video: URL, source: FrameSource) async throws {
-    let info = try await previewing { try await source.probe(video) }
-    let cells = self.cells(for: info.size(fitting: pixelBox(columns: columns, rows: maxRows)), maxColumns: columns)
-    // Symbols play as half blocks decoded at one pixel per half cell (HalfBlockRenderer).
+    // Symbols play as half blocks decoded at one pixel per half cell (HalfBlockRenderer). The
+    // frames come back fitted in the box with the video's shape, so the area is known from the
+    // first frame: no probe of our own (the stream's is the only one).
     let box =
       mode.isPixelProtocol
-      ? pixelBox(columns: cells.columns, rows: cells.rows) : HalfBlockRenderer.pixelSize(columns: cells.columns, rows: cells.rows)
-    // Reserve the area (scrolling if needed), remember its top-left, hide the cursor.
-    OutputTerminal.write(String(repeating: "\n", count: cells.rows) + "\u{1B}[\(cells.rows)A\u{1B}7\u{1B}[?25l")
-    let playing = Task { try await frames(video, info: info, box: box, cells: cells, source: source) }
+      ? pixelBox(columns: columns, rows: maxRows) : HalfBlockRenderer.pixelSize(columns: columns, rows: maxRows)
+    let area = Area()
+    let playing = Task { try await frames(video, box: box, area: area, source: source) }
     let interrupt = Interrupt { playing.cancel() }
     let outcome = await playing.result
     interrupt.disarm()
-    let cleanup = mode == .kitty ? wrapped(PixelEncoder.kittyDeleteAll) : ""
-    OutputTerminal.write(cleanup + "\u{1B}[0m\u{1B}8\u{1B}[\(cells.rows)B\r\u{1B}[?25h")
+    let rows = area.rows.load(ordering: .sequentiallyConsistent)
+    if rows > 0 {
+      let cleanup = mode == .kitty ? wrapped(PixelEncoder.kittyDeleteAll) : ""
+      OutputTerminal.write(cleanup + "\u{1B}[0m\u{1B}8\u{1B}[\(rows)B\r\u{1B}[?25h")
+    }
     if interrupt.fired { throw CommandFailure(message: "stopped", code: ExitStatus.cancelled) }
     if case .failure(let error) = outcome {
       if let preview = error as? PreviewError { throw CommandFailure(previewError: preview) }
@@ -100,30 +102,55 @@ struct PreviewDisplay {
     }
   }
 
+  /// The rows the playback area took (0 until the first frame), for the cleanup after it.
+  private final class Area: Sendable {
+    let rows = Atomic(0)
+  }
+
   /// Pulls frames and draws each at its time; a frame already late by a whole frame is skipped
   /// (decoding goes on: the stream is the clock's, not the terminal's).
-  private func frames(
-    _ video: URL, info: VideoInfo, box: PixelSize, cells: (columns: Int, rows: Int), source: FrameSource
-  ) async throws {
+  private func frames(_ video: URL, box: PixelSize, area: Area, source: FrameSource) async throws {
     let clock = ContinuousClock()
-    let interval = Duration.seconds(1 / info.frameRate)
     var start: ContinuousClock.Instant?
+    var cells = (columns: 0, rows: 0)
+    var interval = Duration.seconds(1.0 / 24)
+    var lastTime = 0.0
     var previous: CellArt?
     let writer = PictureWriter(depth: depth)
     for try await frame in source.play(video, fitting: box) {
-      let began = start ?? clock.now
-      start = began
+      guard let began = start else {
+        // First frame: reserve the area (scrolling if needed), remember its top-left, hide the cursor.
+        cells =
+          mode.isPixelProtocol
+          ? self.cells(for: PixelSize(width: frame.image.width, height: frame.image.height), maxColumns: columns)
+          : (frame.image.width, (frame.image.height + 1) / 2)
+        OutputTerminal.write(String(repeating: "\n", count: cells.rows) + "\u{1B}[\(cells.rows)A\u{1B}7\u{1B}[?25l")
+        area.rows.store(cells.rows, ordering: .sequentiallyConsistent)
+        start = clock.now - .seconds(frame.time)
+        previous = draw(frame, cells: cells, previous: nil, writer: writer)
+        lastTime = frame.time
+        continue
+      }
+      if frame.time > lastTime { interval = .seconds(frame.time - lastTime) }
+      lastTime = frame.time
       let due = began + .seconds(frame.time)
       if clock.now > due + interval { continue }
       try await clock.sleep(until: due)
-      if mode.isPixelProtocol {
-        OutputTerminal.write("\u{1B}8" + pixels(frame.image, columns: cells.columns, rows: cells.rows))
-      } else {
-        let art = HalfBlockRenderer.render(frame.image)
-        OutputTerminal.write(writer.update(from: previous, to: art))
-        previous = art
-      }
+      previous = draw(frame, cells: cells, previous: previous, writer: writer)
     }
+  }
+
+  /// Draws one frame of playback in the saved area; returns what the area now shows (symbols).
+  private func draw(_ frame: TimedFrame, cells: (columns: Int, rows: Int), previous: CellArt?, writer: PictureWriter)
+    -> CellArt?
+  {
+    if mode.isPixelProtocol {
+      OutputTerminal.write("\u{1B}8" + pixels(frame.image, columns: cells.columns, rows: cells.rows))
+      return nil
+    }
+    let art = HalfBlockRenderer.render(frame.image)
+    OutputTerminal.write(writer.update(from: previous, to: art))
+    return art
   }
 
   /// `image` in `columns` × `rows` cells as text to print, ending on a new line.

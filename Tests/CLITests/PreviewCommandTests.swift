@@ -56,6 +56,35 @@ import Testing
     #expect(screen.contains(where: { "▀▄▌▐▖▗▘▝▙▚▛▜▞▟█".contains($0) }), "no block symbols")
   }
 
+  @Test func playsToTheEndAndGivesTheCursorBack() async throws {
+    let runner = try CommandRunner()
+    let id = try await Self.generate(runner)
+    var environment = runner.environment
+    environment["COLORTERM"] = "truecolor"
+    environment["TERM"] = "xterm-256color"
+    let tmux = try await TmuxSession(
+      command: [
+        "sh", "-c", "\"$0\" preview \"$1\" --play --graphics symbols --width 40; echo rc=$?; exec cat",
+        CommandRunner.binary, id,
+      ], environment: environment, width: 80, height: 30)
+    defer { Task { await tmux.close() } }
+    // Waited for with a deadline: the shell prints the exit code once playback has ended.
+    let deadline = ContinuousClock.now + .seconds(60)
+    var screen = ""
+    while !screen.contains("rc="), ContinuousClock.now < deadline {
+      try await Task.sleep(for: .milliseconds(50))
+      screen = try await tmux.screen()
+    }
+    #expect(screen.contains("rc=0"), "\(screen)")
+    #expect(try await tmux.format("#{cursor_flag}") == "1", "the cursor is shown again")
+    // 40 columns of a 16:9 video: 40 × 12 half-block cells (the last frame), the exit code below.
+    let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
+    let rows = lines.filter { $0.contains("▀") }
+    #expect(rows.count == 12, "\(screen)")
+    #expect(rows.allSatisfy { $0.count(where: { $0 == "▀" }) == 40 })
+    #expect(lines.firstIndex { $0.hasPrefix("rc=") } == 12)
+  }
+
   @Test func badInputIsOneLineWithItsExitCode() async throws {
     let runner = try CommandRunner()
     let unknown = try await runner.run(["preview", "nosuchid", "-o", runner.home + "/x.png"])
