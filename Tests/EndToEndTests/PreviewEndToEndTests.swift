@@ -13,7 +13,7 @@ import Testing
   static func blockCount(_ text: String) -> Int { text.unicodeScalars.filter { blocks.contains($0) }.count }
 
   @Test func historyDetailsShowASheetInColourAndPPlaysUntilQ() async throws {
-    let home = try Home()
+    let home = try await Home()
     let tmux = try await TmuxSession(
       command: [StudioEndToEndTests.binary], environment: home.environment(["COLORTERM": "truecolor"]), width: 100,
       height: 40)
