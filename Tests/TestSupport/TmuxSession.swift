@@ -33,8 +33,14 @@ public final class TmuxSession: Sendable {
     self.socket = socket
     let numbers: [Int32]
     do {
-      try await Self.run(socket: socket, ["new-session", "-d", "-s", sessionName, "-x", "\(width)", "-y", "\(height)", shellCommand])
-      try await Self.run(socket: socket, ["set-option", "-t", sessionName, "remain-on-exit", "on"])
+      // remain-on-exit before the pane exists: set afterwards, a program that exits at once (a
+      // cached preview) took its pane, and its exit status, with it.
+      try await Self.run(
+        socket: socket,
+        [
+          "start-server", ";", "set-option", "-g", "remain-on-exit", "on", ";",
+          "new-session", "-d", "-s", sessionName, "-x", "\(width)", "-y", "\(height)", shellCommand,
+        ])
       numbers = try await Self.run(socket: socket, ["display-message", "-p", "-t", sessionName, "#{pane_pid} #{pid}"])
         .split(separator: " ").map { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 }
     } catch {
@@ -105,7 +111,12 @@ public final class TmuxSession: Sendable {
   }
 
   /// Whether the program in the pane has exited (remain-on-exit keeps the pane to read it).
-  public func hasExited() async throws -> Bool { try await format("#{pane_dead}") == "1" }
+  ///
+  /// Only once tmux also knows how it ended: tmux marks a pane dead when its terminal closes, which
+  /// can come before it has reaped the program (then `pane_dead_status` is still empty).
+  public func hasExited() async throws -> Bool {
+    try await format("#{pane_dead}:#{pane_dead_status}#{pane_dead_signal}").count > 2
+  }
 
   /// The names of the server's paste buffers, newest first.
   public func bufferNames() async throws -> [String] {
