@@ -37,14 +37,17 @@ let package = Package(
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     // Frames from videos: the only ffmpeg user (its command line, raw RGBA through a pipe), the
     // preview cache, contact sheets and PNG files.
-    .target(name: "VideoFrames", dependencies: ["TerminalScreen", "CZlib"]),
+    // Starting a child process the one way (posix_spawn, clean signal state): used by every module
+    // that runs programs (ffmpeg, tmux, xdg-open) and by the tests' helpers.
+    .target(name: "ChildSpawn"),
+    .target(name: "VideoFrames", dependencies: ["TerminalScreen", "CZlib", "ChildSpawn"]),
     // Pure text and screen model shared by the CLI and the TUI: sanitising, widths, cells, and the
     // one colour pipeline (ColorPlanner: theme colours reduced to the terminal's depth).
     .target(name: "TerminalScreen"),
     // Jobs, downloads, the launcher, settings: the studio's behaviour without any UI.
     // The built-in dark theme is themes/dark.toml's text (Resources/dark.toml links to it).
     .target(
-      name: "StudioCore", dependencies: ["FalClient", "HistoryStore", "TerminalScreen", "Digest", .product(name: "SystemPackage", package: "swift-system")],
+      name: "StudioCore", dependencies: ["FalClient", "HistoryStore", "TerminalScreen", "Digest", "ChildSpawn", .product(name: "SystemPackage", package: "swift-system")],
       resources: [.embedInCode("Resources/dark.toml")]),
     // Pure core of the TUI: state, actions, update returning effects, views into a screen grid.
     // It imports nothing that can do I/O: the record types come from HistoryModel, not the store.
@@ -61,7 +64,7 @@ let package = Package(
       name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
     // The only ncurses user: terminal setup and restore, keys to events, grid to screen, signals, poll loop;
     // and the terminal side of everything else: escape sequences (OSC 52/8/9/777) and tmux.
-    .target(name: "CursesTerminal", dependencies: ["CNcursesw", "TerminalScreen", .product(name: "SystemPackage", package: "swift-system")]),
+    .target(name: "CursesTerminal", dependencies: ["CNcursesw", "TerminalScreen", "ChildSpawn", .product(name: "SystemPackage", package: "swift-system")]),
     // System library for libchafa (terminal graphics); libglib2.0-dev is what makes `pkg-config chafa` work.
     .systemLibrary(
       name: "CChafa", pkgConfig: "chafa", providers: [.apt(["libchafa-dev", "libglib2.0-dev"])]),
@@ -122,7 +125,7 @@ let package = Package(
     .testTarget(name: "VideoFramesTests", dependencies: ["VideoFrames", "TerminalScreen", "TestSupport"]),
     // Helpers more than one test target needs (a tmpfs that really fills or turns read-only; a
     // recorder whose waits are bounded).
-    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["ChildSpawn"], path: "Tests/TestSupport"),
     .testTarget(name: "CLITests", dependencies: ["FalEmulator", "TestSupport"]),
     // The studio in a real terminal (tmux) against the emulator.
     .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),

@@ -1,3 +1,4 @@
+import ChildSpawn
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -34,36 +35,17 @@ struct ChildProcess {
     guard let stdin = Self.pipe(), let output = Self.pipe() else {
       return Exit(status: nil, output: "", spawnError: String(cString: strerror(errno)))
     }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_adddup2(&actions, stdin.read, 0)
-    posix_spawn_file_actions_adddup2(&actions, output.write, 1)
-    posix_spawn_file_actions_adddup2(&actions, output.write, 2)
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var empty = sigset_t()
-    sigemptyset(&empty)
-    posix_spawnattr_setsigmask(&attributes, &empty)
-    var all = sigset_t()
-    sigfillset(&all)
-    posix_spawnattr_setsigdefault(&attributes, &all)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    let cArguments = ([executable] + arguments).map { strdup($0) } + [nil]
-    let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-    defer {
-      for pointer in cArguments + cEnvironment { free(pointer) }
+    let pid: pid_t
+    do throws(SpawnFailure) {
+      pid = try ChildSpawn.start(
+        [executable] + arguments, environment: environment, stdin: .ours(stdin.read), stdout: .ours(output.write),
+        stderr: .ours(output.write))
+    } catch {
+      for fd in [stdin.read, stdin.write, output.read, output.write] { close(fd) }
+      return Exit(status: nil, output: "", spawnError: error.description)
     }
-    var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, executable, &actions, &attributes, cArguments, cEnvironment)
     close(stdin.read)
     close(output.write)
-    guard spawned == 0 else {
-      close(stdin.write)
-      close(output.read)
-      return Exit(status: nil, output: "", spawnError: String(cString: strerror(spawned)))
-    }
     CursesTerminal.writeAll(stdin.write, input)
     close(stdin.write)
     let text = Self.readAll(output.read)

@@ -1,3 +1,4 @@
+import ChildSpawn
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -147,41 +148,17 @@ public struct Launcher: Sendable {
 
   /// Spawns `argv` detached from the studio's terminal (its own session, output discarded) and reaps it.
   public static let spawnDetached: @Sendable ([String], [String: String]) -> String? = { argv, environment in
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    for fd in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, Int32(fd), "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    // The viewer starts with no signal blocked and every signal at its default. It would otherwise
-    // inherit the spawning thread's mask (task threads block SIGCHLD, SIGTERM, SIGINT, …: a player
-    // that cannot be stopped with SIGTERM, a shell script whose `wait` never hears of its child) and
-    // the studio's ignored SIGPIPE.
-    var empty = sigset_t()
-    sigemptyset(&empty)
-    posix_spawnattr_setsigmask(&attributes, &empty)
-    var all = sigset_t()
-    sigfillset(&all)
-    posix_spawnattr_setsigdefault(&attributes, &all)
-    // POSIX_SPAWN_SETSID (glibc 2.26+) is hidden behind _GNU_SOURCE, so Swift sees no name for it.
-    posix_spawnattr_setflags(&attributes, Int16(0x80 | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    let cArguments = argv.map { strdup($0) } + [nil]
-    let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-    defer {
-      cArguments.forEach { free($0) }
-      cEnvironment.forEach { free($0) }
-    }
     var pid: pid_t = 0
-    var result = posix_spawn(&pid, argv[0], &actions, &attributes, cArguments, cEnvironment)
     // ETXTBSY is transient: another thread's fork can briefly hold a just-written script open.
-    var attempts = 1
-    while result == ETXTBSY, attempts < 20 {
-      usleep(10_000)
-      attempts += 1
-      result = posix_spawn(&pid, argv[0], &actions, &attributes, cArguments, cEnvironment)
+    for attempt in 1...20 {
+      do throws(SpawnFailure) {
+        pid = try ChildSpawn.start(argv, environment: environment, newSession: true)
+        break
+      } catch {
+        guard error.code == ETXTBSY, attempt < 20 else { return error.description }
+        usleep(10_000)
+      }
     }
-    guard result == 0 else { return String(cString: strerror(result)) }
     // xdg-open hands the file to a viewer and exits; reap it so no zombie is left.
     var status: Int32 = 0
     waitpid(pid, &status, 0)

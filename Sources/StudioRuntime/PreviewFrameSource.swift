@@ -1,16 +1,5 @@
 import TerminalScreen
 
-/// One decoded frame: its time in the video and its pixels.
-public struct PreviewFrame: Sendable, Hashable {
-  public var time: Double
-  public var image: RGBAImage
-
-  public init(time: Double, image: RGBAImage) {
-    self.time = time
-    self.image = image
-  }
-}
-
 /// What playback needs to know of a video before its frames.
 public struct PreviewVideo: Sendable, Hashable {
   public var duration: Double
@@ -31,11 +20,11 @@ public protocol PreviewFrameSource: Sendable {
   func probe(_ path: String) async throws -> PreviewVideo
   /// `count` frames evenly spaced over the video, each scaled to fit `box` pixels; `sha256` (the
   /// file's, when known) lets a cache answer without decoding.
-  func keyframes(of path: String, sha256: String?, count: Int, fitting box: PixelSize) async throws -> [PreviewFrame]
+  func keyframes(of path: String, sha256: String?, count: Int, fitting box: PixelSize) async throws -> [TimedFrame]
   /// The frame shown at `time` seconds.
-  func frame(of path: String, at time: Double, fitting box: PixelSize) async throws -> PreviewFrame
+  func frame(of path: String, at time: Double, fitting box: PixelSize) async throws -> TimedFrame
   /// A picture file (the image an image-to-video request starts from) scaled to fit `box`.
   func still(of path: String, fitting box: PixelSize) async throws -> RGBAImage
   /// Every frame from `start` seconds to the end, as fast as they are pulled (pacing is the caller's).
-  func play(_ path: String, fitting box: PixelSize, from start: Double) -> AsyncThrowingStream<PreviewFrame, any Error>
+  func play(_ path: String, fitting box: PixelSize, from start: Double) -> AsyncThrowingStream<TimedFrame, any Error>
 }

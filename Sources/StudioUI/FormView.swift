@@ -53,10 +53,8 @@ enum FormView {
   static func drawSource(_ grid: inout ScreenGrid, _ state: AppState) {
     guard let source = state.preview.source, let area = PreviewLayout.sourceThumbnailArea(state) else { return }
     switch source.content {
-    case .loading:
-      grid.put("loading source…", x: area.x, y: area.y, role: .dim, maxWidth: area.width)
-    case .unavailable(let reason):
-      grid.put("no preview: \(reason)", x: area.x, y: area.y, role: .warning, maxWidth: area.width)
+    case .loading, .unavailable:
+      PreviewView.drawPlaceholder(&grid, source.content, loading: "loading source…", in: area)
     case .pictures(let pictures):
       guard let picture = pictures.first else { return }
       let frame = SourceThumbnail.frame

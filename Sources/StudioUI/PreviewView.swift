@@ -6,10 +6,8 @@ import TerminalScreen
 enum PreviewView {
   static func drawSheet(_ grid: inout ScreenGrid, _ sheet: PreviewSheet, in area: Rect) {
     switch sheet.content {
-    case .loading:
-      grid.put("loading preview…", x: area.x, y: area.y, role: .dim, maxWidth: area.width)
-    case .unavailable(let reason):
-      grid.put("no preview: \(reason)", x: area.x, y: area.y, role: .warning, maxWidth: area.width)
+    case .loading, .unavailable:
+      drawPlaceholder(&grid, sheet.content, loading: "loading preview…", in: area)
     case .pictures(let pictures):
       let frame = PreviewState.sheetFrame
       for (index, picture) in pictures.enumerated() {
@@ -25,10 +23,8 @@ enum PreviewView {
   /// First and last frame side by side, captioned with their times.
   static func drawThumbnails(_ grid: inout ScreenGrid, _ thumbnails: Thumbnails, in area: Rect) {
     switch thumbnails.content {
-    case .loading:
-      grid.put("loading frames…", x: area.x, y: area.y, role: .dim, maxWidth: area.width)
-    case .unavailable(let reason):
-      grid.put("no preview: \(reason)", x: area.x, y: area.y, role: .warning, maxWidth: area.width)
+    case .loading, .unavailable:
+      drawPlaceholder(&grid, thumbnails.content, loading: "loading frames…", in: area)
     case .pictures(let pictures):
       let frame = Thumbnails.frame
       for (index, picture) in pictures.prefix(2).enumerated() {
@@ -41,13 +37,20 @@ enum PreviewView {
     }
   }
 
+  /// The one line a preview area shows while its pictures are on their way, or why there are none.
+  static func drawPlaceholder(_ grid: inout ScreenGrid, _ content: PreviewContent, loading: String, in area: Rect) {
+    switch content {
+    case .loading: grid.put(loading, x: area.x, y: area.y, role: .dim, maxWidth: area.width)
+    case .unavailable(let reason): grid.put("no preview: \(reason)", x: area.x, y: area.y, role: .warning, maxWidth: area.width)
+    case .pictures: break
+    }
+  }
+
   static func drawPlayback(_ grid: inout ScreenGrid, _ playback: Playback, in area: Rect) {
     let box = Rect(x: area.x, y: area.y, width: area.width, height: max(0, area.height - 1))
     switch playback.content {
-    case .loading:
-      grid.put("loading video…", x: box.x, y: box.y, role: .dim, maxWidth: box.width)
-    case .unavailable(let reason):
-      grid.put("no preview: \(reason)", x: box.x, y: box.y, role: .warning, maxWidth: box.width)
+    case .loading, .unavailable:
+      drawPlaceholder(&grid, playback.content, loading: "loading video…", in: box)
     case .pictures(let pictures):
       if let picture = pictures.first { drawCentred(&grid, picture.art, in: box) }
     }

@@ -1,3 +1,4 @@
+import ChildSpawn
 import Foundation
 import Synchronization
 
@@ -53,32 +54,16 @@ final class ChildPipe: Sendable {
     }
     unlink(scratch)
 
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_adddup2(&actions, ends[1], 1)
-    posix_spawn_file_actions_adddup2(&actions, errors, 2)
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var empty = sigset_t()
-    sigemptyset(&empty)
-    posix_spawnattr_setsigmask(&attributes, &empty)
-    var all = sigset_t()
-    sigfillset(&all)
-    posix_spawnattr_setsigdefault(&attributes, &all)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    let cArguments = argv.map { strdup($0) } + [nil]
-    defer { cArguments.forEach { free($0) } }
-    var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, argv[0], &actions, &attributes, cArguments, environ)
-    close(ends[1])
-    guard spawned == 0 else {
+    let pid: pid_t
+    do throws(SpawnFailure) {
+      pid = try ChildSpawn.start(argv, stdout: .ours(ends[1]), stderr: .ours(errors))
+    } catch {
       close(ends[0])
+      close(ends[1])
       close(errors)
-      throw spawned == ENOENT ? .ffmpegMissing : .cannotStart("\(argv[0]): \(String(cString: strerror(spawned)))")
+      throw error.code == ENOENT ? .ffmpegMissing : .cannotStart("\(argv[0]): \(error)")
     }
+    close(ends[1])
     return ChildPipe(pid: pid, output: ends[0], errors: errors)
   }
 

@@ -42,16 +42,16 @@ final class SyntheticSource: PreviewFrameSource {
     return PreviewVideo(duration: Double(frameCount) / frameRate, frameRate: frameRate)
   }
 
-  func keyframes(of path: String, sha256: String?, count: Int, fitting box: PixelSize) async throws -> [PreviewFrame] {
+  func keyframes(of path: String, sha256: String?, count: Int, fitting box: PixelSize) async throws -> [TimedFrame] {
     if let failure { throw Failure(description: failure) }
     events.append("keyframes \(count)")
-    return (0..<count).map { PreviewFrame(time: Double($0) / frameRate, image: Self.image($0)) }
+    return (0..<count).map { TimedFrame(time: Double($0) / frameRate, image: Self.image($0)) }
   }
 
-  func frame(of path: String, at time: Double, fitting box: PixelSize) async throws -> PreviewFrame {
+  func frame(of path: String, at time: Double, fitting box: PixelSize) async throws -> TimedFrame {
     if let failure { throw Failure(description: failure) }
     let index = Int(time * frameRate)
-    return PreviewFrame(time: Double(index) / frameRate, image: Self.image(index))
+    return TimedFrame(time: Double(index) / frameRate, image: Self.image(index))
   }
 
   func still(of path: String, fitting box: PixelSize) async throws -> RGBAImage {
@@ -59,7 +59,7 @@ final class SyntheticSource: PreviewFrameSource {
     return Self.image(3)
   }
 
-  func play(_ path: String, fitting box: PixelSize, from start: Double) -> AsyncThrowingStream<PreviewFrame, any Error> {
+  func play(_ path: String, fitting box: PixelSize, from start: Double) -> AsyncThrowingStream<TimedFrame, any Error> {
     let (frameCount, frameRate, events) = (frameCount, frameRate, events)
     let next = Mutex(Int(start * frameRate))
     events.append("play from \(start)")
@@ -69,8 +69,8 @@ final class SyntheticSource: PreviewFrameSource {
         return value
       }
       guard index < frameCount else { return nil }
-      return PreviewFrame(time: Double(index) / frameRate, image: Self.image(index))
-    }) as AsyncThrowingStream<PreviewFrame, any Error>
+      return TimedFrame(time: Double(index) / frameRate, image: Self.image(index))
+    }) as AsyncThrowingStream<TimedFrame, any Error>
   }
 }
 

@@ -1,3 +1,4 @@
+import ChildSpawn
 import Foundation
 import Synchronization
 
@@ -43,11 +44,8 @@ public enum ChildProcess {
       unlink(outPath)
       unlink(errPath)
     }
-    let child = try spawn(argv, environment: environment, directory: directory) { actions in
-      posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-      posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-      posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    }
+    let child = try spawn(
+      argv, environment: environment, directory: directory, stdout: .file(outPath), stderr: .file(errPath))
     let killed = KilledFlag()
     let killer = Task {
       try await Task.sleep(for: timeout)
@@ -65,41 +63,19 @@ public enum ChildProcess {
   }
 
   /// Starts `argv` (argv[0] looked up on PATH by `/usr/bin/env`) with `environment` (nil: ours) in
-  /// `directory`, its descriptors arranged by `arrange`; the child's pid. Signal mask and
-  /// dispositions are reset (see the type's comment).
+  /// `directory`, its descriptors as given; the child's pid. Signal mask and dispositions are reset
+  /// (see ``ChildSpawn``).
   static func spawn(
-    _ argv: [String], environment: [String: String]?, directory: String?,
-    arrange: (inout posix_spawn_file_actions_t) -> Void
+    _ argv: [String], environment: [String: String]?, directory: String?, stdin: ChildDescriptor = .null,
+    stdout: ChildDescriptor = .null, stderr: ChildDescriptor = .null
   ) throws -> pid_t {
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    arrange(&actions)
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var empty = sigset_t()
-    sigemptyset(&empty)
-    posix_spawnattr_setsigmask(&attributes, &empty)
-    var all = sigset_t()
-    sigfillset(&all)
-    posix_spawnattr_setsigdefault(&attributes, &all)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     // env(1) also changes directory (`-C`): Swift's Glibc does not expose posix_spawn's chdir action.
     let full = ["/usr/bin/env"] + (directory.map { ["-C", $0] } ?? []) + argv
-    let cArguments = full.map { strdup($0) } + [nil]
-    defer { for argument in cArguments { free(argument) } }
-    let cEnvironment = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
-    defer { for variable in cEnvironment ?? [] { free(variable) } }
-    var pid: pid_t = 0
-    let spawned: Int32
-    if let cEnvironment {
-      spawned = posix_spawn(&pid, full[0], &actions, &attributes, cArguments, cEnvironment)
-    } else {
-      spawned = posix_spawn(&pid, full[0], &actions, &attributes, cArguments, environ)
+    do throws(SpawnFailure) {
+      return try ChildSpawn.start(full, environment: environment, stdin: stdin, stdout: stdout, stderr: stderr)
+    } catch {
+      throw SpawnError.spawn(argv.first ?? "", error.code)
     }
-    guard spawned == 0 else { throw SpawnError.spawn(argv.first ?? "", spawned) }
-    return pid
   }
 
   /// The exit code of a `waitpid` status, or 128 + the signal that ended it (as a shell says).

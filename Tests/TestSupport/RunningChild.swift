@@ -1,3 +1,4 @@
+import ChildSpawn
 import Foundation
 import Synchronization
 
@@ -39,15 +40,9 @@ public final class RunningChild: Sendable {
     let inPipe = input ? try Self.pipe() : nil
     let pid: pid_t
     do {
-      pid = try ChildProcess.spawn(argv, environment: environment, directory: directory) { actions in
-        if let inPipe {
-          posix_spawn_file_actions_adddup2(&actions, inPipe.read, 0)
-        } else {
-          posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        }
-        posix_spawn_file_actions_adddup2(&actions, outPipe.write, 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe.write, 2)
-      }
+      pid = try ChildProcess.spawn(
+        argv, environment: environment, directory: directory, stdin: inPipe.map { .ours($0.read) } ?? .null,
+        stdout: .ours(outPipe.write), stderr: .ours(errPipe.write))
     } catch {
       for fd in [outPipe.read, outPipe.write, errPipe.read, errPipe.write, inPipe?.read, inPipe?.write].compactMap({
         $0

@@ -43,7 +43,7 @@ public final class TinyDisk: Sendable {
   deinit {
     let path = path
     let thread = Thread {
-      guard let pid = try? ChildProcess.spawn(["umount", path], environment: nil, directory: nil, arrange: { _ in })
+      guard let pid = try? ChildProcess.spawn(["umount", path], environment: nil, directory: nil)
       else {
         return
       }

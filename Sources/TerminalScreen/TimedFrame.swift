@@ -1,5 +1,3 @@
-import TerminalScreen
-
 /// One decoded frame and the time in the video (seconds) it is shown at.
 public struct TimedFrame: Sendable, Hashable {
   public var time: Double
