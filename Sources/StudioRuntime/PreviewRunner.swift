@@ -96,7 +96,7 @@ public final class PreviewRunner: Sendable {
     do {
       let video = try await source.probe(path)
       let last = max(0, video.duration - 1 / max(1, video.frameRate))
-      var frames: [PreviewFrame] = []
+      var frames: [TimedFrame] = []
       for time in [0, last] { frames.append(try await source.frame(of: path, at: time, fitting: Self.pixels(frame))) }
       if Task.isCancelled { return }
       let (depth, decoded) = (depth, frames)
@@ -112,14 +112,14 @@ public final class PreviewRunner: Sendable {
   /// The form's source: an image as it is, a video's frame where the extension starts.
   private func loadSource(key: String, path: String, isVideo: Bool, startFrame: Int?, frame: CellSize) async {
     do {
-      let decoded: PreviewFrame
+      let decoded: TimedFrame
       if isVideo {
         let video = try await source.probe(path)
         let rate = max(1, video.frameRate)
         let time = startFrame.map { Double($0) / rate } ?? max(0, video.duration - 1 / rate)
         decoded = try await source.frame(of: path, at: time, fitting: Self.pixels(frame))
       } else {
-        decoded = PreviewFrame(time: 0, image: try await source.still(of: path, fitting: Self.pixels(frame)))
+        decoded = TimedFrame(time: 0, image: try await source.still(of: path, fitting: Self.pixels(frame)))
       }
       if Task.isCancelled { return }
       let depth = depth
@@ -147,8 +147,11 @@ public final class PreviewRunner: Sendable {
   }
 
   /// Plays from `start` to the end, then from the start again, until cancelled. A frame is shown
-  /// when its time comes (measured from the first frame of each pass); one that is ready late by
-  /// more than a frame is dropped, so a slow terminal falls behind by frames, not by seconds.
+  /// when its time comes (measured from the first frame of each pass). A frame ready late by more
+  /// than a frame is dropped while frames are still being shown at the video's pace (a burst after
+  /// a stall catches up by frames, not seconds), but shown when the last one is older than a frame:
+  /// a machine that decodes slower than real time plays slowly instead of freezing on the first
+  /// frame of every pass.
   private func play(id: String, path: String, box: CellSize, from start: Double) async {
     let clock = ContinuousClock()
     let depth = depth
@@ -158,6 +161,7 @@ public final class PreviewRunner: Sendable {
       var from = start
       while !Task.isCancelled {
         var shown = 0
+        var lastShown: ContinuousClock.Instant?
         var origin: (instant: ContinuousClock.Instant, time: Double)?
         for try await frame in source.play(path, fitting: Self.halfBlockPixels(box), from: from) {
           let picture = await IOThread.run { Self.halfBlockPicture(frame, depth: depth) }
@@ -166,10 +170,11 @@ public final class PreviewRunner: Sendable {
           let due = begin.instant + .seconds(frame.time - begin.time)
           if clock.now < due {
             try await clock.sleep(until: due)
-          } else if clock.now - due > frameLength, shown > 0 {
+          } else if clock.now - due > frameLength, let last = lastShown, clock.now - last < frameLength {
             continue
           }
           inbox.post(.previewFrame(id: id, picture, duration: video.duration, frameRate: video.frameRate))
+          lastShown = clock.now
           shown += 1
         }
         if shown == 0 && from == 0 {
@@ -185,7 +190,7 @@ public final class PreviewRunner: Sendable {
   }
 
   /// The frame as symbols in the largest part of `box` with its shape.
-  static func picture(_ frame: PreviewFrame, box: CellSize, depth: ColorDepth) -> PreviewPicture {
+  static func picture(_ frame: TimedFrame, box: CellSize, depth: ColorDepth) -> PreviewPicture {
     let size = PixelSize(width: frame.image.width, height: frame.image.height)
     let cells = PictureFit.cells(for: size, maxColumns: box.columns, maxRows: box.rows)
     let art = SymbolRenderer.render(frame.image, columns: cells.columns, rows: cells.rows, depth: depth)
@@ -193,7 +198,7 @@ public final class PreviewRunner: Sendable {
   }
 
   /// A playing frame as half blocks: ffmpeg scaled it to two pixels a cell (``halfBlockPixels(_:)``).
-  static func halfBlockPicture(_ frame: PreviewFrame, depth: ColorDepth) -> PreviewPicture {
+  static func halfBlockPicture(_ frame: TimedFrame, depth: ColorDepth) -> PreviewPicture {
     PreviewPicture(time: frame.time, art: HalfBlockRenderer.render(frame.image, depth: depth))
   }
 

@@ -111,12 +111,7 @@ public final class TmuxSession: Sendable {
   }
 
   /// Whether the program in the pane has exited (remain-on-exit keeps the pane to read it).
-  ///
-  /// Only once tmux also knows how it ended: tmux marks a pane dead when its terminal closes, which
-  /// can come before it has reaped the program (then `pane_dead_status` is still empty).
-  public func hasExited() async throws -> Bool {
-    try await format("#{pane_dead}:#{pane_dead_status}#{pane_dead_signal}").count > 2
-  }
+  public func hasExited() async throws -> Bool { try await format("#{pane_dead}") == "1" }
 
   /// The names of the server's paste buffers, newest first.
   public func bufferNames() async throws -> [String] {
