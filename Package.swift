@@ -26,11 +26,16 @@ let package = Package(
     // The queue and storage client over an abstract HTTP transport.
     .target(name: "FalClient", dependencies: ["FalProtocol"]),
     // The only libcurl user: one multi handle on one thread.
-    .target(name: "CurlTransport", dependencies: ["CCurl", "FalClient", "FalProtocol", .product(name: "SystemPackage", package: "swift-system")]),
+    .target(
+      name: "CurlTransport",
+      dependencies: ["CCurl", "FalClient", "FalProtocol", .product(name: "SystemPackage", package: "swift-system")]),
     // The fal-compatible emulator (queue, storage, CDN) on loopback.
     .target(
       name: "FalEmulator",
-      dependencies: ["FalProtocol", .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "SystemPackage", package: "swift-system")],
+      dependencies: [
+        "FalProtocol", .product(name: "FlyingFox", package: "FlyingFox"),
+        .product(name: "SystemPackage", package: "swift-system"),
+      ],
       resources: [.copy("Resources/fallback.mp4")]
     ),
     // System library for zlib's deflate (PNG files, the preview cache); libcurl loads libz already.
@@ -47,7 +52,11 @@ let package = Package(
     // Jobs, downloads, the launcher, settings: the studio's behaviour without any UI.
     // The built-in dark theme is themes/dark.toml's text (Resources/dark.toml links to it).
     .target(
-      name: "StudioCore", dependencies: ["FalClient", "HistoryStore", "TerminalScreen", "Digest", "ChildSpawn", .product(name: "SystemPackage", package: "swift-system")],
+      name: "StudioCore",
+      dependencies: [
+        "FalClient", "HistoryStore", "TerminalScreen", "Digest", "ChildSpawn",
+        .product(name: "SystemPackage", package: "swift-system"),
+      ],
       resources: [.embedInCode("Resources/dark.toml")]),
     // Pure core of the TUI: state, actions, update returning effects, views into a screen grid.
     // It imports nothing that can do I/O: the record types come from HistoryModel, not the store.
@@ -64,7 +73,11 @@ let package = Package(
       name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
     // The only ncurses user: terminal setup and restore, keys to events, grid to screen, signals, poll loop;
     // and the terminal side of everything else: escape sequences (OSC 52/8/9/777) and tmux.
-    .target(name: "CursesTerminal", dependencies: ["CNcursesw", "TerminalScreen", "ChildSpawn", .product(name: "SystemPackage", package: "swift-system")]),
+    .target(
+      name: "CursesTerminal",
+      dependencies: [
+        "CNcursesw", "TerminalScreen", "ChildSpawn", .product(name: "SystemPackage", package: "swift-system"),
+      ]),
     // System library for libchafa (terminal graphics); libglib2.0-dev is what makes `pkg-config chafa` work.
     .systemLibrary(
       name: "CChafa", pkgConfig: "chafa", providers: [.apt(["libchafa-dev", "libglib2.0-dev"])]),
@@ -81,7 +94,8 @@ let package = Package(
       dependencies: [
         "FalClient", "CurlTransport", "FalEmulator", "TerminalScreen", "StudioCore", "StudioUI", "StudioRuntime",
         "CursesTerminal",
-        "HistoryStore", "QuietExecutor", "VideoFrames", "TerminalGraphics", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "HistoryStore", "QuietExecutor", "VideoFrames", "TerminalGraphics",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "SystemPackage", package: "swift-system"),
       ]
     ),
@@ -99,12 +113,17 @@ let package = Package(
       name: "history-benchmark", dependencies: ["HistoryStore"], path: "Benchmarks/HistoryBenchmark"),
     // `scripts/bench`'s in-process client: follows many jobs at once, downloads one file; prints usage as JSON.
     .executableTarget(
-      name: "bench-follow", dependencies: ["FalClient", "CurlTransport", "FalProtocol", .product(name: "SystemPackage", package: "swift-system")]),
+      name: "bench-follow",
+      dependencies: [
+        "FalClient", "CurlTransport", "FalProtocol", .product(name: "SystemPackage", package: "swift-system"),
+      ]),
     // Fuzz targets shared by the bounded run in the suite (FuzzTests), `scripts/fuzz` and its libFuzzer build.
     // Debug builds only: it reaches internal parsers through @testable imports.
     .target(
       name: "FuzzTargets",
-      dependencies: ["FalProtocol", "FalEmulator", "HistoryStore", "StudioCore", "StudioUI", "CursesTerminal", "TerminalScreen"]
+      dependencies: [
+        "FalProtocol", "FalEmulator", "HistoryStore", "StudioCore", "StudioUI", "CursesTerminal", "TerminalScreen",
+      ]
     ),
     // `scripts/fuzz`'s runner: each target in a child process, crashing inputs kept in Tests/FuzzCorpus.
     .executableTarget(name: "magi-fuzz", dependencies: ["FuzzTargets"]),
@@ -119,8 +138,10 @@ let package = Package(
     ),
     .testTarget(name: "FalClientTests", dependencies: ["FalClient", "CurlTransport", "FalEmulator", "TestSupport"]),
     .testTarget(name: "TerminalScreenTests", dependencies: ["TerminalScreen"]),
-    .testTarget(name: "TerminalGraphicsTests", dependencies: ["TerminalGraphics", "TerminalScreen"], exclude: ["__Snapshots__"]),
-    .testTarget(name: "StudioCoreTests", dependencies: ["StudioCore", "CurlTransport", "FalEmulator", "Digest", "TestSupport"]),
+    .testTarget(
+      name: "TerminalGraphicsTests", dependencies: ["TerminalGraphics", "TerminalScreen"], exclude: ["__Snapshots__"]),
+    .testTarget(
+      name: "StudioCoreTests", dependencies: ["StudioCore", "CurlTransport", "FalEmulator", "Digest", "TestSupport"]),
     .testTarget(name: "DigestTests", dependencies: ["Digest"]),
     .testTarget(name: "VideoFramesTests", dependencies: ["VideoFrames", "TerminalScreen", "TestSupport"]),
     // Helpers more than one test target needs (a tmpfs that really fills or turns read-only; a

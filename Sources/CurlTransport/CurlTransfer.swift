@@ -315,7 +315,8 @@ final class CurlTransfer: @unchecked Sendable {
       fileBytes += Int64(chunk.count)
       if let limit = request.fileLimit, fileBytes > limit {
         failure = TransportError(
-          .bodyTooLarge, "response body exceeds \(limit) bytes (host \(TransportError.hostDescription(of: request.url)))")
+          .bodyTooLarge,
+          "response body exceeds \(limit) bytes (host \(TransportError.hostDescription(of: request.url)))")
         return 0
       }
       if let error = writeSink(chunk, path: path) {
@@ -363,7 +364,9 @@ final class CurlTransfer: @unchecked Sendable {
     sinkOffset = 0
     guard appending else { return nil }
     var info = stat()
-    guard fstat(descriptor, &info) == 0 else { return TransportError(.file, "cannot write \(path): \(errnoText(errno))") }
+    guard fstat(descriptor, &info) == 0 else {
+      return TransportError(.file, "cannot write \(path): \(errnoText(errno))")
+    }
     let size = Int64(info.st_size)
     sinkOffset = size
     if let start = contentRangeStart() {
@@ -386,7 +389,9 @@ final class CurlTransfer: @unchecked Sendable {
   private func contentRangeStart() -> Int64? {
     guard let value = headerFields.last(where: { $0.name.lowercased() == "content-range" })?.value else { return nil }
     let range = value.split(separator: " ", maxSplits: 1)
-    guard range.count == 2, range[0].lowercased() == "bytes", let dash = range[1].firstIndex(of: "-") else { return nil }
+    guard range.count == 2, range[0].lowercased() == "bytes", let dash = range[1].firstIndex(of: "-") else {
+      return nil
+    }
     return Int64(range[1][..<dash])
   }
 

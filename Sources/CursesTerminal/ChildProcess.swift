@@ -1,4 +1,5 @@
 import ChildSpawn
+
 #if canImport(Glibc)
   import Glibc
 #endif

@@ -104,7 +104,8 @@ extension CursesTerminal {
     }
   }
 
-  private func placeCursor(_ cursor: (x: Int, y: Int)?, columns: Int, rows: Int, window: UnsafeMutablePointer<WINDOW>?) {
+  private func placeCursor(_ cursor: (x: Int, y: Int)?, columns: Int, rows: Int, window: UnsafeMutablePointer<WINDOW>?)
+  {
     if let cursor, cursor.x >= 0, cursor.x < columns, cursor.y >= 0, cursor.y < rows {
       _ = leaveok(window, false)
       _ = wmove(window, Int32(cursor.y), Int32(cursor.x))

@@ -1,6 +1,6 @@
 import CNcursesw
-import TerminalScreen
 import SystemPackage
+import TerminalScreen
 
 #if canImport(Glibc)
   import Glibc

@@ -123,7 +123,9 @@ struct InputDecoder {
       return
     }
     sequence = .none
-    let body = String(String.UnicodeScalarView(bytes.compactMap(Unicode.Scalar.init))) + String(Character(Unicode.Scalar(UInt8(value))))
+    let body =
+      String(String.UnicodeScalarView(bytes.compactMap(Unicode.Scalar.init)))
+      + String(Character(Unicode.Scalar(UInt8(value))))
     switch body {
     case "200~": paste = []
     case "I" where decodesFocus: events.append(.focus(true))
@@ -224,7 +226,8 @@ struct InputDecoder {
       guard let key = KeyCodeMap.key(forCharacter: value) else { return }
       // A combining mark typed on its own joins the character before it (e + U+0301 = é), but
       // only when Unicode says the two make one character: zero-width scalars such as U+200B do not.
-      if case .character(let mark) = key, mark.unicodeScalars.first.map({ $0.value >= 0x300 && TextWidth.of($0) == 0 }) == true,
+      if case .character(let mark) = key,
+        mark.unicodeScalars.first.map({ $0.value >= 0x300 && TextWidth.of($0) == 0 }) == true,
         case .key(.character(let base))? = events.last
       {
         let joined = String(base) + String(mark)

@@ -118,7 +118,9 @@ public final class TerminalLoop {
     for signal in terminal.signals.drain() {
       switch signal {
       case SIGWINCH:
-        if let size = terminal.updateSize() { events.append(.terminal(.resized(width: size.width, height: size.height))) }
+        if let size = terminal.updateSize() {
+          events.append(.terminal(.resized(width: size.width, height: size.height)))
+        }
       case SIGTSTP:
         let before = terminal.size
         terminal.suspend()

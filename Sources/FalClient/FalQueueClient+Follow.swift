@@ -106,7 +106,8 @@ extension FalQueueClient {
       failures += 1
       if let limit = options.giveUpAfter, failures >= limit { throw error }
       let delay =
-        backoff.delay(after: .transport(TransportError(.connectionLost, "")), attempt: min(failures, 30), safety: .idempotent)
+        backoff.delay(
+          after: .transport(TransportError(.connectionLost, "")), attempt: min(failures, 30), safety: .idempotent)
         ?? options.maxRetryDelay
       options.onConnection?(ConnectionTrouble(reason: error.description, failures: failures, retryIn: delay))
       do { try await sleep(delay) } catch { throw .cancelled }

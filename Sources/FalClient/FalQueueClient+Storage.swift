@@ -1,14 +1,15 @@
+import FalProtocol
+
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #elseif canImport(Darwin)
-import Darwin
+  import Darwin
 #endif
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+  import FoundationEssentials
 #else
-import Foundation
+  import Foundation
 #endif
-import FalProtocol
 
 extension FalQueueClient {
   /// Uploads a local file through fal's storage (initiate, then one streamed PUT) and returns the URL
@@ -77,7 +78,8 @@ extension FalQueueClient {
     }
     if let present = LocalFile.size(destination) {
       if let expectedSize, present == expectedSize, LocalFile.isRegular(destination) { return present }
-      throw .local(LocalFileError(.cannotCreate, path: destination, message: "\(destination) already exists; not replacing it"))
+      throw .local(
+        LocalFileError(.cannotCreate, path: destination, message: "\(destination) already exists; not replacing it"))
     }
     let partial = destination + ".part"
     var existing = LocalFile.size(partial) ?? 0
@@ -87,9 +89,10 @@ extension FalQueueClient {
     }
     if existing == 0 { try LocalFile.reserve(partial) }
     if let expectedSize, let free = LocalFile.freeBytes(partial), free < expectedSize - existing {
-      throw .local(LocalFileError(
-        .io, path: partial,
-        message: "not enough space for \(destination): it needs \(expectedSize - existing) bytes, \(free) are free"))
+      throw .local(
+        LocalFileError(
+          .io, path: partial,
+          message: "not enough space for \(destination): it needs \(expectedSize - existing) bytes, \(free) are free"))
     }
     var headers = HTTPHeaders()
     headers.add("User-Agent", userAgent)
@@ -100,7 +103,8 @@ extension FalQueueClient {
     request.fileLimit = expectedSize.map { $0 + Self.downloadMargin }
     let response: HTTPResponse
     do {
-      response = try await send(request, safety: .idempotent, sink: .file(path: partial, append: existing > 0, observer: observer))
+      response = try await send(
+        request, safety: .idempotent, sink: .file(path: partial, append: existing > 0, observer: observer))
     } catch {
       if case .transport(let failure) = error {
         switch failure.kind {
@@ -108,7 +112,8 @@ extension FalQueueClient {
         case .bodyTooLarge:
           unlink(partial)
           throw .malformedResponse(
-            "download of \(url) is wrong: expected \(expectedSize ?? 0) bytes, the server sent more; the partial file was deleted")
+            "download of \(url) is wrong: expected \(expectedSize ?? 0) bytes, the server sent more; the partial file was deleted"
+          )
         default: break
         }
       }
@@ -116,10 +121,14 @@ extension FalQueueClient {
     }
     let size = LocalFile.size(partial) ?? 0
     let announced: Int64? = {
-      if response.status == 206, let range = response.headers["Content-Range"], let total = range.split(separator: "/").last {
+      if response.status == 206, let range = response.headers["Content-Range"],
+        let total = range.split(separator: "/").last
+      {
         return Int64(total)
       }
-      return response.headers["Content-Length"].flatMap { Int64($0) }.map { response.status == 206 ? $0 + existing : $0 }
+      return response.headers["Content-Length"].flatMap { Int64($0) }.map {
+        response.status == 206 ? $0 + existing : $0
+      }
     }()
     if let expected = expectedSize ?? announced, expected != size {
       if size > expected {
@@ -127,8 +136,9 @@ extension FalQueueClient {
         throw .malformedResponse(
           "download of \(url) is wrong: expected \(expected) bytes, received \(size); the partial file was deleted")
       }
-      throw .transport(TransportError(
-        .connectionLost, "download of \(url) stopped at \(size) of \(expected) bytes (run again to resume)"))
+      throw .transport(
+        TransportError(
+          .connectionLost, "download of \(url) stopped at \(size) of \(expected) bytes (run again to resume)"))
     }
     try LocalFile.place(partial, at: destination)
     return size
@@ -188,7 +198,8 @@ enum LocalFile {
     }
     let failure = errno
     if failure == EEXIST {
-      throw .local(LocalFileError(.cannotCreate, path: destination, message: "\(destination) already exists; not replacing it"))
+      throw .local(
+        LocalFileError(.cannotCreate, path: destination, message: "\(destination) already exists; not replacing it"))
     }
     if failure == EPERM || failure == EOPNOTSUPP || failure == EXDEV, access(destination, F_OK) != 0,
       rename(partial, destination) == 0

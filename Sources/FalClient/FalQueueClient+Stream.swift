@@ -1,10 +1,11 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import FalProtocol
 import Synchronization
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 extension FalQueueClient {
   /// Opens one status stream (server-sent events) and yields each status object as it arrives.
@@ -36,7 +37,8 @@ extension FalQueueClient {
       } catch {
         continuation.finish(
           throwing: error.kind == .cancelled
-            ? FalClientError.cancelled : FalClientError.transport(TransportError(error.kind, redactor.redact(error.message))))
+            ? FalClientError.cancelled
+            : FalClientError.transport(TransportError(error.kind, redactor.redact(error.message))))
       }
     }
     continuation.onTermination = { _ in task.cancel() }
@@ -64,7 +66,8 @@ private final class StreamDecoder: Sendable {
         throwing: FalClientError.transport(
           TransportError(
             .bodyTooLarge,
-            "a status stream event is longer than \(ServerSentEventParser.defaultMaxEventBytes >> 20) MiB; the stream is treated as broken")))
+            "a status stream event is longer than \(ServerSentEventParser.defaultMaxEventBytes >> 20) MiB; the stream is treated as broken"
+          )))
       return
     }
     for event in events where event.event == "message" {

@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import FalProtocol
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 /// The fal queue client: submit, status, status stream, result, cancel, upload, download.
 ///
@@ -179,7 +180,8 @@ public struct FalQueueClient: Sendable {
         let response = redactor.redact(try await transport.execute(request, sink: sink))
         if response.isSuccess || acceptedErrors.contains(response.status) { return response }
         lastError = error(from: response)
-        failure = .status(response.status, retryAfter: RetryPolicy.parseRetryAfter(response.headers[FalHeader.retryAfter]))
+        failure = .status(
+          response.status, retryAfter: RetryPolicy.parseRetryAfter(response.headers[FalHeader.retryAfter]))
       } catch {
         if error.kind == .cancelled, safety == .idempotent { throw .cancelled }
         lastError = .transport(TransportError(error.kind, redactor.redact(error.message)))

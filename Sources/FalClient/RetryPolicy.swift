@@ -86,7 +86,9 @@ public struct RetryPolicy: Sendable, Hashable {
 
   /// Parses `Retry-After` as seconds (fal and most proxies send seconds; HTTP dates are ignored).
   public static func parseRetryAfter(_ value: String?) -> Duration? {
-    guard let value, let seconds = Double(value.trimmingWhitespace()), seconds.isFinite, seconds >= 0 else { return nil }
+    guard let value, let seconds = Double(value.trimmingWhitespace()), seconds.isFinite, seconds >= 0 else {
+      return nil
+    }
     // Bounded before the conversion: a server's `1e20` would overflow Int64 (a trap), and any wait
     // past a day is capped by ``maxRetryAfter`` anyway.
     return .milliseconds(Int64(min(seconds, 86_400) * 1000))

@@ -1,8 +1,9 @@
+import Foundation
+import SystemPackage
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import Foundation
-import SystemPackage
 
 /// Writes that a crash cannot leave half done: the bytes go to a temporary sibling, are flushed to
 /// disk when asked, and replace the target with one `rename`, so a reader sees the old file or the
@@ -15,7 +16,8 @@ enum AtomicFile {
   /// Replaces `url` with `data`. With `durable`, the file and its directory are fsynced, so the
   /// change survives a power cut, not only a crash of this process.
   static func write(_ data: Data, to url: URL, durable: Bool) throws(WriteError) {
-    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+    let temporary = url.deletingLastPathComponent().appendingPathComponent(
+      ".\(url.lastPathComponent).\(UUID().uuidString).tmp")
     let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
     guard descriptor >= 0 else { throw WriteError(description: "cannot create \(temporary.path): \(errnoText())") }
     let failure: String? = data.withUnsafeBytes { buffer -> String? in

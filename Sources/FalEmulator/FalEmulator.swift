@@ -41,7 +41,8 @@ public actor FalEmulator {
     self.configuration = configuration
     self.clock = clock
     self.faults = FaultInjector(settings: configuration.faults)
-    self.sharedBaseURL = SharedBaseURL(configuration.publicBaseURL ?? "http://\(configuration.host):\(configuration.port)")
+    self.sharedBaseURL = SharedBaseURL(
+      configuration.publicBaseURL ?? "http://\(configuration.host):\(configuration.port)")
   }
 
   /// Binds the listener, starts the workers, and returns the base URL.
@@ -183,7 +184,9 @@ public actor FalEmulator {
 
   /// Takes back the last run's queue: finished requests older than the retention are forgotten,
   /// with the files no kept request refers to.
-  private func restore(from journal: JobJournal, into queue: QueueModel, storage: StorageService, app: SimulatedApp) async {
+  private func restore(from journal: JobJournal, into queue: QueueModel, storage: StorageService, app: SimulatedApp)
+    async
+  {
     journal.removeTemporaries()
     let cutoff = clock.now().addingTimeInterval(-configuration.stateRetention)
     var kept: [Job] = []
@@ -206,7 +209,9 @@ public actor FalEmulator {
   }
 
   /// `value` with every URL of a stored file moved under `baseURL`.
-  static func rebase(_ value: FalProtocol.JSONValue, onto baseURL: String, paths: [String: String]) -> FalProtocol.JSONValue {
+  static func rebase(_ value: FalProtocol.JSONValue, onto baseURL: String, paths: [String: String])
+    -> FalProtocol.JSONValue
+  {
     switch value {
     case .string(let text):
       guard let key = StorageService.fileKey(inURL: text), let path = paths[key] else { return value }

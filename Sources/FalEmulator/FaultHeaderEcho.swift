@@ -12,7 +12,9 @@ enum FaultHeaderEcho {
   static func apply(to response: HTTPResponse, request: HTTPRequest) async -> HTTPResponse {
     guard response.statusCode.code >= 400, let body = try? await response.bodyData else { return response }
     let fields = request.headers.map { (name: $0.key.rawValue, value: $0.value) }.sorted { $0.name < $1.name }
-    let quote = "\(request.method.rawValue) \(request.path) with " + fields.map { "\($0.name): \($0.value)" }.joined(separator: "; ")
+    let quote =
+      "\(request.method.rawValue) \(request.path) with "
+      + fields.map { "\($0.name): \($0.value)" }.joined(separator: "; ")
     var echoed = response
     var headers = response.headers
     headers[.contentLength] = nil

@@ -37,7 +37,8 @@ struct PatternLook: Sendable, Hashable {
       default: (chroma, 0, x)
       }
     let m = lightness - chroma / 2
-    return "0x" + [r, g, b].map { String(format: "%02x", Int(((($0 + m) * 255).rounded()).clamped(to: 0...255))) }.joined()
+    return "0x"
+      + [r, g, b].map { String(format: "%02x", Int(((($0 + m) * 255).rounded()).clamped(to: 0...255))) }.joined()
   }
 }
 

@@ -8,19 +8,25 @@ import Foundation
 enum Responses {
   static let jsonType = "application/json"
 
-  static func json(_ status: Int, _ body: Data, requestID: String = RequestID.make(), headers extra: HTTPHeaders = [:]) -> HTTPResponse {
+  static func json(_ status: Int, _ body: Data, requestID: String = RequestID.make(), headers extra: HTTPHeaders = [:])
+    -> HTTPResponse
+  {
     var headers = extra
     headers[.contentType] = jsonType
     headers[HTTPHeader(FalHeader.requestID)] = requestID
     return HTTPResponse(statusCode: code(status), headers: headers, body: body)
   }
 
-  static func json<Value: Encodable>(_ status: Int, _ value: Value, requestID: String = RequestID.make(), headers: HTTPHeaders = [:]) -> HTTPResponse {
+  static func json<Value: Encodable>(
+    _ status: Int, _ value: Value, requestID: String = RequestID.make(), headers: HTTPHeaders = [:]
+  ) -> HTTPResponse {
     json(status, JSONCoding.encode(value), requestID: requestID, headers: headers)
   }
 
   /// `{"detail": "…"}` with an optional `error_type` (then also the `X-Fal-Error-Type` header).
-  static func detail(_ status: Int, _ detail: String, errorType: String? = nil, requestID: String = RequestID.make()) -> HTTPResponse {
+  static func detail(_ status: Int, _ detail: String, errorType: String? = nil, requestID: String = RequestID.make())
+    -> HTTPResponse
+  {
     var headers: HTTPHeaders = [:]
     if let errorType { headers[HTTPHeader(FalHeader.errorType)] = errorType }
     return json(status, ErrorBody(detail: detail, errorType: errorType), requestID: requestID, headers: headers)

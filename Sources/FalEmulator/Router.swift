@@ -79,7 +79,9 @@ struct Router: HTTPHandler {
     case .cdnComplete(let key, let uploadID):
       return await cdnComplete(request, key: key, uploadID: uploadID)
     case .file(let key, let head):
-      if case .cutBody(let count) = afterFault { return await serveFile(request, key: key, head: head, cutAfter: count) }
+      if case .cutBody(let count) = afterFault {
+        return await serveFile(request, key: key, head: head, cutAfter: count)
+      }
       return await serveFile(request, key: key, head: head)
     case .metrics:
       return await metricsReport()
@@ -169,10 +171,12 @@ struct Router: HTTPHandler {
     case .malformedBody:
       return Responses.json(200, Data("{\"status\": \"IN_QUEUE\", \"request_id\": ".utf8))
     case .endlessBody:
-      return HTTPResponse(statusCode: .ok, headers: [.contentType: "video/mp4"], body: HTTPBodySequence(from: ZeroBytes(count: nil)))
+      return HTTPResponse(
+        statusCode: .ok, headers: [.contentType: "video/mp4"], body: HTTPBodySequence(from: ZeroBytes(count: nil)))
     case .oversizedBody(let bytes):
       return HTTPResponse(
-        statusCode: .ok, headers: [.contentType: "video/mp4"], body: HTTPBodySequence(from: ZeroBytes(count: bytes), count: bytes))
+        statusCode: .ok, headers: [.contentType: "video/mp4"],
+        body: HTTPBodySequence(from: ZeroBytes(count: bytes), count: bytes))
     case .latency, .dropConnection, .dropStream, .acceptThenDrop, .cancelEndsWith, .billableUnitsHeader, .silentStream,
       .endlessLine, .endlessLogs, .cutBody:
       return nil

@@ -67,7 +67,8 @@ extension Router {
       return Responses.detail(404, StorageError.unknownUpload.detail)
     }
     do {
-      let written = try await BodyWriter.write(request.bodySequence, to: await storage.partPath(token: token, number: number))
+      let written = try await BodyWriter.write(
+        request.bodySequence, to: await storage.partPath(token: token, number: number))
       try await record(written.etag)
       var response = Responses.json(200, UploadedPart(partNumber: number, etag: written.etag))
       response.headers[.eTag] = written.etag
@@ -97,7 +98,8 @@ extension Router {
     do {
       let written = try await BodyWriter.write(request.bodySequence, to: temporary)
       let file = try await storage.store(
-        temporary, fileName: request.headers[HTTPHeader(FalHeader.fileName)], contentType: request.headers[.contentType],
+        temporary, fileName: request.headers[HTTPHeader(FalHeader.fileName)],
+        contentType: request.headers[.contentType],
         size: written.size)
       return Responses.json(200, ["access_url": baseURL.current + file.urlPath])
     } catch let error as StorageError {

@@ -91,7 +91,8 @@ struct SimulatedApp: JobRunning {
     }
     do {
       try await renderer.render(
-        source: source.renderSource, prompt: input.prompt, geometry: geometry, frames: input.numFrames, fps: MagiSchema.framesPerSecond,
+        source: source.renderSource, prompt: input.prompt, geometry: geometry, frames: input.numFrames,
+        fps: MagiSchema.framesPerSecond,
         to: temporary)
     } catch {
       await queue.appendLog(id, "Encoding failed: \(error)", level: "ERROR")
@@ -133,7 +134,8 @@ struct SimulatedApp: JobRunning {
   /// Parses the raw body like FastAPI would, then applies the MAGI schema.
   static func parse(_ body: Data, for endpoint: MagiEndpoint) -> Result<MagiSchema.Input, ValidationFailure> {
     if body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
-      return .failure(ValidationFailure([FieldError(loc: ["body"], msg: "Field required", type: "missing", input: .null)]))
+      return .failure(
+        ValidationFailure([FieldError(loc: ["body"], msg: "Field required", type: "missing", input: .null)]))
     }
     guard let json = try? JSONValue.decode(body) else {
       return .failure(

@@ -1,8 +1,9 @@
+import Dispatch
+import Foundation
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import Dispatch
-import Foundation
 
 /// Makes one twin at a time the owner of a state directory: two twins replaying the same queue
 /// would run every request twice and overwrite each other's journal.

@@ -34,7 +34,8 @@ struct StatusStream: AsyncBufferedSequence, Sendable {
     clock: EmulatorClock, dropAfterEvents: Int? = nil, malformed: Bool = false, misbehaviour: Misbehaviour? = nil
   ) {
     // At most a few chunks wait for a slow reader: an endless fault must not grow the emulator.
-    let (stream, continuation) = AsyncThrowingStream.makeStream(of: [UInt8].self, bufferingPolicy: misbehaviour == nil ? .unbounded : .bufferingOldest(4))
+    let (stream, continuation) = AsyncThrowingStream.makeStream(
+      of: [UInt8].self, bufferingPolicy: misbehaviour == nil ? .unbounded : .bufferingOldest(4))
     chunks = stream
     let task = Task {
       if let misbehaviour {

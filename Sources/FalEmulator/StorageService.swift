@@ -53,7 +53,9 @@ actor StorageService {
   }
 
   /// Moves a fully received single upload into place. A second PUT replaces the bytes, as signed URLs allow.
-  func commitSingle(token: String, from temporary: URL, size: Int, contentType: String?) throws(StorageError) -> StoredFile {
+  func commitSingle(token: String, from temporary: URL, size: Int, contentType: String?) throws(StorageError)
+    -> StoredFile
+  {
     guard let upload = uploads[token] else { throw .unknownUpload }
     let type = upload.contentType ?? contentType
     return try place(temporary, key: upload.key, fileName: upload.fileName, contentType: type, size: size)
@@ -168,7 +170,9 @@ actor StorageService {
 
   // MARK: - Internals
 
-  private func assemble(_ upload: PendingUpload, token: String, parts: [UploadedPart]) throws(StorageError) -> StoredFile {
+  private func assemble(_ upload: PendingUpload, token: String, parts: [UploadedPart]) throws(StorageError)
+    -> StoredFile
+  {
     // Use the parts the client listed (in part order); fall back to every received part.
     var numbers = parts.map(\.partNumber).sorted()
     if numbers.isEmpty { numbers = upload.parts.keys.sorted() }
@@ -176,7 +180,9 @@ actor StorageService {
     for part in parts {
       guard let etag = upload.parts[part.partNumber] else { throw .missingPart(part.partNumber) }
       // Clients echo the ETag they were given; compare without quotes, which some strip.
-      if etag.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) != part.etag.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) {
+      if etag.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        != part.etag.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+      {
         throw .etagMismatch(part.partNumber)
       }
     }
@@ -203,7 +209,9 @@ actor StorageService {
     return try place(assembled, key: upload.key, fileName: upload.fileName, contentType: upload.contentType, size: size)
   }
 
-  private func place(_ temporary: URL, key: String, fileName: String, contentType: String?, size: Int) throws(StorageError) -> StoredFile {
+  private func place(_ temporary: URL, key: String, fileName: String, contentType: String?, size: Int)
+    throws(StorageError) -> StoredFile
+  {
     let directory = root.appendingPathComponent("files").appendingPathComponent(key)
     let destination = directory.appendingPathComponent(fileName)
     do {
@@ -215,12 +223,14 @@ actor StorageService {
       throw .io(String(describing: error))
     }
     let type = contentType.flatMap { $0.isEmpty ? nil : $0 } ?? Self.contentType(forFileName: fileName)
-    let file = StoredFile(key: key, fileName: fileName, contentType: type, path: destination, size: size, createdAt: Date())
+    let file = StoredFile(
+      key: key, fileName: fileName, contentType: type, path: destination, size: size, createdAt: Date())
     if persistent {
       // The bytes are on disk before the description that makes a restarted twin serve them.
       AtomicFile.sync(destination)
       do {
-        try AtomicFile.write(JSONCoding.encode(file.metadata), to: directory.appendingPathComponent(Self.metaName), durable: true)
+        try AtomicFile.write(
+          JSONCoding.encode(file.metadata), to: directory.appendingPathComponent(Self.metaName), durable: true)
       } catch {
         throw .io(error.description)
       }

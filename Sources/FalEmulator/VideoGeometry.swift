@@ -11,7 +11,8 @@ struct VideoGeometry: Sendable, Hashable, CustomStringConvertible {
 
   static let ratios: [String: Double] = ["16:9": 16.0 / 9.0, "9:16": 9.0 / 16.0, "1:1": 1.0]
 
-  static func resolve(resolution: String, aspectRatio: String, sourceSize: (width: Int, height: Int)?) -> VideoGeometry {
+  static func resolve(resolution: String, aspectRatio: String, sourceSize: (width: Int, height: Int)?) -> VideoGeometry
+  {
     let aspect = aspectRatio == "auto" ? nearestAspect(to: sourceSize) : aspectRatio
     let is480 = resolution == "480p"
     switch aspect {

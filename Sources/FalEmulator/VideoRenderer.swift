@@ -92,7 +92,8 @@ struct VideoRenderer: Sendable {
     var failure = ""
     for (attempt, text) in attempts {
       let arguments = Self.arguments(
-        source: attempt, prompt: prompt, textFile: text, fontFile: fontFile, geometry: geometry, frames: frames, fps: fps,
+        source: attempt, prompt: prompt, textFile: text, fontFile: fontFile, geometry: geometry, frames: frames,
+        fps: fps,
         output: output)
       let result: ProcessRunner.Output
       do {

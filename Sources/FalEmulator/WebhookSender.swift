@@ -29,7 +29,9 @@ struct WebhookSender: Sendable {
         body: JSONCoding.encode(payload))
       request.headers[HTTPHeader("X-Fal-Webhook-Request-Id")] = job.id
       var client = HTTPClient()
-      if let response = try? await client.sendHTTPRequest(request, to: address), (200..<300).contains(response.statusCode.code) {
+      if let response = try? await client.sendHTTPRequest(request, to: address),
+        (200..<300).contains(response.statusCode.code)
+      {
         return
       }
       try? await Task.sleep(for: backoff * (attempt + 1))
@@ -47,7 +49,8 @@ struct WebhookSender: Sendable {
         requestID: job.id, gatewayRequestID: job.id, status: "ERROR",
         payload: JSONCoding.decode(JSONValue.self, from: failure.body), error: failure.message)
     case nil:
-      return WebhookPayload(requestID: job.id, gatewayRequestID: job.id, status: "ERROR", payload: nil, error: "not finished")
+      return WebhookPayload(
+        requestID: job.id, gatewayRequestID: job.id, status: "ERROR", payload: nil, error: "not finished")
     }
   }
 }

@@ -51,8 +51,10 @@ public enum MagiSchema {
     }
     let frames = optionalInt("num_frames", in: object, range: frameRange, errors: &errors) ?? defaultFrames
     let seed = optionalInt("seed", in: object, range: nil, errors: &errors)
-    let resolution = optionalLiteral("resolution", in: object, allowed: resolutions, errors: &errors) ?? defaultResolution
-    let aspect = optionalLiteral("aspect_ratio", in: object, allowed: aspectRatios, errors: &errors) ?? defaultAspectRatio
+    let resolution =
+      optionalLiteral("resolution", in: object, allowed: resolutions, errors: &errors) ?? defaultResolution
+    let aspect =
+      optionalLiteral("aspect_ratio", in: object, allowed: aspectRatios, errors: &errors) ?? defaultAspectRatio
     let steps = optionalSteps(in: object, allowed: endpoint.model.allowedSteps, errors: &errors) ?? defaultSteps
     let safety = optionalBool("enable_safety_checker", in: object, errors: &errors) ?? true
     var startFrame: Int?
@@ -93,7 +95,9 @@ public enum MagiSchema {
 
   // MARK: - Field rules
 
-  private static func requiredString(_ key: String, in object: [String: JSONValue], errors: inout [FieldError]) -> String? {
+  private static func requiredString(_ key: String, in object: [String: JSONValue], errors: inout [FieldError])
+    -> String?
+  {
     switch object[key] {
     case nil:
       errors.append(FieldError(loc: ["body", key], msg: "Field required", type: "missing", input: .object(object)))
@@ -101,7 +105,8 @@ public enum MagiSchema {
     case .string(let value):
       return value
     case let other?:
-      errors.append(FieldError(loc: ["body", key], msg: "Input should be a valid string", type: "string_type", input: other))
+      errors.append(
+        FieldError(loc: ["body", key], msg: "Input should be a valid string", type: "string_type", input: other))
       return nil
     }
   }
@@ -161,7 +166,8 @@ public enum MagiSchema {
   }
 
   /// `num_inference_steps` has been published both as integers and as strings; accept both.
-  private static func optionalSteps(in object: [String: JSONValue], allowed: [Int], errors: inout [FieldError]) -> Int? {
+  private static func optionalSteps(in object: [String: JSONValue], allowed: [Int], errors: inout [FieldError]) -> Int?
+  {
     let key = "num_inference_steps"
     guard let value = object[key], value != .null else { return nil }
     let number: Int? =
@@ -188,7 +194,8 @@ public enum MagiSchema {
     case .string(let text) where ["true", "false", "yes", "no", "on", "off", "1", "0"].contains(text.lowercased()):
       return ["true", "yes", "on", "1"].contains(text.lowercased())
     default:
-      errors.append(FieldError(loc: ["body", key], msg: "Input should be a valid boolean", type: "bool_parsing", input: value))
+      errors.append(
+        FieldError(loc: ["body", key], msg: "Input should be a valid boolean", type: "bool_parsing", input: value))
       return nil
     }
   }

@@ -24,7 +24,9 @@ extension FuzzTarget {
               "data: {\"status\": \"IN_PROGRESS\", \"request_id\": \"r\", \"logs\": [{\"message\": \"line \(index)\", \"timestamp\": \"\(index)\"}]}\n\n"
             }.joined().utf8)
         ),
-        ("deep-json", Array("data: ".utf8) + [UInt8](repeating: UInt8(ascii: "["), count: 100_000) + Array("\n\n".utf8)),
+        (
+          "deep-json", Array("data: ".utf8) + [UInt8](repeating: UInt8(ascii: "["), count: 100_000) + Array("\n\n".utf8)
+        ),
       ]
     },
     run: { bytes in

@@ -13,11 +13,12 @@ public struct Mutator: Sendable {
   }
 
   static let interestingBytes: [UInt8] = [0, 0x0A, 0x0D, 0x1B, 0x20, 0x22, 0x5C, 0x7F, 0x80, 0xBF, 0xC0, 0xFF]
-  static let hostileTokens: [[UInt8]] = [
-    "NaN", "nan", "inf", "-inf", "Infinity", "1e308", "-1e308", "1e19", "-1e19", "1e17", "9223372036854775807",
-    "-9223372036854775808", "18446744073709551616", "0x7fffffffffffffff", "-0", "1e-400", "4294967296",
-    "\u{0}", "\u{1B}]0;title\u{7}", "\u{1B}[2J", "\u{1B}[99~", "\u{1B}P1$r\u{1B}\\", "\u{FEFF}", "\r\n",
-  ].map { Array($0.utf8) } + [[0xC3], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xFF, 0xFE]]
+  static let hostileTokens: [[UInt8]] =
+    [
+      "NaN", "nan", "inf", "-inf", "Infinity", "1e308", "-1e308", "1e19", "-1e19", "1e17", "9223372036854775807",
+      "-9223372036854775808", "18446744073709551616", "0x7fffffffffffffff", "-0", "1e-400", "4294967296",
+      "\u{0}", "\u{1B}]0;title\u{7}", "\u{1B}[2J", "\u{1B}[99~", "\u{1B}P1$r\u{1B}\\", "\u{FEFF}", "\r\n",
+    ].map { Array($0.utf8) } + [[0xC3], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xFF, 0xFE]]
 
   /// A new input from `input`; `corpus` supplies splice partners.
   public func mutate(_ input: [UInt8], corpus: [[UInt8]], random: inout FuzzRandom) -> [UInt8] {
@@ -68,7 +69,8 @@ public struct Mutator: Sendable {
       let openers: [[UInt8]] = [[0x5B], [0x7B], Array("a={".utf8), Array("{\"a\":".utf8), Array("[[".utf8)]
       let opener = openers[random.below(openers.count)]
       let depth = random.below(3) == 0 ? 20_000 : random.small(300)
-      bytes.insert(contentsOf: Array([[UInt8]](repeating: opener, count: depth).joined()).prefix(maximumLength), at: position)
+      bytes.insert(
+        contentsOf: Array([[UInt8]](repeating: opener, count: depth).joined()).prefix(maximumLength), at: position)
     case 9 where !bytes.isEmpty:  // a run of one byte (an endless line, a long number)
       let byte = bytes[random.below(bytes.count)]
       bytes.insert(contentsOf: [UInt8](repeating: byte, count: random.small(2048)), at: position)

@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import FalProtocol
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 /// Everything the studio knows about one generation, as one value.
 ///
@@ -70,7 +71,8 @@ public struct GenerationRecord: Sendable, Hashable {
     id: String, createdAt: Date = GenerationRecord.now(), updatedAt: Date? = nil,
     status: GenerationStatus = .submitting, mode: MagiMode, model: MagiModel = .distilled,
     endpointID: String? = nil, prompt: String? = nil, input: JSONValue, source: Source? = nil,
-    requestID: String? = nil, server: String? = nil, transitions: [StatusChange]? = nil, progress: Progress = Progress(),
+    requestID: String? = nil, server: String? = nil, transitions: [StatusChange]? = nil,
+    progress: Progress = Progress(),
     logs: [LogEntry] = [], result: Output? = nil, localFile: LocalFile? = nil, billing: Billing? = nil,
     parentID: String? = nil, failure: Failure? = nil, copyDirectory: String? = nil
   ) {

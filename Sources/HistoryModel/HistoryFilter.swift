@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import FalProtocol
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 /// A history filter as typed: field terms and free text, `status:failed mode:i2v model:full since:2d
 /// wheat field`. The studio's `/` filter and the CLI's `--status/--mode/--model/--since/--until`

@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import FalProtocol
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 /// Which records a history list shows, and which page of them.
 ///
@@ -31,7 +32,8 @@ public struct HistoryQuery: Sendable, Hashable {
 
   public init(
     text: String? = nil, statuses: Set<GenerationStatus>? = nil, modes: Set<MagiMode>? = nil,
-    models: Set<MagiModel>? = nil, createdFrom: Date? = nil, createdBefore: Date? = nil, awaitingVideo: Bool? = nil, offset: Int = 0,
+    models: Set<MagiModel>? = nil, createdFrom: Date? = nil, createdBefore: Date? = nil, awaitingVideo: Bool? = nil,
+    offset: Int = 0,
     limit: Int = 50
   ) {
     self.text = text

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+  import FoundationEssentials
 #else
-import Foundation
+  import Foundation
 #endif
 
 /// The history's one timestamp form: UTC, ISO 8601, to the millisecond (`2026-08-01T12:34:56.789Z`).
@@ -178,8 +178,12 @@ public enum Timestamp {
     mutating func sign() -> Int? {
       guard index < bytes.count else { return nil }
       switch bytes[index] {
-      case UInt8(ascii: "+"): index += 1; return 1
-      case UInt8(ascii: "-"): index += 1; return -1
+      case UInt8(ascii: "+"):
+        index += 1
+        return 1
+      case UInt8(ascii: "-"):
+        index += 1
+        return -1
       default: return nil
       }
     }

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+  import FoundationEssentials
 #else
-import Foundation
+  import Foundation
 #endif
 
 #if canImport(Glibc)
@@ -107,7 +107,8 @@ enum HistoryScanner {
         switch head {
         case .record(let fields, let id, let prompt):
           piece.lines.append(
-            .record(fields, id: id.shifted(by: shift), prompt: prompt.shifted(by: shift), offset: offset, length: line.count))
+            .record(
+              fields, id: id.shifted(by: shift), prompt: prompt.shifted(by: shift), offset: offset, length: line.count))
         case .tombstone(let id):
           piece.lines.append(.tombstone(id: id.shifted(by: shift)))
         }
@@ -118,7 +119,8 @@ enum HistoryScanner {
       switch HistoryLine.decodeFully(line, with: decoder!) {
       case .line(.record(let head)):
         let id = piece.keep(head.id)
-        piece.lines.append(.record(head.fields, id: id, prompt: piece.keep(head.prompt), offset: offset, length: line.count))
+        piece.lines.append(
+          .record(head.fields, id: id, prompt: piece.keep(head.prompt), offset: offset, length: line.count))
       case .line(.tombstone(let id)): piece.lines.append(.tombstone(id: piece.keep(id)))
       case .future: piece.lines.append(.future)
       case .invalid: piece.lines.append(.invalid(offset: offset, number: piece.lineCount, bytes: Array(line)))

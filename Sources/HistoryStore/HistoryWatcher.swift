@@ -1,7 +1,8 @@
+import Synchronization
+
 #if canImport(Glibc)
   import Glibc
 #endif
-import Synchronization
 
 /// Calls back when `history.jsonl` in a data directory changes, whoever changed it: a `generate`
 /// in another shell, a second studio, a compaction that renamed a new file over it.
@@ -35,11 +36,15 @@ public final class HistoryWatcher: Sendable {
     let context = Context(inotify: inotify, stop: pipeEnds[0], onChange: onChange)
     let box = Unmanaged.passRetained(context).toOpaque()
     var started = pthread_t()
-    guard pthread_create(&started, nil, { raw in
-      guard let raw else { return nil }
-      Unmanaged<Context>.fromOpaque(raw).takeRetainedValue().run()
-      return nil
-    }, box) == 0 else {
+    guard
+      pthread_create(
+        &started, nil,
+        { raw in
+          guard let raw else { return nil }
+          Unmanaged<Context>.fromOpaque(raw).takeRetainedValue().run()
+          return nil
+        }, box) == 0
+    else {
       Unmanaged<Context>.fromOpaque(box).release()
       close(inotify)
       close(pipeEnds[0])
@@ -51,7 +56,12 @@ public final class HistoryWatcher: Sendable {
 
   /// Stops the thread and waits for it; safe to call more than once.
   public func stop() {
-    guard let running = thread.withLock({ current -> pthread_t? in defer { current = nil }; return current }) else {
+    guard
+      let running = thread.withLock({ current -> pthread_t? in
+        defer { current = nil }
+        return current
+      })
+    else {
       return
     }
     var byte: UInt8 = 1
@@ -86,7 +96,9 @@ public final class HistoryWatcher: Sendable {
         _ = name.withUnsafeBytes { write(comm, $0.baseAddress, $0.count) }
         close(comm)
       }
-      var fds = [pollfd(fd: inotify, events: Int16(POLLIN), revents: 0), pollfd(fd: stop, events: Int16(POLLIN), revents: 0)]
+      var fds = [
+        pollfd(fd: inotify, events: Int16(POLLIN), revents: 0), pollfd(fd: stop, events: Int16(POLLIN), revents: 0),
+      ]
       var buffer = [UInt8](repeating: 0, count: 16 << 10)
       while true {
         let ready = poll(&fds, 2, -1)

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
 import Digest
 import FalClient
 import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The SHA-256 of a video, computed while its download streams to disk instead of by reading the
 /// whole file again afterwards (seconds for a large one).

@@ -1,14 +1,15 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import FalClient
 import FalProtocol
 import HistoryStore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 /// Runs generations from submit to a verified video on disk, with the history as their journal.
 ///
@@ -103,7 +104,8 @@ public actor GenerationRunner {
     defer { withExtendedLifetime(lock) {} }
     var record = try await load(id)
     guard record.status == .unknown else {
-      throw .notResumable("\(record.id) is \(record.status.rawValue), not a submit of unknown outcome; nothing was sent")
+      throw .notResumable(
+        "\(record.id) is \(record.status.rawValue), not a submit of unknown outcome; nothing was sent")
     }
     let endpoint: EndpointID
     do { endpoint = try EndpointID(parsing: record.endpointID) } catch {
@@ -185,7 +187,8 @@ public actor GenerationRunner {
         // It may have reached fal before the stop: a possibly billed job, never resent unasked.
         record.failure = .init(
           type: "outcome_unknown",
-          message: "the studio stopped while submitting; the submit may have reached fal, but no request id was recorded")
+          message:
+            "the studio stopped while submitting; the submit may have reached fal, but no request id was recorded")
         record.transition(to: .unknown)
         await persist(record)
       }
@@ -194,7 +197,8 @@ public actor GenerationRunner {
     if let recordedServer = record.server, !knows(record) {
       if recordedServer.hasPrefix(Self.embeddedPrefix), !record.status.isFinal {
         throw .notResumable(
-          "\(record.id) runs on the offline twin; it continues when the studio runs offline again (no FAL_KEY, or --offline)")
+          "\(record.id) runs on the offline twin; it continues when the studio runs offline again (no FAL_KEY, or --offline)"
+        )
       }
       if !record.status.isFinal || record.localFile == nil {
         throw .notResumable("\(record.id) was sent to \(recordedServer), but this studio is connected to \(server)")
@@ -358,13 +362,18 @@ public actor GenerationRunner {
       } else if let sent = result.unusableBillableUnits {
         // The estimate made at submit is not what fal billed, and fal's own figure is no number.
         record.billing = nil
-        onEvent(.warning(recordID: record.id, "fal sent an unusable billing header (x-fal-billable-units: \"\(sent.prefix(40))\"); the units are unknown"))
+        onEvent(
+          .warning(
+            recordID: record.id,
+            "fal sent an unusable billing header (x-fal-billable-units: \"\(sent.prefix(40))\"); the units are unknown")
+        )
       }
       await persist(record)
     }
     if let local = record.localFile, access(local.path, R_OK) == 0 { return record }
     guard let output = record.result else { return record }
-    let path = videosDirectory + "/" + VideoNaming.fileName(prompt: record.prompt, id: record.id, date: record.createdAt)
+    let path =
+      videosDirectory + "/" + VideoNaming.fileName(prompt: record.prompt, id: record.id, date: record.createdAt)
     // Hashed as it streams (on the transport's thread), after the part an earlier attempt left,
     // hashed first on a thread of its own; the actor never reads the video.
     let digest = DownloadDigest()
@@ -548,8 +557,11 @@ public actor GenerationRunner {
     do {
       try await history.save(record)
     } catch {
-      throw .client(.local(LocalFileError(
-        error.code.map(LocalFileError.kind(of:)) ?? .io, path: error.path, message: "\(error.description); nothing was submitted")))
+      throw .client(
+        .local(
+          LocalFileError(
+            error.code.map(LocalFileError.kind(of:)) ?? .io, path: error.path,
+            message: "\(error.description); nothing was submitted")))
     }
     onEvent(.updated(record))
   }

@@ -1,13 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import FalProtocol
 import SystemPackage
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 /// Each record's whole log on disk, one JSON Lines file per record (`<data>/logs/<id>.jsonl`).
 ///
@@ -28,8 +29,11 @@ public struct JobLogFiles: Sendable {
 
   /// The file of `recordID`, or nil for an id that is not a plain file name.
   public func path(of recordID: String) -> String? {
-    let plain = !recordID.isEmpty && recordID.utf8.count <= 128
-      && recordID.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") }
+    let plain =
+      !recordID.isEmpty && recordID.utf8.count <= 128
+      && recordID.unicodeScalars.allSatisfy {
+        $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_")
+      }
     return plain ? directory + "/" + recordID + ".jsonl" : nil
   }
 
@@ -93,7 +97,9 @@ public struct JobLogFiles: Sendable {
     var bytes = [UInt8](repeating: 0, count: Int(size) - start)
     var filled = 0
     while filled < bytes.count {
-      let got = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + filled, $0.count - filled, off_t(start + filled)) }
+      let got = bytes.withUnsafeMutableBytes {
+        pread(fd, $0.baseAddress! + filled, $0.count - filled, off_t(start + filled))
+      }
       if got <= 0 { break }
       filled += got
     }

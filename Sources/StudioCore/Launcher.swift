@@ -1,8 +1,9 @@
 import ChildSpawn
-#if canImport(Glibc)
-import Glibc
-#endif
 import FalClient
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Opens a finished video the way that helps where the studio runs.
 ///
@@ -104,7 +105,9 @@ public struct Launcher: Sendable {
   public func open(_ target: Target) -> Outcome {
     let file = target.localPath.flatMap { path -> String? in
       let real = Self.canonicalPath(path)
-      guard access(real, R_OK) == 0, allowedDirectories.contains(where: { real.hasPrefix($0 + "/") }) else { return nil }
+      guard access(real, R_OK) == 0, allowedDirectories.contains(where: { real.hasPrefix($0 + "/") }) else {
+        return nil
+      }
       return real
     }
     let url = target.url.flatMap { url -> String? in
@@ -112,7 +115,8 @@ public struct Launcher: Sendable {
       return lower.hasPrefix("https://") || lower.hasPrefix("http://") ? url : nil
     }
     if target.localPath != nil, file == nil, target.url == nil {
-      return .notOpened(Report(reason: "not opening \(target.localPath ?? ""): it is missing or outside the studio's directories"))
+      return .notOpened(
+        Report(reason: "not opening \(target.localPath ?? ""): it is missing or outside the studio's directories"))
     }
     guard file != nil || url != nil else {
       return .notOpened(Report(reason: "nothing to open: no local copy and no http(s) URL"))

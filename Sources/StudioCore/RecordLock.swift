@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// One follower per job across processes: two `resume`s (or a `resume` and the `generate --wait`
@@ -52,7 +52,9 @@ public final class RecordLock: Sendable {
       _ = try await DedicatedThread.run(named: "magi-record-lock") {
         while flock(waiter, LOCK_EX) != 0, errno == EINTR {}
         return waiter
-      } dropped: { close($0) }
+      } dropped: {
+        close($0)
+      }
     } catch {
       throw .client(.cancelled)
     }

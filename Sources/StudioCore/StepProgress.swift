@@ -3,7 +3,9 @@
 public enum StepProgress {
   public static func parse(_ message: String) -> (done: Int, total: Int)? {
     let lower = message.lowercased()
-    guard lower.contains("step") || lower.contains("%|") || lower.contains("it/s") || lower.contains("s/it") else { return nil }
+    guard lower.contains("step") || lower.contains("%|") || lower.contains("it/s") || lower.contains("s/it") else {
+      return nil
+    }
     let characters = Array(lower)
     var index = 0
     while index < characters.count {

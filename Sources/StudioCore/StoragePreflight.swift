@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import FalClient
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Checks, before anything is uploaded or paid for, that a job's record and its video have
 /// somewhere to go: a billed job whose record cannot be written is a job the user can never find.
@@ -40,7 +41,8 @@ public enum StoragePreflight {
     var info = stat()
     if stat(path, &info) != 0 { throw .local(LocalFileError("create", path: path, errno: errno)) }
     guard info.st_mode & S_IFMT == S_IFDIR else {
-      throw .local(LocalFileError(.cannotCreate, path: path, message: "cannot keep videos in \(path): it is not a directory"))
+      throw .local(
+        LocalFileError(.cannotCreate, path: path, message: "cannot keep videos in \(path): it is not a directory"))
     }
   }
 
@@ -55,8 +57,9 @@ public enum StoragePreflight {
     }
     let free = Int64(info.f_bavail) * Int64(info.f_frsize)
     if free < minimumFreeBytes {
-      throw .local(LocalFileError(
-        .io, path: directory, message: "cannot write \(what) to \(directory): the disk is full (\(free) bytes free)"))
+      throw .local(
+        LocalFileError(
+          .io, path: directory, message: "cannot write \(what) to \(directory): the disk is full (\(free) bytes free)"))
     }
   }
 }

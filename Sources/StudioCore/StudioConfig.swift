@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import FalProtocol
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 /// The studio's settings from `config.toml` in the config directory; every field is optional.
 ///
@@ -133,7 +134,9 @@ public struct StudioConfig: Sendable, Hashable {
   static let topLevelKeys = ["theme", "mouse", "graphics", "videos_dir", "prices", "notifications", "defaults"]
   /// What `graphics` may say (TerminalGraphics' `GraphicsChoice` names; StudioCore does not see that module).
   public static let graphicsModes = ["auto", "kitty", "iterm", "sixel", "symbols", "none"]
-  static let defaultsKeys = ["model", "resolution", "num_frames", "num_inference_steps", "aspect_ratio", "safety_checker"]
+  static let defaultsKeys = [
+    "model", "resolution", "num_frames", "num_inference_steps", "aspect_ratio", "safety_checker",
+  ]
 
   /// Parses config text: the settings (defaults where the file is silent or wrong) and every problem.
   public static func parse(_ text: String, path: String) -> (config: StudioConfig, errors: [ConfigFileError]) {
@@ -146,7 +149,11 @@ public struct StudioConfig: Sendable, Hashable {
       switch key {
       case "theme":
         if let name = reader.string(entry, "theme") {
-          if name.isEmpty { reader.fail(entry.line, "'theme' must name a theme, such as \"dark\"") } else { config.theme = name }
+          if name.isEmpty {
+            reader.fail(entry.line, "'theme' must name a theme, such as \"dark\"")
+          } else {
+            config.theme = name
+          }
         }
       case "mouse":
         config.mouse = reader.bool(entry, "mouse") ?? config.mouse
@@ -155,7 +162,8 @@ public struct StudioConfig: Sendable, Hashable {
           if graphicsModes.contains(mode.lowercased()) {
             config.graphics = mode.lowercased()
           } else {
-            reader.fail(entry.line, "'graphics' must be one of \(graphicsModes.joined(separator: ", ")), found \"\(mode)\"")
+            reader.fail(
+              entry.line, "'graphics' must be one of \(graphicsModes.joined(separator: ", ")), found \"\(mode)\"")
           }
         }
       case "videos_dir":
@@ -251,7 +259,8 @@ public struct StudioConfig: Sendable, Hashable {
         if MagiSchema.resolutions.contains(resolution) {
           defaults.resolution = resolution
         } else {
-          reader.fail(entry.line, "'defaults.resolution' must be \(choices(MagiSchema.resolutions)), found \"\(resolution)\"")
+          reader.fail(
+            entry.line, "'defaults.resolution' must be \(choices(MagiSchema.resolutions)), found \"\(resolution)\"")
         }
       case "num_frames":
         guard let frames = reader.integer(entry, "defaults.num_frames") else { continue }
@@ -260,7 +269,8 @@ public struct StudioConfig: Sendable, Hashable {
         } else {
           reader.fail(
             entry.line,
-            "'defaults.num_frames' must be \(MagiSchema.frameRange.lowerBound)–\(MagiSchema.frameRange.upperBound), found \(frames)")
+            "'defaults.num_frames' must be \(MagiSchema.frameRange.lowerBound)–\(MagiSchema.frameRange.upperBound), found \(frames)"
+          )
         }
       case "num_inference_steps":
         guard let steps = reader.integer(entry, "defaults.num_inference_steps") else { continue }
@@ -270,7 +280,8 @@ public struct StudioConfig: Sendable, Hashable {
         if MagiSchema.aspectRatios.contains(ratio) {
           defaults.aspectRatio = ratio
         } else {
-          reader.fail(entry.line, "'defaults.aspect_ratio' must be \(choices(MagiSchema.aspectRatios)), found \"\(ratio)\"")
+          reader.fail(
+            entry.line, "'defaults.aspect_ratio' must be \(choices(MagiSchema.aspectRatios)), found \"\(ratio)\"")
         }
       case "safety_checker":
         defaults.safetyChecker = reader.bool(entry, "defaults.safety_checker")
@@ -285,9 +296,13 @@ public struct StudioConfig: Sendable, Hashable {
         defaults.numInferenceSteps = steps
       } else {
         let allowed = model.allowedSteps.map(String.init).joined(separator: ", ")
-        let full = model == .distilled && MagiModel.full.allowedSteps.contains(steps) ? " (set model = \"full\" for \(steps))" : ""
+        let full =
+          model == .distilled && MagiModel.full.allowedSteps.contains(steps)
+          ? " (set model = \"full\" for \(steps))" : ""
         reader.fail(
-          line, "'defaults.num_inference_steps' must be one of \(allowed) for the \(model.rawValue) model, found \(steps)\(full)")
+          line,
+          "'defaults.num_inference_steps' must be one of \(allowed) for the \(model.rawValue) model, found \(steps)\(full)"
+        )
       }
     }
     return defaults

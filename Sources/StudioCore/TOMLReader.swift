@@ -272,7 +272,8 @@ private struct Parser {
         throw parser.error("'\(dotted(written()))' is an inline table (line \(line)) and cannot be extended")
       default:
         throw parser.error(
-          "table '\(dotted(base + written()))' is defined by a [header] (line \(existing.line)); dotted keys cannot add to it")
+          "table '\(dotted(base + written()))' is defined by a [header] (line \(existing.line)); dotted keys cannot add to it"
+        )
       }
     } else {
       var child = TOMLTable(line: line)
@@ -403,7 +404,9 @@ private struct Parser {
       }
     }
     var unsigned = utf8[...]
-    if let sign = unsigned.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { unsigned = unsigned.dropFirst() }
+    if let sign = unsigned.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+      unsigned = unsigned.dropFirst()
+    }
     let isFloat = unsigned.contains { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }
     let decimal: (UInt8) -> Bool = { isDigit($0, radix: 10) }
     let cleaned = String(decoding: utf8.filter { $0 != UInt8(ascii: "_") }, as: UTF8.self)
@@ -421,7 +424,9 @@ private struct Parser {
     if parts.count == 2, !separatedProperly(parts[1], isDigit: decimal) { return nil }
     if let exponentIndex {
       var exponent = unsigned[(exponentIndex + 1)...]
-      if let sign = exponent.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { exponent = exponent.dropFirst() }
+      if let sign = exponent.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+        exponent = exponent.dropFirst()
+      }
       guard separatedProperly(exponent, isDigit: decimal) else { return nil }
     }
     return Double(cleaned).map { .float($0) }
@@ -465,7 +470,9 @@ private struct Parser {
     var items: [TOMLValue] = []
     while true {
       try skipBlank()
-      guard let byte = peek else { throw unterminated("array: this '[' is never closed by ']'", line: openLine, column: openColumn) }
+      guard let byte = peek else {
+        throw unterminated("array: this '[' is never closed by ']'", line: openLine, column: openColumn)
+      }
       if byte == UInt8(ascii: "]") {
         index += 1
         return .array(items)
@@ -496,7 +503,9 @@ private struct Parser {
     table.origin = .inline(line: openLine)
     while true {
       try skipBlank()
-      guard let byte = peek else { throw unterminated("inline table: this '{' is never closed by '}'", line: openLine, column: openColumn) }
+      guard let byte = peek else {
+        throw unterminated("inline table: this '{' is never closed by '}'", line: openLine, column: openColumn)
+      }
       if byte == UInt8(ascii: "}") {
         index += 1
         return .table(table)
@@ -504,7 +513,9 @@ private struct Parser {
       let keyLine = line
       let key = try parseKey()
       skipSpaces()
-      guard peek == UInt8(ascii: "=") else { throw error("expected '=' after the key '\(dotted(key))', found \(found)") }
+      guard peek == UInt8(ascii: "=") else {
+        throw error("expected '=' after the key '\(dotted(key))', found \(found)")
+      }
       index += 1
       skipSpaces()
       depth = outerDepth + key.count
@@ -543,7 +554,9 @@ private struct Parser {
       case UInt8(ascii: "\\"):
         try parseEscape(into: &buffer)
       default:
-        if isForbiddenControl(byte) { throw error("control character U+\(hex(byte)) in a string (write it as an escape)") }
+        if isForbiddenControl(byte) {
+          throw error("control character U+\(hex(byte)) in a string (write it as an escape)")
+        }
         buffer.append(byte)
         index += 1
       }
@@ -577,7 +590,9 @@ private struct Parser {
     var buffer: [UInt8] = []
     while true {
       guard let byte = peek else {
-        throw unterminated("multi-line string: no closing \(String(repeating: quote == UInt8(ascii: "'") ? "'" : "\"", count: 3))", line: openLine, column: openColumn)
+        throw unterminated(
+          "multi-line string: no closing \(String(repeating: quote == UInt8(ascii: "'") ? "'" : "\"", count: 3))",
+          line: openLine, column: openColumn)
       }
       if byte == quote {
         var run = 0
@@ -661,7 +676,9 @@ private struct Parser {
       let code = UInt32(String(decoding: bytes[index..<index + width], as: UTF8.self), radix: 16),
       let scalar = Unicode.Scalar(code)
     else {
-      throw error("invalid Unicode escape '\\\(String(decoding: [byte], as: UTF8.self))' (needs \(width) hex digits of a valid code point)")
+      throw error(
+        "invalid Unicode escape '\\\(String(decoding: [byte], as: UTF8.self))' (needs \(width) hex digits of a valid code point)"
+      )
     }
     index += width
     buffer.append(contentsOf: Array(String(Character(scalar)).utf8))
@@ -683,7 +700,8 @@ private func dotted(_ path: [String]) -> String {
   path.map { segment in
     segment.utf8.allSatisfy({ byte in
       (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_")
+        || byte == UInt8(ascii: "-")
     }) && !segment.isEmpty ? segment : "\"\(segment)\""
   }.joined(separator: ".")
 }

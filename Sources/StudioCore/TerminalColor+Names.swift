@@ -60,7 +60,11 @@ extension TerminalColor {
     case .ansi(let index): "ansi(\(index))"
     case .indexed(let index): String(index)
     case .rgb(let red, let green, let blue):
-      "#" + [red, green, blue].map { let text = String($0, radix: 16); return $0 < 16 ? "0" + text : text }.joined()
+      "#"
+        + [red, green, blue].map {
+          let text = String($0, radix: 16)
+          return $0 < 16 ? "0" + text : text
+        }.joined()
     }
   }
 }

@@ -111,7 +111,7 @@ public struct ThemeFile: Sendable, Hashable {
         for (colorName, colorEntry) in palette.orderedEntries {
           do {
             file.palette[colorName] = try paletteColor(colorEntry, named: colorName, fail: fail)
-          } catch where StyleRole(rawValue: colorName) != nil {
+          } catch  where StyleRole(rawValue: colorName) != nil {
             // The usual cause: role entries written after the [palette] header, which TOML reads as
             // more palette entries.
             var misplaced = error
@@ -147,7 +147,8 @@ public struct ThemeFile: Sendable, Hashable {
       guard let color = TerminalColor(themeName: text) else {
         let hint = Suggestion.hint(for: text, among: TerminalColor.knownNames)
         throw fail(
-          entry.line, "bad colour '\(text)' for palette entry '\(name)'\(hint): palette colours are #rrggbb, an ANSI name or 0–255")
+          entry.line,
+          "bad colour '\(text)' for palette entry '\(name)'\(hint): palette colours are #rrggbb, an ANSI name or 0–255")
       }
       return color
     default:
@@ -180,7 +181,8 @@ public struct ThemeFile: Sendable, Hashable {
           guard let attribute = modifierNames[name.lowercased()] else {
             let hint = Suggestion.hint(for: name, among: modifierNames.keys.sorted())
             throw fail(
-              field.line, "unknown modifier '\(name)'\(hint); the studio supports bold, dim, italic, underlined, reverse")
+              field.line,
+              "unknown modifier '\(name)'\(hint); the studio supports bold, dim, italic, underlined, reverse")
           }
           result.attributes.insert(attribute)
         }
@@ -210,7 +212,8 @@ public struct ThemeFile: Sendable, Hashable {
       return .named(text)
     default:
       throw fail(
-        line, "\(what) must be a colour (\"#rrggbb\", a palette or ANSI name, 0–255) or a table, found \(value.typeName)")
+        line,
+        "\(what) must be a colour (\"#rrggbb\", a palette or ANSI name, 0–255) or a table, found \(value.typeName)")
     }
   }
 
@@ -234,7 +237,9 @@ public struct ThemeFile: Sendable, Hashable {
           let hint = Suggestion.hint(for: colorName, among: Array(palette.keys) + TerminalColor.knownNames)
           throw ConfigFileError(
             path: entry.path, line: entry.line,
-            message: "unknown colour '\(colorName)' for '\(role.rawValue)\(field)'\(hint): not in [palette] nor an ANSI colour name")
+            message:
+              "unknown colour '\(colorName)' for '\(role.rawValue)\(field)'\(hint): not in [palette] nor an ANSI colour name"
+          )
         }
       }
       styles[role] = RoleStyle(

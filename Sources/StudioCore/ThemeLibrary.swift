@@ -1,14 +1,15 @@
+import TerminalScreen
+
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #elseif canImport(Darwin)
-import Darwin
+  import Darwin
 #endif
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+  import FoundationEssentials
 #else
-import Foundation
+  import Foundation
 #endif
-import TerminalScreen
 
 /// Every theme the studio can use: the compiled-in default, the shipped `themes/` folder, and the
 /// user's own folder, with the problems found on the way.
@@ -58,7 +59,8 @@ public struct ThemeLibrary: Sendable {
       var files: [String: ThemeFile] = [:]
       for source in layer {
         guard let text = source.text else {
-          let problem = ConfigFileError(path: source.path, line: nil, message: source.problem ?? "cannot be read as UTF-8 text")
+          let problem = ConfigFileError(
+            path: source.path, line: nil, message: source.problem ?? "cannot be read as UTF-8 text")
           messages.append(problem.description)
           failures[source.name] = problem.description
           continue
@@ -133,7 +135,9 @@ public struct ThemeLibrary: Sendable {
       return (fallback, "theme '\(name)' cannot be used: \(failure); using '\(Self.defaultName)'")
     }
     let hint = Suggestion.hint(for: name, among: names)
-    return (fallback, "no theme '\(name)'\(hint); using '\(Self.defaultName)'. Themes: \(names.joined(separator: ", "))")
+    return (
+      fallback, "no theme '\(name)'\(hint); using '\(Self.defaultName)'. Themes: \(names.joined(separator: ", "))"
+    )
   }
 
   /// The name after `name` in ``names``, wrapping around: what the theme key switches to.
@@ -170,10 +174,10 @@ public struct ThemeLibrary: Sendable {
   /// The running executable's path (`/proc/self/exe` on Linux, else `argv[0]`).
   public static func currentExecutablePath() -> String? {
     #if os(Linux)
-    if let resolved = realpath("/proc/self/exe", nil) {
-      defer { free(resolved) }
-      return String(cString: resolved)
-    }
+      if let resolved = realpath("/proc/self/exe", nil) {
+        defer { free(resolved) }
+        return String(cString: resolved)
+      }
     #endif
     return CommandLine.arguments.first
   }

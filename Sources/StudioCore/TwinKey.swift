@@ -1,13 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import FalClient
 import FalProtocol
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+  import FoundationEssentials
 #else
-import Foundation
+  import Foundation
 #endif
 
 /// The key the embedded emulator (the twin) accepts, kept in the data directory.

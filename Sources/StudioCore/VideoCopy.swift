@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import FalClient
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Puts a copy of a finished video where the user asked, keeping the studio's own copy (the one
 /// `open` and the history point at): a hard link when both are on one file system, else a copy.

@@ -1,9 +1,9 @@
 import HistoryStore
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+  import FoundationEssentials
 #else
-import Foundation
+  import Foundation
 #endif
 
 /// File names a person can recognise in a directory listing: date, the prompt's first words, and the

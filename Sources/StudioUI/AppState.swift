@@ -1,10 +1,11 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import FalProtocol
 import HistoryModel
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 /// The three panes the studio shows side by side.
 public enum Pane: String, Sendable, Hashable, CaseIterable {

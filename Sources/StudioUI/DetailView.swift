@@ -1,11 +1,12 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import FalProtocol
 import HistoryModel
 import TerminalScreen
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 /// One record in full: every parameter, seed, timings, error, URL, local file and cost, with the
 /// keys that act on it.
@@ -40,7 +41,8 @@ enum DetailView {
         grid.put(line.value, x: inner.x + labelWidth, y: y, role: line.role, maxWidth: inner.width - labelWidth)
       }
     }
-    let hints = "p play  P full screen  o open  r re-run  e edit  x extend  y copy URL  s seed  d delete  + zoom  Esc close"
+    let hints =
+      "p play  P full screen  o open  r re-run  e edit  x extend  y copy URL  s seed  d delete  + zoom  Esc close"
     grid.put(hints, x: inner.x, y: inner.maxY - 1, role: .key, maxWidth: inner.width)
   }
 
@@ -53,8 +55,10 @@ enum DetailView {
   static func lines(_ record: GenerationRecord, state: AppState, width: Int) -> [Line] {
     let offset = state.settings.utcOffsetSeconds
     var lines: [Line] = []
-    lines.append(Line(label: "Status", value: "\(Format.glyph(record.status)) \(record.status.rawValue)",
-      role: Format.role(record.status)))
+    lines.append(
+      Line(
+        label: "Status", value: "\(Format.glyph(record.status)) \(record.status.rawValue)",
+        role: Format.role(record.status)))
     lines.append(Line(label: "Endpoint", value: record.endpointID))
     lines.append(Line(label: "Created", value: Format.fullDate(record.createdAt, utcOffset: offset)))
     for change in record.transitions.dropFirst() {

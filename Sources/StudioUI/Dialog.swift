@@ -70,17 +70,19 @@ extension Dialog {
       let verb = active == 1 ? "is" : "are"
       if online {
         sentences.append(
-          "\(count(active)) \(verb) still queued or running on the server, which keeps running them while the studio is closed. The studio follows them again and downloads their videos when it next starts.")
+          "\(count(active)) \(verb) still queued or running on the server, which keeps running them while the studio is closed. The studio follows them again and downloads their videos when it next starts."
+        )
       } else {
         sentences.append(
-          "\(count(active)) \(verb) still queued or running in the offline twin, which keeps its queue in the data directory and its clock running while the studio is closed: when the studio next starts offline, each job carries on from where that time has brought it, or finishes at once, and its video is downloaded.")
+          "\(count(active)) \(verb) still queued or running in the offline twin, which keeps its queue in the data directory and its clock running while the studio is closed: when the studio next starts offline, each job carries on from where that time has brought it, or finishes at once, and its video is downloaded."
+        )
       }
     }
     if submitting > 0 {
       sentences.append(
-        "\(count(submitting)) \(submitting == 1 ? "is" : "are") still being submitted; if you quit now, whether the server took \(submitting == 1 ? "it" : "them") stays unknown.")
+        "\(count(submitting)) \(submitting == 1 ? "is" : "are") still being submitted; if you quit now, whether the server took \(submitting == 1 ? "it" : "them") stays unknown."
+      )
     }
     return Dialog(purpose: .quit, title: "Quit?", message: sentences.joined(separator: " "))
   }
 }
-

@@ -65,7 +65,8 @@ public struct FormState: Sendable, Hashable {
   /// The request the form describes, with the source as the generation runner will fill it in.
   public var request: MagiRequest {
     MagiRequest(
-      endpoint: endpoint, prompt: prompt.text, sourceURL: nil, numFrames: Int(frames) ?? (frames.isEmpty ? nil : Int.max),
+      endpoint: endpoint, prompt: prompt.text, sourceURL: nil,
+      numFrames: Int(frames) ?? (frames.isEmpty ? nil : Int.max),
       seed: Int(seed), resolution: resolution, numInferenceSteps: steps, enableSafetyChecker: safetyChecker,
       aspectRatio: aspectRatio, startFrame: mode == .extendVideo ? Int(startFrame) : nil)
   }
@@ -84,7 +85,8 @@ public struct FormState: Sendable, Hashable {
     }
     if prompt.text.allSatisfy(\.isWhitespace), errors[.prompt] == nil { errors[.prompt] = "Write a prompt" }
     if mode.sourceField != nil, mediaInput == nil {
-      errors[.source] = mode == .extendVideo ? "Give a video: a local path or a URL" : "Give an image: a local path or a URL"
+      errors[.source] =
+        mode == .extendVideo ? "Give a video: a local path or a URL" : "Give an image: a local path or a URL"
     }
     return errors
   }

@@ -42,7 +42,8 @@ enum FormView {
           let labelRole: StyleRole = isFocused ? .accent : (form.message(for: field) != nil ? .error : .label)
           grid.put(marker + field.label, x: inner.x, y: y, role: labelRole, maxWidth: FormLayout.labelWidth - 1)
         }
-        drawValue(&grid, state, field: field, line: index, focused: isFocused, x: valueX, y: y, width: valueWidth,
+        drawValue(
+          &grid, state, field: field, line: index, focused: isFocused, x: valueX, y: y, width: valueWidth,
           promptHeight: layout.promptHeight)
       }
     }
@@ -58,7 +59,8 @@ enum FormView {
     case .pictures(let pictures):
       guard let picture = pictures.first else { return }
       let frame = SourceThumbnail.frame
-      PreviewView.drawCentred(&grid, picture.art, in: Rect(x: area.x, y: area.y, width: frame.columns, height: frame.rows))
+      PreviewView.drawCentred(
+        &grid, picture.art, in: Rect(x: area.x, y: area.y, width: frame.columns, height: frame.rows))
       let caption = source.isVideo ? "continues from \(PreviewView.time(picture.time))" : "source image"
       grid.put(caption, x: area.x, y: area.y + frame.rows, role: .dim, maxWidth: area.width)
     }
@@ -109,10 +111,12 @@ enum FormView {
       grid.put(label, x: x, y: y, role: focused ? .selection : .accent, maxWidth: width)
     case .source:
       let placeholder = "local path or URL (Tab completes)"
-      drawEditor(&grid, form.source, placeholder: placeholder, editing: editing, role: role,
+      drawEditor(
+        &grid, form.source, placeholder: placeholder, editing: editing, role: role,
         rect: Rect(x: x, y: y, width: width, height: 1), line: 0)
     case .prompt:
-      drawEditor(&grid, form.prompt, placeholder: "Describe the video…", editing: editing, role: role,
+      drawEditor(
+        &grid, form.prompt, placeholder: "Describe the video…", editing: editing, role: role,
         rect: Rect(x: x, y: y - line, width: width, height: promptHeight), line: line)
     }
   }

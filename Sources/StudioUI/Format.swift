@@ -1,11 +1,12 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import FalProtocol
 import HistoryModel
 import TerminalScreen
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 /// How times, prices and statuses read on screen, in one place so every pane agrees.
 enum Format {
@@ -23,7 +24,8 @@ enum Format {
   /// `2026-08-01 12:34:56`.
   static func fullDate(_ date: Date, utcOffset: Int) -> String {
     let parts = civil(date, utcOffset: utcOffset)
-    return "\(parts.year)-\(pad(parts.month))-\(pad(parts.day)) \(pad(parts.hour)):\(pad(parts.minute)):\(pad(parts.second))"
+    return
+      "\(parts.year)-\(pad(parts.month))-\(pad(parts.day)) \(pad(parts.hour)):\(pad(parts.minute)):\(pad(parts.second))"
   }
 
   /// `12:34:56` in the configured zone: when a message was shown.
@@ -76,7 +78,9 @@ enum Format {
 
   /// Calendar fields of `date` shifted by `utcOffset`, from the history's own UTC calendar (no
   /// calendar or locale machinery, and one date algorithm in the code base).
-  private static func civil(_ date: Date, utcOffset: Int) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
+  private static func civil(_ date: Date, utcOffset: Int) -> (
+    year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int
+  ) {
     let fields = Timestamp.fields(date.addingTimeInterval(TimeInterval(utcOffset)))
     return (fields.year, fields.month, fields.day, fields.hour, fields.minute, fields.second)
   }

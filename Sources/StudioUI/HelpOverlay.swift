@@ -15,7 +15,9 @@ public enum HelpOverlay {
       Line(keys: "NORMAL", text: "Keys are commands; the studio starts here", isHeading: false),
       Line(keys: "EDIT", text: "Keys type; entered with Enter, i or /; Esc leaves", isHeading: false),
     ]
-    let order: [KeyContext] = [.global, .navigation, .form, .editor, .queue, .history, .detail, .playback, .messages, .palette, .help, .dialog]
+    let order: [KeyContext] = [
+      .global, .navigation, .form, .editor, .queue, .history, .detail, .playback, .messages, .palette, .help, .dialog,
+    ]
     for context in order {
       lines.append(Line(keys: "", text: context.title, isHeading: true))
       var commands: [Command] = []
@@ -25,7 +27,8 @@ public enum HelpOverlay {
         keys[binding.command, default: []].append(KeyMap.name(of: binding.key))
       }
       for command in commands {
-        lines.append(Line(keys: keys[command, default: []].joined(separator: " "), text: command.title, isHeading: false))
+        lines.append(
+          Line(keys: keys[command, default: []].joined(separator: " "), text: command.title, isHeading: false))
       }
     }
     lines.append(Line(keys: "", text: "Terminal and mouse", isHeading: true))

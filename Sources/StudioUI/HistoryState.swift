@@ -1,10 +1,11 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import FalProtocol
 import HistoryModel
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 /// A window onto the history: one or a few pages of summaries around the selection, never the
 /// whole file (which may hold 100,000 records). Pages arrive as actions after `.loadHistory`.

@@ -6,11 +6,13 @@ enum HistoryView {
   static func draw(_ grid: inout ScreenGrid, _ state: AppState, layout: Layout) {
     let history = state.history
     let focused = state.focus == .history && state.overlay == nil && state.dialog == nil
-    Box.draw(&grid, layout.history, title: Pane.history.title, focused: focused,
+    Box.draw(
+      &grid, layout.history, title: Pane.history.title, focused: focused,
       badge: history.loading != nil ? "loading" : nil)
     let list = layout.historyList
     let filterY = list.y - 1
-    let noun = history.filter.isEmpty ? (history.total == 1 ? "item" : "items") : (history.total == 1 ? "match" : "matches")
+    let noun =
+      history.filter.isEmpty ? (history.total == 1 ? "item" : "items") : (history.total == 1 ? "match" : "matches")
     var count = history.loaded ? "\(history.total) \(noun)" : ""
     if !history.marked.isEmpty { count = "\(history.marked.count) marked · " + count }
     if history.sort == .cost { count += " · by cost" }
@@ -18,11 +20,14 @@ enum HistoryView {
     let filterWidth = max(1, list.width - countWidth - 3)
     var x = list.x + grid.put("/ ", x: list.x, y: filterY, role: .key)
     if history.filter.isEmpty && !history.filterEditing {
-      grid.put("filter: text status:failed mode:i2v model:full since:2d", x: x, y: filterY, role: .placeholder,
+      grid.put(
+        "filter: text status:failed mode:i2v model:full since:2d", x: x, y: filterY, role: .placeholder,
         maxWidth: filterWidth)
     } else {
-      FormView.drawEditor(&grid, history.filter, placeholder: "", editing: history.filterEditing && focused,
-        role: history.filterEditing ? .inputFocused : .input, rect: Rect(x: x, y: filterY, width: filterWidth, height: 1),
+      FormView.drawEditor(
+        &grid, history.filter, placeholder: "", editing: history.filterEditing && focused,
+        role: history.filterEditing ? .inputFocused : .input,
+        rect: Rect(x: x, y: filterY, width: filterWidth, height: 1),
         line: 0)
     }
     x = list.maxX - countWidth
@@ -47,7 +52,8 @@ enum HistoryView {
         grid.put("…", x: list.x, y: y, role: selected ? base : .dim)
         continue
       }
-      drawRow(&grid, summary, detail: history.details[summary.id], marked: history.marked[summary.id] != nil,
+      drawRow(
+        &grid, summary, detail: history.details[summary.id], marked: history.marked[summary.id] != nil,
         columns: columns, state: state, base: base, selected: selected, x: list.x, y: y, width: list.width)
     }
   }

@@ -51,7 +51,8 @@ public struct Layout: Sendable, Hashable {
     }
     let historyInner = history.inset(by: 1)
     // The first inner row shows the filter and the count.
-    historyList = Rect(x: historyInner.x, y: historyInner.y + 1, width: historyInner.width, height: historyInner.height - 1)
+    historyList = Rect(
+      x: historyInner.x, y: historyInner.y + 1, width: historyInner.width, height: historyInner.height - 1)
     messageRow = height - 2
     statusRow = height - 1
   }

@@ -18,7 +18,8 @@ public enum LogView {
     var index = end
     while index > 0, rows.count < rect.height {
       index -= 1
-      rows.insert(contentsOf: self.rows(buffer.entries[index], width: rect.width, showTime: showTime, wrap: wrap), at: 0)
+      rows.insert(
+        contentsOf: self.rows(buffer.entries[index], width: rect.width, showTime: showTime, wrap: wrap), at: 0)
     }
     for (row, line) in rows.suffix(rect.height).enumerated() {
       let y = rect.y + row

@@ -10,7 +10,8 @@ enum PaletteView {
     Box.overlay(&grid, rect, title: "Commands (type to filter, Enter runs, Ctrl-U clears)")
     let inner = rect.inset(by: 1)
     let x = inner.x + grid.put("› ", x: inner.x, y: inner.y, role: .key)
-    FormView.drawEditor(&grid, palette.query, placeholder: "", editing: true, role: .inputFocused,
+    FormView.drawEditor(
+      &grid, palette.query, placeholder: "", editing: true, role: .inputFocused,
       rect: Rect(x: x, y: inner.y, width: inner.width - 2, height: 1), line: 0)
     let matches = palette.matches
     let listHeight = inner.height - 1

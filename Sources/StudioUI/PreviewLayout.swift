@@ -35,7 +35,9 @@ enum PreviewLayout {
     let used = FormLayout(state.form, in: inner).lines.count
     let height = SourceThumbnail.frame.rows + 1
     guard used + 1 + height <= inner.height, inner.width >= SourceThumbnail.frame.columns + 2 else { return nil }
-    return Rect(x: inner.x + FormLayout.labelWidth, y: inner.y + used + 1, width: inner.width - FormLayout.labelWidth, height: height)
+    return Rect(
+      x: inner.x + FormLayout.labelWidth, y: inner.y + used + 1, width: inner.width - FormLayout.labelWidth,
+      height: height)
   }
 
   /// How many rows the details view gives its preview (0 when the record has none).

@@ -41,7 +41,8 @@ enum PreviewView {
   static func drawPlaceholder(_ grid: inout ScreenGrid, _ content: PreviewContent, loading: String, in area: Rect) {
     switch content {
     case .loading: grid.put(loading, x: area.x, y: area.y, role: .dim, maxWidth: area.width)
-    case .unavailable(let reason): grid.put("no preview: \(reason)", x: area.x, y: area.y, role: .warning, maxWidth: area.width)
+    case .unavailable(let reason):
+      grid.put("no preview: \(reason)", x: area.x, y: area.y, role: .warning, maxWidth: area.width)
     case .pictures: break
     }
   }

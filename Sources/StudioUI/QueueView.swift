@@ -1,10 +1,11 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import HistoryModel
 import TerminalScreen
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 /// The queue pane: one row per job (its prompt first, then state, elapsed time, and queue
 /// position or progress last) and the selected job's live log under it; `+` zooms the log to the
@@ -14,7 +15,8 @@ enum QueueView {
     let queue = state.queue
     let focused = state.focus == .queue && state.overlay == nil && state.dialog == nil
     let active = queue.activeCount
-    Box.draw(&grid, layout.queue, title: Pane.queue.title, focused: focused, badge: active > 0 ? "\(active) active" : nil)
+    Box.draw(
+      &grid, layout.queue, title: Pane.queue.title, focused: focused, badge: active > 0 ? "\(active) active" : nil)
     let list = layout.queueList
     if queue.jobs.isEmpty {
       grid.put("No jobs yet: fill in the form, Ctrl-S", x: list.x, y: list.y, role: .dim, maxWidth: list.width)
@@ -23,7 +25,8 @@ enum QueueView {
     for index in visible {
       let job = queue.jobs[index]
       let y = list.y + index - queue.scrollTop
-      drawRow(&grid, job, state: state, selected: job.id == queue.selectedID, focused: focused, x: list.x, y: y,
+      drawRow(
+        &grid, job, state: state, selected: job.id == queue.selectedID, focused: focused, x: list.x, y: y,
         width: list.width)
     }
     // The line under the list (the log's rule, or the frame) says what does not fit.
@@ -122,7 +125,8 @@ enum QueueView {
     }
     switch job.status {
     case .queued:
-      let position = job.progress.queuePosition.flatMap { $0 >= 0 && $0 < Int.max ? "#\($0 + 1) in line" : nil } ?? "in line"
+      let position =
+        job.progress.queuePosition.flatMap { $0 >= 0 && $0 < Int.max ? "#\($0 + 1) in line" : nil } ?? "in line"
       grid.put(position, x: column, y: y, role: statusRole, maxWidth: detailWidth)
     case .running:
       let done = job.progress.stepsDone ?? 0

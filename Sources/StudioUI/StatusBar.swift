@@ -19,7 +19,10 @@ enum StatusBar {
     // A job's server stopped answering: the badge is not green while it is out of reach.
     let badge: (full: String, short: String, role: StyleRole) =
       if let loss {
-        (" ⚠ \(state.backendLabel): \(loss.message(now: state.now)) ", " ⚠ \(loss.message(now: state.now)) ", .badgeOffline)
+        (
+          " ⚠ \(state.backendLabel): \(loss.message(now: state.now)) ", " ⚠ \(loss.message(now: state.now)) ",
+          .badgeOffline
+        )
       } else if state.online {
         (" ● \(state.backendLabel) ", " ● \(Self.firstWord(state.backendLabel)) ", .badgeOnline)
       } else {
@@ -55,7 +58,8 @@ enum StatusBar {
       if active > 0 {
         grid.put(" \(active) job\(active == 1 ? "" : "s") in flight", x: 0, y: y, role: .dim)
       } else if state.queue.jobs.isEmpty {
-        grid.put(" Enter: edit · Tab: next pane · Ctrl-S: submit · ?: every key · Ctrl-P: commands", x: 0, y: y, role: .dim)
+        grid.put(
+          " Enter: edit · Tab: next pane · Ctrl-S: submit · ?: every key · Ctrl-P: commands", x: 0, y: y, role: .dim)
       }
       return
     }

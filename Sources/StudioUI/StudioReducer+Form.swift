@@ -28,7 +28,8 @@ extension StudioReducer {
   /// completion, or re-runs the history filter. A number field takes the edit only when it leaves
   /// digits within the field's range (else a message says why not).
   /// - Parameter inserting: the edit types text (which replaces a number just entered).
-  static func editText(_ state: inout AppState, inserting: Bool = false, _ edit: (inout TextEditor) -> Void) -> [Effect] {
+  static func editText(_ state: inout AppState, inserting: Bool = false, _ edit: (inout TextEditor) -> Void) -> [Effect]
+  {
     guard let target = editTarget(state) else { return [] }
     switch target {
     case .number(let field):
@@ -246,7 +247,8 @@ extension StudioReducer {
   }
 
   /// Sends the form's request (checked, and confirmed when it had to be).
-  static func send(_ request: MagiRequest, source: MediaInput?, parentID: String?, _ state: inout AppState) -> [Effect] {
+  static func send(_ request: MagiRequest, source: MediaInput?, parentID: String?, _ state: inout AppState) -> [Effect]
+  {
     state.form.submitting = true
     state.form.generalError = nil
     state.lastSubmit = AppState.SentRequest(request: request, source: source, parentID: parentID, at: state.now)
@@ -257,7 +259,8 @@ extension StudioReducer {
   /// What a request costs, as the confirmations say it: "fal-ai/magi · 4 units ≈ $0.32".
   static func priceLine(_ request: MagiRequest, _ settings: Settings) -> String {
     let units = MagiSchema.billingUnits(
-      numFrames: request.numFrames ?? MagiSchema.defaultFrames, resolution: request.resolution ?? MagiSchema.defaultResolution,
+      numFrames: request.numFrames ?? MagiSchema.defaultFrames,
+      resolution: request.resolution ?? MagiSchema.defaultResolution,
       numInferenceSteps: request.numInferenceSteps ?? MagiSchema.defaultSteps)
     let price = units * settings.price(for: request.endpoint.model)
     return "\(request.endpoint.id.full), \(Format.units(units)) units ≈ \(Format.price(price))"
@@ -356,7 +359,8 @@ extension StudioReducer {
       return []
     case .palette(var palette):
       let count = palette.matches.count
-      palette.selected = ListView.move(palette.selected, by: delta(for: command, page: 5, current: palette.selected, count: count), count: count)
+      palette.selected = ListView.move(
+        palette.selected, by: delta(for: command, page: 5, current: palette.selected, count: count), count: count)
       state.overlay = .palette(palette)
       return []
     case .detail(let id, let record, let scroll):
@@ -383,7 +387,8 @@ extension StudioReducer {
       let fields = state.form.visibleFields
       let index = fields.firstIndex(of: state.form.focus) ?? 0
       if let message = state.form.clamp(state.form.focus) { state.notice = Notice(message, kind: .warning) }
-      let target = ListView.move(index, by: delta(for: command, page: 5, current: index, count: fields.count), count: fields.count)
+      let target = ListView.move(
+        index, by: delta(for: command, page: 5, current: index, count: fields.count), count: fields.count)
       state.form.focus = fields[target]
       state.form.editing = false
       state.form.completions = []
@@ -391,7 +396,8 @@ extension StudioReducer {
     case .queue:
       let index = state.queue.selectedIndex ?? 0
       moveQueueSelection(
-        by: delta(for: command, page: max(1, layout.queueList.height - 1), current: index, count: state.queue.jobs.count),
+        by: delta(
+          for: command, page: max(1, layout.queueList.height - 1), current: index, count: state.queue.jobs.count),
         &state)
       state.queue.pinned = true
       return []

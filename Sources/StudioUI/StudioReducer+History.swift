@@ -19,7 +19,9 @@ extension StudioReducer {
       state.history.sort = state.history.sort == .newest ? .cost : .newest
       state.history.selected = state.history.windowStart
       state.notice = Notice(
-        state.history.sort == .cost ? "History by cost, dearest first (the \(state.history.items.count) rows loaded)" : "History by date, newest first")
+        state.history.sort == .cost
+          ? "History by cost, dearest first (the \(state.history.items.count) rows loaded)"
+          : "History by date, newest first")
       return []
     case .cancelRecord:
       return cancelTargets(&state)
@@ -28,7 +30,9 @@ extension StudioReducer {
       guard !targets.isEmpty else { return [] }
       state.dialog = Dialog(
         purpose: .deleteRecords(targets.map(\.id)), title: "Delete \(targets.count) items?",
-        message: "Delete \(count(targets.count, "item")) from the history: \(prompts(targets)). Their video files stay unless you answer v.")
+        message:
+          "Delete \(count(targets.count, "item")) from the history: \(prompts(targets)). Their video files stay unless you answer v."
+      )
       return []
     case .openRecord:
       let targets = state.history.targets
@@ -59,7 +63,9 @@ extension StudioReducer {
     let targets = state.history.targets
     let live = targets.filter { !$0.status.isFinal }
     guard !live.isEmpty else {
-      state.notice = Notice(targets.count > 1 ? "None of the marked jobs is still queued or running" : "Nothing to cancel: the job has ended")
+      state.notice = Notice(
+        targets.count > 1
+          ? "None of the marked jobs is still queued or running" : "Nothing to cancel: the job has ended")
       return []
     }
     if live.count == 1, state.history.marked.isEmpty {
@@ -70,7 +76,9 @@ extension StudioReducer {
     let ended = targets.count - live.count
     state.dialog = Dialog(
       purpose: .cancelJobs(live.map(\.id)), title: "Cancel \(live.count) jobs?",
-      message: "Cancel \(count(live.count, "job")) still queued or running\(ended > 0 ? " (\(ended) marked already ended)" : ""): \(prompts(live)).")
+      message:
+        "Cancel \(count(live.count, "job")) still queued or running\(ended > 0 ? " (\(ended) marked already ended)" : ""): \(prompts(live))."
+    )
     return []
   }
 

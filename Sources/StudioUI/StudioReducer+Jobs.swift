@@ -1,11 +1,12 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import FalProtocol
 import HistoryModel
 import TerminalScreen
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 /// The queue's and the history's half of `update`: job records arriving, history pages, and the
 /// actions on one record (re-run, edit, extend, copy, seed, delete).
@@ -74,7 +75,8 @@ extension StudioReducer {
     switch record.status {
     case .completed:
       guard let file = record.localFile, before.localFile == nil || !before.status.isFinal else { return nil }
-      var text = "done: \(TextWidth.truncate(prompt, to: 40)) → \(file.path.split(separator: "/").last.map(String.init) ?? file.path)"
+      var text =
+        "done: \(TextWidth.truncate(prompt, to: 40)) → \(file.path.split(separator: "/").last.map(String.init) ?? file.path)"
       if let billing = record.billing {
         text += ", \(Format.units(billing.units)) u"
         if let cost = billing.cost { text += ", \(Format.price(cost))" }
@@ -302,7 +304,8 @@ extension StudioReducer {
   /// fresh, else the downloaded copy (which the generation runner uploads again).
   static func extend(_ record: GenerationRecord, _ state: inout AppState) -> [Effect] {
     guard record.status == .completed, record.result != nil || record.localFile != nil else {
-      state.notice = Notice("Only a finished video can be extended (\(record.id) is \(record.status.rawValue))", kind: .warning)
+      state.notice = Notice(
+        "Only a finished video can be extended (\(record.id) is \(record.status.rawValue))", kind: .warning)
       return []
     }
     let finishedAt = record.transitions.last { $0.status == .completed }?.at ?? record.updatedAt
@@ -322,7 +325,8 @@ extension StudioReducer {
     parameters.parentID = record.id
     state.form.load(parameters)
     focusFormPrompt(&state)
-    state.notice = Notice("Extending \(record.id) from \(source == record.result?.videoURL ? "its URL" : "the local copy")")
+    state.notice = Notice(
+      "Extending \(record.id) from \(source == record.result?.videoURL ? "its URL" : "the local copy")")
     return []
   }
 

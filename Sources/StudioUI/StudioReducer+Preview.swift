@@ -25,7 +25,9 @@ extension StudioReducer {
       playback.paused = true
       playback.time = clamped(playback.time + step, playback)
       state.preview.playback = playback
-      return [.stopPlayback, .showPreviewFrame(id: playback.id, path: playback.path, box: playback.box, at: playback.time)]
+      return [
+        .stopPlayback, .showPreviewFrame(id: playback.id, path: playback.path, box: playback.box, at: playback.time),
+      ]
     case .seekForward, .seekBackward:
       guard var playback = state.preview.playback else { return [] }
       playback.time = clamped(playback.time + (command == .seekForward ? 1 : -1), playback)
@@ -55,7 +57,8 @@ extension StudioReducer {
         return []
       }
       guard let path = record.previewSource.path else {
-        state.notice = Notice("no preview: \(record.previewSource.missing ?? "this record has no video")", kind: .warning)
+        state.notice = Notice(
+          "no preview: \(record.previewSource.missing ?? "this record has no video")", kind: .warning)
         return []
       }
       let box = PreviewLayout.pictureBox(state, fullScreen: fullScreen)
@@ -127,7 +130,9 @@ extension StudioReducer {
     let key = "\(path)#\(startFrame.map(String.init) ?? "end")"
     guard state.preview.source?.key != key else { return [] }
     state.preview.source = SourceThumbnail(key: key, isVideo: isVideo, content: .loading)
-    return [.loadSourceThumbnail(key: key, path: path, isVideo: isVideo, startFrame: startFrame, frame: SourceThumbnail.frame)]
+    return [
+      .loadSourceThumbnail(key: key, path: path, isVideo: isVideo, startFrame: startFrame, frame: SourceThumbnail.frame)
+    ]
   }
 
   /// The queue's finished job shows its first and last frames above its log, when the log has

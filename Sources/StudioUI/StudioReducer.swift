@@ -1,11 +1,12 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import FalProtocol
 import HistoryModel
 import TerminalScreen
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 /// The studio's behaviour: `update` turns the current state and one action into the next state
 /// and the effects to perform. Pure (no I/O, no clock, no randomness), so every key and every
@@ -407,7 +408,8 @@ public enum StudioReducer {
       }
       state.dialog = Dialog(
         purpose: .cancelJobs(active), title: "Cancel all jobs?",
-        message: "Cancel \(active.count) unfinished job\(active.count == 1 ? "" : "s"): \(active.joined(separator: ", "))")
+        message:
+          "Cancel \(active.count) unfinished job\(active.count == 1 ? "" : "s"): \(active.joined(separator: ", "))")
       return []
     case .showJob:
       guard let job = state.queue.selected else { return [] }

@@ -44,7 +44,10 @@ public enum GraphicsDetection {
     var strings = environment.map { strdup("\($0.key)=\($0.value)") }
     strings.append(nil)
     defer { for pointer in strings { free(pointer) } }
-    guard let info = strings.withUnsafeMutableBufferPointer({ chafa_term_db_detect(chafa_term_db_get_default(), $0.baseAddress) })
+    guard
+      let info = strings.withUnsafeMutableBufferPointer({
+        chafa_term_db_detect(chafa_term_db_get_default(), $0.baseAddress)
+      })
     else { return nil }
     defer { chafa_term_info_unref(info) }
     if chafa_term_info_have_seq(info, CHAFA_TERM_SEQ_BEGIN_KITTY_IMMEDIATE_IMAGE_V1) != 0 { return .kitty }

@@ -28,7 +28,8 @@ public enum SymbolRenderer {
     chafa_canvas_config_set_preprocessing_enabled(config, 0)
     let symbols = chafa_symbol_map_new()
     defer { chafa_symbol_map_unref(symbols) }
-    let tags = CHAFA_SYMBOL_TAG_HALF.rawValue | CHAFA_SYMBOL_TAG_QUAD.rawValue | CHAFA_SYMBOL_TAG_SPACE.rawValue
+    let tags =
+      CHAFA_SYMBOL_TAG_HALF.rawValue | CHAFA_SYMBOL_TAG_QUAD.rawValue | CHAFA_SYMBOL_TAG_SPACE.rawValue
       | CHAFA_SYMBOL_TAG_SOLID.rawValue
     chafa_symbol_map_add_by_tags(symbols, ChafaSymbolTags(rawValue: tags))
     chafa_canvas_config_set_symbol_map(config, symbols)
@@ -76,4 +77,3 @@ public enum SymbolRenderer {
     }
   }
 }
-

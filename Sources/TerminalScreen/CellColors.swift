@@ -22,10 +22,11 @@ extension TerminalColor {
     case .ansi(let index): "ansi:\(index)"
     case .indexed(let index): "idx:\(index)"
     case .rgb(let r, let g, let b):
-      "#" + [r, g, b].map { byte in
-        let hex = String(byte, radix: 16)
-        return hex.count == 1 ? "0" + hex : hex
-      }.joined()
+      "#"
+        + [r, g, b].map { byte in
+          let hex = String(byte, radix: 16)
+          return hex.count == 1 ? "0" + hex : hex
+        }.joined()
     }
   }
 }

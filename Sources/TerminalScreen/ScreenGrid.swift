@@ -153,7 +153,8 @@ public struct ScreenGrid: Sendable, Hashable {
   }
 
   public static func == (lhs: ScreenGrid, rhs: ScreenGrid) -> Bool {
-    lhs.width == rhs.width && lhs.height == rhs.height && lhs.cells == rhs.cells && lhs.cursorPosition == rhs.cursorPosition
+    lhs.width == rhs.width && lhs.height == rhs.height && lhs.cells == rhs.cells
+      && lhs.cursorPosition == rhs.cursorPosition
   }
 
   public func hash(into hasher: inout Hasher) {

@@ -26,7 +26,9 @@ public struct RoleStyle: Sendable, Hashable {
   public var background: TerminalColor
   public var attributes: TextAttributes
 
-  public init(foreground: TerminalColor = .default, background: TerminalColor = .default, attributes: TextAttributes = []) {
+  public init(
+    foreground: TerminalColor = .default, background: TerminalColor = .default, attributes: TextAttributes = []
+  ) {
     self.foreground = foreground
     self.background = background
     self.attributes = attributes

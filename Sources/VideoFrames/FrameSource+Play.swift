@@ -10,7 +10,8 @@ extension FrameSource {
   /// player leaves ffmpeg blocked on a full pipe (no CPU, no wake-ups) and memory holds one frame
   /// whatever the video's length or size. Ending the iteration, cancelling its task or dropping
   /// the stream kills the child; its reaping happens on the reader's thread.
-  public func play(_ url: URL, fitting box: PixelSize, from start: Double = 0) -> AsyncThrowingStream<TimedFrame, Error> {
+  public func play(_ url: URL, fitting box: PixelSize, from start: Double = 0) -> AsyncThrowingStream<TimedFrame, Error>
+  {
     let playback = Playback(source: self, url: url, box: box, start: start)
     return AsyncThrowingStream(unfolding: { try await playback.next() })
   }
@@ -43,8 +44,10 @@ private final class Playback: Sendable {
       // One decoding thread and no deblocking: playback needs real time, not throughput, and a
       // frame shrunk ten times over shows no block edges; both halve the decoder's CPU and memory.
       let argv = [
-        ffmpeg, "-nostdin", "-v", "error", "-threads", "1", "-skip_loop_filter", "all", "-ss", FrameSource.seconds(Double(first) / info.frameRate), "-i", url.path,
-        "-an", "-sn", "-vf", "scale=\(size.width):\(size.height):flags=bilinear,format=rgba", "-fps_mode", "passthrough",
+        ffmpeg, "-nostdin", "-v", "error", "-threads", "1", "-skip_loop_filter", "all", "-ss",
+        FrameSource.seconds(Double(first) / info.frameRate), "-i", url.path,
+        "-an", "-sn", "-vf", "scale=\(size.width):\(size.height):flags=bilinear,format=rgba", "-fps_mode",
+        "passthrough",
         "-f", "rawvideo", "pipe:1",
       ]
       try feed.begin(argv, size: size, path: url.path, firstIndex: first, frameRate: info.frameRate)

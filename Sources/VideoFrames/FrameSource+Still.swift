@@ -9,10 +9,12 @@ extension FrameSource {
     let path = url.path
     try Self.checkFile(path)
     guard let ffprobe, let ffmpeg else { throw .ffmpegMissing }
-    let (bytes, exit) = try await Self.collect([ffprobe, "-v", "error", "-show_entries", ProbeReport.entries, "-of", "json", path])
+    let (bytes, exit) = try await Self.collect([
+      ffprobe, "-v", "error", "-show_entries", ProbeReport.entries, "-of", "json", path,
+    ])
     guard exit.succeeded else { throw .unreadable(path: path, reason: Self.reason(exit)) }
     guard let report = try? JSONDecoder().decode(ProbeReport.self, from: Data(bytes)),
-      let stream = report.streams?.first(where: { $0.codec_type == "video" }),
+      let stream = report.streams?.first(where: { $0.codecType == "video" }),
       let width = stream.width, let height = stream.height, width > 0, height > 0
     else { throw .unreadable(path: path, reason: "no picture in it") }
     let size = VideoInfo(width: width, height: height, frameRate: 1, frameCount: 1, duration: 1).size(fitting: box)

@@ -83,8 +83,10 @@ public struct FrameSource: Sendable {
     let shown = Double(index) / info.frameRate
     let size = info.size(fitting: box)
     let argv =
-      [ffmpeg, "-nostdin", "-v", "error", "-ss", Self.seconds(shown), "-i", url.path, "-an", "-sn", "-vf",
-       "scale=\(size.width):\(size.height):flags=area,format=rgba", "-frames:v", "1", "-f", "rawvideo", "pipe:1"]
+      [
+        ffmpeg, "-nostdin", "-v", "error", "-ss", Self.seconds(shown), "-i", url.path, "-an", "-sn", "-vf",
+        "scale=\(size.width):\(size.height):flags=area,format=rgba", "-frames:v", "1", "-f", "rawvideo", "pipe:1",
+      ]
     let (frames, exit) = try await Self.decode(argv, size: size, limit: 1)
     guard let image = frames.first else {
       throw .unreadable(path: url.path, reason: Self.reason(exit, or: "no frame at \(Self.seconds(shown)) s"))
@@ -118,7 +120,9 @@ public struct FrameSource: Sendable {
   }
 
   /// Runs `argv` and reads up to `limit` raw RGBA frames of `size` from it.
-  static func decode(_ argv: [String], size: PixelSize, limit: Int) async throws(PreviewError) -> ([RGBAImage], ChildPipe.Exit) {
+  static func decode(_ argv: [String], size: PixelSize, limit: Int) async throws(PreviewError) -> (
+    [RGBAImage], ChildPipe.Exit
+  ) {
     let child = try ChildPipe.spawn(argv)
     return await withTaskCancellationHandler {
       await BlockingThread.run(named: "magi-frames") {

@@ -114,7 +114,9 @@ public struct PreviewCache: Sendable {
   /// The frames in `bytes`; nil for anything that is not a whole, consistent entry.
   static func decode(_ bytes: [UInt8]) -> [TimedFrame]? {
     var reader = ByteReader(bytes: bytes)
-    guard reader.take(magic.count) == magic[...], let count = reader.word(), count > 0, count <= 1024 else { return nil }
+    guard reader.take(magic.count) == magic[...], let count = reader.word(), count > 0, count <= 1024 else {
+      return nil
+    }
     var headers: [(time: Double, width: Int, height: Int)] = []
     var total = 0
     for _ in 0..<count {

@@ -17,12 +17,12 @@ import FalProtocol
 import SystemPackage
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+  import FoundationEssentials
 #else
-import Foundation
+  import Foundation
 #endif
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// Threads of this process by name (`/proc/self/task/*/comm`).

@@ -105,7 +105,7 @@ case "hold-lock":
   say("locked")
   var byte: UInt8 = 0
   while read(0, &byte, 1) > 0 {}
-  // Exiting releases the lock.
+// Exiting releases the lock.
 
 default:
   fail("unknown mode \(arguments[1])")

@@ -42,7 +42,9 @@ enum FuzzCommand {
     case "child":
       await child(options)
     case "replay":
-      guard let file = options.file, let data = FileManager.default.contents(atPath: file) else { fail("replay: no such file") }
+      guard let file = options.file, let data = FileManager.default.contents(atPath: file) else {
+        fail("replay: no such file")
+      }
       for target in options.targets { await target.run([UInt8](data)) }
       print("no crash")
     case "seeds":
@@ -91,7 +93,9 @@ enum FuzzCommand {
         guard let count = Int(value()), count > 0 else { fail("--max-traps takes a count > 0") }
         options.maxTraps = count
       case "--hang-limit":
-        guard let seconds = Double(value()), seconds.isFinite, seconds > 0 else { fail("--hang-limit takes seconds > 0") }
+        guard let seconds = Double(value()), seconds.isFinite, seconds > 0 else {
+          fail("--hang-limit takes seconds > 0")
+        }
         options.hangLimit = seconds
       case let other where !other.hasPrefix("-"): options.file = other
       default: fail("unknown option \(arguments[index])\n\(usage)")
@@ -104,7 +108,9 @@ enum FuzzCommand {
 
   /// The child: one target, every input written to `--current` before it runs.
   static func child(_ options: Options) async {
-    guard let target = options.targets.first, let current = options.current else { fail("child: --target and --current") }
+    guard let target = options.targets.first, let current = options.current else {
+      fail("child: --target and --current")
+    }
     let fd = open(current, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
     guard fd >= 0 else { fail("child: cannot open \(current)") }
     // Inputs begun so far, one fixed-size word rewritten in place: what a trapped child had run.

@@ -57,7 +57,8 @@ struct FuzzSupervisor {
         guard outcome.crashed else { break }
         traps += 1
         let bytes = [UInt8](FileManager.default.contents(atPath: current) ?? Data())
-        let seedName = String(decoding: FileManager.default.contents(atPath: current + ".seed") ?? Data(), as: UTF8.self)
+        let seedName = String(
+          decoding: FileManager.default.contents(atPath: current + ".seed") ?? Data(), as: UTF8.self)
         if !seedsDone, !seedName.isEmpty, !excluded.contains(seedName) {
           // A seed traps: a known bug (or a regression). Reported, then left out.
           excluded.append(seedName)

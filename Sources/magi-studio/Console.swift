@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CursesTerminal
 import FalClient
-import Synchronization
 import FalProtocol
-import TerminalScreen
+import Synchronization
 import SystemPackage
+import TerminalScreen
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Writes what a person watching a command sees: status and logs on stderr (stdout is the result,
 /// for pipes), every line from the network sanitised first.
@@ -48,7 +49,12 @@ enum Console {
   private static let progressShown = Mutex(false)
 
   static func clearProgress() {
-    guard progressShown.withLock({ shown in defer { shown = false }; return shown }) else { return }
+    guard
+      progressShown.withLock({ shown in
+        defer { shown = false }
+        return shown
+      })
+    else { return }
     writeStderr("\r\u{1B}[2K")
   }
 

@@ -32,7 +32,8 @@ struct EmulatorCommand: AsyncParsableCommand {
   var key: String?
 
   @Option(help: "Fault: added latency per request, in milliseconds.") var latencyMs = 0
-  @Option(help: "Fault: share of requests answered 503 runner_scheduling_failure, with a request id (0–1).") var errorRate = 0.0
+  @Option(help: "Fault: share of requests answered 503 runner_scheduling_failure, with a request id (0–1).")
+  var errorRate = 0.0
   @Option(help: "Fault: share answered like a failing ingress (502, nginx HTML, no request id).")
   var ingressErrorRate = 0.0
   @Option(help: "Fault: share answered 429 with Retry-After.") var rateLimitRate = 0.0
@@ -43,13 +44,21 @@ struct EmulatorCommand: AsyncParsableCommand {
   @Option(help: "Seed of the fault generator, for reproducible runs.") var faultSeed: UInt64 = 0x5EED
   @Option(help: "Fault: the first N submits are queued, then their connection is dropped before the reply.")
   var dropSubmitReplies = 0
-  @Option(help: "Fault: the first N status streams send their headers, then nothing at all (a server that stopped answering).")
+  @Option(
+    help: "Fault: the first N status streams send their headers, then nothing at all (a server that stopped answering)."
+  )
   var silentStreams = 0
-  @Option(help: ArgumentHelp("Fault: cancelled jobs end with this error_type, their result answered with this status (e.g. client_cancelled:499).", valueName: "type:status"))
+  @Option(
+    help: ArgumentHelp(
+      "Fault: cancelled jobs end with this error_type, their result answered with this status (e.g. client_cancelled:499).",
+      valueName: "type:status"))
   var cancelEndsAs: String?
-  @Option(help: ArgumentHelp("Fault: send this text as every result's x-fal-billable-units header (NaN, 1e19…).", valueName: "text"))
+  @Option(
+    help: ArgumentHelp(
+      "Fault: send this text as every result's x-fal-billable-units header (NaN, 1e19…).", valueName: "text"))
   var faultBillableUnits: String?
-  @Flag(help: "Fault: every error answer quotes the request's headers, Authorization included, as a debugging proxy might.")
+  @Flag(
+    help: "Fault: every error answer quotes the request's headers, Authorization included, as a debugging proxy might.")
   var echoHeaders = false
 
   func validate() throws {
@@ -66,7 +75,9 @@ struct EmulatorCommand: AsyncParsableCommand {
     guard silentStreams >= 0 else { throw ValidationError("--silent-streams must be 0 or more") }
     guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
     guard stepMs >= 0, keepAlive >= 1 else { throw ValidationError("--step-ms must be ≥ 0 and --keep-alive ≥ 1") }
-    guard dataDir == nil || stateDir == nil else { throw ValidationError("--data-dir and --state-dir exclude each other") }
+    guard dataDir == nil || stateDir == nil else {
+      throw ValidationError("--data-dir and --state-dir exclude each other")
+    }
     if let key, key.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--key must not be empty") }
   }
 
@@ -85,7 +96,9 @@ struct EmulatorCommand: AsyncParsableCommand {
 
   private func cancelEnding(_ text: String) -> Fault? {
     let parts = text.split(separator: ":")
-    guard parts.count == 2, !parts[0].isEmpty, let status = Int(parts[1]), (400...599).contains(status) else { return nil }
+    guard parts.count == 2, !parts[0].isEmpty, let status = Int(parts[1]), (400...599).contains(status) else {
+      return nil
+    }
     return .cancelEndsWith(errorType: String(parts[0]), status: status)
   }
 
@@ -105,7 +118,8 @@ struct EmulatorCommand: AsyncParsableCommand {
     Console.stdout(base)
     let keyHint = key == nil ? "" : " FAL_KEY=<the --key value>"
     Console.line(
-      "fal emulator listening on \(base); Ctrl-C stops it. Try: MAGI_FAL_URL=\(base)\(keyHint) magi-studio generate --prompt … --wait")
+      "fal emulator listening on \(base); Ctrl-C stops it. Try: MAGI_FAL_URL=\(base)\(keyHint) magi-studio generate --prompt … --wait"
+    )
     await StopSignal.wait()
     await emulator.stop()
   }
@@ -124,6 +138,6 @@ enum StopSignal {
       sources.append(source)
     }
     for await _ in stream { break }
-    sources.forEach { $0.cancel() }
+    for source in sources { source.cancel() }
   }
 }

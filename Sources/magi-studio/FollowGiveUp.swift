@@ -20,7 +20,8 @@ enum FollowGiveUp {
 
   /// The failure for a follow that gave up on `error`.
   static func failure(_ error: FalClientError, resume: String, recorded: Bool) -> CommandFailure {
-    let state = recorded ? "the job is in the history and may still be running on fal" : "the job may still be running on fal"
+    let state =
+      recorded ? "the job is in the history and may still be running on fal" : "the job may still be running on fal"
     return CommandFailure(
       message: "gave up following: \(error.description); \(state). When the connection is back, run `\(resume)`",
       code: ExitStatus.code(for: error))

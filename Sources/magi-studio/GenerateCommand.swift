@@ -43,7 +43,9 @@ struct GenerateCommand: AsyncParsableCommand {
   @Option(help: "480p or 720p (fal default 720p).")
   var resolution: String?
 
-  @Option(name: [.customLong("steps"), .customLong("num-inference-steps")], parsing: .unconditional, help: "Inference steps: 4, 8, 16 or 32 (64 on the full model; fal default 16).")
+  @Option(
+    name: [.customLong("steps"), .customLong("num-inference-steps")], parsing: .unconditional,
+    help: "Inference steps: 4, 8, 16 or 32 (64 on the full model; fal default 16).")
   var steps: Int?
 
   @Option(help: "auto, 16:9, 9:16 or 1:1 (fal default auto).")
@@ -106,12 +108,15 @@ struct GenerateCommand: AsyncParsableCommand {
     }
   }
 
-  @Option(help: ArgumentHelp("Extend mode: the history record this video continues (set automatically by `extend`).", valueName: "id"))
+  @Option(
+    help: ArgumentHelp(
+      "Extend mode: the history record this video continues (set automatically by `extend`).", valueName: "id"))
   var parent: String?
 
   func run() async throws {
     try await reportingFailures {
-      let source = try SourceMedia.parse(endpoint.mode == .extendVideo ? video : image, mode: endpoint.mode, inline: inline)
+      let source = try SourceMedia.parse(
+        endpoint.mode == .extendVideo ? video : image, mode: endpoint.mode, inline: inline)
       let request = MagiRequest(
         endpoint: endpoint, prompt: prompt, sourceURL: source?.validationStandIn,
         numFrames: numFrames, seed: seed, resolution: resolution, numInferenceSteps: steps,
@@ -122,11 +127,12 @@ struct GenerateCommand: AsyncParsableCommand {
       if dryRun {
         Console.stdout(String(decoding: request.body.encoded(), as: UTF8.self))
         Console.line(
-          "\(endpoint.id.full): \(Figures.units(request.billingUnits)) billing units, about \(Figures.dollars(request.estimatedPrice()))")
+          "\(endpoint.id.full): \(Figures.units(request.billingUnits)) billing units, about \(Figures.dollars(request.estimatedPrice()))"
+        )
         return
       }
       try await Session.using(connection, store: store) { session in
-        let record = try await studio { 
+        let record = try await studio {
           try await session.jobs.submit(
             request, source: source, parentID: parent, options: .init(webhookURL: webhook, priority: priority),
             copyDirectory: download.map(StoreOptions.absolute))
@@ -143,11 +149,14 @@ struct GenerateCommand: AsyncParsableCommand {
         guard final.status == .completed, final.localFile != nil else {
           throw CommandFailure(
             message: "request \(final.requestID ?? final.id) \(final.status.rawValue): \(final.failure?.message ?? "")",
-            code: final.status == .cancelled ? ExitStatus.cancelled
+            code: final.status == .cancelled
+              ? ExitStatus.cancelled
               : final.failure?.type == "validation_error" ? ExitStatus.invalidInput : ExitStatus.serverFailure)
         }
         // The generation runner placed the copy (a `resume` after a crash does too).
-        let copied = final.copyDirectory.flatMap { directory in final.localFile.map { VideoCopy.target(of: $0.path, in: directory) } }
+        let copied = final.copyDirectory.flatMap { directory in
+          final.localFile.map { VideoCopy.target(of: $0.path, in: directory) }
+        }
         printResult(final, copy: copied)
       }
     }

@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ArgumentParser
 import FalProtocol
 import Foundation
 import HistoryStore
 import StudioCore
 import TerminalScreen
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Browses the local history of generations: every job ever submitted from this machine.
 struct HistoryCommand: AsyncParsableCommand {
@@ -17,13 +18,17 @@ struct HistoryCommand: AsyncParsableCommand {
   /// Filters shared by `list` and `export`.
   struct Filters: ParsableArguments {
     @Option(name: [.short, .long], help: "Only prompts containing this text (case-insensitive).") var search: String?
-    @Option(help: "Only this status (repeatable): submitting, queued, running, completed, failed, cancelled, lost, unknown (a submit whose reply was lost).")
+    @Option(
+      help:
+        "Only this status (repeatable): submitting, queued, running, completed, failed, cancelled, lost, unknown (a submit whose reply was lost)."
+    )
     var status: [GenerationStatus] = []
     @Option(help: "Only this mode (repeatable): text-to-video, image-to-video, extend-video.") var mode: [MagiMode] = []
     @Option(help: "Only this model (repeatable): distilled, full.") var model: [MagiModel] = []
-    @Option(help: ArgumentHelp(
-      "Only generations created on or after this day (YYYY-MM-DD, UTC) or within this age (30m, 12h, 2d, 1w).",
-      valueName: "day"))
+    @Option(
+      help: ArgumentHelp(
+        "Only generations created on or after this day (YYYY-MM-DD, UTC) or within this age (30m, 12h, 2d, 1w).",
+        valueName: "day"))
     var since: String?
     @Option(help: ArgumentHelp("Only generations created before this day (YYYY-MM-DD, UTC) or age.", valueName: "day"))
     var until: String?
@@ -50,7 +55,8 @@ struct HistoryCommand: AsyncParsableCommand {
     /// March 3rd), or `2d`.
     static func day(_ text: String) throws -> Date {
       guard let date = HistoryFilter.date(text, now: Date()) else {
-        throw ValidationError("'\(text)' is not a day: use YYYY-MM-DD (a day of the calendar, years 0000 to 9999) or an age such as 2d")
+        throw ValidationError(
+          "'\(text)' is not a day: use YYYY-MM-DD (a day of the calendar, years 0000 to 9999) or an age such as 2d")
       }
       return date
     }
@@ -107,8 +113,11 @@ struct HistoryCommand: AsyncParsableCommand {
       }
       if total == 0 { return "no generations yet" }
       if matches == 0 { return "no generations match (\(plural(total)) in the history)" }
-      if limit == 0 { return "none shown (--limit 0): \(matches == total ? plural(matches) : "\(matches) of \(plural(total)) match")" }
-      return "none past --offset \(offset): \(matches == total ? plural(matches) : "\(matches) of \(plural(total)) match")"
+      if limit == 0 {
+        return "none shown (--limit 0): \(matches == total ? plural(matches) : "\(matches) of \(plural(total)) match")"
+      }
+      return
+        "none past --offset \(offset): \(matches == total ? plural(matches) : "\(matches) of \(plural(total)) match")"
     }
 
     /// `2026-11-27 14:05` (UTC): minutes are enough to tell runs apart in a list.
@@ -140,9 +149,15 @@ struct HistoryCommand: AsyncParsableCommand {
         ]
         if let request = record.requestID { lines.append("request:   \(request)") }
         if let source = record.source { lines.append("source:    \(source.given)") }
-        let parameters = (record.input.objectValue ?? [:]).filter { !["prompt", "image_url", "video_url"].contains($0.key) }
+        let parameters = (record.input.objectValue ?? [:]).filter {
+          !["prompt", "image_url", "video_url"].contains($0.key)
+        }
         if !parameters.isEmpty {
-          lines.append("params:    " + parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\(String(decoding: $0.value.encoded(), as: UTF8.self))" }.joined(separator: " "))
+          lines.append(
+            "params:    "
+              + parameters.sorted { $0.key < $1.key }.map {
+                "\($0.key)=\(String(decoding: $0.value.encoded(), as: UTF8.self))"
+              }.joined(separator: " "))
         }
         if let result = record.result {
           lines.append("video:     \(result.videoURL)")
@@ -164,7 +179,8 @@ struct HistoryCommand: AsyncParsableCommand {
   }
 
   struct Remove: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Delete a generation from the history.")
+    static let configuration = CommandConfiguration(
+      commandName: "rm", abstract: "Delete a generation from the history.")
     @Argument(help: "History id (or a unique prefix).") var id: String
     @Flag(help: "Also delete its downloaded video.") var deleteVideo = false
 

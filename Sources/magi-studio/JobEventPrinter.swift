@@ -48,7 +48,9 @@ final class JobEventPrinter: Sendable {
       return seen[record.id]
     }
     let prefix = label(record.id)
-    if previous?.status == record.status, record.status != .queued || previous?.position == record.progress.queuePosition {
+    if previous?.status == record.status,
+      record.status != .queued || previous?.position == record.progress.queuePosition
+    {
       return
     }
     switch record.status {
@@ -57,7 +59,9 @@ final class JobEventPrinter: Sendable {
         !source.given.hasPrefix("data URI")
       {
         // A local file either went to fal's storage or travels inside the request (--inline).
-        Console.line(sent.hasPrefix("data:") ? "\(prefix)inlined \(source.given) as a data URI" : "\(prefix)uploaded \(source.given)")
+        Console.line(
+          sent.hasPrefix("data:")
+            ? "\(prefix)inlined \(source.given) as a data URI" : "\(prefix)uploaded \(source.given)")
       }
     case .queued: Console.line("\(prefix)queued: position \(max(0, record.progress.queuePosition ?? 0))")
     case .running: Console.line("\(prefix)running")

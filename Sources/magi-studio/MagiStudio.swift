@@ -26,7 +26,8 @@ struct MagiStudio: AsyncParsableCommand {
       """,
     version: "0.1.0",
     subcommands: [
-      StudioCommand.self, GenerateCommand.self, StatusCommand.self, ResultCommand.self, CancelCommand.self, HistoryCommand.self,
+      StudioCommand.self, GenerateCommand.self, StatusCommand.self, ResultCommand.self, CancelCommand.self,
+      HistoryCommand.self,
       OpenCommand.self, PreviewCommand.self, ResumeCommand.self, UploadCommand.self, EmulatorCommand.self,
     ],
     defaultSubcommand: StudioCommand.self

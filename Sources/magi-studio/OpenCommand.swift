@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ArgumentParser
 import CursesTerminal
 import FalClient
 import Foundation
 import HistoryStore
 import StudioCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Opens a finished video where the user is: xdg-open with a display; over ssh, the path, the URL
 /// on the clipboard (through tmux inside tmux, else OSC 52), a link (OSC 8) and the scp command.
@@ -51,10 +52,14 @@ struct OpenCommand: AsyncParsableCommand {
 /// but not yet downloaded.
 struct ResumeCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "resume", abstract: "Follow jobs left unfinished by an earlier run to their end, and download their videos.")
+    commandName: "resume",
+    abstract: "Follow jobs left unfinished by an earlier run to their end, and download their videos.")
 
   @Flag(help: "Print the resumed records as JSON Lines on stdout.") var json = false
-  @Flag(help: "Also send again the submits whose reply was lost (state unknown). Check first that fal has no such job: each one sent again may be a second billed job.")
+  @Flag(
+    help:
+      "Also send again the submits whose reply was lost (state unknown). Check first that fal has no such job: each one sent again may be a second billed job."
+  )
   var retryUnknownSubmit = false
   @Argument(help: "With --retry-unknown-submit: only these history ids (default: every one of unknown outcome).")
   var ids: [String] = []
@@ -62,12 +67,15 @@ struct ResumeCommand: AsyncParsableCommand {
   @OptionGroup var store: StoreOptions
 
   func validate() throws {
-    if !ids.isEmpty, !retryUnknownSubmit { throw ValidationError("history ids are taken only with --retry-unknown-submit") }
+    if !ids.isEmpty, !retryUnknownSubmit {
+      throw ValidationError("history ids are taken only with --retry-unknown-submit")
+    }
   }
 
   func run() async throws {
     try await reportingFailures {
-      try await Session.using(connection, store: store, quiet: json, events: JobEventPrinter(labelled: true)) { session in
+      try await Session.using(connection, store: store, quiet: json, events: JobEventPrinter(labelled: true)) {
+        session in
         var failures = 0
         if retryUnknownSubmit {
           for id in try await unknownRecordIDs(session) {
@@ -85,7 +93,10 @@ struct ResumeCommand: AsyncParsableCommand {
         for (id, result) in results {
           switch result {
           case .success(let record):
-            Console.stdout(json ? GenerateCommand.jsonString(RecordJSON.object(record)) : "\(id)  \(StatusCommand.describe(record).replacing("\n", with: "  "))")
+            Console.stdout(
+              json
+                ? GenerateCommand.jsonString(RecordJSON.object(record))
+                : "\(id)  \(StatusCommand.describe(record).replacing("\n", with: "  "))")
           case .failure(.busy):
             Console.line("\(id): being resumed by another process; skipped")
           case .failure(let error):
@@ -96,10 +107,14 @@ struct ResumeCommand: AsyncParsableCommand {
         if !retryUnknownSubmit {
           // Never resent unasked: say what is waiting for the user's decision.
           for id in try await unknownRecordIDs(session) {
-            Console.line("\(id): the submit may have reached fal; its reply was lost. If fal has no such job, send it again with: magi-studio resume --retry-unknown-submit \(id)")
+            Console.line(
+              "\(id): the submit may have reached fal; its reply was lost. If fal has no such job, send it again with: magi-studio resume --retry-unknown-submit \(id)"
+            )
           }
         }
-        if failures > 0 { throw CommandFailure(message: "\(failures) job(s) could not be resumed", code: ExitStatus.serverFailure) }
+        if failures > 0 {
+          throw CommandFailure(message: "\(failures) job(s) could not be resumed", code: ExitStatus.serverFailure)
+        }
       }
     }
   }

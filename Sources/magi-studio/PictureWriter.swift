@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import SystemPackage
 import TerminalScreen
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The CLI's pictures on a plain terminal (no ncurses): block-symbol cells as SGR colour runs, and
 /// a playback area redrawn in place with only the cells that changed.

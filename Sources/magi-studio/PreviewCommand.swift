@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ArgumentParser
 import CursesTerminal
 import Foundation
@@ -9,6 +6,10 @@ import StudioCore
 import TerminalGraphics
 import TerminalScreen
 import VideoFrames
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Shows a generation's video in the terminal: a contact sheet of keyframes (the default), one
 /// frame, or playback; or writes the sheet (or frame) as a PNG with `-o`.
@@ -22,13 +23,18 @@ struct PreviewCommand: AsyncParsableCommand {
       """)
 
   @Argument(help: "History id (or a unique prefix) or fal request id.") var id: String
-  @Option(help: ArgumentHelp("Keyframes in the contact sheet (default: as many as fit the width; 6 with -o).", valueName: "n"))
+  @Option(
+    help: ArgumentHelp("Keyframes in the contact sheet (default: as many as fit the width; 6 with -o).", valueName: "n")
+  )
   var sheet: Int?
   @Flag(help: "Play the video in the terminal at its frame rate (Ctrl-C stops).") var play = false
-  @Option(help: ArgumentHelp("Show the single frame at this time, in seconds.", valueName: "seconds")) var frame: Double?
+  @Option(help: ArgumentHelp("Show the single frame at this time, in seconds.", valueName: "seconds")) var frame:
+    Double?
   @Option(help: ArgumentHelp("Columns to use (default: the terminal's width).", valueName: "cols")) var width: Int?
   @Option(help: ArgumentHelp("auto, kitty, iterm, sixel, symbols or none.", valueName: "mode")) var graphics = "auto"
-  @Option(name: .shortAndLong, help: ArgumentHelp("Write the contact sheet (or --frame) to this PNG file.", valueName: "file"))
+  @Option(
+    name: .shortAndLong, help: ArgumentHelp("Write the contact sheet (or --frame) to this PNG file.", valueName: "file")
+  )
   var output: String?
   @OptionGroup var store: StoreOptions
 
@@ -37,7 +43,9 @@ struct PreviewCommand: AsyncParsableCommand {
     if let width, width < 8 { throw ValidationError("--width must be at least 8 columns") }
     if let frame, frame < 0 || !frame.isFinite { throw ValidationError("--frame must be a time in seconds, 0 or more") }
     if play, frame != nil { throw ValidationError("--play and --frame cannot be combined") }
-    if play, output != nil { throw ValidationError("--play shows the video in the terminal; it cannot be written with -o") }
+    if play, output != nil {
+      throw ValidationError("--play shows the video in the terminal; it cannot be written with -o")
+    }
     if GraphicsChoice(graphics) == nil {
       throw ValidationError("--graphics must be one of \(GraphicsChoice.names.joined(separator: ", "))")
     }
@@ -47,7 +55,8 @@ struct PreviewCommand: AsyncParsableCommand {
     try await reportingFailures {
       let record = try await HistoryLookup.find(id, store: store)
       guard let file = record.localFile else {
-        throw CommandFailure(message: "\(record.id) has no video file (\(record.status.rawValue))", code: ExitStatus.noVideo)
+        throw CommandFailure(
+          message: "\(record.id) has no video file (\(record.status.rawValue))", code: ExitStatus.noVideo)
       }
       let video = URL(fileURLWithPath: file.path)
       let source = FrameSource()
@@ -85,11 +94,14 @@ struct PreviewCommand: AsyncParsableCommand {
   {
     let image: RGBAImage
     if let frame {
-      image = try await previewing { try await source.frame(of: video, at: frame, fitting: PixelSize(width: 4096, height: 4096)).image }
+      image = try await previewing {
+        try await source.frame(of: video, at: frame, fitting: PixelSize(width: 4096, height: 4096)).image
+      }
     } else {
       let count = sheet ?? 6
       let frames = try await previewing {
-        try await cache.keyframes(of: video, sha256: sha256, count: count, fitting: PixelSize(width: 320, height: 320), source: source)
+        try await cache.keyframes(
+          of: video, sha256: sha256, count: count, fitting: PixelSize(width: 320, height: 320), source: source)
       }
       image = ContactSheet.compose(frames.map(\.image), columns: count, spacing: 4, background: (16, 16, 16, 255))
     }
@@ -106,11 +118,12 @@ struct PreviewCommand: AsyncParsableCommand {
   private func graphicsMode() async -> GraphicsMode {
     let environment = ProcessInfo.processInfo.environment
     let choice = GraphicsChoice(graphics) ?? .auto
-    return (try? await DedicatedThread.run(named: "magi-graphics") {
-      GraphicsDetection.mode(choice: choice, environment: environment) {
-        Tmux(environment: environment)?.allowsPassthrough() ?? false
-      }
-    }) ?? .symbols
+    return
+      (try? await DedicatedThread.run(named: "magi-graphics") {
+        GraphicsDetection.mode(choice: choice, environment: environment) {
+          Tmux(environment: environment)?.allowsPassthrough() ?? false
+        }
+      }) ?? .symbols
   }
 }
 

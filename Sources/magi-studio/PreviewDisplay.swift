@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import Synchronization
 import TerminalGraphics
 import TerminalScreen
 import VideoFrames
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Lays out and draws previews on the terminal below the cursor, in symbols or a pixel protocol.
 struct PreviewDisplay {
@@ -32,7 +33,8 @@ struct PreviewDisplay {
   /// The cells a frame of `size` pixels takes within `maxColumns` × ``maxRows``.
   func cells(for size: PixelSize, maxColumns: Int) -> (columns: Int, rows: Int) {
     PictureFit.cells(
-      for: mode.isPixelProtocol ? size : PixelSize(width: size.width * cellSize.width / 4, height: size.height * cellSize.height / 8),
+      for: mode.isPixelProtocol
+        ? size : PixelSize(width: size.width * cellSize.width / 4, height: size.height * cellSize.height / 8),
       maxColumns: maxColumns, maxRows: maxRows, cellSize: cellSize)
   }
 
@@ -44,21 +46,25 @@ struct PreviewDisplay {
     let gap = 1
     let frameColumns = (columns - gap * (count - 1)) / count
     guard frameColumns >= 2 else {
-      throw CommandFailure(message: "no preview: \(columns) columns cannot hold \(count) frames", code: ExitStatus.invalidInput)
+      throw CommandFailure(
+        message: "no preview: \(columns) columns cannot hold \(count) frames", code: ExitStatus.invalidInput)
     }
     let box = pixelBox(columns: frameColumns, rows: maxRows)
     let frames = try await previewing {
       try await cache.keyframes(of: video, sha256: sha256, count: count, fitting: box, source: source)
     }
     guard let first = frames.first else { return }
-    let cells = self.cells(for: PixelSize(width: first.image.width, height: first.image.height), maxColumns: frameColumns)
+    let cells = self.cells(
+      for: PixelSize(width: first.image.width, height: first.image.height), maxColumns: frameColumns)
     var text = ""
     if mode.isPixelProtocol {
       let sheet = ContactSheet.compose(frames.map(\.image), columns: count, spacing: 0, background: (0, 0, 0, 255))
       text += pixels(sheet, columns: cells.columns * count, rows: cells.rows) + "\n"
     } else {
       let writer = PictureWriter(depth: depth)
-      let arts = frames.map { writer.lines(SymbolRenderer.render($0.image, columns: cells.columns, rows: cells.rows, depth: depth)) }
+      let arts = frames.map {
+        writer.lines(SymbolRenderer.render($0.image, columns: cells.columns, rows: cells.rows, depth: depth))
+      }
       for y in 0..<cells.rows {
         text += arts.map { $0[y] }.joined(separator: String(repeating: " ", count: gap)) + "\n"
       }
@@ -73,7 +79,8 @@ struct PreviewDisplay {
       try await source.frame(of: video, at: time, fitting: pixelBox(columns: columns, rows: maxRows))
     }
     let cells = self.cells(for: PixelSize(width: frame.image.width, height: frame.image.height), maxColumns: columns)
-    OutputTerminal.write(picture(frame.image, columns: cells.columns, rows: cells.rows) + String(format: "%.2fs\n", frame.time))
+    OutputTerminal.write(
+      picture(frame.image, columns: cells.columns, rows: cells.rows) + String(format: "%.2fs\n", frame.time))
   }
 
   /// Plays the video once at its rate under the cursor; Ctrl-C stops it (exit 130), and the

@@ -34,7 +34,8 @@ func studio<T>(_ body: () async throws -> T) async throws -> T {
     switch error {
     case .client(let client): throw CommandFailure(client)
     case .history(let history): throw CommandFailure(message: history.description, code: 1)
-    case .unknownRecord, .ambiguousRecord: throw CommandFailure(message: error.description, code: ExitStatus.invalidInput)
+    case .unknownRecord, .ambiguousRecord:
+      throw CommandFailure(message: error.description, code: ExitStatus.invalidInput)
     case .notResumable: throw CommandFailure(message: error.description, code: ExitStatus.serverFailure)
     case .busy: throw CommandFailure(message: error.description, code: ExitStatus.serverFailure)
     case .outcomeUnknown: throw CommandFailure(message: error.description, code: ExitStatus.outcomeUnknown)

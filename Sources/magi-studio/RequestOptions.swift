@@ -6,7 +6,9 @@ struct RequestOptions: ParsableArguments {
   @Argument(help: "A history id (or unique prefix) or a fal request id.")
   var requestID: String
 
-  @Option(help: ArgumentHelp("The endpoint id or app the request was sent to (default: the distilled MAGI-1 app).", valueName: "id"))
+  @Option(
+    help: ArgumentHelp(
+      "The endpoint id or app the request was sent to (default: the distilled MAGI-1 app).", valueName: "id"))
   var endpoint: String = MagiModel.distilled.app
 
   func endpointID() throws -> EndpointID {

@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CurlTransport
 import FalClient
 import FalEmulator
 import Foundation
 import HistoryStore
 import StudioCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// What a command works with: a client, the history, the generation runner, and the embedded
 /// emulator when it runs offline.
@@ -42,14 +43,16 @@ final class Session: Sendable {
     self.takeover = takeover
     self.paths = paths
     self.history = history
-    let server = emulator != nil || embedded ? GenerationRunner.embeddedPrefix + client.endpoints.queue : client.endpoints.queue
+    let server =
+      emulator != nil || embedded ? GenerationRunner.embeddedPrefix + client.endpoints.queue : client.endpoints.queue
     jobs = GenerationRunner(
       client: client, history: history, videosDirectory: paths.videos, server: server,
       followOptions: followOptions, logsDirectory: paths.data + "/logs", onEvent: onEvent)
   }
 
   static func open(
-    _ options: ConnectionOptions, paths: StudioPaths, quiet: Bool = false, followOptions: FollowOptions = FollowOptions(),
+    _ options: ConnectionOptions, paths: StudioPaths, quiet: Bool = false,
+    followOptions: FollowOptions = FollowOptions(),
     onEvent: @escaping @Sendable (JobEvent) -> Void = JobEventPrinter().handle
   ) async throws -> Session {
     let environment = ProcessInfo.processInfo.environment
@@ -71,12 +74,14 @@ final class Session: Sendable {
     if !options.offline, let credentials = found {
       return Session(
         client: FalQueueClient(transport: transport, endpoints: endpoints, credentials: credentials),
-        transport: transport, emulator: nil, paths: paths, history: try await opening, followOptions: followOptions, onEvent: onEvent)
+        transport: transport, emulator: nil, paths: paths, history: try await opening, followOptions: followOptions,
+        onEvent: onEvent)
     }
     if !options.offline, explicitURL != nil {
       return Session(
         client: FalQueueClient(transport: transport, endpoints: endpoints, credentials: .placeholder),
-        transport: transport, emulator: nil, paths: paths, history: try await opening, followOptions: followOptions, onEvent: onEvent)
+        transport: transport, emulator: nil, paths: paths, history: try await opening, followOptions: followOptions,
+        onEvent: onEvent)
     }
     let twin: (key: String, credentials: Credentials)
     do { twin = try TwinKey.load(inDataDirectory: paths.data) } catch { throw CommandFailure(error) }
@@ -88,12 +93,15 @@ final class Session: Sendable {
       if case .stateDirectoryInUse = error, let shared = runningTwin(configuration) {
         // Another studio process runs the twin over the same state: its jobs are this one's too.
         if !quiet {
-          Console.line("OFFLINE: no FAL_KEY set; using the offline fal twin another studio runs at \(shared) (nothing is billed).")
+          Console.line(
+            "OFFLINE: no FAL_KEY set; using the offline fal twin another studio runs at \(shared) (nothing is billed).")
         }
         let takeover = TwinTakeover(base: transport, configuration: configuration)
         return Session(
-          client: FalQueueClient(transport: takeover, endpoints: FalEndpoints(single: shared), credentials: twin.credentials),
-          transport: transport, emulator: nil, takeover: takeover, embedded: true, paths: paths, history: try await opening,
+          client: FalQueueClient(
+            transport: takeover, endpoints: FalEndpoints(single: shared), credentials: twin.credentials),
+          transport: transport, emulator: nil, takeover: takeover, embedded: true, paths: paths,
+          history: try await opening,
           followOptions: followOptions, onEvent: onEvent)
       }
       if case .dataDirectory(let reason) = error {
@@ -112,7 +120,8 @@ final class Session: Sendable {
       Console.line("OFFLINE: no FAL_KEY set; using the embedded fal emulator at \(base) (nothing is billed).")
     }
     return Session(
-      client: FalQueueClient(transport: transport, endpoints: FalEndpoints(single: base), credentials: twin.credentials),
+      client: FalQueueClient(
+        transport: transport, endpoints: FalEndpoints(single: base), credentials: twin.credentials),
       transport: transport, emulator: emulator, paths: paths, history: history, followOptions: followOptions,
       onEvent: onEvent)
   }
@@ -148,7 +157,8 @@ final class Session: Sendable {
   /// outlive the process as fal's do (a job left running continues on the next start); `MAGI_EMULATOR_STEP_MS` and
   /// `MAGI_EMULATOR_WORKERS` set its speed (tests run it fast, demos at a watchable pace), and
   /// `MAGI_EMULATOR_FFMPEG` which ffmpeg renders videos (empty: the bundled clip).
-  static func embeddedEmulatorConfiguration(environment: [String: String], paths: StudioPaths) -> EmulatorConfiguration {
+  static func embeddedEmulatorConfiguration(environment: [String: String], paths: StudioPaths) -> EmulatorConfiguration
+  {
     var configuration = EmulatorConfiguration(stateDirectory: URL(fileURLWithPath: paths.data + "/emulator"))
     if let steps = environment["MAGI_EMULATOR_STEP_MS"].flatMap(Int.init), steps >= 0 {
       configuration.stepDuration = .milliseconds(steps)
@@ -185,7 +195,8 @@ enum LocalHistory {
       }
       return history
     } catch {
-      throw CommandFailure(message: "\(error.description) (MAGI_STUDIO_DATA_DIR moves the studio's data elsewhere)", code: 1)
+      throw CommandFailure(
+        message: "\(error.description) (MAGI_STUDIO_DATA_DIR moves the studio's data elsewhere)", code: 1)
     }
   }
 }

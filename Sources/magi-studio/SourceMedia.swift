@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import FalClient
 import FalProtocol
 import StudioCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Reads the image or video argument as the user gave it: a URL is passed on as is; a local file is
 /// checked up front (exists, readable, really an image or a video) before anything is sent.
@@ -13,11 +14,13 @@ enum SourceMedia {
     if MagiSchema.isAcceptedURL(argument) { return .url(argument) }
     if argument.lowercased().contains("://") {
       throw CommandFailure(
-        message: "unsupported URL '\(argument)': use an http(s) or data URL, or a local path", code: ExitStatus.invalidInput)
+        message: "unsupported URL '\(argument)': use an http(s) or data URL, or a local path",
+        code: ExitStatus.invalidInput)
     }
     let wanted = mode == .extendVideo ? "video" : "image"
     guard let handle = fopen(argument, "rb") else {
-      throw CommandFailure(message: "cannot read \(argument): \(String(cString: strerror(errno)))", code: ExitStatus.invalidInput)
+      throw CommandFailure(
+        message: "cannot read \(argument): \(String(cString: strerror(errno)))", code: ExitStatus.invalidInput)
     }
     defer { fclose(handle) }
     var header = [UInt8](repeating: 0, count: 16)

@@ -22,7 +22,9 @@ struct StatusCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "status",
     abstract: "Show a request's state and logs, or follow it with --wait.",
-    discussion: "Takes a history id (or a unique prefix) or a fal request id. The state comes from the server and is recorded in the history (`history show` prints what the history last knew). Following a job the history knows also records its end and downloads its video.")
+    discussion:
+      "Takes a history id (or a unique prefix) or a fal request id. The state comes from the server and is recorded in the history (`history show` prints what the history last knew). Following a job the history knows also records its end and downloads its video."
+  )
 
   @OptionGroup var request: RequestOptions
   @Flag(help: "Follow the request until it completes, streaming its logs.") var wait = false
@@ -46,7 +48,8 @@ struct StatusCommand: AsyncParsableCommand {
         let status: QueueStatus
         if wait {
           do {
-            status = try await QueueStatusPrinter.follow(session.client, endpoint: endpoint, requestID: request.requestID)
+            status = try await QueueStatusPrinter.follow(
+              session.client, endpoint: endpoint, requestID: request.requestID)
           } catch let error as FalClientError where error.isTransient {
             throw FollowGiveUp.failure(error, resume: "magi-studio status \(request.requestID) --wait", recorded: false)
           }
@@ -68,7 +71,9 @@ struct StatusCommand: AsyncParsableCommand {
 
   static func describe(_ record: GenerationRecord) -> String {
     var line = record.status.rawValue
-    if record.status == .queued, let position = record.progress.queuePosition, position >= 0 { line += " (position \(position))" }
+    if record.status == .queued, let position = record.progress.queuePosition, position >= 0 {
+      line += " (position \(position))"
+    }
     if record.status == .running, let done = record.progress.stepsDone, let total = record.progress.stepsTotal {
       line += " (step \(done)/\(total))"
     }
@@ -85,7 +90,8 @@ struct ResultCommand: AsyncParsableCommand {
     commandName: "result", abstract: "Fetch a completed request's output (downloading its video).")
 
   @OptionGroup var request: RequestOptions
-  @Option(help: ArgumentHelp("Also place a copy of the video in this directory.", valueName: "dir")) var download: String?
+  @Option(help: ArgumentHelp("Also place a copy of the video in this directory.", valueName: "dir")) var download:
+    String?
   @Flag(help: "Print the output as JSON on stdout.") var json = false
   @OptionGroup var connection: ConnectionOptions
   @OptionGroup var store: StoreOptions
@@ -101,7 +107,8 @@ struct ResultCommand: AsyncParsableCommand {
             // A copy (when no hard link can be made) reads the whole video: not on the task pool.
             copy = try await IOThread.run { () throws(FalClientError) in try VideoCopy.place(video, into: download) }
           }
-          Console.stdout(GenerateCommand.jsonString(RecordJSON.object(final, extra: copy.map { ["copy": .string($0)] } ?? [:])))
+          Console.stdout(
+            GenerateCommand.jsonString(RecordJSON.object(final, extra: copy.map { ["copy": .string($0)] } ?? [:])))
           return
         }
         let endpoint = try request.endpointID()
@@ -110,7 +117,9 @@ struct ResultCommand: AsyncParsableCommand {
         if let units = result.billableUnits { object["billable_units"] = .double(units) }
         if let download, let video = result.video {
           let path = download + "/" + VideoNaming.fileName(prompt: "magi", id: result.requestID, date: Date())
-          try await session.client.download(video.video.url, to: path, expectedSize: video.video.fileSize.map(Int64.init)) { progress in
+          try await session.client.download(
+            video.video.url, to: path, expectedSize: video.video.fileSize.map(Int64.init)
+          ) { progress in
             Console.progress("downloading", progress.downloaded, progress.downloadTotal)
           }
           object["file"] = .string(path)
@@ -122,7 +131,8 @@ struct ResultCommand: AsyncParsableCommand {
 }
 
 struct CancelCommand: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a queued or running request.")
+  static let configuration = CommandConfiguration(
+    commandName: "cancel", abstract: "Cancel a queued or running request.")
 
   @OptionGroup var request: RequestOptions
   @Flag(help: "Print the outcome as JSON on stdout.") var json = false
@@ -153,10 +163,12 @@ struct CancelCommand: AsyncParsableCommand {
         }
         let outcome = try await session.client.cancel(try request.endpointID(), requestID: request.requestID)
         guard outcome == .requested else {
-          throw CommandFailure(message: "request \(request.requestID) had already completed; nothing was cancelled", code: 1)
+          throw CommandFailure(
+            message: "request \(request.requestID) had already completed; nothing was cancelled", code: 1)
         }
         let text = "CANCELLATION_REQUESTED"
-        Console.stdout(json ? GenerateCommand.jsonString(["request_id": .string(request.requestID), "status": .string(text)]) : text)
+        Console.stdout(
+          json ? GenerateCommand.jsonString(["request_id": .string(request.requestID), "status": .string(text)]) : text)
       }
     }
   }

@@ -4,10 +4,13 @@ import StudioCore
 
 /// Where the studio keeps its history and videos, when not where XDG says.
 struct StoreOptions: ParsableArguments {
-  @Option(help: ArgumentHelp("The studio's data directory: history and videos (env MAGI_STUDIO_DATA_DIR).", valueName: "dir"))
+  @Option(
+    help: ArgumentHelp("The studio's data directory: history and videos (env MAGI_STUDIO_DATA_DIR).", valueName: "dir"))
   var dataDir: String?
 
-  @Option(help: ArgumentHelp("Where finished videos are kept (env MAGI_STUDIO_VIDEOS_DIR; default <data-dir>/videos).", valueName: "dir"))
+  @Option(
+    help: ArgumentHelp(
+      "Where finished videos are kept (env MAGI_STUDIO_VIDEOS_DIR; default <data-dir>/videos).", valueName: "dir"))
   var videosDir: String?
 
   var paths: StudioPaths {

@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ArgumentParser
 import CursesTerminal
 import Foundation
 import StudioCore
 import StudioUI
 import TerminalScreen
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// `magi-studio` with no subcommand: the full-screen studio.
 ///
@@ -24,7 +25,9 @@ struct StudioCommand: AsyncParsableCommand {
   @Flag(help: "Do not capture the mouse (leaves the terminal's own text selection alone).")
   var noMouse = false
 
-  @Option(help: ArgumentHelp("Video previews: auto, kitty, iterm, sixel, symbols or none (default: from config.toml).", valueName: "mode"))
+  @Option(
+    help: ArgumentHelp(
+      "Video previews: auto, kitty, iterm, sixel, symbols or none (default: from config.toml).", valueName: "mode"))
   var graphics: String?
 
   @OptionGroup var connection: ConnectionOptions
@@ -39,7 +42,9 @@ struct StudioCommand: AsyncParsableCommand {
       if let graphics, !StudioConfig.graphicsModes.contains(graphics.lowercased()) {
         throw ValidationError("--graphics must be one of \(StudioConfig.graphicsModes.joined(separator: ", "))")
       }
-      let (connection, store, theme, mouse, graphics) = (connection, store, theme, noMouse ? false : nil as Bool?, graphics)
+      let (connection, store, theme, mouse, graphics) = (
+        connection, store, theme, noMouse ? false : nil as Bool?, graphics
+      )
       let outcome: Result<Int32, any Error> = await withCheckedContinuation { continuation in
         let thread = Thread {
           // Named so that tools (top -H, /proc) show which thread is the UI; Foundation's
@@ -47,8 +52,9 @@ struct StudioCommand: AsyncParsableCommand {
           try? "magi-ui".write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
           do {
             continuation.resume(
-              returning: .success(try StudioStartup.launch(
-                connection: connection, store: store, themeName: theme, mouse: mouse, graphics: graphics)))
+              returning: .success(
+                try StudioStartup.launch(
+                  connection: connection, store: store, themeName: theme, mouse: mouse, graphics: graphics)))
           } catch {
             continuation.resume(returning: .failure(error))
           }

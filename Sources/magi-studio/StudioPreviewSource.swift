@@ -15,7 +15,8 @@ struct StudioPreviewSource: PreviewFrameSource {
   }
 
   func keyframes(of path: String, sha256: String?, count: Int, fitting box: PixelSize) async throws -> [TimedFrame] {
-    try await cache.keyframes(of: URL(fileURLWithPath: path), sha256: sha256, count: count, fitting: box, source: frames)
+    try await cache.keyframes(
+      of: URL(fileURLWithPath: path), sha256: sha256, count: count, fitting: box, source: frames)
   }
 
   func frame(of path: String, at time: Double, fitting box: PixelSize) async throws -> TimedFrame {

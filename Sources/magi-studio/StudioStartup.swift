@@ -21,7 +21,9 @@ enum StudioStartup {
     var paths = store.paths
     let loaded = StudioConfig.load(paths: paths)
     let config = loaded.config
-    if store.videosDir == nil, environment["MAGI_STUDIO_VIDEOS_DIR"] == nil, let videos = config.videosDirectory(home: environment["HOME"] ?? "/") {
+    if store.videosDir == nil, environment["MAGI_STUDIO_VIDEOS_DIR"] == nil,
+      let videos = config.videosDirectory(home: environment["HOME"] ?? "/")
+    {
       paths.videos = videos
     }
     let library = ThemeLibrary.standard(paths: paths, executablePath: ThemeLibrary.currentExecutablePath())
@@ -38,7 +40,9 @@ enum StudioStartup {
       let session = try await Session.open(
         connection, paths: sessionPaths, quiet: true, followOptions: FollowOptions(giveUpAfter: nil),
         onEvent: JobFollower.events(into: inbox))
-      return (session, await session.history.warnings.map { "history: \($0)" }, await session.history.bytesScannedAtOpen)
+      return (
+        session, await session.history.warnings.map { "history: \($0)" }, await session.history.bytesScannedAtOpen
+      )
     }
     let terminal: CursesTerminal
     do {
@@ -55,7 +59,8 @@ enum StudioStartup {
     state.themeName = theme.name
     state.themeNames = library.names
     state.brokenThemes = library.failures
-    state.settings.pricePerUnit = Dictionary(uniqueKeysWithValues: MagiModel.allCases.map { ($0, config.pricePerUnit(for: $0)) })
+    state.settings.pricePerUnit = Dictionary(
+      uniqueKeysWithValues: MagiModel.allCases.map { ($0, config.pricePerUnit(for: $0)) })
     state.settings.bellOnFinish = config.notifications.bell
     state.settings.notifyOnFinish = config.notifications.desktop
     Self.apply(config.defaults, to: &state.form)
@@ -84,7 +89,8 @@ enum StudioStartup {
       outer: OuterTerminal(environment: Credentials.scrubbed(environment), write: screen.escapes.send),
       launcher: Launcher(environment: environment, allowedDirectories: session.paths.ownDirectories),
       home: environment["HOME"] ?? "", configFile: StudioConfig.path(in: session.paths), checkSource: checkedSource,
-      previews: previews(graphics ?? config.graphics, paths: paths, inbox: inbox, tasks: tasks, depth: terminal.colorDepth))
+      previews: previews(
+        graphics ?? config.graphics, paths: paths, inbox: inbox, tasks: tasks, depth: terminal.colorDepth))
     // A large history opens faster next time from a saved index. Writing it holds the history for
     // a few tens of milliseconds at 100,000 records, so it waits until the first pages are shown;
     // and only when this open parsed megabytes (a timer at every start would be a wake-up for nothing).
@@ -101,7 +107,9 @@ enum StudioStartup {
     let loop = StudioLoop(
       terminal: screen, runner: runner, themes: library, state: state,
       backend: backend, ownsJobs: ownsJobs, environment: environment)
-    for message in loaded.errors.map(\.description) + library.messages + [themeMessage].compactMap({ $0 }) + historyWarnings {
+    for message in loaded.errors.map(\.description) + library.messages + [themeMessage].compactMap({ $0 })
+      + historyWarnings
+    {
       inbox.post(.notice(message))
     }
     if !ownsJobs { inbox.post(.notice("another studio is following the jobs; this one shows them as they change")) }
@@ -143,7 +151,8 @@ enum StudioStartup {
 
   private static func backendLabel(_ session: Session) -> String {
     let queue = session.client.endpoints.queue
-    return queue == FalEndpoints.production.queue ? "fal.ai" : queue.replacing("https://", with: "").replacing("http://", with: "")
+    return queue == FalEndpoints.production.queue
+      ? "fal.ai" : queue.replacing("https://", with: "").replacing("http://", with: "")
   }
 
   /// The preview runner, unless graphics are off (`--graphics none` / `graphics = "none"`): then the

@@ -15,7 +15,9 @@ import Testing
     let env = ["MAGI_FAL_URL": emulator.baseURL]
     let output = try await runner.run(["generate", "--prompt", "billed oddly", "--wait"], environment: env)
     #expect(output.status == 0, "stderr: \(output.stderr)")
-    #expect(output.stderr.contains("warning: fal sent an unusable billing header (x-fal-billable-units: \"\(header)\")"), "\(output.stderr)")
+    #expect(
+      output.stderr.contains("warning: fal sent an unusable billing header (x-fal-billable-units: \"\(header)\")"),
+      "\(output.stderr)")
     #expect(output.stdout.contains("billing units: unknown"))
     let saved = try #require(output.stdout.split(separator: "\n").first { $0.hasPrefix("saved: ") }?.dropFirst(7))
     #expect(FileManager.default.fileExists(atPath: String(saved)))

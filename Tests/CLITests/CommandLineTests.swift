@@ -19,7 +19,9 @@ import Testing
       #expect(!output.stderr.contains("OFFLINE"), "nothing was started or sent")
     }
     let missing = try await runner.run(["generate"])
-    #expect(missing.stderr == "magi-studio: missing expected argument '--prompt <prompt>' (see: magi-studio generate --help)\n")
+    #expect(
+      missing.stderr
+        == "magi-studio: missing expected argument '--prompt <prompt>' (see: magi-studio generate --help)\n")
   }
 
   /// `--seed -1` is a number for the schema to judge, not an unknown option.
@@ -40,7 +42,9 @@ import Testing
       #expect(output.status == 64, "\(bad)")
       #expect(output.stderr.contains("--webhook must be an http(s) URL"), "\(bad): \(output.stderr)")
     }
-    let good = try await runner.run(["generate", "--prompt", "p", "--webhook", "https://example.com/hook?x=1", "--dry-run"])
+    let good = try await runner.run([
+      "generate", "--prompt", "p", "--webhook", "https://example.com/hook?x=1", "--dry-run",
+    ])
     #expect(good.status == 0, "\(good.stderr)")
   }
 
@@ -62,7 +66,8 @@ import Testing
     let exported = try #require(try JSONSerialization.jsonObject(with: Data(export.stdout.utf8)) as? [[String: Any]])
     let exportedRecord = try #require(exported.first { $0["id"] as? String == id })
     for output in [shown, status, result] {
-      let object = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any], "\(output.stdout)")
+      let object = try #require(
+        try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any], "\(output.stdout)")
       #expect(object["created"] as? String == exportedRecord["created"] as? String)
       #expect(object["updated"] as? String == exportedRecord["updated"] as? String)
       let transitions = try #require(object["transitions"] as? [[String: Any]])

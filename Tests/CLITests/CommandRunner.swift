@@ -17,7 +17,10 @@ struct CommandRunner {
     home = NSTemporaryDirectory() + "magi-cli-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
     var environment = ProcessInfo.processInfo.environment
-    for key in ["FAL_KEY", "FAL_KEY_ID", "FAL_KEY_SECRET", "MAGI_FAL_URL", "MAGI_FAL_QUEUE_URL", "MAGI_FAL_REST_URL", "MAGI_FAL_CDN_URL"] {
+    for key in [
+      "FAL_KEY", "FAL_KEY_ID", "FAL_KEY_SECRET", "MAGI_FAL_URL", "MAGI_FAL_QUEUE_URL", "MAGI_FAL_REST_URL",
+      "MAGI_FAL_CDN_URL",
+    ] {
       environment[key] = nil
     }
     environment["HOME"] = home
@@ -42,7 +45,9 @@ struct CommandRunner {
   }
 
   /// Runs the binary with `arguments` and waits for it (off the task pool); kills it after `timeout`.
-  func run(_ arguments: [String], environment extra: [String: String] = [:], timeout: TimeInterval = 120) async throws -> Output {
+  func run(_ arguments: [String], environment extra: [String: String] = [:], timeout: TimeInterval = 120) async throws
+    -> Output
+  {
     let output = try await ChildProcess.run(
       [Self.binary] + arguments, environment: environment.merging(extra) { $1 }, directory: home,
       timeout: .milliseconds(Int(timeout * 1000)))
@@ -62,7 +67,8 @@ struct CommandRunner {
 /// Reads a video's frame count and size with ffprobe.
 func probeVideo(_ path: String) async throws -> (frames: Int, width: Int, height: Int) {
   let probe = try await ChildProcess.run([
-    "ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames,width,height",
+    "ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+    "stream=nb_read_frames,width,height",
     "-of", "csv=p=0", path,
   ])
   let fields = probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").compactMap { Int($0) }

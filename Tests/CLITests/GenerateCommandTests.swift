@@ -15,7 +15,8 @@ import Testing
     #expect(output.stderr.contains("OFFLINE"))
     #expect(output.stderr.contains("uploaded"))
     #expect(output.stderr.contains("queued"))
-    #expect(output.stderr.contains("Step 16/16") || output.stderr.contains("16/16"), "logs are streamed: \(output.stderr)")
+    #expect(
+      output.stderr.contains("Step 16/16") || output.stderr.contains("16/16"), "logs are streamed: \(output.stderr)")
     let json = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any]
     let saved = try #require((json?["local_file"] as? [String: Any])?["path"] as? String)
     #expect(saved.hasPrefix(runner.home + "/data/magi-studio/videos/"), "the studio keeps its own copy")
@@ -74,7 +75,9 @@ import Testing
 
   @Test func dryRunPrintsTheBodyAndTheCostAndSendsNothing() async throws {
     let runner = try CommandRunner()
-    let output = try await runner.run(["generate", "--prompt", "p", "--num-frames", "144", "--steps", "32", "--dry-run"])
+    let output = try await runner.run([
+      "generate", "--prompt", "p", "--num-frames", "144", "--steps", "32", "--dry-run",
+    ])
     #expect(output.status == 0)
     #expect(output.stdout.contains(#""num_frames":144"#))
     #expect(output.stderr.contains("fal-ai/magi-distilled: 12 billing units, about $0.96"))
@@ -85,7 +88,8 @@ import Testing
     let runner = try CommandRunner()
     let emulator = try await EmulatorProcess(runner: runner, arguments: ["--expect-key", "right:key"])
     defer { emulator.stop() }
-    let output = try await runner.run(["generate", "--prompt", "p"], environment: ["FAL_KEY": "wrong:key-secret", "MAGI_FAL_URL": emulator.baseURL])
+    let output = try await runner.run(
+      ["generate", "--prompt", "p"], environment: ["FAL_KEY": "wrong:key-secret", "MAGI_FAL_URL": emulator.baseURL])
     #expect(output.status == 77)
     #expect(output.stderr.contains("not authorised"))
     #expect(!output.stderr.contains("key-secret"))

@@ -25,7 +25,9 @@ import Testing
     #expect(show.stdout.contains("file:      \(runner.home)/data/magi-studio/videos/"))
     let export = try await runner.run(["history", "export", "--output", runner.home + "/all.json"])
     #expect(export.status == 0)
-    let exported = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: runner.home + "/all.json"))) as? [[String: Any]]
+    let exported =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: runner.home + "/all.json")))
+      as? [[String: Any]]
     #expect(exported?.count == 1)
     #expect(exported?.first?["id"] as? String == id)
   }
@@ -56,7 +58,8 @@ import Testing
     defer { emulator.stop() }
     let env = ["MAGI_FAL_URL": emulator.baseURL]
     // Start a waiting generate, and kill it hard once the job runs.
-    let generate = try RunningCommand(runner, ["generate", "--prompt", "the lid was closed", "--wait"], environment: env)
+    let generate = try RunningCommand(
+      runner, ["generate", "--prompt", "the lid was closed", "--wait"], environment: env)
     try await generate.waitForStderr(containing: "Step 2/16")
     generate.child.kill()
     _ = await generate.exitStatus()
@@ -90,11 +93,16 @@ import Testing
     let runner = try CommandRunner()
     let id = "zzz\u{1B}]0;pwned\u{07}\u{1B}[2J\u{9B}31m"
     _ = try await historyWithHostileRecord(runner, id: id, prompt: "fox \u{1B}[5m\u{202E}blink")
-    for arguments in [["history"], ["history", "list", "--search", "fox"], ["history", "show", "zzz"], ["history", "rm", "zzz"]] {
+    for arguments in [
+      ["history"], ["history", "list", "--search", "fox"], ["history", "show", "zzz"], ["history", "rm", "zzz"],
+    ] {
       let result = try await runner.run(arguments)
       #expect(result.status == 0, "\(arguments): \(result.stderr)")
       for text in [result.stdout, result.stderr] {
-        #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B || $0.value == 0x202E },
+        #expect(
+          !text.unicodeScalars.contains {
+            $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B || $0.value == 0x202E
+          },
           "\(arguments) printed a control character: \(text.debugDescription)")
       }
       #expect(result.stdout.contains("zzz␛]0;pwned␇␛[2J"), "\(arguments): \(result.stdout)")
@@ -152,12 +160,15 @@ import Testing
       if kind == "fifo" {
         #expect(mkfifo(directory + "/history.jsonl", 0o600) == 0)
       } else {
-        try FileManager.default.createSymbolicLink(atPath: directory + "/history.jsonl", withDestinationPath: "/dev/null")
+        try FileManager.default.createSymbolicLink(
+          atPath: directory + "/history.jsonl", withDestinationPath: "/dev/null")
       }
       for arguments in [["history"], ["generate", "--prompt", "golden wheat field"]] {
         let result = try await runner.run(arguments, timeout: 20)
         #expect(result.status != 0, "\(kind) \(arguments): \(result.stderr)")
-        #expect(result.stderr.contains("not a regular file but a \(kind == "fifo" ? "FIFO" : "character device")"), "\(result.stderr)")
+        #expect(
+          result.stderr.contains("not a regular file but a \(kind == "fifo" ? "FIFO" : "character device")"),
+          "\(result.stderr)")
       }
     }
   }
@@ -196,7 +207,9 @@ import Testing
     let record = try #require(try JSONSerialization.jsonObject(with: Data(submitted.stdout.utf8)) as? [String: Any])
     let id = try #require(record["id"] as? String)
     let requestID = try #require(record["request_id"] as? String)
-    #expect(try await runner.run(["history", "list", "--status", "running", "--status", "queued"]).stdout.contains("offline and back"))
+    #expect(
+      try await runner.run(["history", "list", "--status", "running", "--status", "queued"]).stdout.contains(
+        "offline and back"))
     let resumed = try await runner.run(["resume"])
     #expect(resumed.status == 0, "\(resumed.stdout) \(resumed.stderr)")
     #expect(resumed.stdout.contains("completed"), "\(resumed.stdout) \(resumed.stderr)")
@@ -225,10 +238,13 @@ import Testing
     defer { owner.stop() }
     let generated = try await runner.run(["generate", "--prompt", "one twin for all", "--wait", "--json"])
     #expect(generated.status == 0, "\(generated.stderr)")
-    #expect(generated.stderr.contains("the offline fal twin another studio runs at \(owner.baseURL)"), "\(generated.stderr)")
+    #expect(
+      generated.stderr.contains("the offline fal twin another studio runs at \(owner.baseURL)"), "\(generated.stderr)")
     let record = try #require(try JSONSerialization.jsonObject(with: Data(generated.stdout.utf8)) as? [String: Any])
     let requestID = try #require(record["request_id"] as? String)
-    #expect(FileManager.default.fileExists(atPath: "\(state)/jobs/\(requestID).json"), "the job is in the shared twin's queue")
+    #expect(
+      FileManager.default.fileExists(atPath: "\(state)/jobs/\(requestID).json"), "the job is in the shared twin's queue"
+    )
   }
 
   @Test func openUsesXdgOpenWithADisplayAndExplainsItselfOverSSH() async throws {
@@ -240,14 +256,16 @@ import Testing
     let bin = runner.home + "/bin"
     try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
     let argv = runner.home + "/argv.txt"
-    try "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > \(argv)\n".write(toFile: bin + "/xdg-open", atomically: true, encoding: .utf8)
+    try "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > \(argv)\n".write(
+      toFile: bin + "/xdg-open", atomically: true, encoding: .utf8)
     chmod(bin + "/xdg-open", 0o755)
     let pathEnv = bin + ":" + (runner.environment["PATH"] ?? "/usr/bin:/bin")
     let opened = try await runner.run(["open", id], environment: ["PATH": pathEnv, "DISPLAY": ":0"])
     #expect(opened.status == 0, "\(opened.stderr)")
     #expect(try String(contentsOfFile: argv, encoding: .utf8) == path + "\n")
     try FileManager.default.removeItem(atPath: argv)
-    let remote = try await runner.run(["open", id], environment: ["PATH": pathEnv, "SSH_CONNECTION": "10.0.0.1 5 10.0.0.2 22", "DISPLAY": ""])
+    let remote = try await runner.run(
+      ["open", id], environment: ["PATH": pathEnv, "SSH_CONNECTION": "10.0.0.1 5 10.0.0.2 22", "DISPLAY": ""])
     #expect(remote.status == 0)
     #expect(!FileManager.default.fileExists(atPath: argv), "no xdg-open over ssh without a display")
     #expect(remote.stderr.contains("over ssh with no display: file: \(path)"))

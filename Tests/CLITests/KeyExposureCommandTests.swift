@@ -17,7 +17,8 @@ import Testing
     let refused = try await runner.run(
       ["generate", "--prompt", "p", "--wait"], environment: ["FAL_KEY": wrongKey, "MAGI_FAL_URL": strict.baseURL])
     #expect(refused.status == 77)
-    let unknown = try await runner.run(["status", "no-such-request"], environment: ["FAL_KEY": key, "MAGI_FAL_URL": strict.baseURL])
+    let unknown = try await runner.run(
+      ["status", "no-such-request"], environment: ["FAL_KEY": key, "MAGI_FAL_URL": strict.baseURL])
     #expect(unknown.status == 69)
     let throttled = try await runner.run(
       ["generate", "--prompt", "p", "--wait", "--json"], environment: ["FAL_KEY": key, "MAGI_FAL_URL": limited.baseURL])
@@ -74,7 +75,8 @@ import Testing
     _ = await job.exitStatus()
     // The next run reuses the key rather than making a new one.
     _ = try await runner.run(["generate", "--prompt", "again"])
-    #expect(try String(contentsOfFile: keyPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == ownKey)
+    #expect(
+      try String(contentsOfFile: keyPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == ownKey)
   }
 
   @Test func aRefusedKeyFromTheCredentialsFileIsNamedAsSuch() async throws {
@@ -89,6 +91,8 @@ import Testing
     #expect(output.status == 77)
     #expect(output.stderr.contains("check the key in \(directory)/credentials"), "\(output.stderr)")
     #expect(!output.stderr.contains("FAL_KEY"), "\(output.stderr)")
-    #expect(output.stderr.split(separator: "\n").count == 1, "one line, not `failed: X` and `magi-studio: X`: \(output.stderr)")
+    #expect(
+      output.stderr.split(separator: "\n").count == 1,
+      "one line, not `failed: X` and `magi-studio: X`: \(output.stderr)")
   }
 }

@@ -44,7 +44,10 @@ import Testing
     let tmux = try await TmuxSession(
       // The exit status through the shell: tmux sometimes marks the pane dead before it has reaped
       // the program, and then has no status to give.
-      command: ["/bin/sh", "-c", "\"$0\" \"$@\"; echo \"exit=$?\"", CommandRunner.binary, "preview", id, "--graphics", "symbols"],
+      command: [
+        "/bin/sh", "-c", "\"$0\" \"$@\"; echo \"exit=$?\"", CommandRunner.binary, "preview", id, "--graphics",
+        "symbols",
+      ],
       environment: environment, width: 120,
       height: 40)
     defer { Task { await tmux.close() } }
@@ -55,7 +58,9 @@ import Testing
     #expect(screen.contains("exit=0"), "\(screen)")
     #expect(screen.contains("0.0s"), "\(screen)")
     let coloured = try await tmux.screen(escapes: true)
-    #expect(coloured.contains("\u{1B}[38;2;") || coloured.contains("\u{1B}[48;2;"), "no truecolor cells: \(coloured.prefix(400).debugDescription)")
+    #expect(
+      coloured.contains("\u{1B}[38;2;") || coloured.contains("\u{1B}[48;2;"),
+      "no truecolor cells: \(coloured.prefix(400).debugDescription)")
     #expect(screen.contains(where: { "▀▄▌▐▖▗▘▝▙▚▛▜▞▟█".contains($0) }), "no block symbols")
   }
 

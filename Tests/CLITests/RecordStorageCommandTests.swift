@@ -9,7 +9,9 @@ import Testing
     let runner = try CommandRunner()
     let outputs = await withTaskGroup(of: CommandRunner.Output?.self) { group in
       for _ in 0..<4 {
-        group.addTask { try? await runner.run(["generate", "--prompt", "a red fox runs", "--wait", "--json"], timeout: 240) }
+        group.addTask {
+          try? await runner.run(["generate", "--prompt", "a red fox runs", "--wait", "--json"], timeout: 240)
+        }
       }
       return await group.reduce(into: []) { $0.append($1) }
     }
@@ -32,7 +34,8 @@ import Testing
   @Test func aRunOnAnotherProcesssTwinFinishesWhenThatProcessEndsFirst() async throws {
     let runner = try CommandRunner()
     // A slow twin, so that the second run is still following when the first is killed.
-    let owner = try RunningCommand(runner, ["generate", "--prompt", "first", "--wait"], environment: ["MAGI_EMULATOR_STEP_MS": "300"])
+    let owner = try RunningCommand(
+      runner, ["generate", "--prompt", "first", "--wait"], environment: ["MAGI_EMULATOR_STEP_MS": "300"])
     try await owner.waitForStderr(containing: "using the embedded fal emulator")
     let guest = try RunningCommand(runner, ["generate", "--prompt", "second", "--wait"], environment: [:])
     let id = try #require(try await guest.historyID(), "stderr: \(guest.stderr)")

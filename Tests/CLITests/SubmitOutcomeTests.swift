@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import TestSupport
 import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// What the CLI does when a submit's reply is lost, when `status` is asked, and when a job is
 /// cancelled: against a standalone emulator, as a script would.
@@ -82,7 +83,8 @@ import Testing
     let emulator = try await EmulatorProcess(runner: runner, arguments: ["--workers", "1", "--step-ms", "500"])
     defer { emulator.stop() }
     let env = ["MAGI_FAL_URL": emulator.baseURL]
-    let waiting = try RunningCommand(runner, ["generate", "--prompt", "stop me", "--wait", "--cancel-on-interrupt"], environment: env)
+    let waiting = try RunningCommand(
+      runner, ["generate", "--prompt", "stop me", "--wait", "--cancel-on-interrupt"], environment: env)
     let id = try #require(try await waiting.historyID(), "stderr: \(waiting.stderr)")
     try await waiting.waitForStderr(containing: "running")
     waiting.interrupt()
@@ -204,7 +206,9 @@ extension SubmitOutcomeTests {
     address.sin_port = port.bigEndian
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     let bound = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(holder, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
     }
     // A program of a suite running alongside may have taken the freed port first: held all the same.
     let held = bound == 0 ? listen(holder, 1) == 0 : errno == EADDRINUSE

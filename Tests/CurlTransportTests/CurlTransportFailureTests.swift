@@ -1,7 +1,7 @@
 import FalClient
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import CurlTransport
 

@@ -1,7 +1,7 @@
 import FalClient
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import CurlTransport
 
@@ -19,7 +19,8 @@ import TestSupport
       server = try ScriptedServer { connection in
         while let head = connection.readHead() {
           if head.hasPrefix("POST") {
-            posts.append(String(decoding: connection.readBody(ScriptedConnection.contentLength(in: head)), as: UTF8.self))
+            posts.append(
+              String(decoding: connection.readBody(ScriptedConnection.contentLength(in: head)), as: UTF8.self))
             return
           }
           connection.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")

@@ -1,8 +1,8 @@
 import FalClient
 import Foundation
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 @testable import CurlTransport
 

@@ -2,8 +2,8 @@ import FalClient
 import FalProtocol
 import Foundation
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 @testable import CurlTransport
 

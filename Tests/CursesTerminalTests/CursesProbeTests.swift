@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TerminalScreen
+import Testing
 
 /// The real terminal, through tmux: what a user at a 60×12 xterm-256color would see and send.
 // Serialized: each test drives a real terminal (a tmux server and a program in its pane), with
@@ -159,7 +159,9 @@ struct CursesProbeTests {
     try await tmux.tmux(["set-option", "-s", "set-clipboard", "on"])
     let before = await tmux.capture().split(separator: "\n", omittingEmptySubsequences: false)
     try await tmux.sendLiteral("C")
-    #expect(await tmux.wait { (try? await tmux.tmux(["show-buffer"])) == "probe clipboard" }, "no buffer: \(tmux.lastCapture)")
+    #expect(
+      await tmux.wait { (try? await tmux.tmux(["show-buffer"])) == "probe clipboard" }, "no buffer: \(tmux.lastCapture)"
+    )
     #expect(await tmux.wait { await tmux.capture().contains("last: char C") })
     let after = await tmux.capture().split(separator: "\n", omittingEmptySubsequences: false)
     #expect(after.count == before.count)
@@ -173,11 +175,13 @@ struct CursesProbeTests {
     let mono = try await ProbeSession(environment: ["NO_COLOR": "1"])
     #expect(await mono.waitForReady())
     #expect(mono.logLines.contains("depth monochrome"))
-    let monoRow = await mono.capture(escapes: true).split(separator: "\n").first { $0.contains("selected") }.map(String.init) ?? ""
+    let monoRow =
+      await mono.capture(escapes: true).split(separator: "\n").first { $0.contains("selected") }.map(String.init) ?? ""
     #expect(monoRow.contains("\u{1B}[7m"), "\(monoRow.debugDescription)")
     let color = try await ProbeSession()
     #expect(await color.waitForReady())
-    let colorRow = await color.capture(escapes: true).split(separator: "\n").first { $0.contains("selected") }.map(String.init) ?? ""
+    let colorRow =
+      await color.capture(escapes: true).split(separator: "\n").first { $0.contains("selected") }.map(String.init) ?? ""
     #expect(colorRow.contains("48;5;21m") && !colorRow.contains("\u{1B}[7m"), "\(colorRow.debugDescription)")
   }
 

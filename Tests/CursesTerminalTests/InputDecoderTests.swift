@@ -1,5 +1,5 @@
-import Testing
 import TerminalScreen
+import Testing
 
 @testable import CursesTerminal
 

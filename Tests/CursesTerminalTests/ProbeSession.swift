@@ -38,7 +38,8 @@ final class ProbeSession: Sendable {
     width: Int = 60, height: Int = 12, environment: [String: String] = [:], probeArguments: [String] = [],
     interactiveShell: Bool = false
   ) async throws {
-    directory = FileManager.default.temporaryDirectory.appendingPathComponent("curses-test-\(UUID().uuidString.prefix(8))")
+    directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "curses-test-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     logPath = directory.appendingPathComponent("probe.log").path
     sttyPath = directory.appendingPathComponent("stty.txt").path

@@ -43,7 +43,9 @@ import Testing
     // from one frame to the next, so frame-to-frame change is not asked for.)
     let picture = { (screen: String) in screen.split(separator: "\n").filter { Self.blockCount(String($0)) > 2 } }
     let position = { (screen: String) in
-      screen.split(separator: "\n").first { $0.contains("▶ ") && $0.contains(" / ") }.map { String($0.split(separator: "/").first ?? "") }
+      screen.split(separator: "\n").first { $0.contains("▶ ") && $0.contains(" / ") }.map {
+        String($0.split(separator: "/").first ?? "")
+      }
     }
     let first = try await tmux.screen(escapes: true)
     let moved = await tmux.wait(timeout: .seconds(30)) {

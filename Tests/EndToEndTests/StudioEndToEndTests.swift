@@ -16,11 +16,14 @@ import Testing
 
     init() async throws {
       try FileManager.default.createDirectory(atPath: root + "/bin", withIntermediateDirectories: true)
-      try "#!/bin/sh\nprintf '%s\\n' \"$@\" > \(argvFile)\n".write(toFile: root + "/bin/xdg-open", atomically: true, encoding: .utf8)
+      try "#!/bin/sh\nprintf '%s\\n' \"$@\" > \(argvFile)\n".write(
+        toFile: root + "/bin/xdg-open", atomically: true, encoding: .utf8)
       chmod(root + "/bin/xdg-open", 0o755)
       let ffmpeg = try await ChildProcess.run(
         ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", image])
-      guard ffmpeg.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: ffmpeg.stderr]) }
+      guard ffmpeg.status == 0 else {
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: ffmpeg.stderr])
+      }
     }
 
     func environment(_ extra: [String: String] = [:]) -> [String: String] {
@@ -35,7 +38,9 @@ import Testing
 
   static var binary: String {
     var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-    while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("magi-studio").path), directory.path != "/" {
+    while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("magi-studio").path),
+      directory.path != "/"
+    {
       directory.deleteLastPathComponent()
     }
     return directory.appendingPathComponent("magi-studio").path
@@ -69,7 +74,8 @@ import Testing
     try await tmux.press("y")
     try await tmux.waitFor("queued")
     try await tmux.waitFor("Step 3/16")
-    try await tmux.waitFor("two jobs completed") { screen in screen.components(separatedBy: "completed").count - 1 >= 2 }
+    try await tmux.waitFor("two jobs completed") { screen in screen.components(separatedBy: "completed").count - 1 >= 2
+    }
     // The history has both; re-run the newest. (Escape alone first: Escape followed at once by a
     // key is how terminals send Alt+key.)
     try await tmux.press("Escape")
@@ -81,7 +87,9 @@ import Testing
     try await tmux.press("y")
     try await tmux.waitFor("3 items", timeout: .seconds(60))
     // "saved": finished and downloaded (a job is "completed" a moment before its video is on disk).
-    try await tmux.waitFor("the re-run to be saved", timeout: .seconds(60)) { $0.components(separatedBy: "saved").count - 1 >= 3 }
+    try await tmux.waitFor("the re-run to be saved", timeout: .seconds(60)) {
+      $0.components(separatedBy: "saved").count - 1 >= 3
+    }
     // Open: the xdg-open double gets the downloaded file as its one argument.
     try await tmux.press("o")
     try await tmux.waitFor("opened ")
@@ -93,7 +101,9 @@ import Testing
     try await tmux.resize(width: 50, height: 14)
     try await tmux.waitFor("too small")
     try await tmux.resize(width: 130, height: 40)
-    try await tmux.waitFor("the wide layout") { $0.contains("History") && $0.contains("Queue") && !$0.contains("too small") }
+    try await tmux.waitFor("the wide layout") {
+      $0.contains("History") && $0.contains("Queue") && !$0.contains("too small")
+    }
     // Quit leaves the terminal as it was.
     try await tmux.waitFor("no job running") { !$0.contains("running ") }
     try await tmux.press("C-q")
@@ -232,7 +242,8 @@ import Testing
     // Nobody follows that job (its process has quit): the studio takes it up, so what it shows
     // comes from the server, and sees it through to its video: ✓ says completed, ■ that the
     // video is on disk (✓ alone comes before the download ends).
-    try await tmux.waitFor("the other shell's job taken up, completed and its video saved", timeout: .seconds(30)) { screen in
+    try await tmux.waitFor("the other shell's job taken up, completed and its video saved", timeout: .seconds(30)) {
+      screen in
       screen.split(separator: "\n").contains { $0.contains("written by another shell") && $0.contains("✓ ■") }
     }
     try await waitForVideo(in: home.videos, named: "written-by-another-shell")
@@ -294,7 +305,9 @@ import Testing
     try await tmux.waitFor("Nothing generated yet")
     let pid = try await tmux.panePID()
     func cpuTicks() throws -> Int {
-      let fields = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8).split(separator: ")").last?.split(separator: " ") ?? []
+      let fields =
+        try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8).split(separator: ")").last?.split(
+          separator: " ") ?? []
       // utime and stime are fields 14 and 15 of stat; after the ')' they are at 11 and 12 (0-based).
       return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
     }
@@ -310,9 +323,10 @@ import Testing
       }
       return total
     }
-    #expect(try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task").contains { task in
-      (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8))?.hasPrefix("magi-ui") == true
-    }, "the UI runs on its own thread, not on one of the cooperative pool's")
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task").contains { task in
+        (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8))?.hasPrefix("magi-ui") == true
+      }, "the UI runs on its own thread, not on one of the cooperative pool's")
     // Start-up work (history, emulator, resume) settles: wait until a 200 ms window passes with no
     // wake-up at all (or give up after 15 s and let the measurement below report what it sees).
     var settled = false

@@ -10,10 +10,12 @@ import Testing
   }
 
   @Test func falKeyWinsThenIdAndSecret() throws {
-    let a = try Credentials.resolve(environment: ["FAL_KEY": "k1", "FAL_KEY_ID": "i", "FAL_KEY_SECRET": "s"], configDirectory: "/nonexistent")
+    let a = try Credentials.resolve(
+      environment: ["FAL_KEY": "k1", "FAL_KEY_ID": "i", "FAL_KEY_SECRET": "s"], configDirectory: "/nonexistent")
     #expect(a?.authorizationHeader == "Key k1")
     #expect(a?.source == .environment("FAL_KEY"))
-    let b = try Credentials.resolve(environment: ["FAL_KEY_ID": "i", "FAL_KEY_SECRET": "s"], configDirectory: "/nonexistent")
+    let b = try Credentials.resolve(
+      environment: ["FAL_KEY_ID": "i", "FAL_KEY_SECRET": "s"], configDirectory: "/nonexistent")
     #expect(b?.authorizationHeader == "Key i:s")
     #expect(try Credentials.resolve(environment: [:], configDirectory: "/nonexistent") == nil)
   }
@@ -50,7 +52,9 @@ import Testing
       _ = try Credentials.resolve(environment: [:], configDirectory: dir)
       Issue.record("a directory is not a credentials file")
     } catch {
-      #expect(error.description == "\(dir)/credentials is a directory; the credentials file must be a file holding one line, the API key")
+      #expect(
+        error.description
+          == "\(dir)/credentials is a directory; the credentials file must be a file holding one line, the API key")
       #expect(!error.description.contains("holds an API key"))
     }
   }
@@ -64,13 +68,16 @@ import Testing
     let fromFile = try #require(try Credentials.resolve(environment: [:], configDirectory: dir))
     let refusal = FalClientError.unauthorized("No user found", hint: fromFile.source.refusalHint)
     #expect(refusal.description == "not authorised by fal (No user found); check the key in \(path)")
-    let fromPair = try #require(try Credentials.resolve(environment: ["FAL_KEY_ID": "i", "FAL_KEY_SECRET": "s"], configDirectory: dir))
+    let fromPair = try #require(
+      try Credentials.resolve(environment: ["FAL_KEY_ID": "i", "FAL_KEY_SECRET": "s"], configDirectory: dir))
     #expect(fromPair.source.refusalHint == "check FAL_KEY_ID/FAL_KEY_SECRET")
     #expect(Credentials.placeholder.source.refusalHint == "this server wants a key: set FAL_KEY")
   }
 
   @Test func childEnvironmentsLoseEveryKeyVariable() {
-    let scrubbed = Credentials.scrubbed(["FAL_KEY": "a", "FAL_KEY_ID": "b", "FAL_KEY_SECRET": "c", "PATH": "/bin", "FAL_URL": "x"])
+    let scrubbed = Credentials.scrubbed([
+      "FAL_KEY": "a", "FAL_KEY_ID": "b", "FAL_KEY_SECRET": "c", "PATH": "/bin", "FAL_URL": "x",
+    ])
     #expect(scrubbed == ["PATH": "/bin", "FAL_URL": "x"])
   }
 
@@ -150,14 +157,16 @@ import Testing
     var headers = HTTPHeaders()
     headers.add("Authorization", "Key \(secret)")
     headers.add("Accept", "application/json")
-    let request = HTTPRequest(method: .post, url: "https://queue.fal.run/x", headers: headers, body: .data(Data("{}".utf8)))
+    let request = HTTPRequest(
+      method: .post, url: "https://queue.fal.run/x", headers: headers, body: .data(Data("{}".utf8)))
     var dumped = ""
     dump(request, to: &dumped)
     for text in ["\(headers)", String(reflecting: headers), "\(request)", String(reflecting: request), dumped] {
       #expect(!text.contains("very-secret"), "\(text)")
     }
     #expect("\(headers)" == "[Authorization: <redacted>, Accept: application/json]")
-    #expect("\(request)" == "POST https://queue.fal.run/x [Authorization: <redacted>, Accept: application/json] 2-byte body")
+    #expect(
+      "\(request)" == "POST https://queue.fal.run/x [Authorization: <redacted>, Accept: application/json] 2-byte body")
     #expect(dumped.contains("Accept"))
   }
 }

@@ -40,7 +40,10 @@ import Testing
     }
     #expect(error?.description.contains("expected 4096 bytes, received 5000") == true, "\(String(describing: error))")
     #expect(error?.description.contains("resume") == false)
-    if case .malformedResponse = error {} else { Issue.record("a wrong size is the server's fault: \(String(describing: error))") }
+    if case .malformedResponse = error {
+    } else {
+      Issue.record("a wrong size is the server's fault: \(String(describing: error))")
+    }
     #expect(!FileManager.default.fileExists(atPath: target + ".part"))
     // The next try starts afresh and gets the right file.
     #expect(try await harness.client.download(url, to: target, expectedSize: 4096) == 4096)
@@ -54,7 +57,11 @@ import Testing
     let error = await #expect(throws: FalClientError.self) {
       try await harness.client.download(url, to: target, expectedSize: 4096)
     }
-    if case .local(let local) = error { #expect(local.kind == .cannotCreate) } else { Issue.record("\(String(describing: error))") }
+    if case .local(let local) = error {
+      #expect(local.kind == .cannotCreate)
+    } else {
+      Issue.record("\(String(describing: error))")
+    }
     #expect(try String(contentsOfFile: target, encoding: .utf8) == "someone else's video")
     await harness.stop()
   }

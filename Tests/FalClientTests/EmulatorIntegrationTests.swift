@@ -18,9 +18,12 @@ import Testing
     let emulator: FalEmulator
     let client: FalQueueClient
 
-    static func start(workers: Int = 2, step: Duration = .milliseconds(5), faults: FaultInjection = FaultInjection()) async throws -> Harness {
+    static func start(workers: Int = 2, step: Duration = .milliseconds(5), faults: FaultInjection = FaultInjection())
+      async throws -> Harness
+    {
       let emulator = FalEmulator(
-        configuration: EmulatorConfiguration(workers: workers, stepDuration: step, keepAliveInterval: .milliseconds(200), faults: faults))
+        configuration: EmulatorConfiguration(
+          workers: workers, stepDuration: step, keepAliveInterval: .milliseconds(200), faults: faults))
       let base = try await emulator.start()
       let client = FalQueueClient(
         transport: EmulatorIntegrationTests.transport, endpoints: FalEndpoints(single: base),
@@ -99,7 +102,8 @@ import Testing
     let harness = try await Harness.start()
     await #expect(throws: FalClientError.self) { try await harness.client.status(t2v.id, requestID: "nope") }
     let keyless = FalQueueClient(
-      transport: Self.transport, endpoints: harness.client.endpoints, credentials: Credentials(key: ""), retryPolicy: .none)
+      transport: Self.transport, endpoints: harness.client.endpoints, credentials: Credentials(key: ""),
+      retryPolicy: .none)
     do {
       _ = try await keyless.submit(t2v.id, input: ["prompt": "p"])
       Issue.record("a request without a key must be refused")
@@ -112,7 +116,9 @@ import Testing
   @Test func aSubmitAnswered500IsNotRepeatedButA503Is() async throws {
     let harness = try await Harness.start()
     await harness.emulator.injectFaults([.status(500)], on: .submit)
-    await #expect(throws: FalClientError.self) { try await harness.client.submit(MagiRequest(endpoint: t2v, prompt: "p")) }
+    await #expect(throws: FalClientError.self) {
+      try await harness.client.submit(MagiRequest(endpoint: t2v, prompt: "p"))
+    }
     #expect(await harness.emulator.requestCount(.submit) == 1, "no duplicate job after an ambiguous failure")
     await harness.emulator.injectFaults([.status(503), .rateLimited(retryAfter: 0)], on: .submit)
     let receipt = try await harness.client.submit(MagiRequest(endpoint: t2v, prompt: "p"))
@@ -210,6 +216,9 @@ func residentBytes() -> Int64 {
 
 final class PeakTracker: Sendable {
   private let peak = Mutex<Int64>(0)
-  func sample() { let now = residentBytes(); peak.withLock { $0 = max($0, now) } }
+  func sample() {
+    let now = residentBytes()
+    peak.withLock { $0 = max($0, now) }
+  }
   var value: Int64 { peak.withLock { $0 } }
 }

@@ -5,7 +5,8 @@ import Testing
 
 @Suite struct FalQueueClientTests {
   static let key = "key-id-123456:secret-abcdef"
-  static let receipt = #"{"status":"IN_QUEUE","request_id":"req-1","response_url":"http://q/fal-ai/magi-distilled/requests/req-1","status_url":"http://q/fal-ai/magi-distilled/requests/req-1/status","cancel_url":"http://q/fal-ai/magi-distilled/requests/req-1/cancel","logs":null,"metrics":{},"queue_position":0}"#
+  static let receipt =
+    #"{"status":"IN_QUEUE","request_id":"req-1","response_url":"http://q/fal-ai/magi-distilled/requests/req-1","status_url":"http://q/fal-ai/magi-distilled/requests/req-1/status","cancel_url":"http://q/fal-ai/magi-distilled/requests/req-1/cancel","logs":null,"metrics":{},"queue_position":0}"#
   let endpoint = MagiEndpoint(mode: .imageToVideo).id
   let sleeper = SleepRecorder()
 
@@ -15,11 +16,13 @@ import Testing
 
   @Test func submitPostsToTheFullIdWithTheKeyAndReturnsTheReceipt() async throws {
     let transport = ScriptedTransport([.respond(.json(200, Self.receipt))])
-    let status = try await client(transport).submit(endpoint, input: ["prompt": "p"], options: .init(webhookURL: "https://hook.example/x?a=1"))
+    let status = try await client(transport).submit(
+      endpoint, input: ["prompt": "p"], options: .init(webhookURL: "https://hook.example/x?a=1"))
     #expect(status.requestID == "req-1")
     let request = try #require(transport.requests.first)
     #expect(request.method == .post)
-    #expect(request.url == "http://q/fal-ai/magi-distilled/image-to-video?fal_webhook=https%3A%2F%2Fhook.example%2Fx%3Fa%3D1")
+    #expect(
+      request.url == "http://q/fal-ai/magi-distilled/image-to-video?fal_webhook=https%3A%2F%2Fhook.example%2Fx%3Fa%3D1")
     #expect(request.headers["Authorization"] == "Key \(Self.key)")
     #expect(request.headers["Content-Type"] == "application/json")
   }
@@ -34,11 +37,12 @@ import Testing
     _ = try await client.status(endpoint, requestID: "req-1")
     let result = try await client.result(endpoint, requestID: "req-1")
     let outcome = try await client.cancel(endpoint, requestID: "req-1")
-    #expect(transport.requests.map(\.url) == [
-      "http://q/fal-ai/magi-distilled/requests/req-1/status?logs=1",
-      "http://q/fal-ai/magi-distilled/requests/req-1",
-      "http://q/fal-ai/magi-distilled/requests/req-1/cancel",
-    ])
+    #expect(
+      transport.requests.map(\.url) == [
+        "http://q/fal-ai/magi-distilled/requests/req-1/status?logs=1",
+        "http://q/fal-ai/magi-distilled/requests/req-1",
+        "http://q/fal-ai/magi-distilled/requests/req-1/cancel",
+      ])
     #expect(transport.requests.last?.method == .put)
     #expect(result.billableUnits == 4)
     #expect(result.video?.seed == 7)
@@ -52,13 +56,15 @@ import Testing
 
   @Test func invalidInputIsRefusedBeforeAnyRequest() async {
     let transport = ScriptedTransport([])
-    let request = MagiRequest(endpoint: MagiEndpoint(mode: .imageToVideo), prompt: "p", sourceURL: "https://x", numFrames: 500)
+    let request = MagiRequest(
+      endpoint: MagiEndpoint(mode: .imageToVideo), prompt: "p", sourceURL: "https://x", numFrames: 500)
     await #expect(throws: FalClientError.self) { try await client(transport).submit(request) }
     #expect(transport.requests.isEmpty)
   }
 
   @Test func a422KeepsTheServersPerFieldMessages() async {
-    let body = #"{"detail":[{"loc":["body","num_frames"],"msg":"Input should be less than or equal to 192","type":"less_than_equal"}]}"#
+    let body =
+      #"{"detail":[{"loc":["body","num_frames"],"msg":"Input should be less than or equal to 192","type":"less_than_equal"}]}"#
     let transport = ScriptedTransport([.respond(.json(422, body))])
     do {
       _ = try await client(transport).result(endpoint, requestID: "r")
@@ -70,9 +76,14 @@ import Testing
   }
 
   @Test func submitIsNotRetriedWhenTheServerMayHaveAcceptedIt() async {
-    for step in [ScriptedTransport.Step.respond(.json(500, #"{"detail":"Internal Server Error"}"#)), .fail(.connectionLost), .fail(.timedOut)] {
+    for step in [
+      ScriptedTransport.Step.respond(.json(500, #"{"detail":"Internal Server Error"}"#)), .fail(.connectionLost),
+      .fail(.timedOut),
+    ] {
       let transport = ScriptedTransport([step, .respond(.json(200, Self.receipt))])
-      await #expect(throws: FalClientError.self) { try await client(transport).submit(endpoint, input: ["prompt": "p"]) }
+      await #expect(throws: FalClientError.self) {
+        try await client(transport).submit(endpoint, input: ["prompt": "p"])
+      }
       #expect(transport.requests.count == 1, "a duplicate job costs money: \(step)")
     }
   }
@@ -89,7 +100,10 @@ import Testing
         _ = try await client(transport).submit(endpoint, input: ["prompt": "p"])
         Issue.record("expected an unknown outcome for \(step)")
       } catch {
-        guard case .outcomeUnknown = error else { Issue.record("\(step) gave \(error)"); continue }
+        guard case .outcomeUnknown = error else {
+          Issue.record("\(step) gave \(error)")
+          continue
+        }
         #expect(error.description.hasPrefix("the submit may have reached fal; its reply was lost ("))
       }
       #expect(transport.requests.count == 1)
@@ -132,13 +146,15 @@ import Testing
       .respond(.json(502, "<html>nginx</html>")), .fail(.connectionLost), .respond(.json(500, "{}")),
       .respond(.json(200, #"{"status":"IN_QUEUE","request_id":"r","queue_position":1}"#)),
     ])
-    let status = try await client(transport, retry: RetryPolicy(maxAttempts: 5, jitter: 0)).status(endpoint, requestID: "r")
+    let status = try await client(transport, retry: RetryPolicy(maxAttempts: 5, jitter: 0)).status(
+      endpoint, requestID: "r")
     #expect(status.queuePosition == 1)
     #expect(sleeper.recorded == [.milliseconds(500), .seconds(1), .seconds(2)])
   }
 
   @Test func aGatewayPageIsReportedInOneLineByItsTitle() async {
-    let page = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    let page =
+      "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
     let submit = ScriptedTransport([.respond(.json(502, page))])
     await #expect(throws: FalClientError.outcomeUnknown("server error 502: HTTP 502: 502 Bad Gateway")) {
       try await client(submit).submit(endpoint, input: ["prompt": "p"])
@@ -158,7 +174,10 @@ import Testing
   }
 
   @Test func clientErrorsAreNeverRetried() async {
-    for (code, expected) in [(401, FalClientError.unauthorized("No user found for Key ID and Secret", hint: "check the API key")), (404, .notFound("No user found for Key ID and Secret"))] {
+    for (code, expected) in [
+      (401, FalClientError.unauthorized("No user found for Key ID and Secret", hint: "check the API key")),
+      (404, .notFound("No user found for Key ID and Secret")),
+    ] {
       let transport = ScriptedTransport([.respond(.json(code, #"{"detail":"No user found for Key ID and Secret"}"#))])
       await #expect(throws: expected) { try await client(transport).status(endpoint, requestID: "r") }
       #expect(transport.requests.count == 1)
@@ -226,7 +245,11 @@ import Testing
 
   @Test func logsErrorsAndResultsOfAnsweredCallsAreRedacted() async throws {
     let transport = ScriptedTransport([
-      .respond(.json(200, #"{"status":"COMPLETED","request_id":"r","error":"runner saw Key \#(Self.key)","logs":[{"message":"env FAL_KEY=\#(Self.key)","level":"INFO","source":"USER","timestamp":"t"}]}"#)),
+      .respond(
+        .json(
+          200,
+          #"{"status":"COMPLETED","request_id":"r","error":"runner saw Key \#(Self.key)","logs":[{"message":"env FAL_KEY=\#(Self.key)","level":"INFO","source":"USER","timestamp":"t"}]}"#
+        )),
       .respond(.json(200, #"{"video":{"url":"http://q/f.mp4"},"note":"\#(Self.key)"}"#)),
     ])
     let client = client(transport)
@@ -239,7 +262,8 @@ import Testing
   }
 
   @Test func streamEventsAreRedactedEvenWhenTheKeySpansChunks() async throws {
-    let event = FollowTests.event("COMPLETED", logs: [("t1", "echo Key \(Self.key)")], extra: #","error":"\#(Self.key)""#)
+    let event = FollowTests.event(
+      "COMPLETED", logs: [("t1", "echo Key \(Self.key)")], extra: #","error":"\#(Self.key)""#)
     let middle = event.index(event.startIndex, offsetBy: event.count / 2 + 20)
     let transport = ScriptedTransport([.stream([String(event[..<middle]), String(event[middle...])])])
     var updates: [JobUpdate] = []

@@ -65,12 +65,14 @@ import Testing
     let reports = Reports()
     var channels: [JobUpdate.Channel] = []
     // A limit, so that a regression fails instead of retrying an exhausted script for ever.
-    for try await update in client(transport).follow(endpoint, requestID: "r", options: reports.options(giveUpAfter: 3)) {
+    for try await update in client(transport).follow(endpoint, requestID: "r", options: reports.options(giveUpAfter: 3))
+    {
       channels.append(update.channel)
     }
     #expect(channels == [.stream, .polling])
     #expect(transport.requests.count == 2)
-    #expect(transport.requests.last?.url.hasSuffix("/status/stream?logs=1") == false, "the silent stream was reconnected")
+    #expect(
+      transport.requests.last?.url.hasSuffix("/status/stream?logs=1") == false, "the silent stream was reconnected")
     #expect(reports.notices == ["the status stream sent nothing for 20 s; polling instead"])
   }
 
@@ -130,7 +132,8 @@ import Testing
   }
 
   @Test func anOversizedStatusBodyIsAFailedAttemptNotAnAnswer() async throws {
-    let huge = #"{"status":"IN_PROGRESS","request_id":"r","logs":[],"pad":""# + String(repeating: "p", count: 5 << 20) + #""}"#
+    let huge =
+      #"{"status":"IN_PROGRESS","request_id":"r","logs":[],"pad":""# + String(repeating: "p", count: 5 << 20) + #""}"#
     let transport = ScriptedTransport([
       .fail(.timedOut),
       .respond(.json(202, huge)),
@@ -207,9 +210,13 @@ extension FollowLivenessTests {
     // connection, so none counts as a failure, and each reconnect followed at once.
     let cuts = 50
     let transport = ScriptedTransport(
-      Array(repeating: .stream([FollowTests.event("IN_PROGRESS")]), count: cuts) + [.stream([FollowTests.event("COMPLETED")])])
+      Array(repeating: .stream([FollowTests.event("IN_PROGRESS")]), count: cuts) + [
+        .stream([FollowTests.event("COMPLETED")])
+      ])
     var last: JobUpdate?
-    for try await update in client(transport).follow(endpoint, requestID: "r", options: Reports().options()) { last = update }
+    for try await update in client(transport).follow(endpoint, requestID: "r", options: Reports().options()) {
+      last = update
+    }
     #expect(last?.status.state == .completed)
     #expect(transport.requests.count == cuts + 1)
     // The first cut is reconnected at once; the ones after it wait a poll interval each, so a

@@ -11,7 +11,8 @@ import Testing
 
   static func event(_ state: String, logs: [(String, String)] = [], extra: String = "") -> String {
     let entries = logs.map { #"{"message":"\#($0.1)","level":"INFO","source":"USER","timestamp":"\#($0.0)"}"# }
-    return "data: {\"status\":\"\(state)\",\"request_id\":\"r\",\"logs\":[\(entries.joined(separator: ","))]\(extra)}\n\n"
+    return
+      "data: {\"status\":\"\(state)\",\"request_id\":\"r\",\"logs\":[\(entries.joined(separator: ","))]\(extra)}\n\n"
   }
 
   @Test func aStreamedJobYieldsEachStatusAndEveryLogLineOnce() async throws {
@@ -38,7 +39,9 @@ import Testing
       .stream([Self.event("IN_PROGRESS", logs: [("t1", "a"), ("t2", "b")]), Self.event("COMPLETED")]),
     ])
     var lines: [String] = []
-    for try await update in client(transport).follow(endpoint, requestID: "r") { lines += update.newLogs.map(\.message) }
+    for try await update in client(transport).follow(endpoint, requestID: "r") {
+      lines += update.newLogs.map(\.message)
+    }
     #expect(lines == ["a", "b"])
     #expect(transport.requests.count == 2)
   }

@@ -67,11 +67,15 @@ enum Curl {
       }
     }
     let data = (try? Data(contentsOf: bodyFile)) ?? Data()
-    return CurlResponse(exitCode: code, status: Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, headers: parsed, body: data)
+    return CurlResponse(
+      exitCode: code, status: Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, headers: parsed,
+      body: data)
   }
 
   /// Runs a program and returns its exit code and standard output.
-  static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> (Int32, String) {
+  static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> (
+    Int32, String
+  ) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments

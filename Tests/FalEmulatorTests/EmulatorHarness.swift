@@ -1,7 +1,8 @@
-@testable import FalEmulator
 import FalProtocol
 import Foundation
 import Testing
+
+@testable import FalEmulator
 
 /// Starts an emulator with test-speed settings, runs `body` with it and its base URL, and stops it.
 /// `Curl.request`s to it are answered in process unless `overTheWire` (``InProcessRoutes``).
@@ -35,12 +36,16 @@ let quickInput: JSONValue = [
 ]
 
 /// Submits `input` to `endpoint` and returns the submit response.
-func submit(_ base: String, _ endpoint: String = "fal-ai/magi-distilled", _ input: JSONValue = quickInput) async throws -> CurlResponse {
+func submit(_ base: String, _ endpoint: String = "fal-ai/magi-distilled", _ input: JSONValue = quickInput) async throws
+  -> CurlResponse
+{
   try await Curl.request("POST", "\(base)/\(endpoint)", json: input)
 }
 
 /// Polls `statusURL` until COMPLETED (or the deadline) and returns every status body seen.
-func pollUntilCompleted(_ statusURL: String, logs: Bool = false, interval: Duration = .milliseconds(10), deadline: Duration = .seconds(60)) async throws -> [CurlResponse] {
+func pollUntilCompleted(
+  _ statusURL: String, logs: Bool = false, interval: Duration = .milliseconds(10), deadline: Duration = .seconds(60)
+) async throws -> [CurlResponse] {
   var seen: [CurlResponse] = []
   let clock = ContinuousClock()
   let end = clock.now + deadline

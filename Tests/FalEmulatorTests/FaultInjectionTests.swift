@@ -1,7 +1,8 @@
-@testable import FalEmulator
 import FalProtocol
 import Foundation
 import Testing
+
+@testable import FalEmulator
 
 /// Every fault kind, scripted per route and consumed one per request, plus seeded random rates.
 @Suite struct FaultInjectionTests {
@@ -62,7 +63,10 @@ import Testing
   func droppedStream() async throws {
     try await withEmulator(workers: 1, stepDuration: .milliseconds(20), overTheWire: true) { emulator, base in
       await emulator.injectFaults([.dropStream(afterEvents: 1)], on: .stream)
-      let job = try #require(try await submit(base, "fal-ai/magi-distilled", ["prompt": "x", "num_inference_steps": 8, "resolution": "480p"]).json)
+      let job = try #require(
+        try await submit(
+          base, "fal-ai/magi-distilled", ["prompt": "x", "num_inference_steps": 8, "resolution": "480p"]
+        ).json)
       let streamURL = try #require(job["status_url"]?.stringValue) + "/stream?logs=1"
       let cut = try await Curl.request("GET", streamURL, extra: ["-N"])
       #expect(cut.exitCode != 0, "the chunked body ends abruptly (curl exit \(cut.exitCode))")
@@ -80,9 +84,11 @@ import Testing
   func storageAndFileFaults() async throws {
     try await withEmulator(overTheWire: true) { emulator, base in
       await emulator.injectFaults([.status(503)], on: .storage)
-      let refused = try await Curl.request("POST", "\(base)/storage/upload/initiate", json: ["content_type": "text/plain", "file_name": "a.txt"])
+      let refused = try await Curl.request(
+        "POST", "\(base)/storage/upload/initiate", json: ["content_type": "text/plain", "file_name": "a.txt"])
       #expect(refused.status == 503)
-      let initiate = try await Curl.request("POST", "\(base)/storage/upload/initiate", json: ["content_type": "text/plain", "file_name": "a.txt"])
+      let initiate = try await Curl.request(
+        "POST", "\(base)/storage/upload/initiate", json: ["content_type": "text/plain", "file_name": "a.txt"])
       let answer = try JSONDecoder().decode(UploadInitiateResponse.self, from: initiate.body)
       // A faulted PUT with a streamed (large) body must not poison the connection or the upload.
       await emulator.injectFaults([.ingress(503)], on: .storage)
@@ -98,14 +104,16 @@ import Testing
   @Test("random fault rates are reproducible for a seed")
   func seededRates() async throws {
     func outcomes(seed: UInt64) async -> [Fault?] {
-      let injector = FaultInjector(settings: FaultInjection(seed: seed, errorRate: 0.3, rateLimitRate: 0.2, dropConnectionRate: 0.1))
+      let injector = FaultInjector(
+        settings: FaultInjection(seed: seed, errorRate: 0.3, rateLimitRate: 0.2, dropConnectionRate: 0.1))
       var seen: [Fault?] = []
       for _ in 0..<200 { seen.append(await injector.nextFault(for: .status)) }
       return seen
     }
     let first = await outcomes(seed: 42)
     #expect(await outcomes(seed: 42) == first)
-    #expect(first.contains(.status(503)) && first.contains(.rateLimited(retryAfter: 1)) && first.contains(.dropConnection))
+    #expect(
+      first.contains(.status(503)) && first.contains(.rateLimited(retryAfter: 1)) && first.contains(.dropConnection))
     #expect(first.contains(nil))
     let spared = FaultInjector(settings: FaultInjection(errorRate: 1, routes: [.submit]))
     #expect(await spared.nextFault(for: .file) == nil)

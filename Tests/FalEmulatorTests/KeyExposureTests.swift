@@ -1,24 +1,30 @@
-@testable import FalEmulator
 import FalProtocol
 import Foundation
 import Testing
+
+@testable import FalEmulator
 
 /// Where the emulator meets a key: the echo fault that quotes it back, the key it guards jobs with,
 /// and the renderer it starts without it.
 @Suite struct KeyExposureTests {
   @Test("with echoRequestHeaders every error answer quotes the request's headers, Authorization included")
   func errorBodiesEchoRequestHeaders() async throws {
-    try await withEmulator(expectedKey: Curl.key, faults: FaultInjection(echoRequestHeaders: true), overTheWire: true) { emulator, base in
+    try await withEmulator(expectedKey: Curl.key, faults: FaultInjection(echoRequestHeaders: true), overTheWire: true) {
+      emulator, base in
       let refused = try await Curl.request(
         "POST", "\(base)/fal-ai/magi-distilled", auth: false, headers: ["Authorization": "Key wrong:echoed-secret"],
         json: quickInput)
       #expect(refused.status == 401)
-      #expect(refused.json?["detail"]?.stringValue?.contains("Authorization: Key wrong:echoed-secret") == true, "\(refused.text)")
+      #expect(
+        refused.json?["detail"]?.stringValue?.contains("Authorization: Key wrong:echoed-secret") == true,
+        "\(refused.text)")
       #expect(refused.json?["request_headers"]?["Authorization"]?.stringValue == "Key wrong:echoed-secret")
       await emulator.injectFaults([.status(503), .ingress(502)], on: .submit)
       let platform = try await submit(base)
       #expect(platform.status == 503)
-      #expect(platform.json?["detail"]?.stringValue?.hasPrefix("Runner scheduling failure (request was POST /fal-ai/magi-distilled with ") == true)
+      #expect(
+        platform.json?["detail"]?.stringValue?.hasPrefix(
+          "Runner scheduling failure (request was POST /fal-ai/magi-distilled with ") == true)
       #expect(platform.text.contains(Curl.key))
       let ingress = try await submit(base)
       #expect(ingress.status == 502)
@@ -73,7 +79,9 @@ import Testing
     defer { try? FileManager.default.removeItem(at: scratch) }
     let output = try await ProcessRunner.run(
       "/usr/bin/env", [], scratch: scratch,
-      environment: ["FAL_KEY": "k-secret", "FAL_KEY_ID": "id", "FAL_KEY_SECRET": "s-secret", "PATH": "/usr/bin:/bin", "KEEP": "1"])
+      environment: [
+        "FAL_KEY": "k-secret", "FAL_KEY_ID": "id", "FAL_KEY_SECRET": "s-secret", "PATH": "/usr/bin:/bin", "KEEP": "1",
+      ])
     #expect(output.status == 0)
     let names = Set(output.standardOutput.split(separator: "\n").map { String($0.prefix { $0 != "=" }) })
     #expect(names == ["PATH", "KEEP"], "\(output.standardOutput)")

@@ -1,7 +1,8 @@
-@testable import FalEmulator
 import FalProtocol
 import Foundation
 import Testing
+
+@testable import FalEmulator
 
 /// `GET /_emulator/metrics`: the benchmarks' read-only view of request counts and completion times.
 @Suite struct MetricsRouteTests {
@@ -27,7 +28,9 @@ import Testing
       #expect(abs(completedAt - expected) < 0.001)
       let post = try await Curl.request("POST", "\(base)/_emulator/metrics", auth: false)
       #expect(post.status == 405)
-      #expect(Route.classify(method: "GET", path: "/_emulator/metrics", host: "queue.fal.run", query: { _ in nil }) == .notFound)
+      #expect(
+        Route.classify(method: "GET", path: "/_emulator/metrics", host: "queue.fal.run", query: { _ in nil })
+          == .notFound)
     }
   }
 

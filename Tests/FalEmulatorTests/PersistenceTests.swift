@@ -1,7 +1,8 @@
-@testable import FalEmulator
 import FalProtocol
 import Foundation
 import Testing
+
+@testable import FalEmulator
 
 /// A twin with a state directory outlives its process, as fal does: what it took is still there
 /// after a restart, running requests continue by wall-clock time, and its files keep their URLs.
@@ -13,7 +14,9 @@ import Testing
     return try await body(directory)
   }
 
-  private static func twin(_ state: URL, workers: Int = 2, step: Duration = .milliseconds(100), clock: EmulatorClock = .system)
+  private static func twin(
+    _ state: URL, workers: Int = 2, step: Duration = .milliseconds(100), clock: EmulatorClock = .system
+  )
     -> FalEmulator
   {
     FalEmulator(
@@ -132,7 +135,9 @@ import Testing
         let status = try await Curl.request("GET", url).json
         #expect(status?["error"] == nil || status?["error"] == .null)
         let seconds = try #require(Self.number(status?["metrics"]?["inference_time"]))
-        #expect(abs(seconds - 4) < 0.5, "a run that caught up took its planned time, not the time the twin was down: \(seconds)")
+        #expect(
+          abs(seconds - 4) < 0.5,
+          "a run that caught up took its planned time, not the time the twin was down: \(seconds)")
       }
       let aID = try #require(a.json?["request_id"]?.stringValue)
       let bID = try #require(b.json?["request_id"]?.stringValue)
@@ -199,7 +204,9 @@ import Testing
       /// The base URL a start got, or the port file as the refused one found it.
       @Sendable func attempt(_ twin: FalEmulator) async -> (base: String?, portOnRefusal: String?) {
         do { return (try await twin.start(), nil) } catch {
-          return (nil, (try? String(contentsOf: portFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines))
+          return (
+            nil, (try? String(contentsOf: portFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+          )
         }
       }
       for _ in 0..<5 {

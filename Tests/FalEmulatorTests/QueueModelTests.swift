@@ -1,9 +1,10 @@
-@testable import FalEmulator
 import FalProtocol
 import FlyingFox
 import FlyingSocks
 import Foundation
 import Testing
+
+@testable import FalEmulator
 
 /// The queue actor without HTTP: scheduling, positions and cancellation with a scripted runner.
 @Suite struct QueueModelTests {
@@ -85,7 +86,8 @@ import Testing
     }
     try await withEmulator { _, base in
       let hook = "http://127.0.0.1:\(port)/hook".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-      let job = try #require(try await Curl.request("POST", "\(base)/fal-ai/magi-distilled?fal_webhook=\(hook)", json: quickInput).json)
+      let job = try #require(
+        try await Curl.request("POST", "\(base)/fal-ai/magi-distilled?fal_webhook=\(hook)", json: quickInput).json)
       _ = try await pollUntilCompleted(try #require(job["status_url"]?.stringValue))
       for _ in 0..<500 where await inbox.bodies.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
       let body = try #require(await inbox.bodies.first)

@@ -1,16 +1,19 @@
-@testable import FalEmulator
 import FalProtocol
 import Foundation
 import Testing
+
+@testable import FalEmulator
 
 /// The queue API over real HTTP: shapes, codes and headers that official clients depend on.
 @Suite struct QueueRouteTests {
   @Test("submit answers 200 IN_QUEUE with absolute owner/alias URLs pointing at the emulator")
   func submitShape() async throws {
     try await withEmulator { _, base in
-      let response = try await submit(base, "fal-ai/magi-distilled/image-to-video", [
-        "prompt": "x", "image_url": "https://example.com/a.jpg", "num_inference_steps": 4, "resolution": "480p",
-      ])
+      let response = try await submit(
+        base, "fal-ai/magi-distilled/image-to-video",
+        [
+          "prompt": "x", "image_url": "https://example.com/a.jpg", "num_inference_steps": 4, "resolution": "480p",
+        ])
       #expect(response.status == 200)
       #expect(response.header("content-type") == "application/json")
       let json = try #require(response.json)
@@ -36,14 +39,16 @@ import Testing
       #expect(missing.json?["detail"] == "No user found for Key ID and Secret")
       #expect(missing.header("content-type") == "application/json")
       let wrong = try await Curl.request(
-        "POST", "\(base)/fal-ai/magi-distilled", auth: false, headers: ["Authorization": "Key nope:nope"], json: quickInput)
+        "POST", "\(base)/fal-ai/magi-distilled", auth: false, headers: ["Authorization": "Key nope:nope"],
+        json: quickInput)
       #expect(wrong.status == 401)
       let storage = try await Curl.request(
         "POST", "\(base)/storage/upload/initiate?storage_type=fal-cdn-v3", auth: false,
         json: ["content_type": "text/plain", "file_name": "a.txt"])
       #expect(storage.status == 401)
       let bearer = try await Curl.request(
-        "POST", "\(base)/fal-ai/magi-distilled", auth: false, headers: ["Authorization": "Bearer \(Curl.key)"], json: quickInput)
+        "POST", "\(base)/fal-ai/magi-distilled", auth: false, headers: ["Authorization": "Bearer \(Curl.key)"],
+        json: quickInput)
       #expect(bearer.status == 200, "Bearer with the right credential is accepted like Key")
     }
   }
@@ -54,7 +59,8 @@ import Testing
       var statusURLs: [String] = []
       for _ in 0..<3 {
         // 16 steps of 60 ms: each request holds the only worker for about a second.
-        let response = try await submit(base, "fal-ai/magi-distilled", ["prompt": "x", "resolution": "480p", "num_inference_steps": 16])
+        let response = try await submit(
+          base, "fal-ai/magi-distilled", ["prompt": "x", "resolution": "480p", "num_inference_steps": 16])
         statusURLs.append(try #require(response.json?["status_url"]?.stringValue))
       }
       let first = try await Curl.request("GET", statusURLs[2])
@@ -69,7 +75,8 @@ import Testing
       for poll in polls.dropLast() { #expect(poll.status == 202) }
       let done = try #require(polls.last)
       #expect(done.status == 200)
-      #expect(done.json?["metrics"]?["inference_time"]?.intValue != nil || done.json?["metrics"]?["inference_time"] != .null)
+      #expect(
+        done.json?["metrics"]?["inference_time"]?.intValue != nil || done.json?["metrics"]?["inference_time"] != .null)
       #expect(done.json?["logs"] == .null, "logs=0 keeps logs null")
       let again = try await Curl.request("GET", statusURLs[2] + "?logs=true")
       #expect(again.status == 200)
@@ -81,7 +88,10 @@ import Testing
   func logsPerStep() async throws {
     try await withEmulator { _, base in
       var input = quickInput
-      if case .object(var object) = input { object["num_inference_steps"] = "8"; input = .object(object) }
+      if case .object(var object) = input {
+        object["num_inference_steps"] = "8"
+        input = .object(object)
+      }
       let submitted = try await submit(base, "fal-ai/magi-distilled", input)
       let statusURL = try #require(submitted.json?["status_url"]?.stringValue)
       _ = try await pollUntilCompleted(statusURL, logs: true)
@@ -144,7 +154,8 @@ import Testing
   @Test("invalid input is accepted at submit, ends COMPLETED with error, and the result is 422 naming the field")
   func validationFailure() async throws {
     try await withEmulator { _, base in
-      let submitted = try await submit(base, "fal-ai/magi-distilled/image-to-video", ["prompt": "x", "num_frames": 500])
+      let submitted = try await submit(
+        base, "fal-ai/magi-distilled/image-to-video", ["prompt": "x", "num_frames": 500])
       #expect(submitted.status == 200, "fal does not validate at submit")
       let json = try #require(submitted.json)
       let polls = try await pollUntilCompleted(try #require(json["status_url"]?.stringValue))
@@ -165,9 +176,11 @@ import Testing
   func stepsIntOrString() async throws {
     try await withEmulator(stepDuration: .milliseconds(2)) { _, base in
       for steps: JSONValue in [16, "16"] {
-        let submitted = try await submit(base, "fal-ai/magi-distilled", [
-          "prompt": "x", "num_inference_steps": steps, "resolution": "480p",
-        ])
+        let submitted = try await submit(
+          base, "fal-ai/magi-distilled",
+          [
+            "prompt": "x", "num_inference_steps": steps, "resolution": "480p",
+          ])
         let json = try #require(submitted.json)
         let polls = try await pollUntilCompleted(try #require(json["status_url"]?.stringValue))
         #expect(polls.last?.json?["error"] == nil, "steps \(steps)")
@@ -196,7 +209,8 @@ import Testing
       let late = try await Curl.request("PUT", try #require(running["cancel_url"]?.stringValue))
       #expect(late.status == 400)
       #expect(late.json?["status"] == "ALREADY_COMPLETED")
-      let unknown = try await Curl.request("PUT", "\(base)/fal-ai/magi-distilled/requests/\(UUID().uuidString.lowercased())/cancel")
+      let unknown = try await Curl.request(
+        "PUT", "\(base)/fal-ai/magi-distilled/requests/\(UUID().uuidString.lowercased())/cancel")
       #expect(unknown.status == 404)
       #expect(unknown.json?["status"] == "NOT_FOUND")
     }
@@ -205,13 +219,16 @@ import Testing
   @Test("cancelling a running request stops it at the next step")
   func cancelRunning() async throws {
     try await withEmulator(workers: 1, stepDuration: .milliseconds(40)) { _, base in
-      let job = try #require(try await submit(base, "fal-ai/magi-distilled", ["prompt": "x", "num_inference_steps": 32]).json)
+      let job = try #require(
+        try await submit(base, "fal-ai/magi-distilled", ["prompt": "x", "num_inference_steps": 32]).json)
       // Running, a step taken: the cancel reaches a request in progress, not a queued one.
       let statusURL = try #require(job["status_url"]?.stringValue)
       let deadline = ContinuousClock.now + .seconds(30)
       while ContinuousClock.now < deadline {
         let status = try await Curl.request("GET", statusURL + "?logs=1").json
-        if case .array(let logs)? = status?["logs"], logs.contains(where: { $0["message"]?.stringValue?.hasPrefix("Step ") == true }) {
+        if case .array(let logs)? = status?["logs"],
+          logs.contains(where: { $0["message"]?.stringValue?.hasPrefix("Step ") == true })
+        {
           break
         }
         try await Task.sleep(for: .milliseconds(5))
@@ -230,7 +247,9 @@ import Testing
   func unknowns() async throws {
     try await withEmulator { _, base in
       let id = UUID().uuidString.lowercased()
-      for url in ["\(base)/fal-ai/magi-distilled/requests/\(id)/status", "\(base)/fal-ai/magi-distilled/requests/\(id)"] {
+      for url in [
+        "\(base)/fal-ai/magi-distilled/requests/\(id)/status", "\(base)/fal-ai/magi-distilled/requests/\(id)",
+      ] {
         let response = try await Curl.request("GET", url)
         #expect(response.status == 404)
         #expect(response.json?["detail"]?.stringValue != nil)
@@ -253,9 +272,13 @@ import Testing
   @Test("status, result and cancel also answer on the sub-path form and under a namespace prefix")
   func subPathAndNamespace() async throws {
     try await withEmulator { _, base in
-      let job = try #require(try await submit(base, "fal-ai/magi-distilled/image-to-video", [
-        "prompt": "x", "image_url": "https://example.com/a.png", "num_inference_steps": 4, "resolution": "480p",
-      ]).json)
+      let job = try #require(
+        try await submit(
+          base, "fal-ai/magi-distilled/image-to-video",
+          [
+            "prompt": "x", "image_url": "https://example.com/a.png", "num_inference_steps": 4, "resolution": "480p",
+          ]
+        ).json)
       let id = try #require(job["request_id"]?.stringValue)
       let subPath = try await Curl.request("GET", "\(base)/fal-ai/magi-distilled/image-to-video/requests/\(id)/status")
       #expect(subPath.status == 202 || subPath.status == 200)

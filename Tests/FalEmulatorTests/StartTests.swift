@@ -1,6 +1,7 @@
-@testable import FalEmulator
 import Foundation
 import Testing
+
+@testable import FalEmulator
 
 @Suite struct StartTests {
   @Test("a port already in use fails start() at once with the bind error, not after a timeout")

@@ -1,13 +1,15 @@
-@testable import FalEmulator
 import FalProtocol
 import Foundation
 import Testing
+
+@testable import FalEmulator
 
 /// The SSE status stream: incremental events, keep-alive comments, close after COMPLETED.
 @Suite struct StatusStreamTests {
   /// Reads a whole stream with curl (it returns when the server closes it) and parses it.
   func readStream(_ url: String, timeout: Int = 30) async throws -> (CurlResponse, [ServerSentEvent], Int) {
-    let response = try await Curl.request("GET", url, headers: ["Accept": "text/event-stream"], extra: ["-N"], timeout: timeout)
+    let response = try await Curl.request(
+      "GET", url, headers: ["Accept": "text/event-stream"], extra: ["-N"], timeout: timeout)
     var parser = ServerSentEventParser()
     let events = parser.feed(response.body)
     return (response, events, parser.commentCount)
@@ -16,9 +18,13 @@ import Testing
   @Test("events carry only new log lines, the last one is COMPLETED, and the server closes the stream")
   func incrementalEvents() async throws {
     try await withEmulator(workers: 1, stepDuration: .milliseconds(20)) { _, base in
-      let job = try #require(try await submit(base, "fal-ai/magi-distilled", [
-        "prompt": "x", "num_inference_steps": 8, "resolution": "480p",
-      ]).json)
+      let job = try #require(
+        try await submit(
+          base, "fal-ai/magi-distilled",
+          [
+            "prompt": "x", "num_inference_steps": 8, "resolution": "480p",
+          ]
+        ).json)
       let statusURL = try #require(job["status_url"]?.stringValue)
       let (response, events, _) = try await readStream(statusURL + "/stream?logs=1")
       #expect(response.exitCode == 0, "closed cleanly after COMPLETED")
@@ -38,7 +44,8 @@ import Testing
   func queuedStream() async throws {
     try await withEmulator(workers: 1, stepDuration: .milliseconds(30)) { _, base in
       // The first request holds the only worker for about a second (32 steps of 30 ms).
-      _ = try await submit(base, "fal-ai/magi-distilled", ["prompt": "x", "resolution": "480p", "num_inference_steps": 32])
+      _ = try await submit(
+        base, "fal-ai/magi-distilled", ["prompt": "x", "resolution": "480p", "num_inference_steps": 32])
       let job = try #require(try await submit(base).json)
       let (_, events, _) = try await readStream(try #require(job["status_url"]?.stringValue) + "/stream")
       let statuses = try events.map { try JSONDecoder().decode(QueueStatus.self, from: Data($0.data.utf8)) }
@@ -51,8 +58,12 @@ import Testing
   @Test("idle streams receive ': ping' comments at the keep-alive interval")
   func keepAlive() async throws {
     try await withEmulator(workers: 1, stepDuration: .milliseconds(40), keepAlive: .milliseconds(30)) { _, base in
-      let job = try #require(try await submit(base, "fal-ai/magi-distilled", ["prompt": "x", "num_inference_steps": 8, "resolution": "480p"]).json)
-      let (response, events, comments) = try await readStream(try #require(job["status_url"]?.stringValue) + "/stream?logs=0")
+      let job = try #require(
+        try await submit(
+          base, "fal-ai/magi-distilled", ["prompt": "x", "num_inference_steps": 8, "resolution": "480p"]
+        ).json)
+      let (response, events, comments) = try await readStream(
+        try #require(job["status_url"]?.stringValue) + "/stream?logs=0")
       #expect(comments >= 3, "pings seen: \(comments)")
       #expect(response.text.contains(": ping\n\n"))
       #expect(!events.isEmpty)
@@ -62,7 +73,8 @@ import Testing
   @Test("a stream for an unknown request is a JSON 404")
   func unknownStream() async throws {
     try await withEmulator { _, base in
-      let response = try await Curl.request("GET", "\(base)/fal-ai/magi/requests/\(UUID().uuidString.lowercased())/status/stream")
+      let response = try await Curl.request(
+        "GET", "\(base)/fal-ai/magi/requests/\(UUID().uuidString.lowercased())/status/stream")
       #expect(response.status == 404)
       #expect(response.header("content-type") == "application/json")
     }

@@ -1,7 +1,8 @@
-@testable import FalEmulator
 import FalProtocol
 import Foundation
 import Testing
+
+@testable import FalEmulator
 
 /// Upload flows of the JS and Python clients, and downloads with ranges.
 @Suite struct StorageTests {
@@ -15,7 +16,8 @@ import Testing
       for storageType in ["fal-cdn-v3", "gcs", nil] as [String?] {
         let query = storageType.map { "?storage_type=\($0)" } ?? ""
         let initiate = try await Curl.request(
-          "POST", "\(base)/storage/upload/initiate\(query)", json: ["content_type": "image/png", "file_name": "cat.png"])
+          "POST", "\(base)/storage/upload/initiate\(query)",
+          json: ["content_type": "image/png", "file_name": "cat.png"])
         #expect(initiate.status == 200)
         let answer = try JSONDecoder().decode(UploadInitiateResponse.self, from: initiate.body)
         #expect(answer.uploadURL.hasPrefix(base) && answer.fileURL.hasPrefix(base))
@@ -37,7 +39,8 @@ import Testing
   func largeUpload() async throws {
     try await withEmulator { _, base in
       let initiate = try await Curl.request(
-        "POST", "\(base)/storage/upload/initiate", json: ["content_type": "application/octet-stream", "file_name": "big.bin"])
+        "POST", "\(base)/storage/upload/initiate",
+        json: ["content_type": "application/octet-stream", "file_name": "big.bin"])
       let answer = try JSONDecoder().decode(UploadInitiateResponse.self, from: initiate.body)
       let payload = Self.bytes(3 * 1024 * 1024 + 17)
       let put = try await Curl.request("PUT", answer.uploadURL, auth: false, body: payload)
@@ -83,7 +86,8 @@ import Testing
   @Test("Python CDN flow: token with +00:00 expiry, POST /files/upload, and CDN multipart with ETag headers")
   func cdnFlows() async throws {
     try await withEmulator(expectedKey: Curl.key) { _, base in
-      let tokenResponse = try await Curl.request("POST", "\(base)/storage/auth/token?storage_type=fal-cdn-v3", json: [:])
+      let tokenResponse = try await Curl.request(
+        "POST", "\(base)/storage/auth/token?storage_type=fal-cdn-v3", json: [:])
       let token = try JSONDecoder().decode(CDNToken.self, from: tokenResponse.body)
       #expect(token.tokenType == "Bearer")
       #expect(token.expiresAt.hasSuffix("+00:00"))
@@ -118,7 +122,8 @@ import Testing
         receipts.append(["partNumber": .int(index + 1), "etag": .string(etag)])
       }
       let complete = try await Curl.request(
-        "POST", "\(multipartURL)/multipart/\(uploadID)/complete", auth: false, headers: auth, json: ["parts": .array(receipts)])
+        "POST", "\(multipartURL)/multipart/\(uploadID)/complete", auth: false, headers: auth,
+        json: ["parts": .array(receipts)])
       #expect(complete.status == 200)
       let whole = try await Curl.request("GET", multipartURL, auth: false)
       #expect(whole.body == parts.reduce(Data(), +))
@@ -129,7 +134,9 @@ import Testing
   @Test("GET with Range answers 206 with Content-Range; open, suffix and out-of-range requests behave")
   func rangeRequests() async throws {
     try await withEmulator { _, base in
-      let initiate = try await Curl.request("POST", "\(base)/storage/upload/initiate", json: ["content_type": "application/octet-stream", "file_name": "r.bin"])
+      let initiate = try await Curl.request(
+        "POST", "\(base)/storage/upload/initiate",
+        json: ["content_type": "application/octet-stream", "file_name": "r.bin"])
       let answer = try JSONDecoder().decode(UploadInitiateResponse.self, from: initiate.body)
       let payload = Self.bytes(10_000)
       _ = try await Curl.request("PUT", answer.uploadURL, auth: false, body: payload)
@@ -154,16 +161,23 @@ import Testing
     try await withEmulator { _, base in
       let image = FileManager.default.temporaryDirectory.appendingPathComponent("tall-\(UUID().uuidString).png")
       defer { try? FileManager.default.removeItem(at: image) }
-      let (code, _) = try await Curl.run("/usr/bin/ffmpeg", [
-        "-v", "error", "-f", "lavfi", "-i", "color=c=blue:s=300x600", "-frames:v", "1", image.path,
-      ])
+      let (code, _) = try await Curl.run(
+        "/usr/bin/ffmpeg",
+        [
+          "-v", "error", "-f", "lavfi", "-i", "color=c=blue:s=300x600", "-frames:v", "1", image.path,
+        ])
       try #require(code == 0)
-      let initiate = try await Curl.request("POST", "\(base)/storage/upload/initiate", json: ["content_type": "image/png", "file_name": "tall.png"])
+      let initiate = try await Curl.request(
+        "POST", "\(base)/storage/upload/initiate", json: ["content_type": "image/png", "file_name": "tall.png"])
       let answer = try JSONDecoder().decode(UploadInitiateResponse.self, from: initiate.body)
       _ = try await Curl.request("PUT", answer.uploadURL, auth: false, body: try Data(contentsOf: image))
-      let job = try #require(try await submit(base, "fal-ai/magi-distilled/image-to-video", [
-        "prompt": "x", "image_url": .string(answer.fileURL), "resolution": "480p", "num_inference_steps": 4,
-      ]).json)
+      let job = try #require(
+        try await submit(
+          base, "fal-ai/magi-distilled/image-to-video",
+          [
+            "prompt": "x", "image_url": .string(answer.fileURL), "resolution": "480p", "num_inference_steps": 4,
+          ]
+        ).json)
       _ = try await pollUntilCompleted(try #require(job["status_url"]?.stringValue))
       let result = try await Curl.request("GET", try #require(job["response_url"]?.stringValue))
       let output = try JSONDecoder().decode(VideoOutput.self, from: result.body)
@@ -182,14 +196,20 @@ import Testing
     try await withEmulator { _, base in
       let image = FileManager.default.temporaryDirectory.appendingPathComponent("wide-\(UUID().uuidString).png")
       defer { try? FileManager.default.removeItem(at: image) }
-      let (code, _) = try await Curl.run("/usr/bin/ffmpeg", [
-        "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=400x200", "-frames:v", "1", image.path,
-      ])
+      let (code, _) = try await Curl.run(
+        "/usr/bin/ffmpeg",
+        [
+          "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=400x200", "-frames:v", "1", image.path,
+        ])
       try #require(code == 0)
       let uri = "data:image/png;base64," + (try Data(contentsOf: image)).base64EncodedString()
-      let job = try #require(try await submit(base, "fal-ai/magi/image-to-video", [
-        "prompt": "x", "image_url": .string(uri), "num_inference_steps": 4,
-      ]).json)
+      let job = try #require(
+        try await submit(
+          base, "fal-ai/magi/image-to-video",
+          [
+            "prompt": "x", "image_url": .string(uri), "num_inference_steps": 4,
+          ]
+        ).json)
       _ = try await pollUntilCompleted(try #require(job["status_url"]?.stringValue))
       let result = try await Curl.request("GET", try #require(job["response_url"]?.stringValue))
       #expect(result.header("x-fal-billable-units") == "4", "96 frames at 720p, 4 steps")

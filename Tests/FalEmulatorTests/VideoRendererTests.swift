@@ -1,6 +1,7 @@
-@testable import FalEmulator
 import Foundation
 import Testing
+
+@testable import FalEmulator
 
 /// The twin's clips are derived from the request: the same prompt gives the same clip, another
 /// prompt another one, and an uploaded image moves (and shows).
@@ -22,8 +23,10 @@ import Testing
     let ffmpeg = try #require(renderer.ffmpeg)
     let out = try await ProcessRunner.run(
       ffmpeg, ["-v", "error", "-i", clip.path, "-f", "framemd5", "-"], scratch: scratch)
-    return out.standardOutput.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { $0.split(separator: ",").last }
-      .map { $0.trimmingCharacters(in: .whitespaces) }
+    return out.standardOutput.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap {
+      $0.split(separator: ",").last
+    }
+    .map { $0.trimmingCharacters(in: .whitespaces) }
   }
 
   @Test func promptsGiveTheirOwnPatterns() async throws {
@@ -42,7 +45,8 @@ import Testing
     for pattern in ["testsrc2", "smptebars"] {
       let image = scratch.appendingPathComponent("\(pattern).png")
       let made = try await ProcessRunner.run(
-        try #require(renderer.ffmpeg), ["-v", "error", "-f", "lavfi", "-i", "\(pattern)=size=320x240", "-frames:v", "1", image.path],
+        try #require(renderer.ffmpeg),
+        ["-v", "error", "-f", "lavfi", "-i", "\(pattern)=size=320x240", "-frames:v", "1", image.path],
         scratch: scratch)
       #expect(made.status == 0)
       hashes.append(try await frameHashes(.image(image), prompt: "same prompt"))
@@ -57,10 +61,12 @@ import Testing
     let text = URL(fileURLWithPath: "/tmp/words.txt")
     let geometry = VideoGeometry(width: 160, height: 96)
     let with = VideoRenderer.arguments(
-      source: .pattern, prompt: "p", textFile: text, fontFile: "/font.ttf", geometry: geometry, frames: 1, fps: 24, output: clip)
+      source: .pattern, prompt: "p", textFile: text, fontFile: "/font.ttf", geometry: geometry, frames: 1, fps: 24,
+      output: clip)
     let without = VideoRenderer.arguments(
       source: .pattern, prompt: "p", textFile: nil, fontFile: nil, geometry: geometry, frames: 1, fps: 24, output: clip)
-    #expect(with.joined(separator: " ").contains("drawtext=fontfile='/font.ttf':textfile='/tmp/words.txt':expansion=none"))
+    #expect(
+      with.joined(separator: " ").contains("drawtext=fontfile='/font.ttf':textfile='/tmp/words.txt':expansion=none"))
     #expect(!without.joined(separator: " ").contains("drawtext"))
     #expect(VideoRenderer.words(of: "  a\nb\tc ") == "a b c")
     #expect(VideoRenderer.words(of: " \n") == nil)

@@ -44,8 +44,11 @@ import Testing
   }
 
   @Test func stepsAreAcceptedAsIntegerOrString() throws {
-    let asInt = try MagiSchema.validate(["prompt": "p", "image_url": "https://x", "num_inference_steps": 32], for: i2v).get()
-    let asString = try MagiSchema.validate(["prompt": "p", "image_url": "https://x", "num_inference_steps": "8"], for: i2v).get()
+    let asInt = try MagiSchema.validate(["prompt": "p", "image_url": "https://x", "num_inference_steps": 32], for: i2v)
+      .get()
+    let asString = try MagiSchema.validate(
+      ["prompt": "p", "image_url": "https://x", "num_inference_steps": "8"], for: i2v
+    ).get()
     #expect(asInt.numInferenceSteps == 32)
     #expect(asString.numInferenceSteps == 8)
   }
@@ -58,7 +61,8 @@ import Testing
 
   @Test func enumsListTheirChoices() {
     let found = errors(["prompt": "p", "image_url": "https://x", "resolution": "1080p", "aspect_ratio": "4:3"])
-    #expect(found.map(\.msg) == ["Input should be '480p' or '720p'", "Input should be 'auto', '16:9', '9:16' or '1:1'"])
+    #expect(
+      found.map(\.msg) == ["Input should be '480p' or '720p'", "Input should be 'auto', '16:9', '9:16' or '1:1'"])
   }
 
   @Test func wrongTypesAreRejected() {

@@ -16,7 +16,8 @@ import Testing
   }
 
   @Test func failedCompletionCarriesErrorAndType() throws {
-    let status = QueueStatus(state: .completed, requestID: "r", logs: [], inferenceTime: 1.5, error: "boom", errorType: "runner_disconnected")
+    let status = QueueStatus(
+      state: .completed, requestID: "r", logs: [], inferenceTime: 1.5, error: "boom", errorType: "runner_disconnected")
     let object = try JSONValue.decode(JSONEncoder().encode(status))
     #expect(object["error"] == "boom")
     #expect(object["error_type"] == "runner_disconnected")
@@ -27,7 +28,8 @@ import Testing
   }
 
   @Test func decodesARealCompletedStatus() throws {
-    let json = #"{"status":"COMPLETED","request_id":"019e194b-1","response_url":"u","status_url":"s","cancel_url":"c","logs":null,"metrics":{"inference_time":126.70}}"#
+    let json =
+      #"{"status":"COMPLETED","request_id":"019e194b-1","response_url":"u","status_url":"s","cancel_url":"c","logs":null,"metrics":{"inference_time":126.70}}"#
     let status = try JSONDecoder().decode(QueueStatus.self, from: Data(json.utf8))
     #expect(status.state == .completed)
     #expect(status.inferenceTime == 126.70)

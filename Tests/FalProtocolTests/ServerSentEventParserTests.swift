@@ -2,7 +2,8 @@ import FalProtocol
 import Testing
 
 @Suite struct ServerSentEventParserTests {
-  static let stream = ": keep-alive\r\ndata: {\"a\":1}\r\n\r\nevent: custom\ndata: line1\ndata: line2\nid: 7\n\ndata: é漢\r\rdata:no-space\n\n"
+  static let stream =
+    ": keep-alive\r\ndata: {\"a\":1}\r\n\r\nevent: custom\ndata: line1\ndata: line2\nid: 7\n\ndata: é漢\r\rdata:no-space\n\n"
 
   static let expected = [
     ServerSentEvent(data: "{\"a\":1}"),

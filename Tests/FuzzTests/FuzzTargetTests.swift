@@ -55,7 +55,8 @@ import Testing
     for target in FuzzTarget.all {
       var isDirectory: ObjCBool = false
       let path = Self.corpusDirectory + "/" + target.name
-      #expect(FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue, "\(path)")
+      #expect(
+        FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue, "\(path)")
     }
   }
 

@@ -108,7 +108,9 @@ import Testing
 
   /// A record saved twice whose latest line is then damaged in place behind an intact head: a
   /// field value mangled (whole JSON, but not a record), or a byte made invalid UTF-8.
-  private func damageLatestLine(_ damage: String, in directory: borrowing TemporaryDirectory) async throws -> GenerationRecord {
+  private func damageLatestLine(_ damage: String, in directory: borrowing TemporaryDirectory) async throws
+    -> GenerationRecord
+  {
     let store = try await HistoryStore(directory: directory.path)
     let first = makeRecord("job", prompt: "harbour at dusk", status: .queued)
     try await store.save(first)
@@ -130,7 +132,9 @@ import Testing
     return first
   }
 
-  @Test("a damaged latest line falls back to the record's last valid snapshot, reported and kept aside", arguments: ["mangled", "utf8"])
+  @Test(
+    "a damaged latest line falls back to the record's last valid snapshot, reported and kept aside",
+    arguments: ["mangled", "utf8"])
   func damagedLatestLineFallsBack(damage: String) async throws {
     let directory = try TemporaryDirectory()
     let first = try await damageLatestLine(damage, in: directory)
@@ -141,7 +145,9 @@ import Testing
     #expect(try await reopened.record(id: "other")?.id == "other")
   }
 
-  @Test("export writes valid JSON only: a line that is not JSON gives way to the record's last valid snapshot", arguments: ["mangled", "utf8"])
+  @Test(
+    "export writes valid JSON only: a line that is not JSON gives way to the record's last valid snapshot",
+    arguments: ["mangled", "utf8"])
   func exportIsValidJSON(damage: String) async throws {
     let directory = try TemporaryDirectory()
     let first = try await damageLatestLine(damage, in: directory)
@@ -159,7 +165,9 @@ import Testing
     }
   }
 
-  @Test("a FIFO, /dev/null or a directory as history.jsonl is refused with a clear error (and the open never blocks)", arguments: ["fifo", "null", "directory"])
+  @Test(
+    "a FIFO, /dev/null or a directory as history.jsonl is refused with a clear error (and the open never blocks)",
+    arguments: ["fifo", "null", "directory"])
   func nonRegularHistoryIsRefused(kind: String) async throws {
     let directory = try TemporaryDirectory()
     switch kind {

@@ -44,7 +44,8 @@ import Testing
       let created = number % 17 == 3 ? Double(number) - 50 : Double(number)
       records.append(
         makeRecord(
-          "\(prefix)-\(number)", prompt: prompt, status: GenerationStatus.allCases[number % GenerationStatus.allCases.count],
+          "\(prefix)-\(number)", prompt: prompt,
+          status: GenerationStatus.allCases[number % GenerationStatus.allCases.count],
           mode: MagiMode.allCases[number % MagiMode.allCases.count], created: created))
     }
     try await store.save(contentsOf: records)
@@ -92,7 +93,9 @@ import Testing
   }
 
   /// Header words of the snapshot file, to patch them.
-  private func patchHeader(_ directory: borrowing TemporaryDirectory, word: Int, value: UInt64, fixChecksum: Bool) throws {
+  private func patchHeader(_ directory: borrowing TemporaryDirectory, word: Int, value: UInt64, fixChecksum: Bool)
+    throws
+  {
     var data = try Data(contentsOf: URL(fileURLWithPath: snapshotPath(directory.path)))
     var words = data.withUnsafeBytes { raw in
       (0..<HistoryIndexSnapshot.headerWords).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self) }
@@ -134,20 +137,24 @@ import Testing
 
     let eager = try await openStore(directory)
     await eager.saveIndexSnapshot()
-    let first = try FileManager.default.attributesOfItem(atPath: snapshotPath(directory.path))[.systemFileNumber] as? Int
+    let first =
+      try FileManager.default.attributesOfItem(atPath: snapshotPath(directory.path))[.systemFileNumber] as? Int
     await eager.saveIndexSnapshot()
-    let second = try FileManager.default.attributesOfItem(atPath: snapshotPath(directory.path))[.systemFileNumber] as? Int
+    let second =
+      try FileManager.default.attributesOfItem(atPath: snapshotPath(directory.path))[.systemFileNumber] as? Int
     #expect(first != nil && first == second)
     try await eager.save(makeRecord("one-more", created: 500))
     await eager.saveIndexSnapshot()
-    let third = try FileManager.default.attributesOfItem(atPath: snapshotPath(directory.path))[.systemFileNumber] as? Int
+    let third =
+      try FileManager.default.attributesOfItem(atPath: snapshotPath(directory.path))[.systemFileNumber] as? Int
     #expect(third != first)
   }
 
   @Test("no snapshot is written while a change waits in memory")
   func pendingChangesPreventSnapshot() async throws {
     let directory = try TemporaryDirectory()
-    let store = try await HistoryStore(directory: directory.path, autoCompactMinimumBytes: 1 << 40, snapshotMinimumBytes: 0)
+    let store = try await HistoryStore(
+      directory: directory.path, autoCompactMinimumBytes: 1 << 40, snapshotMinimumBytes: 0)
     // Every write fails, even for root: the history became a FIFO, which is refused; the change
     // stays in memory.
     #expect(unlink(directory.history) == 0 && mkfifo(directory.history, 0o600) == 0)
@@ -167,7 +174,8 @@ import Testing
 
     // Another process (another store) appends after the snapshot was written.
     let writer = try await openStore(directory)
-    try await writer.save(contentsOf: (0..<15).map { makeRecord("late-\($0)", prompt: "late fox \($0)", created: Double(300 + $0)) })
+    try await writer.save(
+      contentsOf: (0..<15).map { makeRecord("late-\($0)", prompt: "late fox \($0)", created: Double(300 + $0)) })
     var updated = makeRecord("rec-10", prompt: "updated after the snapshot", status: .failed, created: 10)
     updated.transition(to: .failed, at: time(4000))
     try await writer.save(updated)
@@ -371,7 +379,9 @@ import Testing
     #expect(try await view(reopened, ids: ids) == (try await fullScanView(of: directory.path, ids: ids)))
   }
 
-  @Test("a garbage or truncated history.index is ignored, deleted, and the open succeeds", arguments: ["garbage", "truncated", "empty"])
+  @Test(
+    "a garbage or truncated history.index is ignored, deleted, and the open succeeds",
+    arguments: ["garbage", "truncated", "empty"])
   func damagedSnapshotIsIgnored(damage: String) async throws {
     let directory = try TemporaryDirectory()
     let ids = try await snapshotted(directory)
@@ -415,7 +425,9 @@ import Testing
     let valid = try Data(contentsOf: URL(fileURLWithPath: snapshotPath(directory.path)))
     typealias Header = HistoryIndexSnapshot.Header
     // Formats 1 and 2 held the in-memory layout of the build that wrote them.
-    for (version, kept) in [(HistoryIndexSnapshot.formatVersion - 1, false), (HistoryIndexSnapshot.formatVersion + 1, true)] {
+    for (version, kept) in [
+      (HistoryIndexSnapshot.formatVersion - 1, false), (HistoryIndexSnapshot.formatVersion + 1, true),
+    ] {
       try valid.write(to: URL(fileURLWithPath: snapshotPath(directory.path)))
       try patchHeader(directory, word: Header.version, value: version, fixChecksum: true)
       let reopened = try await openStore(directory)
@@ -445,14 +457,17 @@ import Testing
     var data = try Data(contentsOf: url)
     typealias Header = HistoryIndexSnapshot.Header
     let words = data.withUnsafeBytes { raw in
-      (0..<HistoryIndexSnapshot.headerWords).map { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) }
+      (0..<HistoryIndexSnapshot.headerWords).map {
+        UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))
+      }
     }
     let vocabularySize = Int(words[Header.vocabularySize])
     let vocabulary = String(decoding: data.suffix(vocabularySize), as: UTF8.self)
     let statuses = GenerationStatus.allCases.map(\.rawValue)
     #expect(vocabulary.hasPrefix(statuses.joined(separator: ",") + ";"))
     // As a build whose status cases were declared in the opposite order would have written it.
-    let reversed = statuses.reversed().joined(separator: ",") + vocabulary.dropFirst(statuses.joined(separator: ",").count)
+    let reversed =
+      statuses.reversed().joined(separator: ",") + vocabulary.dropFirst(statuses.joined(separator: ",").count)
     data.replaceSubrange((data.count - vocabularySize)..., with: Data(reversed.utf8))
     for slot in 0..<Int(words[Header.entryCount]) {
       let at = HistoryIndexSnapshot.headerSize + slot * HistoryIndexSnapshot.entrySize + 44
@@ -487,7 +502,8 @@ import Testing
   private func saveLongRecords(_ store: HistoryStore) async throws -> [GenerationRecord] {
     let records = (0..<400).map { number in
       makeRecord(
-        "rec-\(number + 10)", prompt: "prompt \(number + 1000) " + String(repeating: "x", count: 400), status: .completed,
+        "rec-\(number + 10)", prompt: "prompt \(number + 1000) " + String(repeating: "x", count: 400),
+        status: .completed,
         created: Double(number))
     }
     try await store.save(contentsOf: records)
@@ -504,7 +520,8 @@ import Testing
     // As if written after the edit: the stamp matches, so only the line checks are left.
     try restamp(directory)
     let snapshot = try Data(contentsOf: URL(fileURLWithPath: snapshotPath(directory.path)))
-    #expect((try Data(contentsOf: URL(fileURLWithPath: directory.history))).count > 3 * Int(HistoryIndexSnapshot.windowSize))
+    #expect(
+      (try Data(contentsOf: URL(fileURLWithPath: directory.history))).count > 3 * Int(HistoryIndexSnapshot.windowSize))
     let expected = records.first { $0.id == "rec-21" }
 
     let reopened = try await openStore(directory)
@@ -519,7 +536,8 @@ import Testing
     #expect(await exporting.openedFromSnapshot)
     let exported = directory.path + "/export.json"
     #expect(try await exporting.export(to: exported, matching: HistoryQuery(limit: 10_000)) == records.count)
-    let array = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: exported))) as? [[String: Any]])
+    let array = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: exported))) as? [[String: Any]])
     #expect(array.count == records.count)
     let byID = Dictionary(uniqueKeysWithValues: records.map { ($0.id, $0.prompt) })
     for object in array {
@@ -555,6 +573,8 @@ import Testing
     #expect(await afterCompaction.count == records.count + 1)
     #expect(try await afterCompaction.record(id: "new-30")?.prompt == records[20].prompt)
     #expect(try await afterCompaction.record(id: "rec-30") == updated)
-    for record in records where record.id != "rec-30" { #expect(try await afterCompaction.record(id: record.id) == record) }
+    for record in records where record.id != "rec-30" {
+      #expect(try await afterCompaction.record(id: record.id) == record)
+    }
   }
 }

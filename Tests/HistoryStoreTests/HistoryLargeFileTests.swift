@@ -20,8 +20,11 @@ import Testing
       if number % 10 == 9 {
         // A later snapshot of an earlier record (new status and prompt), a delete, a blank line,
         // garbage, and a hand-edited line in another key order.
-        try add(makeRecord("id-\(number - 5)", prompt: "renamed \(number - 5)", status: .completed, created: Double(number - 5)))
-        lines.append(String(decoding: HistoryLine.tombstone(id: "id-\(number - 8)", at: time(Double(number))), as: UTF8.self))
+        try add(
+          makeRecord(
+            "id-\(number - 5)", prompt: "renamed \(number - 5)", status: .completed, created: Double(number - 5)))
+        lines.append(
+          String(decoding: HistoryLine.tombstone(id: "id-\(number - 8)", at: time(Double(number))), as: UTF8.self))
         lines.append("   ")
         lines.append("{\"v\":1,\"id\":\"torn-\(number)\",\"created\":\"2026-01-01T00:00:00.000Z\"")
         let edited = try JSONSerialization.data(

@@ -12,7 +12,9 @@ import Testing
     var awaiting = makeRecord("awaiting", status: .completed)
     awaiting.localFile = nil
     #expect(awaiting.awaitsVideo)
-    for record in [fullRecord(), makeRecord("plain"), makeRecord("esc\"aped\\id", prompt: "tab\there \u{1} \"q\" é 🎬"), awaiting] {
+    for record in [
+      fullRecord(), makeRecord("plain"), makeRecord("esc\"aped\\id", prompt: "tab\there \u{1} \"q\" é 🎬"), awaiting,
+    ] {
       let line = try HistoryLine.encode(record, with: encoder)
       let fast = line.withUnsafeBytes { HistoryLine.scanHead($0) }
       let slow = line.withUnsafeBytes { HistoryLine.decodeFully($0, with: decoder) }

@@ -14,7 +14,9 @@ import Testing
     let shared = directory.path + "/videos/2026-11-27_a-red-fox_019ac4d6.mp4"
     _ = FileManager.default.createFile(atPath: shared, contents: Data("mp4".utf8))
     var records: [GenerationRecord] = (0..<50).map { makeRecord("other\($0)", status: .completed, created: Double($0)) }
-    for index in records.indices { records[index].localFile = .init(path: directory.path + "/videos/other\(index).mp4") }
+    for index in records.indices {
+      records[index].localFile = .init(path: directory.path + "/videos/other\(index).mp4")
+    }
     var first = makeRecord("first", status: .completed, created: 100)
     first.localFile = .init(path: shared, sha256: "aa")
     try await store.save(contentsOf: records + [first])

@@ -19,7 +19,8 @@ import Testing
     // The line starts with the index fields in their fixed order, for the scanner and for people.
     let line = try #require(try directory.lines().first)
     #expect(line.hasPrefix(#"{"v":1,"id":"full-1","created":"2026-07-25T"#))
-    #expect(line.contains(#","status":"completed","mode":"extend-video","model":"full","prompt":"the camera \"rises\""#))
+    #expect(
+      line.contains(#","status":"completed","mode":"extend-video","model":"full","prompt":"the camera \"rises\""#))
     #expect(await reopened.warnings.isEmpty)
   }
 
@@ -145,11 +146,13 @@ import Testing
   func export() async throws {
     let directory = try TemporaryDirectory()
     let store = try await HistoryStore(directory: directory.path)
-    try await store.save(contentsOf: (0..<5).map { makeRecord("r\($0)", status: $0 % 2 == 0 ? .completed : .failed, created: Double($0)) })
+    try await store.save(
+      contentsOf: (0..<5).map { makeRecord("r\($0)", status: $0 % 2 == 0 ? .completed : .failed, created: Double($0)) })
     try await store.save(fullRecord())
     let out = directory.path + "/export.json"
     #expect(try await store.export(to: out) == 6)
-    let decoded = try HistoryLine.decoder().decode([GenerationRecord].self, from: Data(contentsOf: URL(fileURLWithPath: out)))
+    let decoded = try HistoryLine.decoder().decode(
+      [GenerationRecord].self, from: Data(contentsOf: URL(fileURLWithPath: out)))
     #expect(decoded.map(\.id) == ["full-1", "r4", "r3", "r2", "r1", "r0"])
     #expect(decoded.first == fullRecord())
     #expect(try await store.export(to: out, matching: HistoryQuery(statuses: [.failed])) == 2)
@@ -231,7 +234,8 @@ import Testing
       "billing.cost", "parent_id", "error", "error.type", "error.message",
     ]
     #expect(keys == expected)
-    #expect(!keys.contains { $0.lowercased().contains("key") || $0.lowercased().contains("auth") || $0.contains("header") })
+    #expect(
+      !keys.contains { $0.lowercased().contains("key") || $0.lowercased().contains("auth") || $0.contains("header") })
   }
 
   @Test("timestamps: millisecond UTC text that parses back, including offsets and pre-1970")
@@ -247,7 +251,9 @@ import Testing
     #expect(Timestamp.parse("2026-07-25") == nil)
     #expect(Timestamp.parse("2026-13-25T17:20:00Z") == nil)
     let fields = Timestamp.fields(Date(timeIntervalSince1970: 1_785_000_000.123))
-    let parts: [Int] = [fields.year, fields.month, fields.day, fields.hour, fields.minute, fields.second, fields.millisecond]
+    let parts: [Int] = [
+      fields.year, fields.month, fields.day, fields.hour, fields.minute, fields.second, fields.millisecond,
+    ]
     #expect(parts == [2026, 7, 25, 17, 20, 0, 123])
     let before1970 = Timestamp.fields(Date(timeIntervalSince1970: -0.001))
     let earlier: [Int] = [before1970.year, before1970.month, before1970.day, before1970.hour, before1970.second]

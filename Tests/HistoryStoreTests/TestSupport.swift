@@ -52,7 +52,8 @@ func fullRecord(_ id: String = "full-1") -> GenerationRecord {
   var record = GenerationRecord(
     id: id, createdAt: time(10), status: .submitting, mode: .extendVideo, model: .full,
     input: [
-      "prompt": "the camera \"rises\" over a city\nat night — ünïcödé 🎬", "video_url": "https://v3.fal.media/files/in.mp4",
+      "prompt": "the camera \"rises\" over a city\nat night — ünïcödé 🎬",
+      "video_url": "https://v3.fal.media/files/in.mp4",
       "num_frames": 120, "seed": 42, "num_inference_steps": 16, "enable_safety_checker": false,
       "aspect_ratio": "16:9", "start_frame": 24, "guidance": 3.5, "tags": ["a", nil, true],
     ],
@@ -67,7 +68,8 @@ func fullRecord(_ id: String = "full-1") -> GenerationRecord {
   record.transition(to: .completed, at: time(95.125))
   record.result = GenerationRecord.Output(
     videoURL: "https://v3.fal.media/files/out.mp4", contentType: "video/mp4", fileSize: 1_234_567, seed: 42)
-  record.localFile = GenerationRecord.LocalFile(path: "/data/magi-studio/videos/out.mp4", sha256: String(repeating: "ab", count: 32))
+  record.localFile = GenerationRecord.LocalFile(
+    path: "/data/magi-studio/videos/out.mp4", sha256: String(repeating: "ab", count: 32))
   record.billing = GenerationRecord.Billing(units: 5, pricePerUnit: 0.2)
   record.failure = GenerationRecord.Failure(type: "none", message: "kept to test the field")
   return record

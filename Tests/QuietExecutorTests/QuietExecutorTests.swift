@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import Synchronization
 import Testing
 
 @testable import QuietExecutor
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 @Suite struct JobQueueTests {
   @Test func fifoKeepsOrderAcrossCompaction() {

@@ -5,9 +5,10 @@ import FalEmulator
 import FalProtocol
 import Foundation
 import HistoryStore
-@testable import StudioCore
 import Synchronization
 import Testing
+
+@testable import StudioCore
 
 /// Jobs with the history as their journal, against the in-process emulator over libcurl.
 @Suite struct GenerationRunnerTests {
@@ -25,7 +26,8 @@ import Testing
       let emulator = FalEmulator(configuration: EmulatorConfiguration(workers: workers, stepDuration: step))
       let base = try await emulator.start()
       let client = FalQueueClient(
-        transport: GenerationRunnerTests.transport, endpoints: FalEndpoints(single: base), credentials: Credentials(key: "k"),
+        transport: GenerationRunnerTests.transport, endpoints: FalEndpoints(single: base),
+        credentials: Credentials(key: "k"),
         retryPolicy: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(10)))
       let directory = NSTemporaryDirectory() + "magi-jobs-\(UUID().uuidString)"
       return Harness(emulator: emulator, client: client, directory: directory)
@@ -105,7 +107,8 @@ import Testing
     var again = first
     again.id = GenerationRunner.newRecordID()
     again.localFile = nil
-    let path = harness.directory + "/videos/" + VideoNaming.fileName(prompt: again.prompt, id: again.id, date: again.createdAt)
+    let path =
+      harness.directory + "/videos/" + VideoNaming.fileName(prompt: again.prompt, id: again.id, date: again.createdAt)
     try video.prefix(video.count / 2).write(to: URL(fileURLWithPath: path + ".part"))
     try await runner.history.save(again)
     await harness.emulator.resetRequestCounts()
@@ -225,14 +228,22 @@ import Testing
     let harness = try await Harness.start()
     let history = try await HistoryStore(directory: harness.directory)
     try await history.save(
-      GenerationRecord(id: "elsewhere", status: .running, mode: .textToVideo, input: ["prompt": "p"], requestID: "r1", server: "https://queue.fal.run"))
+      GenerationRecord(
+        id: "elsewhere", status: .running, mode: .textToVideo, input: ["prompt": "p"], requestID: "r1",
+        server: "https://queue.fal.run"))
     try await history.save(
-      GenerationRecord(id: "offline", status: .queued, mode: .textToVideo, input: ["prompt": "p"], requestID: "r2", server: "embedded:http://127.0.0.1:1"))
-    let runner = GenerationRunner(client: harness.client, history: history, videosDirectory: harness.directory + "/videos")
+      GenerationRecord(
+        id: "offline", status: .queued, mode: .textToVideo, input: ["prompt": "p"], requestID: "r2",
+        server: "embedded:http://127.0.0.1:1"))
+    let runner = GenerationRunner(
+      client: harness.client, history: history, videosDirectory: harness.directory + "/videos")
     await #expect(throws: StudioError.self) { try await runner.follow(recordID: "elsewhere") }
     await #expect(throws: StudioError.self) { try await runner.follow(recordID: "offline") }
-    #expect(try await history.record(id: "elsewhere")?.status == .running, "a job still running on fal is left as it is")
-    #expect(try await history.record(id: "offline")?.status == .queued, "the twin keeps offline jobs: one is not lost while online")
+    #expect(
+      try await history.record(id: "elsewhere")?.status == .running, "a job still running on fal is left as it is")
+    #expect(
+      try await history.record(id: "offline")?.status == .queued,
+      "the twin keeps offline jobs: one is not lost while online")
     #expect(await harness.emulator.requestCounts().total == 0)
     await harness.emulator.stop()
   }
@@ -258,8 +269,10 @@ import Testing
   @Test func aRecordLeftSubmittingWithoutARequestIDBecomesUnknownWithTheReason() async throws {
     let harness = try await Harness.start()
     let history = try await HistoryStore(directory: harness.directory)
-    try await history.save(GenerationRecord(id: "crashed-1", status: .submitting, mode: .textToVideo, input: ["prompt": "p"]))
-    let runner = GenerationRunner(client: harness.client, history: history, videosDirectory: harness.directory + "/videos")
+    try await history.save(
+      GenerationRecord(id: "crashed-1", status: .submitting, mode: .textToVideo, input: ["prompt": "p"]))
+    let runner = GenerationRunner(
+      client: harness.client, history: history, videosDirectory: harness.directory + "/videos")
     let results = await runner.resumeUnfinished()
     let record = try #require(try results.first?.result.get())
     #expect(record.status == .unknown)
@@ -387,7 +400,9 @@ import Testing
 @Suite struct StudioCoreUnitTests {
   @Test func videoNamesStartWithTheDateAndReadLikeThePrompt() {
     let date = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18
-    #expect(VideoNaming.fileName(prompt: "A red fox, running!", id: "01a21af0-4d61", date: date) == "2026-11-18_a-red-fox-running_01a21af04d61.mp4")
+    #expect(
+      VideoNaming.fileName(prompt: "A red fox, running!", id: "01a21af0-4d61", date: date)
+        == "2026-11-18_a-red-fox-running_01a21af04d61.mp4")
     #expect(VideoNaming.fileName(prompt: "猫", id: "x", date: date) == "2026-11-18_magi_x.mp4")
   }
 

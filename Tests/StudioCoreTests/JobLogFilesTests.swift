@@ -16,7 +16,8 @@ import Testing
     #expect(truncate(path, off_t(JobLogFiles.maxFileBytes - 1000)) == 0)
     let long = String(repeating: "x", count: 2000)
     for batch in 0..<5 {
-      logs.append([LogEntry(message: "\(batch) \(long)", level: "INFO", source: "USER", timestamp: "t\(batch)")], to: "rec-1")
+      logs.append(
+        [LogEntry(message: "\(batch) \(long)", level: "INFO", source: "USER", timestamp: "t\(batch)")], to: "rec-1")
     }
     let handle = try #require(FileHandle(forReadingAtPath: path))
     try handle.seek(toOffset: UInt64(JobLogFiles.maxFileBytes - 1000))

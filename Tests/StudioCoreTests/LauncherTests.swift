@@ -64,7 +64,9 @@ import Testing
     let lines = try #require(fixture.recordedArguments)
     // `grep` runs with the shell's own mask and dispositions, which it had from its spawn.
     #expect(lines.contains { $0.hasPrefix("SigBlk:") && $0.hasSuffix("0000000000000000") }, "\(lines)")
-    let ignored = lines.first { $0.hasPrefix("SigIgn:") }.flatMap { UInt64($0.split(separator: "\t").last ?? "", radix: 16) }
+    let ignored = lines.first { $0.hasPrefix("SigIgn:") }.flatMap {
+      UInt64($0.split(separator: "\t").last ?? "", radix: 16)
+    }
     #expect(ignored.map { $0 & (1 << (UInt64(SIGPIPE) - 1)) == 0 } == true, "SIGPIPE ignored: \(lines)")
   }
 
@@ -80,7 +82,8 @@ import Testing
   /// command, and holds no escape sequence (copying and links are the terminal side's).
   @Test func overSSHWithoutADisplayNothingIsSpawnedAndTheReportSaysHowToGetIt() throws {
     let fixture = try Fixture()
-    let outcome = fixture.launcher(["SSH_CONNECTION": "1.2.3.4 5 6.7.8.9 22"]).open(.init(localPath: fixture.video, url: "https://cdn/x.mp4"))
+    let outcome = fixture.launcher(["SSH_CONNECTION": "1.2.3.4 5 6.7.8.9 22"]).open(
+      .init(localPath: fixture.video, url: "https://cdn/x.mp4"))
     guard case .notOpened(let report) = outcome else {
       Issue.record("opened: \(outcome)")
       return
@@ -89,7 +92,9 @@ import Testing
     #expect(report.copyURL == "https://cdn/x.mp4")
     let scp = try #require(report.scpHint)
     #expect(scp.hasPrefix("scp ") && scp.hasSuffix(":\(fixture.video) ."))
-    #expect(report.message().hasPrefix("over ssh with no display: file: \(fixture.video); URL: https://cdn/x.mp4; fetch it with: \(scp)"))
+    #expect(
+      report.message().hasPrefix(
+        "over ssh with no display: file: \(fixture.video); URL: https://cdn/x.mp4; fetch it with: \(scp)"))
     #expect(report.message(url: "copied the URL").contains("; copied the URL; "))
     #expect(!report.message().contains("\u{1B}"))
   }
@@ -98,17 +103,23 @@ import Testing
   @Test func withoutSSHThereIsNoScpHint() throws {
     let fixture = try Fixture()
     let outcome = fixture.launcher([:]).open(.init(localPath: fixture.video, url: "https://cdn/x.mp4"))
-    #expect(outcome == .notOpened(Launcher.Report(reason: "no graphical display", file: fixture.video, copyURL: "https://cdn/x.mp4")))
+    #expect(
+      outcome
+        == .notOpened(
+          Launcher.Report(reason: "no graphical display", file: fixture.video, copyURL: "https://cdn/x.mp4")))
   }
 
   /// xdg-open, and the viewer it starts, must not inherit the key.
   @Test func theViewerGetsNoKeyInItsEnvironment() throws {
     let fixture = try Fixture()
     defer { try? FileManager.default.removeItem(atPath: fixture.root) }
-    try "#!/bin/sh\nenv > \(fixture.record)\n".write(toFile: fixture.bin + "/xdg-open", atomically: true, encoding: .utf8)
+    try "#!/bin/sh\nenv > \(fixture.record)\n".write(
+      toFile: fixture.bin + "/xdg-open", atomically: true, encoding: .utf8)
     chmod(fixture.bin + "/xdg-open", 0o755)
-    let outcome = fixture.launcher(["DISPLAY": ":0", "FAL_KEY": "id:secret-1", "FAL_KEY_ID": "id", "FAL_KEY_SECRET": "secret-1"])
-      .open(.init(localPath: fixture.video))
+    let outcome = fixture.launcher([
+      "DISPLAY": ":0", "FAL_KEY": "id:secret-1", "FAL_KEY_ID": "id", "FAL_KEY_SECRET": "secret-1",
+    ])
+    .open(.init(localPath: fixture.video))
     #expect(outcome == .openedFile(fixture.video), "\(outcome.message)")
     let environment = try #require(fixture.recordedArguments)
     #expect(environment.contains("DISPLAY=:0"), "\(environment)")

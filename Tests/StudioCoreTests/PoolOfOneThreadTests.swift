@@ -1,7 +1,7 @@
 import Digest
 import FalProtocol
-import HistoryStore
 import Foundation
+import HistoryStore
 import Synchronization
 import Testing
 
@@ -75,9 +75,11 @@ import Testing
   }
 
   /// Submit → follow → video on disk, as the studio runs it.
-  private static func runFlow(_ harness: GenerationRunnerTests.Harness, finished: Flag) async throws -> GenerationRecord {
+  private static func runFlow(_ harness: GenerationRunnerTests.Harness, finished: Flag) async throws -> GenerationRecord
+  {
     let runner = try await harness.runner()
-    let submitted = try await runner.submit(MagiRequest(endpoint: MagiEndpoint(mode: .textToVideo), prompt: "a harbour"))
+    let submitted = try await runner.submit(
+      MagiRequest(endpoint: MagiEndpoint(mode: .textToVideo), prompt: "a harbour"))
     let done = try await runner.follow(recordID: submitted.id)
     finished.set()
     return done

@@ -31,7 +31,9 @@ import Testing
     #expect(StudioConfig.parse("graphics = \"none\"\n", path: "c.toml").config.graphics == "none")
     let (config, errors) = StudioConfig.parse("graphics = \"sixels\"\n", path: "c.toml")
     #expect(config.graphics == "auto")
-    #expect(errors.count == 1 && errors.first?.description.contains("'graphics' must be one of auto, kitty") == true, "\(errors)")
+    #expect(
+      errors.count == 1 && errors.first?.description.contains("'graphics' must be one of auto, kitty") == true,
+      "\(errors)")
   }
 
   @Test func everySettingCanBeOverridden() throws {
@@ -163,8 +165,11 @@ import Testing
   /// Removing the `#` of every setting line must give a valid file whose values are the defaults
   /// (the template cannot suggest a value the studio would reject).
   @Test func uncommentingEveryTemplateSettingIsValidAndMatchesTheDefaults() {
-    let uncommented = StudioConfig.defaultFileContents.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-      guard line.hasPrefix("#"), let next = line.dropFirst().first, next.isLetter || next == "[" else { return String(line) }
+    let uncommented = StudioConfig.defaultFileContents.split(separator: "\n", omittingEmptySubsequences: false).map {
+      line in
+      guard line.hasPrefix("#"), let next = line.dropFirst().first, next.isLetter || next == "[" else {
+        return String(line)
+      }
       return String(line.dropFirst())
     }.joined(separator: "\n")
     let (config, errors) = StudioConfig.parse(uncommented, path: "config.toml")
@@ -182,7 +187,10 @@ import Testing
   }
 
   @Test func defaultPricesAreFalsPublishedOnes() {
-    #expect(StudioConfig.defaultPrices == [.distilled: MagiModel.distilled.defaultPricePerUnit, .full: MagiModel.full.defaultPricePerUnit])
+    #expect(
+      StudioConfig.defaultPrices == [
+        .distilled: MagiModel.distilled.defaultPricePerUnit, .full: MagiModel.full.defaultPricePerUnit,
+      ])
   }
 
   @Test(arguments: ["1e17", "1001", "inf", "nan", "-0.5", "1e308"])

@@ -37,11 +37,13 @@ import Testing
   @Test func nestingUpToTheLimitIsRead() throws {
     // 1 level for the key, 63 arrays: exactly 64.
     let arrays = TOMLReader.maximumDepth - 1
-    let table = try TOMLReader.parse("x = " + String(repeating: "[", count: arrays) + String(repeating: "]", count: arrays))
+    let table = try TOMLReader.parse(
+      "x = " + String(repeating: "[", count: arrays) + String(repeating: "]", count: arrays))
     var value = try #require(table["x"])
     for _ in 1..<arrays { value = try #require(value.arrayValue?.first) }
     #expect(value.arrayValue == [])
-    #expect(failure("x = " + String(repeating: "[", count: arrays + 1) + String(repeating: "]", count: arrays + 1)) != nil)
+    #expect(
+      failure("x = " + String(repeating: "[", count: arrays + 1) + String(repeating: "]", count: arrays + 1)) != nil)
   }
 
   @Test func aTenThousandPartHeaderIsAnErrorAtOnce() throws {
@@ -115,7 +117,10 @@ import Testing
     let big = Data(repeating: UInt8(ascii: "#"), count: TOMLReader.maximumBytes + 1)
     try big.write(to: URL(fileURLWithPath: directory + "/config.toml"))
     let loaded = StudioConfig.load(path: directory + "/config.toml")
-    #expect(loaded.errors.map(\.description) == ["\(directory)/config.toml: is larger than 1 MiB (1048577 bytes); not read; using the defaults"])
+    #expect(
+      loaded.errors.map(\.description) == [
+        "\(directory)/config.toml: is larger than 1 MiB (1048577 bytes); not read; using the defaults"
+      ])
     try big.write(to: URL(fileURLWithPath: directory + "/huge.toml"))
     let library = ThemeLibrary(directories: [directory])
     #expect(library.messages.contains { $0.hasPrefix(directory + "/huge.toml: is larger than 1 MiB") })
@@ -125,6 +130,7 @@ import Testing
     let deep = "x = " + String(repeating: "[", count: 100_000) + "\n"
     let library = ThemeLibrary(layers: [[.init(name: "deep", path: "/t/deep.toml", text: deep)]])
     #expect(library.theme(named: "dark") != nil)
-    #expect(library.messages.first?.hasPrefix("/t/deep.toml:1: nested more than 64 levels") == true, "\(library.messages)")
+    #expect(
+      library.messages.first?.hasPrefix("/t/deep.toml:1: nested more than 64 levels") == true, "\(library.messages)")
   }
 }

@@ -104,11 +104,13 @@ func temporaryDirectory(_ files: [String: String] = [:]) throws -> String {
     ])
     let library = ThemeLibrary(directories: [shippedThemesDirectory, user])
     let neonError = "\(user)/neon.toml:5: unknown role 'bordr' (did you mean 'border'?)"
-    #expect(library.messages == [neonError, "\(user)/other.toml:1: unterminated array: this '[' is never closed by ']'"])
+    #expect(
+      library.messages == [neonError, "\(user)/other.toml:1: unterminated array: this '[' is never closed by ']'"])
     #expect(library.theme(named: "neon") == nil)
     let (theme, message) = library.theme(orDefault: "neon")
     #expect(theme == Theme.dark, "the default is used instead")
-    #expect(message == "theme 'neon' cannot be used: \(neonError); using 'dark'", "the file's own error, not 'no theme'")
+    #expect(
+      message == "theme 'neon' cannot be used: \(neonError); using 'dark'", "the file's own error, not 'no theme'")
     #expect(library.theme(orDefault: "nope").message?.hasPrefix("no theme 'nope'") == true)
   }
 
@@ -124,7 +126,8 @@ func temporaryDirectory(_ files: [String: String] = [:]) throws -> String {
     let library = ThemeLibrary(directories: [shippedThemesDirectory, user])
     let light = try #require(library.theme(named: "light"))
     #expect(light.style(for: .title) == RoleStyle(foreground: .rgb(1, 2, 3)))
-    #expect(light.style(for: .error) == shipped.theme(named: "ansi16")?.style(for: .error), "the rest comes from ansi16")
+    #expect(
+      light.style(for: .error) == shipped.theme(named: "ansi16")?.style(for: .error), "the rest comes from ansi16")
   }
 
   /// helix's trick: a child that redefines a palette entry recolours the parent's roles using it.
@@ -163,7 +166,8 @@ func temporaryDirectory(_ files: [String: String] = [:]) throws -> String {
     let library = ThemeLibrary(directories: [user])
     #expect(
       library.messages == [
-        "\(user)/x.toml:4: unknown colour 'skye' for 'title'" + " (did you mean 'sky'?): not in [palette] nor an ANSI colour name"
+        "\(user)/x.toml:4: unknown colour 'skye' for 'title'"
+          + " (did you mean 'sky'?): not in [palette] nor an ANSI colour name"
       ])
   }
 
@@ -211,7 +215,8 @@ func temporaryDirectory(_ files: [String: String] = [:]) throws -> String {
     let library = ThemeLibrary(directories: [user])
     #expect(library.theme(named: "tiny") != nil)
     #expect(library.messages.count == 1)
-    #expect(library.messages.first?.hasPrefix("\(user)/tiny.toml: roles not styled, shown as 'normal': dim, border") == true)
+    #expect(
+      library.messages.first?.hasPrefix("\(user)/tiny.toml: roles not styled, shown as 'normal': dim, border") == true)
   }
 
   @Test func namesCycleShippedFirstThenOthersAlphabetically() throws {
@@ -230,8 +235,14 @@ func temporaryDirectory(_ files: [String: String] = [:]) throws -> String {
       "prefix/bin/magi-studio": "", "prefix/share/magi-studio/themes/dark.toml": "",
     ])
     let real = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
-    #expect(ThemeLibrary.shippedDirectories(executablePath: root + "/checkout/.build/debug/magi-studio") == [real + "/checkout/themes"])
-    #expect(ThemeLibrary.shippedDirectories(executablePath: root + "/prefix/bin/magi-studio") == [real + "/prefix/share/magi-studio/themes"])
+    #expect(
+      ThemeLibrary.shippedDirectories(executablePath: root + "/checkout/.build/debug/magi-studio") == [
+        real + "/checkout/themes"
+      ])
+    #expect(
+      ThemeLibrary.shippedDirectories(executablePath: root + "/prefix/bin/magi-studio") == [
+        real + "/prefix/share/magi-studio/themes"
+      ])
   }
 
   @Test func theStandardLibraryReadsTheUsersConfigThemesFolder() throws {
@@ -240,9 +251,13 @@ func temporaryDirectory(_ files: [String: String] = [:]) throws -> String {
     let library = ThemeLibrary.standard(paths: paths, executablePath: nil)
     #expect(ThemeLibrary.userDirectory(paths: paths) == config + "/themes")
     #expect(library.names == ["dark"], "solar cannot load without the shipped ansi16")
-    #expect(library.messages.contains { $0.contains("inherits unknown theme 'ansi16'") }, "no shipped folder given, so ansi16 is unknown")
+    #expect(
+      library.messages.contains { $0.contains("inherits unknown theme 'ansi16'") },
+      "no shipped folder given, so ansi16 is unknown")
     let withShipped = ThemeLibrary(directories: [shippedThemesDirectory, ThemeLibrary.userDirectory(paths: paths)])
-    #expect(withShipped.theme(named: "solar") == withShipped.theme(named: "ansi16").map { Theme(name: "solar", styles: $0.styles) })
+    #expect(
+      withShipped.theme(named: "solar")
+        == withShipped.theme(named: "ansi16").map { Theme(name: "solar", styles: $0.styles) })
   }
 }
 

@@ -1,7 +1,8 @@
 import Foundation
-@testable import StudioCore
 import Synchronization
 import Testing
+
+@testable import StudioCore
 
 /// The embedded emulator's key: private, made once, shared by every process of the user.
 @Suite struct TwinKeyTests {

@@ -83,7 +83,8 @@ final class SyntheticSource: PreviewFrameSource {
 
   @Test func aSheetIsRenderedIntoItsFrameBox() async {
     let (runner, probe, _) = runner(SyntheticSource())
-    runner.perform(.loadPreviewSheet(id: "a", path: "/v.mp4", sha256: nil, count: 4, frame: CellSize(columns: 20, rows: 6)))
+    runner.perform(
+      .loadPreviewSheet(id: "a", path: "/v.mp4", sha256: nil, count: 4, frame: CellSize(columns: 20, rows: 6)))
     let pictures = await probe.first { if case .previewSheet("a", let pictures) = $0 { pictures } else { nil } }
     #expect(pictures?.count == 4)
     for picture in pictures ?? [] {
@@ -103,7 +104,8 @@ final class SyntheticSource: PreviewFrameSource {
     let started = clock.now
     runner.perform(.playPreview(id: "a", path: "/v.mp4", box: CellSize(columns: 40, rows: 12), from: 0))
     let looped = await source.events.count(reaching: 2, within: .seconds(10))
-    #expect(looped && source.events.items.prefix(2) == ["play from 0.0", "play from 0.0"], "a second pass from the start")
+    #expect(
+      looped && source.events.items.prefix(2) == ["play from 0.0", "play from 0.0"], "a second pass from the start")
     let elapsed = clock.now - started
     // Twelve frames at 24 fps: the last is due half a second after the first.
     #expect(elapsed >= .milliseconds(450), "\(elapsed)")
@@ -132,7 +134,9 @@ final class SyntheticSource: PreviewFrameSource {
     let (runner, probe, _) = runner(SyntheticSource())
     runner.perform(.showPreviewFrame(id: "a", path: "/v.mp4", box: CellSize(columns: 40, rows: 12), at: 0.25))
     let shown: PreviewPicture? = await probe.first { action in
-      if case .previewFrame("a", let picture, let duration, let rate) = action, duration == 0.5, rate == 24 { return picture }
+      if case .previewFrame("a", let picture, let duration, let rate) = action, duration == 0.5, rate == 24 {
+        return picture
+      }
       return nil
     }
     #expect(shown?.time == 6.0 / 24)
@@ -148,17 +152,22 @@ final class SyntheticSource: PreviewFrameSource {
 
   @Test func theFormsSourceIsAStillOrTheFrameAnExtensionStartsFrom() async {
     let (runner, probe, _) = runner(SyntheticSource(frameCount: 12, frameRate: 24))
-    runner.perform(.loadSourceThumbnail(key: "img", path: "/i.png", isVideo: false, startFrame: nil, frame: CellSize(columns: 16, rows: 5)))
+    runner.perform(
+      .loadSourceThumbnail(
+        key: "img", path: "/i.png", isVideo: false, startFrame: nil, frame: CellSize(columns: 16, rows: 5)))
     let still = await probe.first { if case .previewSource("img", let picture) = $0 { picture } else { nil } }
     #expect(still?.time == 0 && (still?.art.width ?? 0) > 0)
-    runner.perform(.loadSourceThumbnail(key: "vid", path: "/v.mp4", isVideo: true, startFrame: 6, frame: CellSize(columns: 16, rows: 5)))
+    runner.perform(
+      .loadSourceThumbnail(
+        key: "vid", path: "/v.mp4", isVideo: true, startFrame: 6, frame: CellSize(columns: 16, rows: 5)))
     let start = await probe.first { if case .previewSource("vid", let picture) = $0 { picture } else { nil } }
     #expect(start?.time == 6.0 / 24)
   }
 
   @Test func aFailureIsOneLineForTheUser() async {
     let (runner, probe, _) = runner(SyntheticSource(failure: "the video file is missing\nmore detail"))
-    runner.perform(.loadPreviewSheet(id: "a", path: "/v.mp4", sha256: nil, count: 3, frame: CellSize(columns: 20, rows: 6)))
+    runner.perform(
+      .loadPreviewSheet(id: "a", path: "/v.mp4", sha256: nil, count: 3, frame: CellSize(columns: 20, rows: 6)))
     let reason = await probe.first { if case .previewUnavailable("a", let reason) = $0 { reason } else { nil } }
     #expect(reason == "the video file is missing")
     runner.perform(.playPreview(id: "b", path: "/v.mp4", box: CellSize(columns: 40, rows: 12), from: 0))

@@ -1,11 +1,13 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import FalProtocol
 import HistoryModel
+
 @testable import StudioUI
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 /// Fixed clock, fixed ids: every fixture renders the same on every machine and every day.
 enum Fixtures {
@@ -20,8 +22,10 @@ enum Fixtures {
     finishedSecondsAgo: Double? = nil, position: Int? = nil, steps: (Int, Int)? = nil, seed: Int? = nil,
     url: String? = nil, localPath: String? = nil, failure: GenerationRecord.Failure? = nil, parentID: String? = nil
   ) -> GenerationRecord {
-    var input: [String: JSONValue] = ["prompt": .string(prompt), "num_frames": 96, "resolution": "720p",
-      "num_inference_steps": 16, "aspect_ratio": "auto", "enable_safety_checker": true]
+    var input: [String: JSONValue] = [
+      "prompt": .string(prompt), "num_frames": 96, "resolution": "720p",
+      "num_inference_steps": 16, "aspect_ratio": "auto", "enable_safety_checker": true,
+    ]
     if let field = mode.sourceField { input[field] = "https://example.com/source.png" }
     var transitions = [GenerationRecord.StatusChange(status: .queued, at: at(createdSecondsAgo))]
     if let runningSecondsAgo { transitions.append(.init(status: .running, at: at(runningSecondsAgo))) }
@@ -63,7 +67,9 @@ enum Fixtures {
   static func studio(width: Int = 80, height: Int = 24) -> AppState {
     var state = AppState(width: width, height: height, now: now)
     _ = StudioReducer.update(&state, .launched)
-    _ = StudioReducer.update(&state, .historyPage(HistoryPage(summaries: [], totalMatches: 0, offset: 0, limit: 50), for: HistoryQuery(limit: 50)))
+    _ = StudioReducer.update(
+      &state,
+      .historyPage(HistoryPage(summaries: [], totalMatches: 0, offset: 0, limit: 50), for: HistoryQuery(limit: 50)))
     return state
   }
 
@@ -80,24 +86,32 @@ enum Fixtures {
   /// A queue with one job in every state.
   static func busyQueue(_ state: inout AppState) {
     let jobs = [
-      record("j-lost", .lost, prompt: "lost on restart", createdSecondsAgo: 3000, finishedSecondsAgo: 2900,
+      record(
+        "j-lost", .lost, prompt: "lost on restart", createdSecondsAgo: 3000, finishedSecondsAgo: 2900,
         failure: .init(type: "lost", message: "server no longer knows it")),
       record("j-cancel", .cancelled, prompt: "cancelled take", createdSecondsAgo: 2500, finishedSecondsAgo: 2400),
-      record("j-fail", .failed, prompt: "a bad one", createdSecondsAgo: 2000, runningSecondsAgo: 1950,
+      record(
+        "j-fail", .failed, prompt: "a bad one", createdSecondsAgo: 2000, runningSecondsAgo: 1950,
         finishedSecondsAgo: 1900, failure: .init(type: "internal_server_error", message: "GPU fell over")),
-      record("j-done", .completed, prompt: "lighthouse at dusk", createdSecondsAgo: 1200, runningSecondsAgo: 1100,
+      record(
+        "j-done", .completed, prompt: "lighthouse at dusk", createdSecondsAgo: 1200, runningSecondsAgo: 1100,
         finishedSecondsAgo: 960, seed: 1234, url: "https://v3.fal.media/files/fox.mp4", localPath: "/videos/fox.mp4"),
       record("j-queued", .queued, prompt: "waiting in line", createdSecondsAgo: 45, position: 2),
-      record("j-run", .running, prompt: "a red fox running through snow", createdSecondsAgo: 200,
+      record(
+        "j-run", .running, prompt: "a red fox running through snow", createdSecondsAgo: 200,
         runningSecondsAgo: 125, steps: (6, 16)),
     ]
     for job in jobs { _ = StudioReducer.update(&state, .jobUpdated(job)) }
     state.queue.selectedID = "j-run"
     state.queue.scrollTop = 0
-    _ = StudioReducer.update(&state, .jobLogs("j-run", [
-      log("Loading weights", second: 5),
-      log("Step 5/16", second: 20),
-      log("Step 6/16", second: 31),
-    ]))
+    _ = StudioReducer.update(
+      &state,
+      .jobLogs(
+        "j-run",
+        [
+          log("Loading weights", second: 5),
+          log("Step 5/16", second: 20),
+          log("Step 6/16", second: 31),
+        ]))
   }
 }

@@ -1,7 +1,8 @@
 import FalProtocol
 import HistoryModel
-import Testing
 import TerminalScreen
+import Testing
+
 @testable import StudioUI
 
 /// A price of 1e17 in config.toml, or billing units of 1e19 in an old history record, used to trap

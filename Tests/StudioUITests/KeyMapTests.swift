@@ -1,10 +1,11 @@
+import FalProtocol
 // Full Foundation: the README checks use `String.range(of:)`.
 import Foundation
-import FalProtocol
 import HistoryModel
-@testable import StudioUI
 import TerminalScreen
 import Testing
+
+@testable import StudioUI
 
 /// One expectation per (context, command) of the key map: from a given state, pressing ANY key
 /// bound to that command must produce exactly this state and exactly these effects.
@@ -35,7 +36,8 @@ func differences(_ lhs: AppState, _ rhs: AppState) -> String {
   let left = Mirror(reflecting: lhs).children
   let right = Array(Mirror(reflecting: rhs).children)
   var out: [String] = []
-  for (index, child) in left.enumerated() where String(describing: child.value) != String(describing: right[index].value) {
+  for (index, child) in left.enumerated()
+  where String(describing: child.value) != String(describing: right[index].value) {
     out.append("\(child.label ?? "?"):\n  got      \(child.value)\n  expected \(right[index].value)")
   }
   return out.joined(separator: "\n")
@@ -213,7 +215,8 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
       Given.playing,
       effects: [
         .stopPlayback,
-        .showPreviewFrame(id: "h0", path: "/videos/h0.mp4", box: Given.playing().preview.playback!.box, at: 2 + 1.0 / 24),
+        .showPreviewFrame(
+          id: "h0", path: "/videos/h0.mp4", box: Given.playing().preview.playback!.box, at: 2 + 1.0 / 24),
       ]
     ) {
       $0.preview.playback?.paused = true
@@ -223,7 +226,8 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
       Given.playing,
       effects: [
         .stopPlayback,
-        .showPreviewFrame(id: "h0", path: "/videos/h0.mp4", box: Given.playing().preview.playback!.box, at: 2 - 1.0 / 24),
+        .showPreviewFrame(
+          id: "h0", path: "/videos/h0.mp4", box: Given.playing().preview.playback!.box, at: 2 - 1.0 / 24),
       ]
     ) {
       $0.preview.playback?.paused = true
@@ -253,17 +257,25 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
   .detail: [
     .playVideo: BindingCase(
       Given.detail,
-      effects: [.playPreview(id: "h0", path: "/videos/h0.mp4", box: PreviewLayout.pictureBox(Given.detail(), fullScreen: false), from: 0)]
+      effects: [
+        .playPreview(
+          id: "h0", path: "/videos/h0.mp4", box: PreviewLayout.pictureBox(Given.detail(), fullScreen: false), from: 0)
+      ]
     ) {
       $0.preview.playback = Playback(
-        id: "h0", path: "/videos/h0.mp4", fullScreen: false, box: PreviewLayout.pictureBox(Given.detail(), fullScreen: false))
+        id: "h0", path: "/videos/h0.mp4", fullScreen: false,
+        box: PreviewLayout.pictureBox(Given.detail(), fullScreen: false))
     },
     .playVideoFullScreen: BindingCase(
       Given.detail,
-      effects: [.playPreview(id: "h0", path: "/videos/h0.mp4", box: PreviewLayout.pictureBox(Given.detail(), fullScreen: true), from: 0)]
+      effects: [
+        .playPreview(
+          id: "h0", path: "/videos/h0.mp4", box: PreviewLayout.pictureBox(Given.detail(), fullScreen: true), from: 0)
+      ]
     ) {
       $0.preview.playback = Playback(
-        id: "h0", path: "/videos/h0.mp4", fullScreen: true, box: PreviewLayout.pictureBox(Given.detail(), fullScreen: true))
+        id: "h0", path: "/videos/h0.mp4", fullScreen: true,
+        box: PreviewLayout.pictureBox(Given.detail(), fullScreen: true))
     },
     .close: BindingCase(Given.detail) {
       $0.overlay = nil
@@ -282,7 +294,8 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
             numFrames: 96, resolution: "720p", numInferenceSteps: 16, enableSafetyChecker: true, aspectRatio: "auto"),
           parentID: nil),
         title: "Re-run h0?",
-        message: "fal-ai/magi-distilled, 4.0 units ≈ $0.32, sent again as it was: history item 0: a lighthouse at dusk, waves")
+        message:
+          "fal-ai/magi-distilled, 4.0 units ≈ $0.32, sent again as it was: history item 0: a lighthouse at dusk, waves")
     },
     .editRecord: BindingCase(Given.detail) {
       $0.overlay = nil
@@ -608,7 +621,9 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
     for binding in KeyMap.bindings {
       let name = KeyMap.name(of: binding.key)
       #expect(
-        HelpOverlay.lines.contains { $0.text == binding.command.title && $0.keys.split(separator: " ").contains(Substring(name)) },
+        HelpOverlay.lines.contains {
+          $0.text == binding.command.title && $0.keys.split(separator: " ").contains(Substring(name))
+        },
         "help lacks \(name) for \(binding.command)")
     }
   }
@@ -638,6 +653,8 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
       Issue.record("Rewrote README's key list; check it and run the tests again")
       return
     }
-    #expect(listed == generated, "README's key list differs from the key map:\n\(lineDiff(expected: listed, actual: generated))")
+    #expect(
+      listed == generated,
+      "README's key list differs from the key map:\n\(lineDiff(expected: listed, actual: generated))")
   }
 }

@@ -1,8 +1,9 @@
 import FalProtocol
 import HistoryModel
-@testable import StudioUI
 import TerminalScreen
 import Testing
+
+@testable import StudioUI
 
 /// A synthetic frame: `columns` × `rows` half blocks whose colours move with `index` (a bright
 /// column sliding right over a red→blue ramp), as the runtime would render a decoded frame.
@@ -77,9 +78,12 @@ func syntheticArt(_ index: Int, columns: Int = 20, rows: Int = 5) -> CellArt {
     var (state, _) = Self.details()
     let effects = StudioReducer.update(&state, .terminal(.key(.character("p"))))
     let box = PreviewLayout.pictureBox(state, fullScreen: false)
-    #expect(effects == [.playPreview(id: "h0", path: "/home/u/.local/share/magi-studio/videos/h0.mp4", box: box, from: 0)])
+    #expect(
+      effects == [.playPreview(id: "h0", path: "/home/u/.local/share/magi-studio/videos/h0.mp4", box: box, from: 0)])
     _ = StudioReducer.update(
-      &state, .previewFrame(id: "h0", PreviewPicture(time: 1.25, art: syntheticArt(2, columns: 40, rows: 12)), duration: 4, frameRate: 24))
+      &state,
+      .previewFrame(
+        id: "h0", PreviewPicture(time: 1.25, art: syntheticArt(2, columns: 40, rows: 12)), duration: 4, frameRate: 24))
     assertSnapshot(StudioRenderer.render(state, width: 120, height: 40), named: "preview-playing")
     #expect(StudioReducer.update(&state, .terminal(.key(.character("q")))) == [.stopPlayback])
     #expect(state.preview.playback == nil)
@@ -99,7 +103,9 @@ func syntheticArt(_ index: Int, columns: Int = 20, rows: Int = 5) -> CellArt {
     var (state, _) = Self.details()
     _ = StudioReducer.update(&state, .terminal(.key(.character("P"))))
     _ = StudioReducer.update(
-      &state, .previewFrame(id: "h0", PreviewPicture(time: 0, art: syntheticArt(0, columns: 60, rows: 20)), duration: 4, frameRate: 24))
+      &state,
+      .previewFrame(
+        id: "h0", PreviewPicture(time: 0, art: syntheticArt(0, columns: 60, rows: 20)), duration: 4, frameRate: 24))
     let grid = StudioRenderer.render(state, width: 120, height: 40)
     #expect(!grid.textDump().contains("Details — h0"))
     #expect(grid.styleDump().contains("%"))
@@ -111,14 +117,21 @@ func syntheticArt(_ index: Int, columns: Int = 20, rows: Int = 5) -> CellArt {
     _ = StudioReducer.update(&state, .terminal(.key(.character(" "))))
     let effects = StudioReducer.update(&state, .terminal(.resized(width: 100, height: 30)))
     let box = PreviewLayout.pictureBox(state, fullScreen: false)
-    #expect(effects.contains(.showPreviewFrame(id: "h0", path: "/home/u/.local/share/magi-studio/videos/h0.mp4", box: box, at: 0)))
-    #expect(effects.contains(.loadPreviewSheet(id: "h0", path: "/home/u/.local/share/magi-studio/videos/h0.mp4", sha256: nil, count: 4, frame: PreviewState.sheetFrame)))
+    #expect(
+      effects.contains(
+        .showPreviewFrame(id: "h0", path: "/home/u/.local/share/magi-studio/videos/h0.mp4", box: box, at: 0)))
+    #expect(
+      effects.contains(
+        .loadPreviewSheet(
+          id: "h0", path: "/home/u/.local/share/magi-studio/videos/h0.mp4", sha256: nil, count: 4,
+          frame: PreviewState.sheetFrame)))
   }
 
   @Test func stepsStayInsideTheVideo() {
     var (state, _) = Self.details()
     _ = StudioReducer.update(&state, .terminal(.key(.character("p"))))
-    _ = StudioReducer.update(&state, .previewFrame(id: "h0", PreviewPicture(time: 0, art: syntheticArt(0)), duration: 2, frameRate: 25))
+    _ = StudioReducer.update(
+      &state, .previewFrame(id: "h0", PreviewPicture(time: 0, art: syntheticArt(0)), duration: 2, frameRate: 25))
     _ = StudioReducer.update(&state, .terminal(.key(.left)))
     #expect(state.preview.playback?.time == 0)
     for _ in 0..<5 { _ = StudioReducer.update(&state, .terminal(.key(.right))) }
@@ -175,8 +188,15 @@ func syntheticArt(_ index: Int, columns: Int = 20, rows: Int = 5) -> CellArt {
   @Test func theChosenImageIsShownUnderTheForm() {
     var state = Self.imageForm()
     let effects = StudioReducer.update(&state, .tick(Fixtures.now))
-    #expect(effects == [.loadSourceThumbnail(key: "/home/u/first.png#end", path: "/home/u/first.png", isVideo: false, startFrame: nil, frame: SourceThumbnail.frame)])
-    _ = StudioReducer.update(&state, .previewSource(key: "/home/u/first.png#end", PreviewPicture(time: 0, art: syntheticArt(1, columns: 16, rows: 4))))
+    #expect(
+      effects == [
+        .loadSourceThumbnail(
+          key: "/home/u/first.png#end", path: "/home/u/first.png", isVideo: false, startFrame: nil,
+          frame: SourceThumbnail.frame)
+      ])
+    _ = StudioReducer.update(
+      &state,
+      .previewSource(key: "/home/u/first.png#end", PreviewPicture(time: 0, art: syntheticArt(1, columns: 16, rows: 4))))
     assertSnapshot(StudioRenderer.render(state, width: 120, height: 40), named: "form-source-thumbnail")
   }
 
@@ -193,8 +213,14 @@ func syntheticArt(_ index: Int, columns: Int = 20, rows: Int = 5) -> CellArt {
     state.form.source = TextEditor("/home/u/clip.mp4")
     state.form.startFrame = "48"
     let effects = StudioReducer.update(&state, .tick(Fixtures.now))
-    #expect(effects == [.loadSourceThumbnail(key: "/home/u/clip.mp4#48", path: "/home/u/clip.mp4", isVideo: true, startFrame: 48, frame: SourceThumbnail.frame)])
-    _ = StudioReducer.update(&state, .previewUnavailable(id: "/home/u/clip.mp4#48", reason: "video file is missing: /home/u/clip.mp4"))
+    #expect(
+      effects == [
+        .loadSourceThumbnail(
+          key: "/home/u/clip.mp4#48", path: "/home/u/clip.mp4", isVideo: true, startFrame: 48,
+          frame: SourceThumbnail.frame)
+      ])
+    _ = StudioReducer.update(
+      &state, .previewUnavailable(id: "/home/u/clip.mp4#48", reason: "video file is missing: /home/u/clip.mp4"))
     #expect(StudioRenderer.render(state, width: 120, height: 40).textDump().contains("no preview: video file"))
     state.form.source = TextEditor("https://example.com/clip.mp4")
     #expect(StudioReducer.update(&state, .tick(Fixtures.now)).isEmpty)

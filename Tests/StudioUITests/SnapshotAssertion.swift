@@ -1,10 +1,11 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import TerminalScreen
 import Testing
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 /// Compares a rendered grid with `__Snapshots__/<name>.txt` (text, plus the caret position) and
 /// `<name>.style.txt` (one role letter per cell), and for grids holding pictures
@@ -13,7 +14,8 @@ import Testing
 /// A missing file, or `SNAPSHOT_RECORD=1`, records the current rendering and FAILS the test, so a
 /// snapshot is never written silently: read the new file, then run again.
 func assertSnapshot(
-  _ grid: ScreenGrid, named name: String, filePath: String = #filePath, sourceLocation: SourceLocation = #_sourceLocation
+  _ grid: ScreenGrid, named name: String, filePath: String = #filePath,
+  sourceLocation: SourceLocation = #_sourceLocation
 ) {
   let directory = URL(fileURLWithPath: filePath).deletingLastPathComponent().appendingPathComponent("__Snapshots__")
   let cursor = grid.cursor.map { "cursor: \($0.x),\($0.y)" } ?? "cursor: none"

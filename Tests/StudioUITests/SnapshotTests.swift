@@ -1,12 +1,15 @@
 import FalProtocol
 import HistoryModel
-@testable import StudioUI
 import TerminalScreen
 import Testing
 
+@testable import StudioUI
+
 /// The rendered screen for each pane and state, as text and as style roles.
 @Suite struct SnapshotTests {
-  func render(_ state: AppState) -> ScreenGrid { StudioRenderer.render(state, width: state.width, height: state.height) }
+  func render(_ state: AppState) -> ScreenGrid {
+    StudioRenderer.render(state, width: state.width, height: state.height)
+  }
 
   func key(_ state: inout AppState, _ keys: Key...) {
     for key in keys { _ = StudioReducer.update(&state, .terminal(.key(key))) }
@@ -45,11 +48,15 @@ import Testing
     state.form.mode = .imageToVideo
     state.form.prompt.setText("a cat on a skateboard")
     state.form.source.setText("https://example.com/cat.png")
-    _ = StudioReducer.update(&state, .submitFailed(.fields([
-      FieldError(loc: ["body", "image_url"], msg: "Could not download the image: 404", type: "value_error"),
-      FieldError(loc: ["body", "num_frames"], msg: "Input should be less than or equal to 192", type: "less_than_equal"),
-      FieldError(loc: ["body", "mystery"], msg: "Unexpected", type: "extra_forbidden"),
-    ])))
+    _ = StudioReducer.update(
+      &state,
+      .submitFailed(
+        .fields([
+          FieldError(loc: ["body", "image_url"], msg: "Could not download the image: 404", type: "value_error"),
+          FieldError(
+            loc: ["body", "num_frames"], msg: "Input should be less than or equal to 192", type: "less_than_equal"),
+          FieldError(loc: ["body", "mystery"], msg: "Unexpected", type: "extra_forbidden"),
+        ])))
     assertSnapshot(render(state), named: "form-server-422")
   }
 
@@ -72,7 +79,9 @@ import Testing
     key(&state, .escape, .character("/"))
     type(&state, "lighthouse")
     let query = state.history.loading!
-    _ = StudioReducer.update(&state, .historyPage(HistoryPage(summaries: Fixtures.summaries(12), totalMatches: 12, offset: 0, limit: 50), for: query))
+    _ = StudioReducer.update(
+      &state,
+      .historyPage(HistoryPage(summaries: Fixtures.summaries(12), totalMatches: 12, offset: 0, limit: 50), for: query))
     key(&state, .down, .down)
     assertSnapshot(render(state), named: "history-filtered")
   }
@@ -80,7 +89,8 @@ import Testing
   @Test func historyDetail() {
     var state = Fixtures.withHistory(total: 3)
     key(&state, .escape, .character("3"), .enter)
-    let record = Fixtures.record("h0", .completed, prompt: "history item 0: a lighthouse at dusk, waves", mode: .imageToVideo,
+    let record = Fixtures.record(
+      "h0", .completed, prompt: "history item 0: a lighthouse at dusk, waves", mode: .imageToVideo,
       createdSecondsAgo: 600, runningSecondsAgo: 560, finishedSecondsAgo: 420, seed: 777,
       url: "https://v3.fal.media/files/lighthouse.mp4", localPath: "/home/u/.local/share/magi-studio/videos/h0.mp4")
     _ = StudioReducer.update(&state, .recordLoaded(record))
@@ -160,7 +170,8 @@ import Testing
   @Test func logLineWithEscapeSequenceIsInert() {
     var state = Fixtures.studio()
     Fixtures.busyQueue(&state)
-    _ = StudioReducer.update(&state, .jobLogs("j-run", [Fixtures.log("evil \u{1B}]52;c;ZXZpbA==\u{07}\u{1B}[2J done", second: 40)]))
+    _ = StudioReducer.update(
+      &state, .jobLogs("j-run", [Fixtures.log("evil \u{1B}]52;c;ZXZpbA==\u{07}\u{1B}[2J done", second: 40)]))
     let grid = render(state)
     #expect(grid.cells.allSatisfy { TerminalText.isInert($0.text) })
     assertSnapshot(grid, named: "log-escape-inert")

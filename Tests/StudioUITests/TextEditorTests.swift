@@ -1,5 +1,6 @@
-@testable import StudioUI
 import Testing
+
+@testable import StudioUI
 
 @Suite struct TextEditorTests {
   @Test func insertsAndDeletesWholeGraphemeClusters() {

@@ -1,13 +1,15 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import FalProtocol
 import HistoryModel
-@testable import StudioUI
 import TerminalScreen
 import Testing
+
+@testable import StudioUI
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 /// Given a state and an action, the exact effects (and the state changes that matter).
 @Suite struct UpdateTests {
@@ -78,7 +80,10 @@ import Testing
     let request = MagiRequest(
       endpoint: MagiEndpoint(mode: .imageToVideo), prompt: "a cat", numFrames: 96, seed: 42, resolution: "720p",
       numInferenceSteps: 16, enableSafetyChecker: true, aspectRatio: "auto")
-    #expect(effects == [.submit(request, source: .file(path: "/tmp/cat.jpg", contentType: "image/jpeg", inline: false), parentID: nil)])
+    #expect(
+      effects == [
+        .submit(request, source: .file(path: "/tmp/cat.jpg", contentType: "image/jpeg", inline: false), parentID: nil)
+      ])
     #expect(press(&state, .ctrl("s")) == [])  // a double press does not pay twice
     _ = send(&state, .submitted(Fixtures.record("new", .queued)))
     #expect(state.form.prompt.text == "a cat")
@@ -93,11 +98,14 @@ import Testing
       $0.prompt.setText("a cat")
       $0.source.setText("https://example.com/cat.png")
     }
-    _ = send(&state, .submitFailed(.fields([
-      FieldError(loc: ["body", "image_url"], msg: "Could not download", type: "value_error"),
-      FieldError(loc: ["body", "seed"], msg: "Input should be a valid integer", type: "int_parsing"),
-      FieldError(loc: ["body"], msg: "Bad body", type: "model_attributes_type"),
-    ])))
+    _ = send(
+      &state,
+      .submitFailed(
+        .fields([
+          FieldError(loc: ["body", "image_url"], msg: "Could not download", type: "value_error"),
+          FieldError(loc: ["body", "seed"], msg: "Input should be a valid integer", type: "int_parsing"),
+          FieldError(loc: ["body"], msg: "Bad body", type: "model_attributes_type"),
+        ])))
     #expect(state.form.serverErrors == [.source: "Could not download", .seed: "Input should be a valid integer"])
     #expect(state.form.generalError == "body: Bad body")
     #expect(state.form.focus == .source)
@@ -190,10 +198,11 @@ import Testing
     _ = send(&state, .jobUpdated(Fixtures.record("j1", .running, runningSecondsAgo: 10)))
     #expect(state.needsTick)
     let effects = send(&state, .jobUpdated(Fixtures.record("j1", .completed, finishedSecondsAgo: 1)))
-    #expect(effects == [
-      .bell, .notify(title: "MAGI Studio: job completed", body: "a red fox running through snow"),
-      .loadHistory(HistoryQuery(offset: 0, limit: 50)),
-    ])
+    #expect(
+      effects == [
+        .bell, .notify(title: "MAGI Studio: job completed", body: "a red fox running through snow"),
+        .loadHistory(HistoryQuery(offset: 0, limit: 50)),
+      ])
     #expect(!state.needsTick)
   }
 
@@ -202,9 +211,12 @@ import Testing
     state.settings.bellOnFinish = false
     state.settings.notifyOnlyWhenUnfocused = true
     _ = send(&state, .jobUpdated(Fixtures.record("j1", .running)))
-    #expect(send(&state, .jobUpdated(Fixtures.record("j1", .failed))) == [.loadHistory(HistoryQuery(offset: 0, limit: 50))])
+    #expect(
+      send(&state, .jobUpdated(Fixtures.record("j1", .failed))) == [.loadHistory(HistoryQuery(offset: 0, limit: 50))])
     _ = send(&state, .terminal(.focus(false)), .jobUpdated(Fixtures.record("j2", .running)))
-    #expect(send(&state, .jobUpdated(Fixtures.record("j2", .failed))).contains(.notify(title: "MAGI Studio: job failed", body: "a red fox running through snow")))
+    #expect(
+      send(&state, .jobUpdated(Fixtures.record("j2", .failed))).contains(
+        .notify(title: "MAGI Studio: job failed", body: "a red fox running through snow")))
   }
 
   @Test func resumedFinishedJobsDoNotNotify() {
@@ -271,7 +283,12 @@ import Testing
     var offset = 50
     while state.history.selected < 400 {
       if let query = state.history.loading {
-        _ = send(&state, .historyPage(HistoryPage(summaries: Fixtures.summaries(query.limit, from: query.offset), totalMatches: 1000, offset: query.offset, limit: query.limit), for: query))
+        _ = send(
+          &state,
+          .historyPage(
+            HistoryPage(
+              summaries: Fixtures.summaries(query.limit, from: query.offset), totalMatches: 1000, offset: query.offset,
+              limit: query.limit), for: query))
         offset = query.offset
       }
       _ = press(&state, .pageDown)
@@ -289,7 +306,11 @@ import Testing
     state.history.selected = 510
     let effects = press(&state, .character("k"))
     #expect(effects == [.loadHistory(HistoryQuery(offset: 450, limit: 50))])
-    _ = send(&state, .historyPage(HistoryPage(summaries: Fixtures.summaries(50, from: 450), totalMatches: 1000, offset: 450, limit: 50), for: HistoryQuery(offset: 450, limit: 50)))
+    _ = send(
+      &state,
+      .historyPage(
+        HistoryPage(summaries: Fixtures.summaries(50, from: 450), totalMatches: 1000, offset: 450, limit: 50),
+        for: HistoryQuery(offset: 450, limit: 50)))
     #expect(state.history.windowStart == 450)
     #expect(state.history.items.count == 100)
     #expect(state.history.items.first?.id == "h450")
@@ -335,16 +356,22 @@ import Testing
     _ = send(&state, .jobUpdated(Fixtures.record("h1", .running, runningSecondsAgo: 5)))
     let query = HistoryQuery(offset: 0, limit: 50)
     state.history.loading = query
-    let effects = send(&state, .historyPage(HistoryPage(summaries: summaries, totalMatches: 4, offset: 0, limit: 50), for: query))
+    let effects = send(
+      &state, .historyPage(HistoryPage(summaries: summaries, totalMatches: 4, offset: 0, limit: 50), for: query))
     #expect(
       effects == [.adopt(["h0"]), .loadRowDetails(["h0", "h1", "h2"])],
-      "h1 is followed here already, h2 is being submitted, h3 is done (and the rows whose state changed are read again)")
+      "h1 is followed here already, h2 is being submitted, h3 is done (and the rows whose state changed are read again)"
+    )
   }
 
   @Test func filterIsSentAsYouTypeAndStalePagesAreDropped() {
     var state = Given.history()
     var effects = press(&state, .character("/"), .character("f"), .character("o"))
-    #expect(effects == [.loadHistory(HistoryQuery(text: "f", offset: 0, limit: 50)), .loadHistory(HistoryQuery(text: "fo", offset: 0, limit: 50))])
+    #expect(
+      effects == [
+        .loadHistory(HistoryQuery(text: "f", offset: 0, limit: 50)),
+        .loadHistory(HistoryQuery(text: "fo", offset: 0, limit: 50)),
+      ])
     let stale = HistoryPage(summaries: Fixtures.summaries(9), totalMatches: 9, offset: 0, limit: 50)
     effects = send(&state, .historyPage(stale, for: HistoryQuery(text: "f", offset: 0, limit: 50)))
     #expect(state.history.total == 3)
@@ -371,18 +398,20 @@ import Testing
   @Test func rerunSubmitsTheRecordedRequestAsIs() {
     var state = Given.history()
     #expect(press(&state, .character("r")) == [.loadRecord("h0")])
-    var record = Fixtures.record("h0", .completed, mode: .imageToVideo, seed: 99, url: "https://x/v.mp4", parentID: "p1")
+    var record = Fixtures.record(
+      "h0", .completed, mode: .imageToVideo, seed: 99, url: "https://x/v.mp4", parentID: "p1")
     record.input = ["prompt": "a cat", "image_url": "https://x/in.png", "seed": 5, "num_frames": 120]
     // It costs money: it asks first, with the price of 120 frames at 720p (5 units at $0.08).
     #expect(send(&state, .recordLoaded(record)) == [])
     #expect(state.dialog?.message.contains("5.0 units ≈ $0.40") == true, "\(String(describing: state.dialog))")
-    #expect(press(&state, .character("y")) == [
-      .submit(
-        MagiRequest(
-          endpoint: MagiEndpoint(mode: .imageToVideo), prompt: "a red fox running through snow",
-          sourceURL: "https://x/in.png", numFrames: 120, seed: 5),
-        source: nil, parentID: "p1")
-    ])
+    #expect(
+      press(&state, .character("y")) == [
+        .submit(
+          MagiRequest(
+            endpoint: MagiEndpoint(mode: .imageToVideo), prompt: "a red fox running through snow",
+            sourceURL: "https://x/in.png", numFrames: 120, seed: 5),
+          source: nil, parentID: "p1")
+      ])
     #expect(state.dialog == nil)
   }
 
@@ -480,7 +509,10 @@ import Testing
     _ = press(&state, .character(":"))  // NORMAL mode at the start: `:` opens the palette
     #expect(state.overlay == .palette(CommandPalette(entries: StudioReducer.paletteEntries(state))))
     _ = press(&state, .escape)
-    #expect(press(&state, .ctrl("p"), .character("t"), .character("h"), .character("e"), .character("m"), .enter) == [.cycleTheme])
+    #expect(
+      press(&state, .ctrl("p"), .character("t"), .character("h"), .character("e"), .character("m"), .enter) == [
+        .cycleTheme
+      ])
     #expect(state.overlay == nil)
     _ = send(&state, .themeChanged("light"))
     #expect(state.themeName == "light")
@@ -504,7 +536,9 @@ import Testing
 
   @Test func onlineJobsKeepRunningOnTheServerAndAreFollowedNextStart() throws {
     let dialog = try #require(Dialog.quit(jobs: Self.jobs([.running, .queued, .completed]), online: true))
-    #expect(dialog.message.hasPrefix("2 jobs are still queued or running on the server, which keeps running them while the studio is closed."))
+    #expect(
+      dialog.message.hasPrefix(
+        "2 jobs are still queued or running on the server, which keeps running them while the studio is closed."))
     #expect(dialog.message.contains("follows them again and downloads their videos when it next starts"))
     #expect(!dialog.message.contains("twin"))
   }
@@ -519,7 +553,8 @@ import Testing
 
   @Test func aSubmitInFlightIsNotPromisedToResume() throws {
     let dialog = try #require(Dialog.quit(jobs: Self.jobs([.submitting]), online: true))
-    #expect(dialog.message == "1 job is still being submitted; if you quit now, whether the server took it stays unknown.")
+    #expect(
+      dialog.message == "1 job is still being submitted; if you quit now, whether the server took it stays unknown.")
   }
 
   @Test func nothingUnfinishedQuitsWithoutAsking() {
@@ -559,7 +594,8 @@ import Testing
   func running() -> AppState {
     var state = Fixtures.studio()
     _ = StudioReducer.update(&state, .backend(online: true, label: "fal.ai"))
-    _ = StudioReducer.update(&state, .jobUpdated(Fixtures.record("j1", .running, runningSecondsAgo: 10, steps: (6, 16))))
+    _ = StudioReducer.update(
+      &state, .jobUpdated(Fixtures.record("j1", .running, runningSecondsAgo: 10, steps: (6, 16))))
     _ = StudioReducer.update(&state, .command(.focusQueue))
     return state
   }
@@ -567,7 +603,9 @@ import Testing
   @Test func aLostConnectionShowsOnTheRowAndTheBadgeCountingDownUntilTheServerIsBack() {
     var state = running()
     #expect(screen(state).contains("● fal.ai"))
-    _ = StudioReducer.update(&state, .jobConnection("j1", ConnectionTrouble(reason: "network error: refused", failures: 3, retryIn: .seconds(8))))
+    _ = StudioReducer.update(
+      &state,
+      .jobConnection("j1", ConnectionTrouble(reason: "network error: refused", failures: 3, retryIn: .seconds(8))))
     var text = screen(state)
     #expect(text.contains("connection lost, retrying (next in 8s)"), "\(text)")
     #expect(text.contains("⚠ fal.ai"))
@@ -585,7 +623,8 @@ import Testing
 
   @Test func aJobThatEndsClearsItsConnectionWarning() {
     var state = running()
-    _ = StudioReducer.update(&state, .jobConnection("j1", ConnectionTrouble(reason: "x", failures: 1, retryIn: .seconds(1))))
+    _ = StudioReducer.update(
+      &state, .jobConnection("j1", ConnectionTrouble(reason: "x", failures: 1, retryIn: .seconds(1))))
     _ = StudioReducer.update(&state, .jobUpdated(Fixtures.record("j1", .lost, finishedSecondsAgo: 0)))
     #expect(state.queue.connection.isEmpty)
     #expect(!screen(state).contains("connection lost"))

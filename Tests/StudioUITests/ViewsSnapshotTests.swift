@@ -1,15 +1,18 @@
 import FalProtocol
 import HistoryModel
-@testable import StudioUI
 import TerminalScreen
 import Testing
+
+@testable import StudioUI
 
 /// Snapshots of the queue rows, history rows, messages view, zoomed log and truncation, at the
 /// three sizes the studio is tried at (80×24, 120×40, 200×60).
 @Suite struct ViewsSnapshotTests {
   static let sizes = [(80, 24), (120, 40), (200, 60)]
 
-  func render(_ state: AppState) -> ScreenGrid { StudioRenderer.render(state, width: state.width, height: state.height) }
+  func render(_ state: AppState) -> ScreenGrid {
+    StudioRenderer.render(state, width: state.width, height: state.height)
+  }
 
   /// A busy queue beside a history whose rows have their details (some on disk, one marked).
   func studio(width: Int, height: Int) -> AppState {
@@ -17,8 +20,10 @@ import Testing
     Fixtures.busyQueue(&state)
     var details: [String: RowDetail] = [:]
     for (index, summary) in state.history.items.enumerated() {
-      details[summary.id] = RowDetail(resolution: index % 2 == 0 ? "720p" : "480p", frames: 96 + 24 * (index % 5),
-        cost: summary.status == .completed ? 0.32 + Double(index % 4) * 0.16 : nil, onDisk: summary.status == .completed && index % 3 != 1)
+      details[summary.id] = RowDetail(
+        resolution: index % 2 == 0 ? "720p" : "480p", frames: 96 + 24 * (index % 5),
+        cost: summary.status == .completed ? 0.32 + Double(index % 4) * 0.16 : nil,
+        onDisk: summary.status == .completed && index % 3 != 1)
     }
     _ = StudioReducer.update(&state, .rowDetails(details))
     state.history.marked["h2"] = state.history.items[2]
@@ -45,7 +50,8 @@ import Testing
     _ = StudioReducer.update(
       &state,
       .notice(
-        "no display here (ssh): fetch it with: scp render-box:/home/someone/.local/share/magi-studio/videos/2026-08-01-a-red-fox-running-through-snow-cinematic-golden-hour-3f2a9c.mp4 ."))
+        "no display here (ssh): fetch it with: scp render-box:/home/someone/.local/share/magi-studio/videos/2026-08-01-a-red-fox-running-through-snow-cinematic-golden-hour-3f2a9c.mp4 ."
+      ))
     _ = StudioReducer.update(&state, .command(.showMessages))
     assertSnapshot(render(state), named: "messages-\(size.0)x\(size.1)")
   }
@@ -64,7 +70,8 @@ import Testing
     Fixtures.busyQueue(&state)
     _ = StudioReducer.update(
       &state,
-      .jobLogs("j-run", [Fixtures.log(String(repeating: "a long line of model output that goes on ", count: 4), second: 40)]))
+      .jobLogs(
+        "j-run", [Fixtures.log(String(repeating: "a long line of model output that goes on ", count: 4), second: 40)]))
     state.focus = .queue
     _ = StudioReducer.update(&state, .command(.toggleZoom))
     _ = StudioReducer.update(&state, .command(.toggleLogWrap))

@@ -1,13 +1,15 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import FalProtocol
 import HistoryModel
-@testable import StudioUI
 import TerminalScreen
 import Testing
+
+@testable import StudioUI
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
 
 /// Notices and the messages log, the queue's selection and finish notice, and the history's marks,
 /// sort, filter fields and offline records.
@@ -102,17 +104,20 @@ import Testing
   @Test func aFinishedJobSaysSoWithItsFileUnitsAndPrice() {
     var state = Fixtures.studio()
     _ = send(&state, .jobUpdated(Fixtures.record("a", .running, prompt: "a lighthouse at dusk", runningSecondsAgo: 10)))
-    _ = send(&state, .jobUpdated(Fixtures.record("a", .completed, prompt: "a lighthouse at dusk", finishedSecondsAgo: 0)))
+    _ = send(
+      &state, .jobUpdated(Fixtures.record("a", .completed, prompt: "a lighthouse at dusk", finishedSecondsAgo: 0)))
     #expect(state.notice == nil, "not before its video is on disk")
     _ = send(
       &state,
       .jobUpdated(
-        Fixtures.record("a", .completed, prompt: "a lighthouse at dusk", finishedSecondsAgo: 0, localPath: "/v/lighthouse.mp4")))
+        Fixtures.record(
+          "a", .completed, prompt: "a lighthouse at dusk", finishedSecondsAgo: 0, localPath: "/v/lighthouse.mp4")))
     #expect(state.notice == Notice("done: a lighthouse at dusk → lighthouse.mp4, 4.0 u, $0.32", kind: .success))
     _ = send(&state, .jobUpdated(Fixtures.record("b", .running, runningSecondsAgo: 10)))
     _ = send(
       &state,
-      .jobUpdated(Fixtures.record("b", .failed, finishedSecondsAgo: 0, failure: .init(type: "x", message: "GPU fell over"))))
+      .jobUpdated(
+        Fixtures.record("b", .failed, finishedSecondsAgo: 0, failure: .init(type: "x", message: "GPU fell over"))))
     #expect(state.notice == Notice("failed: a red fox running through snow: GPU fell over", kind: .error))
   }
 
@@ -151,16 +156,20 @@ import Testing
 
   @Test func reRunningMarkedRowsAsksWithTheTotalPriceThenSubmitsEachAsItWas() {
     var state = history()
-    _ = send(&state, .rowDetails([
-      "h0": RowDetail(resolution: "720p", frames: 96, cost: 0.32, onDisk: true),
-      "h1": RowDetail(resolution: "720p", frames: 96, cost: 0.64, onDisk: true),
-    ]))
+    _ = send(
+      &state,
+      .rowDetails([
+        "h0": RowDetail(resolution: "720p", frames: 96, cost: 0.32, onDisk: true),
+        "h1": RowDetail(resolution: "720p", frames: 96, cost: 0.64, onDisk: true),
+      ]))
     _ = press(&state, .character(" "), .character(" "), .character("r"))
     #expect(state.dialog?.purpose == .rerunRecords(["h1", "h0"]))
     #expect(state.dialog?.message.contains("$0.96") == true, "\(state.dialog?.message ?? "")")
     #expect(press(&state, .character("y")) == [.loadRecord("h1"), .loadRecord("h0")])
     let record = Fixtures.record("h1", .completed, prompt: "again")
-    #expect(send(&state, .recordLoaded(record)) == [.submit(RecordParameters.request(of: record), source: nil, parentID: nil)])
+    #expect(
+      send(&state, .recordLoaded(record)) == [.submit(RecordParameters.request(of: record), source: nil, parentID: nil)]
+    )
     #expect(state.pendingReruns == ["h0"])
   }
 
@@ -182,11 +191,13 @@ import Testing
 
   @Test func sortingByCostOrdersTheLoadedRowsDearestFirst() {
     var state = history()
-    _ = send(&state, .rowDetails([
-      "h0": RowDetail(resolution: nil, frames: nil, cost: 0.1, onDisk: false),
-      "h2": RowDetail(resolution: nil, frames: nil, cost: 0.9, onDisk: false),
-      "h4": RowDetail(resolution: nil, frames: nil, cost: 0.5, onDisk: false),
-    ]))
+    _ = send(
+      &state,
+      .rowDetails([
+        "h0": RowDetail(resolution: nil, frames: nil, cost: 0.1, onDisk: false),
+        "h2": RowDetail(resolution: nil, frames: nil, cost: 0.9, onDisk: false),
+        "h4": RowDetail(resolution: nil, frames: nil, cost: 0.5, onDisk: false),
+      ]))
     _ = press(&state, .character("S"))
     #expect((0..<5).map { state.history.summary(at: $0)?.id } == ["h2", "h4", "h0", "h1", "h3"])
     _ = press(&state, .character("S"))
@@ -236,12 +247,18 @@ import Testing
     summaries[0].awaitsVideo = true
     let query = HistoryQuery(offset: 0, limit: 50)
     state.history.loading = query
-    #expect(send(&state, .historyPage(HistoryPage(summaries: summaries, totalMatches: 5, offset: 0, limit: 50), for: query)) == [.loadRowDetails(["h0"])])
+    #expect(
+      send(&state, .historyPage(HistoryPage(summaries: summaries, totalMatches: 5, offset: 0, limit: 50), for: query))
+        == [.loadRowDetails(["h0"])])
     summaries[0].awaitsVideo = false
     state.history.loading = query
-    #expect(send(&state, .historyPage(HistoryPage(summaries: summaries, totalMatches: 5, offset: 0, limit: 50), for: query)) == [.loadRowDetails(["h0"])])
+    #expect(
+      send(&state, .historyPage(HistoryPage(summaries: summaries, totalMatches: 5, offset: 0, limit: 50), for: query))
+        == [.loadRowDetails(["h0"])])
     state.history.loading = query
-    #expect(send(&state, .historyPage(HistoryPage(summaries: summaries, totalMatches: 5, offset: 0, limit: 50), for: query)).isEmpty)
+    #expect(
+      send(&state, .historyPage(HistoryPage(summaries: summaries, totalMatches: 5, offset: 0, limit: 50), for: query))
+        .isEmpty)
   }
 
   @Test func cyclingThemesNamesTheBrokenOnes() {

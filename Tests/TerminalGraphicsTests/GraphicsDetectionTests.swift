@@ -16,24 +16,42 @@ import Testing
       Issue.record("tmux asked outside tmux")
       return false
     }
-    #expect(GraphicsDetection.mode(choice: .auto, environment: ["TERM": "xterm-kitty", "KITTY_WINDOW_ID": "1"], tmuxAllowsPassthrough: never) == .kitty)
-    #expect(GraphicsDetection.mode(choice: .auto, environment: ["TERM": "foot"], tmuxAllowsPassthrough: never) == .sixel)
-    #expect(GraphicsDetection.mode(choice: .auto, environment: ["TERM_PROGRAM": "iTerm.app"], tmuxAllowsPassthrough: never) == .iterm)
-    #expect(GraphicsDetection.mode(choice: .auto, environment: ["TERM": "xterm-256color"], tmuxAllowsPassthrough: never) == .symbols)
-    #expect(GraphicsDetection.mode(choice: .auto, environment: ["TERM": "linux"], tmuxAllowsPassthrough: never) == .symbols)
+    #expect(
+      GraphicsDetection.mode(
+        choice: .auto, environment: ["TERM": "xterm-kitty", "KITTY_WINDOW_ID": "1"], tmuxAllowsPassthrough: never)
+        == .kitty)
+    #expect(
+      GraphicsDetection.mode(choice: .auto, environment: ["TERM": "foot"], tmuxAllowsPassthrough: never) == .sixel)
+    #expect(
+      GraphicsDetection.mode(choice: .auto, environment: ["TERM_PROGRAM": "iTerm.app"], tmuxAllowsPassthrough: never)
+        == .iterm)
+    #expect(
+      GraphicsDetection.mode(choice: .auto, environment: ["TERM": "xterm-256color"], tmuxAllowsPassthrough: never)
+        == .symbols)
+    #expect(
+      GraphicsDetection.mode(choice: .auto, environment: ["TERM": "linux"], tmuxAllowsPassthrough: never) == .symbols)
   }
 
   @Test func forcedModeIsUsedAsItIs() {
-    #expect(GraphicsDetection.mode(choice: .forced(.sixel), environment: ["TERM": "linux"], tmuxAllowsPassthrough: { false }) == .sixel)
-    #expect(GraphicsDetection.mode(choice: .forced(.none), environment: ["TERM": "xterm-kitty"], tmuxAllowsPassthrough: { true }) == .none)
+    #expect(
+      GraphicsDetection.mode(choice: .forced(.sixel), environment: ["TERM": "linux"], tmuxAllowsPassthrough: { false })
+        == .sixel)
+    #expect(
+      GraphicsDetection.mode(
+        choice: .forced(.none), environment: ["TERM": "xterm-kitty"], tmuxAllowsPassthrough: { true }) == .none)
   }
 
   /// In tmux, the outer terminal's protocol only with passthrough allowed; plain tmux is symbols.
   @Test func insideTmux() {
-    let kittyInTmux = ["TMUX": "/tmp/tmux-1/default,1,0", "TERM": "tmux-256color", "TERM_PROGRAM": "tmux", "KITTY_WINDOW_ID": "3"]
+    let kittyInTmux = [
+      "TMUX": "/tmp/tmux-1/default,1,0", "TERM": "tmux-256color", "TERM_PROGRAM": "tmux", "KITTY_WINDOW_ID": "3",
+    ]
     #expect(GraphicsDetection.mode(choice: .auto, environment: kittyInTmux, tmuxAllowsPassthrough: { true }) == .kitty)
-    #expect(GraphicsDetection.mode(choice: .auto, environment: kittyInTmux, tmuxAllowsPassthrough: { false }) == .symbols)
-    let itermInTmux = ["TMUX": "/tmp/tmux-1/default,1,0", "TERM": "screen-256color", "TERM_PROGRAM": "tmux", "LC_TERMINAL": "iTerm2"]
+    #expect(
+      GraphicsDetection.mode(choice: .auto, environment: kittyInTmux, tmuxAllowsPassthrough: { false }) == .symbols)
+    let itermInTmux = [
+      "TMUX": "/tmp/tmux-1/default,1,0", "TERM": "screen-256color", "TERM_PROGRAM": "tmux", "LC_TERMINAL": "iTerm2",
+    ]
     #expect(GraphicsDetection.mode(choice: .auto, environment: itermInTmux, tmuxAllowsPassthrough: { true }) == .iterm)
     let plainTmux = ["TMUX": "/tmp/tmux-1/default,1,0", "TERM": "tmux-256color", "TERM_PROGRAM": "tmux"]
     #expect(GraphicsDetection.mode(choice: .auto, environment: plainTmux, tmuxAllowsPassthrough: { true }) == .symbols)

@@ -1,11 +1,12 @@
+import TerminalGraphics
+import TerminalScreen
+import Testing
+
 #if canImport(FoundationEssentials)
   import FoundationEssentials
 #else
   import Foundation
 #endif
-import TerminalGraphics
-import TerminalScreen
-import Testing
 
 @Suite struct PixelEncoderTests {
   let image = syntheticFrame(2)
@@ -49,7 +50,9 @@ import Testing
       }, uniquingKeysWith: { $1 })
     #expect(arguments["inline"] == "1")
     #expect(arguments["width"] == "8" && arguments["height"] == "3", "\(arguments)")
-    let body = String(text.split(separator: ":", maxSplits: 1)[1]).filter { $0 != "\u{07}" && $0 != "\u{1B}" && $0 != "\\" }
+    let body = String(text.split(separator: ":", maxSplits: 1)[1]).filter {
+      $0 != "\u{07}" && $0 != "\u{1B}" && $0 != "\\"
+    }
     #expect(Data(base64Encoded: body) != nil)
   }
 

@@ -1,6 +1,7 @@
-@testable import TerminalGraphics
 import TerminalScreen
 import Testing
+
+@testable import TerminalGraphics
 
 @Suite struct SymbolRendererTests {
   /// Four frames of the synthetic sequence side by side, 16 × 5 cells each: text and colours.
@@ -79,10 +80,12 @@ import Testing
   @Test func reducedColoursAreTheNearestCubeOrAnsiColour() {
     let pixels: [UInt8] = [255, 0, 0, 255, 0, 0, 0, 255]
     let image = RGBAImage(width: 1, height: 2, pixels: pixels)
-    #expect(HalfBlockRenderer.render(image, depth: .indexed256)[0, 0].colors
-      == CellColors(foreground: .indexed(196), background: .indexed(16)))
-    #expect(HalfBlockRenderer.render(image, depth: .ansi16)[0, 0].colors
-      == CellColors(foreground: .ansi(1), background: .ansi(0)))
+    #expect(
+      HalfBlockRenderer.render(image, depth: .indexed256)[0, 0].colors
+        == CellColors(foreground: .indexed(196), background: .indexed(16)))
+    #expect(
+      HalfBlockRenderer.render(image, depth: .ansi16)[0, 0].colors
+        == CellColors(foreground: .ansi(1), background: .ansi(0)))
     // Every cube level is the one xterm's palette makes nearest.
     for value in 0...255 {
       guard case .indexed(let index) = HalfBlockRenderer.color(UInt8(value), 0, 0, depth: .indexed256) else { return }

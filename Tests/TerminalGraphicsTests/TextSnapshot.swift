@@ -1,9 +1,10 @@
+import Testing
+
 #if canImport(FoundationEssentials)
   import FoundationEssentials
 #else
   import Foundation
 #endif
-import Testing
 
 /// Compares `actual` with `__Snapshots__/<name>`; a missing file or `SNAPSHOT_RECORD=1` records it
 /// and fails, so nothing is recorded silently.

@@ -28,12 +28,16 @@ import Testing
   @Test func pictureColoursReduceToTheDepth() {
     let colors = CellColors(foreground: .rgb(255, 0, 0), background: .indexed(21))
     #expect(ColorPlanner.plan(colors, depth: .truecolor).foreground == .rgb(255, 0, 0))
-    #expect(ColorPlanner.plan(colors, depth: .indexed256) == PlannedStyle(foreground: .palette(196), background: .palette(21), attributes: []))
+    #expect(
+      ColorPlanner.plan(colors, depth: .indexed256)
+        == PlannedStyle(foreground: .palette(196), background: .palette(21), attributes: []))
     let sixteen = ColorPlanner.plan(colors, depth: .ansi16)
     #expect(sixteen.foreground == .palette(1) && sixteen.background == .palette(4))
     let bright = CellColors(foreground: .ansi(9), background: .ansi(12))
     let eight = ColorPlanner.plan(bright, depth: .ansi16, colors: 8)
     #expect(eight.foreground == .palette(1) && eight.background == .palette(4))
-    #expect(ColorPlanner.plan(colors, depth: .monochrome) == PlannedStyle(foreground: .default, background: .default, attributes: []))
+    #expect(
+      ColorPlanner.plan(colors, depth: .monochrome)
+        == PlannedStyle(foreground: .default, background: .default, attributes: []))
   }
 }

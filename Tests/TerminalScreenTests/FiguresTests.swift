@@ -1,5 +1,5 @@
-import Testing
 import TerminalScreen
+import Testing
 
 /// Every figure the CLI and the studio show comes through ``Figures``, and numbers from servers,
 /// configs and old history records can be anything: none of them may trap.

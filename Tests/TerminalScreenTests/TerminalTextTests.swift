@@ -26,18 +26,22 @@ import Testing
       "wide 漢字", "e\u{301}", "~}|{",
     ]
     for sample in samples {
-      let expected = String(String.UnicodeScalarView(sample.unicodeScalars.map { scalar -> Unicode.Scalar in
-        switch scalar.value {
-        case 0x09: " "
-        case 0x00...0x1F: Unicode.Scalar(0x2400 + scalar.value)!
-        case 0x7F: "\u{2421}"
-        case 0x80...0x9F: "\u{FFFD}"
-        default: scalar
-        }
-      }))
+      let expected = String(
+        String.UnicodeScalarView(
+          sample.unicodeScalars.map { scalar -> Unicode.Scalar in
+            switch scalar.value {
+            case 0x09: " "
+            case 0x00...0x1F: Unicode.Scalar(0x2400 + scalar.value)!
+            case 0x7F: "\u{2421}"
+            case 0x80...0x9F: "\u{FFFD}"
+            default: scalar
+            }
+          }))
       #expect(TerminalText.sanitizedLine(sample) == expected, "\(sample.debugDescription)")
       #expect(TerminalText.sanitizedLine(("[" + sample + "]").dropFirst().dropLast()) == expected)
-      #expect(TerminalText.sanitizedLine(Array(sample.utf8).withUnsafeBytes { String(decoding: $0, as: UTF8.self) }) == expected)
+      #expect(
+        TerminalText.sanitizedLine(Array(sample.utf8).withUnsafeBytes { String(decoding: $0, as: UTF8.self) })
+          == expected)
       let width = expected.reduce(0) { $0 + TextWidth.of($1) }
       #expect(TextWidth.of(expected) == width)
       #expect(TextWidth.of(("[" + expected + "]").dropFirst().dropLast()) == width)

@@ -58,7 +58,8 @@ public final class TmuxSession: Sendable {
     let exports = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.quote($0.value))" }
       .joined(separator: " ")
     try await self.init(
-      shellCommand: "env -i \(exports) TMUX=\"$TMUX\" TMUX_PANE=\"$TMUX_PANE\" " + command.map(Self.quote).joined(separator: " "),
+      shellCommand: "env -i \(exports) TMUX=\"$TMUX\" TMUX_PANE=\"$TMUX_PANE\" "
+        + command.map(Self.quote).joined(separator: " "),
       width: width, height: height, socketPrefix: "magi-e2e")
   }
 
@@ -159,7 +160,9 @@ public final class TmuxSession: Sendable {
   }
 
   /// Waits until the pane's program has exited; fails the test when it has not within `timeout`.
-  public func waitUntilExited(timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation) async throws {
+  public func waitUntilExited(timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation)
+    async throws
+  {
     let exited = await wait(timeout: timeout) { (try? await self.hasExited()) == true }
     if !exited {
       let last = (try? await screen()) ?? ""

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import TerminalScreen
 import TestSupport
+import Testing
+
 @testable import VideoFrames
 
 /// Sheets laid out in a grid, and the PNG files ffprobe reads back at their size and colours.
@@ -14,7 +15,9 @@ import TestSupport
     let frames = [Self.solid(4, 2, (255, 0, 0)), Self.solid(4, 2, (0, 255, 0)), Self.solid(4, 2, (0, 0, 255))]
     let sheet = ContactSheet.compose(frames, columns: 2, spacing: 1)
     #expect(sheet.width == 2 * 4 + 3 && sheet.height == 2 * 2 + 3)
-    func pixel(_ x: Int, _ y: Int) -> [UInt8] { Array(sheet.pixels[(y * sheet.width + x) * 4..<(y * sheet.width + x) * 4 + 4]) }
+    func pixel(_ x: Int, _ y: Int) -> [UInt8] {
+      Array(sheet.pixels[(y * sheet.width + x) * 4..<(y * sheet.width + x) * 4 + 4])
+    }
     #expect(pixel(0, 0) == [0, 0, 0, 255])
     #expect(pixel(1, 1) == [255, 0, 0, 255])
     #expect(pixel(6, 1) == [0, 255, 0, 255])
@@ -23,7 +26,8 @@ import TestSupport
   }
 
   @Test func pngIsReadByFFprobeWithItsSizeAndPixels() async throws {
-    let image = ContactSheet.compose([Self.solid(30, 20, (200, 100, 50)), Self.solid(30, 20, (10, 20, 30))], columns: 2)
+    let image = ContactSheet.compose(
+      [Self.solid(30, 20, (200, 100, 50)), Self.solid(30, 20, (10, 20, 30))], columns: 2)
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("sheet-\(UUID().uuidString).png").path
     defer { unlink(path) }
     try PNGEncoder.write(image, to: path)
@@ -42,6 +46,8 @@ import TestSupport
   }
 
   @Test func unwritablePathIsOneLine() {
-    #expect(throws: PreviewError.self) { try PNGEncoder.write(Self.solid(1, 1, (0, 0, 0)), to: "/nonexistent/dir/sheet.png") }
+    #expect(throws: PreviewError.self) {
+      try PNGEncoder.write(Self.solid(1, 1, (0, 0, 0)), to: "/nonexistent/dir/sheet.png")
+    }
   }
 }

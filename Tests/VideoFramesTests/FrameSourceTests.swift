@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TerminalScreen
+import Testing
+
 @testable import VideoFrames
 
 /// Frames from real clips made by ffmpeg: probe, keyframes, single frames, playback, and the
@@ -18,7 +19,8 @@ import TerminalScreen
   }
 
   @Test func keyframesAreEvenlySpacedScaledAndInOrder() async throws {
-    let frames = try await source.keyframes(of: try await TestClips.counting(), count: 6, fitting: PixelSize(width: 64, height: 64))
+    let frames = try await source.keyframes(
+      of: try await TestClips.counting(), count: 6, fitting: PixelSize(width: 64, height: 64))
     #expect(frames.count == 6)
     #expect(frames.allSatisfy { $0.image.width == 64 && $0.image.height == 36 })
     #expect(frames.map(\.time) == [0, 4, 8, 12, 16, 20].map { Double($0) / 24 })
@@ -30,7 +32,8 @@ import TerminalScreen
   }
 
   @Test func moreKeyframesThanFramesRepeatFrames() async throws {
-    let frames = try await source.keyframes(of: try await TestClips.counting(), count: 48, fitting: PixelSize(width: 32, height: 32))
+    let frames = try await source.keyframes(
+      of: try await TestClips.counting(), count: 48, fitting: PixelSize(width: 32, height: 32))
     #expect(frames.count == 48)
     #expect(frames[0].image == frames[1].image)
     #expect(frames[0].time == 0 && frames[47].time == 23.0 / 24)
@@ -50,19 +53,23 @@ import TerminalScreen
   }
 
   @Test func frameAtATimeIsTheFrameShownThen() async throws {
-    let frame = try await source.frame(of: try await TestClips.counting(), at: 0.5, fitting: PixelSize(width: 320, height: 180))
+    let frame = try await source.frame(
+      of: try await TestClips.counting(), at: 0.5, fitting: PixelSize(width: 320, height: 180))
     #expect(frame.time == 0.5)
     #expect(frame.image.width == 320 && frame.image.height == 180)
     #expect(abs(TestClips.meanLevel(frame.image.pixels) - TestClips.countingLevel(12)) < 4)
     // Past the end: the last frame.
-    let last = try await source.frame(of: try await TestClips.counting(), at: 99, fitting: PixelSize(width: 32, height: 32))
+    let last = try await source.frame(
+      of: try await TestClips.counting(), at: 99, fitting: PixelSize(width: 32, height: 32))
     #expect(last.time == 23.0 / 24)
   }
 
   @Test func playStreamsEveryFrameInOrder() async throws {
     var times: [Double] = []
     var levels: [Double] = []
-    for try await frame in source.play(try await TestClips.counting(), fitting: PixelSize(width: 40, height: 40), from: 0.5) {
+    for try await frame in source.play(
+      try await TestClips.counting(), fitting: PixelSize(width: 40, height: 40), from: 0.5)
+    {
       times.append(frame.time)
       levels.append(TestClips.meanLevel(frame.image.pixels))
       #expect(frame.image.width == 40 && frame.image.height == 23)
@@ -89,7 +96,8 @@ import TerminalScreen
 
   @Test func droppingAStreamUnfinishedKillsTheDecoder() async throws {
     do {
-      var iterator = source.play(try await TestClips.long(), fitting: PixelSize(width: 40, height: 40)).makeAsyncIterator()
+      var iterator = source.play(try await TestClips.long(), fitting: PixelSize(width: 40, height: 40))
+        .makeAsyncIterator()
       _ = try await iterator.next()
       _ = try await iterator.next()
     }

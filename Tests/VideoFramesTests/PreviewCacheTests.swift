@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TerminalScreen
+import Testing
+
 @testable import VideoFrames
 
 /// The keyframe cache: hits, keys by size and count, damaged entries, the size bound.
@@ -17,7 +18,8 @@ import TerminalScreen
     (0..<count).map { index in
       TimedFrame(
         time: Double(index) / 24,
-        image: RGBAImage(width: width, height: height, pixels: (0..<width * height * 4).map { UInt8(($0 + index) & 0xFF) }))
+        image: RGBAImage(
+          width: width, height: height, pixels: (0..<width * height * 4).map { UInt8(($0 + index) & 0xFF) }))
     }
   }
 
@@ -31,7 +33,9 @@ import TerminalScreen
     await cache.store(Self.frames(3), sha256: hash, box: PixelSize(width: 40, height: 30), count: 3)
     #expect(await cache.frames(sha256: hash, box: PixelSize(width: 41, height: 30), count: 3) == nil)
     #expect(await cache.frames(sha256: hash, box: PixelSize(width: 40, height: 30), count: 4) == nil)
-    #expect(await cache.frames(sha256: String(repeating: "cd", count: 32), box: PixelSize(width: 40, height: 30), count: 3) == nil)
+    #expect(
+      await cache.frames(sha256: String(repeating: "cd", count: 32), box: PixelSize(width: 40, height: 30), count: 3)
+        == nil)
     // Not a hash: never a file name.
     #expect(cache.path(sha256: "../../etc/passwd", box: PixelSize(width: 1, height: 1), count: 1) == nil)
   }
@@ -58,7 +62,10 @@ import TerminalScreen
     let small = PreviewCache(directory: cache.directory, limit: 1)
     let noisy = (0..<4).map { seed in
       var generator = SplitMix(seed: UInt64(seed))
-      return [TimedFrame(time: 0, image: RGBAImage(width: 64, height: 64, pixels: (0..<64 * 64 * 4).map { _ in generator.byte() }))]
+      return [
+        TimedFrame(
+          time: 0, image: RGBAImage(width: 64, height: 64, pixels: (0..<64 * 64 * 4).map { _ in generator.byte() }))
+      ]
     }
     let hashes = (0..<4).map { String(repeating: String($0), count: 64) }
     for (frames, hash) in zip(noisy, hashes) {
@@ -72,7 +79,8 @@ import TerminalScreen
       await bounded.store(frames, sha256: hash, box: PixelSize(width: 64, height: 64), count: 1)
     }
     let total = try FileManager.default.contentsOfDirectory(atPath: cache.directory.path).reduce(0) { sum, name in
-      let attributes = try FileManager.default.attributesOfItem(atPath: cache.directory.appendingPathComponent(name).path)
+      let attributes = try FileManager.default.attributesOfItem(
+        atPath: cache.directory.appendingPathComponent(name).path)
       return sum + ((attributes[.size] as? Int) ?? 0)
     }
     #expect(total <= 40_000)

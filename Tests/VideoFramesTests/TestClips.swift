@@ -14,19 +14,23 @@ enum TestClips {
 
   /// 320×180, 24 fps, 24 frames, frame n of luma 16 + 8·n: red level ``countingLevel(_:)``.
   static func counting() async throws -> URL {
-    try await make("counting.mp4", [
-      "-f", "lavfi", "-i", "color=c=black:s=320x180:r=24:d=1", "-vf", "geq=lum='16+8*N':cb=128:cr=128",
-      "-frames:v", "24", "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "-pix_fmt", "yuv420p",
-    ])
+    try await make(
+      "counting.mp4",
+      [
+        "-f", "lavfi", "-i", "color=c=black:s=320x180:r=24:d=1", "-vf", "geq=lum='16+8*N':cb=128:cr=128",
+        "-frames:v", "24", "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "-pix_fmt", "yuv420p",
+      ])
   }
 
   /// 160×90, 24 fps, 300 frames, a keyframe a second, frame n of luma 16 + 0.8·(n mod 250): past
   /// the single-pass limit, so sheets are made by seeking.
   static func long() async throws -> URL {
-    try await make("long.mp4", [
-      "-f", "lavfi", "-i", "color=c=black:s=160x90:r=24", "-vf", "geq=lum='16+0.8*mod(N,250)':cb=128:cr=128",
-      "-frames:v", "300", "-g", "24", "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "-pix_fmt", "yuv420p",
-    ])
+    try await make(
+      "long.mp4",
+      [
+        "-f", "lavfi", "-i", "color=c=black:s=160x90:r=24", "-vf", "geq=lum='16+0.8*mod(N,250)':cb=128:cr=128",
+        "-frames:v", "300", "-g", "24", "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "-pix_fmt", "yuv420p",
+      ])
   }
 
   /// A PNG picture: ffmpeg reads it as a one-frame "video", which is not a video to preview.
