@@ -54,7 +54,7 @@ final class CurlDriver: Sendable {
   nonisolated(unsafe) private let multi: UnsafeMutableRawPointer
   private let inbox = Mutex(Inbox())
   private let nextID = Atomic<UInt64>(1)
-  /// Loop passes so far; lets tests prove the thread sleeps while idle.
+  /// Loop passes so far, numbering the parks.
   private let passes = Atomic<Int>(0)
   /// How the thread last went to sleep, and who waits to hear of it: tests await a park instead of
   /// sleeping through a window and counting passes.
@@ -98,8 +98,6 @@ final class CurlDriver: Sendable {
   deinit {
     curl_multi_cleanup(multi)
   }
-
-  var loopPasses: Int { passes.load(ordering: .relaxed) }
 
   /// The next time the thread goes to sleep in a way `predicate` accepts (or the latest sleep, if it
   /// does), or nil when that has not happened within `timeout`.
