@@ -1,3 +1,5 @@
+import DedicatedThreads
+
 #if canImport(Glibc)
   import Glibc
 #endif
