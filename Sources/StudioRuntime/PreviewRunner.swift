@@ -146,12 +146,15 @@ public final class PreviewRunner: Sendable {
     }
   }
 
-  /// Plays from `start` to the end, then from the start again, until cancelled. A frame is shown
-  /// when its time comes (measured from the first frame of each pass). A frame ready late by more
-  /// than a frame is dropped while frames are still being shown at the video's pace (a burst after
-  /// a stall catches up by frames, not seconds), but shown when the last one is older than a frame:
-  /// a machine that decodes slower than real time plays slowly instead of freezing on the first
-  /// frame of every pass.
+  /// Plays from `start` to the end, then from the start again, until cancelled: one decoder for
+  /// every pass (the source loops), whose reader thread also makes the half-block pictures.
+  ///
+  /// Frames are due one frame length apart from the first; a new pass starts its own count (so a
+  /// pass that ran late does not make the next one rush). A frame ready late by more than a frame
+  /// is dropped while frames are still being shown at the video's pace (a burst after a stall
+  /// catches up by frames, not seconds), but shown when the last one is older than a frame: a
+  /// machine that decodes slower than real time plays slowly instead of freezing. Should the
+  /// decoder stop (a file that fails to decode part-way), playback starts it again from 0.
   private func play(id: String, path: String, box: CellSize, from start: Double) async {
     let clock = ContinuousClock()
     let depth = depth
@@ -162,12 +165,19 @@ public final class PreviewRunner: Sendable {
       while !Task.isCancelled {
         var shown = 0
         var lastShown: ContinuousClock.Instant?
-        var origin: (instant: ContinuousClock.Instant, time: Double)?
-        for try await frame in source.play(path, fitting: Self.halfBlockPixels(box), from: from) {
-          let picture = await IOThread.run { Self.halfBlockPicture(frame, depth: depth) }
-          let begin = origin ?? (clock.now, frame.time)
-          origin = begin
-          let due = begin.instant + .seconds(frame.time - begin.time)
+        // This pass's first frame's due time, the frames of the pass so far, the last frame's time.
+        var pass: (origin: ContinuousClock.Instant, frames: Int, lastTime: Double)?
+        let pictures = source.play(path, fitting: Self.halfBlockPixels(box), from: from, looping: true) {
+          Self.halfBlockPicture($0, depth: depth)
+        }
+        for try await picture in pictures {
+          var current = pass ?? (clock.now, 0, picture.time)
+          if picture.time < current.lastTime {
+            // The video started over: the new pass begins when the next frame was due, or now if later.
+            current = (max(clock.now, current.origin + frameLength * current.frames), 0, picture.time)
+          }
+          let due = current.origin + frameLength * current.frames
+          pass = (current.origin, current.frames + 1, picture.time)
           if clock.now < due {
             try await clock.sleep(until: due)
           } else if clock.now - due > frameLength, let last = lastShown, clock.now - last < frameLength {
