@@ -37,22 +37,27 @@ import Testing
     let sheet = try await tmux.screen(escapes: true)
     try await tmux.press("p")
     try await tmux.waitFor("playback") { $0.contains("▶ ") && Self.blockCount($0) > 40 }
-    // Playing: the caption's position moves (it is the time of the frame last shown), and the
-    // picture is no longer the sheet. (Pictures are compared with their colours: half blocks change
-    // colours, not characters; a slow pan over the test's image may keep 256-colour cells alike
-    // from one frame to the next, so frame-to-frame change is not asked for.)
+    // Playing: the picture changes frame after frame. Screens sampled while it plays must show
+    // several distinct pictures (compared with their colours: half blocks change colours, not
+    // characters) and several caption positions (the time of the frame last shown), none of them
+    // the sheet. One change is not enough: a player that showed only the first frame of each pass
+    // would change the screen once and then hold it.
     let picture = { (screen: String) in screen.split(separator: "\n").filter { Self.blockCount(String($0)) > 2 } }
     let position = { (screen: String) in
       screen.split(separator: "\n").first { $0.contains("▶ ") && $0.contains(" / ") }.map {
         String($0.split(separator: "/").first ?? "")
       }
     }
-    let first = try await tmux.screen(escapes: true)
-    let moved = await tmux.wait(timeout: .seconds(30)) {
+    var pictures: Set<[Substring]> = []
+    var positions: Set<String> = []
+    let played = await tmux.wait(timeout: .seconds(30)) {
       guard let now = try? await tmux.screen(escapes: true), let at = position(now) else { return false }
-      return at != position(first) && picture(now) != picture(sheet)
+      let shown = picture(now)
+      if shown != picture(sheet) { pictures.insert(shown) }
+      positions.insert(at)
+      return pictures.count >= 4 && positions.count >= 4
     }
-    #expect(moved, "the picture did not move")
+    #expect(played, "playback showed \(pictures.count) distinct pictures at \(positions.count) positions")
     // Pause holds the picture; q stops and the details are back, whole.
     try await tmux.press("Space")
     try await tmux.waitFor("⏸")
