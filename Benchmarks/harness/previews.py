@@ -171,7 +171,8 @@ def bench_previews(runs, baseline=None):
             result["anchor_ffmpeg_chafa_sheet_ms_median"] = statistics.median(anchor_sheet)
         if timg_play:
             result["timg_play"] = summarise(timg_play)
-            result["timg_version"] = subprocess.run([timg, "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+            version = subprocess.run([timg, "--version"], capture_output=True, text=True)
+            result["timg_version"] = (version.stdout or version.stderr).split("\n")[0]
         result["targets"] = {
             "studio_sheet_cached_under_20ms": result["sheet_studio_cached_ms_median"] < 20,
             "sheet_uncached_under_250ms": result["sheet_uncached_ms_median"] < 250,
