@@ -70,4 +70,36 @@ import Testing
     try await tmux.waitUntilExited()
     #expect(try await tmux.alternateScreenOn() == false)
   }
+
+  /// A pixel protocol forced inside tmux (`--graphics sixel`, passthrough allowed): tmux 3.3 draws
+  /// no pixels and this test has no outer terminal, so only the cells can be checked (the escapes'
+  /// decisions are PixelOverlayTests'): the picture areas are blank, not symbols; the details,
+  /// playback's caption and the screen after `q` are whole, with no escape text leaking into it.
+  @Test func aForcedPixelProtocolLeavesTheCellsWhole() async throws {
+    let home = try await Home()
+    let tmux = try await TmuxSession(
+      command: [StudioEndToEndTests.binary, "--graphics", "sixel"],
+      environment: home.environment(["COLORTERM": "truecolor"]), width: 100, height: 40)
+    _ = try await tmux.run(["set-option", "-g", "allow-passthrough", "on"])
+    try await tmux.waitFor("OFFLINE")
+    try await StudioEndToEndTests().submitImageToVideo(tmux, prompt: "a lighthouse at dusk", image: home.image)
+    try await tmux.waitFor("the video to be saved", timeout: .seconds(60)) { $0.contains("saved") }
+    try await tmux.press("Escape")
+    try await tmux.waitFor("the form to stop editing") { !$0.contains("Esc done") }
+    try await tmux.press("3")
+    try await tmux.waitFor("1 item")
+    try await tmux.press("Enter")
+    let sheet = try await tmux.waitFor("the sheet's captions") { $0.contains("Details — ") && $0.contains("0:00.0") }
+    #expect(Self.blockCount(sheet) == 0, "pixel pictures are not drawn as symbols:\n\(sheet)")
+    try await tmux.press("p")
+    try await tmux.waitFor("playback") { $0.contains("▶ ") && $0.contains(" / ") }
+    try await tmux.press("q")
+    let after = try await tmux.waitFor("playback to stop") { !$0.contains("▶ 0:") && $0.contains("p play") }
+    for text in [sheet, after] {
+      #expect(!text.contains("tmux;") && !text.contains("\"1;1;") && !text.contains("Pq"), "escape text on screen")
+    }
+    #expect(after.contains("Details — ") && after.contains("Status"))
+    try await tmux.press("C-q")
+    try await tmux.waitUntilExited()
+  }
 }

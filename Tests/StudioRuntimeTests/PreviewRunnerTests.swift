@@ -171,6 +171,24 @@ final class SyntheticSource: PreviewFrameSource {
     #expect(start?.time == 6.0 / 24)
   }
 
+  /// With a pixel protocol, a picture is blank cells of its size and the protocol's escape over
+  /// them (sixel here: a DCS with raster attributes), sized by the terminal's cell pixels.
+  @Test func pixelModeMakesEscapesOverBlankCells() async throws {
+    let (inbox, probe) = ActionProbe.inbox()
+    let runner = PreviewRunner(
+      source: SyntheticSource(), inbox: inbox, tasks: TaskTracker(), depth: .truecolor, mode: .sixel,
+      cellSize: PixelSize(width: 8, height: 16))
+    runner.perform(
+      .loadPreviewSheet(id: "a", path: "/v.mp4", sha256: nil, count: 2, frame: CellSize(columns: 20, rows: 6)))
+    let pictures = await probe.first { if case .previewSheet("a", let pictures) = $0 { pictures } else { nil } }
+    let picture = try #require(pictures?.first)
+    let pixels = try #require(picture.pixels)
+    #expect(pixels.layer == .inCells && pixels.columns == picture.art.width && pixels.rows == picture.art.height)
+    #expect(picture.art.cells.allSatisfy { $0.text == " " && $0.colors == nil })
+    #expect(pixels.escape.hasPrefix("\u{1B}P") && pixels.escape.contains("q\"1;1;"))
+    #expect(pixels.escape.hasSuffix("\u{1B}\\"))
+  }
+
   @Test func aFailureIsOneLineForTheUser() async {
     let (runner, probe, _) = runner(SyntheticSource(failure: "the video file is missing\nmore detail"))
     runner.perform(
