@@ -20,19 +20,21 @@ from tui import FRAME_MARKERS, Tui
 COLS, ROWS = 120, 40
 
 
-def run_in_pty(argv, env, timeout=60):
-    """Runs `argv` on a 120×40 pseudo-terminal (size set before exec), draining its output while
-    sampling the process tree's RSS every 20 ms. Returns wall seconds, CPU seconds of the tree
-    (the child's and its reaped children's, from wait4), peak summed RSS in MB, bytes written."""
+def run_in_pty(argv, env, timeout=60, pixels=(0, 0), count=None):
+    """Runs `argv` on a 120×40 pseudo-terminal (size set before exec, `pixels` its width and height
+    in pixels), draining its output while sampling the process tree's RSS every 20 ms. Returns wall
+    seconds, CPU seconds of the tree (the child's and its reaped children's, from wait4), peak
+    summed RSS in MB, bytes written, and how often the regex `count` matched the output."""
     pid, fd = os.forkpty()
     if pid == 0:
         try:
-            fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+            fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, pixels[0], pixels[1]))
             os.execve(argv[0], argv, env)
         finally:
             os._exit(127)
     started = time.monotonic()
     written = 0
+    output = bytearray() if count else None
     peak_kb = 0
     next_sample = started
     status, usage = None, None
@@ -40,7 +42,10 @@ def run_in_pty(argv, env, timeout=60):
         ready, _, _ = select.select([fd], [], [], 0.02)
         if ready:
             try:
-                written += len(os.read(fd, 65536))
+                data = os.read(fd, 65536)
+                written += len(data)
+                if output is not None:
+                    output += data
             except OSError:
                 pass
         if time.monotonic() >= next_sample:
@@ -60,7 +65,8 @@ def run_in_pty(argv, env, timeout=60):
     os.close(fd)
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{argv[0]} exited {os.waitstatus_to_exitcode(status)}")
-    return wall, usage.ru_utime + usage.ru_stime, peak_kb / 1024, written
+    matches = len(re.findall(count, bytes(output))) if count else None
+    return wall, usage.ru_utime + usage.ru_stime, peak_kb / 1024, written, matches
 
 
 def tree_rss_kb(pid):
@@ -124,6 +130,21 @@ def measure(binary, record_id, env, env_extra, home, cache):
     return figures
 
 
+# Where each protocol's picture starts in the output: one per frame drawn.
+PICTURE_STARTS = {"sixel": rb"\x1bP[0-9;]*q", "kitty": rb"\x1b_Ga=T", "iterm": rb"\x1b\]1337;File="}
+
+
+def pixel_playback(record_id, env):
+    """`preview --play` in each pixel protocol at 640×360 pixels (64 columns of 10×20-pixel cells):
+    frames drawn per second of the clip's playback, and CPU of the tree."""
+    result = {}
+    for mode, start in PICTURE_STARTS.items():
+        argv = [STUDIO, "preview", record_id, "--play", "--graphics", mode, "--width", "64"]
+        wall, cpu, _, written, frames = run_in_pty(argv, env, pixels=(COLS * 10, ROWS * 20), count=start)
+        result[mode] = {"frames": frames, "wall_s": wall, "fps": frames / wall, "cpu_s": cpu, "bytes_written": written}
+    return result
+
+
 def bench_previews(runs, baseline=None):
     home = Home("previews")
     try:
@@ -169,6 +190,7 @@ def bench_previews(runs, baseline=None):
             result["baseline_binary"] = binaries["baseline"]
         if anchor_sheet:
             result["anchor_ffmpeg_chafa_sheet_ms_median"] = statistics.median(anchor_sheet)
+        result["pixel_play_640x360"] = pixel_playback(record_id, env)
         if timg_play:
             result["timg_play"] = summarise(timg_play)
             version = subprocess.run([timg, "--version"], capture_output=True, text=True)
@@ -177,6 +199,8 @@ def bench_previews(runs, baseline=None):
             "studio_sheet_cached_under_20ms": result["sheet_studio_cached_ms_median"] < 20,
             "sheet_uncached_under_250ms": result["sheet_uncached_ms_median"] < 250,
         }
+        result["targets"]["pixel_play_at_least_15fps"] = all(
+            entry["fps"] >= 15 for entry in result["pixel_play_640x360"].values())
         if "timg_play" in result:
             result["targets"]["play_less_cpu_than_timg"] = result["play"]["cpu_s_median"] < result["timg_play"]["cpu_s_median"]
             result["targets"]["play_less_memory_than_timg"] = result["play"]["peak_rss_mb_median"] < result["timg_play"]["peak_rss_mb_median"]
