@@ -37,6 +37,7 @@ def main():
     parser.add_argument("--only", default="startup,keystrokes,idle,busy,follow,many,transfers,history,memory,previews",
                         help="comma-separated sections")
     parser.add_argument("--quick", action="store_true", help="fewer runs and smaller files (a smoke run)")
+    parser.add_argument("--baseline", help="an older magi-studio to measure beside this one (previews only)")
     parser.add_argument("--output", help="default Benchmarks/results/latest.json (quick.json with --quick)")
     args = parser.parse_args()
     quick = args.quick
@@ -51,7 +52,7 @@ def main():
         "transfers": lambda: bench_transfers([10] if quick else [10, 100, 500], 1 if quick else 3),
         "history": bench_history,
         "memory": lambda: bench_memory(3 if quick else 5),
-        "previews": lambda: bench_previews(2 if quick else 5),
+        "previews": lambda: bench_previews(2 if quick else 5, args.baseline),
     }
     names = {"many": "many_jobs"}
     results = {"machine": machine(), "quick": quick}

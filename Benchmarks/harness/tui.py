@@ -16,8 +16,9 @@ COLS, ROWS = 120, 40
 class Tui:
     """`magi-studio` (no arguments: the TUI on its embedded emulator) in a pseudo-terminal."""
 
-    def __init__(self, home, env_extra=None):
+    def __init__(self, home, env_extra=None, binary=None):
         self.home = home
+        self.binary = binary or STUDIO
         self.output = bytearray()
         self.pid = None
         self.fd = None
@@ -28,7 +29,7 @@ class Tui:
         pid, fd = pty.fork()
         if pid == 0:  # child: the studio, exec'd at once
             try:
-                os.execve(STUDIO, [STUDIO], self.env)
+                os.execve(self.binary, [self.binary], self.env)
             finally:
                 os._exit(127)
         self.pid, self.fd = pid, fd

@@ -18,7 +18,8 @@ struct CellStyle {
 }
 
 extension CursesTerminal {
-  /// Copies `grid` into ncurses' virtual screen and sends the difference to the terminal.
+  /// Copies `grid` into ncurses' virtual screen and sends the difference to the terminal, then
+  /// its pixel pictures (``PixelOverlay``).
   ///
   /// Only rows that differ from the previous frame are copied (a keystroke changes one or two of
   /// 40; copying all 4,800 cells was most of a keystroke's cost), each row whole so that wide glyphs
@@ -62,9 +63,19 @@ extension CursesTerminal {
           maximumScalars: maximumScalars)
       }
     }
+    // Pixel pictures (PixelOverlay): kitty deletions and the rows whose pixels must go before
+    // the frame, the pictures after it. A picture the screen cannot hold whole is left out.
+    let plan = pixels.plan(
+      grid.placements.filter { $0.x >= 0 && $0.y >= 0 && $0.area.maxX <= columns && $0.area.maxY <= rows },
+      wholeScreen: previous == nil)
+    writeEscapes(plan.before)
+    for range in plan.repaintRows where range.lowerBound < height {
+      _ = wredrawln(window, Int32(range.lowerBound), Int32(min(range.count, height - range.lowerBound)))
+    }
     placeCursor(grid.cursor, columns: columns, rows: rows, window: window)
     _ = wnoutrefresh(window)
     _ = doupdate()
+    writeEscapes(plan.after)
   }
 
   /// What to hand ncurses for a cell, given how wide the grid made it.

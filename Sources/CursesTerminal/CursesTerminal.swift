@@ -33,10 +33,16 @@ public final class CursesTerminal {
     /// Wrap pastes in `ESC [200~ … ESC [201~` so they arrive as one ``Key/paste(_:)``.
     public var bracketedPaste: Bool
 
-    public init(mouse: Bool = true, focusReports: Bool = false, bracketedPaste: Bool = true) {
+    /// Wrap pixel pictures in tmux's passthrough (inside tmux, when it is allowed).
+    public var pixelsThroughTmux: Bool
+
+    public init(
+      mouse: Bool = true, focusReports: Bool = false, bracketedPaste: Bool = true, pixelsThroughTmux: Bool = false
+    ) {
       self.mouse = mouse
       self.focusReports = focusReports
       self.bracketedPaste = bracketedPaste
+      self.pixelsThroughTmux = pixelsThroughTmux
     }
   }
 
@@ -75,6 +81,8 @@ public final class CursesTerminal {
   /// rewrites the rows that differ. nil forces a full copy (new size, new theme, a repaint).
   var copiedGrid: ScreenGrid?
   var cursorVisible: Bool?
+  /// The pixel pictures on the screen, beside ncurses' cells.
+  var pixels: PixelOverlay
   private let mouseMasks = MouseMasks.ncurses
 
   /// Opens the terminal and takes it over (alternate screen).
@@ -123,6 +131,7 @@ public final class CursesTerminal {
     self.signals = signals
     self.theme = theme
     self.options = options
+    pixels = PixelOverlay(throughTmux: options.pixelsThroughTmux)
 
     let window = cncursesw_stdscr()
     _ = cbreak()
@@ -246,6 +255,8 @@ public final class CursesTerminal {
   /// Gives the terminal back to the shell (before stopping on Ctrl-Z): modes off, `endwin`.
   public func suspend() {
     guard state == .active else { return }
+    // The shell gets the screen without our kitty images; the repaint on resume sends them again.
+    writeEscapes(pixels.plan([], wholeScreen: false).before)
     disableModes()
     _ = endwin()
     state = .suspended
@@ -282,6 +293,8 @@ public final class CursesTerminal {
   public func shutdown() {
     guard state != .closed else { return }
     if state == .active {
+      // Kitty keeps images until told: none of ours stays on the screen after us.
+      writeEscapes(pixels.plan([], wholeScreen: false).before)
       disableModes()
       _ = curs_set(1)
       _ = endwin()
@@ -325,7 +338,7 @@ public final class CursesTerminal {
   }
 
   /// Writes mode sequences straight to the terminal, after whatever ncurses has buffered.
-  private func writeEscapes(_ sequence: String) {
+  func writeEscapes(_ sequence: String) {
     guard !sequence.isEmpty else { return }
     fflush(outputFile)
     Self.writeAll(outputFileDescriptor, sequence)

@@ -25,6 +25,12 @@ public protocol PreviewFrameSource: Sendable {
   func frame(of path: String, at time: Double, fitting box: PixelSize) async throws -> TimedFrame
   /// A picture file (the image an image-to-video request starts from) scaled to fit `box`.
   func still(of path: String, fitting box: PixelSize) async throws -> RGBAImage
-  /// Every frame from `start` seconds to the end, as fast as they are pulled (pacing is the caller's).
-  func play(_ path: String, fitting box: PixelSize, from start: Double) -> AsyncThrowingStream<TimedFrame, any Error>
+  /// Every frame from `start` seconds, as fast as they are pulled (pacing is the caller's), each
+  /// made into a picture by `render` on the decoder's own thread (no thread per frame). With
+  /// `looping`, the video starts over at its end in the same decoder, frame times from 0 again,
+  /// until the stream is dropped; the stream ends early only if the video cannot be decoded on.
+  func play<Picture: Sendable>(
+    _ path: String, fitting box: PixelSize, from start: Double, looping: Bool,
+    render: @escaping @Sendable (TimedFrame) -> Picture
+  ) -> AsyncThrowingStream<Picture, any Error>
 }

@@ -5,7 +5,8 @@ import TerminalGraphics
 import TerminalScreen
 
 /// Performs the preview effects: decodes frames through a ``PreviewFrameSource``, turns them into
-/// block-symbol cells (`TerminalGraphics`) and posts them as actions.
+/// pictures (``PreviewPictures``: block-symbol cells, or pixel escapes over blank cells) and posts
+/// them as actions.
 ///
 /// One sheet and one playback at a time, each a tracked task: a new request replaces the last, and
 /// `.stopPreviews` ends both, so nothing decodes while no preview is visible. Playback paces
@@ -16,7 +17,7 @@ public final class PreviewRunner: Sendable {
   private let source: any PreviewFrameSource
   private let inbox: Inbox
   private let tasks: TaskTracker
-  private let depth: ColorDepth
+  private let pictures: PreviewPictures
   /// The sheet's task and the playback's.
   private let running = Mutex<[Slot: Task<Void, Never>]>([:])
 
@@ -27,16 +28,18 @@ public final class PreviewRunner: Sendable {
     case source
   }
 
-  /// Pixels decoded per cell: 2 × 4 per quadrant for chafa to choose shapes from, and no more:
-  /// at 8 × 16 a 120 × 40 playback piped 59 MB/s of RGBA from ffmpeg and took 30 % of a core.
-  static let pixelsPerCell = PixelSize(width: 4, height: 8)
-
-  /// - Parameter depth: the terminal's colour depth, which the symbols' colours are chosen for.
-  public init(source: any PreviewFrameSource, inbox: Inbox, tasks: TaskTracker, depth: ColorDepth) {
+  /// - Parameters:
+  ///   - depth: the terminal's colour depth, which the symbols' colours are chosen for.
+  ///   - mode: symbols, or the pixel protocol pictures are sent in (``PreviewPictures``).
+  ///   - cellSize: the terminal's pixels per cell, for a pixel protocol.
+  public init(
+    source: any PreviewFrameSource, inbox: Inbox, tasks: TaskTracker, depth: ColorDepth,
+    mode: GraphicsMode = .symbols, cellSize: PixelSize = PixelEncoder.defaultCellSize
+  ) {
     self.source = source
     self.inbox = inbox
     self.tasks = tasks
-    self.depth = depth
+    pictures = PreviewPictures(mode: mode.isPixelProtocol ? mode : .symbols, depth: depth, cellSize: cellSize)
   }
 
   /// Starts (or stops) what `effect` asks; false for an effect that is not a preview's.
@@ -78,12 +81,13 @@ public final class PreviewRunner: Sendable {
 
   private func loadSheet(id: String, path: String, sha256: String?, count: Int, frame: CellSize) async {
     do {
-      let frames = try await source.keyframes(of: path, sha256: sha256, count: count, fitting: Self.pixels(frame))
+      let frames = try await source.keyframes(
+        of: path, sha256: sha256, count: count, fitting: pictures.stillPixels(frame))
       if Task.isCancelled { return }
-      let depth = depth
-      let pictures = await IOThread.run { frames.map { Self.picture($0, box: frame, depth: depth) } }
+      let pictures = pictures
+      let sheet = await IOThread.run { frames.map { pictures.still($0, box: frame) } }
       if Task.isCancelled { return }
-      inbox.post(.previewSheet(id: id, pictures))
+      inbox.post(.previewSheet(id: id, sheet))
     } catch {
       if Task.isCancelled { return }
       inbox.post(.previewUnavailable(id: id, reason: Self.reason(error)))
@@ -97,12 +101,14 @@ public final class PreviewRunner: Sendable {
       let video = try await source.probe(path)
       let last = max(0, video.duration - 1 / max(1, video.frameRate))
       var frames: [TimedFrame] = []
-      for time in [0, last] { frames.append(try await source.frame(of: path, at: time, fitting: Self.pixels(frame))) }
+      for time in [0, last] {
+        frames.append(try await source.frame(of: path, at: time, fitting: pictures.stillPixels(frame)))
+      }
       if Task.isCancelled { return }
-      let (depth, decoded) = (depth, frames)
-      let pictures = await IOThread.run { decoded.map { Self.picture($0, box: frame, depth: depth) } }
+      let (pictures, decoded) = (pictures, frames)
+      let thumbnails = await IOThread.run { decoded.map { pictures.still($0, box: frame) } }
       if Task.isCancelled { return }
-      inbox.post(.previewThumbnails(id: id, pictures))
+      inbox.post(.previewThumbnails(id: id, thumbnails))
     } catch {
       if Task.isCancelled { return }
       inbox.post(.previewUnavailable(id: id, reason: Self.reason(error)))
@@ -117,13 +123,13 @@ public final class PreviewRunner: Sendable {
         let video = try await source.probe(path)
         let rate = max(1, video.frameRate)
         let time = startFrame.map { Double($0) / rate } ?? max(0, video.duration - 1 / rate)
-        decoded = try await source.frame(of: path, at: time, fitting: Self.pixels(frame))
+        decoded = try await source.frame(of: path, at: time, fitting: pictures.stillPixels(frame))
       } else {
-        decoded = TimedFrame(time: 0, image: try await source.still(of: path, fitting: Self.pixels(frame)))
+        decoded = TimedFrame(time: 0, image: try await source.still(of: path, fitting: pictures.stillPixels(frame)))
       }
       if Task.isCancelled { return }
-      let depth = depth
-      let picture = await IOThread.run { Self.picture(decoded, box: frame, depth: depth) }
+      let pictures = pictures
+      let picture = await IOThread.run { pictures.still(decoded, box: frame) }
       if Task.isCancelled { return }
       inbox.post(.previewSource(key: key, picture))
     } catch {
@@ -135,9 +141,9 @@ public final class PreviewRunner: Sendable {
   private func show(id: String, path: String, box: CellSize, at time: Double) async {
     do {
       let video = try await source.probe(path)
-      let frame = try await source.frame(of: path, at: time, fitting: Self.pixels(box))
-      let depth = depth
-      let picture = await IOThread.run { Self.picture(frame, box: box, depth: depth) }
+      let frame = try await source.frame(of: path, at: time, fitting: pictures.stillPixels(box))
+      let pictures = pictures
+      let picture = await IOThread.run { pictures.still(frame, box: box) }
       if Task.isCancelled { return }
       inbox.post(.previewFrame(id: id, picture, duration: video.duration, frameRate: video.frameRate))
     } catch {
@@ -146,15 +152,18 @@ public final class PreviewRunner: Sendable {
     }
   }
 
-  /// Plays from `start` to the end, then from the start again, until cancelled. A frame is shown
-  /// when its time comes (measured from the first frame of each pass). A frame ready late by more
-  /// than a frame is dropped while frames are still being shown at the video's pace (a burst after
-  /// a stall catches up by frames, not seconds), but shown when the last one is older than a frame:
-  /// a machine that decodes slower than real time plays slowly instead of freezing on the first
-  /// frame of every pass.
+  /// Plays from `start` to the end, then from the start again, until cancelled: one decoder for
+  /// every pass (the source loops), whose reader thread also makes the half-block pictures.
+  ///
+  /// Frames are due one frame length apart from the first; a new pass starts its own count (so a
+  /// pass that ran late does not make the next one rush). A frame ready late by more than a frame
+  /// is dropped while frames are still being shown at the video's pace (a burst after a stall
+  /// catches up by frames, not seconds), but shown when the last one is older than a frame: a
+  /// machine that decodes slower than real time plays slowly instead of freezing. Should the
+  /// decoder stop (a file that fails to decode part-way), playback starts it again from 0.
   private func play(id: String, path: String, box: CellSize, from start: Double) async {
     let clock = ContinuousClock()
-    let depth = depth
+    let pictures = pictures
     do {
       let video = try await source.probe(path)
       let frameLength = Duration.seconds(1 / max(1, video.frameRate))
@@ -162,12 +171,19 @@ public final class PreviewRunner: Sendable {
       while !Task.isCancelled {
         var shown = 0
         var lastShown: ContinuousClock.Instant?
-        var origin: (instant: ContinuousClock.Instant, time: Double)?
-        for try await frame in source.play(path, fitting: Self.halfBlockPixels(box), from: from) {
-          let picture = await IOThread.run { Self.halfBlockPicture(frame, depth: depth) }
-          let begin = origin ?? (clock.now, frame.time)
-          origin = begin
-          let due = begin.instant + .seconds(frame.time - begin.time)
+        // This pass's first frame's due time, the frames of the pass so far, the last frame's time.
+        var pass: (origin: ContinuousClock.Instant, frames: Int, lastTime: Double)?
+        let stream = source.play(path, fitting: pictures.playingPixels(box), from: from, looping: true) {
+          pictures.playing($0, box: box)
+        }
+        for try await picture in stream {
+          var current = pass ?? (clock.now, 0, picture.time)
+          if picture.time < current.lastTime {
+            // The video started over: the new pass begins when the next frame was due, or now if later.
+            current = (max(clock.now, current.origin + frameLength * current.frames), 0, picture.time)
+          }
+          let due = current.origin + frameLength * current.frames
+          pass = (current.origin, current.frames + 1, picture.time)
           if clock.now < due {
             try await clock.sleep(until: due)
           } else if clock.now - due > frameLength, let last = lastShown, clock.now - last < frameLength {
@@ -187,28 +203,6 @@ public final class PreviewRunner: Sendable {
       if Task.isCancelled { return }
       inbox.post(.previewUnavailable(id: id, reason: Self.reason(error)))
     }
-  }
-
-  /// The frame as symbols in the largest part of `box` with its shape.
-  static func picture(_ frame: TimedFrame, box: CellSize, depth: ColorDepth) -> PreviewPicture {
-    let size = PixelSize(width: frame.image.width, height: frame.image.height)
-    let cells = PictureFit.cells(for: size, maxColumns: box.columns, maxRows: box.rows)
-    let art = SymbolRenderer.render(frame.image, columns: cells.columns, rows: cells.rows, depth: depth)
-    return PreviewPicture(time: frame.time, art: art)
-  }
-
-  /// A playing frame as half blocks: ffmpeg scaled it to two pixels a cell (``halfBlockPixels(_:)``).
-  static func halfBlockPicture(_ frame: TimedFrame, depth: ColorDepth) -> PreviewPicture {
-    PreviewPicture(time: frame.time, art: HalfBlockRenderer.render(frame.image, depth: depth))
-  }
-
-  /// Playback decodes one pixel per half cell, so the picture is made without scaling again.
-  static func halfBlockPixels(_ box: CellSize) -> PixelSize {
-    HalfBlockRenderer.pixelSize(columns: max(1, box.columns), rows: max(1, box.rows))
-  }
-
-  static func pixels(_ box: CellSize) -> PixelSize {
-    PixelSize(width: max(1, box.columns * pixelsPerCell.width), height: max(1, box.rows * pixelsPerCell.height))
   }
 
   /// An error in one line, as it follows "no preview: ".

@@ -59,8 +59,8 @@ enum FormView {
     case .pictures(let pictures):
       guard let picture = pictures.first else { return }
       let frame = SourceThumbnail.frame
-      PreviewView.drawCentred(
-        &grid, picture.art, in: Rect(x: area.x, y: area.y, width: frame.columns, height: frame.rows))
+      PreviewView.drawPicture(
+        &grid, picture, in: Rect(x: area.x, y: area.y, width: frame.columns, height: frame.rows))
       let caption = source.isVideo ? "continues from \(PreviewView.time(picture.time))" : "source image"
       grid.put(caption, x: area.x, y: area.y + frame.rows, role: .dim, maxWidth: area.width)
     }

@@ -1,14 +1,18 @@
 import HistoryModel
 import TerminalScreen
 
-/// One frame as the studio shows it: its time in the video and its picture in cells.
+/// One frame as the studio shows it: its time in the video and its picture in cells, or, with a
+/// pixel protocol, blank cells of the picture's size and the escape that draws it over them.
 public struct PreviewPicture: Sendable, Hashable {
   public var time: Double
   public var art: CellArt
+  /// The pixel picture over `art`'s cells (its position is set where it is drawn).
+  public var pixels: PixelPlacement?
 
-  public init(time: Double, art: CellArt) {
+  public init(time: Double, art: CellArt, pixels: PixelPlacement? = nil) {
     self.time = time
     self.art = art
+    self.pixels = pixels
   }
 }
 

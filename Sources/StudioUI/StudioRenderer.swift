@@ -20,7 +20,10 @@ public enum StudioRenderer {
       HistoryView.draw(&grid, shown, layout: layout)
     }
     StatusBar.draw(&grid, shown, layout: layout)
-    // Overlays take the caret: the pane under them is not being typed in.
+    // Overlays take the caret: the pane under them is not being typed in. Pixel pictures under
+    // an overlay, a dialog or the full-screen player go (a terminal cannot clip one to what
+    // stays visible); the overlay's own are drawn over it.
+    if shown.overlay != nil { grid.placements.removeAll() }
     switch shown.overlay {
     case .help(let scroll):
       grid.cursor = nil
@@ -34,6 +37,7 @@ public enum StudioRenderer {
       if let playback = shown.preview.playback, playback.id == id, playback.fullScreen {
         let area = PreviewLayout.fullScreenArea(shown)
         grid.fill(area, role: .normal)
+        grid.placements.removeAll()
         PreviewView.drawPlayback(&grid, playback, in: area)
       }
     case .messages(let back):
@@ -44,6 +48,7 @@ public enum StudioRenderer {
     }
     if let dialog = shown.dialog {
       grid.cursor = nil
+      grid.placements.removeAll()
       DialogView.draw(&grid, dialog)
     }
     return grid

@@ -58,6 +58,8 @@ public struct ScreenGrid: Sendable, Hashable {
     set { cursorPosition = newValue.map { CursorPosition(x: $0.x, y: $0.y) } }
   }
   private var cursorPosition: CursorPosition?
+  /// Pictures sent as pixels over areas of blank cells, drawn after the cells (``PixelPlacement``).
+  public var placements: [PixelPlacement] = []
 
   private struct CursorPosition: Sendable, Hashable {
     var x: Int

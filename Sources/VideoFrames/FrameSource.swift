@@ -20,10 +20,14 @@ public struct FrameSource: Sendable {
   /// and one pass decodes each frame once. Past it, seeks skip whole GOPs.
   static let singlePassLimit = 250
 
-  /// `ffmpeg` and `ffprobe` from `PATH` unless given.
+  /// What this source has probed (kept across calls: copies of a source share it).
+  let infos = VideoInfoCache()
+
+  /// `ffmpeg` and `ffprobe` from `PATH` unless given; a given path that is not an executable
+  /// counts as missing (the header reader would otherwise probe a video ffmpeg cannot decode).
   public init(ffmpeg: String? = nil, ffprobe: String? = nil) {
-    self.ffmpeg = ffmpeg ?? Self.find("ffmpeg")
-    self.ffprobe = ffprobe ?? Self.find("ffprobe")
+    self.ffmpeg = ffmpeg.map { FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil } ?? Self.find("ffmpeg")
+    self.ffprobe = ffprobe.map { FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil } ?? Self.find("ffprobe")
   }
 
   /// Whether both programs were found.
@@ -31,10 +35,28 @@ public struct FrameSource: Sendable {
 
   // MARK: - Probe
 
-  /// The video's size, rate, frame count and duration.
+  /// The video's size, rate, frame count and duration: from its MP4 header when it has one
+  /// (``MP4Header``, no process), else from ffprobe; remembered per file (``VideoInfoCache``), so
+  /// a sheet, a playback and a thumbnail of one video read it once.
   public func probe(_ url: URL) async throws(PreviewError) -> VideoInfo {
     let path = url.path
     try Self.checkFile(path)
+    guard ffmpeg != nil else { throw .ffmpegMissing }
+    let infos = infos
+    let (stamp, known) = await BlockingThread.run(named: "magi-probe") { () -> (VideoInfoCache.Stamp?, VideoInfo?) in
+      let stamp = VideoInfoCache.Stamp(path: path)
+      if let stamp, let cached = infos.info(path: path, stamp: stamp) { return (stamp, cached) }
+      return (stamp, MP4Header.info(path: path))
+    }
+    let info: VideoInfo
+    if let known { info = known } else { info = try await ffprobeInfo(url) }
+    if let stamp { infos.store(info, path: path, stamp: stamp) }
+    return info
+  }
+
+  /// The facts as ffprobe reports them: for every container the header reader leaves alone.
+  func ffprobeInfo(_ url: URL) async throws(PreviewError) -> VideoInfo {
+    let path = url.path
     guard let ffprobe else { throw .ffmpegMissing }
     let argv = [
       ffprobe, "-v", "error", "-show_entries", ProbeReport.entries, "-of", "json", path,

@@ -26,100 +26,142 @@ struct PictureWriter {
 
   /// `art` as lines of text with colours, each line ending in a reset.
   func lines(_ art: CellArt) -> [String] {
-    (0..<art.height).map { y in
-      var out: [UInt8] = []
-      run(art, y: y, from: 0, to: art.width, into: &out)
-      return String(decoding: out + Self.reset, as: UTF8.self)
+    art.cells.withUnsafeBufferPointer { cells in
+      (0..<art.height).map { y in
+        var out = EscapeBytes(capacity: art.width * 24)
+        run(cells, from: y * art.width, to: (y + 1) * art.width, into: &out)
+        out.append(Self.reset)
+        return String(decoding: out.array(), as: UTF8.self)
+      }
     }
   }
 
   /// The bytes that turn the area showing `previous` into `art` (both the same size), with the
   /// cursor starting at the area's saved top-left: only the runs of changed cells are written.
-  /// Bytes, not strings: this runs for every frame of a playback.
+  /// Bytes, not strings: this runs for every frame of a playback, where nearly every cell changes
+  /// (a video pans): cells are compared colours first, and an SGR names only the colour that
+  /// differs from the cell before (docs/PERFORMANCE.md, "Previews").
   func update(from previous: CellArt?, to art: CellArt) -> [UInt8] {
-    var out: [UInt8] = []
-    out.reserveCapacity(art.width * art.height * 8)
-    let whole = previous.map { $0.width != art.width || $0.height != art.height } ?? true
-    for y in 0..<art.height {
-      if whole {
-        move(x: 0, y: y, into: &out)
-        run(art, y: y, from: 0, to: art.width, into: &out)
-        continue
-      }
-      guard let previous else { continue }
-      var x = 0
-      while x < art.width {
-        if previous[x, y] == art[x, y] {
-          x += 1
-          continue
+    var out = EscapeBytes(capacity: art.width * art.height * 24)
+    let same = previous.map { $0.width == art.width && $0.height == art.height } ?? false
+    art.cells.withUnsafeBufferPointer { cells in
+      (same ? previous!.cells : []).withUnsafeBufferPointer { before in
+        for y in 0..<art.height {
+          let row = y * art.width
+          guard same else {
+            move(x: 0, y: y, into: &out)
+            run(cells, from: row, to: row + art.width, into: &out)
+            continue
+          }
+          var x = 0
+          while x < art.width {
+            if Self.same(before[row + x], cells[row + x]) {
+              x += 1
+              continue
+            }
+            var end = x + 1
+            while end < art.width, !Self.same(before[row + end], cells[row + end]) { end += 1 }
+            move(x: x, y: y, into: &out)
+            run(cells, from: row + x, to: row + end, into: &out)
+            x = end
+          }
         }
-        var end = x + 1
-        while end < art.width, previous[end, y] != art[end, y] { end += 1 }
-        move(x: x, y: y, into: &out)
-        run(art, y: y, from: x, to: end, into: &out)
-        x = end
       }
     }
-    if !out.isEmpty { out += Self.reset }
-    return out
+    if !out.isEmpty { out.append(Self.reset) }
+    return out.array()
   }
 
   static let reset = Array("\u{1B}[0m".utf8)
 
-  /// Back to the area's top-left (DECRC), then down and right.
-  private func move(x: Int, y: Int, into out: inout [UInt8]) {
-    out += [0x1B, 0x38]
-    if y > 0 { out += Array("\u{1B}[\(y)B".utf8) }
-    if x > 0 { out += Array("\u{1B}[\(x)C".utf8) }
+  /// Equal cells, the colours (which differ most often) compared first.
+  private static func same(_ a: Cell, _ b: Cell) -> Bool {
+    a.colors == b.colors && a.role == b.role && a.text == b.text
   }
 
-  /// Cells `from..<to` of row `y`, an SGR only where the colours change.
-  private func run(_ art: CellArt, y: Int, from: Int, to: Int, into out: inout [UInt8]) {
+  /// Back to the area's top-left (DECRC: also the SGR saved with it, the terminal's default),
+  /// then down and right.
+  private func move(x: Int, y: Int, into out: inout EscapeBytes) {
+    out.reserve(32)
+    out.append(0x1B)
+    out.append(0x38)
+    if y > 0 {
+      out.append(0x1B)
+      out.append(0x5B)
+      out.decimal(y)
+      out.append(0x42)  // B
+    }
+    if x > 0 {
+      out.append(0x1B)
+      out.append(0x5B)
+      out.decimal(x)
+      out.append(0x43)  // C
+    }
+  }
+
+  /// Cells at `from..<to` of `cells`, written after a move or at a line's start (so the SGR
+  /// starts at the default), an SGR only where the colours change.
+  private func run(_ cells: UnsafeBufferPointer<Cell>, from: Int, to: Int, into out: inout EscapeBytes) {
     var current: PlannedStyle?
-    for x in from..<to {
-      let cell = art[x, y]
+    for index in from..<to {
+      let cell = cells[index]
       if let colors = cell.colors {
         let style = ColorPlanner.plan(colors, depth: depth)
         if style != current {
-          sgr(style, into: &out)
+          sgr(style, after: current, into: &out)
           current = style
         }
       }
-      out += cell.text.utf8
+      out.append(cell.text.utf8)
     }
   }
 
-  private func sgr(_ style: PlannedStyle, into out: inout [UInt8]) {
-    out += [0x1B, 0x5B, 0x30, 0x3B]  // ESC [ 0 ;
-    code(style.foreground, base: 30, into: &out)
-    out.append(0x3B)
-    code(style.background, base: 40, into: &out)
+  /// The SGR from `previous` to `style`: the whole style (from a reset) after a move, else only
+  /// the colours that changed.
+  private func sgr(_ style: PlannedStyle, after previous: PlannedStyle?, into out: inout EscapeBytes) {
+    out.reserve(48)
+    out.append(0x1B)
+    out.append(0x5B)  // ESC [
+    var first = true
+    if previous == nil {
+      out.append(0x30)  // 0: from the default, whatever DECRC restored
+      first = false
+    }
+    if previous?.foreground != style.foreground {
+      if !first { out.append(0x3B) }
+      code(style.foreground, base: 30, into: &out)
+      first = false
+    }
+    if previous?.background != style.background {
+      if !first { out.append(0x3B) }
+      code(style.background, base: 40, into: &out)
+    }
     out.append(0x6D)  // m
   }
 
-  private func code(_ color: PlannedColor, base: Int, into out: inout [UInt8]) {
+  /// One colour's SGR parameters (at most 16 bytes: `38;2;255;255;255`).
+  private func code(_ color: PlannedColor, base: Int, into out: inout EscapeBytes) {
     switch color {
-    case .default: decimal(base + 9, into: &out)
-    case .palette(let index) where index < 8: decimal(base + Int(index), into: &out)
-    case .palette(let index) where index < 16: decimal(base + 60 + Int(index) - 8, into: &out)
+    case .default: out.decimal(base + 9)
+    case .palette(let index) where index < 8: out.decimal(base + Int(index))
+    case .palette(let index) where index < 16: out.decimal(base + 60 + Int(index) - 8)
     case .palette(let index):
-      decimal(base + 8, into: &out)
-      out += [0x3B, 0x35, 0x3B]  // ;5;
-      decimal(Int(index), into: &out)
+      out.decimal(base + 8)
+      out.append(0x3B)
+      out.append(0x35)
+      out.append(0x3B)  // ;5;
+      out.decimal(Int(index))
     case .rgb(let r, let g, let b):
-      decimal(base + 8, into: &out)
-      out += [0x3B, 0x32]  // ;2
-      for component in [r, g, b] {
-        out.append(0x3B)
-        decimal(Int(component), into: &out)
-      }
+      out.decimal(base + 8)
+      out.append(0x3B)
+      out.append(0x32)
+      out.append(0x3B)  // ;2;
+      out.decimal(Int(r))
+      out.append(0x3B)
+      out.decimal(Int(g))
+      out.append(0x3B)
+      out.decimal(Int(b))
     }
-  }
-
-  private func decimal(_ value: Int, into out: inout [UInt8]) {
-    if value >= 100 { out.append(UInt8(0x30 + value / 100)) }
-    if value >= 10 { out.append(UInt8(0x30 + value / 10 % 10)) }
-    out.append(UInt8(0x30 + value % 10))
   }
 }
 

@@ -115,7 +115,8 @@ struct PreviewDisplay {
   }
 
   /// Pulls frames and draws each at its time; a frame already late by a whole frame is skipped
-  /// (decoding goes on: the stream is the clock's, not the terminal's).
+  /// (decoding goes on: the stream is the clock's, not the terminal's). In symbols mode the half
+  /// blocks are made on the decoder's reader thread, which then reuses its pixel buffer.
   private func frames(_ video: URL, box: PixelSize, area: Area, source: FrameSource) async throws {
     let clock = ContinuousClock()
     var start: ContinuousClock.Instant?
@@ -124,13 +125,20 @@ struct PreviewDisplay {
     var lastTime = 0.0
     var previous: CellArt?
     let writer = PictureWriter(depth: depth)
-    for try await frame in source.play(video, fitting: box) {
+    let symbols = !mode.isPixelProtocol
+    let played = source.play(video, fitting: box) { frame in
+      symbols
+        ? PlayedFrame(time: frame.time, art: HalfBlockRenderer.render(frame.image), image: nil)
+        : PlayedFrame(time: frame.time, art: nil, image: frame.image)
+    }
+    for try await frame in played {
       guard let began = start else {
         // First frame: reserve the area (scrolling if needed), remember its top-left, hide the cursor.
-        cells =
-          mode.isPixelProtocol
-          ? self.cells(for: PixelSize(width: frame.image.width, height: frame.image.height), maxColumns: columns)
-          : (frame.image.width, (frame.image.height + 1) / 2)
+        if let art = frame.art {
+          cells = (art.width, art.height)
+        } else if let image = frame.image {
+          cells = self.cells(for: PixelSize(width: image.width, height: image.height), maxColumns: columns)
+        }
         OutputTerminal.write(String(repeating: "\n", count: cells.rows) + "\u{1B}[\(cells.rows)A\u{1B}7\u{1B}[?25l")
         area.rows.store(cells.rows, ordering: .sequentiallyConsistent)
         start = clock.now - .seconds(frame.time)
@@ -148,14 +156,14 @@ struct PreviewDisplay {
   }
 
   /// Draws one frame of playback in the saved area; returns what the area now shows (symbols).
-  private func draw(_ frame: TimedFrame, cells: (columns: Int, rows: Int), previous: CellArt?, writer: PictureWriter)
+  private func draw(_ frame: PlayedFrame, cells: (columns: Int, rows: Int), previous: CellArt?, writer: PictureWriter)
     -> CellArt?
   {
-    if mode.isPixelProtocol {
-      OutputTerminal.write("\u{1B}8" + pixels(frame.image, columns: cells.columns, rows: cells.rows))
+    if let image = frame.image {
+      OutputTerminal.write("\u{1B}8" + pixels(image, columns: cells.columns, rows: cells.rows))
       return nil
     }
-    let art = HalfBlockRenderer.render(frame.image)
+    guard let art = frame.art else { return previous }
     OutputTerminal.write(writer.update(from: previous, to: art))
     return art
   }
@@ -177,6 +185,14 @@ struct PreviewDisplay {
     guard inTmux, !escape.isEmpty else { return escape }
     return "\u{1B}Ptmux;" + escape.replacing("\u{1B}", with: "\u{1B}\u{1B}") + "\u{1B}\\"
   }
+}
+
+/// A frame of playback as the reader thread leaves it: half blocks in symbols mode, the pixels
+/// for a pixel protocol.
+private struct PlayedFrame: Sendable {
+  var time: Double
+  var art: CellArt?
+  var image: RGBAImage?
 }
 
 /// Ctrl-C during playback: handled (the picture is cleaned up, the cursor shown) rather than

@@ -27,7 +27,10 @@ struct StudioPreviewSource: PreviewFrameSource {
     try await frames.still(of: URL(fileURLWithPath: path), fitting: box)
   }
 
-  func play(_ path: String, fitting box: PixelSize, from start: Double) -> AsyncThrowingStream<TimedFrame, any Error> {
-    frames.play(URL(fileURLWithPath: path), fitting: box, from: start)
+  func play<Picture: Sendable>(
+    _ path: String, fitting box: PixelSize, from start: Double, looping: Bool,
+    render: @escaping @Sendable (TimedFrame) -> Picture
+  ) -> AsyncThrowingStream<Picture, any Error> {
+    frames.play(URL(fileURLWithPath: path), fitting: box, from: start, looping: looping, render: render)
   }
 }

@@ -6,6 +6,7 @@ import HistoryStore
 import StudioCore
 import StudioRuntime
 import StudioUI
+import TerminalGraphics
 import TerminalScreen
 import VideoFrames
 
@@ -44,12 +45,17 @@ enum StudioStartup {
         session, await session.history.warnings.map { "history: \($0)" }, await session.history.bytesScannedAtOpen
       )
     }
+    let graphicsName = graphics ?? config.graphics
+    let pictures = pictureMode(graphicsName, environment: environment)
     let terminal: CursesTerminal
     do {
       // The terminal knows how many colours it has (terminfo, NO_COLOR, COLORTERM); the theme is
       // then reduced to that, so that monochrome keeps selections visible with reverse video.
       terminal = try CursesTerminal(
-        theme: theme, options: .init(mouse: mouse ?? config.mouse, focusReports: true, bracketedPaste: true))
+        theme: theme,
+        options: .init(
+          mouse: mouse ?? config.mouse, focusReports: true, bracketedPaste: true,
+          pixelsThroughTmux: pictures.isPixelProtocol && !(environment["TMUX"] ?? "").isEmpty))
     } catch {
       if let (session, _, _) = try? opening.wait() { blockingClose(session) }
       throw CommandFailure(message: error.description, code: 1)
@@ -90,7 +96,7 @@ enum StudioStartup {
       launcher: Launcher(environment: environment, allowedDirectories: session.paths.ownDirectories),
       home: environment["HOME"] ?? "", configFile: StudioConfig.path(in: session.paths), checkSource: checkedSource,
       previews: previews(
-        graphics ?? config.graphics, paths: paths, inbox: inbox, tasks: tasks, depth: terminal.colorDepth))
+        graphicsName, mode: pictures, paths: paths, inbox: inbox, tasks: tasks, depth: terminal.colorDepth))
     // A large history opens faster next time from a saved index. Writing it holds the history for
     // a few tens of milliseconds at 100,000 records, so it waits until the first pages are shown;
     // and only when this open parsed megabytes (a timer at every start would be a wake-up for nothing).
@@ -156,15 +162,24 @@ enum StudioStartup {
   }
 
   /// The preview runner, unless graphics are off (`--graphics none` / `graphics = "none"`): then the
-  /// details view says so instead of decoding. The studio draws previews as block symbols (through
-  /// the screen model, so in every terminal, tmux included); `magi-studio preview` uses the pixel
-  /// protocols the terminal has.
-  static func previews(_ graphics: String, paths: StudioPaths, inbox: Inbox, tasks: TaskTracker, depth: ColorDepth)
-    -> PreviewRunner?
-  {
+  /// details view says so instead of decoding. Pictures are block symbols through the screen model
+  /// (every terminal, tmux included) unless `mode` is a pixel protocol.
+  static func previews(
+    _ graphics: String, mode: GraphicsMode, paths: StudioPaths, inbox: Inbox, tasks: TaskTracker, depth: ColorDepth
+  ) -> PreviewRunner? {
     guard graphics.lowercased() != "none" else { return nil }
     let cache = PreviewCache(directory: URL(fileURLWithPath: paths.cache).appendingPathComponent("previews"))
     return PreviewRunner(
-      source: StudioPreviewSource(frames: FrameSource(), cache: cache), inbox: inbox, tasks: tasks, depth: depth)
+      source: StudioPreviewSource(frames: FrameSource(), cache: cache), inbox: inbox, tasks: tasks, depth: depth,
+      mode: mode, cellSize: OutputTerminal.current()?.cellSize ?? PixelEncoder.defaultCellSize)
+  }
+
+  /// How the studio sends pictures: `--graphics` / config as forced, or detected (chafa's terminal
+  /// database; inside tmux a pixel protocol only where its passthrough is allowed, which asks tmux:
+  /// a child process, only when a pixel protocol was detected, before the UI starts).
+  static func pictureMode(_ graphics: String, environment: [String: String]) -> GraphicsMode {
+    GraphicsDetection.mode(choice: GraphicsChoice(graphics) ?? .auto, environment: environment) {
+      Tmux(environment: environment)?.allowsPassthrough() ?? false
+    }
   }
 }

@@ -59,7 +59,10 @@ final class SyntheticSource: PreviewFrameSource {
     return Self.image(3)
   }
 
-  func play(_ path: String, fitting box: PixelSize, from start: Double) -> AsyncThrowingStream<TimedFrame, any Error> {
+  func play<Picture: Sendable>(
+    _ path: String, fitting box: PixelSize, from start: Double, looping: Bool,
+    render: @escaping @Sendable (TimedFrame) -> Picture
+  ) -> AsyncThrowingStream<Picture, any Error> {
     let (frameCount, frameRate, events) = (frameCount, frameRate, events)
     let next = Mutex(Int(start * frameRate))
     events.append("play from \(start)")
@@ -68,9 +71,10 @@ final class SyntheticSource: PreviewFrameSource {
         defer { value += 1 }
         return value
       }
-      guard index < frameCount else { return nil }
-      return TimedFrame(time: Double(index) / frameRate, image: Self.image(index))
-    }) as AsyncThrowingStream<TimedFrame, any Error>
+      guard looping || index < frameCount else { return nil }
+      let position = index % frameCount
+      return render(TimedFrame(time: Double(position) / frameRate, image: Self.image(position)))
+    }) as AsyncThrowingStream<Picture, any Error>
   }
 }
 
@@ -96,25 +100,28 @@ final class SyntheticSource: PreviewFrameSource {
     #expect(pictures?.map(\.time) == times)
   }
 
-  /// Frames come at the video's rate, and the video starts over at its end.
+  /// Frames come at the video's rate, and the video starts over at its end from the same decoder.
   @Test func playbackIsPacedAndLoops() async {
     let source = SyntheticSource(frameCount: 12, frameRate: 24)
     let (runner, probe, tasks) = runner(source)
     let clock = ContinuousClock()
     let started = clock.now
     runner.perform(.playPreview(id: "a", path: "/v.mp4", box: CellSize(columns: 40, rows: 12), from: 0))
-    let looped = await source.events.count(reaching: 2, within: .seconds(10))
-    #expect(
-      looped && source.events.items.prefix(2) == ["play from 0.0", "play from 0.0"], "a second pass from the start")
-    let elapsed = clock.now - started
-    // Twelve frames at 24 fps: the last is due half a second after the first.
-    #expect(elapsed >= .milliseconds(450), "\(elapsed)")
-    let frames: [Double] = probe.actions.compactMap { action in
-      if case .previewFrame("a", let picture, _, _) = action { return picture.time }
-      return nil
+    let times = { () -> [Double] in
+      probe.actions.compactMap { action in
+        if case .previewFrame("a", let picture, _, _) = action { return picture.time }
+        return nil
+      }
     }
-    let expected: [Double] = (0..<12).map { Double($0) / 24 }
-    #expect(Array(frames.prefix(12)) == expected)
+    let looped = await probe.items.count(
+      of: { if case .previewFrame("a", _, _, _) = $0 { true } else { false } }, reaching: 15, within: .seconds(10))
+    #expect(looped, "a second pass")
+    let elapsed = clock.now - started
+    // Fifteen frames at 24 fps: the last is due 14/24 s after the first, across the loop.
+    #expect(elapsed >= .milliseconds(560), "\(elapsed)")
+    let expected: [Double] = (0..<15).map { Double($0 % 12) / 24 }
+    #expect(Array(times().prefix(15)) == expected)
+    #expect(source.events.items == ["play from 0.0"], "one decoder for every pass")
     runner.perform(.stopPreviews)
     await tasks.cancelAll()
   }
@@ -162,6 +169,24 @@ final class SyntheticSource: PreviewFrameSource {
         key: "vid", path: "/v.mp4", isVideo: true, startFrame: 6, frame: CellSize(columns: 16, rows: 5)))
     let start = await probe.first { if case .previewSource("vid", let picture) = $0 { picture } else { nil } }
     #expect(start?.time == 6.0 / 24)
+  }
+
+  /// With a pixel protocol, a picture is blank cells of its size and the protocol's escape over
+  /// them (sixel here: a DCS with raster attributes), sized by the terminal's cell pixels.
+  @Test func pixelModeMakesEscapesOverBlankCells() async throws {
+    let (inbox, probe) = ActionProbe.inbox()
+    let runner = PreviewRunner(
+      source: SyntheticSource(), inbox: inbox, tasks: TaskTracker(), depth: .truecolor, mode: .sixel,
+      cellSize: PixelSize(width: 8, height: 16))
+    runner.perform(
+      .loadPreviewSheet(id: "a", path: "/v.mp4", sha256: nil, count: 2, frame: CellSize(columns: 20, rows: 6)))
+    let pictures = await probe.first { if case .previewSheet("a", let pictures) = $0 { pictures } else { nil } }
+    let picture = try #require(pictures?.first)
+    let pixels = try #require(picture.pixels)
+    #expect(pixels.layer == .inCells && pixels.columns == picture.art.width && pixels.rows == picture.art.height)
+    #expect(picture.art.cells.allSatisfy { $0.text == " " && $0.colors == nil })
+    #expect(pixels.escape.hasPrefix("\u{1B}P") && pixels.escape.contains("q\"1;1;"))
+    #expect(pixels.escape.hasSuffix("\u{1B}\\"))
   }
 
   @Test func aFailureIsOneLineForTheUser() async {

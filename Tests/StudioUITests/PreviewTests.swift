@@ -111,6 +111,42 @@ func syntheticArt(_ index: Int, columns: Int = 20, rows: Int = 5) -> CellArt {
     #expect(grid.styleDump().contains("%"))
   }
 
+  /// A pixel picture: blank cells, and its escape placed over them where the picture is drawn.
+  static func pixelPicture(_ name: String, time: Double = 0, columns: Int = 20, rows: Int = 5) -> PreviewPicture {
+    let blank = CellArt(width: columns, height: rows, cells: Array(repeating: Cell(" "), count: columns * rows))
+    let escape = "\u{1B}Pq\(name)\u{1B}\\"
+    return PreviewPicture(
+      time: time, art: blank,
+      pixels: PixelPlacement(x: 0, y: 0, columns: columns, rows: rows, layer: .inCells, escape: escape))
+  }
+
+  /// Pixel pictures go in the frame as placements over their cells; a dialog over the details, or
+  /// the full-screen player, takes away every placement under it (a terminal cannot clip one).
+  @Test func pixelPicturesArePlacedAndGoUnderWhatCoversThem() {
+    var (state, _) = Self.details()
+    let pictures = (0..<5).map { Self.pixelPicture("f\($0)", time: Double($0)) }
+    _ = StudioReducer.update(&state, .previewSheet(id: "h0", pictures))
+    let grid = StudioRenderer.render(state, width: 120, height: 40)
+    #expect(grid.placements.map(\.escape) == pictures.compactMap(\.pixels?.escape))
+    for placement in grid.placements {
+      #expect(placement.columns == 20 && placement.rows == 5)
+      let cells = (0..<placement.rows).flatMap { y in
+        (0..<placement.columns).map { x in grid[placement.x + x, placement.y + y].text }
+      }
+      #expect(cells.allSatisfy { $0 == " " }, "the cells under a pixel picture are blank")
+    }
+    #expect(Set(grid.placements.map(\.x)).count == 5, "side by side")
+
+    var asking = state
+    asking.dialog = Dialog(purpose: .deleteRecord("h0"), title: "Delete from history?", message: "Delete h0")
+    #expect(StudioRenderer.render(asking, width: 120, height: 40).placements.isEmpty)
+
+    _ = StudioReducer.update(&state, .terminal(.key(.character("P"))))
+    let frame = Self.pixelPicture("playing", columns: 60, rows: 20)
+    _ = StudioReducer.update(&state, .previewFrame(id: "h0", frame, duration: 4, frameRate: 24))
+    #expect(StudioRenderer.render(state, width: 120, height: 40).placements.map(\.escape) == [frame.pixels?.escape])
+  }
+
   @Test func resizingAsksForFramesOfTheNewSize() {
     var (state, _) = Self.details()
     _ = StudioReducer.update(&state, .terminal(.key(.character("p"))))

@@ -53,6 +53,16 @@ public final class Recorder<Item: Sendable>: Sendable {
     await wait(within: timeout) { $0.count >= count ? $0.last : nil } != nil
   }
 
+  /// Whether `count` items that `match` were recorded within `timeout`.
+  public func count(
+    of matches: @escaping @Sendable (Item) -> Bool, reaching count: Int, within timeout: Duration = .seconds(30)
+  ) async -> Bool {
+    await wait(within: timeout) { items in
+      let matching = items.filter(matches)
+      return matching.count >= count ? matching.last : nil
+    } != nil
+  }
+
   private func wait(within timeout: Duration, _ check: @escaping Check) async -> Item? {
     let id = state.withLock { state in
       defer { state.nextID += 1 }

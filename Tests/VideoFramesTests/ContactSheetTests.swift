@@ -25,6 +25,27 @@ import Testing
     #expect(pixel(6, 4) == [0, 0, 0, 255])
   }
 
+  /// `-o` naming a pipe (or a device: `/dev/null`, `/dev/stdout`) writes into it; the rename a
+  /// regular file gets would replace the pipe or device itself with a file.
+  @Test func aTargetThatIsNotARegularFileIsWrittenInPlace() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fifo-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let fifo = directory + "/sheet.png"
+    #expect(mkfifo(fifo, 0o600) == 0)
+    // The reading end open first (non-blocking), so the writer's open does not wait for one.
+    let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+    #expect(reader >= 0)
+    defer { close(reader) }
+    try PNGEncoder.write(Self.solid(4, 4, (1, 2, 3)), to: fifo)
+    var bytes = [UInt8](repeating: 0, count: 65536)
+    let got = read(reader, &bytes, bytes.count)
+    #expect(got > 8 && Array(bytes[0..<8]) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "a PNG came through")
+    var status = stat()
+    #expect(stat(fifo, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO, "still a pipe")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["sheet.png"], "no temporary left")
+  }
+
   @Test func pngIsReadByFFprobeWithItsSizeAndPixels() async throws {
     let image = ContactSheet.compose(
       [Self.solid(30, 20, (200, 100, 50)), Self.solid(30, 20, (10, 20, 30))], columns: 2)

@@ -78,6 +78,33 @@ import Testing
     #expect(levels == levels.sorted())
   }
 
+  /// Looping: the same decoder starts over at the end, times from 0 again, each frame the one
+  /// its time names (the reused pixel buffer never shows a frame's pixels under another's time).
+  @Test func loopingPlaybackStartsOverInOneDecoder() async throws {
+    let url = try await TestClips.counting()
+    var frames: [(time: Double, level: Double)] = []
+    for try await frame in source.play(url, fitting: PixelSize(width: 40, height: 40), from: 0.5, looping: true) {
+      frames.append((frame.time, TestClips.meanLevel(frame.image.pixels)))
+      if frames.count == 12 + 24 + 3 { break }
+    }
+    let indices = (12..<24).map { $0 } + (0..<24).map { $0 } + [0, 1, 2]
+    #expect(frames.map(\.time) == indices.map { Double($0) / 24 })
+    for (frame, index) in zip(frames, indices) {
+      #expect(abs(frame.level - TestClips.countingLevel(index)) < 4, "frame \(index) at \(frame.time) s")
+    }
+    #expect(try await ffmpegChildren().isEmpty)
+  }
+
+  /// What `render` makes of each frame is what the stream gives, in order.
+  @Test func playbackGivesWhatRenderMakes() async throws {
+    var levels: [Double] = []
+    let stream = source.play(try await TestClips.counting(), fitting: PixelSize(width: 8, height: 8)) { frame in
+      TestClips.meanLevel(frame.image.pixels)
+    }
+    for try await level in stream { levels.append(level) }
+    #expect(levels.count == 24 && levels == levels.sorted())
+  }
+
   @Test func cancellingPlaybackKillsTheDecoder() async throws {
     let url = try await TestClips.long()
     let stream = source.play(url, fitting: PixelSize(width: 40, height: 40))
