@@ -23,6 +23,8 @@ struct JobFailure: Sendable, Hashable, Codable {
   var body: Data
   /// Whether the result carries `X-Fal-Error-Type` (infrastructure-style errors do, app errors don't).
   var sendsErrorTypeHeader: Bool
+  /// `x-fal-request-timeout-type` on the result, for timeouts the user asked for.
+  var timeoutType: String? = nil
 
   /// Invalid input: the app's Pydantic-style 422 `{"detail":[FieldError…]}`.
   static func validation(_ errors: [FieldError]) -> JobFailure {
@@ -52,6 +54,14 @@ struct JobFailure: Sendable, Hashable, Codable {
       body: JSONCoding.encode(ErrorBody(detail: "Request cancelled", errorType: errorType)),
       sendsErrorTypeHeader: true)
   }
+
+  /// `X-Fal-Request-Timeout` ran out before a runner took the request: fal's 504 with
+  /// `x-fal-request-timeout-type: user`, which no official client retries.
+  static let startTimeout = JobFailure(
+    message: "Request timed out before it started", errorType: "request_timeout", httpStatus: 504,
+    body: JSONCoding.encode(
+      ErrorBody(detail: "Request timed out before it started", errorType: "request_timeout")),
+    sendsErrorTypeHeader: true, timeoutType: "user")
 
   /// The app crashed (for example the renderer failed): fal's SDK answers 500.
   static func internalError(_ reason: String) -> JobFailure {
