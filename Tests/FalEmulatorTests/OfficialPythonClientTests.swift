@@ -35,7 +35,8 @@ import Testing
       Issue.record("MAGI_REQUIRE_PEERS=1 but \(Self.python) cannot import fal_client")
       return
     }
-    try await withEmulator(workers: 1, stepDuration: .milliseconds(20)) { _, base in
+    try await withEmulator(workers: 1, stepDuration: .milliseconds(20), minimumQueueTime: .milliseconds(300)) {
+      _, base in
       var environment = ProcessInfo.processInfo.environment
       // A proxy from the environment must not capture loopback traffic.
       environment["NO_PROXY"] = "127.0.0.1,localhost"
