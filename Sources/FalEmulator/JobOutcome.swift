@@ -23,8 +23,8 @@ struct JobFailure: Sendable, Hashable, Codable {
   var body: Data
   /// Whether the result carries `X-Fal-Error-Type` (infrastructure-style errors do, app errors don't).
   var sendsErrorTypeHeader: Bool
-  /// `x-fal-request-timeout-type` on the result, for timeouts the user asked for.
-  var timeoutType: String? = nil
+  /// `x-fal-request-timeout-type` on the result (`user`: the request's own start timeout passed).
+  var requestTimeoutType: String? = nil
 
   /// Invalid input: the app's Pydantic-style 422 `{"detail":[FieldError…]}`.
   static func validation(_ errors: [FieldError]) -> JobFailure {
@@ -61,7 +61,7 @@ struct JobFailure: Sendable, Hashable, Codable {
     message: "Request timed out before it started", errorType: "request_timeout", httpStatus: 504,
     body: JSONCoding.encode(
       ErrorBody(detail: "Request timed out before it started", errorType: "request_timeout")),
-    sendsErrorTypeHeader: true, timeoutType: "user")
+    sendsErrorTypeHeader: true, requestTimeoutType: "user")
 
   /// The app crashed (for example the renderer failed): fal's SDK answers 500.
   static func internalError(_ reason: String) -> JobFailure {

@@ -119,7 +119,7 @@ extension Router {
     case .failure(let failure)?:
       var headers: HTTPHeaders = [unitsHeader: "0"]
       if failure.sendsErrorTypeHeader { headers[HTTPHeader(FalHeader.errorType)] = failure.errorType }
-      if let type = failure.timeoutType { headers[HTTPHeader(FalHeader.requestTimeoutType)] = type }
+      if let type = failure.requestTimeoutType { headers[HTTPHeader(FalHeader.requestTimeoutType)] = type }
       return Responses.json(failure.httpStatus, failure.body, requestID: job.id, headers: headers)
     }
   }

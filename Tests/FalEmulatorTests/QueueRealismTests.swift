@@ -86,7 +86,7 @@ import Testing
     let failure = try #require(await queue.job(waiting.id)?.failure)
     #expect(failure == .startTimeout)
     #expect(failure.httpStatus == 504)
-    #expect(failure.timeoutType == "user")
+    #expect(failure.requestTimeoutType == "user")
     #expect(await queue.job(running.id)?.state == .inProgress, "the deadline is for starting only")
     await gate.release(running.id)
     await queue.shutdown()
