@@ -47,14 +47,6 @@ struct JobFailure: Sendable, Hashable, Codable {
     body: JSONCoding.encode(ErrorBody(detail: "Request cancelled", errorType: "request_cancelled")),
     sendsErrorTypeHeader: true)
 
-  /// A cancelled request that ends with another `error_type` and result status than fal's usual.
-  static func cancelled(errorType: String, status: Int) -> JobFailure {
-    JobFailure(
-      message: "Request cancelled", errorType: errorType, httpStatus: status,
-      body: JSONCoding.encode(ErrorBody(detail: "Request cancelled", errorType: errorType)),
-      sendsErrorTypeHeader: true)
-  }
-
   /// `X-Fal-Request-Timeout` ran out before a runner took the request: fal's 504 with
   /// `x-fal-request-timeout-type: user`, which no official client retries.
   static let startTimeout = JobFailure(
@@ -62,6 +54,14 @@ struct JobFailure: Sendable, Hashable, Codable {
     body: JSONCoding.encode(
       ErrorBody(detail: "Request timed out before it started", errorType: "request_timeout")),
     sendsErrorTypeHeader: true, requestTimeoutType: "user")
+
+  /// A cancelled request that ends with another `error_type` and result status than fal's usual.
+  static func cancelled(errorType: String, status: Int) -> JobFailure {
+    JobFailure(
+      message: "Request cancelled", errorType: errorType, httpStatus: status,
+      body: JSONCoding.encode(ErrorBody(detail: "Request cancelled", errorType: errorType)),
+      sendsErrorTypeHeader: true)
+  }
 
   /// The app crashed (for example the renderer failed): fal's SDK answers 500.
   static func internalError(_ reason: String) -> JobFailure {
