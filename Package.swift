@@ -86,7 +86,10 @@ let package = Package(
     .systemLibrary(
       name: "CChafa", pkgConfig: "chafa", providers: [.apt(["libchafa-dev", "libglib2.0-dev"])]),
     // The only chafa user: which graphics the terminal has, pixels to symbol cells or to kitty/iTerm2/sixel escapes.
-    .target(name: "TerminalGraphics", dependencies: ["CChafa", "TerminalScreen"]),
+    // libchafa opened on first use (as CCurl opens libcurl): its forwarders let the release build drop
+    // the load-time dependency, so runs that draw no picture never load chafa, glib and pcre2.
+    .target(name: "CChafaLoader", dependencies: ["CChafa"]),
+    .target(name: "TerminalGraphics", dependencies: ["CChafa", "CChafaLoader", "TerminalScreen"]),
     // Tiny TUI the CursesTerminal tests drive through tmux.
     .executableTarget(name: "curses-probe", dependencies: ["CursesTerminal", "TerminalScreen"]),
     // Swift concurrency's default executor on our own threads: libdispatch's pool on Linux wakes every second.
