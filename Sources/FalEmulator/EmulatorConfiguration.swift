@@ -18,6 +18,17 @@ public struct EmulatorConfiguration: Sendable {
   public var workers: Int
   /// Wall time of one inference step; a request takes `num_inference_steps` of these.
   public var stepDuration: Duration
+  /// How long every request stays IN_QUEUE at least, even with a worker free: fal reports a queue
+  /// position before a runner takes a request, so clients' queued handling is always exercised.
+  public var minimumQueueTime: Duration
+  /// Divides every simulated time (``stepDuration``, ``minimumQueueTime``): 2 runs twice as fast.
+  public var speed: Double
+  /// Host names (without port) whose requests are fal's synchronous runs (`fal.run`): a `POST`
+  /// to them is answered with the result once the request ends, not with a queue answer.
+  public var runHosts: Set<String>
+  /// The CDN host file URLs name when a request came for one of fal's hosts (`queue.fal.run`,
+  /// `rest.fal.ai`, `fal.run`), as fal's files live on `v3.fal.media`.
+  public var cdnHost: String
   /// Interval of the `: ping` comment on status streams (fal uses 15 s).
   public var keepAliveInterval: Duration
   /// Where uploads and generated videos live. `nil` creates a fresh temporary directory.
@@ -51,6 +62,10 @@ public struct EmulatorConfiguration: Sendable {
     publicBaseURL: String? = nil,
     workers: Int = 2,
     stepDuration: Duration = .milliseconds(250),
+    minimumQueueTime: Duration = .milliseconds(300),
+    speed: Double = 1,
+    runHosts: Set<String> = ["fal.run", "falrun.com"],
+    cdnHost: String = "v3.fal.media",
     keepAliveInterval: Duration = .seconds(15),
     dataDirectory: URL? = nil,
     stateDirectory: URL? = nil,
@@ -66,6 +81,10 @@ public struct EmulatorConfiguration: Sendable {
     self.publicBaseURL = publicBaseURL
     self.workers = max(1, workers)
     self.stepDuration = stepDuration
+    self.minimumQueueTime = minimumQueueTime
+    self.speed = speed.isFinite && speed > 0 ? speed : 1
+    self.runHosts = Set(runHosts.map { $0.lowercased() })
+    self.cdnHost = cdnHost
     self.keepAliveInterval = keepAliveInterval
     self.dataDirectory = dataDirectory
     self.stateDirectory = stateDirectory
@@ -76,4 +95,9 @@ public struct EmulatorConfiguration: Sendable {
     self.faults = faults
     self.handlerTimeout = handlerTimeout
   }
+
+  /// ``stepDuration`` at ``speed``.
+  public var scaledStepDuration: Duration { stepDuration * (1 / speed) }
+  /// ``minimumQueueTime`` at ``speed``.
+  public var scaledMinimumQueueTime: Duration { minimumQueueTime * (1 / speed) }
 }

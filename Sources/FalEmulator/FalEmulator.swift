@@ -21,6 +21,7 @@ public actor FalEmulator {
   private let clock: EmulatorClock
   private let faults: FaultInjector
   private let metrics = RequestMetrics()
+  private let requestLog = RequestLog()
   private let sharedBaseURL: SharedBaseURL
   private var server: HTTPServer?
   private var serverTask: Task<Void, Never>?
@@ -80,17 +81,20 @@ public actor FalEmulator {
     }
     let renderer = VideoRenderer(ffmpegPath: configuration.ffmpegPath, scratch: root.appendingPathComponent("tmp"))
     let app = SimulatedApp(
-      stepDuration: configuration.stepDuration, clock: clock, renderer: renderer, storage: storage,
+      stepDuration: configuration.scaledStepDuration, clock: clock, renderer: renderer, storage: storage,
       baseURL: sharedBaseURL)
-    let webhooks = WebhookSender()
+    let webhooks = WebhookSender(clock: clock)
     let queue = QueueModel(
-      workers: configuration.workers, clock: clock, runner: app,
+      workers: configuration.workers, minimumQueueTime: configuration.scaledMinimumQueueTime, clock: clock,
+      runner: app,
       onCompletion: { job in
         if job.webhookURL != nil { await webhooks.deliver(job) }
       }, journal: journal)
     let router = Router(
-      queue: queue, storage: storage, faults: faults, metrics: metrics, baseURL: sharedBaseURL,
-      expectedKey: configuration.expectedKey, keepAliveInterval: configuration.keepAliveInterval,
+      queue: queue, storage: storage, faults: faults, metrics: metrics, requestLog: requestLog,
+      baseURL: sharedBaseURL, fixedBaseURL: configuration.publicBaseURL != nil, runHosts: configuration.runHosts,
+      cdnHost: configuration.cdnHost, expectedKey: configuration.expectedKey,
+      keepAliveInterval: configuration.keepAliveInterval,
       statusLogWindow: configuration.statusLogWindow, clock: clock)
     // The queue is taken back before the port opens, so no client polling across a restart is
     // told that a request it holds does not exist; nothing runs until the base URL is known.
@@ -265,6 +269,16 @@ public actor FalEmulator {
   /// Drops every scripted fault.
   public func clearFaults() async {
     await faults.clearScripted()
+  }
+
+  /// Adds rules, as `POST /_emulator/faults` does.
+  public func addFaultRules(_ rules: [FaultRule]) async {
+    await faults.addRules(rules)
+  }
+
+  /// The rules still active, with what is left of their counts.
+  public func faultRules() async -> [FaultRule] {
+    await faults.activeRules
   }
 
   /// Replaces the random fault rates (and reseeds the generator).

@@ -4,6 +4,10 @@ import Foundation
 /// One request as the simulated queue sees it: a value that the queue actor copies out for status
 /// answers and stream events, so nothing outside the actor can mutate it.
 struct Job: Sendable {
+  enum QueuePriority: String, Sendable, Codable {
+    case normal, low
+  }
+
   let id: String
   /// The id the request was submitted to (sub-path included).
   let endpoint: EndpointID
@@ -23,6 +27,10 @@ struct Job: Sendable {
   var seed: Int?
   /// When the first inference step began: steps fall due at `stepsBegan + n × stepDuration`.
   var stepsBegan: Date?
+  /// `X-Fal-Queue-Priority`: `low` requests wait behind every `normal` one.
+  var priority: QueuePriority = .normal
+  /// `X-Fal-Request-Timeout`: a request not started by then ends with fal's user start timeout.
+  var startDeadline: Date?
 
   init(id: String, endpoint: EndpointID, body: Data, webhookURL: String?, submittedAt: Date) {
     self.id = id

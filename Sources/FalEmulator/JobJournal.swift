@@ -65,6 +65,8 @@ struct JobJournal: Sendable {
     var output: Data?
     var billableUnits: Double?
     var failure: JobFailure?
+    var priority: Job.QueuePriority?
+    var startDeadline: Date?
 
     init(_ job: Job) {
       id = job.id
@@ -79,6 +81,8 @@ struct JobJournal: Sendable {
       cancelRequested = job.cancelRequested
       seed = job.seed
       stepsBegan = job.stepsBegan
+      priority = job.priority
+      startDeadline = job.startDeadline
       switch job.outcome {
       case .success(let output, let units)?:
         self.output = output
@@ -93,7 +97,7 @@ struct JobJournal: Sendable {
     /// Every recorded time within a few thousand years of 2001: the timeline is computed from
     /// them, and an absurd one (a damaged file) would trap converting a wait into a `Duration`.
     private var timesAreSane: Bool {
-      [submittedAt, startedAt, completedAt, stepsBegan].allSatisfy { date in
+      [submittedAt, startedAt, completedAt, stepsBegan, startDeadline].allSatisfy { date in
         date.map { abs($0.timeIntervalSinceReferenceDate) < 1e11 } ?? true
       }
     }
@@ -108,6 +112,8 @@ struct JobJournal: Sendable {
       job.cancelRequested = cancelRequested
       job.seed = seed
       job.stepsBegan = stepsBegan
+      job.priority = priority ?? .normal
+      job.startDeadline = startDeadline
       if let output {
         job.outcome = .success(output: output, billableUnits: billableUnits ?? 0)
       } else if let failure {

@@ -23,6 +23,8 @@ struct JobFailure: Sendable, Hashable, Codable {
   var body: Data
   /// Whether the result carries `X-Fal-Error-Type` (infrastructure-style errors do, app errors don't).
   var sendsErrorTypeHeader: Bool
+  /// `x-fal-request-timeout-type` on the result (`user`: the request's own start timeout passed).
+  var requestTimeoutType: String? = nil
 
   /// Invalid input: the app's Pydantic-style 422 `{"detail":[FieldError…]}`.
   static func validation(_ errors: [FieldError]) -> JobFailure {
@@ -44,6 +46,14 @@ struct JobFailure: Sendable, Hashable, Codable {
     message: "Request cancelled", errorType: "request_cancelled", httpStatus: 400,
     body: JSONCoding.encode(ErrorBody(detail: "Request cancelled", errorType: "request_cancelled")),
     sendsErrorTypeHeader: true)
+
+  /// `X-Fal-Request-Timeout` ran out before a runner took the request: fal's 504 with
+  /// `x-fal-request-timeout-type: user`, which no official client retries.
+  static let startTimeout = JobFailure(
+    message: "Request timed out before it started", errorType: "request_timeout", httpStatus: 504,
+    body: JSONCoding.encode(
+      ErrorBody(detail: "Request timed out before it started", errorType: "request_timeout")),
+    sendsErrorTypeHeader: true, requestTimeoutType: "user")
 
   /// A cancelled request that ends with another `error_type` and result status than fal's usual.
   static func cancelled(errorType: String, status: Int) -> JobFailure {

@@ -1,13 +1,18 @@
 import FalProtocol
 import Foundation
 
-/// fal's queue, simulated: FIFO waiting line, a fixed pool of workers, and watchers for streams.
+/// fal's queue, simulated: a waiting line (`normal` before `low` priority, FIFO within each), a
+/// fixed pool of workers, a minimum time every request spends queued, start deadlines, and
+/// watchers for streams.
 ///
 /// It is an actor over ``Job`` values so that status polls, stream events, cancels and runners see
 /// one consistent order of changes. It knows nothing about HTTP; the router turns its values into
 /// responses, which is what lets most behaviour be tested without sockets.
 actor QueueModel {
   private let workers: Int
+  /// How long every request stays IN_QUEUE at least, free workers or not: real fal reports a
+  /// queue position first, and clients' queued handling must be exercised.
+  private let minimumQueueTime: TimeInterval
   private let clock: EmulatorClock
   private let runner: any JobRunning
   private let onCompletion: (@Sendable (Job) async -> Void)?
@@ -24,13 +29,16 @@ actor QueueModel {
   private var isHeld = false
   /// How each cancelled job ends, when not fal's usual `request_cancelled` (a fault asked for it).
   private var cancelEndings: [String: JobFailure] = [:]
+  /// The one timer that wakes the queue when a waiting request becomes eligible or overdue.
+  private var wake: (at: Date, task: Task<Void, Never>)?
 
   init(
-    workers: Int, clock: EmulatorClock, runner: any JobRunning,
+    workers: Int, minimumQueueTime: Duration = .zero, clock: EmulatorClock, runner: any JobRunning,
     onCompletion: (@Sendable (Job) async -> Void)? = nil, journal: JobJournal? = nil
   ) {
     self.journal = journal
     self.workers = max(1, workers)
+    self.minimumQueueTime = max(0, minimumQueueTime.seconds)
     self.clock = clock
     self.runner = runner
     self.onCompletion = onCompletion
@@ -39,17 +47,29 @@ actor QueueModel {
   // MARK: - Queue API
 
   /// Enqueues a request and returns it as submit reports it: IN_QUEUE with its position at arrival.
-  func submit(endpoint: EndpointID, body: Data, webhookURL: String?) -> Job {
+  ///
+  /// - Parameters:
+  ///   - priority: `low` requests are placed behind every waiting `normal` one.
+  ///   - startTimeout: seconds the request may wait for a runner before it ends with fal's 504.
+  func submit(
+    endpoint: EndpointID, body: Data, webhookURL: String?, priority: Job.QueuePriority = .normal,
+    startTimeout: TimeInterval? = nil
+  ) -> Job {
     let now = clock.now()
     var job = Job(
       id: RequestID.make(at: now), endpoint: endpoint, body: body, webhookURL: webhookURL, submittedAt: now)
-    job.queuePosition = pending.count
+    job.priority = priority
+    job.startDeadline = startTimeout.map { now.addingTimeInterval($0) }
+    let index =
+      priority == .low ? pending.count : (pending.firstIndex { jobs[$0]?.priority == .low } ?? pending.count)
+    job.queuePosition = index
     jobs[job.id] = job
     // The submit is answered only once the request is on disk: a twin killed after answering
     // still knows the id it gave out.
     journal?.save(job, durable: true)
-    pending.append(job.id)
+    pending.insert(job.id, at: index)
     let submitted = job
+    if index < pending.count - 1 { refreshPositions() }
     dispatch()
     return submitted
   }
@@ -108,6 +128,8 @@ actor QueueModel {
   /// Stops every runner and closes every stream; used when the emulator stops.
   func shutdown() {
     isShutDown = true
+    wake?.task.cancel()
+    wake = nil
     for (_, entry) in running { entry.task.cancel() }
     running.removeAll()
     for (_, streams) in watchers { for (_, continuation) in streams { continuation.finish() } }
@@ -245,12 +267,24 @@ actor QueueModel {
     }
   }
 
-  /// Starts waiting requests while workers are free.
+  /// Ends waiting requests whose start deadline passed, then starts eligible ones (queued for the
+  /// minimum time, or restored as running) in line order while workers are free.
   private func dispatch() {
     guard !isShutDown, !isHeld else { return }
+    let now = clock.now()
     var started = false
-    while running.count < workers, !pending.isEmpty {
-      let id = pending.removeFirst()
+    for id in pending {
+      guard let job = jobs[id], job.state == .inQueue, let deadline = job.startDeadline, deadline <= now else {
+        continue
+      }
+      pending.removeAll { $0 == id }
+      complete(id, with: .failure(.startTimeout))
+      started = true
+    }
+    while running.count < workers,
+      let index = pending.firstIndex(where: { id in jobs[id].map { isEligible($0, at: now) } ?? true })
+    {
+      let id = pending.remove(at: index)
       guard var job = jobs[id], job.state != .completed else { continue }
       // A request restored as running keeps the start it had (or would have had).
       if job.state == .inQueue {
@@ -274,6 +308,38 @@ actor QueueModel {
       started = true
     }
     if started { refreshPositions() }
+    scheduleWake(after: now)
+  }
+
+  /// Whether a waiting request may start: restored runs at once, new ones after the minimum time.
+  private func isEligible(_ job: Job, at now: Date) -> Bool {
+    job.state != .inQueue || now.timeIntervalSince(job.submittedAt) >= minimumQueueTime
+  }
+
+  /// Arms the timer for the next moment a waiting request becomes eligible or overdue.
+  private func scheduleWake(after now: Date) {
+    var next: Date?
+    for id in pending {
+      guard let job = jobs[id], job.state == .inQueue else { continue }
+      for moment in [job.submittedAt.addingTimeInterval(minimumQueueTime), job.startDeadline] {
+        guard let moment, moment > now else { continue }
+        if next.map({ moment < $0 }) ?? true { next = moment }
+      }
+    }
+    guard let next else { return }
+    if let wake, wake.at <= next { return }
+    wake?.task.cancel()
+    let clock = self.clock
+    let task = Task { [weak self] in
+      do { try await clock.sleep(.seconds(max(0, next.timeIntervalSince(clock.now())))) } catch { return }
+      await self?.woke()
+    }
+    wake = (next, task)
+  }
+
+  private func woke() {
+    wake = nil
+    dispatch()
   }
 
   /// Re-numbers waiting requests and tells their watchers, so `queue_position` counts down.

@@ -13,6 +13,8 @@ import Foundation
 /// or `uploads` are therefore shadowed, which no MAGI id is.
 enum Route: Equatable {
   case submit(EndpointID, webhook: String?)
+  /// `POST` on a run host (`fal.run`): fal's synchronous endpoint, answered with the result.
+  case run(EndpointID)
   case status(app: String, requestID: String, logs: Bool)
   case stream(app: String, requestID: String, logs: Bool)
   case result(app: String, requestID: String)
@@ -30,16 +32,28 @@ enum Route: Equatable {
   /// `GET /_emulator/metrics`: request counters and completion times for benchmarks. Outside the
   /// fal namespace, unauthenticated, never counted or faulted.
   case metrics
+  /// The runtime control routes (`/_emulator/faults`, `/_emulator/reset`, `/_emulator/requests`):
+  /// loopback only, outside the fal namespace, never counted, faulted or logged.
+  case control(Control)
   case methodNotAllowed(RouteKind)
   case notFound
 
-  enum HostRole: Equatable {
-    case any, queue, rest, cdn
+  enum Control: Equatable {
+    case faults(method: String)
+    case reset
+    case requests
   }
+
+  enum HostRole: Equatable {
+    case any, queue, rest, cdn, run
+  }
+
+  /// fal's synchronous-run hosts; the twin's own list is ``EmulatorConfiguration/runHosts``.
+  static let defaultRunHosts: Set<String> = ["fal.run", "falrun.com"]
 
   var kind: RouteKind {
     switch self {
-    case .submit: .submit
+    case .submit, .run: .submit
     case .status: .status
     case .stream: .stream
     case .result: .result
@@ -49,21 +63,41 @@ enum Route: Equatable {
       .storage
     case .file: .file
     case .methodNotAllowed(let kind): kind
-    case .metrics, .notFound: .other
+    case .metrics, .control, .notFound: .other
+    }
+  }
+
+  /// What a runtime fault rule names this call by; nil for calls no rule can touch.
+  var target: FaultTarget? {
+    switch self {
+    case .submit: .submit
+    case .run: .run
+    case .status: .status
+    case .stream: .stream
+    case .result: .result
+    case .cancel: .cancel
+    case .initiate: .uploadInitiate
+    case .uploadPut, .uploadPart, .uploadComplete: .uploadPut
+    case .cdnToken: .cdnToken
+    case .cdnUpload, .cdnMultipartCreate, .cdnPart, .cdnComplete: .cdnUpload
+    case .file: .file
+    case .metrics, .control, .methodNotAllowed, .notFound: nil
     }
   }
 
   /// Whether the call needs `Authorization: Key|Bearer …` (signed upload URLs and files do not).
   var needsAuth: Bool {
     switch self {
-    case .submit, .status, .stream, .result, .cancel, .initiate, .cdnToken, .cdnUpload, .cdnMultipartCreate: true
+    case .submit, .run, .status, .stream, .result, .cancel, .initiate, .cdnToken, .cdnUpload, .cdnMultipartCreate:
+      true
     default: false
     }
   }
 
-  static func role(ofHost host: String?) -> HostRole {
+  static func role(ofHost host: String?, runHosts: Set<String> = defaultRunHosts) -> HostRole {
     guard var host = host?.lowercased(), !host.isEmpty else { return .any }
     if let colon = host.lastIndex(of: ":"), !host.hasSuffix("]") { host = String(host[..<colon]) }
+    if runHosts.contains(host) { return .run }
     if host.hasPrefix("rest.") { return .rest }
     if host.hasPrefix("v3.") || host.hasPrefix("v3b.") || host.hasSuffix("fal.media") { return .cdn }
     if host.hasPrefix("queue.") { return .queue }
@@ -74,22 +108,38 @@ enum Route: Equatable {
     path.split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
   }
 
-  static func classify(_ request: HTTPRequest) -> Route {
+  static func classify(_ request: HTTPRequest, runHosts: Set<String> = defaultRunHosts) -> Route {
     classify(
-      method: request.method.rawValue, path: request.path, host: request.headers[.host],
+      method: request.method.rawValue, path: request.path, host: request.headers[.host], runHosts: runHosts,
       query: { request.query[$0] })
   }
 
-  static func classify(method: String, path: String, host: String?, query: (String) -> String?) -> Route {
+  static func classify(
+    method: String, path: String, host: String?, runHosts: Set<String> = defaultRunHosts,
+    query: (String) -> String?
+  ) -> Route {
     let segments = segments(ofPath: path)
-    let role = role(ofHost: host)
+    let role = role(ofHost: host, runHosts: runHosts)
     let method = method.uppercased()
+    if role == .run {
+      // fal.run serves apps only: `POST /[ns/]owner/alias[/path]`.
+      guard let endpoint = try? EndpointID(parsing: segments.joined(separator: "/")), segments.count >= 2 else {
+        return .notFound
+      }
+      return method == "POST" ? .run(endpoint) : .methodNotAllowed(.submit)
+    }
     guard let first = segments.first else { return .notFound }
 
     switch first {
     case "_emulator" where role == .any:
-      guard segments == ["_emulator", "metrics"] else { return .notFound }
-      return method == "GET" ? .metrics : .methodNotAllowed(.other)
+      switch (segments.dropFirst().joined(separator: "/"), method) {
+      case ("metrics", "GET"): return .metrics
+      case ("faults", "GET"), ("faults", "POST"), ("faults", "DELETE"): return .control(.faults(method: method))
+      case ("reset", "POST"): return .control(.reset)
+      case ("requests", "GET"): return .control(.requests)
+      case ("metrics", _), ("faults", _), ("reset", _), ("requests", _): return .methodNotAllowed(.other)
+      default: return .notFound
+      }
 
     case "storage" where role == .any || role == .rest:
       let rest = segments.dropFirst().joined(separator: "/")

@@ -2,35 +2,64 @@ import FalProtocol
 import FlyingFox
 import Foundation
 
-/// The emulator's single FlyingFox handler: counts the request, applies faults, checks auth and
-/// hands the request to the queue, storage or file routes.
+/// The emulator's single FlyingFox handler: counts and logs the request, applies faults, checks
+/// auth and hands the request to the queue, storage or file routes.
 struct Router: HTTPHandler {
   let queue: QueueModel
   let storage: StorageService
   let faults: FaultInjector
   let metrics: RequestMetrics
+  let requestLog: RequestLog
   let baseURL: SharedBaseURL
+  /// Set when ``EmulatorConfiguration/publicBaseURL`` is: every URL starts with it, whatever host
+  /// the request named.
+  let fixedBaseURL: Bool
+  let runHosts: Set<String>
+  let cdnHost: String
   let expectedKey: String?
   let keepAliveInterval: Duration
   let statusLogWindow: Int?
   let clock: EmulatorClock
 
   func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
-    let response = try await answer(request)
-    guard await faults.echoesRequestHeaders else { return response }
-    return await FaultHeaderEcho.apply(to: response, request: request)
+    let route = Route.classify(request, runHosts: runHosts)
+    if route == .metrics { return await metricsReport() }
+    if case .control(let control) = route { return await self.control(control, request) }
+    var applied: Fault?
+    var response = try await answer(request, route: route, origin: origin(of: request), applied: &applied)
+    if await faults.echoesRequestHeaders { response = await FaultHeaderEcho.apply(to: response, request: request) }
+    let dropped: Bool
+    if case .webSocket = response.payload { dropped = true } else { dropped = false }
+    requestLog.append(
+      RequestLog.Entry(
+        method: request.method.rawValue, path: request.path,
+        query: request.query.map { "\($0.name)=\($0.value)" }.joined(separator: "&"),
+        host: request.headers[.host] ?? "", status: dropped ? 0 : response.statusCode.code,
+        authorization: RequestLog.mask(request.headers[.authorization]),
+        fault: applied.flatMap { FaultRule(target: route.target ?? .submit, fault: $0).body?.action }))
+    return response
   }
 
-  private func answer(_ request: HTTPRequest) async throws -> HTTPResponse {
-    let route = Route.classify(request)
-    if route == .metrics { return await metricsReport() }
+  /// Where the request was addressed, for the URLs answered to it.
+  func origin(of request: HTTPRequest) -> RequestOrigin {
+    let current = baseURL.current
+    guard !fixedBaseURL else { return RequestOrigin(base: current) }
+    return RequestOrigin.of(
+      headers: { request.headers[HTTPHeader($0)] }, fallback: current, cdnHost: cdnHost,
+      isFalHost: { Route.role(ofHost: $0, runHosts: runHosts) != .any })
+  }
+
+  private func answer(_ request: HTTPRequest, route: Route, origin: RequestOrigin, applied: inout Fault?)
+    async throws -> HTTPResponse
+  {
     await metrics.record(route.kind)
     let latency = await faults.latency
     if latency > .zero { try? await clock.sleep(latency) }
     var streamFault: Fault?
     var afterFault: Fault?
     var billableUnits = await faults.billableUnitsHeader
-    if route.kind != .other, let fault = await faults.nextFault(for: route.kind) {
+    if route.kind != .other, let fault = await faults.nextFault(for: route.kind, target: route.target) {
+      applied = fault
       if route.kind == .stream, Self.isStreamFault(fault) {
         streamFault = fault
       } else if case .billableUnitsHeader(let text) = fault {
@@ -41,43 +70,55 @@ struct Router: HTTPHandler {
         return response
       }
     }
-    if route.needsAuth, let refusal = await checkAuth(request, route: route) {
+    if route.needsAuth, let refusal = await checkAuth(request) {
       await BodyWriter.discard(request.bodySequence)
       return refusal
     }
+    let response = await answer(
+      request, route: route, origin: origin, streamFault: streamFault, afterFault: afterFault,
+      billableUnits: billableUnits)
+    // The work is done (a job queued, a file stored, a cancel applied); only the reply is lost.
+    return afterFault == .acceptThenDrop ? ConnectionDropper.response : response
+  }
+
+  private func answer(
+    _ request: HTTPRequest, route: Route, origin: RequestOrigin, streamFault: Fault?, afterFault: Fault?,
+    billableUnits: String?
+  ) async -> HTTPResponse {
     switch route {
     case .submit(let endpoint, let webhook):
-      let response = await submit(request, endpoint: endpoint, webhook: webhook)
-      return afterFault == .acceptThenDrop ? ConnectionDropper.response : response
+      return await submit(request, endpoint: endpoint, webhook: webhook, origin: origin)
+    case .run(let endpoint):
+      return await run(request, endpoint: endpoint, origin: origin, billableUnitsHeader: billableUnits)
     case .status(let app, let requestID, let logs):
-      return await status(app: app, requestID: requestID, logs: logs)
+      return await status(app: app, requestID: requestID, logs: logs, origin: origin)
     case .stream(let app, let requestID, let logs):
-      return await stream(app: app, requestID: requestID, logs: logs, fault: streamFault)
+      return await stream(app: app, requestID: requestID, logs: logs, fault: streamFault, origin: origin)
     case .result(let app, let requestID):
-      return await result(app: app, requestID: requestID, billableUnitsHeader: billableUnits)
+      return await result(app: app, requestID: requestID, origin: origin, billableUnitsHeader: billableUnits)
     case .cancel(let app, let requestID):
       if case .cancelEndsWith(let type, let status)? = afterFault {
         return await cancel(app: app, requestID: requestID, ending: .cancelled(errorType: type, status: status))
       }
       return await cancel(app: app, requestID: requestID)
     case .initiate(let multipart):
-      return await initiate(request, multipart: multipart)
+      return await initiate(request, multipart: multipart, origin: origin)
     case .cdnToken:
-      return await cdnToken(request)
+      return await cdnToken(request, origin: origin)
     case .uploadPut(let token):
-      return await uploadPut(request, token: token)
+      return await uploadPut(request, token: token, origin: origin)
     case .uploadPart(let token, let number):
       return await uploadPart(request, token: token, number: number)
     case .uploadComplete(let token):
-      return await uploadComplete(request, token: token)
+      return await uploadComplete(request, token: token, origin: origin)
     case .cdnUpload:
-      return await cdnUpload(request)
+      return await cdnUpload(request, origin: origin)
     case .cdnMultipartCreate:
-      return await cdnMultipartCreate(request)
+      return await cdnMultipartCreate(request, origin: origin)
     case .cdnPart(let key, let uploadID, let number):
       return await cdnPart(request, key: key, uploadID: uploadID, number: number)
     case .cdnComplete(let key, let uploadID):
-      return await cdnComplete(request, key: key, uploadID: uploadID)
+      return await cdnComplete(request, key: key, uploadID: uploadID, origin: origin)
     case .file(let key, let head):
       if case .cutBody(let count) = afterFault {
         return await serveFile(request, key: key, head: head, cutAfter: count)
@@ -85,6 +126,8 @@ struct Router: HTTPHandler {
       return await serveFile(request, key: key, head: head)
     case .metrics:
       return await metricsReport()
+    case .control(let control):
+      return await self.control(control, request)
     case .methodNotAllowed:
       await BodyWriter.discard(request.bodySequence)
       return Responses.detail(405, "Method Not Allowed")
@@ -98,7 +141,7 @@ struct Router: HTTPHandler {
 
   /// fal's 401 for a missing or unknown key. Accepts `Key …` and `Bearer …` (Python's fallback and
   /// the CDN token); with ``EmulatorConfiguration/expectedKey`` only that key or an issued token.
-  private func checkAuth(_ request: HTTPRequest, route: Route) async -> HTTPResponse? {
+  func checkAuth(_ request: HTTPRequest) async -> HTTPResponse? {
     let header = request.headers[.authorization]?.trimmingCharacters(in: .whitespaces) ?? ""
     let parts = header.split(separator: " ", maxSplits: 1).map(String.init)
     guard parts.count == 2, ["key", "bearer"].contains(parts[0].lowercased()),
@@ -148,7 +191,7 @@ struct Router: HTTPHandler {
     case .latency(let duration):
       try? await clock.sleep(duration)
       return nil
-    case .dropConnection, .dropStream, .silentStream, .endlessLine, .endlessLogs:
+    case .dropConnection, .dropStream, .endlessLine, .endlessLogs:
       return ConnectionDropper.response
     default:
       break
@@ -170,6 +213,10 @@ struct Router: HTTPHandler {
       return response
     case .malformedBody:
       return Responses.json(200, Data("{\"status\": \"IN_QUEUE\", \"request_id\": ".utf8))
+    case .silentStream:
+      // The head of a JSON answer, then nothing until the client gives up.
+      return HTTPResponse(
+        statusCode: .ok, headers: [.contentType: Responses.jsonType], body: HTTPBodySequence(from: SilentBody()))
     case .endlessBody:
       return HTTPResponse(
         statusCode: .ok, headers: [.contentType: "video/mp4"], body: HTTPBodySequence(from: ZeroBytes(count: nil)))
@@ -177,7 +224,7 @@ struct Router: HTTPHandler {
       return HTTPResponse(
         statusCode: .ok, headers: [.contentType: "video/mp4"],
         body: HTTPBodySequence(from: ZeroBytes(count: bytes), count: bytes))
-    case .latency, .dropConnection, .dropStream, .acceptThenDrop, .cancelEndsWith, .billableUnitsHeader, .silentStream,
+    case .latency, .dropConnection, .dropStream, .acceptThenDrop, .cancelEndsWith, .billableUnitsHeader,
       .endlessLine, .endlessLogs, .cutBody:
       return nil
     }

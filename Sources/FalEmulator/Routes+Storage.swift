@@ -5,13 +5,13 @@ import Foundation
 /// fal's storage API: REST initiate/token calls, signed-URL PUTs, and the v3 CDN's uploads.
 extension Router {
   /// `POST /storage/upload/initiate[-multipart]?storage_type=…` → `{upload_url, file_url}`.
-  func initiate(_ request: HTTPRequest, multipart: Bool) async -> HTTPResponse {
+  func initiate(_ request: HTTPRequest, multipart: Bool, origin: RequestOrigin) async -> HTTPResponse {
     let body = (try? await request.bodyData) ?? Data()
     let parsed = JSONCoding.decode(JSONValue.self, from: body)
     let contentType = parsed?["content_type"]?.stringValue
     let fileName = parsed?["file_name"]?.stringValue
     let upload = await storage.initiate(contentType: contentType, fileName: fileName, multipart: multipart)
-    let base = baseURL.current
+    let base = origin.files
     let answer = UploadInitiateResponse(
       uploadURL: "\(base)/uploads/\(upload.token)",
       fileURL: "\(base)/files/\(upload.key)/\(StorageService.percentEncode(upload.fileName))")
@@ -19,13 +19,13 @@ extension Router {
   }
 
   /// `POST /storage/auth/token` → a CDN token whose `expires_at` has an explicit `+00:00` offset.
-  func cdnToken(_ request: HTTPRequest) async -> HTTPResponse {
+  func cdnToken(_ request: HTTPRequest, origin: RequestOrigin) async -> HTTPResponse {
     _ = try? await request.bodyData
-    return Responses.json(200, await storage.issueToken(baseURL: baseURL.current))
+    return Responses.json(200, await storage.issueToken(baseURL: origin.files))
   }
 
   /// `PUT upload_url`: the raw bytes, streamed to disk.
-  func uploadPut(_ request: HTTPRequest, token: String) async -> HTTPResponse {
+  func uploadPut(_ request: HTTPRequest, token: String, origin: RequestOrigin) async -> HTTPResponse {
     guard await storage.upload(token) != nil else {
       await BodyWriter.discard(request.bodySequence)
       return Responses.detail(404, StorageError.unknownUpload.detail)
@@ -35,7 +35,7 @@ extension Router {
       let written = try await BodyWriter.write(request.bodySequence, to: temporary)
       let file = try await storage.commitSingle(
         token: token, from: temporary, size: written.size, contentType: request.headers[.contentType])
-      var response = Responses.json(200, ["file_url": baseURL.current + file.urlPath])
+      var response = Responses.json(200, ["file_url": origin.files + file.urlPath])
       response.headers[.eTag] = written.etag
       return response
     } catch let error as StorageError {
@@ -81,19 +81,19 @@ extension Router {
   }
 
   /// `POST <upload_url>/complete` with `{"parts":[…]}`.
-  func uploadComplete(_ request: HTTPRequest, token: String) async -> HTTPResponse {
+  func uploadComplete(_ request: HTTPRequest, token: String, origin: RequestOrigin) async -> HTTPResponse {
     let body = (try? await request.bodyData) ?? Data()
     let parts = JSONCoding.decode(MultipartComplete.self, from: body)?.parts ?? []
     do {
       let file = try await storage.completeMultipart(token: token, parts: parts)
-      return Responses.json(200, ["file_url": baseURL.current + file.urlPath])
+      return Responses.json(200, ["file_url": origin.files + file.urlPath])
     } catch {
       return Responses.detail(error.httpStatus, error.detail)
     }
   }
 
   /// CDN `POST /files/upload`: raw body, `X-Fal-File-Name`, token auth → `{"access_url": …}`.
-  func cdnUpload(_ request: HTTPRequest) async -> HTTPResponse {
+  func cdnUpload(_ request: HTTPRequest, origin: RequestOrigin) async -> HTTPResponse {
     let temporary = await storage.temporaryPath()
     do {
       let written = try await BodyWriter.write(request.bodySequence, to: temporary)
@@ -101,7 +101,7 @@ extension Router {
         temporary, fileName: request.headers[HTTPHeader(FalHeader.fileName)],
         contentType: request.headers[.contentType],
         size: written.size)
-      return Responses.json(200, ["access_url": baseURL.current + file.urlPath])
+      return Responses.json(200, ["access_url": origin.files + file.urlPath])
     } catch let error as StorageError {
       try? FileManager.default.removeItem(at: temporary)
       return Responses.detail(error.httpStatus, error.detail)
@@ -112,11 +112,11 @@ extension Router {
   }
 
   /// CDN `POST /files/upload/multipart` → `{"access_url", "uploadId"}`.
-  func cdnMultipartCreate(_ request: HTTPRequest) async -> HTTPResponse {
+  func cdnMultipartCreate(_ request: HTTPRequest, origin: RequestOrigin) async -> HTTPResponse {
     _ = try? await request.bodyData
     let upload = await storage.createCDNMultipart(
       fileName: request.headers[HTTPHeader(FalHeader.fileName)], contentType: request.headers[.contentType])
-    let accessURL = "\(baseURL.current)/files/\(upload.key)/\(StorageService.percentEncode(upload.fileName))"
+    let accessURL = "\(origin.files)/files/\(upload.key)/\(StorageService.percentEncode(upload.fileName))"
     return Responses.json(200, ["access_url": accessURL, "uploadId": upload.token])
   }
 
@@ -129,7 +129,7 @@ extension Router {
   }
 
   /// CDN `POST {access_url}/multipart/{uploadId}/complete` with `{"parts":[…]}`.
-  func cdnComplete(_ request: HTTPRequest, key: String, uploadID: String) async -> HTTPResponse {
+  func cdnComplete(_ request: HTTPRequest, key: String, uploadID: String, origin: RequestOrigin) async -> HTTPResponse {
     let body = (try? await request.bodyData) ?? Data()
     let parts = JSONCoding.decode(MultipartComplete.self, from: body)?.parts ?? []
     guard await storage.cdnUpload(uploadID, key: key) != nil else {
@@ -137,7 +137,7 @@ extension Router {
     }
     do {
       let file = try await storage.completeCDNMultipart(uploadID: uploadID, parts: parts)
-      return Responses.json(200, ["access_url": baseURL.current + file.urlPath])
+      return Responses.json(200, ["access_url": origin.files + file.urlPath])
     } catch {
       return Responses.detail(error.httpStatus, error.detail)
     }

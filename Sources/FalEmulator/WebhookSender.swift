@@ -6,11 +6,15 @@ import Foundation
 /// POSTs fal's webhook payload to a request's `fal_webhook` when it completes (unsigned).
 ///
 /// Delivery uses FlyingFox's client, which speaks plain HTTP to an IPv4 address: webhook targets
-/// must be `http://<IPv4 or localhost>[:port]/…` (a local receiver in tests). Failed deliveries are
-/// retried a few times with a short backoff, like fal's (shortened) retry policy.
+/// must be `http://<IPv4 or localhost>[:port]/…` (a local receiver in tests). A delivery that fails
+/// (no connection, or an answer other than 2xx) is retried like fal's, 10 attempts in all, with
+/// a backoff that doubles from `backoff` up to `maxBackoff` (fal spreads its over two hours; the
+/// twin's over about a minute and a half), waited on the emulator's clock.
 struct WebhookSender: Sendable {
-  var attempts = 3
+  var attempts = 10
   var backoff: Duration = .milliseconds(200)
+  var maxBackoff: Duration = .seconds(30)
+  var clock: EmulatorClock = .system
 
   func deliver(_ job: Job) async {
     guard let target = job.webhookURL, let url = URL(string: target), url.scheme == "http", let host = url.host
@@ -18,7 +22,8 @@ struct WebhookSender: Sendable {
     let ip = host == "localhost" ? "127.0.0.1" : host
     let port = UInt16(url.port ?? 80)
     guard let address = try? sockaddr_in.inet(ip4: ip, port: port) else { return }
-    let payload = Self.payload(for: job)
+    // Encoded once: every attempt carries the same bytes, as fal's signed deliveries must.
+    let body = JSONCoding.encode(Self.payload(for: job))
     for attempt in 0..<attempts {
       var request = HTTPRequest(
         method: .POST, version: .http11, path: url.path.isEmpty ? "/" : url.path,
@@ -26,7 +31,7 @@ struct WebhookSender: Sendable {
         headers: [
           .contentType: "application/json", .host: "\(host):\(port)", .connection: "close",
         ],
-        body: JSONCoding.encode(payload))
+        body: body)
       request.headers[HTTPHeader("X-Fal-Webhook-Request-Id")] = job.id
       var client = HTTPClient()
       if let response = try? await client.sendHTTPRequest(request, to: address),
@@ -34,7 +39,9 @@ struct WebhookSender: Sendable {
       {
         return
       }
-      try? await Task.sleep(for: backoff * (attempt + 1))
+      guard attempt + 1 < attempts else { return }
+      let delay = min(backoff * (1 << min(attempt, 20)), maxBackoff)
+      do { try await clock.sleep(delay) } catch { return }
     }
   }
 

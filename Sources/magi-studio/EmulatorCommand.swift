@@ -16,6 +16,16 @@ struct EmulatorCommand: AsyncParsableCommand {
   @Option(help: "Port to listen on (0: any free port).") var port: UInt16 = 0
   @Option(help: "Simulated GPU workers running jobs at once.") var workers = 2
   @Option(help: "Milliseconds per inference step.") var stepMs = 250
+  @Option(help: "Milliseconds every request stays IN_QUEUE at least, even with a worker free.") var queueMs = 300
+  @Option(help: "Divides every simulated time (steps, time in queue): 4 runs four times as fast.") var speed = 1.0
+  @Option(
+    name: .customLong("run-host"),
+    help: ArgumentHelp(
+      "A host name whose POSTs are synchronous runs, like fal.run (repeatable; default: fal.run and falrun.com).",
+      valueName: "name"))
+  var runHosts: [String] = []
+  @Option(help: ArgumentHelp("The CDN host file URLs name for requests that came for fal's hosts.", valueName: "name"))
+  var cdnHost = "v3.fal.media"
   @Option(help: "Seconds between keep-alive comments on status streams.") var keepAlive = 15
   @Option(help: ArgumentHelp("Directory for uploads and renders (default: a temporary one).", valueName: "dir"))
   var dataDir: String?
@@ -75,6 +85,8 @@ struct EmulatorCommand: AsyncParsableCommand {
     guard silentStreams >= 0 else { throw ValidationError("--silent-streams must be 0 or more") }
     guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
     guard stepMs >= 0, keepAlive >= 1 else { throw ValidationError("--step-ms must be ≥ 0 and --keep-alive ≥ 1") }
+    guard queueMs >= 0 else { throw ValidationError("--queue-ms must be 0 or more") }
+    guard speed.isFinite, speed > 0 else { throw ValidationError("--speed must be more than 0") }
     guard dataDir == nil || stateDir == nil else {
       throw ValidationError("--data-dir and --state-dir exclude each other")
     }
@@ -84,6 +96,8 @@ struct EmulatorCommand: AsyncParsableCommand {
   var configuration: EmulatorConfiguration {
     EmulatorConfiguration(
       host: host, port: port, workers: workers, stepDuration: .milliseconds(stepMs),
+      minimumQueueTime: .milliseconds(queueMs), speed: speed,
+      runHosts: runHosts.isEmpty ? ["fal.run", "falrun.com"] : Set(runHosts), cdnHost: cdnHost,
       keepAliveInterval: .seconds(keepAlive), dataDirectory: dataDir.map { URL(fileURLWithPath: $0) },
       stateDirectory: stateDir.map { URL(fileURLWithPath: $0) },
       expectedKey: key,

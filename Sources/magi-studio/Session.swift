@@ -155,14 +155,17 @@ final class Session: Sendable {
   }
 
   /// The embedded emulator keeps its queue, uploads and videos in `<data>/emulator`, so offline jobs
-  /// outlive the process as fal's do (a job left running continues on the next start); `MAGI_EMULATOR_STEP_MS` and
-  /// `MAGI_EMULATOR_WORKERS` set its speed (tests run it fast, demos at a watchable pace), and
+  /// outlive the process as fal's do (a job left running continues on the next start); `MAGI_EMULATOR_STEP_MS`,
+  /// `MAGI_EMULATOR_QUEUE_MS` (minimum time in queue) and `MAGI_EMULATOR_WORKERS` set its speed (tests run it fast, demos at a watchable pace), and
   /// `MAGI_EMULATOR_FFMPEG` which ffmpeg renders videos (empty: the bundled clip).
   static func embeddedEmulatorConfiguration(environment: [String: String], paths: StudioPaths) -> EmulatorConfiguration
   {
     var configuration = EmulatorConfiguration(stateDirectory: URL(fileURLWithPath: paths.data + "/emulator"))
     if let steps = environment["MAGI_EMULATOR_STEP_MS"].flatMap(Int.init), steps >= 0 {
       configuration.stepDuration = .milliseconds(steps)
+    }
+    if let queue = environment["MAGI_EMULATOR_QUEUE_MS"].flatMap(Int.init), queue >= 0 {
+      configuration.minimumQueueTime = .milliseconds(queue)
     }
     if let workers = environment["MAGI_EMULATOR_WORKERS"].flatMap(Int.init), workers >= 1 {
       configuration.workers = workers

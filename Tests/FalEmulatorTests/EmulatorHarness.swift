@@ -7,14 +7,16 @@ import Testing
 /// Starts an emulator with test-speed settings, runs `body` with it and its base URL, and stops it.
 /// `Curl.request`s to it are answered in process unless `overTheWire` (``InProcessRoutes``).
 func withEmulator<T>(
-  workers: Int = 2, stepDuration: Duration = .milliseconds(15), keepAlive: Duration = .seconds(15),
+  workers: Int = 2, stepDuration: Duration = .milliseconds(15), minimumQueueTime: Duration = .milliseconds(20),
+  keepAlive: Duration = .seconds(15),
   expectedKey: String? = nil, faults: FaultInjection = FaultInjection(), ffmpegPath: String? = nil,
   statusLogWindow: Int? = nil, overTheWire: Bool = false,
   _ body: (FalEmulator, String) async throws -> T
 ) async throws -> T {
   let emulator = FalEmulator(
     configuration: EmulatorConfiguration(
-      workers: workers, stepDuration: stepDuration, keepAliveInterval: keepAlive, expectedKey: expectedKey,
+      workers: workers, stepDuration: stepDuration, minimumQueueTime: minimumQueueTime, keepAliveInterval: keepAlive,
+      expectedKey: expectedKey,
       statusLogWindow: statusLogWindow, ffmpegPath: ffmpegPath, faults: faults))
   let base = try await emulator.start()
   if !overTheWire { InProcessRoutes.add(emulator, at: base) }

@@ -2,8 +2,10 @@ import FalEmulator
 import Foundation
 import Testing
 
-/// The official Python client (`fal_client`, unchanged but for its host constants) against the
-/// emulator: the strongest evidence that the twin is faithful enough for real clients.
+/// The official Python client (`fal_client`, unchanged: fal's host names resolve to a TLS front the
+/// script starts, which forwards to the emulator) against the twin: the strongest evidence that it
+/// is faithful enough for real clients. One worker and a 300 ms minimum time in queue, so that a
+/// second request waits and every request is seen IN_QUEUE by a 20 ms poll.
 @Suite struct OfficialPythonClientTests {
   static let requirePeers = ProcessInfo.processInfo.environment["MAGI_REQUIRE_PEERS"] == "1"
 
@@ -25,7 +27,7 @@ import Testing
   }
 
   @Test(
-    "fal_client submits, polls with logs, subscribes, cancels, uploads (CDN and fal fallback) against the emulator",
+    "fal_client, unpatched on fal's hosts over TLS: queue with logs, cancels, run(), both upload flows and multipart, retries on faults set at run time",
     .enabled("python3 cannot import fal_client (set MAGI_REQUIRE_PEERS=1 to fail instead)") {
       await pythonClientAvailable || requirePeers
     },
@@ -35,7 +37,8 @@ import Testing
       Issue.record("MAGI_REQUIRE_PEERS=1 but \(Self.python) cannot import fal_client")
       return
     }
-    try await withEmulator(workers: 1, stepDuration: .milliseconds(20)) { _, base in
+    try await withEmulator(workers: 1, stepDuration: .milliseconds(20), minimumQueueTime: .milliseconds(300)) {
+      _, base in
       var environment = ProcessInfo.processInfo.environment
       // A proxy from the environment must not capture loopback traffic.
       environment["NO_PROXY"] = "127.0.0.1,localhost"

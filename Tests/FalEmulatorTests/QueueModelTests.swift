@@ -99,4 +99,34 @@ import Testing
     }
     await receiver.stop()
   }
+
+  @Test("a delivery the receiver refuses is retried with backoff until it is taken, the same payload each time")
+  func webhookRetried() async throws {
+    let inbox = Inbox()
+    let receiver = HTTPServer(address: try sockaddr_in.inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
+    await receiver.appendRoute("POST /hook") { request in
+      await inbox.add(try await request.bodyData)
+      return HTTPResponse(statusCode: await inbox.bodies.count < 3 ? .internalServerError : .ok)
+    }
+    let task = Task { try? await receiver.run() }
+    defer { task.cancel() }
+    try await receiver.waitUntilListening()
+    guard case .ip4(_, let port)? = await receiver.listeningAddress else {
+      Issue.record("receiver has no port")
+      return
+    }
+    try await withEmulator { _, base in
+      let hook = "http://127.0.0.1:\(port)/hook".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+      let job = try #require(
+        try await Curl.request("POST", "\(base)/fal-ai/magi-distilled?fal_webhook=\(hook)", json: quickInput).json)
+      _ = try await pollUntilCompleted(try #require(job["status_url"]?.stringValue))
+      for _ in 0..<500 where await inbox.bodies.count < 3 { try await Task.sleep(for: .milliseconds(10)) }
+      let bodies = await inbox.bodies
+      #expect(bodies.count == 3, "two refusals, then the delivery that was taken")
+      #expect(Set(bodies).count == 1, "every attempt carries the same payload")
+      let payload = try JSONDecoder().decode(WebhookPayload.self, from: try #require(bodies.last))
+      #expect(payload.requestID == job["request_id"]?.stringValue)
+    }
+    await receiver.stop()
+  }
 }

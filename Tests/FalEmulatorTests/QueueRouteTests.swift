@@ -66,7 +66,9 @@ import Testing
       let first = try await Curl.request("GET", statusURLs[2])
       #expect(first.status == 202)
       #expect(first.json?["status"] == "IN_QUEUE")
-      #expect(first.json?["queue_position"] == 1, "two requests ahead, one of them running")
+      // Two requests ahead: 1 once the first has served its minimum time in the queue and runs, 2 before.
+      let ahead = try #require(first.json?["queue_position"]?.intValue)
+      #expect((1...2).contains(ahead), "two requests ahead, at most one of them running: \(ahead)")
       let polls = try await pollUntilCompleted(statusURLs[2], interval: .milliseconds(5))
       // The first answer counts too: under load the polls may start after position 1 has passed.
       let positions = ([first] + polls).compactMap { $0.json?["queue_position"]?.intValue }
