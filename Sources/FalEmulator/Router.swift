@@ -47,7 +47,9 @@ struct Router: HTTPHandler {
     }
     switch route {
     case .submit(let endpoint, let webhook):
-      let response = await submit(request, endpoint: endpoint, webhook: webhook)
+      var ending: JobFailure?
+      if case .jobEndsWith(let type)? = afterFault { ending = .ending(errorType: type) }
+      let response = await submit(request, endpoint: endpoint, webhook: webhook, ending: ending)
       return afterFault == .acceptThenDrop ? ConnectionDropper.response : response
     case .status(let app, let requestID, let logs):
       return await status(app: app, requestID: requestID, logs: logs)
@@ -137,7 +139,7 @@ struct Router: HTTPHandler {
   /// Faults that let the route do its work and change only what follows (the reply, the job's end).
   private static func isAfterFault(_ fault: Fault) -> Bool {
     switch fault {
-    case .acceptThenDrop, .cancelEndsWith, .cutBody: true
+    case .acceptThenDrop, .cancelEndsWith, .cutBody, .jobEndsWith: true
     default: false
     }
   }
@@ -178,7 +180,7 @@ struct Router: HTTPHandler {
         statusCode: .ok, headers: [.contentType: "video/mp4"],
         body: HTTPBodySequence(from: ZeroBytes(count: bytes), count: bytes))
     case .latency, .dropConnection, .dropStream, .acceptThenDrop, .cancelEndsWith, .billableUnitsHeader, .silentStream,
-      .endlessLine, .endlessLogs, .cutBody:
+      .endlessLine, .endlessLogs, .cutBody, .jobEndsWith:
       return nil
     }
   }

@@ -5,7 +5,11 @@ import Foundation
 /// Submit, status, status stream, result and cancel, answered the way fal's queue answers them.
 extension Router {
   /// Accepts any body (fal validates later, in the app) and answers 200 IN_QUEUE with absolute URLs.
-  func submit(_ request: HTTPRequest, endpoint: EndpointID, webhook: String?) async -> HTTPResponse {
+  ///
+  /// - Parameter ending: how the job ends instead of running (a ``Fault/jobEndsWith(errorType:)``).
+  func submit(_ request: HTTPRequest, endpoint: EndpointID, webhook: String?, ending: JobFailure? = nil) async
+    -> HTTPResponse
+  {
     let body: Data
     do {
       body = try await request.bodyData
@@ -13,6 +17,8 @@ extension Router {
       return Responses.detail(400, "Could not read the request body")
     }
     let job = await queue.submit(endpoint: endpoint, body: body, webhookURL: webhook)
+    // Ended the way a cancel ends it: at once while queued, at the next step once running.
+    if let ending { _ = await queue.cancel(job.id, ending: ending) }
     // Submit always reports IN_QUEUE, even when a worker picks the job up at once.
     var status = job.status(baseURL: baseURL.current, logs: nil)
     status.state = .inQueue
@@ -76,6 +82,7 @@ extension Router {
     case .failure(let failure)?:
       var headers: HTTPHeaders = [unitsHeader: "0"]
       if failure.sendsErrorTypeHeader { headers[HTTPHeader(FalHeader.errorType)] = failure.errorType }
+      if let type = failure.requestTimeoutType { headers[HTTPHeader(FalHeader.requestTimeoutType)] = type }
       return Responses.json(failure.httpStatus, failure.body, requestID: job.id, headers: headers)
     }
   }

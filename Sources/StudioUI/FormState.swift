@@ -84,6 +84,9 @@ public struct FormState: Sendable, Hashable {
       }
     }
     if prompt.text.allSatisfy(\.isWhitespace), errors[.prompt] == nil { errors[.prompt] = "Write a prompt" }
+    if let media = mediaInput, case .url(let url) = media, let problem = DataURI.problem(with: url, asSourceOf: mode) {
+      errors[.source] = problem
+    }
     if mode.sourceField != nil, mediaInput == nil {
       errors[.source] =
         mode == .extendVideo ? "Give a video: a local path or a URL" : "Give an image: a local path or a URL"
