@@ -365,7 +365,7 @@ public actor GenerationRunner {
     case .completed:
       record.progress.queuePosition = nil
       if let error = status.error {
-        record.failure = Self.failure(of: record, errorType: status.errorType, error: error)
+        record.failure = Self.failure(errorType: status.errorType, error: error)
         record.transition(to: endsCancelled(record, errorType: status.errorType) ? .cancelled : .failed)
       } else {
         record.transition(to: .completed)
@@ -374,14 +374,10 @@ public actor GenerationRunner {
   }
 
   /// How a job that ended with an error is recorded: fal's `error_type` and its words, explained.
-  /// A request that set a start timeout, never ran and ended with one of fal's timeouts ran out of
-  /// that time (fal's answer to the result call says so too; this holds when it is not asked).
-  static func failure(of record: GenerationRecord, errorType: String?, error: String) -> GenerationRecord.Failure {
-    let neverRan = !record.transitions.contains { $0.status == .running }
-    if record.startTimeout != nil, neverRan, ["request_timeout", "startup_timeout"].contains(errorType ?? "") {
-      return .init(type: FalErrorType.startTimeout, message: startTimeoutMessage(record.startTimeout, detail: error))
-    }
-    return .init(type: errorType ?? "error", message: FalErrorType.message(type: errorType, serverText: error))
+  /// (A start timeout is told apart only by the result call's `x-fal-request-timeout-type: user`,
+  /// which ``followQueue`` asks for: a `request_timeout` alone does not say whose timeout it was.)
+  static func failure(errorType: String?, error: String) -> GenerationRecord.Failure {
+    .init(type: errorType ?? "error", message: FalErrorType.message(type: errorType, serverText: error))
   }
 
   static func startTimeoutMessage(_ seconds: Double?, detail: String) -> String {
