@@ -124,6 +124,11 @@ public struct FalQueueClient: Sendable {
       // 202: the request is still pending; fal documents no body for it.
       throw .server(status: response.status, detail: "result not ready yet", errorType: nil)
     }
+    return try Self.result(from: response, requestID: requestID)
+  }
+
+  /// A 200 result's output, request id and billing, as the result call and a sync run answer them.
+  static func result(from response: HTTPResponse, requestID: String?) throws(FalClientError) -> FalResult {
     let body: JSONValue
     do { body = try JSONValue.decode(response.body) } catch {
       throw .malformedResponse("result is not JSON (\(response.body.count) bytes)")
@@ -131,7 +136,7 @@ public struct FalQueueClient: Sendable {
     let unitsHeader = response.headers[FalHeader.billableUnits]
     let units = unitsHeader.flatMap(BillableUnits.parse)
     return FalResult(
-      requestID: response.headers[FalHeader.requestID] ?? requestID, billableUnits: units, output: body,
+      requestID: response.headers[FalHeader.requestID] ?? requestID ?? "", billableUnits: units, output: body,
       unusableBillableUnits: units == nil ? unitsHeader : nil)
   }
 

@@ -68,6 +68,89 @@ public actor GenerationRunner {
     _ request: MagiRequest, source: MediaInput? = nil, parentID: String? = nil,
     options: FalQueueClient.SubmitOptions = .init(), copyDirectory: String? = nil
   ) async throws(StudioError) -> GenerationRecord {
+    let (record, endpoint, lock) = try await prepare(
+      request, source: source, parentID: parentID, options: options, copyDirectory: copyDirectory)
+    defer { withExtendedLifetime(lock) {} }
+    return try await sendRemovingLock(record, endpoint: endpoint, options: options, lock: lock)
+  }
+
+  /// Runs a request on fal's synchronous endpoint (`generate --sync`; the studio never does): the
+  /// same record and upload as a submit, then one call that answers with the result, and the
+  /// video downloaded. No queue, no logs, no request id until the answer.
+  ///
+  /// A run whose reply is lost may have made (and billed) a video: the record ends `unknown`, as a
+  /// lost submit does, and nothing is sent again unasked.
+  public func runSync(
+    _ request: MagiRequest, source: MediaInput? = nil, parentID: String? = nil, startTimeout: Double? = nil,
+    copyDirectory: String? = nil
+  ) async throws(StudioError) -> GenerationRecord {
+    let (start, endpoint, lock) = try await prepare(
+      request, source: source, parentID: parentID, options: .init(startTimeout: startTimeout),
+      copyDirectory: copyDirectory)
+    defer { withExtendedLifetime(lock) {} }
+    var record = start
+    let result: FalResult
+    do {
+      result = try await client.run(endpoint, input: record.input, startTimeout: startTimeout)
+    } catch {
+      lock?.remove()
+      if case .outcomeUnknown = error {
+        record.failure = .init(type: "outcome_unknown", message: error.description)
+        record.transition(to: .unknown)
+        await persist(record)
+        throw .outcomeUnknown(recordID: record.id, detail: error.description)
+      }
+      record.failure = Self.failure(ofRun: error, startTimeout: startTimeout)
+      record.transition(to: .failed)
+      await persist(record)
+      throw .client(error)
+    }
+    record.requestID = result.requestID.isEmpty ? nil : result.requestID
+    guard let video = result.video else {
+      record.failure = .init(type: "unexpected_output", message: "the output has no video")
+      record.transition(to: .failed)
+      await persist(record)
+      lock?.remove()
+      return record
+    }
+    record.result = .init(video)
+    if let units = result.billableUnits {
+      record.billing = .init(units: units, pricePerUnit: pricePerUnit(record.model))
+    } else if result.unusableBillableUnits != nil {
+      record.billing = nil
+    }
+    record.transition(to: .completed)
+    await persist(record)
+    record = try await fetchResultAndDownload(record, endpoint: endpoint, requestID: record.requestID ?? "")
+    if record.localFile != nil { lock?.remove() }
+    return record
+  }
+
+  /// How a synchronous run that failed is recorded: fal's error type, explained.
+  static func failure(ofRun error: FalClientError, startTimeout: Double?) -> GenerationRecord.Failure {
+    switch error {
+    case .startTimeout(let detail):
+      return .init(type: FalErrorType.startTimeout, message: startTimeoutMessage(startTimeout, detail: detail))
+    case .invalidInput(let fields):
+      let type =
+        fields.contains { $0.type == "content_policy_violation" } ? "content_policy_violation" : "validation_error"
+      return .init(
+        type: type,
+        message: FalErrorType.message(type: type, serverText: fields.map(\.description).joined(separator: "; ")))
+    case .server(_, let detail, let type):
+      return .init(type: type ?? "server_error", message: FalErrorType.message(type: type, serverText: detail))
+    default:
+      return .init(type: "run_failed", message: error.description)
+    }
+  }
+
+  /// Everything a submit and a sync run share before the call: validation, the storage checks,
+  /// the record (saved before anything leaves), the source's upload, the record again with its
+  /// URL. The lock is held while the record says `submitting`.
+  private func prepare(
+    _ request: MagiRequest, source: MediaInput?, parentID: String?, options: FalQueueClient.SubmitOptions,
+    copyDirectory: String?
+  ) async throws(StudioError) -> (GenerationRecord, EndpointID, RecordLock?) {
     var request = request
     if let source { request.sourceURL = source.validationStandIn }
     // Nothing is uploaded or paid for until every field is right.
@@ -93,7 +176,6 @@ public actor GenerationRunner {
     // would otherwise take a submit still waiting for its reply for one whose reply was lost, and
     // call it `unknown`, inviting the user to send it again.
     let lock = try await RecordLock.acquire(recordID: record.id, dataDirectory: history.directory, ifBusy: .skip)
-    defer { withExtendedLifetime(lock) {} }
     // The record is in the history before anything leaves, the upload included.
     try await persistBeforeSubmit(record)
     if let source, sourceURL == nil {
@@ -113,7 +195,7 @@ public actor GenerationRunner {
       // Saved before the submit: a record whose source has its URL is one whose submit may have gone.
       try await persistBeforeSubmit(record)
     }
-    return try await sendRemovingLock(record, endpoint: request.endpoint.id, options: options, lock: lock)
+    return (record, request.endpoint.id, lock)
   }
 
   /// Sends a record whose submit outcome is unknown once more, because the user asked (they

@@ -81,6 +81,11 @@ struct GenerateCommand: AsyncParsableCommand {
   @Flag(help: "Follow the request to the end, showing queue position and logs, then print the result.")
   var wait = false
 
+  @Flag(
+    help:
+      "Run on fal's synchronous endpoint: one blocking call, no queue or logs, then the result (as --wait prints it).")
+  var sync = false
+
   @Option(help: ArgumentHelp("With --wait: download the video into this directory.", valueName: "dir"))
   var download: String?
 
@@ -105,7 +110,16 @@ struct GenerateCommand: AsyncParsableCommand {
     if let priority, !["normal", "low"].contains(priority) {
       throw ValidationError("--priority must be normal or low")
     }
-    if download != nil, !wait { throw ValidationError("--download needs --wait") }
+    if download != nil, !wait, !sync { throw ValidationError("--download needs --wait or --sync") }
+    if sync {
+      // fal's synchronous endpoint has no queue: nothing to prioritise, notify or cancel.
+      for (name, given) in [
+        ("--webhook", webhook != nil), ("--priority", priority != nil), ("--cancel-on-interrupt", cancelOnInterrupt),
+        ("--wait", wait),
+      ] where given {
+        throw ValidationError("--sync takes no \(name): the synchronous endpoint has no queue")
+      }
+    }
     if let webhook, WebhookURL.problem(with: webhook) != nil {
       throw ValidationError("--webhook must be an http(s) URL such as https://example.com/hook, not '\(webhook)'")
     }
@@ -147,9 +161,18 @@ struct GenerateCommand: AsyncParsableCommand {
         )
         return
       }
-      // config.toml's default webhook, unless this command names its own or none.
-      let hook = noWebhook ? nil : webhook ?? StudioConfig.load(paths: store.paths).config.webhook
+      // config.toml's default webhook, unless this command names its own or none (a sync run has none).
+      let hook = noWebhook || sync ? nil : webhook ?? StudioConfig.load(paths: store.paths).config.webhook
       try await Session.using(connection, store: store, verbose: verbose) { session in
+        if sync {
+          let final = try await studio {
+            try await session.jobs.runSync(
+              request, source: source, parentID: parent, startTimeout: startTimeout,
+              copyDirectory: download.map(StoreOptions.absolute))
+          }
+          try finish(final)
+          return
+        }
         let record = try await studio {
           try await session.jobs.submit(
             request, source: source, parentID: parent,
@@ -165,19 +188,25 @@ struct GenerateCommand: AsyncParsableCommand {
           jobs: session.jobs, recordID: record.id, requestID: record.requestID ?? "", cancel: cancelOnInterrupt)
         defer { interrupt.disarm() }
         let final = try await studio { try await FollowGiveUp.follow(session, recordID: record.id) }
-        guard final.status == .completed, final.localFile != nil else {
-          throw CommandFailure(
-            message: "request \(final.requestID ?? final.id) \(final.status.rawValue): \(final.failure?.message ?? "")",
-            code: final.status == .cancelled
-              ? ExitStatus.cancelled : ExitStatus.code(forFailureType: final.failure?.type))
-        }
-        // The generation runner placed the copy (a `resume` after a crash does too).
-        let copied = final.copyDirectory.flatMap { directory in
-          final.localFile.map { VideoCopy.target(of: $0.path, in: directory) }
-        }
-        printResult(final, copy: copied)
+        try finish(final)
       }
     }
+  }
+
+  /// Reports a job that ended: its result (and where its video is), or why it has none, with the
+  /// exit code for that.
+  private func finish(_ final: GenerationRecord) throws {
+    guard final.status == .completed, final.localFile != nil else {
+      throw CommandFailure(
+        message: "request \(final.requestID ?? final.id) \(final.status.rawValue): \(final.failure?.message ?? "")",
+        code: final.status == .cancelled
+          ? ExitStatus.cancelled : ExitStatus.code(forFailureType: final.failure?.type))
+    }
+    // The generation runner placed the copy (a `resume` after a crash does too).
+    let copied = final.copyDirectory.flatMap { directory in
+      final.localFile.map { VideoCopy.target(of: $0.path, in: directory) }
+    }
+    printResult(final, copy: copied)
   }
 
   private func printResult(_ record: GenerationRecord, copy: String?) {

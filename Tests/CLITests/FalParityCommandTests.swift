@@ -142,6 +142,16 @@ import Testing
     #expect(output.stderr.contains(words), "\(output.stderr)")
   }
 
+  @Test(arguments: [
+    ["--webhook", "https://example.com/h"], ["--priority", "low"], ["--cancel-on-interrupt"], ["--wait"],
+  ])
+  func syncRefusesWhatOnlyTheQueueHas(_ extra: [String]) async throws {
+    let runner = try CommandRunner()
+    let output = try await runner.run(["generate", "--prompt", "p", "--sync"] + extra)
+    #expect(output.status == 64)
+    #expect(output.stderr.contains("--sync takes no \(extra[0])"), "\(output.stderr)")
+  }
+
   @Test func aStartTimeoutOfOneSecondOrLessIsRefused() async throws {
     let runner = try CommandRunner()
     let output = try await runner.run(["generate", "--prompt", "p", "--start-timeout", "1"])

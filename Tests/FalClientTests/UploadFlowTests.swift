@@ -161,3 +161,58 @@ import Testing
 enum LocalName {
   static func of(_ path: String) -> String { String(path.split(separator: "/").last ?? "") }
 }
+
+/// `generate --sync`'s call: fal's synchronous endpoint, sent once.
+@Suite struct SyncRunTests {
+  static let output =
+    #"{"video":{"url":"http://q/files/v/out.mp4","content_type":"video/mp4","file_size":10},"seed":3}"#
+
+  @Test func aRunPostsToTheRunHostAndAnswersTheResult() async throws {
+    let transport = ScriptedTransport([
+      .respond(.json(200, Self.output, headers: ["x-fal-request-id": "req-9", "x-fal-billable-units": "4"]))
+    ])
+    let result = try await SleepRecorder().client(transport).run(
+      MagiEndpoint(mode: .textToVideo).id, input: ["prompt": "p"], startTimeout: 20)
+    #expect(result.requestID == "req-9")
+    #expect(result.billableUnits == 4)
+    #expect(result.video?.seed == 3)
+    let request = try #require(transport.requests.first)
+    #expect(request.method == .post)
+    #expect(request.url == "http://q/fal-ai/magi-distilled")
+    #expect(request.headers["Host"] == "fal.run", "one server for every host: the run is told by its host")
+    #expect(request.headers["X-Fal-Request-Timeout"] == "20.0")
+    #expect(!request.isIdempotent)
+  }
+
+  @Test func aRunOnItsOwnBaseKeepsItsHost() async throws {
+    let transport = ScriptedTransport([.respond(.json(200, Self.output))])
+    let client = FalQueueClient(
+      transport: transport,
+      endpoints: FalEndpoints(queue: "http://q", rest: "http://r", cdn: "http://c", run: "http://sync"),
+      credentials: Credentials(key: "k"), sleep: SleepRecorder().sleep)
+    _ = try await client.run(MagiEndpoint(mode: .imageToVideo).id, input: ["prompt": "p"])
+    #expect(transport.requests.first?.url == "http://sync/fal-ai/magi-distilled/image-to-video")
+    #expect(transport.requests.first?.headers["Host"] == nil)
+  }
+
+  @Test func aRunWhoseReplyIsLostIsNotSentAgain() async throws {
+    let transport = ScriptedTransport([.fail(.connectionLost), .respond(.json(200, Self.output))])
+    let sleeper = SleepRecorder()
+    let client = sleeper.client(transport)
+    do {
+      _ = try await client.run(MagiEndpoint(mode: .textToVideo).id, input: ["prompt": "p"])
+      Issue.record("no error")
+    } catch {
+      guard case .outcomeUnknown = error else { throw error }
+    }
+    #expect(transport.requests.count == 1, "sent once")
+    #expect(sleeper.recorded.isEmpty)
+  }
+
+  @Test func environmentNamesTheRunHostOnItsOwn() {
+    let endpoints = FalEndpoints.production.overridden(by: ["MAGI_FAL_RUN_URL": "https://sync.example/"])
+    #expect(endpoints.run == "https://sync.example")
+    #expect(endpoints.queue == "https://queue.fal.run")
+    #expect(FalEndpoints.production.runHostHeader == nil)
+  }
+}
