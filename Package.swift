@@ -45,6 +45,8 @@ let package = Package(
     // Starting a child process the one way (posix_spawn, clean signal state): used by every module
     // that runs programs (ffmpeg, tmux, xdg-open) and by the tests' helpers.
     .target(name: "ChildSpawn"),
+    // Blocking calls on threads of their own, awaited from async code: the one way off the task pool.
+    .target(name: "DedicatedThreads"),
     .target(name: "VideoFrames", dependencies: ["TerminalScreen", "CZlib", "ChildSpawn"]),
     // Pure text and screen model shared by the CLI and the TUI: sanitising, widths, cells, and the
     // one colour pipeline (ColorPlanner: theme colours reduced to the terminal's depth).
@@ -54,7 +56,7 @@ let package = Package(
     .target(
       name: "StudioCore",
       dependencies: [
-        "FalClient", "HistoryStore", "TerminalScreen", "Digest", "ChildSpawn",
+        "FalClient", "HistoryStore", "TerminalScreen", "Digest", "ChildSpawn", "DedicatedThreads",
         .product(name: "SystemPackage", package: "swift-system"),
       ],
       resources: [.embedInCode("Resources/dark.toml")]),
@@ -67,6 +69,7 @@ let package = Package(
       name: "StudioRuntime",
       dependencies: [
         "StudioUI", "StudioCore", "HistoryStore", "HistoryModel", "FalProtocol", "TerminalScreen", "TerminalGraphics",
+        "DedicatedThreads",
       ]),
     // System library for ncursesw; its header defines NCURSES_WIDECHAR (SwiftPM drops pkg-config -Ds).
     .systemLibrary(
@@ -76,13 +79,17 @@ let package = Package(
     .target(
       name: "CursesTerminal",
       dependencies: [
-        "CNcursesw", "TerminalScreen", "ChildSpawn", .product(name: "SystemPackage", package: "swift-system"),
+        "CNcursesw", "TerminalScreen", "ChildSpawn", "DedicatedThreads",
+        .product(name: "SystemPackage", package: "swift-system"),
       ]),
     // System library for libchafa (terminal graphics); libglib2.0-dev is what makes `pkg-config chafa` work.
     .systemLibrary(
       name: "CChafa", pkgConfig: "chafa", providers: [.apt(["libchafa-dev", "libglib2.0-dev"])]),
     // The only chafa user: which graphics the terminal has, pixels to symbol cells or to kitty/iTerm2/sixel escapes.
-    .target(name: "TerminalGraphics", dependencies: ["CChafa", "TerminalScreen"]),
+    // libchafa opened on first use (as CCurl opens libcurl): its forwarders let the release build drop
+    // the load-time dependency, so runs that draw no picture never load chafa, glib and pcre2.
+    .target(name: "CChafaLoader", dependencies: ["CChafa"]),
+    .target(name: "TerminalGraphics", dependencies: ["CChafa", "CChafaLoader", "TerminalScreen"]),
     // Tiny TUI the CursesTerminal tests drive through tmux.
     .executableTarget(name: "curses-probe", dependencies: ["CursesTerminal", "TerminalScreen"]),
     // Swift concurrency's default executor on our own threads: libdispatch's pool on Linux wakes every second.
@@ -94,7 +101,7 @@ let package = Package(
       dependencies: [
         "FalClient", "CurlTransport", "FalEmulator", "TerminalScreen", "StudioCore", "StudioUI", "StudioRuntime",
         "CursesTerminal",
-        "HistoryStore", "QuietExecutor", "VideoFrames", "TerminalGraphics",
+        "HistoryStore", "QuietExecutor", "VideoFrames", "TerminalGraphics", "DedicatedThreads",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "SystemPackage", package: "swift-system"),
       ]
@@ -143,6 +150,7 @@ let package = Package(
     .testTarget(
       name: "StudioCoreTests", dependencies: ["StudioCore", "CurlTransport", "FalEmulator", "Digest", "TestSupport"]),
     .testTarget(name: "DigestTests", dependencies: ["Digest"]),
+    .testTarget(name: "DedicatedThreadsTests", dependencies: ["DedicatedThreads", "TestSupport"]),
     .testTarget(name: "VideoFramesTests", dependencies: ["VideoFrames", "TerminalScreen", "TestSupport"]),
     // Helpers more than one test target needs (a tmpfs that really fills or turns read-only; a
     // recorder whose waits are bounded).
@@ -158,9 +166,11 @@ let package = Package(
       name: "StudioRuntimeTests",
       dependencies: [
         "StudioRuntime", "StudioUI", "StudioCore", "HistoryStore", "HistoryModel", "CurlTransport", "FalClient",
-        "FalEmulator", "TestSupport", "TerminalScreen",
+        "FalEmulator", "TestSupport", "TerminalScreen", "DedicatedThreads",
       ]),
-    .testTarget(name: "CursesTerminalTests", dependencies: ["CursesTerminal", "TerminalScreen", "TestSupport"]),
+    .testTarget(
+      name: "CursesTerminalTests",
+      dependencies: ["CursesTerminal", "TerminalScreen", "DedicatedThreads", "TestSupport"]),
     .testTarget(name: "QuietExecutorTests", dependencies: ["QuietExecutor", "quiet-executor-probe"]),
     .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets", "FalProtocol", "FalEmulator", "TestSupport"]),
   ]

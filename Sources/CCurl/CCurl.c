@@ -35,6 +35,7 @@
     (CURLM * multi, struct curl_waitfd *extra, unsigned int count, int timeout_ms, int *ready),            \
     (multi, extra, count, timeout_ms, ready))                                                             \
   X(CURLMcode, curl_multi_wakeup, (CURLM * multi), (multi))                                               \
+  X(CURLMcode, curl_multi_timeout, (CURLM * multi, long *milliseconds), (multi, milliseconds))            \
   X(CURLMsg *, curl_multi_info_read, (CURLM * multi, int *queued), (multi, queued))                       \
   X(CURLMcode, curl_multi_assign, (CURLM * multi, curl_socket_t socket, void *pointer),                   \
     (multi, socket, pointer))                                                                             \

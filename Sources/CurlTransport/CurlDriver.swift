@@ -10,6 +10,29 @@ import Synchronization
   import Darwin
 #endif
 
+/// One time the network thread went to sleep in `curl_multi_poll`.
+struct Park: Sendable {
+  /// The loop pass that ended in this sleep.
+  var pass: Int
+  /// The longest it sleeps unless woken (a transfer's socket, a wakeup, a shutdown).
+  var wait: Duration
+  /// Transfers in the multi handle while it sleeps.
+  var transfers: Int
+}
+
+/// The latest park and the tests waiting for one.
+private struct ParkLog {
+  struct Waiter {
+    var id: UInt64
+    var predicate: @Sendable (Park) -> Bool
+    var continuation: CheckedContinuation<Park?, Never>
+  }
+  var latest: Park?
+  var waiters: [Waiter] = []
+  /// Deadlines that passed before their waiter was registered.
+  var expired: Set<UInt64> = []
+}
+
 /// The one thread that owns the one `CURLM*`.
 ///
 /// libcurl handles are not thread-safe, and several multi handles on different threads have
@@ -31,8 +54,11 @@ final class CurlDriver: Sendable {
   nonisolated(unsafe) private let multi: UnsafeMutableRawPointer
   private let inbox = Mutex(Inbox())
   private let nextID = Atomic<UInt64>(1)
-  /// Loop passes so far; lets tests prove the thread sleeps while idle.
+  /// Loop passes so far, numbering the parks.
   private let passes = Atomic<Int>(0)
+  /// How the thread last went to sleep, and who waits to hear of it: tests await a park instead of
+  /// sleeping through a window and counting passes.
+  private let parks = Mutex(ParkLog())
   /// How long the thread sleeps when curl has no timer of its own; a wakeup ends it early.
   private let idleWaitMilliseconds: Int32
 
@@ -73,7 +99,33 @@ final class CurlDriver: Sendable {
     curl_multi_cleanup(multi)
   }
 
-  var loopPasses: Int { passes.load(ordering: .relaxed) }
+  /// The next time the thread goes to sleep in a way `predicate` accepts (or the latest sleep, if it
+  /// does), or nil when that has not happened within `timeout`.
+  func park(within timeout: Duration, where predicate: @escaping @Sendable (Park) -> Bool) async -> Park? {
+    let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+    let expiry = Task {
+      guard (try? await Task.sleep(for: timeout)) != nil else { return }
+      let waiter = self.parks.withLock { log in
+        guard let index = log.waiters.firstIndex(where: { $0.id == id }) else {
+          log.expired.insert(id)
+          return nil as ParkLog.Waiter?
+        }
+        return log.waiters.remove(at: index)
+      }
+      waiter?.continuation.resume(returning: nil)
+    }
+    defer { expiry.cancel() }
+    return await withCheckedContinuation { continuation in
+      // nil: registered, to be resumed by a park or the deadline; else resumed here at once.
+      let now: Park?? = parks.withLock { log in
+        if let latest = log.latest, predicate(latest) { return .some(latest) }
+        if log.expired.remove(id) != nil { return .some(nil) }
+        log.waiters.append(ParkLog.Waiter(id: id, predicate: predicate, continuation: continuation))
+        return .none
+      }
+      if let now { continuation.resume(returning: now) }
+    }
+  }
 
   func makeID() -> UInt64 {
     nextID.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -195,9 +247,28 @@ final class CurlDriver: Sendable {
         }
       }
       let (seconds, attoseconds) = wait.components
-      let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-      curl_multi_poll(multi, nil, 0, Int32(clamping: max(1, milliseconds)), nil)
+      let milliseconds = max(1, seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+      // curl_multi_poll sleeps until the sooner of our wait and curl's own next timer.
+      var curlTimer = -1
+      curl_multi_timeout(multi, &curlTimer)
+      let sleep = curlTimer >= 0 ? min(Int(milliseconds), curlTimer) : Int(milliseconds)
+      announce(Park(pass: passes.load(ordering: .relaxed), wait: .milliseconds(sleep), transfers: active.count))
+      curl_multi_poll(multi, nil, 0, Int32(clamping: milliseconds), nil)
     }
+  }
+
+  private func announce(_ park: Park) {
+    let due = parks.withLock { log in
+      log.latest = park
+      var due: [ParkLog.Waiter] = []
+      log.waiters.removeAll { waiter in
+        guard waiter.predicate(park) else { return false }
+        due.append(waiter)
+        return true
+      }
+      return due
+    }
+    for waiter in due { waiter.continuation.resume(returning: park) }
   }
 
   /// Names the thread for debuggers and blocks SIGPIPE on it.

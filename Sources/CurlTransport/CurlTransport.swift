@@ -28,8 +28,11 @@ public final class CurlTransport: HTTPTransport {
     driver.shutdown()
   }
 
-  /// Passes through the network thread's loop, for tests that check it sleeps while idle.
-  var loopPasses: Int { driver.loopPasses }
+  /// The network thread's next sleep that `predicate` accepts (or its latest, if that does), for
+  /// tests that prove it sleeps long while idle; nil if none came within `timeout`.
+  func park(within timeout: Duration, where predicate: @escaping @Sendable (Park) -> Bool) async -> Park? {
+    await driver.park(within: timeout, where: predicate)
+  }
 
   /// Runs `curl_global_init` now rather than on first use.
   ///

@@ -5,7 +5,7 @@ import ChildSpawn
 #endif
 
 /// A short-lived helper program (tmux's client), run to its end with text on its stdin and its
-/// stdout and stderr collected. Blocking: call it on a thread of its own (``OwnThread``).
+/// stdout and stderr collected. Blocking: call it on a thread of its own (`DedicatedThread`).
 ///
 /// Spawned with an argv (never a shell) and the environment the caller gives (the studio passes
 /// one without the key), with no signal blocked and every signal at its default, as a program

@@ -1,3 +1,5 @@
+import DedicatedThreads
+
 /// The terminal the user looks at, wherever the studio runs: directly in it, or inside tmux.
 ///
 /// Clipboard copies, desktop notices and the bell must arrive there or be said not to have arrived.
@@ -25,7 +27,7 @@ public struct OuterTerminal: Sendable {
   /// Copies `text` to the user's clipboard and says what came of it.
   public func copy(_ text: String) async -> CopyOutcome {
     if let tmux {
-      return await OwnThread.run {
+      return await DedicatedThread.complete(named: "magi-tmux", blocking: .pipe) {
         do throws(Tmux.Failure) {
           try tmux.loadBuffer(text)
           return .copiedByTmux
@@ -48,7 +50,7 @@ public struct OuterTerminal: Sendable {
       write(notice)
       return
     }
-    let passedOn = await OwnThread.run { () -> Bool in
+    let passedOn = await DedicatedThread.complete(named: "magi-tmux", blocking: .pipe) { () -> Bool in
       guard tmux.allowsPassthrough() else {
         try? tmux.displayMessage("\(title): \(body)")
         return false

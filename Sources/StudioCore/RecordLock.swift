@@ -1,3 +1,5 @@
+import DedicatedThreads
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -18,6 +20,8 @@ public final class RecordLock: Sendable {
   }
 
   private let descriptor: Int32
+  /// The descriptor, for the test that copies it as a spawning child would.
+  var descriptorForTests: Int32 { descriptor }
   private let path: String
 
   private init(descriptor: Int32, path: String) {
@@ -29,7 +33,15 @@ public final class RecordLock: Sendable {
   /// directory does not fill with them. A process that opened it meanwhile finds the job done.
   func remove() { unlink(path) }
 
-  deinit { close(descriptor) }
+  /// Unlocks before closing: a child another thread is spawning shares the descriptor's open file
+  /// description until its exec closes it, and a close alone would leave the lock held through it.
+  deinit { Self.release(descriptor) }
+
+  /// Lets a held lock go and closes its descriptor.
+  static func release(_ descriptor: Int32) {
+    flock(descriptor, LOCK_UN)
+    close(descriptor)
+  }
 
   /// - Returns: the held lock, nil when none could be made, or throws `.busy` under `.skip`.
   static func acquire(recordID: String, dataDirectory: String, ifBusy: Busy) async throws(StudioError) -> RecordLock? {
@@ -53,7 +65,7 @@ public final class RecordLock: Sendable {
         while flock(waiter, LOCK_EX) != 0, errno == EINTR {}
         return waiter
       } dropped: {
-        close($0)
+        release($0)
       }
     } catch {
       throw .client(.cancelled)

@@ -1,3 +1,4 @@
+import DedicatedThreads
 import FalProtocol
 import Foundation
 import HistoryStore

@@ -9,7 +9,11 @@ public enum InstanceLock {
   public static func acquire(in directory: String) -> Bool {
     let fd = open(directory + "/studio.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
     guard fd >= 0 else { return true }
-    // Kept open (and locked) for the life of the process on purpose.
-    return flock(fd, LOCK_EX | LOCK_NB) == 0
+    // Kept open (and locked) for the life of the process on purpose; a lock not got is not kept.
+    guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+      close(fd)
+      return false
+    }
+    return true
   }
 }

@@ -41,6 +41,7 @@ public enum GraphicsDetection {
 
   /// The pixel protocol chafa's database gives this environment, if any.
   public static func pixelProtocol(environment: [String: String]) -> GraphicsMode? {
+    guard ChafaSetup.ready else { return nil }
     var strings = environment.map { strdup("\($0.key)=\($0.value)") }
     strings.append(nil)
     defer { for pointer in strings { free(pointer) } }

@@ -23,7 +23,7 @@ public enum PixelEncoder {
     case .sixel: pixelMode = CHAFA_PIXEL_MODE_SIXELS
     case .symbols, .none: return nil
     }
-    ChafaSetup.once()
+    guard ChafaSetup.ready else { return nil }
     let config = chafa_canvas_config_new()
     defer { chafa_canvas_config_unref(config) }
     chafa_canvas_config_set_geometry(config, Int32(columns), Int32(rows))

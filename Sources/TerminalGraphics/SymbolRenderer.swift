@@ -16,7 +16,7 @@ public enum SymbolRenderer {
   /// `image` scaled (by chafa, any source size) to exactly `columns` × `rows` cells.
   public static func render(_ image: RGBAImage, columns: Int, rows: Int, depth: ColorDepth) -> CellArt {
     guard columns > 0, rows > 0, !image.isEmpty else { return CellArt(width: 0, height: 0, cells: []) }
-    ChafaSetup.once()
+    guard ChafaSetup.ready else { return CellArt(width: 0, height: 0, cells: []) }
     let config = chafa_canvas_config_new()
     defer { chafa_canvas_config_unref(config) }
     chafa_canvas_config_set_geometry(config, Int32(columns), Int32(rows))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CursesTerminal
+import DedicatedThreads
 import FalClient
 import Foundation
 import HistoryStore

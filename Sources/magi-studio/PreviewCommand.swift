@@ -1,5 +1,6 @@
 import ArgumentParser
 import CursesTerminal
+import DedicatedThreads
 import Foundation
 import HistoryModel
 import StudioCore

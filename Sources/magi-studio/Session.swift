@@ -1,4 +1,5 @@
 import CurlTransport
+import DedicatedThreads
 import FalClient
 import FalEmulator
 import Foundation

@@ -167,7 +167,8 @@ import Testing
 
   /// A stream waiting between events, with its idle limit armed, does not wake the thread either:
   /// the limit is a deadline the thread sleeps until, not curl's once-a-second speed check (50
-  /// followed jobs woke it ~100 times a second).
+  /// followed jobs woke it ~100 times a second). Proven by how the thread goes to sleep (the sooner
+  /// of its own wait and curl's next timer), not by watching it through a window of time.
   @Test func silentStreamWithAnIdleLimitDoesNotWakeTheThread() async throws {
     let own = try CurlTransport()
     defer { own.shutdown() }
@@ -179,32 +180,41 @@ import Testing
       connection.sendChunk("data: hello\n\n")
       _ = release.wait(seconds: 30)
     }
-    let received = Mutex(0)
+    let received = Recorder<Int>()
     let streaming = Task {
       await perform(
-        HTTPRequest(method: .get, url: server.url, timeouts: HTTPTimeouts(idle: .seconds(60))),
-        sink: .stream { chunk in received.withLock { $0 += chunk.count } }, on: own)
+        HTTPRequest(
+          method: .get, url: server.url, timeouts: HTTPTimeouts(connect: .seconds(1), idle: .seconds(60))),
+        sink: .stream { chunk in received.append(chunk.count) }, on: own)
     }
-    while received.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(20)) }
-    try await Task.sleep(for: .milliseconds(200))
-    let before = own.loopPasses
-    try await Task.sleep(for: .milliseconds(2_500))
-    #expect(own.loopPasses == before, "loop passes while the stream was silent")
+    #expect(await received.count(reaching: 1))
+    // curl 7.88 leaves its connect timer armed after connecting: it fires once, at the connect
+    // limit (1 s here), and finds nothing to do; after that only the idle deadline remains.
+    let park = await own.park(within: .seconds(30)) { $0.transfers == 1 && $0.wait > .seconds(50) }
+    #expect(park != nil, "the thread never slept toward the 60 s idle deadline with the stream open")
     release.open()
     _ = await streaming.value
   }
 
-  /// While nothing runs, the thread sleeps in curl_multi_poll instead of ticking.
+  /// While nothing runs, the thread sleeps in curl_multi_poll for its whole idle wait: neither our
+  /// loop nor curl (connection cache, DNS cache) has a timer that would wake it.
   @Test func idleThreadDoesNotWakeUp() async throws {
     let own = try CurlTransport()
     defer { own.shutdown() }
     let response = try await own.execute(
       HTTPRequest(method: .get, url: try await FoxFixture.url("/hello")))
     #expect(response.status == 200)
-    // Let curl finish any follow-up work for the finished transfer, then observe a quiet period.
-    try await Task.sleep(for: .milliseconds(200))
-    let before = own.loopPasses
-    try await Task.sleep(for: .seconds(1))
-    #expect(own.loopPasses == before)
+    let park = await own.park(within: .seconds(30)) { $0.transfers == 0 && $0.wait >= .seconds(300) }
+    #expect(park != nil, "the idle thread never went to sleep for its full 300 s wait")
+  }
+
+  /// The park observation itself: a thread kept busy by a short idle wait is seen sleeping for no
+  /// longer than that wait, so the checks above would fail if the loop ticked.
+  @Test func aShortIdleWaitIsWhatTheThreadSleeps() async throws {
+    let own = try CurlTransport(idleWaitMilliseconds: 1_000)
+    defer { own.shutdown() }
+    _ = try await own.execute(HTTPRequest(method: .get, url: try await FoxFixture.url("/hello")))
+    let park = try #require(await own.park(within: .seconds(30)) { $0.transfers == 0 })
+    #expect(park.wait <= .seconds(1))
   }
 }

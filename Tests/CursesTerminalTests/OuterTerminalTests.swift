@@ -1,3 +1,4 @@
+import DedicatedThreads
 import Foundation
 import Synchronization
 import TestSupport
@@ -31,7 +32,7 @@ private final class Written: Sendable {
 
 /// Copies and notices reach the user's terminal or say they did not: directly with OSC 52/777/9,
 /// inside tmux (a real server with default options) through tmux itself. The tmux client's
-/// blocking calls run on threads of their own here too (``OwnThread``), as in the studio.
+/// blocking calls run on threads of their own here too (``DedicatedThread``), as in the studio.
 // Serialized: each test drives a real terminal (a tmux server and a program in its pane), with
 // deadlines on what the screen shows; one at a time keeps those about the program, not about
 // several servers competing for two cores.
@@ -98,7 +99,7 @@ private final class Written: Sendable {
   @Test(.enabled(if: tmuxInstalled)) func insideTmuxNoticesUsePassthroughOnlyWhenTmuxAllowsIt() async throws {
     let server = try await PrivateTmux()
     let tmux = try #require(Tmux(environment: server.environment))
-    #expect(await !OwnThread.run { tmux.allowsPassthrough() })
+    #expect(await !DedicatedThread.complete(named: "magi-tmux", blocking: .pipe) { tmux.allowsPassthrough() })
     let written = Written()
     let outer = OuterTerminal(environment: server.environment, write: written.append)
     await outer.notify(title: "MAGI Studio: job completed", body: "50% #{pane_id} fox")
@@ -108,11 +109,11 @@ private final class Written: Sendable {
 
     // The pane's own option counts as well as the global one.
     try await server.command(["set-option", "-p", "-t", server.environment["TMUX_PANE"]!, "allow-passthrough", "on"])
-    #expect(await OwnThread.run { tmux.allowsPassthrough() })
+    #expect(await DedicatedThread.complete(named: "magi-tmux", blocking: .pipe) { tmux.allowsPassthrough() })
     try await server.command(["set-option", "-p", "-u", "-t", server.environment["TMUX_PANE"]!, "allow-passthrough"])
-    #expect(await !OwnThread.run { tmux.allowsPassthrough() })
+    #expect(await !DedicatedThread.complete(named: "magi-tmux", blocking: .pipe) { tmux.allowsPassthrough() })
     try await server.command(["set-option", "-g", "allow-passthrough", "on"])
-    #expect(await OwnThread.run { tmux.allowsPassthrough() })
+    #expect(await DedicatedThread.complete(named: "magi-tmux", blocking: .pipe) { tmux.allowsPassthrough() })
     await outer.notify(title: "done", body: "fox")
     #expect(written.all.last == TerminalEscapes.notification(title: "done", body: "fox").passedThroughTmux())
   }
@@ -124,7 +125,7 @@ private final class Written: Sendable {
     #expect(try await server.command(["display-message", "-p", Tmux.literal(text)]) == text + "\n")
     #expect(Tmux.literal("a\u{1B}]52;c;x\u{07}b").unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F })
     let tmux = try #require(Tmux(environment: server.environment))
-    let shown = await OwnThread.run { () -> Tmux.Failure? in
+    let shown = await DedicatedThread.complete(named: "magi-tmux", blocking: .pipe) { () -> Tmux.Failure? in
       do throws(Tmux.Failure) {
         try tmux.displayMessage(text)
         return nil

@@ -50,4 +50,21 @@ import Testing
     next.cancel()
     try? FileManager.default.removeItem(atPath: directory)
   }
+
+  /// A released lock is free even while another copy of its descriptor lives on, as it does in a
+  /// child that another thread forked and that has not yet reached exec (posix_spawn's window).
+  @Test func aReleasedLockIsFreeWhileACopyOfItsDescriptorLivesOn() async throws {
+    let directory = NSTemporaryDirectory() + "magi-lock-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    var copy: Int32 = -1
+    do {
+      let lock = try #require(await RecordLock.acquire(recordID: "r1", dataDirectory: directory, ifBusy: .skip))
+      copy = dup(lock.descriptorForTests)
+      #expect(copy >= 0)
+    }
+    defer { close(copy) }
+    let again = try await RecordLock.acquire(recordID: "r1", dataDirectory: directory, ifBusy: .skip)
+    #expect(again != nil)
+  }
 }

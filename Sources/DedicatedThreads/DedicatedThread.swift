@@ -4,19 +4,33 @@ import Synchronization
   import Glibc
 #endif
 
-/// Runs one blocking call on an OS thread of its own and lets a task await it.
+/// Runs one blocking call on an OS thread of its own and lets a task await it: the one way the
+/// project leaves Swift's task pool.
 ///
 /// Swift's cooperative pool has one thread per core (two on the machines the studio runs on): a
-/// `waitpid` on `xdg-open` that lasts as long as the viewer, a directory listing on a slow mount or
-/// a `pthread_join` held there would stall every other task. Such calls leave the pool through
-/// here (the launcher's wait, path completion, a record lock's wait, closing the network thread).
+/// `waitpid` on `xdg-open` that lasts as long as the viewer, a directory listing on a slow mount, a
+/// hash of a large file, a tmux client or a `pthread_join` held there would stall every other task.
 /// A thread per call, not a shared worker: a call that never returns (a viewer left open) must not
-/// queue the next one behind it.
+/// queue the next one behind it, and nothing is left running while the studio is idle.
 ///
-/// Cancelling the awaiting task returns at once with `CancellationError`; the thread finishes the
-/// call on its own and hands its result to `dropped` (a lock to release, a descriptor to close).
-/// That is what lets the studio quit while a viewer it started is still open.
+/// Two ways to await: ``run(named:_:dropped:)`` returns at once with `CancellationError` when the
+/// awaiting task is cancelled (the thread finishes the call on its own and hands its result to
+/// `dropped`: a lock to release, a descriptor to close; that lets the studio quit while a viewer it
+/// started is still open), and ``complete(named:blocking:_:)`` waits for the call's end whatever
+/// happens (a copy or a log write is finished, not abandoned halfway).
 public enum DedicatedThread {
+  /// The signals a thread blocks.
+  public enum BlockedSignals: Sendable {
+    /// None: right for a thread that spawns a child, which inherits the mask.
+    case none
+    /// SIGPIPE only: a write to a child that exited before reading fails with EPIPE instead of
+    /// killing the process.
+    case pipe
+    /// Every process-directed signal (SIGINT, SIGWINCH, …), left to the threads that wait for them,
+    /// as QuietExecutor's pool threads do.
+    case asynchronous
+  }
+
   /// Runs `work` on a new detached thread named `name` (at most 15 bytes are kept) and returns
   /// its result; a result nobody waits for any more goes to `dropped`, on that thread.
   ///
@@ -36,13 +50,28 @@ public enum DedicatedThread {
     return result
   }
 
-  /// Starts a detached thread named `name` running `body`; false when none could be created.
+  /// Runs `work` on a new thread named `name` and returns what it returns, or throws what it
+  /// throws. The wait is not cut short by cancellation: callers that must stop early make the work
+  /// itself end (kill the child) from a cancellation handler.
   ///
-  /// With `blockingSignals`, the thread leaves process-directed signals (SIGINT, SIGWINCH, …) to
-  /// the threads that wait for them, as QuietExecutor's pool threads do. Not for a thread that
-  /// spawns a child: the child would inherit the blocked mask.
-  static func start(named name: String, blockingSignals: Bool = false, _ body: @escaping @Sendable () -> Void) -> Bool {
-    let box = Unmanaged.passRetained(ThreadBody(name: name, blockingSignals: blockingSignals, body)).toOpaque()
+  /// When no thread can be created (the system's limit), `work` runs on the caller's thread.
+  public static func complete<T: Sendable, Failure: Error>(
+    named name: String, blocking signals: BlockedSignals = .none, _ work: @escaping @Sendable () throws(Failure) -> T
+  ) async throws(Failure) -> T {
+    let result: Result<T, Failure> = await withCheckedContinuation { continuation in
+      let body: @Sendable () -> Void = { continuation.resume(returning: Result(catching: work)) }
+      if !start(named: name, blocking: signals, body) { body() }
+    }
+    return try result.get()
+  }
+
+  /// Starts a detached thread named `name` running `body`, with `signals` blocked on it; false
+  /// when none could be created.
+  @discardableResult
+  public static func start(
+    named name: String, blocking signals: BlockedSignals = .none, _ body: @escaping @Sendable () -> Void
+  ) -> Bool {
+    let box = Unmanaged.passRetained(ThreadBody(name: name, signals: signals, body)).toOpaque()
     var thread = pthread_t()
     let created = pthread_create(
       &thread, nil,
@@ -50,7 +79,7 @@ public enum DedicatedThread {
         guard let raw else { return nil }
         let body = Unmanaged<ThreadBody>.fromOpaque(raw).takeRetainedValue()
         nameCurrentThread(body.name)
-        if body.blockingSignals { blockAsynchronousSignals() }
+        block(body.signals)
         body.run()
         return nil
       }, box)
@@ -63,11 +92,18 @@ public enum DedicatedThread {
   }
 }
 
-/// Blocks every signal but the synchronous faults on the calling thread.
-private func blockAsynchronousSignals() {
+/// Blocks `signals` on the calling thread. `.asynchronous` leaves the synchronous faults (and
+/// SIGPIPE, which is sent to the thread that wrote) unblocked.
+private func block(_ signals: DedicatedThread.BlockedSignals) {
   var mask = sigset_t()
-  sigfillset(&mask)
-  for fault in [SIGILL, SIGTRAP, SIGFPE, SIGBUS, SIGSEGV, SIGSYS, SIGPIPE, SIGPROF] { sigdelset(&mask, fault) }
+  sigemptyset(&mask)
+  switch signals {
+  case .none: return
+  case .pipe: sigaddset(&mask, SIGPIPE)
+  case .asynchronous:
+    sigfillset(&mask)
+    for fault in [SIGILL, SIGTRAP, SIGFPE, SIGBUS, SIGSEGV, SIGSYS, SIGPIPE, SIGPROF] { sigdelset(&mask, fault) }
+  }
   pthread_sigmask(SIG_BLOCK, &mask, nil)
 }
 
@@ -83,12 +119,12 @@ private func nameCurrentThread(_ name: String) {
 
 private final class ThreadBody: Sendable {
   let name: String
-  let blockingSignals: Bool
+  let signals: DedicatedThread.BlockedSignals
   let run: @Sendable () -> Void
 
-  init(name: String, blockingSignals: Bool, _ run: @escaping @Sendable () -> Void) {
+  init(name: String, signals: DedicatedThread.BlockedSignals, _ run: @escaping @Sendable () -> Void) {
     self.name = name
-    self.blockingSignals = blockingSignals
+    self.signals = signals
     self.run = run
   }
 }

@@ -1,5 +1,5 @@
+import DedicatedThreads
 import Dispatch
-import StudioCore
 import TestSupport
 import Testing
 
