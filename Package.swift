@@ -155,7 +155,9 @@ let package = Package(
     // Helpers more than one test target needs (a tmpfs that really fills or turns read-only; a
     // recorder whose waits are bounded).
     .target(name: "TestSupport", dependencies: ["ChildSpawn"], path: "Tests/TestSupport"),
-    .testTarget(name: "CLITests", dependencies: ["FalEmulator", "TestSupport"]),
+    .testTarget(
+      name: "CLITests",
+      dependencies: ["FalEmulator", "TestSupport", .product(name: "FlyingFox", package: "FlyingFox")]),
     // The studio in a real terminal (tmux) against the emulator.
     .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
     .testTarget(name: "HistoryStoreTests", dependencies: ["HistoryStore", "TestSupport"]),

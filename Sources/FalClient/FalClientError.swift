@@ -18,6 +18,10 @@ public enum FalClientError: Error, Sendable, Hashable, CustomStringConvertible {
   case notFound(String)
   /// The server answered with an error status after all retries.
   case server(status: Int, detail: String, errorType: String?)
+  /// 504 with `x-fal-request-timeout-type: user`: the request did not start within the start
+  /// timeout it asked for (`X-Fal-Request-Timeout`). Never retried, as fal's own clients never do:
+  /// the deadline it set has passed.
+  case startTimeout(String)
   /// The job ended COMPLETED but failed (cancelled, runner error, …).
   case requestFailed(requestID: String, message: String, errorType: String?)
   /// The network failed after all retries.
@@ -44,9 +48,13 @@ public enum FalClientError: Error, Sendable, Hashable, CustomStringConvertible {
     case .forbidden(let detail): return "forbidden by fal: \(detail)"
     case .notFound(let detail): return "not found: \(detail)"
     case .server(let status, let detail, let errorType):
-      return "server error \(status)\(errorType.map { " (\($0))" } ?? ""): \(detail)"
+      return "server error \(status)\(errorType.map { " (\($0))" } ?? ""): "
+        + FalErrorType.message(type: errorType, serverText: detail)
+    case .startTimeout(let detail):
+      return "the request did not start within its start timeout (fal answered 504: \(detail)); nothing ran"
     case .requestFailed(let requestID, let message, let errorType):
-      return "request \(requestID) failed\(errorType.map { " (\($0))" } ?? ""): \(message)"
+      return "request \(requestID) failed\(errorType.map { " (\($0))" } ?? ""): "
+        + FalErrorType.message(type: errorType, serverText: message)
     case .transport(let error): return "network error: \(error.message)"
     case .outcomeUnknown(let detail): return "the submit may have reached fal; its reply was lost (\(detail))"
     case .malformedResponse(let detail): return "unexpected answer from server: \(detail)"

@@ -12,45 +12,20 @@ import FalProtocol
 #endif
 
 extension FalQueueClient {
-  /// Uploads a local file through fal's storage (initiate, then one streamed PUT) and returns the URL
-  /// that model inputs can use.
-  ///
-  /// The file is read from disk as it is sent, so its size does not matter to memory. The PUT goes to
-  /// the signed `upload_url` without the API key, as fal's clients do.
-  public func upload(
-    file path: String, contentType: String? = nil, fileName: String? = nil,
-    progress: (@Sendable (TransferProgress) -> Void)? = nil
-  ) async throws(FalClientError) -> String {
-    let size = try LocalFile.readableSize(path)
-    let name = fileName ?? LocalFile.lastComponent(path)
-    let type = contentType ?? MediaType.guess(fromFileName: name)
-    let initiate = HTTPRequest(
-      method: .post, url: "\(endpoints.rest)/storage/upload/initiate?storage_type=fal-cdn-v3",
-      headers: headers(json: true),
-      body: .data(Self.encode(UploadInitiateRequest(contentType: type, fileName: name))))
-    let target = try decode(
-      UploadInitiateResponse.self, from: try await send(initiate, safety: .idempotent), call: "upload initiate")
-    var headers = HTTPHeaders()
-    headers.add("Content-Type", type)
-    headers.add("User-Agent", userAgent)
-    let put = HTTPRequest(
-      method: .put, url: target.uploadURL, headers: headers, body: .file(path: path, offset: 0, length: size),
-      timeouts: HTTPTimeouts(connect: .seconds(10), idle: .seconds(60), total: nil), progress: progress)
-    _ = try await send(put, safety: .idempotent)
-    return target.fileURL
-  }
-
   /// A `data:` URI of a small local file, for inputs sent inline instead of uploaded.
   ///
   /// fal's file inputs accept data URIs, but the whole file travels base64-encoded in the request
-  /// body, so this is limited to `maxBytes`.
-  public static func dataURI(file path: String, maxBytes: Int64 = 10 << 20) throws(FalClientError) -> String {
+  /// body, so this is limited to `maxBytes`. `contentType` is what the file was found to be (its
+  /// first bytes), else its name's guess.
+  public static func dataURI(
+    file path: String, contentType: String? = nil, maxBytes: Int64 = Int64(DataURI.maxBytes)
+  ) throws(FalClientError) -> String {
     let size = try LocalFile.readableSize(path)
     guard size <= maxBytes else {
       throw .file("\(path) is \(size) bytes; inline data URIs are limited to \(maxBytes) bytes, upload it instead")
     }
     guard let data = FileManager.default.contents(atPath: path) else { throw .file("cannot read \(path)") }
-    return "data:\(MediaType.guess(fromFileName: path));base64,\(data.base64EncodedString())"
+    return "data:\(contentType ?? MediaType.guess(fromFileName: path));base64,\(data.base64EncodedString())"
   }
 
   /// Downloads `url` to `destination`, streaming to disk through `destination.part` and resuming a

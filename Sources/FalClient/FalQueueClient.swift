@@ -25,6 +25,12 @@ public struct FalQueueClient: Sendable {
   public var pollInterval: Duration
   /// Sleeps between retries and polls; tests replace it to run instantly.
   public var sleep: @Sendable (Duration) async throws -> Void
+  /// Where uploads switch to multipart, and the part size.
+  public var uploadLimits = UploadLimits()
+  /// Says which way an upload went (CDN, fallback, multipart), for `--verbose`; nil says nothing.
+  public var trace: (@Sendable (String) -> Void)?
+  /// The CDN upload token, shared by the copies of this client until it expires.
+  let cdnTokens = CDNTokenStore()
 
   public init(
     transport: any HTTPTransport, endpoints: FalEndpoints, credentials: Credentials,
@@ -118,6 +124,11 @@ public struct FalQueueClient: Sendable {
       // 202: the request is still pending; fal documents no body for it.
       throw .server(status: response.status, detail: "result not ready yet", errorType: nil)
     }
+    return try Self.result(from: response, requestID: requestID)
+  }
+
+  /// A 200 result's output, request id and billing, as the result call and a sync run answer them.
+  static func result(from response: HTTPResponse, requestID: String?) throws(FalClientError) -> FalResult {
     let body: JSONValue
     do { body = try JSONValue.decode(response.body) } catch {
       throw .malformedResponse("result is not JSON (\(response.body.count) bytes)")
@@ -125,7 +136,7 @@ public struct FalQueueClient: Sendable {
     let unitsHeader = response.headers[FalHeader.billableUnits]
     let units = unitsHeader.flatMap(BillableUnits.parse)
     return FalResult(
-      requestID: response.headers[FalHeader.requestID] ?? requestID, billableUnits: units, output: body,
+      requestID: response.headers[FalHeader.requestID] ?? requestID ?? "", billableUnits: units, output: body,
       unusableBillableUnits: units == nil ? unitsHeader : nil)
   }
 
@@ -187,6 +198,8 @@ public struct FalQueueClient: Sendable {
         lastError = .transport(TransportError(error.kind, redactor.redact(error.message)))
         failure = .transport(error)
       }
+      // The deadline the request set has passed: asking again cannot help (fal's clients agree).
+      if case .startTimeout = lastError { throw lastError }
       guard let delay = retryPolicy.delay(after: failure, attempt: attempt, safety: safety) else {
         if safety == .creates, RetryPolicy.mayHaveActed(failure) { throw .outcomeUnknown(lastError.description) }
         throw lastError
@@ -215,6 +228,9 @@ public struct FalQueueClient: Sendable {
       return text.isEmpty ? "HTTP \(response.status)" : "HTTP \(response.status): \(text)"
     }()
     let errorType = json?["error_type"]?.stringValue ?? response.headers[FalHeader.errorType]
+    if response.status == 504, response.headers[FalHeader.requestTimeoutType]?.lowercased() == "user" {
+      return .startTimeout(detailText)
+    }
     switch response.status {
     case 401: return .unauthorized(detailText, hint: credentials.source.refusalHint)
     case 403: return .forbidden(detailText)

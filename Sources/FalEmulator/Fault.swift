@@ -36,6 +36,10 @@ public enum Fault: Sendable, Hashable {
   /// Cancel only: the cancel is honoured, but the job ends with this `error_type` and its result
   /// answers with this status (fal has ended cancelled jobs as `client_cancelled`, answered 499).
   case cancelEndsWith(errorType: String, status: Int)
+  /// Submit only: the job is queued, then ends COMPLETED with this `error_type` instead of a video,
+  /// its result answering as fal does for it (``JobFailure/ending(errorType:)``): the runner and
+  /// timeout types, `content_policy_violation`, and `start_timeout` (a request's own start timeout).
+  case jobEndsWith(errorType: String)
   /// Result route only: the normal answer, but with this text as `x-fal-billable-units` (a
   /// malformed header: `NaN`, `inf`, `1e19`, `-5`…). Ignored on other routes.
   case billableUnitsHeader(String)

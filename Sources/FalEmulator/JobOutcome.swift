@@ -63,6 +63,42 @@ struct JobFailure: Sendable, Hashable, Codable {
       sendsErrorTypeHeader: true)
   }
 
+  /// The end fal gives a request for `errorType` (the fault ``Fault/jobEndsWith(errorType:)``):
+  /// infrastructure types with their status and `{"detail","error_type"}` body, the content policy
+  /// as the app's 422 item, and `start_timeout` as fal's 504 marked `x-fal-request-timeout-type: user`.
+  static func ending(errorType: String) -> JobFailure {
+    switch errorType {
+    case "content_policy_violation":
+      let item = FieldError(
+        loc: ["body", "prompt"], msg: "The content was flagged by the content checker",
+        type: "content_policy_violation")
+      return JobFailure(
+        message: "Invalid status code: 422", errorType: errorType, httpStatus: 422,
+        body: JSONCoding.encode(ValidationErrorBody(detail: [item])), sendsErrorTypeHeader: false)
+    case "start_timeout":
+      let detail = "Request timed out before it started"
+      return JobFailure(
+        message: detail, errorType: "request_timeout", httpStatus: 504,
+        body: JSONCoding.encode(ErrorBody(detail: detail, errorType: "request_timeout")), sendsErrorTypeHeader: true,
+        requestTimeoutType: "user")
+    default:
+      let (status, detail): (Int, String) =
+        switch errorType {
+        case "request_timeout": (504, "Request timed out")
+        case "startup_timeout": (504, "Runner startup timed out")
+        case "runner_scheduling_failure": (503, "Runner scheduling failure")
+        case "runner_connection_timeout": (503, "Runner connection timed out")
+        case "runner_disconnected": (503, "Runner disconnected")
+        case "runner_connection_refused": (503, "Runner connection refused")
+        case "internal_error": (500, "Internal Server Error")
+        default: (500, "Request failed: \(errorType)")
+        }
+      return JobFailure(
+        message: detail, errorType: errorType, httpStatus: status,
+        body: JSONCoding.encode(ErrorBody(detail: detail, errorType: errorType)), sendsErrorTypeHeader: true)
+    }
+  }
+
   /// The app crashed (for example the renderer failed): fal's SDK answers 500.
   static func internalError(_ reason: String) -> JobFailure {
     JobFailure(

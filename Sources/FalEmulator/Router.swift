@@ -87,7 +87,9 @@ struct Router: HTTPHandler {
   ) async -> HTTPResponse {
     switch route {
     case .submit(let endpoint, let webhook):
-      return await submit(request, endpoint: endpoint, webhook: webhook, origin: origin)
+      var ending: JobFailure?
+      if case .jobEndsWith(let type)? = afterFault { ending = .ending(errorType: type) }
+      return await submit(request, endpoint: endpoint, webhook: webhook, origin: origin, ending: ending)
     case .run(let endpoint):
       return await run(request, endpoint: endpoint, origin: origin, billableUnitsHeader: billableUnits)
     case .status(let app, let requestID, let logs):
@@ -180,7 +182,7 @@ struct Router: HTTPHandler {
   /// Faults that let the route do its work and change only what follows (the reply, the job's end).
   private static func isAfterFault(_ fault: Fault) -> Bool {
     switch fault {
-    case .acceptThenDrop, .cancelEndsWith, .cutBody: true
+    case .acceptThenDrop, .cancelEndsWith, .cutBody, .jobEndsWith: true
     default: false
     }
   }
@@ -225,7 +227,7 @@ struct Router: HTTPHandler {
         statusCode: .ok, headers: [.contentType: "video/mp4"],
         body: HTTPBodySequence(from: ZeroBytes(count: bytes), count: bytes))
     case .latency, .dropConnection, .dropStream, .acceptThenDrop, .cancelEndsWith, .billableUnitsHeader,
-      .endlessLine, .endlessLogs, .cutBody:
+      .endlessLine, .endlessLogs, .cutBody, .jobEndsWith:
       return nil
     }
   }

@@ -9,7 +9,10 @@ extension Router {
   /// Honours `X-Fal-Queue-Priority` (`low` waits behind `normal`) and `X-Fal-Request-Timeout`
   /// (seconds to start); `X-Fal-Store-IO`, `X-Fal-No-Retry` and `X-Fal-Runner-Hint` are accepted
   /// and change nothing a single simulated runner pool could show.
-  func submit(_ request: HTTPRequest, endpoint: EndpointID, webhook: String?, origin: RequestOrigin) async
+  /// - Parameter ending: how the job ends instead of running (a ``Fault/jobEndsWith(errorType:)``).
+  func submit(
+    _ request: HTTPRequest, endpoint: EndpointID, webhook: String?, origin: RequestOrigin, ending: JobFailure? = nil
+  ) async
     -> HTTPResponse
   {
     let body: Data
@@ -19,6 +22,8 @@ extension Router {
       return Responses.detail(400, "Could not read the request body")
     }
     let job = await enqueue(request, endpoint: endpoint, body: body, webhook: webhook)
+    // Ended the way a cancel ends it: at once while queued, at the next step once running.
+    if let ending { _ = await queue.cancel(job.id, ending: ending) }
     // Submit always reports IN_QUEUE, even when a worker picks the job up at once.
     var status = job.status(baseURL: origin.queue, logs: nil)
     status.state = .inQueue

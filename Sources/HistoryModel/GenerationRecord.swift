@@ -59,6 +59,13 @@ public struct GenerationRecord: Sendable, Hashable {
   /// When this studio asked fal to cancel the job: whatever end it then reaches short of a video
   /// counts as cancelled, whichever `error_type` fal gives it.
   public var cancelRequestedAt: Date? = nil
+  /// Where fal POSTs the result when the request finishes (`fal_webhook`), as sent: a resend sends
+  /// it again, and the user can see which endpoint was told.
+  public var webhook: String? = nil
+  /// fal's queue priority (`normal` or `low`) the request was sent with, when one was chosen.
+  public var priority: String? = nil
+  /// Seconds the request was allowed to wait before starting (`X-Fal-Request-Timeout`).
+  public var startTimeout: Double? = nil
 
   /// Finished on fal, but its video is not downloaded yet (the studio stopped mid-download, or the
   /// download failed): what a resume still has to do. Kept in the line's head, so that finding these
@@ -261,6 +268,8 @@ extension GenerationRecord: Codable {
     case failure = "error"
     case copyDirectory = "copy_dir"
     case cancelRequestedAt = "cancel_requested"
+    case webhook, priority
+    case startTimeout = "start_timeout"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -295,6 +304,9 @@ extension GenerationRecord: Codable {
     failure = try container.decodeIfPresent(Failure.self, forKey: .failure)
     copyDirectory = try container.decodeIfPresent(String.self, forKey: .copyDirectory)
     cancelRequestedAt = try container.decodeIfPresent(Date.self, forKey: .cancelRequestedAt)
+    webhook = try container.decodeIfPresent(String.self, forKey: .webhook)
+    priority = try container.decodeIfPresent(String.self, forKey: .priority)
+    startTimeout = try container.decodeIfPresent(Double.self, forKey: .startTimeout)
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -327,5 +339,8 @@ extension GenerationRecord: Codable {
     try container.encodeIfPresent(failure, forKey: .failure)
     try container.encodeIfPresent(copyDirectory, forKey: .copyDirectory)
     try container.encodeIfPresent(cancelRequestedAt, forKey: .cancelRequestedAt)
+    try container.encodeIfPresent(webhook, forKey: .webhook)
+    try container.encodeIfPresent(priority, forKey: .priority)
+    try container.encodeIfPresent(startTimeout, forKey: .startTimeout)
   }
 }

@@ -1,3 +1,4 @@
+import Digest
 import FalClient
 import FalProtocol
 import HistoryStore
@@ -34,15 +35,18 @@ public actor GenerationRunner {
   private let followOptions: FollowOptions
   /// Each record's whole log, one file per record; nil keeps only the record's own short tail.
   public nonisolated let logs: JobLogFiles?
+  /// Local files uploaded before, by content, so the same file is not sent twice; nil uploads always.
+  public nonisolated let uploadCache: UploadCache?
 
   public init(
     client: FalQueueClient, history: HistoryStore, videosDirectory: String, server: String? = nil,
     pricePerUnit: @escaping @Sendable (MagiModel) -> Double = { $0.defaultPricePerUnit },
     progressSaveInterval: Duration = .seconds(2), followOptions: FollowOptions = FollowOptions(),
-    logsDirectory: String? = nil,
+    logsDirectory: String? = nil, uploadCache: UploadCache? = nil,
     onEvent: @escaping @Sendable (JobEvent) -> Void = { _ in }
   ) {
     self.followOptions = followOptions
+    self.uploadCache = uploadCache
     self.logs = logsDirectory.map(JobLogFiles.init(directory:))
     self.client = client
     self.history = history
@@ -64,6 +68,89 @@ public actor GenerationRunner {
     _ request: MagiRequest, source: MediaInput? = nil, parentID: String? = nil,
     options: FalQueueClient.SubmitOptions = .init(), copyDirectory: String? = nil
   ) async throws(StudioError) -> GenerationRecord {
+    let (record, endpoint, lock) = try await prepare(
+      request, source: source, parentID: parentID, options: options, copyDirectory: copyDirectory)
+    defer { withExtendedLifetime(lock) {} }
+    return try await sendRemovingLock(record, endpoint: endpoint, options: options, lock: lock)
+  }
+
+  /// Runs a request on fal's synchronous endpoint (`generate --sync`; the studio never does): the
+  /// same record and upload as a submit, then one call that answers with the result, and the
+  /// video downloaded. No queue, no logs, no request id until the answer.
+  ///
+  /// A run whose reply is lost may have made (and billed) a video: the record ends `unknown`, as a
+  /// lost submit does, and nothing is sent again unasked.
+  public func runSync(
+    _ request: MagiRequest, source: MediaInput? = nil, parentID: String? = nil, startTimeout: Double? = nil,
+    copyDirectory: String? = nil
+  ) async throws(StudioError) -> GenerationRecord {
+    let (start, endpoint, lock) = try await prepare(
+      request, source: source, parentID: parentID, options: .init(startTimeout: startTimeout),
+      copyDirectory: copyDirectory)
+    defer { withExtendedLifetime(lock) {} }
+    var record = start
+    let result: FalResult
+    do {
+      result = try await client.run(endpoint, input: record.input, startTimeout: startTimeout)
+    } catch {
+      lock?.remove()
+      if case .outcomeUnknown = error {
+        record.failure = .init(type: "outcome_unknown", message: error.description)
+        record.transition(to: .unknown)
+        await persist(record)
+        throw .outcomeUnknown(recordID: record.id, detail: error.description)
+      }
+      record.failure = Self.failure(ofRun: error, startTimeout: startTimeout)
+      record.transition(to: .failed)
+      await persist(record)
+      throw .client(error)
+    }
+    record.requestID = result.requestID.isEmpty ? nil : result.requestID
+    guard let video = result.video else {
+      record.failure = .init(type: "unexpected_output", message: "the output has no video")
+      record.transition(to: .failed)
+      await persist(record)
+      lock?.remove()
+      return record
+    }
+    record.result = .init(video)
+    if let units = result.billableUnits {
+      record.billing = .init(units: units, pricePerUnit: pricePerUnit(record.model))
+    } else if result.unusableBillableUnits != nil {
+      record.billing = nil
+    }
+    record.transition(to: .completed)
+    await persist(record)
+    record = try await fetchResultAndDownload(record, endpoint: endpoint, requestID: record.requestID ?? "")
+    if record.localFile != nil { lock?.remove() }
+    return record
+  }
+
+  /// How a synchronous run that failed is recorded: fal's error type, explained.
+  static func failure(ofRun error: FalClientError, startTimeout: Double?) -> GenerationRecord.Failure {
+    switch error {
+    case .startTimeout(let detail):
+      return .init(type: FalErrorType.startTimeout, message: startTimeoutMessage(startTimeout, detail: detail))
+    case .invalidInput(let fields):
+      let type =
+        fields.contains { $0.type == "content_policy_violation" } ? "content_policy_violation" : "validation_error"
+      return .init(
+        type: type,
+        message: FalErrorType.message(type: type, serverText: fields.map(\.description).joined(separator: "; ")))
+    case .server(_, let detail, let type):
+      return .init(type: type ?? "server_error", message: FalErrorType.message(type: type, serverText: detail))
+    default:
+      return .init(type: "run_failed", message: error.description)
+    }
+  }
+
+  /// Everything a submit and a sync run share before the call: validation, the storage checks,
+  /// the record (saved before anything leaves), the source's upload, the record again with its
+  /// URL. The lock is held while the record says `submitting`.
+  private func prepare(
+    _ request: MagiRequest, source: MediaInput?, parentID: String?, options: FalQueueClient.SubmitOptions,
+    copyDirectory: String?
+  ) async throws(StudioError) -> (GenerationRecord, EndpointID, RecordLock?) {
     var request = request
     if let source { request.sourceURL = source.validationStandIn }
     // Nothing is uploaded or paid for until every field is right.
@@ -72,25 +159,43 @@ public actor GenerationRunner {
     do { try StoragePreflight.check(historyFile: history.path, videosDirectory: videosDirectory) } catch {
       throw .client(error)
     }
-    var uploadedURL: String?
-    if let source {
-      do {
-        uploadedURL = try await resolve(source)
-      } catch { throw .client(error) }
-      request.sourceURL = uploadedURL
-    }
+    // A URL goes as it is; a local file is uploaded (or inlined) once the record exists, and the
+    // record holds no source URL until then.
+    var sourceURL: String?
+    if case .url(let url)? = source { sourceURL = url }
+    request.sourceURL = sourceURL
     var record = GenerationRecord(
       id: Self.newRecordID(), status: .submitting, mode: request.endpoint.mode, model: request.endpoint.model,
-      input: request.body, source: source.map { .init(given: $0.given, uploadedURL: uploadedURL) }, server: server,
+      input: request.body, source: source.map { .init(given: $0.given, uploadedURL: sourceURL) }, server: server,
       parentID: parentID, copyDirectory: copyDirectory)
     record.billing = estimate(request)
+    record.webhook = options.webhookURL
+    record.priority = options.priority
+    record.startTimeout = options.startTimeout
     // Held while the record says `submitting`: a resume in another process (or a studio starting)
     // would otherwise take a submit still waiting for its reply for one whose reply was lost, and
     // call it `unknown`, inviting the user to send it again.
     let lock = try await RecordLock.acquire(recordID: record.id, dataDirectory: history.directory, ifBusy: .skip)
-    defer { withExtendedLifetime(lock) {} }
+    // The record is in the history before anything leaves, the upload included.
     try await persistBeforeSubmit(record)
-    return try await sendRemovingLock(record, endpoint: request.endpoint.id, options: options, lock: lock)
+    if let source, sourceURL == nil {
+      let uploaded: String
+      do {
+        uploaded = try await resolve(source, recordID: record.id)
+      } catch {
+        record.failure = .init(type: "upload_failed", message: "\(error.description); nothing was submitted")
+        record.transition(to: .failed)
+        await persist(record)
+        lock?.remove()
+        throw .client(error)
+      }
+      request.sourceURL = uploaded
+      record.input = request.body
+      record.source?.uploadedURL = uploaded
+      // Saved before the submit: a record whose source has its URL is one whose submit may have gone.
+      try await persistBeforeSubmit(record)
+    }
+    return (record, request.endpoint.id, lock)
   }
 
   /// Sends a record whose submit outcome is unknown once more, because the user asked (they
@@ -119,7 +224,10 @@ public actor GenerationRunner {
     record.server = server
     record.transition(to: .submitting)
     try await persistBeforeSubmit(record)
-    return try await sendRemovingLock(record, endpoint: endpoint, options: .init(), lock: lock)
+    // Sent as the first time: the same webhook, priority and start timeout.
+    let options = FalQueueClient.SubmitOptions(
+      webhookURL: record.webhook, priority: record.priority, startTimeout: record.startTimeout)
+    return try await sendRemovingLock(record, endpoint: endpoint, options: options, lock: lock)
   }
 
   /// ``send(_:endpoint:options:)``, and the lock file removed when the record ends there (failed or
@@ -183,7 +291,14 @@ public actor GenerationRunner {
   private func followHeld(recordID: String) async throws(StudioError) -> GenerationRecord {
     var record = try await load(recordID)
     guard let requestID = record.requestID else {
-      if record.status == .submitting {
+      if record.status == .submitting, let source = record.source, source.uploadedURL == nil {
+        // Stopped while its local source was being uploaded: the submit had not started.
+        record.failure = .init(
+          type: "upload_failed",
+          message: "the studio stopped while uploading \(source.given); nothing was submitted")
+        record.transition(to: .failed)
+        await persist(record)
+      } else if record.status == .submitting {
         // It may have reached fal before the stop: a possibly billed job, never resent unasked.
         record.failure = .init(
           type: "outcome_unknown",
@@ -276,13 +391,23 @@ public actor GenerationRunner {
     if !record.status.isFinal {
       throw .client(.malformedResponse("the status stream ended before request \(requestID) completed"))
     }
-    if record.status != .completed {
-      // The app's 422 and other errors surface on the result call with the server's own words.
+    if record.status == .failed {
+      // The app's 422 and other errors surface on the result call with the server's own words; a
+      // start timeout only there (a 504 marked `x-fal-request-timeout-type: user`).
       do {
         _ = try await client.result(endpoint, requestID: requestID)
       } catch {
-        if case .invalidInput(let fields) = error {
-          record.failure = .init(type: "validation_error", message: fields.map(\.description).joined(separator: "; "))
+        switch error {
+        case .invalidInput(let fields):
+          let type =
+            fields.contains { $0.type == "content_policy_violation" } ? "content_policy_violation" : "validation_error"
+          record.failure = .init(
+            type: type,
+            message: FalErrorType.message(type: type, serverText: fields.map(\.description).joined(separator: "; ")))
+        case .startTimeout(let detail):
+          record.failure = .init(
+            type: FalErrorType.startTimeout, message: Self.startTimeoutMessage(record.startTimeout, detail: detail))
+        default: break
         }
       }
     }
@@ -322,12 +447,24 @@ public actor GenerationRunner {
     case .completed:
       record.progress.queuePosition = nil
       if let error = status.error {
-        record.failure = .init(type: status.errorType ?? "error", message: error)
+        record.failure = Self.failure(errorType: status.errorType, error: error)
         record.transition(to: endsCancelled(record, errorType: status.errorType) ? .cancelled : .failed)
       } else {
         record.transition(to: .completed)
       }
     }
+  }
+
+  /// How a job that ended with an error is recorded: fal's `error_type` and its words, explained.
+  /// (A start timeout is told apart only by the result call's `x-fal-request-timeout-type: user`,
+  /// which ``followQueue`` asks for: a `request_timeout` alone does not say whose timeout it was.)
+  static func failure(errorType: String?, error: String) -> GenerationRecord.Failure {
+    .init(type: errorType ?? "error", message: FalErrorType.message(type: errorType, serverText: error))
+  }
+
+  static func startTimeoutMessage(_ seconds: Double?, detail: String) -> String {
+    let limit = seconds.map { " of \($0 == $0.rounded() && $0 < 1e9 ? String(Int($0)) : String($0)) s" } ?? ""
+    return "the job did not start within its start timeout\(limit); nothing ran (fal: \(detail))"
   }
 
   /// Whether a job that ended with an error ended by a cancel: fal's `request_cancelled` or any
@@ -566,16 +703,54 @@ public actor GenerationRunner {
     onEvent(.updated(record))
   }
 
-  private func resolve(_ source: MediaInput) async throws(FalClientError) -> String {
+  private func resolve(_ source: MediaInput, recordID: String) async throws(FalClientError) -> String {
     switch source {
     case .url(let url):
       return url
-    case .file(let path, _, true):
-      return try FalQueueClient.dataURI(file: path)
+    case .file(let path, let contentType, true):
+      return try FalQueueClient.dataURI(file: path, contentType: contentType)
     case .file(let path, let contentType, false):
-      return try await client.upload(file: path, contentType: contentType) { [onEvent] progress in
-        onEvent(.uploadProgress(recordID: nil, progress))
+      let known = await earlierUpload(of: path)
+      if let url = known.url { return url }
+      let url = try await client.upload(file: path, contentType: contentType) { [onEvent] progress in
+        onEvent(.uploadProgress(recordID: recordID, progress))
       }
+      if let cache = uploadCache, let content = known.content {
+        let scope = client.endpoints.rest
+        await IOThread.run { cache.remember(server: scope, sha256: content.sha256, size: content.size, url: url) }
+      }
+      return url
+    }
+  }
+
+  /// The URL of an earlier upload of the same bytes that is still there, and the file's digest to
+  /// remember a new upload under. A URL confirmed long ago is checked with a HEAD first.
+  private func earlierUpload(of path: String) async -> (content: (sha256: String, size: Int64)?, url: String?) {
+    guard let cache = uploadCache else { return (nil, nil) }
+    let scope = client.endpoints.rest
+    let found = await IOThread.run { () -> (sha256: String, size: Int64, answer: UploadCache.Answer)? in
+      var info = stat()
+      guard stat(path, &info) == 0, let sha256 = SHA256.hexDigest(ofFile: path) else { return nil }
+      let size = Int64(info.st_size)
+      return (sha256, size, cache.lookup(server: scope, sha256: sha256, size: size))
+    }
+    guard let found else { return (nil, nil) }
+    let content = (found.sha256, found.size)
+    switch found.answer {
+    case .trusted(let url):
+      client.trace?("not uploading \(path) again: the same bytes (SHA-256 \(found.sha256.prefix(12))…) are at \(url)")
+      return (content, url)
+    case .unsure(let url):
+      if await client.fileIsAvailable(url) {
+        client.trace?("not uploading \(path) again: the earlier upload still answers at \(url)")
+        await IOThread.run { cache.remember(server: scope, sha256: found.sha256, size: found.size, url: url) }
+        return (content, url)
+      }
+      client.trace?("the earlier upload of \(path) is gone; uploading it again")
+      await IOThread.run { cache.forget(server: scope, sha256: found.sha256) }
+      return (content, nil)
+    case .unknown:
+      return (content, nil)
     }
   }
 

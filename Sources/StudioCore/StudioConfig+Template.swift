@@ -27,6 +27,10 @@ extension StudioConfig {
     # Default: the videos/ folder in the data directory.
     #videos_dir = "~/Videos/magi"
 
+    # A webhook fal POSTs every result to (an http or https URL), unless the form's Webhook field
+    # or generate's --webhook / --no-webhook says otherwise.
+    #webhook = "https://example.com/fal-hook"
+
     # US dollars per billing unit (one second of 720p video at up to 16 steps), used for the cost
     # estimates. The defaults are fal's published MAGI-1 prices; update them when fal's change.
     #[prices]

@@ -71,6 +71,9 @@ public struct StudioConfig: Sendable, Hashable {
   public var defaults: FormDefaults
   /// Where finished videos are copied; nil for the data directory's `videos/`. May start with `~/`.
   public var videosDir: String?
+  /// The webhook every request is sent with unless the form or `--webhook` says otherwise (fal
+  /// POSTs each result there): an absolute http(s) URL, checked as `--webhook` is.
+  public var webhook: String?
 
   public init(
     theme: String = ThemeLibrary.defaultName, prices: [MagiModel: Double] = StudioConfig.defaultPrices,
@@ -131,7 +134,9 @@ public struct StudioConfig: Sendable, Hashable {
     }
   }
 
-  static let topLevelKeys = ["theme", "mouse", "graphics", "videos_dir", "prices", "notifications", "defaults"]
+  static let topLevelKeys = [
+    "theme", "mouse", "graphics", "videos_dir", "webhook", "prices", "notifications", "defaults",
+  ]
   /// What `graphics` may say (TerminalGraphics' `GraphicsChoice` names; StudioCore does not see that module).
   public static let graphicsModes = ["auto", "kitty", "iterm", "sixel", "symbols", "none"]
   static let defaultsKeys = [
@@ -172,6 +177,14 @@ public struct StudioConfig: Sendable, Hashable {
             config.videosDir = directory
           } else {
             reader.fail(entry.line, "'videos_dir' must be an absolute path or start with ~/, found \"\(directory)\"")
+          }
+        }
+      case "webhook":
+        if let url = reader.string(entry, "webhook") {
+          if let problem = WebhookURL.problem(with: url) {
+            reader.fail(entry.line, "'webhook': \(problem)")
+          } else {
+            config.webhook = url
           }
         }
       case "prices":

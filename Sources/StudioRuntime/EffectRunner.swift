@@ -65,13 +65,13 @@ public final class EffectRunner: Sendable {
     let inbox = inbox
     let follower = follower
     switch effect {
-    case .submit(let request, let source, let parentID):
+    case .submit(let request, let source, let parentID, let webhook):
       let checked: MediaInput?
       do { checked = try source.map(checkSource) } catch {
         inbox.post(.submitFailed(.message("\(error)")))
         return true
       }
-      tasks.start { await follower.submit(request, source: checked, parentID: parentID) }
+      tasks.start { await follower.submit(request, source: checked, parentID: parentID, webhook: webhook) }
     case .cancel(let id):
       tasks.start {
         do {

@@ -43,9 +43,10 @@ public final class JobFollower: Sendable {
 
   /// Submits, reports the outcome, and follows the new job. A method rather than a closure: a typed
   /// `do throws` inside a task's closure was seen to miscompile in release builds (Swift 6.3.1).
-  func submit(_ request: MagiRequest, source: MediaInput?, parentID: String?) async {
+  func submit(_ request: MagiRequest, source: MediaInput?, parentID: String?, webhook: String?) async {
     do {
-      let record = try await jobs.submit(request, source: source, parentID: parentID)
+      let record = try await jobs.submit(
+        request, source: source, parentID: parentID, options: .init(webhookURL: webhook))
       inbox.post(.submitted(record))
       follow(record.id)
     } catch {

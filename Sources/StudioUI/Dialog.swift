@@ -16,7 +16,7 @@ public struct Dialog: Sendable, Hashable {
     /// The form's request again, seconds after it was sent: more often a slip than a wish to pay twice.
     case submit(MagiRequest, source: MediaInput?, parentID: String?)
     /// A history record sent again as it was (one key, `r`, spends money).
-    case rerun(String, MagiRequest, parentID: String?)
+    case rerun(String, MagiRequest, parentID: String?, webhook: String?)
   }
 
   public var purpose: Purpose

@@ -4,8 +4,9 @@ import HistoryModel
 /// Work the studio asks the outside world to do. `update` only returns these; the loop performs
 /// them and reports back with actions, so the UI core stays pure and every decision is testable.
 public enum Effect: Sendable, Hashable {
-  /// Submit a request (uploading a local source first) and follow the job.
-  case submit(MagiRequest, source: MediaInput?, parentID: String?)
+  /// Submit a request (uploading a local source first) and follow the job; fal POSTs the result
+  /// to `webhook` when there is one.
+  case submit(MagiRequest, source: MediaInput?, parentID: String?, webhook: String?)
   case cancel(String)
   /// Fetch a page of history summaries; the runner debounces these while the user types a filter.
   case loadHistory(HistoryQuery)

@@ -13,6 +13,7 @@ public enum FormField: String, Sendable, Hashable, CaseIterable {
   case seed
   case startFrame
   case safety
+  case webhook
   case submit
 
   public var label: String {
@@ -28,12 +29,13 @@ public enum FormField: String, Sendable, Hashable, CaseIterable {
     case .seed: "Seed"
     case .startFrame: "Start"
     case .safety: "Safety"
+    case .webhook: "Webhook"
     case .submit: "Submit"
     }
   }
 
   /// Fields typed as free text (vi keys are off while they are edited).
-  public var isText: Bool { self == .prompt || self == .source }
+  public var isText: Bool { self == .prompt || self == .source || self == .webhook }
 
   /// Fields that take digits typed in place.
   public var isNumber: Bool { self == .frames || self == .seed || self == .startFrame }

@@ -21,6 +21,8 @@ public struct FormState: Sendable, Hashable {
   /// Digits of the extend start frame; empty for the server's default.
   public var startFrame = ""
   public var safetyChecker = true
+  /// Where fal POSTs the result (`fal_webhook`); empty for none. Starts as config.toml's `webhook`.
+  public var webhook = TextEditor()
 
   public var focus: FormField = .prompt
   /// EDIT mode in the form: keys go to the focused text or number field instead of the key map.
@@ -62,6 +64,12 @@ public struct FormState: Sendable, Hashable {
     return .file(path: given, contentType: Self.contentType(ofPath: given, mode: mode), inline: false)
   }
 
+  /// The webhook the request is sent with, nil when the field is empty.
+  public var webhookURL: String? {
+    let given = webhook.text.trimmingCharacters(in: " ")
+    return given.isEmpty ? nil : given
+  }
+
   /// The request the form describes, with the source as the generation runner will fill it in.
   public var request: MagiRequest {
     MagiRequest(
@@ -84,6 +92,10 @@ public struct FormState: Sendable, Hashable {
       }
     }
     if prompt.text.allSatisfy(\.isWhitespace), errors[.prompt] == nil { errors[.prompt] = "Write a prompt" }
+    if let url = webhookURL, let problem = WebhookURL.problem(with: url) { errors[.webhook] = problem }
+    if let media = mediaInput, case .url(let url) = media, let problem = DataURI.problem(with: url, asSourceOf: mode) {
+      errors[.source] = problem
+    }
     if mode.sourceField != nil, mediaInput == nil {
       errors[.source] =
         mode == .extendVideo ? "Give a video: a local path or a URL" : "Give an image: a local path or a URL"
@@ -220,7 +232,7 @@ public struct FormState: Sendable, Hashable {
     case .startFrame:
       let current = Int(startFrame) ?? 0
       startFrame = current + delta <= 0 && delta < 0 ? "" : String(max(0, current + delta))
-    case .prompt, .source, .submit:
+    case .prompt, .source, .webhook, .submit:
       return nil
     }
     markChanged(field)
@@ -240,6 +252,7 @@ public struct FormState: Sendable, Hashable {
     seed = record.seed.map(String.init) ?? ""
     startFrame = record.startFrame.map(String.init) ?? ""
     safetyChecker = record.safetyChecker ?? true
+    webhook.setText(record.webhook ?? "")
     parentID = record.parentID
     serverErrors = [:]
     generalError = nil

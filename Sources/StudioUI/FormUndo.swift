@@ -14,6 +14,7 @@ public struct FormValues: Sendable, Hashable {
   var startFrame: String
   var safetyChecker: Bool
   var parentID: String?
+  var webhook: TextEditor
 
   /// Equal as a request would see it: the texts, not where their carets are. Called after every
   /// action (log lines included), so it compares in place: arrays that share storage compare at once.
@@ -22,6 +23,7 @@ public struct FormValues: Sendable, Hashable {
       && resolution == other.resolution && aspectRatio == other.aspectRatio && seed == other.seed
       && startFrame == other.startFrame && safetyChecker == other.safetyChecker && parentID == other.parentID
       && prompt.characters == other.prompt.characters && source.characters == other.source.characters
+      && webhook.characters == other.webhook.characters
   }
 }
 
@@ -30,13 +32,15 @@ extension FormState {
     get {
       FormValues(
         mode: mode, model: model, prompt: prompt, source: source, frames: frames, steps: steps, resolution: resolution,
-        aspectRatio: aspectRatio, seed: seed, startFrame: startFrame, safetyChecker: safetyChecker, parentID: parentID)
+        aspectRatio: aspectRatio, seed: seed, startFrame: startFrame, safetyChecker: safetyChecker, parentID: parentID,
+        webhook: webhook)
     }
     set {
       mode = newValue.mode
       model = newValue.model
       prompt = newValue.prompt
       source = newValue.source
+      webhook = newValue.webhook
       frames = newValue.frames
       steps = newValue.steps
       resolution = newValue.resolution

@@ -109,6 +109,10 @@ enum FormView {
     case .submit:
       let label = form.submitting ? "[ Submitting… ]" : "[ Submit  Ctrl-S ]"
       grid.put(label, x: x, y: y, role: focused ? .selection : .accent, maxWidth: width)
+    case .webhook:
+      drawEditor(
+        &grid, form.webhook, placeholder: "none (http(s) URL)", editing: editing,
+        role: role, rect: Rect(x: x, y: y, width: width, height: 1), line: 0)
     case .source:
       let placeholder = "local path or URL (Tab completes)"
       drawEditor(

@@ -20,6 +20,8 @@ public struct RecordParameters: Sendable, Hashable {
   public var startFrame: Int?
   public var safetyChecker: Bool?
   public var parentID: String?
+  /// The webhook the record was sent with.
+  public var webhook: String?
 
   public init(_ record: GenerationRecord) {
     id = record.id
@@ -38,6 +40,7 @@ public struct RecordParameters: Sendable, Hashable {
     startFrame = input["start_frame"]?.intValue
     if case .bool(let flag)? = input["enable_safety_checker"] { safetyChecker = flag }
     parentID = record.parentID
+    webhook = record.webhook
   }
 
   /// The request exactly as it was sent (the seed as asked for, so a random seed stays random).

@@ -23,6 +23,8 @@ public struct Settings: Sendable, Hashable {
   public var linkLifetime: TimeInterval = 7 * 86_400
   /// Offset from UTC for times shown in lists (the wiring passes the local zone's).
   public var utcOffsetSeconds = 0
+  /// config.toml's `webhook`: what the form's Webhook field starts with (and returns to on reset).
+  public var defaultWebhook: String?
   /// Lines of log kept per job in the queue pane.
   public var logLimit = LogBuffer.defaultLimit
 

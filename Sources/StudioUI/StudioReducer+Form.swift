@@ -6,6 +6,7 @@ extension StudioReducer {
   enum EditTarget: Equatable {
     case prompt
     case source
+    case webhook
     /// Frames, Seed or Start frame, typed as digits.
     case number(FormField)
     case filter
@@ -18,6 +19,7 @@ extension StudioReducer {
     switch state.focus {
     case .form:
       let field = state.form.focus
+      if field == .webhook { return .webhook }
       return field == .prompt ? .prompt : field.isNumber ? .number(field) : .source
     case .history: return .filter
     case .queue: return nil
@@ -48,6 +50,10 @@ extension StudioReducer {
         state.form.completions = []
         state.form.sourceComplete = false
       }
+    case .webhook:
+      let before = state.form.webhook.text
+      edit(&state.form.webhook)
+      if state.form.webhook.text != before { state.form.markChanged(.webhook) }
     case .filter:
       let before = state.history.filter.text
       edit(&state.history.filter)
@@ -96,7 +102,7 @@ extension StudioReducer {
       if moved { return [] }
     }
     switch target {
-    case .prompt, .source, .number: break
+    case .prompt, .source, .webhook, .number: break
     case .filter, .palette: return []
     }
     if let message = state.form.clamp(state.form.focus) { state.notice = Notice(message, kind: .warning) }
@@ -110,10 +116,11 @@ extension StudioReducer {
     switch editTarget(state) {
     case .prompt:
       return editText(&state) { $0.insert("\n") }
-    case .source:
+    case .source, .webhook:
+      let field = state.form.focus
       state.form.editing = false
       state.form.completions = []
-      state.form.focus = neighbour(of: .source, by: 1, in: state.form.visibleFields)
+      state.form.focus = neighbour(of: field, by: 1, in: state.form.visibleFields)
       return []
     case .number(let field):
       // Enter takes the number: clamped into range, back to NORMAL mode on the same field.
@@ -131,7 +138,7 @@ extension StudioReducer {
 
   static func editorDone(_ state: inout AppState) -> [Effect] {
     switch editTarget(state) {
-    case .prompt, .source:
+    case .prompt, .source, .webhook:
       state.form.editing = false
       state.form.completions = []
       return []
@@ -253,7 +260,7 @@ extension StudioReducer {
     state.form.generalError = nil
     state.lastSubmit = AppState.SentRequest(request: request, source: source, parentID: parentID, at: state.now)
     state.notice = Notice("Submitting to \(request.endpoint.id.full)…")
-    return [.submit(request, source: source, parentID: parentID)]
+    return [.submit(request, source: source, parentID: parentID, webhook: state.form.webhookURL)]
   }
 
   /// What a request costs, as the confirmations say it: "fal-ai/magi · 4 units ≈ $0.32".

@@ -243,7 +243,9 @@ extension StudioReducer {
       state.overlay = .detail(id: record.id, record: record, scroll: scroll)
     }
     if state.pendingReruns.remove(record.id) != nil {
-      return [.submit(RecordParameters.request(of: record), source: nil, parentID: record.parentID)]
+      return [
+        .submit(RecordParameters.request(of: record), source: nil, parentID: record.parentID, webhook: record.webhook)
+      ]
     }
     guard let pending = state.pendingRecord, pending.id == record.id else { return [] }
     state.pendingRecord = nil
@@ -258,7 +260,8 @@ extension StudioReducer {
       // One key spends money: it asks first, with the price.
       let request = RecordParameters.request(of: record)
       state.dialog = Dialog(
-        purpose: .rerun(record.id, request, parentID: record.parentID), title: "Re-run \(record.id)?",
+        purpose: .rerun(record.id, request, parentID: record.parentID, webhook: record.webhook),
+        title: "Re-run \(record.id)?",
         message: "\(priceLine(request, state.settings)), sent again as it was: \(record.prompt)")
       return []
     case .edit:

@@ -350,6 +350,7 @@ public enum StudioReducer {
       return []
     case .resetForm:
       state.form = FormState()
+      state.form.webhook.setText(state.settings.defaultWebhook ?? "")
       state.notice = Notice("Form reset to defaults (u undoes)")
       return []
     case .undo, .redo:
@@ -519,9 +520,9 @@ public enum StudioReducer {
       return [.cancel(id)]
     case .submit(let request, let source, let parentID):
       return send(request, source: source, parentID: parentID, &state)
-    case .rerun(let id, let request, let parentID):
+    case .rerun(let id, let request, let parentID, let webhook):
       state.notice = Notice("Re-running \(id) as it was")
-      return [.submit(request, source: nil, parentID: parentID)]
+      return [.submit(request, source: nil, parentID: parentID, webhook: webhook)]
     case .deleteRecord(let id):
       let removeVideo = command == .confirmAlternative
       state.notice = Notice(removeVideo ? "Deleting \(id) and its video…" : "Deleting \(id)…")

@@ -65,6 +65,11 @@ struct EmulatorCommand: AsyncParsableCommand {
   var cancelEndsAs: String?
   @Option(
     help: ArgumentHelp(
+      "Fault: every job ends with this error_type instead of a video (runner_disconnected, request_timeout, content_policy_violation, start_timeout, …).",
+      valueName: "type"))
+  var jobsEndAs: String?
+  @Option(
+    help: ArgumentHelp(
       "Fault: send this text as every result's x-fal-billable-units header (NaN, 1e19…).", valueName: "text"))
   var faultBillableUnits: String?
   @Flag(
@@ -128,6 +133,9 @@ struct EmulatorCommand: AsyncParsableCommand {
     if let fault = cancelEndsAs.flatMap(cancelEnding) {
       // Scripted faults are consumed one per cancel; this many outlasts any session.
       await emulator.injectFaults(Array(repeating: fault, count: 10_000), on: .cancel)
+    }
+    if let jobsEndAs, !jobsEndAs.isEmpty {
+      await emulator.injectFaults(Array(repeating: .jobEndsWith(errorType: jobsEndAs), count: 10_000), on: .submit)
     }
     Console.stdout(base)
     let keyHint = key == nil ? "" : " FAL_KEY=<the --key value>"

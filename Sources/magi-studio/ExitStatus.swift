@@ -1,9 +1,12 @@
 import ArgumentParser
 import FalClient
+import FalProtocol
 
 /// Exit codes that let a script tell why a command failed (sysexits-style numbers).
 enum ExitStatus {
   static let invalidInput: Int32 = 64
+  /// EX_DATAERR: the model's content policy refused the prompt or the image.
+  static let contentPolicy: Int32 = 65
   /// EX_NOINPUT: nothing to preview: the record has no video, its file is missing, still
   /// downloading, or cannot be decoded.
   static let noVideo: Int32 = 66
@@ -15,16 +18,33 @@ enum ExitStatus {
   /// A submit whose reply was lost: the job may exist on fal (and be billed). Never resent unasked.
   static let outcomeUnknown: Int32 = 75
   static let authFailure: Int32 = 77
+  /// The job did not start within `--start-timeout` (the code `timeout(1)` uses): nothing ran.
+  static let startTimeout: Int32 = 124
   static let cancelled: Int32 = 130
 
   static func code(for error: FalClientError) -> Int32 {
     switch error {
-    case .invalidInput, .file, .invalidConfiguration: invalidInput
+    case .invalidInput(let fields):
+      fields.contains { $0.type == "content_policy_violation" } ? contentPolicy : invalidInput
+    case .file, .invalidConfiguration: invalidInput
     case .unauthorized, .forbidden: authFailure
-    case .server, .transport, .malformedResponse, .requestFailed, .notFound: serverFailure
+    case .startTimeout: startTimeout
+    case .requestFailed(_, _, let type): code(forFailureType: type)
+    case .server, .transport, .malformedResponse, .notFound: serverFailure
     case .outcomeUnknown: outcomeUnknown
     case .cancelled: cancelled
     case .local(let local): code(for: local)
+    }
+  }
+
+  /// The code for a job that ended without a video, by the `error_type` it ended with.
+  static func code(forFailureType type: String?) -> Int32 {
+    switch FalErrorType.kind(of: type) {
+    case .invalidInput: invalidInput
+    case .contentPolicy: contentPolicy
+    case .startTimeout: startTimeout
+    case .cancelled: cancelled
+    case .infrastructure, .appError: serverFailure
     }
   }
 

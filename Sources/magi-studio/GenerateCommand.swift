@@ -63,11 +63,28 @@ struct GenerateCommand: AsyncParsableCommand {
   @Option(help: ArgumentHelp("URL fal POSTs the result to when the request finishes.", valueName: "url"))
   var webhook: String?
 
+  @Flag(help: "Send no webhook, not even config.toml's default one.")
+  var noWebhook = false
+
   @Option(help: "Queue priority: normal or low.")
   var priority: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Seconds the request may wait in fal's queue before it starts; then it ends unrun (exit 124).",
+      valueName: "seconds"))
+  var startTimeout: Double?
+
+  @Flag(help: "Say how the source is sent (upload route, fallback, reuse) on stderr.")
+  var verbose = false
+
   @Flag(help: "Follow the request to the end, showing queue position and logs, then print the result.")
   var wait = false
+
+  @Flag(
+    help:
+      "Run on fal's synchronous endpoint: one blocking call, no queue or logs, then the result (as --wait prints it).")
+  var sync = false
 
   @Option(help: ArgumentHelp("With --wait: download the video into this directory.", valueName: "dir"))
   var download: String?
@@ -93,9 +110,22 @@ struct GenerateCommand: AsyncParsableCommand {
     if let priority, !["normal", "low"].contains(priority) {
       throw ValidationError("--priority must be normal or low")
     }
-    if download != nil, !wait { throw ValidationError("--download needs --wait") }
-    if let webhook, !Self.isWebURL(webhook) {
+    if download != nil, !wait, !sync { throw ValidationError("--download needs --wait or --sync") }
+    if sync {
+      // fal's synchronous endpoint has no queue: nothing to prioritise, notify or cancel.
+      for (name, given) in [
+        ("--webhook", webhook != nil), ("--priority", priority != nil), ("--cancel-on-interrupt", cancelOnInterrupt),
+        ("--wait", wait),
+      ] where given {
+        throw ValidationError("--sync takes no \(name): the synchronous endpoint has no queue")
+      }
+    }
+    if let webhook, WebhookURL.problem(with: webhook) != nil {
       throw ValidationError("--webhook must be an http(s) URL such as https://example.com/hook, not '\(webhook)'")
+    }
+    if webhook != nil, noWebhook { throw ValidationError("--webhook and --no-webhook contradict each other") }
+    if let startTimeout, !(startTimeout > 1 && startTimeout <= 86_400) {
+      throw ValidationError("--start-timeout must be more than 1 and at most 86400 seconds")
     }
     switch endpoint.mode {
     case .textToVideo where image != nil || video != nil:
@@ -131,10 +161,22 @@ struct GenerateCommand: AsyncParsableCommand {
         )
         return
       }
-      try await Session.using(connection, store: store) { session in
+      // config.toml's default webhook, unless this command names its own or none (a sync run has none).
+      let hook = noWebhook || sync ? nil : webhook ?? StudioConfig.load(paths: store.paths).config.webhook
+      try await Session.using(connection, store: store, verbose: verbose) { session in
+        if sync {
+          let final = try await studio {
+            try await session.jobs.runSync(
+              request, source: source, parentID: parent, startTimeout: startTimeout,
+              copyDirectory: download.map(StoreOptions.absolute))
+          }
+          try finish(final)
+          return
+        }
         let record = try await studio {
           try await session.jobs.submit(
-            request, source: source, parentID: parent, options: .init(webhookURL: webhook, priority: priority),
+            request, source: source, parentID: parent,
+            options: .init(webhookURL: hook, priority: priority, startTimeout: startTimeout),
             copyDirectory: download.map(StoreOptions.absolute))
         }
         Console.line("submitted \(record.requestID ?? "") to \(endpoint.id.full) (history id \(record.id))")
@@ -146,20 +188,25 @@ struct GenerateCommand: AsyncParsableCommand {
           jobs: session.jobs, recordID: record.id, requestID: record.requestID ?? "", cancel: cancelOnInterrupt)
         defer { interrupt.disarm() }
         let final = try await studio { try await FollowGiveUp.follow(session, recordID: record.id) }
-        guard final.status == .completed, final.localFile != nil else {
-          throw CommandFailure(
-            message: "request \(final.requestID ?? final.id) \(final.status.rawValue): \(final.failure?.message ?? "")",
-            code: final.status == .cancelled
-              ? ExitStatus.cancelled
-              : final.failure?.type == "validation_error" ? ExitStatus.invalidInput : ExitStatus.serverFailure)
-        }
-        // The generation runner placed the copy (a `resume` after a crash does too).
-        let copied = final.copyDirectory.flatMap { directory in
-          final.localFile.map { VideoCopy.target(of: $0.path, in: directory) }
-        }
-        printResult(final, copy: copied)
+        try finish(final)
       }
     }
+  }
+
+  /// Reports a job that ended: its result (and where its video is), or why it has none, with the
+  /// exit code for that.
+  private func finish(_ final: GenerationRecord) throws {
+    guard final.status == .completed, final.localFile != nil else {
+      throw CommandFailure(
+        message: "request \(final.requestID ?? final.id) \(final.status.rawValue): \(final.failure?.message ?? "")",
+        code: final.status == .cancelled
+          ? ExitStatus.cancelled : ExitStatus.code(forFailureType: final.failure?.type))
+    }
+    // The generation runner placed the copy (a `resume` after a crash does too).
+    let copied = final.copyDirectory.flatMap { directory in
+      final.localFile.map { VideoCopy.target(of: $0.path, in: directory) }
+    }
+    printResult(final, copy: copied)
   }
 
   private func printResult(_ record: GenerationRecord, copy: String?) {
@@ -178,14 +225,6 @@ struct GenerateCommand: AsyncParsableCommand {
     }
     if let local = record.localFile { Console.stdout("saved: \(local.path)") }
     if let copy { Console.stdout("copied to: \(copy)") }
-  }
-
-  /// An absolute http(s) URL with a host: something fal can POST to.
-  static func isWebURL(_ text: String) -> Bool {
-    guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme) else {
-      return false
-    }
-    return !(url.host ?? "").isEmpty && !text.contains(where: \.isWhitespace)
   }
 
   static func jsonString(_ value: JSONValue) -> String { TerminalSafeJSON.escape(value.encoded()) }

@@ -11,7 +11,7 @@ import Synchronization
 final class JobEventPrinter: Sendable {
   /// Prefix lines with the record's short id (several jobs at once, as in `resume`).
   let labelled: Bool
-  private let seen = Mutex<[String: (status: GenerationStatus, position: Int?)]>([:])
+  private let seen = Mutex<[String: (status: GenerationStatus, position: Int?, sourceSent: Bool)]>([:])
 
   init(labelled: Bool = false) {
     self.labelled = labelled
@@ -43,12 +43,15 @@ final class JobEventPrinter: Sendable {
   }
 
   private func announce(_ record: GenerationRecord) {
+    // A record is saved `submitting` before its source is uploaded and again once it is: the
+    // second save is news too.
+    let sourceSent = record.source?.uploadedURL != nil
     let previous = seen.withLock { seen in
-      defer { seen[record.id] = (record.status, record.progress.queuePosition) }
+      defer { seen[record.id] = (record.status, record.progress.queuePosition, sourceSent) }
       return seen[record.id]
     }
     let prefix = label(record.id)
-    if previous?.status == record.status,
+    if previous?.status == record.status, previous?.sourceSent == sourceSent,
       record.status != .queued || previous?.position == record.progress.queuePosition
     {
       return

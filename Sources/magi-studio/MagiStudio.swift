@@ -15,13 +15,15 @@ struct MagiStudio: AsyncParsableCommand {
       Exit codes:
         0    done
         1    any other failure
-        64   invalid input: an argument, a value, a missing or unreadable file
+        64   invalid input: an argument, a value, a missing or unreadable file, or the app refused the input
+        65   the model's content policy refused the prompt or the image
         66   preview: the record has no video, or its file is missing, still downloading or undecodable
         69   the server or the network failed (after retries), or the job failed
         73   cannot create what is needed (the data directory is not writable)
         74   local I/O error (reading or writing a file, disk full)
         75   outcome unknown: the submit may have reached fal, its reply was lost
         77   the key was refused (authentication or authorisation)
+        124  the job did not start within --start-timeout; nothing ran
         130  cancelled (Ctrl-C, or the job was cancelled)
       """,
     version: "0.1.0",

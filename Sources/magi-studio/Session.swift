@@ -48,14 +48,23 @@ final class Session: Sendable {
       emulator != nil || embedded ? GenerationRunner.embeddedPrefix + client.endpoints.queue : client.endpoints.queue
     jobs = GenerationRunner(
       client: client, history: history, videosDirectory: paths.videos, server: server,
-      followOptions: followOptions, logsDirectory: paths.data + "/logs", onEvent: onEvent)
+      followOptions: followOptions, logsDirectory: paths.data + "/logs",
+      uploadCache: UploadCache(directory: paths.cache), onEvent: onEvent)
   }
 
+  /// - Parameter verbose: the client says on stderr which way each upload goes (`--verbose`).
   static func open(
-    _ options: ConnectionOptions, paths: StudioPaths, quiet: Bool = false,
+    _ options: ConnectionOptions, paths: StudioPaths, quiet: Bool = false, verbose: Bool = false,
     followOptions: FollowOptions = FollowOptions(),
     onEvent: @escaping @Sendable (JobEvent) -> Void = JobEventPrinter().handle
   ) async throws -> Session {
+    func client(_ endpoints: FalEndpoints, _ credentials: Credentials, over transport: any HTTPTransport)
+      -> FalQueueClient
+    {
+      var client = FalQueueClient(transport: transport, endpoints: endpoints, credentials: credentials)
+      if verbose { client.trace = { Console.line("verbose: \($0)") } }
+      return client
+    }
     let environment = ProcessInfo.processInfo.environment
     // Indexing a large history is the longest step of a start; the emulator starts meanwhile.
     async let opening = LocalHistory.open(paths, quiet: quiet)
@@ -74,13 +83,13 @@ final class Session: Sendable {
     }
     if !options.offline, let credentials = found {
       return Session(
-        client: FalQueueClient(transport: transport, endpoints: endpoints, credentials: credentials),
+        client: client(endpoints, credentials, over: transport),
         transport: transport, emulator: nil, paths: paths, history: try await opening, followOptions: followOptions,
         onEvent: onEvent)
     }
     if !options.offline, explicitURL != nil {
       return Session(
-        client: FalQueueClient(transport: transport, endpoints: endpoints, credentials: .placeholder),
+        client: client(endpoints, .placeholder, over: transport),
         transport: transport, emulator: nil, paths: paths, history: try await opening, followOptions: followOptions,
         onEvent: onEvent)
     }
@@ -99,8 +108,7 @@ final class Session: Sendable {
         }
         let takeover = TwinTakeover(base: transport, configuration: configuration)
         return Session(
-          client: FalQueueClient(
-            transport: takeover, endpoints: FalEndpoints(single: shared), credentials: twin.credentials),
+          client: client(FalEndpoints(single: shared), twin.credentials, over: takeover),
           transport: transport, emulator: nil, takeover: takeover, embedded: true, paths: paths,
           history: try await opening,
           followOptions: followOptions, onEvent: onEvent)
@@ -121,18 +129,18 @@ final class Session: Sendable {
       Console.line("OFFLINE: no FAL_KEY set; using the embedded fal emulator at \(base) (nothing is billed).")
     }
     return Session(
-      client: FalQueueClient(
-        transport: transport, endpoints: FalEndpoints(single: base), credentials: twin.credentials),
+      client: client(FalEndpoints(single: base), twin.credentials, over: transport),
       transport: transport, emulator: emulator, paths: paths, history: history, followOptions: followOptions,
       onEvent: onEvent)
   }
 
   /// Runs `body` with an open session and always closes it (the emulator and the network thread).
   static func using<T>(
-    _ options: ConnectionOptions, store: StoreOptions, quiet: Bool = false, events: JobEventPrinter = JobEventPrinter(),
+    _ options: ConnectionOptions, store: StoreOptions, quiet: Bool = false, verbose: Bool = false,
+    events: JobEventPrinter = JobEventPrinter(),
     _ body: (Session) async throws -> T
   ) async throws -> T {
-    let session = try await open(options, paths: store.paths, quiet: quiet, onEvent: events.handle)
+    let session = try await open(options, paths: store.paths, quiet: quiet, verbose: verbose, onEvent: events.handle)
     do {
       let value = try await body(session)
       await session.close()

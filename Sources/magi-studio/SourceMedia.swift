@@ -6,11 +6,15 @@ import StudioCore
   import Glibc
 #endif
 
-/// Reads the image or video argument as the user gave it: a URL is passed on as is; a local file is
-/// checked up front (exists, readable, really an image or a video) before anything is sent.
+/// Reads the image or video argument as the user gave it: a URL is passed on as is (a `data:` URI
+/// once its media type and size are checked); a local file is checked up front (exists, readable,
+/// really an image or a video, and small enough with `--inline`) before anything is sent.
 enum SourceMedia {
   static func parse(_ argument: String?, mode: MagiMode, inline: Bool) throws -> MediaInput? {
     guard let argument else { return nil }
+    if let problem = DataURI.problem(with: argument, asSourceOf: mode) {
+      throw CommandFailure(message: problem, code: ExitStatus.invalidInput)
+    }
     if MagiSchema.isAcceptedURL(argument) { return .url(argument) }
     if argument.lowercased().contains("://") {
       throw CommandFailure(
@@ -28,6 +32,15 @@ enum SourceMedia {
     guard let type = MediaType.sniff(Array(header.prefix(count))), type.hasPrefix(wanted + "/") else {
       let kinds = wanted == "image" ? "an image (PNG, JPEG, WebP, GIF, BMP)" : "a video (MP4, MOV, WebM)"
       throw CommandFailure(message: "\(argument) is not \(kinds)", code: ExitStatus.invalidInput)
+    }
+    if inline {
+      var info = stat()
+      if stat(argument, &info) == 0, Int(info.st_size) > DataURI.maxBytes {
+        throw CommandFailure(
+          message:
+            "\(argument) is \(info.st_size) bytes; --inline sends at most \(DataURI.maxBytes) bytes (leave --inline off to upload it)",
+          code: ExitStatus.invalidInput)
+      }
     }
     return .file(path: argument, contentType: type, inline: inline)
   }

@@ -70,6 +70,8 @@ enum StudioStartup {
     state.settings.bellOnFinish = config.notifications.bell
     state.settings.notifyOnFinish = config.notifications.desktop
     Self.apply(config.defaults, to: &state.form)
+    state.settings.defaultWebhook = config.webhook
+    state.form.webhook.setText(config.webhook ?? "")
 
     // The first frame goes out before the history is ready: the studio is on screen at once and
     // fills in as it loads.

@@ -186,6 +186,16 @@ import Testing
     #expect(config.videosDir == "~/Videos/magi")
   }
 
+  @Test func aDefaultWebhookIsReadAndOneThatIsNoWebURLIsAWarning() {
+    let (config, errors) = StudioConfig.parse("webhook = \"https://example.com/hook\"\n", path: "config.toml")
+    #expect(errors == [])
+    #expect(config.webhook == "https://example.com/hook")
+    let (bad, problems) = StudioConfig.parse("webhook = \"example.com/hook\"\n", path: "config.toml")
+    #expect(bad.webhook == nil)
+    #expect(problems.map(\.line) == [1])
+    #expect(problems.first?.message.contains("must be an http(s) URL") == true)
+  }
+
   @Test func defaultPricesAreFalsPublishedOnes() {
     #expect(
       StudioConfig.defaultPrices == [

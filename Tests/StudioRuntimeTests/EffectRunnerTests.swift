@@ -18,7 +18,8 @@ import Testing
     let harness = try await RuntimeHarness.start()
     let (runner, probe) = try await harness.runner()
     #expect(
-      runner.perform(.submit(MagiRequest(endpoint: t2v, prompt: "a lighthouse", seed: 1), source: nil, parentID: nil)))
+      runner.perform(
+        .submit(MagiRequest(endpoint: t2v, prompt: "a lighthouse", seed: 1), source: nil, parentID: nil, webhook: nil)))
     let submitted = try #require(await probe.first { if case .submitted(let record) = $0 { record } else { nil } })
     #expect(submitted.requestID != nil)
     let done = try #require(await probe.update(of: submitted.id) { $0.localFile != nil })
@@ -32,7 +33,8 @@ import Testing
   @Test func anInvalidRequestFailsWithItsFieldsAndNothingIsSent() async throws {
     let harness = try await RuntimeHarness.start()
     let (runner, probe) = try await harness.runner()
-    runner.perform(.submit(MagiRequest(endpoint: t2v, prompt: "x", numFrames: 5000), source: nil, parentID: nil))
+    runner.perform(
+      .submit(MagiRequest(endpoint: t2v, prompt: "x", numFrames: 5000), source: nil, parentID: nil, webhook: nil))
     let fields = try #require(
       await probe.first { if case .submitFailed(.fields(let fields)) = $0 { fields } else { nil } })
     #expect(fields.contains { $0.description.contains("num_frames") })
@@ -46,7 +48,9 @@ import Testing
     let (runner, probe) = try await harness.runner()
     let source = MediaInput.file(path: harness.directory + "/missing.png", contentType: "image/png", inline: false)
     runner.perform(
-      .submit(MagiRequest(endpoint: MagiEndpoint(mode: .imageToVideo), prompt: "x"), source: source, parentID: nil))
+      .submit(
+        MagiRequest(endpoint: MagiEndpoint(mode: .imageToVideo), prompt: "x"), source: source, parentID: nil,
+        webhook: nil))
     let message = try #require(
       await probe.first { if case .submitFailed(.message(let text)) = $0 { text } else { nil } })
     #expect(message.contains("missing.png"))
@@ -58,7 +62,7 @@ import Testing
     // Slow enough that the job is still running when the cancel arrives.
     let harness = try await RuntimeHarness.start(workers: 1, step: .milliseconds(400))
     let (runner, probe) = try await harness.runner()
-    runner.perform(.submit(MagiRequest(endpoint: t2v, prompt: "a slow fox"), source: nil, parentID: nil))
+    runner.perform(.submit(MagiRequest(endpoint: t2v, prompt: "a slow fox"), source: nil, parentID: nil, webhook: nil))
     let submitted = try #require(await probe.first { if case .submitted(let record) = $0 { record } else { nil } })
     runner.perform(.cancel(submitted.id))
     #expect(await probe.notice(containing: "cancellation requested") != nil)
@@ -105,7 +109,7 @@ import Testing
         return nil
       })
     let (runner, probe) = try await harness.runner(launcher: launcher)
-    runner.perform(.submit(MagiRequest(endpoint: t2v, prompt: "to open"), source: nil, parentID: nil))
+    runner.perform(.submit(MagiRequest(endpoint: t2v, prompt: "to open"), source: nil, parentID: nil, webhook: nil))
     let submitted = try #require(await probe.first { if case .submitted(let record) = $0 { record } else { nil } })
     let done = try #require(await probe.update(of: submitted.id) { $0.localFile != nil })
 
@@ -129,7 +133,7 @@ import Testing
     let (runner, probe) = try await harness.runner(launcher: launcher)
     runner.perform(.open("no-such-record"))
     #expect(await probe.notice(containing: "nothing to open") != nil)
-    runner.perform(.submit(MagiRequest(endpoint: t2v, prompt: "not yet"), source: nil, parentID: nil))
+    runner.perform(.submit(MagiRequest(endpoint: t2v, prompt: "not yet"), source: nil, parentID: nil, webhook: nil))
     let submitted = try #require(await probe.first { if case .submitted(let record) = $0 { record } else { nil } })
     runner.perform(.open(submitted.id))
     #expect(await probe.notice(containing: "no video yet") != nil)
@@ -144,7 +148,7 @@ import Testing
       environment: ["SSH_CONNECTION": "10.0.0.1 22 10.0.0.2 22"], allowedDirectories: [harness.directory],
       spawn: { _, _ in "no display, nothing to spawn" })
     let (runner, probe) = try await harness.runner(launcher: launcher, outer: outer)
-    runner.perform(.submit(MagiRequest(endpoint: t2v, prompt: "far away"), source: nil, parentID: nil))
+    runner.perform(.submit(MagiRequest(endpoint: t2v, prompt: "far away"), source: nil, parentID: nil, webhook: nil))
     let submitted = try #require(await probe.first { if case .submitted(let record) = $0 { record } else { nil } })
     let done = try #require(await probe.update(of: submitted.id) { $0.localFile != nil })
     runner.perform(.open(done.id))

@@ -292,7 +292,7 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
           MagiRequest(
             endpoint: MagiEndpoint(mode: .textToVideo), prompt: "history item 0: a lighthouse at dusk, waves",
             numFrames: 96, resolution: "720p", numInferenceSteps: 16, enableSafetyChecker: true, aspectRatio: "auto"),
-          parentID: nil),
+          parentID: nil, webhook: nil),
         title: "Re-run h0?",
         message:
           "fal-ai/magi-distilled, 4.0 units ≈ $0.32, sent again as it was: history item 0: a lighthouse at dusk, waves")
@@ -572,7 +572,7 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
           MagiRequest(
             endpoint: MagiEndpoint(mode: .textToVideo), prompt: "a cat", numFrames: 96, resolution: "720p",
             numInferenceSteps: 16, enableSafetyChecker: true, aspectRatio: "auto"),
-          source: nil, parentID: nil)
+          source: nil, parentID: nil, webhook: nil)
       ]
     ) {
       $0.form.submitting = true

@@ -82,7 +82,9 @@ import Testing
       numInferenceSteps: 16, enableSafetyChecker: true, aspectRatio: "auto")
     #expect(
       effects == [
-        .submit(request, source: .file(path: "/tmp/cat.jpg", contentType: "image/jpeg", inline: false), parentID: nil)
+        .submit(
+          request, source: .file(path: "/tmp/cat.jpg", contentType: "image/jpeg", inline: false), parentID: nil,
+          webhook: nil)
       ])
     #expect(press(&state, .ctrl("s")) == [])  // a double press does not pay twice
     _ = send(&state, .submitted(Fixtures.record("new", .queued)))
@@ -410,7 +412,7 @@ import Testing
           MagiRequest(
             endpoint: MagiEndpoint(mode: .imageToVideo), prompt: "a red fox running through snow",
             sourceURL: "https://x/in.png", numFrames: 120, seed: 5),
-          source: nil, parentID: "p1")
+          source: nil, parentID: "p1", webhook: nil)
       ])
     #expect(state.dialog == nil)
   }
@@ -430,7 +432,7 @@ import Testing
     #expect(state.form.parentID == "h0")
     #expect(state.focus == .form)
     let effects = press(&state, .ctrl("s"))
-    guard case .submit(let request, let source, let parent)? = effects.first else {
+    guard case .submit(let request, let source, let parent, _)? = effects.first else {
       Issue.record("no submit: \(effects)")
       return
     }
@@ -490,7 +492,7 @@ import Testing
     #expect(state.history.selected == 1)
     _ = send(&state, .terminal(.mouse(MouseEvent(kind: .scrollDown, x: 50, y: 14))))
     #expect(state.history.selected == 4)
-    _ = send(&state, .terminal(.mouse(MouseEvent(kind: .press, x: 5, y: 13))))
+    _ = send(&state, .terminal(.mouse(MouseEvent(kind: .press, x: 5, y: 12))))
     #expect(state.focus == .form)
     #expect(state.form.focus == .frames)
   }

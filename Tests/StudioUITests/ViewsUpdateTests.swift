@@ -168,7 +168,9 @@ import Testing
     #expect(press(&state, .character("y")) == [.loadRecord("h1"), .loadRecord("h0")])
     let record = Fixtures.record("h1", .completed, prompt: "again")
     #expect(
-      send(&state, .recordLoaded(record)) == [.submit(RecordParameters.request(of: record), source: nil, parentID: nil)]
+      send(&state, .recordLoaded(record)) == [
+        .submit(RecordParameters.request(of: record), source: nil, parentID: nil, webhook: nil)
+      ]
     )
     #expect(state.pendingReruns == ["h0"])
   }
