@@ -27,7 +27,8 @@ public struct FaultRule: Sendable, Hashable {
   /// or 429 with `Retry-After`), `ingress` (502/503/504 as nginx's HTML page, without a request id:
   /// what Python retries), `drop` (close before replying), `accept_then_drop` (do the work, then
   /// close without the reply), `stall` (`seconds`, then answer normally), `silence` (send the
-  /// response head, then nothing).
+  /// response head, then nothing), `end` (submit only: queue the job, which then ends with
+  /// `error_type` as fal ends it, e.g. `runner_disconnected` or `content_policy_violation`).
   struct Body: Codable, Equatable {
     var kind: String
     var action: String
@@ -36,10 +37,12 @@ public struct FaultRule: Sendable, Hashable {
     var seconds: Double?
     var count: Int?
     var rate: Double?
+    var errorType: String?
 
     enum CodingKeys: String, CodingKey {
       case kind, action, status, seconds, count, rate
       case retryAfter = "retry_after"
+      case errorType = "error_type"
     }
   }
 
@@ -78,8 +81,15 @@ public struct FaultRule: Sendable, Hashable {
       }
       fault = .latency(.milliseconds(Int64((seconds * 1000).rounded())))
     case "silence": fault = .silentStream
+    case "end":
+      guard target == .submit else { throw RuleError("action end is for kind submit") }
+      guard let type = body.errorType, !type.isEmpty, type.utf8.count <= 64,
+        type.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || (0x61...0x7A).contains($0) })
+      else { throw RuleError("action end takes error_type, e.g. runner_disconnected") }
+      fault = .jobEndsWith(errorType: type)
     default:
-      throw RuleError("unknown action \(body.action); one of status, ingress, drop, accept_then_drop, stall, silence")
+      throw RuleError(
+        "unknown action \(body.action); one of status, ingress, drop, accept_then_drop, stall, silence, end")
     }
     self.init(target: target, fault: fault, count: body.count, rate: body.rate)
   }
@@ -104,6 +114,9 @@ public struct FaultRule: Sendable, Hashable {
       body.action = "stall"
       body.seconds = duration.seconds
     case .silentStream: body.action = "silence"
+    case .jobEndsWith(let type):
+      body.action = "end"
+      body.errorType = type
     default: return nil
     }
     return body

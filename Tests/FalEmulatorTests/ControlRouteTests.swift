@@ -117,6 +117,25 @@ private typealias JSONValue = FalProtocol.JSONValue
     }
   }
 
+  @Test("end queues the job, which then ends as fal ends it: status COMPLETED with the error, result with its code")
+  func endAction() async throws {
+    try await withEmulator { _, base in
+      let rule: JSONValue = ["kind": "submit", "action": "end", "error_type": "runner_disconnected"]
+      let set = try await Curl.request("POST", "\(base)/_emulator/faults", auth: false, json: rule)
+      #expect(set.status == 200)
+      #expect(items(set.json?["rules"]).first?["error_type"] == "runner_disconnected", "listed as it was set")
+      let queued = try #require(try await submit(base).json)
+      let seen = try await pollUntilCompleted(try #require(queued["status_url"]?.stringValue))
+      #expect(seen.last?.json?["error_type"] == "runner_disconnected")
+      let result = try await Curl.request("GET", try #require(queued["response_url"]?.stringValue))
+      #expect(result.status == 503)
+      #expect(result.json?["error_type"] == "runner_disconnected")
+      let next = try #require(try await submit(base).json)
+      let after = try await pollUntilCompleted(try #require(next["status_url"]?.stringValue))
+      #expect(after.last?.json?["error_type"] == nil, "the rule was for one submit")
+    }
+  }
+
   @Test("a rate rule faults a share of calls, reproducibly for the seed, until reset")
   func rateRuleAndReset() async throws {
     try await withEmulator { emulator, base in
@@ -146,6 +165,8 @@ private typealias JSONValue = FalProtocol.JSONValue
         ["kind": "status", "action": "status", "status": 418], ["kind": "status", "action": "drop", "count": 0],
         ["kind": "status", "action": "drop", "rate": 1.5], ["kind": "status", "action": "stall"],
         ["kind": "status", "action": "ingress", "status": 500], "not a rule",
+        ["kind": "status", "action": "end", "error_type": "runner_disconnected"], ["kind": "submit", "action": "end"],
+        ["kind": "submit", "action": "end", "error_type": "Bad Type!"],
       ] {
         let response = try await Curl.request("POST", "\(base)/_emulator/faults", auth: false, json: rule)
         #expect(response.status == 422, "\(rule)")
