@@ -66,6 +66,9 @@ public struct GenerationRecord: Sendable, Hashable {
   public var priority: String? = nil
   /// Seconds the request was allowed to wait before starting (`X-Fal-Request-Timeout`).
   public var startTimeout: Double? = nil
+  /// The batch this job was submitted in (one `generate` with variations, or one `batch` file): every
+  /// record of one invocation shares it. Absent for a single job.
+  public var batchID: String? = nil
 
   /// Finished on fal, but its video is not downloaded yet (the studio stopped mid-download, or the
   /// download failed): what a resume still has to do. Kept in the line's head, so that finding these
@@ -270,6 +273,7 @@ extension GenerationRecord: Codable {
     case cancelRequestedAt = "cancel_requested"
     case webhook, priority
     case startTimeout = "start_timeout"
+    case batchID = "batch"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -307,6 +311,7 @@ extension GenerationRecord: Codable {
     webhook = try container.decodeIfPresent(String.self, forKey: .webhook)
     priority = try container.decodeIfPresent(String.self, forKey: .priority)
     startTimeout = try container.decodeIfPresent(Double.self, forKey: .startTimeout)
+    batchID = try container.decodeIfPresent(String.self, forKey: .batchID)
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -342,5 +347,6 @@ extension GenerationRecord: Codable {
     try container.encodeIfPresent(webhook, forKey: .webhook)
     try container.encodeIfPresent(priority, forKey: .priority)
     try container.encodeIfPresent(startTimeout, forKey: .startTimeout)
+    try container.encodeIfPresent(batchID, forKey: .batchID)
   }
 }

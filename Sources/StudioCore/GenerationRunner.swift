@@ -64,12 +64,14 @@ public actor GenerationRunner {
   /// - Returns: the record, with its request id, once it is in the history.
   /// - Parameter copyDirectory: where the finished video is also placed (`--download DIR`); kept in
   ///   the record, so a job finished by a later `resume` still gets its copy.
+  /// - Parameter batchID: the batch the job belongs to (``newBatchID()``), saved in its record.
   public func submit(
     _ request: MagiRequest, source: MediaInput? = nil, parentID: String? = nil,
-    options: FalQueueClient.SubmitOptions = .init(), copyDirectory: String? = nil
+    options: FalQueueClient.SubmitOptions = .init(), copyDirectory: String? = nil, batchID: String? = nil
   ) async throws(StudioError) -> GenerationRecord {
     let (record, endpoint, lock) = try await prepare(
-      request, source: source, parentID: parentID, options: options, copyDirectory: copyDirectory)
+      request, source: source, parentID: parentID, options: options, copyDirectory: copyDirectory,
+      batchID: batchID)
     defer { withExtendedLifetime(lock) {} }
     return try await sendRemovingLock(record, endpoint: endpoint, options: options, lock: lock)
   }
@@ -149,7 +151,7 @@ public actor GenerationRunner {
   /// URL. The lock is held while the record says `submitting`.
   private func prepare(
     _ request: MagiRequest, source: MediaInput?, parentID: String?, options: FalQueueClient.SubmitOptions,
-    copyDirectory: String?
+    copyDirectory: String?, batchID: String? = nil
   ) async throws(StudioError) -> (GenerationRecord, EndpointID, RecordLock?) {
     var request = request
     if let source { request.sourceURL = source.validationStandIn }
@@ -172,6 +174,7 @@ public actor GenerationRunner {
     record.webhook = options.webhookURL
     record.priority = options.priority
     record.startTimeout = options.startTimeout
+    record.batchID = batchID
     // Held while the record says `submitting`: a resume in another process (or a studio starting)
     // would otherwise take a submit still waiting for its reply for one whose reply was lost, and
     // call it `unknown`, inviting the user to send it again.
@@ -761,6 +764,19 @@ public actor GenerationRunner {
   /// Marks the server name of the embedded offline emulator (the twin), which keeps its jobs in
   /// the data directory across restarts.
   public static let embeddedPrefix = "embedded:"
+
+  /// A batch's id: time-ordered like a record id, and made before any of its records, so that
+  /// ``batchCreated(_:)`` bounds where its records can be.
+  public static func newBatchID() -> String { newRecordID() }
+
+  /// When a batch id was made (its first 12 hex digits are milliseconds since 1970); nil for an id
+  /// that is not one of ``newBatchID()``'s.
+  public static func batchCreated(_ id: String) -> Date? {
+    guard id.count == 24, id.allSatisfy(\.isHexDigit), let milliseconds = UInt64(id.prefix(12), radix: 16) else {
+      return nil
+    }
+    return Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+  }
 
   /// Time-ordered ids (like UUIDv7): sortable, and unique across two instances writing at once.
   static func newRecordID() -> String {

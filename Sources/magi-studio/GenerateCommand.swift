@@ -98,6 +98,21 @@ struct GenerateCommand: AsyncParsableCommand {
   @Flag(help: "On Ctrl-C, cancel the request on fal instead of leaving it running.")
   var cancelOnInterrupt = false
 
+  @Option(help: ArgumentHelp("Variations: this many jobs, each with a random seed.", valueName: "n"))
+  var seeds: Int?
+
+  @Option(help: ArgumentHelp("Variations: one job per seed in this comma-separated list.", valueName: "1,2,3"))
+  var seedList: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Variations: one job per value (repeatable; several make a product), e.g. steps=8,16 or resolution=480p,720p.",
+      valueName: "param=v1,v2"))
+  var vary: [String] = []
+
+  @Option(help: ArgumentHelp("Variations: at most this many jobs in flight at once.", valueName: "n"))
+  var maxParallel = 4
+
   @OptionGroup var connection: ConnectionOptions
   @OptionGroup var store: StoreOptions
 
@@ -107,10 +122,19 @@ struct GenerateCommand: AsyncParsableCommand {
   }
 
   func validate() throws {
+    if let seeds, !(1...Self.maxJobs).contains(seeds) {
+      throw ValidationError("--seeds must be from 1 to \(Self.maxJobs), not \(seeds)")
+    }
+    if seeds != nil, seedList != nil { throw ValidationError("--seeds and --seed-list contradict each other") }
+    if seed != nil, seeds != nil || seedList != nil {
+      throw ValidationError("--seed makes one job; use --seed-list for several seeds")
+    }
+    if let seedList { _ = try Self.parseSeedList(seedList) }
+    guard maxParallel >= 1 else { throw ValidationError("--max-parallel must be 1 or more, not \(maxParallel)") }
     if let priority, !["normal", "low"].contains(priority) {
       throw ValidationError("--priority must be normal or low")
     }
-    if download != nil, !wait, !sync { throw ValidationError("--download needs --wait or --sync") }
+    if download != nil, !wait, !sync, !isBatch { throw ValidationError("--download needs --wait or --sync") }
     if sync {
       // fal's synchronous endpoint has no queue: nothing to prioritise, notify or cancel.
       for (name, given) in [
@@ -147,10 +171,16 @@ struct GenerateCommand: AsyncParsableCommand {
     try await reportingFailures {
       let source = try SourceMedia.parse(
         endpoint.mode == .extendVideo ? video : image, mode: endpoint.mode, inline: inline)
-      let request = MagiRequest(
+      var request = MagiRequest(
         endpoint: endpoint, prompt: prompt, sourceURL: source?.validationStandIn,
         numFrames: numFrames, seed: seed, resolution: resolution, numInferenceSteps: steps,
         enableSafetyChecker: safetyChecker, aspectRatio: aspectRatio, startFrame: startFrame)
+      let variations = try variations(of: request)
+      if isBatch {
+        try await runBatch(variations, source: source)
+        return
+      }
+      request = variations[0]
       // Every field is checked before an upload or a submit is paid for.
       if case .failure(let failure) = request.validated() { throw CommandFailure(.invalidInput(failure.errors)) }
       if let download { try OutputDirectory.prepare(download) }
@@ -191,6 +221,101 @@ struct GenerateCommand: AsyncParsableCommand {
         try finish(final)
       }
     }
+  }
+
+  /// Whether this invocation stands for several jobs (or was asked for as variations): those are
+  /// always followed to their end, as `--wait` does.
+  var isBatch: Bool {
+    seeds != nil || seedList != nil || !vary.isEmpty || ((try? Variations.expandPrompt(prompt).count) ?? 1) > 1
+  }
+
+  /// The most jobs one invocation expands to: a typo in a product must not submit thousands of paid jobs.
+  static let maxJobs = 1000
+
+  /// `--vary` takes the option's name as well as the schema's: `steps=8,16`, `num-frames=96,120`.
+  static func schemaName(inVary spec: String) -> String {
+    guard let equals = spec.firstIndex(of: "=") else { return spec }
+    var name = String(spec[..<equals]).trimmingWhitespace().replacing("-", with: "_")
+    if name == "steps" { name = "num_inference_steps" }
+    return name + spec[equals...]
+  }
+
+  /// `1,2,3` → seeds; refused with one line naming the bad item.
+  static func parseSeedList(_ text: String) throws -> [Int] {
+    let items = text.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingWhitespace() }
+    return try items.map { item in
+      guard let seed = Int(item), seed >= 0 else {
+        throw ValidationError("--seed-list: '\(item)' is not a seed (a whole number, 0 or more), in '\(text)'")
+      }
+      return seed
+    }
+  }
+
+  /// Every request this invocation stands for: the prompt's `{a|b}` alternatives × each `--vary`
+  /// × the seeds, each checked against the schema before anything is sent.
+  func variations(of request: MagiRequest) throws -> [MagiRequest] {
+    do {
+      let axes = try vary.map { spec throws(VariationError) in
+        try Variations.parseVary(Self.schemaName(inVary: spec), for: endpoint)
+      }
+      var generator = SystemRandomNumberGenerator()
+      let seedValues =
+        try seedList.map(Self.parseSeedList) ?? seeds.map { Variations.randomSeeds($0, using: &generator) } ?? []
+      guard case .object(let base) = request.body else { return [request] }
+      let count =
+        try Variations.expandPrompt(request.prompt).count * axes.reduce(1) { $0 * $1.values.count }
+        * max(1, seedValues.count)
+      guard count <= Self.maxJobs else {
+        throw CommandFailure(
+          message: "these variations make \(count) jobs; at most \(Self.maxJobs) at once", code: ExitStatus.invalidInput
+        )
+      }
+      let requests = try Variations.expand(base, axes: axes, seeds: seedValues).map { fields in
+        var varied = MagiRequest(endpoint: endpoint, fields: fields)
+        varied.sourceURL = request.sourceURL
+        return varied
+      }
+      // One job is checked (and its errors worded) as a plain generate's is.
+      for (index, varied) in requests.enumerated() where requests.count > 1 {
+        if case .failure(let failure) = varied.validated() {
+          let errors = failure.errors.map(\.description).joined(separator: "; ")
+          throw CommandFailure(message: "job \(index + 1): \(errors)", code: ExitStatus.invalidInput)
+        }
+      }
+      return requests
+    } catch let error as VariationError {
+      throw CommandFailure(message: error.description, code: ExitStatus.invalidInput)
+    }
+  }
+
+  /// Several jobs (variations): each submitted under one batch id and followed to its end.
+  private func runBatch(_ requests: [MagiRequest], source: MediaInput?) async throws {
+    if sync {
+      throw CommandFailure(
+        message: "--sync runs one job; variations go through the queue", code: ExitStatus.invalidInput)
+    }
+    if let download { try OutputDirectory.prepare(download) }
+    if dryRun {
+      var total = 0.0
+      for request in requests {
+        Console.stdout(String(decoding: request.body.encoded(), as: UTF8.self))
+        total += request.estimatedPrice()
+      }
+      Console.line("\(endpoint.id.full): \(requests.count) jobs, about \(Figures.dollars(total)) in all")
+      return
+    }
+    let hook = noWebhook ? nil : webhook ?? StudioConfig.load(paths: store.paths).config.webhook
+    let options = FalQueueClient.SubmitOptions(webhookURL: hook, priority: priority, startTimeout: startTimeout)
+    let jobs = requests.enumerated().map { index, request in
+      BatchJob(request: request, source: source, options: options, parentID: parent, label: "job \(index + 1)")
+    }
+    let code = try await Session.using(
+      connection, store: store, verbose: verbose, events: JobEventPrinter(labelled: true)
+    ) { session in
+      await BatchRun.run(
+        jobs, session: session, options: .init(maxParallel: maxParallel, json: json, copyDirectory: download))
+    }
+    if code != 0 { throw ExitCode(code) }
   }
 
   /// Reports a job that ended: its result (and where its video is), or why it has none, with the

@@ -68,10 +68,17 @@ struct HistoryCommand: AsyncParsableCommand {
     @Option(help: "How many to show.") var limit = 20
     @Option(help: "How many to skip (paging).") var offset = 0
     @Flag(help: "Print JSON Lines of summaries on stdout.") var json = false
+    @Option(
+      help: ArgumentHelp(
+        "Only the jobs of this batch (the id `generate` with variations and `batch` print).", valueName: "id"))
+    var batch: String?
 
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
+      if let batch, GenerationRunner.batchCreated(batch) == nil {
+        throw ValidationError("--batch '\(batch)' is not a batch id (24 hex digits, as `batch` prints it)")
+      }
       guard limit >= 0 else { throw ValidationError("--limit must be 0 or more, not \(limit)") }
       guard offset >= 0 else { throw ValidationError("--offset must be 0 or more, not \(offset)") }
     }
@@ -79,15 +86,19 @@ struct HistoryCommand: AsyncParsableCommand {
     func run() async throws {
       try await reportingFailures {
         let (history, _) = try await LocalHistory.open(store)
-        let page = await history.query(try filters.query(offset: offset, limit: limit))
+        let page =
+          if let batch {
+            try await Self.batchPage(batch, in: history, filters: filters, offset: offset, limit: limit)
+          } else { await history.query(try filters.query(offset: offset, limit: limit)) }
         for summary in page.summaries {
           if json {
-            Console.stdout(
-              GenerateCommand.jsonString([
-                "id": .string(summary.id), "created": .string(Timestamp.format(summary.createdAt)),
-                "status": .string(summary.status.rawValue), "mode": .string(summary.mode.rawValue),
-                "model": .string(summary.model.rawValue), "prompt": .string(summary.prompt),
-              ]))
+            var object: [String: JSONValue] = [
+              "id": .string(summary.id), "created": .string(Timestamp.format(summary.createdAt)),
+              "status": .string(summary.status.rawValue), "mode": .string(summary.mode.rawValue),
+              "model": .string(summary.model.rawValue), "prompt": .string(summary.prompt),
+            ]
+            if let batch { object["batch"] = .string(batch) }
+            Console.stdout(GenerateCommand.jsonString(.object(object)))
           } else {
             // Console.stdout makes each field inert; the prompt is cut after that, on characters.
             let prompt = TerminalText.sanitizedLine(summary.prompt)
@@ -97,10 +108,33 @@ struct HistoryCommand: AsyncParsableCommand {
           }
         }
         if !json {
-          let total = filters.isFiltering ? await history.count : page.totalMatches
+          let total = filters.isFiltering || batch != nil ? await history.count : page.totalMatches
           Console.line(Self.footer(page, offset: offset, limit: limit, total: total))
         }
       }
+    }
+
+    /// One page of a batch's records that match `filters`. A batch id is made before its first
+    /// record, so only records created since then are read in full.
+    static func batchPage(_ batch: String, in history: HistoryStore, filters: Filters, offset: Int, limit: Int)
+      async throws -> HistoryPage
+    {
+      var query = try filters.query()
+      if let made = GenerationRunner.batchCreated(batch) {
+        // A millisecond's rounding aside, nothing of the batch is older than its id.
+        let from = made.addingTimeInterval(-1)
+        query.createdFrom = max(query.createdFrom ?? from, from)
+      }
+      var members: [HistorySummary] = []
+      for summary in await history.query(query).summaries {
+        let record: GenerationRecord?
+        do { record = try await history.record(id: summary.id) } catch {
+          throw CommandFailure(message: error.description, code: 1)
+        }
+        if record?.batchID == batch { members.append(summary) }
+      }
+      let shown = Array(members.dropFirst(offset).prefix(limit))
+      return HistoryPage(summaries: shown, totalMatches: members.count, offset: offset, limit: limit)
     }
 
     /// The line under a list: which rows were shown, and when none were, why not.

@@ -103,3 +103,25 @@ import Testing
     #expect(Timestamp.parse("0000-01-01T00:00:00Z") == Timestamp.representable.lowerBound)
   }
 }
+
+/// The batch id (`batch` in a line) is optional: records written before batches existed load as
+/// single jobs, and a batch's id reads back as it was written.
+@Suite struct BatchFieldTests {
+  @Test func aLineWithoutBatchLoadsAsASingleJobAndABatchIDRoundTrips() throws {
+    let encoder = HistoryLine.encoder()
+    let decoder = HistoryLine.decoder()
+    let single = makeRecord("single")
+    let singleLine = try HistoryLine.encode(single, with: encoder)
+    #expect(!String(decoding: singleLine, as: UTF8.self).contains("\"batch\""))
+    let loaded = try decoder.decode(GenerationRecord.self, from: Data(singleLine))
+    #expect(loaded.batchID == nil)
+    #expect(loaded == single)
+
+    var member = makeRecord("member")
+    member.batchID = "01a248aabdc5bf83d7d2149d"
+    let memberLine = try HistoryLine.encode(member, with: encoder)
+    #expect(String(decoding: memberLine, as: UTF8.self).contains(#""batch":"01a248aabdc5bf83d7d2149d""#))
+    let decoded = try decoder.decode(GenerationRecord.self, from: Data(memberLine))
+    #expect(decoded == member)
+  }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Variations and batches from the CLI: several jobs under one batch id, one result line each, the
+/// exit code and the summary saying how many failed and why; 429s at submit waited out without a
+/// job sent twice.
+@Suite struct BatchCommandTests {
+  static func objects(_ text: String) -> [[String: Any]] {
+    text.split(separator: "\n").compactMap {
+      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }
+  }
+
+  @Test func promptAlternativesAndASeedListRunAsOneBatchWithOneLinePerJob() async throws {
+    let runner = try CommandRunner()
+    let output = try await runner.run([
+      "generate", "--prompt", "a {dawn|dusk} sky", "--seed-list", "7,8", "--num-frames", "96", "--json",
+      "--max-parallel", "2",
+    ])
+    #expect(output.status == 0, "stderr: \(output.stderr)")
+    let lines = Self.objects(output.stdout)
+    #expect(lines.count == 4, "\(output.stdout)")
+    #expect(Set(lines.compactMap { $0["status"] as? String }) == ["completed"])
+    let batches = Set(lines.compactMap { $0["batch"] as? String })
+    #expect(batches.count == 1)
+    let batch = try #require(batches.first)
+    #expect(Set(lines.compactMap { $0["id"] as? String }).count == 4)
+    let sent = lines.compactMap { line -> String? in
+      guard let input = line["input"] as? [String: Any], let prompt = input["prompt"] as? String,
+        let seed = input["seed"] as? Int
+      else { return nil }
+      return "\(prompt)/\(seed)"
+    }
+    #expect(Set(sent) == ["a dawn sky/7", "a dawn sky/8", "a dusk sky/7", "a dusk sky/8"])
+    #expect(output.stderr.contains("batch \(batch): 4 jobs, 4 completed, none failed"), "\(output.stderr)")
+
+    let listed = try await runner.run(["history", "--batch", batch, "--json"])
+    #expect(listed.status == 0, "stderr: \(listed.stderr)")
+    let members = Self.objects(listed.stdout)
+    #expect(Set(members.compactMap { $0["id"] as? String }) == Set(lines.compactMap { $0["id"] as? String }))
+    #expect(Set(members.compactMap { $0["batch"] as? String }) == [batch])
+
+    // A single job has no batch, and is not listed under one.
+    let single = try await runner.run(["generate", "--prompt", "alone", "--json", "--wait"])
+    #expect(single.status == 0, "stderr: \(single.stderr)")
+    let record = try #require(Self.objects(single.stdout).first)
+    #expect(record["batch"] == nil)
+    let again = try await runner.run(["history", "--batch", batch])
+    #expect(again.stdout.split(separator: "\n").count == 4, "\(again.stdout)")
+    #expect(!again.stdout.contains("alone"))
+  }
+
+  /// Three 429s at submit are waited out (each submit sent again, none taken twice), and one job
+  /// that fal ends for its content fails the batch: exit 65, and the summary says which and why.
+  @Test func rateLimitedSubmitsAreRetriedOnceEachAndAFailedJobFailsTheBatch() async throws {
+    let runner = try CommandRunner()
+    let emulator = try await EmulatorProcess(runner: runner, arguments: ["--step-ms", "1"])
+    defer { emulator.stop() }
+    try await emulator.addFaults(
+      #"[{"kind":"submit","action":"status","status":429,"retry_after":1,"count":3},"#
+        + #"{"kind":"submit","action":"end","error_type":"content_policy_violation","count":1}]"#)
+    let output = try await runner.run(
+      ["generate", "--prompt", "p", "--seeds", "3", "--json", "--max-parallel", "2"],
+      environment: ["MAGI_FAL_URL": emulator.baseURL])
+    #expect(output.status == 65, "stderr: \(output.stderr)")
+    let lines = Self.objects(output.stdout)
+    #expect(lines.count == 3, "\(output.stdout)")
+    #expect(lines.filter { $0["status"] as? String == "completed" }.count == 2)
+    let failed = try #require(lines.first { $0["error"] != nil })
+    #expect(failed["exit_code"] as? Int == 65)
+    #expect(Set(lines.compactMap { $0["request_id"] as? String }).count == 3)
+    #expect(output.stderr.contains("3 jobs, 2 completed, 1 failed ("), "\(output.stderr)")
+    #expect(output.stderr.contains("content"), "\(output.stderr)")
+    // Three refused submits and three taken ones: no job was sent twice.
+    #expect(try await emulator.requestCount("submit") == 6)
+    #expect(try await emulator.jobCount() == 3)
+  }
+
+  /// With `--max-parallel 1` each job is submitted only after the one before it has ended.
+  @Test func maxParallelOneRunsTheJobsOneAfterAnother() async throws {
+    let runner = try CommandRunner()
+    let output = try await runner.run(["generate", "--prompt", "p", "--seeds", "3", "--json", "--max-parallel", "1"])
+    #expect(output.status == 0, "stderr: \(output.stderr)")
+    let lines = Self.objects(output.stdout).sorted {
+      ($0["created"] as? String ?? "") < ($1["created"] as? String ?? "")
+    }
+    #expect(lines.count == 3)
+    for (earlier, later) in zip(lines, lines.dropFirst()) {
+      let ended = (earlier["transitions"] as? [[String: Any]])?.last?["at"] as? String ?? "~"
+      let created = later["created"] as? String ?? ""
+      #expect(created >= ended, "\(created) began before \(ended)")
+    }
+  }
+
+  @Test func badVariationsAreRefusedInOneLineBeforeAnythingIsSent() async throws {
+    let runner = try CommandRunner()
+    for (arguments, message) in [
+      (["--seed-list", "1,x"], "--seed-list: 'x' is not a seed"),
+      (["--vary", "steps=8,12"], "--vary num_inference_steps=12:"),
+      (["--vary", "colour=red"], "--vary colour: not a parameter that can vary"),
+      (["--seeds", "2", "--seed", "3"], "--seed makes one job"),
+      (["--seeds", "2", "--max-parallel", "0"], "--max-parallel must be 1 or more"),
+      (["--seeds", "1001"], "--seeds must be from 1 to 1000"),
+      (["--vary", "num-frames=96,120", "--seeds", "600"], "these variations make 1200 jobs"),
+    ] {
+      let output = try await runner.run(["generate", "--prompt", "p"] + arguments)
+      #expect(output.status == 64, "\(arguments): \(output.stderr)")
+      #expect(output.stderr.contains(message), "\(arguments): \(output.stderr)")
+      #expect(!output.stderr.contains("submitted"), "\(arguments)")
+    }
+    let unbalanced = try await runner.run(["generate", "--prompt", "a {b|c sky", "--seeds", "2"])
+    #expect(unbalanced.status == 64)
+    #expect(unbalanced.stderr.contains("prompt: unbalanced brace at character 3"), "\(unbalanced.stderr)")
+    #expect(try await runner.run(["history", "--json"]).stdout.isEmpty, "nothing was recorded")
+  }
+
+  @Test func aDryRunPrintsEveryVariationAndTheTotal() async throws {
+    let runner = try CommandRunner()
+    let output = try await runner.run([
+      "generate", "--prompt", "{a|b}", "--vary", "resolution=480p,720p", "--seed-list", "1", "--dry-run",
+    ])
+    #expect(output.status == 0, "stderr: \(output.stderr)")
+    #expect(Self.objects(output.stdout).count == 4)
+    // 2 × (2 units at 480p + 4 at 720p) × $0.08.
+    #expect(output.stderr.contains("4 jobs, about $0.96 in all"), "\(output.stderr)")
+  }
+}
+
+extension EmulatorProcess {
+  /// Jobs the emulator's queue took (`GET /_emulator/metrics`).
+  func jobCount() async throws -> Int {
+    let fetched = try await ChildProcess.run(["curl", "-s", baseURL + "/_emulator/metrics"])
+    let metrics = try JSONSerialization.jsonObject(with: Data(fetched.stdout.utf8)) as? [String: Any]
+    return metrics?["jobs"] as? Int ?? -1
+  }
+
+  /// Adds fault rules through the control route (`POST /_emulator/faults`).
+  func addFaults(_ json: String) async throws {
+    let posted = try await ChildProcess.run([
+      "curl", "-s", "-f", "-X", "POST", "-H", "Content-Type: application/json", "-d", json,
+      baseURL + "/_emulator/faults",
+    ])
+    guard posted.status == 0 else { throw CocoaError(.fileWriteUnknown) }
+  }
+}
