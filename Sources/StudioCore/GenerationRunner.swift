@@ -162,10 +162,13 @@ public actor GenerationRunner {
       throw .client(error)
     }
     // A URL goes as it is; a local file is uploaded (or inlined) once the record exists, and the
-    // record holds no source URL until then.
+    // record holds no source URL until then. Without a source, the request's own URL stands (a
+    // re-run sends the URL its record kept).
     var sourceURL: String?
-    if case .url(let url)? = source { sourceURL = url }
-    request.sourceURL = sourceURL
+    if let source {
+      if case .url(let url) = source { sourceURL = url }
+      request.sourceURL = sourceURL
+    }
     var record = GenerationRecord(
       id: Self.newRecordID(), status: .submitting, mode: request.endpoint.mode, model: request.endpoint.model,
       input: request.body, source: source.map { .init(given: $0.given, uploadedURL: sourceURL) }, server: server,

@@ -117,6 +117,21 @@ import Testing
     #expect(await harness.emulator.requestCount(.file) > files)
   }
 
+  /// A re-run sends the request its record kept, source URL included, with no source to upload:
+  /// that URL must reach fal (it once went missing, and every image-to-video re-run failed 422).
+  @Test func aRequestWithItsSourceURLAndNoSourceSendsThatURL() async throws {
+    let harness = try await Harness.start()
+    defer { Task { await harness.emulator.stop() } }
+    let runner = try await runner(harness)
+    let source = MediaInput.file(path: try image(), contentType: "image/png", inline: false)
+    let first = try await runner.submit(MagiRequest(endpoint: i2v, prompt: "a"), source: source)
+    let url = try #require(first.input["image_url"]?.stringValue)
+    let again = try await runner.submit(MagiRequest(endpoint: i2v, prompt: "a", sourceURL: url))
+    #expect(again.input["image_url"]?.stringValue == url)
+    let ended = try await runner.follow(recordID: again.id)
+    #expect(ended.status == .completed, "\(String(describing: ended.failure))")
+  }
+
   @Test(arguments: [
     ("runner_disconnected", "runner_disconnected", "the runner was lost"),
     ("request_timeout", "request_timeout", "longer than fal allows"),
