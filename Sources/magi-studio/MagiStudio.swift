@@ -29,7 +29,7 @@ struct MagiStudio: AsyncParsableCommand {
     version: "0.1.0",
     subcommands: [
       StudioCommand.self, GenerateCommand.self, StatusCommand.self, ResultCommand.self, CancelCommand.self,
-      HistoryCommand.self,
+      HistoryCommand.self, BatchCommand.self,
       OpenCommand.self, PreviewCommand.self, ResumeCommand.self, UploadCommand.self, EmulatorCommand.self,
     ],
     defaultSubcommand: StudioCommand.self

@@ -127,6 +127,75 @@ import Testing
   }
 }
 
+/// `magi-studio batch FILE`: JSON Lines or CSV, checked whole before anything is sent.
+@Suite struct BatchFileCommandTests {
+  func write(_ text: String, to name: String, in runner: CommandRunner) throws -> String {
+    let path = runner.home + "/" + name
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+  }
+
+  @Test func aJSONLinesFileOfTwoModesRunsAsOneBatch() async throws {
+    let runner = try CommandRunner()
+    _ = try await runner.makeImage(named: "first.png")
+    let file = try write(
+      #"{"prompt": "a fox", "steps": 4}"# + "\n\n" + #"{"prompt": "the picture moves", "image": "first.png"}"# + "\n",
+      to: "jobs.jsonl", in: runner)
+    let output = try await runner.run(["batch", file, "--json"])
+    #expect(output.status == 0, "stderr: \(output.stderr)")
+    let lines = BatchCommandTests.objects(output.stdout)
+    #expect(lines.count == 2, "\(output.stdout)")
+    #expect(Set(lines.compactMap { $0["job"] as? String }) == ["line 1", "line 3"])
+    #expect(Set(lines.compactMap { $0["mode"] as? String }) == ["text-to-video", "image-to-video"])
+    #expect(Set(lines.compactMap { $0["status"] as? String }) == ["completed"])
+    let batch = try #require(Set(lines.compactMap { $0["batch"] as? String }).first)
+    #expect(output.stderr.contains("batch \(batch): 2 jobs, 2 completed, none failed"), "\(output.stderr)")
+    let listed = try await runner.run(["history", "--batch", batch, "--json"])
+    #expect(BatchCommandTests.objects(listed.stdout).count == 2, "\(listed.stdout)")
+  }
+
+  @Test func aCSVBatchWithAJobFalRefusesExits65AndSaysWhich() async throws {
+    let runner = try CommandRunner()
+    let emulator = try await EmulatorProcess(runner: runner, arguments: ["--step-ms", "1", "--workers", "1"])
+    defer { emulator.stop() }
+    try await emulator.addFaults(
+      #"{"kind":"submit","action":"end","error_type":"content_policy_violation","count":1}"#)
+    let file = try write("prompt,steps\nrefused,4\n", to: "jobs.csv", in: runner)
+    let output = try await runner.run(
+      ["batch", file, "--max-parallel", "1"], environment: ["MAGI_FAL_URL": emulator.baseURL])
+    #expect(output.status == 65, "stderr: \(output.stderr)")
+    #expect(output.stdout.hasPrefix("line 2  "), "\(output.stdout)")
+    #expect(output.stdout.contains("  failed  "), "\(output.stdout)")
+    #expect(output.stderr.contains("1 job, 0 completed, 1 failed (line 2: failed: "), "\(output.stderr)")
+  }
+
+  @Test func aBadLineIsRefusedWithItsLineAndColumnAndNothingIsSent() async throws {
+    let runner = try CommandRunner()
+    let cases: [(String, String, String)] = [
+      (
+        "bad.jsonl", #"{"prompt": "fine"}"# + "\n" + #"{"prompt": "x", "steps": 5}"#,
+        "bad.jsonl: line 2, column 17: num_inference_steps: Input should be 4, 8, 16 or 32"
+      ),
+      ("bad.csv", "prompt,seed\nok,1\nx,abc\n", "bad.csv: line 3, column 2: seed: 'abc' is not a whole number"),
+      (
+        "missing.jsonl", #"{"prompt": "x", "image": "nowhere.png"}"#,
+        "missing.jsonl: line 1, column 17: cannot read "
+      ),
+    ]
+    for (name, text, message) in cases {
+      let file = try write(text, to: name, in: runner)
+      let output = try await runner.run(["batch", file])
+      #expect(output.status == 64, "\(name): \(output.stderr)")
+      #expect(output.stderr.contains(message), "\(name): \(output.stderr)")
+      #expect(output.stderr.split(separator: "\n").count == 1, "\(name): \(output.stderr)")
+    }
+    let absent = try await runner.run(["batch", runner.home + "/absent.jsonl"])
+    #expect(absent.status == 64)
+    #expect(absent.stderr.contains("cannot read"), "\(absent.stderr)")
+    #expect(try await runner.run(["history", "--json"]).stdout.isEmpty, "nothing was recorded")
+  }
+}
+
 extension EmulatorProcess {
   /// Jobs the emulator's queue took (`GET /_emulator/metrics`).
   func jobCount() async throws -> Int {
