@@ -37,6 +37,13 @@ extension StudioConfig {
     #distilled = \(MagiModel.distilled.defaultPricePerUnit)
     #full = \(MagiModel.full.defaultPricePerUnit)
 
+    # Spending limits in US dollars, from the prices above: a generate or batch whose estimate would
+    # pass per_batch, or take today's spend (billed units in the history since midnight UTC, the
+    # estimate for jobs still running) past per_day, is refused unless given --yes.
+    #[budget]
+    #per_batch = 5.0
+    #per_day = 20.0
+
     # What happens when a job finishes.
     #[notifications]
     # The terminal bell.

@@ -74,6 +74,8 @@ public struct StudioConfig: Sendable, Hashable {
   /// The webhook every request is sent with unless the form or `--webhook` says otherwise (fal
   /// POSTs each result there): an absolute http(s) URL, checked as `--webhook` is.
   public var webhook: String?
+  /// `[budget]`: what a batch and a day may cost before a submit is refused (the CLI) or asked about.
+  public var budget = Budget()
 
   public init(
     theme: String = ThemeLibrary.defaultName, prices: [MagiModel: Double] = StudioConfig.defaultPrices,
@@ -135,7 +137,7 @@ public struct StudioConfig: Sendable, Hashable {
   }
 
   static let topLevelKeys = [
-    "theme", "mouse", "graphics", "videos_dir", "webhook", "prices", "notifications", "defaults",
+    "theme", "mouse", "graphics", "videos_dir", "webhook", "prices", "notifications", "defaults", "budget",
   ]
   /// What `graphics` may say (TerminalGraphics' `GraphicsChoice` names; StudioCore does not see that module).
   public static let graphicsModes = ["auto", "kitty", "iterm", "sixel", "symbols", "none"]
@@ -207,6 +209,20 @@ public struct StudioConfig: Sendable, Hashable {
             continue
           }
           config.prices[magiModel] = value
+        }
+      case "budget":
+        guard let budget = reader.table(entry, "budget") else { continue }
+        for (name, field) in budget.orderedEntries {
+          guard ["per_batch", "per_day"].contains(name) else {
+            reader.unknown(name, line: field.line, in: "[budget]", among: ["per_batch", "per_day"])
+            continue
+          }
+          guard let value = field.value.doubleValue, value.isFinite, value >= 0 else {
+            let found = field.value.doubleValue.map { "\($0)" } ?? field.value.typeName
+            reader.fail(field.line, "'budget.\(name)' must be zero or more US dollars, found \(found); no limit set")
+            continue
+          }
+          if name == "per_batch" { config.budget.perBatch = value } else { config.budget.perDay = value }
         }
       case "notifications":
         guard let notifications = reader.table(entry, "notifications") else { continue }

@@ -41,6 +41,9 @@ struct BatchCommand: AsyncParsableCommand {
   @Flag(help: "Print each request body and the total estimate; send nothing.")
   var dryRun = false
 
+  @Flag(help: "Submit even when config.toml's [budget] would be passed.")
+  var yes = false
+
   @Flag(help: "Say how each source is sent (upload route, fallback, reuse) on stderr.")
   var verbose = false
 
@@ -68,7 +71,9 @@ struct BatchCommand: AsyncParsableCommand {
       let code = try await Session.using(
         connection, store: store, verbose: verbose, events: JobEventPrinter(labelled: true)
       ) { session in
-        await BatchRun.run(
+        try await BudgetGate.check(
+          jobs.map(\.request), history: session.history, paths: store.paths, yes: yes)
+        return await BatchRun.run(
           jobs.map { job in
             var job = job
             job.options.webhookURL = hook

@@ -113,6 +113,9 @@ struct GenerateCommand: AsyncParsableCommand {
   @Option(help: ArgumentHelp("Variations: at most this many jobs in flight at once.", valueName: "n"))
   var maxParallel = 4
 
+  @Flag(help: "Submit even when config.toml's [budget] would be passed.")
+  var yes = false
+
   @OptionGroup var connection: ConnectionOptions
   @OptionGroup var store: StoreOptions
 
@@ -194,6 +197,7 @@ struct GenerateCommand: AsyncParsableCommand {
       // config.toml's default webhook, unless this command names its own or none (a sync run has none).
       let hook = noWebhook || sync ? nil : webhook ?? StudioConfig.load(paths: store.paths).config.webhook
       try await Session.using(connection, store: store, verbose: verbose) { session in
+        try await BudgetGate.check([request], history: session.history, paths: store.paths, yes: yes)
         if sync {
           let final = try await studio {
             try await session.jobs.runSync(
@@ -312,7 +316,8 @@ struct GenerateCommand: AsyncParsableCommand {
     let code = try await Session.using(
       connection, store: store, verbose: verbose, events: JobEventPrinter(labelled: true)
     ) { session in
-      await BatchRun.run(
+      try await BudgetGate.check(requests, history: session.history, paths: store.paths, yes: yes)
+      return await BatchRun.run(
         jobs, session: session, options: .init(maxParallel: maxParallel, json: json, copyDirectory: download))
     }
     if code != 0 { throw ExitCode(code) }

@@ -213,3 +213,50 @@ extension EmulatorProcess {
     guard posted.status == 0 else { throw CocoaError(.fileWriteUnknown) }
   }
 }
+
+/// config.toml's `[budget]`: a generate or batch that would pass a limit is refused with the
+/// figures and exit 64 before anything is recorded; `--yes` submits anyway.
+@Suite struct BudgetCommandTests {
+  func configure(_ runner: CommandRunner, _ toml: String) throws {
+    let directory = runner.home + "/config/magi-studio"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    try toml.write(toFile: directory + "/config.toml", atomically: true, encoding: .utf8)
+  }
+
+  @Test func aBatchOverBudgetPerBatchIsRefusedWithTheFigures() async throws {
+    let runner = try CommandRunner()
+    try configure(runner, "[budget]\nper_batch = 0.5\n")
+    let refused = try await runner.run(["generate", "--prompt", "{a|b}", "--seeds", "1"])
+    #expect(refused.status == 64, "stderr: \(refused.stderr)")
+    #expect(
+      refused.stderr.contains(
+        "budget: these 2 jobs: about $0.64 is over budget.per_batch ($0.50); nothing was sent (--yes to submit anyway)"),
+      "\(refused.stderr)")
+    let file = runner.home + "/jobs.csv"
+    try "prompt\na\nb\n".write(toFile: file, atomically: true, encoding: .utf8)
+    let batch = try await runner.run(["batch", file])
+    #expect(batch.status == 64, "stderr: \(batch.stderr)")
+    #expect(batch.stderr.contains("over budget.per_batch"), "\(batch.stderr)")
+    #expect(try await runner.run(["history", "--json"]).stdout.isEmpty, "nothing was recorded")
+    // One job fits.
+    let one = try await runner.run(["generate", "--prompt", "one"])
+    #expect(one.status == 0, "stderr: \(one.stderr)")
+  }
+
+  @Test func todaysSpendCountsAgainstTheDailyBudgetAndYesOverridesIt() async throws {
+    let runner = try CommandRunner()
+    try configure(runner, "[budget]\nper_day = 0.5\n")
+    let first = try await runner.run(["generate", "--prompt", "first"])
+    #expect(first.status == 0, "stderr: \(first.stderr)")
+    let second = try await runner.run(["generate", "--prompt", "second"])
+    #expect(second.status == 64, "stderr: \(second.stderr)")
+    #expect(
+      second.stderr.contains(
+        "budget: this job: today's spend $0.32 + about $0.32 = $0.64 is over budget.per_day ($0.50)"),
+      "\(second.stderr)")
+    let forced = try await runner.run(["generate", "--prompt", "second", "--yes"])
+    #expect(forced.status == 0, "stderr: \(forced.stderr)")
+    let listed = try await runner.run(["history", "--json"])
+    #expect(listed.stdout.split(separator: "\n").count == 2, "\(listed.stdout)")
+  }
+}

@@ -1,0 +1,97 @@
+import FalProtocol
+import HistoryStore
+
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+/// `[budget]` in config.toml: what one batch (one `generate` or `batch` invocation, a single job
+/// included) and one day (UTC) may cost, in US dollars. Nil: no limit.
+public struct Budget: Sendable, Hashable {
+  public var perBatch: Double?
+  public var perDay: Double?
+
+  public init(perBatch: Double? = nil, perDay: Double? = nil) {
+    self.perBatch = perBatch
+    self.perDay = perDay
+  }
+
+  public var isSet: Bool { perBatch != nil || perDay != nil }
+
+  /// Why a submit would pass a limit, with the figures.
+  public enum Refusal: Sendable, Hashable, CustomStringConvertible {
+    case perBatch(cost: Double, limit: Double)
+    case perDay(spent: Double, cost: Double, limit: Double)
+
+    public var description: String {
+      switch self {
+      case .perBatch(let cost, let limit):
+        "about \(Budget.dollars(cost)) is over budget.per_batch (\(Budget.dollars(limit)))"
+      case .perDay(let spent, let cost, let limit):
+        "today's spend \(Budget.dollars(spent)) + about \(Budget.dollars(cost)) = \(Budget.dollars(spent + cost)) is over budget.per_day (\(Budget.dollars(limit)))"
+      }
+    }
+  }
+
+  /// The limit `cost` more would pass with `spentToday` already spent; nil when it fits. Reaching a
+  /// limit exactly is within it (a cent's float noise aside).
+  public func check(cost: Double, spentToday: Double) -> Refusal? {
+    let tolerance = 1e-9
+    if let perBatch, cost > perBatch + tolerance { return .perBatch(cost: cost, limit: perBatch) }
+    if let perDay, spentToday + cost > perDay + tolerance {
+      return .perDay(spent: spentToday, cost: cost, limit: perDay)
+    }
+    return nil
+  }
+
+  /// What a record counts for in the day's spend: billed units for a finished job (the estimate
+  /// when fal sent no usable count), the estimate for one still submitting, queued, running or of
+  /// unknown outcome (it may be billed), nothing for one that failed, was cancelled or was lost.
+  public static func spend(of record: GenerationRecord, pricePerUnit: (MagiModel) -> Double) -> Double {
+    switch record.status {
+    case .failed, .cancelled, .lost: return 0
+    case .completed, .submitting, .queued, .running, .unknown:
+      let units = record.billing?.units ?? estimatedUnits(of: record)
+      return units * pricePerUnit(record.model)
+    }
+  }
+
+  /// The units a record's input will be billed for (defaults applied); 0 for an input the schema refuses.
+  static func estimatedUnits(of record: GenerationRecord) -> Double {
+    guard
+      case .success(let input) = MagiSchema.validate(
+        record.input, for: MagiEndpoint(mode: record.mode, model: record.model))
+    else { return 0 }
+    return MagiSchema.billingUnits(of: input)
+  }
+
+  /// Midnight UTC of the day `now` falls in: where "today" starts.
+  public static func dayStart(of now: Date) -> Date {
+    Date(timeIntervalSince1970: (now.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400)
+  }
+
+  /// `$1.28`: cents, as the figures a user compares.
+  static func dollars(_ value: Double) -> String {
+    let cents = Int((value * 100).rounded())
+    let remainder = abs(cents % 100)
+    return "\(cents < 0 ? "-" : "")$\(abs(cents) / 100).\(remainder < 10 ? "0" : "")\(remainder)"
+  }
+}
+
+extension HistoryStore {
+  /// Dollars spent since midnight UTC (``Budget/spend(of:pricePerUnit:)`` over the day's records).
+  public func spentToday(
+    now: Date = Date(), pricePerUnit: @Sendable (MagiModel) -> Double
+  ) async throws(StudioError) -> Double {
+    let page = await query(HistoryQuery(createdFrom: Budget.dayStart(of: now), limit: Int.max))
+    var total = 0.0
+    for summary in page.summaries {
+      let record: GenerationRecord?
+      do { record = try await self.record(id: summary.id) } catch { throw .history(error) }
+      if let record { total += Budget.spend(of: record, pricePerUnit: pricePerUnit) }
+    }
+    return total
+  }
+}

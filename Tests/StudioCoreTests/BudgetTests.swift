@@ -1,0 +1,92 @@
+import FalProtocol
+import Foundation
+import HistoryStore
+import StudioCore
+import Testing
+
+/// `[budget]`: its arithmetic (what passes a limit, what a record counts for), reading it from
+/// config.toml, and today's spend from the history.
+@Suite struct BudgetTests {
+  @Test func aLimitIsPassedOnlyByMoreThanIt() {
+    #expect(Budget().check(cost: 1_000, spentToday: 1_000) == nil)
+    let batch = Budget(perBatch: 1.0)
+    #expect(batch.check(cost: 1.0, spentToday: 50) == nil)
+    #expect(batch.check(cost: 0.32 * 3 + 0.04, spentToday: 0) == nil)  // float noise at the limit
+    #expect(batch.check(cost: 1.01, spentToday: 0) == .perBatch(cost: 1.01, limit: 1.0))
+    let day = Budget(perDay: 2.0)
+    #expect(day.check(cost: 0.5, spentToday: 1.5) == nil)
+    #expect(day.check(cost: 0.5, spentToday: 1.6) == .perDay(spent: 1.6, cost: 0.5, limit: 2.0))
+    // The batch limit is named first when both are passed.
+    #expect(Budget(perBatch: 1, perDay: 1).check(cost: 2, spentToday: 0) == .perBatch(cost: 2, limit: 1))
+    #expect(Budget(perDay: 0).check(cost: 0.01, spentToday: 0) != nil)
+  }
+
+  @Test func refusalsGiveTheFiguresInCents() {
+    #expect(
+      Budget.Refusal.perDay(spent: 1.6, cost: 0.5, limit: 2).description
+        == "today's spend $1.60 + about $0.50 = $2.10 is over budget.per_day ($2.00)")
+    #expect(
+      Budget.Refusal.perBatch(cost: 1.28, limit: 1).description == "about $1.28 is over budget.per_batch ($1.00)")
+  }
+
+  func record(_ status: GenerationStatus, billed units: Double?, model: MagiModel = .distilled) -> GenerationRecord {
+    var record = GenerationRecord(
+      id: "r-\(status.rawValue)", status: status, mode: .textToVideo, model: model,
+      input: ["prompt": "p", "num_frames": 192])
+    record.billing = units.map { .init(units: $0) }
+    return record
+  }
+
+  @Test func aRecordCountsItsBilledUnitsItsEstimateWhileRunningAndNothingWhenItFailed() {
+    let price: (MagiModel) -> Double = { $0 == .full ? 0.5 : 0.1 }
+    #expect(abs(Budget.spend(of: record(.completed, billed: 3), pricePerUnit: price) - 0.3) < 1e-12)
+    #expect(Budget.spend(of: record(.completed, billed: 3, model: .full), pricePerUnit: price) == 1.5)
+    // A finished job whose units fal did not say: the estimate from its input (192 frames = 8 units).
+    #expect(abs(Budget.spend(of: record(.completed, billed: nil), pricePerUnit: price) - 0.8) < 1e-12)
+    for status in [GenerationStatus.submitting, .queued, .running, .unknown] {
+      #expect(abs(Budget.spend(of: record(status, billed: 8), pricePerUnit: price) - 0.8) < 1e-12, "\(status)")
+    }
+    for status in [GenerationStatus.failed, .cancelled, .lost] {
+      #expect(Budget.spend(of: record(status, billed: 8), pricePerUnit: price) == 0, "\(status)")
+    }
+  }
+
+  @Test func todayStartsAtMidnightUTC() {
+    let now = Date(timeIntervalSince1970: 1_765_000_000)  // 2025-12-06T05:46:40Z
+    #expect(Budget.dayStart(of: now) == Date(timeIntervalSince1970: 1_764_979_200))
+  }
+
+  @Test func theBudgetIsReadFromConfigAndABadValueIsNoLimitNamedByLine() {
+    let parsed = StudioConfig.parse("[budget]\nper_batch = 2.5\nper_day = 10\n", path: "c.toml")
+    #expect(parsed.errors.isEmpty)
+    #expect(parsed.config.budget == Budget(perBatch: 2.5, perDay: 10))
+    #expect(StudioConfig.parse("budget.per_day = 3\n", path: "c.toml").config.budget == Budget(perDay: 3))
+    let bad = StudioConfig.parse("[budget]\nper_batch = -1\nper_day = \"lots\"\nper_week = 3\n", path: "c.toml")
+    #expect(bad.config.budget == Budget())
+    #expect(bad.errors.map(\.description).count == 3)
+    #expect(bad.errors.first?.description.contains("c.toml:2: 'budget.per_batch' must be zero or more") == true)
+    #expect(bad.errors.dropFirst().first?.description.contains("found a string") == true)
+  }
+
+  @Test func todaysSpendAddsTheRecordsSinceMidnight() async throws {
+    let directory = NSTemporaryDirectory() + "magi-budget-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let history = try await HistoryStore(directory: directory)
+    let now = Date(timeIntervalSince1970: 1_765_000_000)
+    var yesterday = record(.completed, billed: 100)
+    yesterday.id = "yesterday"
+    yesterday.createdAt = now.addingTimeInterval(-6 * 3600)
+    var done = record(.completed, billed: 4)
+    done.id = "done"
+    done.createdAt = now.addingTimeInterval(-3600)
+    var running = record(.running, billed: 2)
+    running.id = "running"
+    running.createdAt = now.addingTimeInterval(-60)
+    var failed = record(.failed, billed: 4)
+    failed.id = "failed"
+    failed.createdAt = now.addingTimeInterval(-30)
+    try await history.save(contentsOf: [yesterday, done, running, failed])
+    let spent = try await history.spentToday(now: now, pricePerUnit: { _ in 0.08 })
+    #expect(abs(spent - 0.48) < 1e-12)
+  }
+}
