@@ -7,7 +7,8 @@ import Foundation
 /// does the same with whatever name it was reached by: the `Host` header (or, behind a TLS front,
 /// `Forwarded` / `X-Forwarded-Host` and `X-Forwarded-Proto`). A request for one of fal's hosts gets
 /// its file URLs on the CDN host; any other name (127.0.0.1:PORT, localhost:PORT) serves everything,
-/// so its URLs stay on that name.
+/// so its URLs stay on that name. A fal host named over plain http (no front said https) gets the
+/// twin's own base: fal has no plain-http hosts, so the name only chose the route.
 struct RequestOrigin: Equatable {
   /// Base of `status_url`, `response_url` and `cancel_url`.
   var queue: String
@@ -39,6 +40,10 @@ struct RequestOrigin: Equatable {
     let scheme = proto == "https" ? "https" : "http"
     let base = "\(scheme)://\(host)"
     guard isFalHost(host) else { return RequestOrigin(base: base) }
+    // fal serves its hosts over https only: a fal host name over plain http is a client that
+    // reached the twin directly and named the host only to pick the route (our `generate --sync`
+    // sends `Host: fal.run` to one loopback server). Its URLs stay on the twin's own address.
+    guard scheme == "https" else { return RequestOrigin(base: fallback) }
     return RequestOrigin(queue: base, files: "\(scheme)://\(cdnHost)")
   }
 

@@ -152,6 +152,20 @@ import Testing
     #expect(output.stderr.contains("--sync takes no \(extra[0])"), "\(output.stderr)")
   }
 
+  /// One blocking call on the twin's run route (no queue), the video downloaded and recorded; the
+  /// twin is reached by its loopback address, so its URLs must stay there (they once named
+  /// v3.fal.media, and the download failed after the job had run).
+  @Test func syncRunsOnTheEmbeddedTwinAndKeepsTheVideo() async throws {
+    let runner = try CommandRunner()
+    let output = try await runner.run(["generate", "--prompt", "quiet lake", "--steps", "8", "--sync", "--json"])
+    #expect(output.status == 0, "\(output.stderr)")
+    let line = try #require(output.stdout.split(separator: "\n").last)
+    let record = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    #expect(record["status"] as? String == "completed")
+    let path = try #require((record["local_file"] as? [String: Any])?["path"] as? String)
+    #expect(FileManager.default.fileExists(atPath: path))
+  }
+
   @Test func aStartTimeoutOfOneSecondOrLessIsRefused() async throws {
     let runner = try CommandRunner()
     let output = try await runner.run(["generate", "--prompt", "p", "--start-timeout", "1"])

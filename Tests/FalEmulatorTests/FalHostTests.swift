@@ -75,6 +75,19 @@ import Testing
     }
   }
 
+  @Test("fal's host named over plain http (no TLS front) picks the route; the URLs stay on the twin's address")
+  func falHostOverPlainHTTP() async throws {
+    try await withEmulator { _, base in
+      let run = try await Curl.request(
+        "POST", "\(base)/fal-ai/magi-distilled", headers: ["Host": "fal.run"], json: quickInput)
+      #expect(run.status == 200)
+      #expect(run.json?["video"]?["url"]?.stringValue?.hasPrefix("\(base)/files/") == true, "\(run.text)")
+      let queued = try await Curl.request(
+        "POST", "\(base)/fal-ai/magi-distilled", headers: ["Host": "queue.fal.run"], json: quickInput)
+      #expect(queued.json?["status_url"]?.stringValue?.hasPrefix("\(base)/fal-ai/") == true)
+    }
+  }
+
   @Test("a sync run with invalid input answers 422 with the per-field detail, as the result would")
   func syncRunValidation() async throws {
     try await withEmulator { _, base in
