@@ -69,13 +69,17 @@ import Testing
     func add(_ body: Data) { bodies.append(body) }
   }
 
-  @Test("a finished request POSTs {request_id, gateway_request_id, status OK, payload} to fal_webhook")
-  func webhookDelivered() async throws {
+  /// Runs `body` with a local receiver for `POST /hook` that keeps every body it gets and answers
+  /// `answer(count of bodies so far)`; gives the inbox and the hook's URL, percent-encoded for a query.
+  func withReceiver(
+    answering answer: @escaping @Sendable (Int) -> HTTPStatusCode = { _ in .ok },
+    _ body: (Inbox, String) async throws -> Void
+  ) async throws {
     let inbox = Inbox()
     let receiver = HTTPServer(address: try sockaddr_in.inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
     await receiver.appendRoute("POST /hook") { request in
       await inbox.add(try await request.bodyData)
-      return HTTPResponse(statusCode: .ok)
+      return HTTPResponse(statusCode: answer(await inbox.bodies.count))
     }
     let task = Task { try? await receiver.run() }
     defer { task.cancel() }
@@ -84,49 +88,43 @@ import Testing
       Issue.record("receiver has no port")
       return
     }
-    try await withEmulator { _, base in
-      let hook = "http://127.0.0.1:\(port)/hook".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-      let job = try #require(
-        try await Curl.request("POST", "\(base)/fal-ai/magi-distilled?fal_webhook=\(hook)", json: quickInput).json)
-      _ = try await pollUntilCompleted(try #require(job["status_url"]?.stringValue))
-      for _ in 0..<500 where await inbox.bodies.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
-      let body = try #require(await inbox.bodies.first)
-      let payload = try JSONDecoder().decode(WebhookPayload.self, from: body)
-      #expect(payload.requestID == job["request_id"]?.stringValue)
-      #expect(payload.gatewayRequestID == payload.requestID)
-      #expect(payload.status == "OK")
-      #expect(payload.payload?["video"]?["content_type"] == "video/mp4")
-    }
+    let hook = "http://127.0.0.1:\(port)/hook".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+    try await body(inbox, hook)
     await receiver.stop()
+  }
+
+  @Test("a finished request POSTs {request_id, gateway_request_id, status OK, payload} to fal_webhook")
+  func webhookDelivered() async throws {
+    try await withReceiver { inbox, hook in
+      try await withEmulator { _, base in
+        let job = try #require(
+          try await Curl.request("POST", "\(base)/fal-ai/magi-distilled?fal_webhook=\(hook)", json: quickInput).json)
+        _ = try await pollUntilCompleted(try #require(job["status_url"]?.stringValue))
+        for _ in 0..<500 where await inbox.bodies.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        let body = try #require(await inbox.bodies.first)
+        let payload = try JSONDecoder().decode(WebhookPayload.self, from: body)
+        #expect(payload.requestID == job["request_id"]?.stringValue)
+        #expect(payload.gatewayRequestID == payload.requestID)
+        #expect(payload.status == "OK")
+        #expect(payload.payload?["video"]?["content_type"] == "video/mp4")
+      }
+    }
   }
 
   @Test("a delivery the receiver refuses is retried with backoff until it is taken, the same payload each time")
   func webhookRetried() async throws {
-    let inbox = Inbox()
-    let receiver = HTTPServer(address: try sockaddr_in.inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
-    await receiver.appendRoute("POST /hook") { request in
-      await inbox.add(try await request.bodyData)
-      return HTTPResponse(statusCode: await inbox.bodies.count < 3 ? .internalServerError : .ok)
+    try await withReceiver(answering: { $0 < 3 ? .internalServerError : .ok }) { inbox, hook in
+      try await withEmulator { _, base in
+        let job = try #require(
+          try await Curl.request("POST", "\(base)/fal-ai/magi-distilled?fal_webhook=\(hook)", json: quickInput).json)
+        _ = try await pollUntilCompleted(try #require(job["status_url"]?.stringValue))
+        for _ in 0..<500 where await inbox.bodies.count < 3 { try await Task.sleep(for: .milliseconds(10)) }
+        let bodies = await inbox.bodies
+        #expect(bodies.count == 3, "two refusals, then the delivery that was taken")
+        #expect(Set(bodies).count == 1, "every attempt carries the same payload")
+        let payload = try JSONDecoder().decode(WebhookPayload.self, from: try #require(bodies.last))
+        #expect(payload.requestID == job["request_id"]?.stringValue)
+      }
     }
-    let task = Task { try? await receiver.run() }
-    defer { task.cancel() }
-    try await receiver.waitUntilListening()
-    guard case .ip4(_, let port)? = await receiver.listeningAddress else {
-      Issue.record("receiver has no port")
-      return
-    }
-    try await withEmulator { _, base in
-      let hook = "http://127.0.0.1:\(port)/hook".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-      let job = try #require(
-        try await Curl.request("POST", "\(base)/fal-ai/magi-distilled?fal_webhook=\(hook)", json: quickInput).json)
-      _ = try await pollUntilCompleted(try #require(job["status_url"]?.stringValue))
-      for _ in 0..<500 where await inbox.bodies.count < 3 { try await Task.sleep(for: .milliseconds(10)) }
-      let bodies = await inbox.bodies
-      #expect(bodies.count == 3, "two refusals, then the delivery that was taken")
-      #expect(Set(bodies).count == 1, "every attempt carries the same payload")
-      let payload = try JSONDecoder().decode(WebhookPayload.self, from: try #require(bodies.last))
-      #expect(payload.requestID == job["request_id"]?.stringValue)
-    }
-    await receiver.stop()
   }
 }

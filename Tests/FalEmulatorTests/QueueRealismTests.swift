@@ -6,12 +6,8 @@ import Testing
 
 /// The queue's timing rules on a manual clock: minimum time in queue, priority, start deadlines.
 @Suite struct QueueRealismTests {
-  /// Finishes a job when the test releases it.
-  actor Gate {
-    var released: Set<String> = []
-    func release(_ id: String) { released.insert(id) }
-    func isReleased(_ id: String) -> Bool { released.contains(id) }
-  }
+  /// Which jobs the test has released (shared with the queue model's tests).
+  typealias Gate = QueueModelTests.Gate
 
   struct GatedRunner: JobRunning {
     let gate: Gate
