@@ -160,15 +160,18 @@ import Testing
     let reports = FollowLivenessTests.Reports()
     let started = ContinuousClock.now
     var last: QueueStatus?
-    var channels: Set<JobUpdate.Channel> = []
+    var channels: [JobUpdate.Channel] = []
     for try await update in harness.client.follow(
       t2v.id, requestID: receipt.requestID, options: reports.options(silenceLimit: .milliseconds(400)))
     {
       last = update.status
-      channels.insert(update.channel)
+      channels.append(update.channel)
     }
     #expect(last?.state == .completed)
-    #expect(channels == [.polling])
+    // The silent stream delivered nothing: the first word came from a poll. (On a loaded box a poll
+    // may outlast the 400 ms limit; after a failed poll the follow rightly tries the stream again,
+    // so later updates may come from it.)
+    #expect(channels.first == .polling)
     #expect(reports.notices.count == 1)
     #expect(ContinuousClock.now - started < .seconds(10))
     await harness.stop()
