@@ -71,7 +71,7 @@ final class Session: Sendable {
     // Indexing a large history is the longest step of a start; the emulator starts meanwhile.
     async let opening = LocalHistory.open(paths, quiet: quiet)
     let transport: CurlTransport
-    do { transport = try CurlTransport() } catch {
+    do { transport = try CurlTransport(caBundle: CurlTransport.caBundle(in: environment)) } catch {
       throw CommandFailure(message: "cannot start the network engine: \(error.message)", code: 1)
     }
     let explicitURL = options.falURL ?? environment["MAGI_FAL_URL"].flatMap { $0.isEmpty ? nil : $0 }
@@ -99,6 +99,7 @@ final class Session: Sendable {
     do { twin = try TwinKey.load(inDataDirectory: paths.data) } catch { throw CommandFailure(error) }
     var configuration = embeddedEmulatorConfiguration(environment: environment, paths: paths)
     configuration.expectedKey = twin.key
+    configuration.webhookPoster = transport.webhookPoster
     let emulator = FalEmulator(configuration: configuration)
     let base: String
     do { base = try await emulator.start() } catch {
