@@ -229,6 +229,33 @@ import Testing
     #expect(FileManager.default.fileExists(atPath: path))
   }
 
+  /// The control route's `run` kind: a 503 at a synchronous run took nothing and is sent again; a
+  /// run whose reply is lost may have made a job and is never resent (exit 75, record `unknown`).
+  @Test func syncRunFaultsFromTheControlRouteAreRetriedOrReportedAsUnknown() async throws {
+    let runner = try CommandRunner()
+    let emulator = try await EmulatorProcess(runner: runner, arguments: ["--step-ms", "1"])
+    defer { emulator.stop() }
+    let environment = ["MAGI_FAL_URL": emulator.baseURL]
+    try await emulator.addFaults(#"[{"kind":"run","action":"status","status":503,"retry_after":0,"count":1}]"#)
+    let retried = try await runner.run(
+      ["generate", "--prompt", "p", "--steps", "8", "--sync", "--json"], environment: environment)
+    #expect(retried.status == 0, "\(retried.stderr)")
+    #expect(Self.field("status", in: retried.stdout) as? String == "completed")
+    #expect(try await emulator.jobCount() == 1)
+    // A synchronous run counts as a submit: the refused one and the one taken.
+    #expect(try await emulator.requestCount("submit") == 2)
+
+    try await emulator.addFaults(#"[{"kind":"run","action":"accept_then_drop","count":1}]"#)
+    let lost = try await runner.run(
+      ["generate", "--prompt", "q", "--steps", "8", "--sync", "--json"], environment: environment)
+    #expect(lost.status == 75, "\(lost.stderr)")
+    #expect(try await emulator.jobCount() == 2, "accepted once, not sent again")
+    #expect(try await emulator.requestCount("submit") == 3)
+    let listed = try await runner.run(["history", "--json"])
+    let statuses = listed.stdout.split(separator: "\n").compactMap { Self.field("status", in: String($0)) as? String }
+    #expect(statuses.sorted() == ["completed", "unknown"])
+  }
+
   @Test func aStartTimeoutOfOneSecondOrLessIsRefused() async throws {
     let runner = try CommandRunner()
     let output = try await runner.run(["generate", "--prompt", "p", "--start-timeout", "1"])
