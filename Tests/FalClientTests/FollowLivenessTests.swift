@@ -173,7 +173,9 @@ import Testing
     // so later updates may come from it.)
     #expect(channels.first == .polling)
     #expect(reports.notices.count == 1)
-    #expect(ContinuousClock.now - started < .seconds(10))
+    // Unnoticed, the silent stream would hold the follow until the suite's time limit; a loaded CI
+    // box took 15 s for this whole test, so the bound is loose.
+    #expect(ContinuousClock.now - started < .seconds(30))
     await harness.stop()
   }
 
