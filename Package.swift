@@ -47,7 +47,7 @@ let package = Package(
     .target(name: "ChildSpawn"),
     // Blocking calls on threads of their own, awaited from async code: the one way off the task pool.
     .target(name: "DedicatedThreads"),
-    .target(name: "VideoFrames", dependencies: ["TerminalScreen", "CZlib", "ChildSpawn"]),
+    .target(name: "VideoFrames", dependencies: ["TerminalScreen", "CZlib", "ChildSpawn", "DedicatedThreads"]),
     // Pure text and screen model shared by the CLI and the TUI: sanitising, widths, cells, and the
     // one colour pipeline (ColorPlanner: theme colours reduced to the terminal's depth).
     .target(name: "TerminalScreen"),

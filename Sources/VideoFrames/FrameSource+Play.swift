@@ -1,3 +1,4 @@
+import DedicatedThreads
 import Foundation
 import Synchronization
 import TerminalScreen
@@ -121,10 +122,10 @@ private final class FrameFeed<Picture: Sendable>: Sendable {
     }
     guard proceed else {
       child.kill()
-      BlockingThread.start(named: "magi-reap") { _ = child.finish() }
+      DedicatedThread.start(named: "magi-reap") { _ = child.finish() }
       return
     }
-    BlockingThread.start(named: "magi-play") { [self] in
+    DedicatedThread.start(named: "magi-play") { [self] in
       var index = firstIndex
       var outcome: Result<Picture?, Error> = .success(nil)
       let length = size.width * size.height * 4

@@ -1,3 +1,4 @@
+import DedicatedThreads
 import Foundation
 import TerminalScreen
 
@@ -43,7 +44,8 @@ public struct FrameSource: Sendable {
     try Self.checkFile(path)
     guard ffmpeg != nil else { throw .ffmpegMissing }
     let infos = infos
-    let (stamp, known) = await BlockingThread.run(named: "magi-probe") { () -> (VideoInfoCache.Stamp?, VideoInfo?) in
+    let (stamp, known) = await DedicatedThread.complete(named: "magi-probe") {
+      () -> (VideoInfoCache.Stamp?, VideoInfo?) in
       let stamp = VideoInfoCache.Stamp(path: path)
       if let stamp, let cached = infos.info(path: path, stamp: stamp) { return (stamp, cached) }
       return (stamp, MP4Header.info(path: path))
@@ -132,7 +134,7 @@ public struct FrameSource: Sendable {
   static func collect(_ argv: [String]) async throws(PreviewError) -> ([UInt8], ChildPipe.Exit) {
     let child = try ChildPipe.spawn(argv)
     return await withTaskCancellationHandler {
-      await BlockingThread.run(named: "magi-ffprobe") {
+      await DedicatedThread.complete(named: "magi-ffprobe") {
         let bytes = child.readAll()
         return (bytes, child.finish())
       }
@@ -147,7 +149,7 @@ public struct FrameSource: Sendable {
   ) {
     let child = try ChildPipe.spawn(argv)
     return await withTaskCancellationHandler {
-      await BlockingThread.run(named: "magi-frames") {
+      await DedicatedThread.complete(named: "magi-frames") {
         var frames: [RGBAImage] = []
         while frames.count < limit, let image = readFrame(from: child, size: size) { frames.append(image) }
         return (frames, child.finish())

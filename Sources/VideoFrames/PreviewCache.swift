@@ -1,3 +1,4 @@
+import DedicatedThreads
 import Foundation
 import TerminalScreen
 
@@ -26,12 +27,12 @@ public struct PreviewCache: Sendable {
 
   /// The cached keyframes, or nil (a miss, a damaged entry, no usable key).
   public func frames(sha256: String, box: PixelSize, count: Int) async -> [TimedFrame]? {
-    await BlockingThread.run(named: "magi-cache") { loadNow(sha256: sha256, box: box, count: count) }
+    await DedicatedThread.complete(named: "magi-cache") { loadNow(sha256: sha256, box: box, count: count) }
   }
 
   /// Keeps `frames` under the key; failures are ignored (a cache that cannot write is a miss next time).
   public func store(_ frames: [TimedFrame], sha256: String, box: PixelSize, count: Int) async {
-    await BlockingThread.run(named: "magi-cache") { storeNow(frames, sha256: sha256, box: box, count: count) }
+    await DedicatedThread.complete(named: "magi-cache") { storeNow(frames, sha256: sha256, box: box, count: count) }
   }
 
   /// The keyframes from the cache when there, else decoded by `source` and stored. Without a
