@@ -30,7 +30,8 @@ struct MagiStudio: AsyncParsableCommand {
     subcommands: [
       StudioCommand.self, GenerateCommand.self, StatusCommand.self, ResultCommand.self, CancelCommand.self,
       HistoryCommand.self, BatchCommand.self,
-      OpenCommand.self, PreviewCommand.self, ResumeCommand.self, UploadCommand.self, EmulatorCommand.self,
+      OpenCommand.self, PreviewCommand.self, CompareCommand.self, ResumeCommand.self, UploadCommand.self,
+      EmulatorCommand.self,
     ],
     defaultSubcommand: StudioCommand.self
   )
