@@ -33,10 +33,10 @@ public enum BitmapFont {
     max(0, (width / max(1, scale) + 1) / advance)
   }
 
-  /// `lines` drawn top to bottom, left-aligned, on an image `width` pixels wide; a line too long is
-  /// cut with `…` drawn as `..`. Each dot is `scale` × `scale` pixels.
+  /// `lines` drawn top to bottom, left-aligned `inset` pixels in, on an image `width` pixels wide;
+  /// a line too long is cut with `…` drawn as `..`. Each dot is `scale` × `scale` pixels.
   public static func render(
-    _ lines: [(text: String, color: (UInt8, UInt8, UInt8))], width: Int, scale: Int = 1,
+    _ lines: [(text: String, color: (UInt8, UInt8, UInt8))], width: Int, scale: Int = 1, inset: Int = 0,
     background: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 255)
   ) -> RGBAImage {
     let scale = max(1, scale)
@@ -49,13 +49,14 @@ public enum BitmapFont {
       pixels[offset + 2] = background.2
       pixels[offset + 3] = background.3
     }
-    let fit = characters(fitting: width, scale: scale)
+    let inset = max(0, inset)
+    let fit = characters(fitting: width - inset, scale: scale)
     for (number, line) in lines.enumerated() {
       var text = Array(line.text)
       if text.count > fit { text = Array(text.prefix(max(0, fit - 2))) + (fit >= 2 ? [".", "."] : []) }
       let top = number * lineHeight * scale + scale
       for (column, character) in text.enumerated() {
-        let left = column * advance * scale
+        let left = inset + column * advance * scale
         for (row, bits) in rows(of: character).enumerated() {
           for dot in 0..<glyphWidth where bits & (0x10 >> dot) != 0 {
             for dy in 0..<scale {

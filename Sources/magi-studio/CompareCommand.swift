@@ -128,7 +128,7 @@ struct CompareCommand: AsyncParsableCommand {
       record.videoDiscardedAt != nil
       ? "its video was discarded" : record.awaitsVideo ? "its video is not downloaded yet" : "it has no video file"
     throw CommandFailure(
-      message: "\(record.id): \(reason) (\(record.status.rawValue)); compare only finished videos",
+      message: "\(record.id): \(reason) (\(record.status.rawValue)); compare needs every record's video",
       code: ExitStatus.noVideo)
   }
 }
@@ -155,6 +155,7 @@ enum CompareImage {
       let sheet = ContactSheet.compose(keyframes.map(\.image), columns: frames, spacing: 4, background: background)
       let caption = BitmapFont.render(
         captionLines(records[index], comparison: comparison, index: index), width: sheet.width, scale: captionScale,
+        inset: 4,
         background: background)
       tiles.append(BitmapFont.stack([sheet, caption], background: background))
     }

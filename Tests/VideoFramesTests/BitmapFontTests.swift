@@ -54,6 +54,10 @@ import VideoFrames
     #expect(cut == whole)
     #expect(BitmapFont.characters(fitting: 23) == 4)
     #expect(BitmapFont.width(of: "abcd") == 23)
+    // Inset by 6: room for 3.
+    let inset = BitmapFont.render([("abcdefgh", (255, 255, 255))], width: 23, inset: 6)
+    #expect(inset.pixels[(1 * 23 + 5) * 4] == 0, "nothing left of the inset")
+    #expect(BitmapFont.render([("a..", (255, 255, 255))], width: 23, inset: 6) == inset)
   }
 
   @Test func stackPutsImagesUnderEachOtherOnTheBackground() {
