@@ -57,6 +57,13 @@ extension StudioReducer {
           "Compare takes 2 to 9 items; \(count(marked.count, "is", plural: "are")) marked", kind: .warning)
         return []
       }
+      let unfinished = marked.values.filter { $0.status != .completed }.count
+      guard unfinished == 0 else {
+        state.notice = Notice(
+          "Compare shows finished videos: \(count(unfinished, "marked item is", plural: "marked items are")) not completed",
+          kind: .warning)
+        return []
+      }
       request = .records(state.history.targets.map(\.id))
     } else {
       guard let summary = state.history.selectedSummary else {

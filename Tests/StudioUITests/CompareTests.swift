@@ -104,6 +104,16 @@ let allBindingCases: [KeyContext: [Command: BindingCase]] = bindingCases.merging
     #expect(effects == [.loadComparison(.records(["h1", "h0"]))])
   }
 
+  @Test func markedRowsMustAllBeFinished() {
+    // h3 of the fixtures failed.
+    var state = Given.history(total: 5, selected: 2)
+    for _ in 0..<2 { _ = StudioReducer.update(&state, .terminal(.key(.character(" ")))) }
+    let effects = StudioReducer.update(&state, .terminal(.key(.character("C"))))
+    #expect(effects.isEmpty)
+    #expect(state.overlay == nil)
+    #expect(state.notice?.text == "Compare shows finished videos: 1 marked item is not completed")
+  }
+
   @Test func aFailedLoadClosesTheViewAndSaysWhy() {
     var state = Given.history()
     _ = StudioReducer.update(&state, .terminal(.key(.character("C"))))
