@@ -4,7 +4,8 @@
 Whole-process measurements over the release build: TUI start-up in a pty, keystroke echo, idle
 wake-ups per thread, requests and notice delay of a followed job against the official fal Python
 client, many jobs in one process, upload/download memory and throughput against curl, the history
-benchmark, the peak memory of a CLI run, and previews (contact sheets and playback against timg). Every measurement has a timeout, kills what it
+benchmark, the peak memory of a CLI run, previews (contact sheets and playback against timg), and a
+100-job batch. Every measurement has a timeout, kills what it
 started and talks to loopback only. One module per section; this one holds main and the flags.
 
 Results go to Benchmarks/results/latest.json; a table is printed. Standard library only (plus
@@ -17,6 +18,7 @@ import sys
 import time
 import traceback
 
+from batch import bench_batch
 from common import ROOT, log, machine
 from follow import bench_follow, bench_many
 from history import bench_history
@@ -34,7 +36,7 @@ QUICK_RESULTS = os.path.join(ROOT, "Benchmarks", "results", "quick.json")
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", default="startup,keystrokes,idle,busy,follow,many,transfers,history,memory,previews",
+    parser.add_argument("--only", default="startup,keystrokes,idle,busy,follow,many,transfers,history,memory,previews,batch",
                         help="comma-separated sections")
     parser.add_argument("--quick", action="store_true", help="fewer runs and smaller files (a smoke run)")
     parser.add_argument("--baseline", help="an older magi-studio to measure beside this one (previews only)")
@@ -53,6 +55,7 @@ def main():
         "history": bench_history,
         "memory": lambda: bench_memory(3 if quick else 5),
         "previews": lambda: bench_previews(2 if quick else 5, args.baseline),
+        "batch": lambda: bench_batch(20 if quick else 100),
     }
     names = {"many": "many_jobs"}
     results = {"machine": machine(), "quick": quick}

@@ -84,6 +84,14 @@ def summary_rows(results):
         official = memory.get("official_job_peak_rss_mb_median")
         add("CLI peak RSS: generate --wait, one job (official client)",
             f"{fmt(memory['job_peak_rss_mb_median'], ' MB')} ({fmt(official, ' MB')})", "< 20 MB")
+    batch = results.get("batch", {})
+    if "peak_rss_mb" in batch:
+        add(f"batch of {batch['jobs']}: peak RSS (one job)",
+            f"{batch['peak_rss_mb']:.1f} MB ({batch['one_job_peak_rss_mb']:.1f} MB)", "within 10 %")
+        add(f"batch of {batch['jobs']}: network threads / submits / jobs done",
+            f"{batch['network_threads_max']} / {batch['submits']} / {batch['completed']}", "1 / one per job")
+        add(f"batch of {batch['jobs']}: wall / queue requests per job",
+            f"{batch['wall_s']:.1f} s / {batch['queue_requests_per_job']:.1f}")
     for line in results.get("history", {}).get("table", []):
         add("history", line.strip())
     return rows

@@ -43,6 +43,7 @@ final class CurlTransfer: @unchecked Sendable {
   let request: HTTPRequest
   private let sink: HTTPResponseSink
   private let upload: CurlUploadSource?
+  private let caBundle: String?
   let cancelRequested = Atomic<Bool>(false)
   var continuation: CheckedContinuation<Result<HTTPResponse, TransportError>, Never>?
 
@@ -67,11 +68,12 @@ final class CurlTransfer: @unchecked Sendable {
   /// When a byte last moved (or the transfer started): the idle limit counts from here.
   private var lastActivity = ContinuousClock.now
 
-  init(id: UInt64, request: HTTPRequest, sink: HTTPResponseSink, upload: CurlUploadSource?) {
+  init(id: UInt64, request: HTTPRequest, sink: HTTPResponseSink, upload: CurlUploadSource?, caBundle: String? = nil) {
     self.id = id
     self.request = request
     self.sink = sink
     self.upload = upload
+    self.caBundle = caBundle
     let size = ccurl_error_size()
     errorBuffer = .allocate(capacity: size)
     errorBuffer.initialize(repeating: 0, count: size)
@@ -103,6 +105,7 @@ final class CurlTransfer: @unchecked Sendable {
     set(ccurl_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0))
     set(ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
     set(ccurl_easy_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1))
+    if let caBundle { set(ccurl_easy_setopt_string(easy, CURLOPT_CAINFO, caBundle)) }
     if !request.isIdempotent {
       // libcurl resends a request, on a new connection, when a reused connection dies before any
       // byte of the answer arrives (`Curl_retry_request`): for a submit the server may already

@@ -12,16 +12,32 @@ import FalClient
 /// other transfer stalls with them.
 public final class CurlTransport: HTTPTransport {
   private let driver: CurlDriver
+  /// The file of CA certificates TLS servers are checked against; nil: libcurl's built-in bundle
+  /// (Debian's `/etc/ssl/certs/ca-certificates.crt`).
+  public let caBundle: String?
 
   /// Initialises libcurl (once per process) and starts the network thread.
   ///
+  /// - Parameter caBundle: CA certificates to trust instead of the system's (a company's TLS
+  ///   proxy, a test's own CA); see ``caBundle(in:)``.
   /// - Throws: `.other` if libcurl or the thread cannot be set up.
-  public init() throws(TransportError) {
+  public init(caBundle: String? = nil) throws(TransportError) {
     driver = try CurlDriver()
+    self.caBundle = caBundle
   }
 
   init(idleWaitMilliseconds: Int32) throws(TransportError) {
     driver = try CurlDriver(idleWaitMilliseconds: idleWaitMilliseconds)
+    caBundle = nil
+  }
+
+  /// The CA bundle the environment names, as curl's own tool reads it (`CURL_CA_BUNDLE`) or else
+  /// as OpenSSL does (`SSL_CERT_FILE`): libcurl itself reads neither.
+  public static func caBundle(in environment: [String: String]) -> String? {
+    for name in ["CURL_CA_BUNDLE", "SSL_CERT_FILE"] {
+      if let path = environment[name], !path.isEmpty { return path }
+    }
+    return nil
   }
 
   deinit {
@@ -47,7 +63,8 @@ public final class CurlTransport: HTTPTransport {
   {
     // Opening the body file here makes a missing or unreadable file fail before any network I/O.
     let upload = try CurlUploadSource.make(request.body)
-    let transfer = CurlTransfer(id: driver.makeID(), request: request, sink: sink, upload: upload)
+    let transfer = CurlTransfer(
+      id: driver.makeID(), request: request, sink: sink, upload: upload, caBundle: caBundle)
     let driver = self.driver
     let outcome = await withTaskCancellationHandler {
       await withCheckedContinuation { continuation in

@@ -55,6 +55,10 @@ public struct EmulatorConfiguration: Sendable {
   /// FlyingFox's per-request handler timeout. Large uploads are streamed inside the handler, so
   /// this bounds how long one upload may take.
   public var handlerTimeout: TimeInterval
+  /// Sends one webhook POST (any scheme and host: https targets, names resolved by the system) and
+  /// returns the status the target answered, or nil when it could not be reached. Nil: the twin's
+  /// own client, which speaks plain http to an IPv4 address or `localhost` only.
+  public var webhookPoster: WebhookPoster?
 
   public init(
     host: String = "127.0.0.1",

@@ -83,7 +83,7 @@ public actor FalEmulator {
     let app = SimulatedApp(
       stepDuration: configuration.scaledStepDuration, clock: clock, renderer: renderer, storage: storage,
       baseURL: sharedBaseURL)
-    let webhooks = WebhookSender(clock: clock)
+    let webhooks = WebhookSender(clock: clock, poster: configuration.webhookPoster)
     let queue = QueueModel(
       workers: configuration.workers, minimumQueueTime: configuration.scaledMinimumQueueTime, clock: clock,
       runner: app,

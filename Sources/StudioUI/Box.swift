@@ -25,7 +25,12 @@ public enum Box {
   }
 
   /// A framed box over whatever is below it (overlays, dialogs), filled with the overlay role.
+  ///
+  /// The column on each side is cleared too: without it, text of the pane below ran up to the
+  /// frame, cut mid-word ("s│"), and read as if it belonged to the box.
   public static func overlay(_ grid: inout ScreenGrid, _ rect: Rect, title: String) {
+    grid.fill(Rect(x: rect.x - 1, y: rect.y, width: 1, height: rect.height), role: .normal)
+    grid.fill(Rect(x: rect.maxX, y: rect.y, width: 1, height: rect.height), role: .normal)
     grid.fill(rect, role: .overlay)
     draw(&grid, rect, title: title, focused: true)
     grid.fill(rect.inset(by: 1), role: .overlay)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CurlTransport
 import FalEmulator
 import Foundation
 
@@ -122,6 +123,16 @@ struct EmulatorCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
+    var configuration = configuration
+    // Webhooks go out over libcurl, as the studio's requests do: https targets and host names.
+    let transport: CurlTransport
+    do {
+      transport = try CurlTransport(caBundle: CurlTransport.caBundle(in: ProcessInfo.processInfo.environment))
+    } catch {
+      Console.error("cannot start the network engine for webhooks: \(error.message)")
+      throw ExitCode(1)
+    }
+    configuration.webhookPoster = transport.webhookPoster
     let emulator = FalEmulator(configuration: configuration)
     let base: String
     do { base = try await emulator.start() } catch {

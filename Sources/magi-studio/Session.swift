@@ -53,15 +53,17 @@ final class Session: Sendable {
   }
 
   /// - Parameter verbose: the client says on stderr which way each upload goes (`--verbose`).
+  /// - Parameter retryPolicy: ``RetryPolicy/batch`` for batches, which wait out long 429 storms.
   static func open(
     _ options: ConnectionOptions, paths: StudioPaths, quiet: Bool = false, verbose: Bool = false,
-    followOptions: FollowOptions = FollowOptions(),
+    retryPolicy: RetryPolicy = .default, followOptions: FollowOptions = FollowOptions(),
     onEvent: @escaping @Sendable (JobEvent) -> Void = JobEventPrinter().handle
   ) async throws -> Session {
     func client(_ endpoints: FalEndpoints, _ credentials: Credentials, over transport: any HTTPTransport)
       -> FalQueueClient
     {
-      var client = FalQueueClient(transport: transport, endpoints: endpoints, credentials: credentials)
+      var client = FalQueueClient(
+        transport: transport, endpoints: endpoints, credentials: credentials, retryPolicy: retryPolicy)
       if verbose { client.trace = { Console.line("verbose: \($0)") } }
       return client
     }
@@ -69,7 +71,7 @@ final class Session: Sendable {
     // Indexing a large history is the longest step of a start; the emulator starts meanwhile.
     async let opening = LocalHistory.open(paths, quiet: quiet)
     let transport: CurlTransport
-    do { transport = try CurlTransport() } catch {
+    do { transport = try CurlTransport(caBundle: CurlTransport.caBundle(in: environment)) } catch {
       throw CommandFailure(message: "cannot start the network engine: \(error.message)", code: 1)
     }
     let explicitURL = options.falURL ?? environment["MAGI_FAL_URL"].flatMap { $0.isEmpty ? nil : $0 }
@@ -97,6 +99,7 @@ final class Session: Sendable {
     do { twin = try TwinKey.load(inDataDirectory: paths.data) } catch { throw CommandFailure(error) }
     var configuration = embeddedEmulatorConfiguration(environment: environment, paths: paths)
     configuration.expectedKey = twin.key
+    configuration.webhookPoster = transport.webhookPoster
     let emulator = FalEmulator(configuration: configuration)
     let base: String
     do { base = try await emulator.start() } catch {
@@ -137,10 +140,11 @@ final class Session: Sendable {
   /// Runs `body` with an open session and always closes it (the emulator and the network thread).
   static func using<T>(
     _ options: ConnectionOptions, store: StoreOptions, quiet: Bool = false, verbose: Bool = false,
-    events: JobEventPrinter = JobEventPrinter(),
+    retryPolicy: RetryPolicy = .default, events: JobEventPrinter = JobEventPrinter(),
     _ body: (Session) async throws -> T
   ) async throws -> T {
-    let session = try await open(options, paths: store.paths, quiet: quiet, verbose: verbose, onEvent: events.handle)
+    let session = try await open(
+      options, paths: store.paths, quiet: quiet, verbose: verbose, retryPolicy: retryPolicy, onEvent: events.handle)
     do {
       let value = try await body(session)
       await session.close()

@@ -63,6 +63,69 @@ import Testing
     await receiver.stop()
   }
 
+  /// An https receiver for `localhost` whose certificate a CA made for this test signed.
+  static let httpsReceiver = """
+    import http.server, ssl, sys
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(200)
+            self.end_headers()
+            print(self.headers.get("X-Fal-Webhook-Request-Id", "-"), body.decode(), flush=True)
+        def log_message(self, *arguments):
+            pass
+    server = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[1] + "/cert.pem", sys.argv[1] + "/key.pem")
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+    """
+
+  /// A CA and a certificate for `localhost` signed by it, in `directory` (ca.pem, cert.pem, key.pem).
+  static func makeCertificates(in directory: String) async throws {
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    try "subjectAltName=DNS:localhost\n".write(toFile: directory + "/ext.cnf", atomically: true, encoding: .utf8)
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    for step in [
+      ["req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=magi test CA"],
+      ["req"] + ec + ["-keyout", "key.pem", "-out", "cert.csr", "-subj", "/CN=localhost"],
+      [
+        "x509", "-req", "-in", "cert.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "cert.pem",
+        "-days", "1", "-extfile", "ext.cnf",
+      ],
+    ] {
+      let output = try await ChildProcess.run(["openssl"] + step, directory: directory)
+      guard output.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: ["openssl": output.stderr]) }
+    }
+  }
+
+  /// fal delivers to any https target; so does the twin, over libcurl, to a host name, trusting the
+  /// CA that `CURL_CA_BUNDLE` names (as a company's TLS proxy would need).
+  @Test func aWebhookIsDeliveredToAnHTTPSTargetByName() async throws {
+    let runner = try CommandRunner()
+    let tls = runner.home + "/tls"
+    try await Self.makeCertificates(in: tls)
+    let receiver = try RunningChild(["python3", "-c", Self.httpsReceiver, tls])
+    defer { receiver.kill() }
+    let announced = await receiver.stdout.lines(reaching: 1).first
+    let port = try #require(announced.flatMap { Int($0) }, "\(receiver.stderr.text)")
+    let emulator = try await EmulatorProcess(
+      runner: runner, arguments: ["--step-ms", "1"], environment: ["CURL_CA_BUNDLE": tls + "/ca.pem"])
+    defer { emulator.stop() }
+    let target = "https://localhost:\(port)/hook"
+    let output = try await runner.run(
+      ["generate", "--prompt", "a fox", "--webhook", target, "--wait", "--json"],
+      environment: ["MAGI_FAL_URL": emulator.baseURL])
+    #expect(output.status == 0, "stderr: \(output.stderr)")
+    let requestID = try #require(Self.field("request_id", in: output.stdout) as? String)
+    let delivered = await receiver.stdout.lines(reaching: 2)
+    let line = try #require(delivered.dropFirst().first, "nothing delivered: \(emulator.child.stderr.text)")
+    #expect(line.hasPrefix(requestID + " "))
+    let payload = Self.field("status", in: String(line.dropFirst(requestID.count + 1)))
+    #expect(payload as? String == "OK")
+  }
+
   @Test func configTomlGivesADefaultWebhookThatNoWebhookTurnsOff() async throws {
     let runner = try CommandRunner()
     try FileManager.default.createDirectory(

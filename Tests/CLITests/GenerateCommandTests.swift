@@ -126,9 +126,10 @@ final class EmulatorProcess {
   let baseURL: String
 
   /// Starts it and waits (off the task pool) for the first line it prints: the address it listens on.
-  init(runner: CommandRunner, arguments: [String]) async throws {
+  init(runner: CommandRunner, arguments: [String], environment: [String: String] = [:]) async throws {
     child = try RunningChild(
-      [CommandRunner.binary, "emulator", "--port", "0"] + arguments, environment: runner.environment)
+      [CommandRunner.binary, "emulator", "--port", "0"] + arguments,
+      environment: runner.environment.merging(environment) { $1 })
     baseURL = await child.stdout.lines(reaching: 1).first ?? ""
     guard baseURL.hasPrefix("http://") else {
       child.kill()
