@@ -161,6 +161,7 @@ let package = Package(
     // The studio in a real terminal (tmux) against the emulator.
     .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
     .testTarget(name: "HistoryStoreTests", dependencies: ["HistoryStore", "TestSupport"]),
+    .testTarget(name: "HistoryModelTests", dependencies: ["HistoryModel"]),
     .testTarget(name: "StudioUITests", dependencies: ["StudioUI", "HistoryModel"], exclude: ["__Snapshots__"]),
     .testTarget(
       name: "StudioRuntimeTests",

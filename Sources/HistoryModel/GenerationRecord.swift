@@ -69,12 +69,17 @@ public struct GenerationRecord: Sendable, Hashable {
   /// The batch this job was submitted in (one `generate` with variations, or one `batch` file): every
   /// record of one invocation shares it. Absent for a single job.
   public var batchID: String? = nil
+  /// The user picked this one as the best of a compare (shown as ★ in the history).
+  public var starred = false
+  /// When the user discarded the video of this record (a compare's losers): the file is deleted,
+  /// the record kept, and the video is not fetched again.
+  public var videoDiscardedAt: Date? = nil
 
   /// Finished on fal, but its video is not downloaded yet (the studio stopped mid-download, or the
   /// download failed): what a resume still has to do. Kept in the line's head, so that finding these
   /// among 100,000 records needs no record decoded.
   public var awaitsVideo: Bool {
-    status == .completed && failure == nil && localFile == nil
+    status == .completed && failure == nil && localFile == nil && videoDiscardedAt == nil
   }
 
   public init(
@@ -274,6 +279,8 @@ extension GenerationRecord: Codable {
     case webhook, priority
     case startTimeout = "start_timeout"
     case batchID = "batch"
+    case starred
+    case videoDiscardedAt = "video_discarded"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -312,6 +319,8 @@ extension GenerationRecord: Codable {
     priority = try container.decodeIfPresent(String.self, forKey: .priority)
     startTimeout = try container.decodeIfPresent(Double.self, forKey: .startTimeout)
     batchID = try container.decodeIfPresent(String.self, forKey: .batchID)
+    starred = try container.decodeIfPresent(Bool.self, forKey: .starred) ?? false
+    videoDiscardedAt = try container.decodeIfPresent(Date.self, forKey: .videoDiscardedAt)
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -348,5 +357,8 @@ extension GenerationRecord: Codable {
     try container.encodeIfPresent(priority, forKey: .priority)
     try container.encodeIfPresent(startTimeout, forKey: .startTimeout)
     try container.encodeIfPresent(batchID, forKey: .batchID)
+    // Written only when set, so lines of records never starred read as before.
+    if starred { try container.encode(true, forKey: .starred) }
+    try container.encodeIfPresent(videoDiscardedAt, forKey: .videoDiscardedAt)
   }
 }

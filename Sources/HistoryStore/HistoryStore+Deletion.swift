@@ -28,12 +28,53 @@ extension HistoryStore {
     return HistoryDeletion(found: true, video: removeOwnedFile(video))
   }
 
-  /// A live record whose video is `file`, if any. Only lines that mention the file's name are
-  /// decoded, so a delete stays quick in a large history.
-  private func recordUsing(_ file: String) -> String? {
+  /// Deletes a record's video but keeps the record (a compare's discarded results): the record
+  /// then says when its video was discarded, and nothing fetches it again.
+  ///
+  /// The file goes only when the store owns it (inside ``directory``) and no other record uses
+  /// it; a shared file stays for the other record while this one lets go of it. A file outside
+  /// the directory, or one that cannot be removed, leaves the record as it was.
+  /// - Returns: what happened (`found` is false when no record has the id).
+  public func discardVideo(id: String) async throws(HistoryStoreError) -> HistoryDeletion {
+    refreshQuietly()
+    guard index.entry(id) != nil, var record = try loadRecord(id) else {
+      return HistoryDeletion(found: false, video: .kept)
+    }
+    guard let file = record.localFile?.path else {
+      return HistoryDeletion(found: true, video: record.videoDiscardedAt == nil ? .kept : .missing)
+    }
+    let video: HistoryDeletion.Video =
+      if let other = recordUsing(file, other: id) { .sharedWith(other) } else { removeOwnedFile(file) }
+    switch video {
+    case .removed, .missing, .sharedWith:
+      let now = GenerationRecord.now()
+      record.localFile = nil
+      record.videoDiscardedAt = now
+      record.updatedAt = now
+      try await save(record)
+    case .kept, .refusedOutsideDataDirectory, .failed:
+      break
+    }
+    return HistoryDeletion(found: true, video: video)
+  }
+
+  /// Stars or unstars a record (the winner of a compare); nil when no record has the id.
+  public func setStarred(id: String, _ starred: Bool) async throws(HistoryStoreError) -> GenerationRecord? {
+    refreshQuietly()
+    guard index.entry(id) != nil, var record = try loadRecord(id) else { return nil }
+    guard record.starred != starred else { return record }
+    record.starred = starred
+    record.updatedAt = GenerationRecord.now()
+    try await save(record)
+    return record
+  }
+
+  /// A live record other than `other` whose video is `file`, if any. Only lines that mention the
+  /// file's name are decoded, so a delete stays quick in a large history.
+  private func recordUsing(_ file: String, other: String? = nil) -> String? {
     let name = Array((file.split(separator: "/").last.map(String.init) ?? file).utf8)
     let target = Self.realPath(file) ?? file
-    for id in index.matchingIDs(HistoryQuery(limit: Int.max)) {
+    for id in index.matchingIDs(HistoryQuery(limit: Int.max)) where id != other {
       let line: [UInt8]
       if let slot = pendingSlots[id] {
         guard case .record(_, let pendingLine) = pending[slot].change else { continue }

@@ -167,8 +167,24 @@ public final class EffectRunner: Sendable {
       }
     case .adopt(let ids):
       for id in ids { follower.follow(id, ifBusy: .skip, quietly: true) }
+    case .loadComparison(let request):
+      tasks.start { await self.loadComparison(request) }
+    case .star(let id, let starred):
+      tasks.start {
+        do {
+          guard let record = try await history.setStarred(id: id, starred) else {
+            inbox.post(.notice("cannot star \(id): it is no longer in the history"))
+            return
+          }
+          inbox.post(.recordUpdated(record))
+        } catch {
+          inbox.post(.notice("cannot star \(id): \(error)"))
+        }
+      }
+    case .discardVideos(let ids):
+      tasks.start { await self.discardVideos(ids) }
     case .loadPreviewSheet(let id, _, _, _, _), .playPreview(let id, _, _, _), .showPreviewFrame(let id, _, _, _),
-      .loadThumbnails(let id, _, _), .loadSourceThumbnail(let id, _, _, _, _):
+      .loadThumbnails(let id, _, _), .loadSourceThumbnail(let id, _, _, _, _), .loadCompareSheet(let id, _, _, _, _):
       if let previews { return previews.perform(effect) }
       inbox.post(.previewUnavailable(id: id, reason: "previews are not available in this build"))
     case .stopPlayback, .stopPreviews:

@@ -21,11 +21,13 @@ public final class PreviewRunner: Sendable {
   /// The sheet's task and the playback's.
   private let running = Mutex<[Slot: Task<Void, Never>]>([:])
 
-  private enum Slot {
+  private enum Slot: Hashable {
     case sheet
     case playback
     case thumbnails
     case source
+    /// A compare cell's sheet, by record id: several at once.
+    case compare(String)
   }
 
   /// - Parameters:
@@ -58,12 +60,20 @@ public final class PreviewRunner: Sendable {
       }
     case .loadThumbnails(let id, let path, let frame):
       replace(.thumbnails) { await self.loadThumbnails(id: id, path: path, frame: frame) }
+    case .loadCompareSheet(let id, let path, let sha256, let count, let frame):
+      replace(.compare(id)) { await self.loadSheet(id: id, path: path, sha256: sha256, count: count, frame: frame) }
     case .stopPlayback:
       replace(.playback, with: nil)
     case .stopPreviews:
       replace(.playback, with: nil)
       replace(.sheet, with: nil)
       replace(.thumbnails, with: nil)
+      running.withLock { running in
+        for slot in Array(running.keys) {
+          guard case .compare = slot else { continue }
+          running.removeValue(forKey: slot)?.cancel()
+        }
+      }
     default:
       return false
     }

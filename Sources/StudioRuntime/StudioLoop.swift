@@ -120,7 +120,8 @@ public final class StudioLoop {
       state.quitting = true
     case .submit, .cancel, .loadHistory, .loadRecord, .delete, .open, .completePath, .adopt, .copyToClipboard,
       .openVideosFolder, .saveThemeAsDefault, .loadRowDetails, .loadPreviewSheet, .playPreview, .showPreviewFrame,
-      .loadThumbnails, .loadSourceThumbnail, .stopPlayback, .stopPreviews:
+      .loadThumbnails, .loadSourceThumbnail, .stopPlayback, .stopPreviews, .loadComparison, .loadCompareSheet, .star,
+      .discardVideos:
       runner.perform(effect)
     }
   }

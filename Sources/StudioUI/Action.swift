@@ -51,6 +51,12 @@ public enum Action: Sendable {
   case previewSource(key: String, PreviewPicture)
   /// One frame of a playback, with the video's length and rate (after `.playPreview`/`.showPreviewFrame`).
   case previewFrame(id: String, PreviewPicture, duration: Double, frameRate: Double)
+  /// The records of a compare (after `.loadComparison`), in the order to show them.
+  case comparisonLoaded([GenerationRecord])
+  /// Why a compare cannot be shown, in one line (not a batch, too few or too many records).
+  case comparisonFailed(String)
+  /// A record changed at the user's request (starred, its video discarded).
+  case recordUpdated(GenerationRecord)
   /// Why a record's video cannot be previewed, in one line (missing, corrupt, no ffmpeg, …).
   case previewUnavailable(id: String, reason: String)
 }

@@ -124,7 +124,7 @@ public struct AppState: Sendable, Hashable {
     if zoomed { return false }
     // Help and details cover every pane: no clock is on screen behind them.
     switch overlay {
-    case .help, .detail, .messages: return false
+    case .help, .detail, .messages, .compare: return false
     case .palette, nil: return true
     }
   }

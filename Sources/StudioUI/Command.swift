@@ -84,6 +84,13 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
   case clearMarks
   case sortHistory
 
+  // Compare.
+  case compareRecords
+  case moveLeft
+  case moveRight
+  case starRecord
+  case discardOthers
+
   // Previews.
   case playVideo
   case playVideoFullScreen
@@ -172,6 +179,11 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
     case .toggleMark: "Mark / unmark the history item"
     case .clearMarks: "Unmark every history item"
     case .sortHistory: "Sort the history by date or cost"
+    case .compareRecords: "Compare the marked items (or the item's batch) side by side"
+    case .moveLeft: "Move left"
+    case .moveRight: "Move right"
+    case .starRecord: "Star / unstar the video (the winner)"
+    case .discardOthers: "Discard the other videos (files deleted, records kept)"
     case .playVideo: "Play the video in the details view"
     case .playVideoFullScreen: "Play the video on the whole screen"
     case .pausePlayback: "Pause / resume playback"
@@ -195,7 +207,8 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
       .editorWordRight, .editorBackspace, .editorDelete, .editorDeleteWord, .editorKillToStart, .editorKillToEnd,
       .editorKillWordForward, .editorYank, .editorEnter, .editorDone,
       .confirmYes, .confirmAlternative, .confirmNo, .close, .showPalette, .activate,
-      .pausePlayback, .stepForward, .stepBackward, .seekForward, .seekBackward, .togglePlaybackZoom, .stopPlayback:
+      .pausePlayback, .stepForward, .stepBackward, .seekForward, .seekBackward, .togglePlaybackZoom, .stopPlayback,
+      .moveLeft, .moveRight, .starRecord, .discardOthers:
       false
     default:
       true

@@ -12,6 +12,8 @@ public struct Dialog: Sendable, Hashable {
     /// Several marked rows at once (Space).
     case deleteRecords([String])
     case rerunRecords([String])
+    /// A compare's other videos: files deleted, records kept.
+    case discardVideos([String])
     case quit
     /// The form's request again, seconds after it was sent: more often a slip than a wish to pay twice.
     case submit(MagiRequest, source: MediaInput?, parentID: String?)
@@ -31,6 +33,7 @@ public struct Dialog: Sendable, Hashable {
     case .submit, .rerun: [("y", "submit and pay"), ("n", "do not send")]
     case .deleteRecords: [("y", "delete records"), ("v", "records and video files"), ("n", "keep")]
     case .rerunRecords: [("y", "re-run them"), ("n", "no")]
+    case .discardVideos: [("y", "delete the files"), ("n", "keep them")]
     case .quit: [("y", "quit"), ("n", "stay")]
     }
   }

@@ -52,6 +52,17 @@ public enum Effect: Sendable, Hashable {
   /// Decode the form's source for its thumbnail (`.previewSource`, or `.previewUnavailable` with
   /// `key` as the id): an image as it is; a video's frame at `startFrame` (its last frame when nil).
   case loadSourceThumbnail(key: String, path: String, isVideo: Bool, startFrame: Int?, frame: CellSize)
+  /// Load the records a compare shows (``CompareRequest``): answered with `.comparisonLoaded`, or
+  /// `.comparisonFailed` when there are not 2 to 9 finished records.
+  case loadComparison(CompareRequest)
+  /// A compare cell's contact sheet: as `.loadPreviewSheet`, but one per record, side by side
+  /// (answered with `.previewSheet` or `.previewUnavailable`); `.stopPreviews` ends them.
+  case loadCompareSheet(id: String, path: String, sha256: String?, count: Int, frame: CellSize)
+  /// Star (or unstar) a record; answered with `.recordUpdated`.
+  case star(String, Bool)
+  /// Delete these records' video files and keep the records (a compare's discarded results);
+  /// answered with `.recordUpdated` for each and a notice.
+  case discardVideos([String])
   /// Stop playing (pause or stop); the frame on screen stays.
   case stopPlayback
   /// Stop every preview's decoding: no preview is on screen any more.

@@ -16,7 +16,8 @@ public enum HelpOverlay {
       Line(keys: "EDIT", text: "Keys type; entered with Enter, i or /; Esc leaves", isHeading: false),
     ]
     let order: [KeyContext] = [
-      .global, .navigation, .form, .editor, .queue, .history, .detail, .playback, .messages, .palette, .help, .dialog,
+      .global, .navigation, .form, .editor, .queue, .history, .detail, .compare, .playback, .messages, .palette, .help,
+      .dialog,
     ]
     for context in order {
       lines.append(Line(keys: "", text: context.title, isHeading: true))

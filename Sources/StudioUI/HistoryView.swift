@@ -118,6 +118,10 @@ enum HistoryView {
     if columns.shown.contains(.resolution) { put(detail?.resolution ?? "", Column.resolution.width, dim) }
     if columns.shown.contains(.frames) { put(detail?.frames.map { "\($0)f" } ?? "", Column.frames.width, dim) }
     if columns.shown.contains(.cost) { put(detail?.cost.map(Format.price) ?? "", Column.cost.width, dim) }
+    if detail?.starred == true {
+      // The winner of a compare, before its prompt.
+      column += grid.put("★ ", x: column, y: y, role: selected ? base : .accent, maxWidth: x + width - column)
+    }
     let prompt = summary.prompt.utf8.contains(0x0A) ? summary.prompt.replacing("\n", with: " ") : summary.prompt
     grid.put(prompt, x: column, y: y, role: base, maxWidth: x + width - column)
   }

@@ -9,6 +9,7 @@ public enum KeyContext: String, Sendable, Hashable, CaseIterable {
   case help
   case palette
   case detail
+  case compare
   case messages
   case editor
   case form
@@ -24,6 +25,7 @@ public enum KeyContext: String, Sendable, Hashable, CaseIterable {
     case .help: "Help"
     case .palette: "Command palette"
     case .detail: "Details view"
+    case .compare: "Compare view"
     case .messages: "Messages view"
     case .editor: "EDIT mode: typing in a field, the filter or the palette"
     case .form: "Form, NORMAL mode"
@@ -107,6 +109,22 @@ public enum KeyMap {
     KeyBinding(.character("p"), .detail, .playVideo),
     KeyBinding(.character("P"), .detail, .playVideoFullScreen),
 
+    // Compare.
+    KeyBinding(.escape, .compare, .close),
+    KeyBinding(.character("q"), .compare, .close),
+    KeyBinding(.left, .compare, .moveLeft),
+    KeyBinding(.character("h"), .compare, .moveLeft),
+    KeyBinding(.right, .compare, .moveRight),
+    KeyBinding(.character("l"), .compare, .moveRight),
+    KeyBinding(.up, .compare, .moveUp),
+    KeyBinding(.character("k"), .compare, .moveUp),
+    KeyBinding(.down, .compare, .moveDown),
+    KeyBinding(.character("j"), .compare, .moveDown),
+    KeyBinding(.character("s"), .compare, .starRecord),
+    KeyBinding(.character("*"), .compare, .starRecord),
+    KeyBinding(.character("D"), .compare, .discardOthers),
+    KeyBinding(.character("o"), .compare, .openRecord),
+
     // Messages.
     KeyBinding(.escape, .messages, .close),
     KeyBinding(.character("q"), .messages, .close),
@@ -185,6 +203,7 @@ public enum KeyMap {
     KeyBinding(.character("c"), .history, .cancelRecord),
     KeyBinding(.character(" "), .history, .toggleMark),
     KeyBinding(.character("u"), .history, .clearMarks),
+    KeyBinding(.character("C"), .history, .compareRecords),
     KeyBinding(.character("S"), .history, .sortHistory),
     KeyBinding(.character("p"), .history, .playVideo),
     KeyBinding(.character("P"), .history, .playVideoFullScreen),

@@ -100,6 +100,8 @@ public struct PreviewState: Sendable, Hashable {
   public var source: SourceThumbnail?
   /// `p` in the history: play this record once its details are loaded.
   public var playWhenShown: PlayRequest?
+  /// A compare's sheets were asked for: when the compare view goes, their decoding is stopped.
+  public var comparing = false
 
   public struct PlayRequest: Sendable, Hashable {
     public var id: String
@@ -125,6 +127,7 @@ extension GenerationRecord {
   /// no video to speak of, e.g. a failed or running job).
   var previewSource: (path: String?, missing: String?) {
     if let file = localFile { return (file.path, nil) }
+    if videoDiscardedAt != nil { return (nil, "the video was discarded") }
     guard status == .completed, failure == nil else { return (nil, nil) }
     return (nil, result == nil ? "the result is not fetched yet" : "the video is still downloading")
   }

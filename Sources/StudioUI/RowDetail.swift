@@ -10,12 +10,15 @@ public struct RowDetail: Sendable, Hashable {
   public var cost: Double?
   /// The record's video file exists on this machine.
   public var onDisk: Bool
+  /// Picked as the best of a compare (★).
+  public var starred = false
 
-  public init(resolution: String?, frames: Int?, cost: Double?, onDisk: Bool) {
+  public init(resolution: String?, frames: Int?, cost: Double?, onDisk: Bool, starred: Bool = false) {
     self.resolution = resolution
     self.frames = frames
     self.cost = cost
     self.onDisk = onDisk
+    self.starred = starred
   }
 
   /// The detail of `record`; `onDisk` says whether its local file exists (the caller looked).
@@ -23,6 +26,6 @@ public struct RowDetail: Sendable, Hashable {
     let parameters = RecordParameters(record)
     self.init(
       resolution: parameters.resolution, frames: parameters.numFrames,
-      cost: record.billing?.cost, onDisk: onDisk)
+      cost: record.billing?.cost, onDisk: onDisk, starred: record.starred)
   }
 }

@@ -86,6 +86,7 @@ enum StatusBar {
     case .palette: return "Enter run  Esc close"
     case .detail: return "Esc close  + zoom  ? help"
     case .messages: return "Esc close  j/k scroll"
+    case .compare: return "s star  D discard others  Esc close"
     case nil: break
     }
     if state.isTyping {

@@ -386,6 +386,8 @@ extension StudioReducer {
       }
       state.overlay = .messages(back: max(0, min(back + delta, max(0, count - 1))))
       return []
+    case .compare:
+      return compareCommand(command, &state)
     case nil:
       break
     }

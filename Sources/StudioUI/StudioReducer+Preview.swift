@@ -109,7 +109,7 @@ extension StudioReducer {
 
   /// Brings the previews in line with the screen; returns what to decode or stop.
   static func reconcilePreview(_ state: inout AppState) -> [Effect] {
-    let effects = reconcileDetailPreview(&state)
+    let effects = reconcileDetailPreview(&state) + reconcileCompare(&state)
     return effects + reconcileThumbnails(&state) + reconcileSourceThumbnail(&state)
   }
 

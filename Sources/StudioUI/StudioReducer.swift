@@ -115,6 +115,10 @@ public enum StudioReducer {
       effects = []
     case .previewSheet, .previewFrame, .previewUnavailable, .previewThumbnails, .previewSource:
       previewArrived(action, &state)
+      compareSheetArrived(action, &state)
+      effects = []
+    case .comparisonLoaded, .comparisonFailed, .recordUpdated:
+      compareArrived(action, &state)
       effects = []
     }
     return effects
@@ -146,6 +150,7 @@ public enum StudioReducer {
     case .help: return [.help, .global]
     case .palette: return [.palette]
     case .detail: return [.detail, .global]
+    case .compare: return [.compare, .global]
     case .messages: return [.messages, .global]
     case nil: break
     }
@@ -215,7 +220,7 @@ public enum StudioReducer {
       case .scrollDown: return run(.moveDown, &state)
       default: return []
       }
-    case .palette:
+    case .palette, .compare:
       return []
     case nil:
       break
@@ -434,6 +439,7 @@ public enum StudioReducer {
       state.pendingRecord = (id, .detail)
       return [.loadRecord(id)]
     case .openRecord:
+      if case .compare = state.overlay { return compareCommand(command, &state) }
       if state.overlay == nil, !state.history.marked.isEmpty { return historyCommand(command, &state) }
       guard let id = targetRecordID(state) else { return [] }
       return [.open(id)]
@@ -454,6 +460,8 @@ public enum StudioReducer {
       return [.openVideosFolder]
     case .cancelRecord, .toggleMark, .clearMarks, .sortHistory:
       return historyCommand(command, &state)
+    case .compareRecords, .moveLeft, .moveRight, .starRecord, .discardOthers:
+      return compareCommand(command, &state)
     case .deleteRecord:
       if state.overlay == nil, !state.history.marked.isEmpty { return historyCommand(command, &state) }
       guard let id = targetRecordID(state) else { return [] }
@@ -536,6 +544,9 @@ public enum StudioReducer {
       state.notice = Notice("Deleting \(ids.count) items\(removeVideo ? " and their videos" : "")…")
       state.history.marked = [:]
       return ids.map { .delete($0, removeVideo: removeVideo) }
+    case .discardVideos(let ids):
+      state.notice = Notice("Discarding \(count(ids.count, "video"))…")
+      return [.discardVideos(ids)]
     case .rerunRecords(let ids):
       state.notice = Notice("Re-running \(ids.count) jobs as they were")
       state.history.marked = [:]

@@ -43,6 +43,9 @@ public enum StudioRenderer {
     case .messages(let back):
       grid.cursor = nil
       MessagesView.draw(&grid, shown, back: back)
+    case .compare(let compare):
+      grid.cursor = nil
+      CompareView.draw(&grid, shown, compare)
     case nil:
       break
     }

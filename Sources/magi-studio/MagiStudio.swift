@@ -17,7 +17,7 @@ struct MagiStudio: AsyncParsableCommand {
         1    any other failure
         64   invalid input: an argument, a value, a missing or unreadable file, or the app refused the input
         65   the model's content policy refused the prompt or the image
-        66   preview: the record has no video, or its file is missing, still downloading or undecodable
+        66   preview, compare: a record has no video, or its file is missing, still downloading or undecodable
         69   the server or the network failed (after retries), or the job failed
         73   cannot create what is needed (the data directory is not writable)
         74   local I/O error (reading or writing a file, disk full)
@@ -30,7 +30,8 @@ struct MagiStudio: AsyncParsableCommand {
     subcommands: [
       StudioCommand.self, GenerateCommand.self, StatusCommand.self, ResultCommand.self, CancelCommand.self,
       HistoryCommand.self, BatchCommand.self,
-      OpenCommand.self, PreviewCommand.self, ResumeCommand.self, UploadCommand.self, EmulatorCommand.self,
+      OpenCommand.self, PreviewCommand.self, CompareCommand.self, ResumeCommand.self, UploadCommand.self,
+      EmulatorCommand.self,
     ],
     defaultSubcommand: StudioCommand.self
   )

@@ -71,7 +71,7 @@ struct PreviewCommand: AsyncParsableCommand {
           message: "standard output is not a terminal: give -o sheet.png to write the contact sheet as a PNG",
           code: ExitStatus.invalidInput)
       }
-      let mode = await graphicsMode()
+      let mode = await Self.graphicsMode(graphics)
       guard mode != .none else {
         throw CommandFailure(message: "no preview: graphics are off (--graphics none)", code: ExitStatus.invalidInput)
       }
@@ -116,7 +116,7 @@ struct PreviewCommand: AsyncParsableCommand {
 
   /// `--graphics` as asked, or detected; inside tmux, pixel protocols only when passthrough is on
   /// (asking tmux runs a child: on a thread of its own).
-  private func graphicsMode() async -> GraphicsMode {
+  static func graphicsMode(_ graphics: String) async -> GraphicsMode {
     let environment = ProcessInfo.processInfo.environment
     let choice = GraphicsChoice(graphics) ?? .auto
     return

@@ -175,7 +175,7 @@ struct PreviewDisplay {
     return PictureWriter(depth: depth).lines(art).joined(separator: "\n") + "\n"
   }
 
-  private func pixels(_ image: RGBAImage, columns: Int, rows: Int) -> String {
+  func pixels(_ image: RGBAImage, columns: Int, rows: Int) -> String {
     wrapped(PixelEncoder.encode(image, mode: mode, columns: columns, rows: rows, cellSize: cellSize) ?? "")
   }
 

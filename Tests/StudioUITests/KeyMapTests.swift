@@ -593,13 +593,13 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
   /// A binding added to the key map without an expectation here fails this test.
   @Test func everyBindingHasAnExpectation() {
     for binding in KeyMap.bindings {
-      #expect(bindingCases[binding.context]?[binding.command] != nil, "no test for \(binding)")
+      #expect(allBindingCases[binding.context]?[binding.command] != nil, "no test for \(binding)")
     }
   }
 
   @Test(arguments: KeyMap.bindings)
   func bindingDoesExactlyWhatItsCaseSays(_ binding: KeyBinding) {
-    guard let testCase = bindingCases[binding.context]?[binding.command] else { return }
+    guard let testCase = allBindingCases[binding.context]?[binding.command] else { return }
     var state = testCase.given()
     var expected = state
     testCase.expect(&expected)
