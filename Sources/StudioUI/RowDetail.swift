@@ -10,8 +10,11 @@ public struct RowDetail: Sendable, Hashable {
   public var cost: Double?
   /// The record's video file exists on this machine.
   public var onDisk: Bool
+  /// The batch the job was submitted in: rows of one batch show as one batch row.
+  public var batchID: String?
 
-  public init(resolution: String?, frames: Int?, cost: Double?, onDisk: Bool) {
+  public init(resolution: String?, frames: Int?, cost: Double?, onDisk: Bool, batchID: String? = nil) {
+    self.batchID = batchID
     self.resolution = resolution
     self.frames = frames
     self.cost = cost
@@ -23,6 +26,6 @@ public struct RowDetail: Sendable, Hashable {
     let parameters = RecordParameters(record)
     self.init(
       resolution: parameters.resolution, frames: parameters.numFrames,
-      cost: record.billing?.cost, onDisk: onDisk)
+      cost: record.billing?.cost, onDisk: onDisk, batchID: record.batchID)
   }
 }

@@ -71,6 +71,7 @@ enum StudioStartup {
     state.settings.notifyOnFinish = config.notifications.desktop
     Self.apply(config.defaults, to: &state.form)
     state.settings.defaultWebhook = config.webhook
+    state.settings.budget = config.budget
     state.form.webhook.setText(config.webhook ?? "")
 
     // The first frame goes out before the history is ready: the studio is on screen at once and
