@@ -60,12 +60,17 @@ extension HistoryState {
   public func lines(from top: Int, limit: Int) -> [ListLine] {
     var lines: [ListLine] = []
     var row = max(0, top)
+    // The batch of the last row looked at: its next rows need no walk of their own, so a screen
+    // costs its height plus the batches on it, however long they are.
+    var last: BatchGroup?
     while lines.count < limit, row < total {
-      guard let group = batchGroup(atRow: row) else {
+      if let group = last, !group.rows.contains(row) { last = nil }
+      guard let group = last ?? batchGroup(atRow: row) else {
         lines.append(.record(row))
         row += 1
         continue
       }
+      last = group
       let expanded = isExpanded(group)
       if row == group.rows.lowerBound || !expanded { lines.append(.batch(group)) }
       if !expanded {
