@@ -13,12 +13,17 @@ public struct RetryPolicy: Sendable, Hashable {
   public var jitter: Double
   /// Upper bound on a server's `Retry-After` we agree to wait.
   public var maxRetryAfter: Duration
+  /// How many attempts a call may make while the server keeps answering 429 (too many requests):
+  /// an explicit "not now" that took nothing. A batch waits out a long storm (it is slowed, not
+  /// failed); a single interactive call gives up with the other failures, after ``maxAttempts``.
+  public var maxRefusals: Int
 
   public init(
     maxAttempts: Int = 5, baseDelay: Duration = .milliseconds(500), maxDelay: Duration = .seconds(30),
-    jitter: Double = 0.25, maxRetryAfter: Duration = .seconds(120)
+    jitter: Double = 0.25, maxRetryAfter: Duration = .seconds(120), maxRefusals: Int? = nil
   ) {
     self.maxAttempts = maxAttempts
+    self.maxRefusals = maxRefusals ?? maxAttempts
     self.baseDelay = baseDelay
     self.maxDelay = maxDelay
     self.jitter = jitter
@@ -27,6 +32,10 @@ public struct RetryPolicy: Sendable, Hashable {
 
   public static let `default` = RetryPolicy()
   public static let none = RetryPolicy(maxAttempts: 1)
+  /// For batches: a 429 storm at submit is waited out for up to 30 attempts (about a quarter of an
+  /// hour at fal's usual `Retry-After`, or at the 30 s backoff cap), so it slows the batch rather
+  /// than failing its jobs; other failures give up as by default.
+  public static let batch = RetryPolicy(maxRefusals: 30)
 
   /// What a failed attempt was.
   public enum Failure: Sendable, Hashable {
@@ -62,7 +71,11 @@ public struct RetryPolicy: Sendable, Hashable {
   public func delay(
     after failure: Failure, attempt: Int, safety: Safety, random: Double = Double.random(in: 0...1)
   ) -> Duration? {
-    guard attempt < maxAttempts else { return nil }
+    if case .status(429, _) = failure {
+      guard attempt < maxRefusals else { return nil }
+    } else {
+      guard attempt < maxAttempts else { return nil }
+    }
     if safety == .creates, Self.mayHaveActed(failure) { return nil }
     var serverDelay: Duration?
     switch failure {

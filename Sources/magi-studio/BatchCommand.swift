@@ -69,7 +69,7 @@ struct BatchCommand: AsyncParsableCommand {
       }
       let hook = noWebhook ? nil : StudioConfig.load(paths: store.paths).config.webhook
       let code = try await Session.using(
-        connection, store: store, verbose: verbose, events: JobEventPrinter(labelled: true)
+        connection, store: store, verbose: verbose, retryPolicy: .batch, events: JobEventPrinter(labelled: true)
       ) { session in
         try await BudgetGate.check(
           jobs.map(\.request), history: session.history, paths: store.paths, yes: yes)

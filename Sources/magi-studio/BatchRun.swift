@@ -16,8 +16,9 @@ struct BatchJob: Sendable {
 /// Runs a batch (`generate` with variations, `batch FILE`): every job submitted under one batch id
 /// and followed to its end, at most `maxParallel` in flight at once, each result printed as it
 /// lands, then one summary line on stderr. A 429 at submit is waited out by the client (it honours
-/// `Retry-After`) and the same submit is sent again: fal took nothing, so nothing is duplicated;
-/// a submit whose reply was lost is never resent (the record says `unknown`).
+/// `Retry-After`; the session's ``RetryPolicy/batch`` allows 30 refusals, so a long storm slows the
+/// batch instead of failing its jobs) and the same submit is sent again: fal took nothing, so
+/// nothing is duplicated; a submit whose reply was lost is never resent (the record says `unknown`).
 enum BatchRun {
   struct Options {
     var maxParallel = 4

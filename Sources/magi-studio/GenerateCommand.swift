@@ -306,7 +306,7 @@ struct GenerateCommand: AsyncParsableCommand {
       BatchJob(request: request, source: source, options: options, parentID: parent, label: "job \(index + 1)")
     }
     let code = try await Session.using(
-      connection, store: store, verbose: verbose, events: JobEventPrinter(labelled: true)
+      connection, store: store, verbose: verbose, retryPolicy: .batch, events: JobEventPrinter(labelled: true)
     ) { session in
       try await BudgetGate.check(requests, history: session.history, paths: store.paths, yes: yes)
       return await BatchRun.run(

@@ -53,15 +53,17 @@ final class Session: Sendable {
   }
 
   /// - Parameter verbose: the client says on stderr which way each upload goes (`--verbose`).
+  /// - Parameter retryPolicy: ``RetryPolicy/batch`` for batches, which wait out long 429 storms.
   static func open(
     _ options: ConnectionOptions, paths: StudioPaths, quiet: Bool = false, verbose: Bool = false,
-    followOptions: FollowOptions = FollowOptions(),
+    retryPolicy: RetryPolicy = .default, followOptions: FollowOptions = FollowOptions(),
     onEvent: @escaping @Sendable (JobEvent) -> Void = JobEventPrinter().handle
   ) async throws -> Session {
     func client(_ endpoints: FalEndpoints, _ credentials: Credentials, over transport: any HTTPTransport)
       -> FalQueueClient
     {
-      var client = FalQueueClient(transport: transport, endpoints: endpoints, credentials: credentials)
+      var client = FalQueueClient(
+        transport: transport, endpoints: endpoints, credentials: credentials, retryPolicy: retryPolicy)
       if verbose { client.trace = { Console.line("verbose: \($0)") } }
       return client
     }
@@ -137,10 +139,11 @@ final class Session: Sendable {
   /// Runs `body` with an open session and always closes it (the emulator and the network thread).
   static func using<T>(
     _ options: ConnectionOptions, store: StoreOptions, quiet: Bool = false, verbose: Bool = false,
-    events: JobEventPrinter = JobEventPrinter(),
+    retryPolicy: RetryPolicy = .default, events: JobEventPrinter = JobEventPrinter(),
     _ body: (Session) async throws -> T
   ) async throws -> T {
-    let session = try await open(options, paths: store.paths, quiet: quiet, verbose: verbose, onEvent: events.handle)
+    let session = try await open(
+      options, paths: store.paths, quiet: quiet, verbose: verbose, retryPolicy: retryPolicy, onEvent: events.handle)
     do {
       let value = try await body(session)
       await session.close()

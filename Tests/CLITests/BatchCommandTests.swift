@@ -77,6 +77,22 @@ import Testing
     #expect(try await emulator.jobCount() == 3)
   }
 
+  /// A storm longer than a single submit's patience (five attempts): twelve 429s on two jobs in
+  /// flight. The batch waits it out; every job completes, none is taken twice.
+  @Test func aLong429StormSlowsTheBatchWithoutFailingOrDuplicatingAJob() async throws {
+    let runner = try CommandRunner()
+    let emulator = try await EmulatorProcess(runner: runner, arguments: ["--step-ms", "1"])
+    defer { emulator.stop() }
+    try await emulator.addFaults(#"[{"kind":"submit","action":"status","status":429,"retry_after":0,"count":12}]"#)
+    let output = try await runner.run(
+      ["generate", "--prompt", "p", "--seeds", "2", "--json", "--max-parallel", "2"],
+      environment: ["MAGI_FAL_URL": emulator.baseURL])
+    #expect(output.status == 0, "stderr: \(output.stderr)")
+    #expect(Self.objects(output.stdout).filter { $0["status"] as? String == "completed" }.count == 2)
+    #expect(try await emulator.requestCount("submit") == 14)
+    #expect(try await emulator.jobCount() == 2)
+  }
+
   /// With `--max-parallel 1` each job is submitted only after the one before it has ended.
   @Test func maxParallelOneRunsTheJobsOneAfterAnother() async throws {
     let runner = try CommandRunner()

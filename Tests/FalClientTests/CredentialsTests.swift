@@ -116,6 +116,19 @@ import Testing
     for text in ["inf", "Infinity", "nan", "-1"] { #expect(RetryPolicy.parseRetryAfter(text) == nil, "\(text)") }
   }
 
+  @Test func aBatchWaitsOutALong429StormButNotOtherFailures() {
+    let refused = RetryPolicy.Failure.status(429, retryAfter: .seconds(2))
+    let unavailable = RetryPolicy.Failure.status(503, retryAfter: .seconds(2))
+    // By default a refusal counts as any failure: the fifth attempt is the last.
+    #expect(RetryPolicy.default.delay(after: refused, attempt: 4, safety: .creates) == .seconds(2))
+    #expect(RetryPolicy.default.delay(after: refused, attempt: 5, safety: .creates) == nil)
+    // A batch's submits go on through 30 refusals, and only refusals.
+    #expect(RetryPolicy.batch.delay(after: refused, attempt: 5, safety: .creates) == .seconds(2))
+    #expect(RetryPolicy.batch.delay(after: refused, attempt: 29, safety: .creates) == .seconds(2))
+    #expect(RetryPolicy.batch.delay(after: refused, attempt: 30, safety: .creates) == nil)
+    #expect(RetryPolicy.batch.delay(after: unavailable, attempt: 5, safety: .creates) == nil)
+  }
+
   @Test func validationErrorsAreNeverRetried() {
     for code in [400, 401, 403, 404, 422] {
       #expect(RetryPolicy.default.delay(after: .status(code, retryAfter: nil), attempt: 1, safety: .idempotent) == nil)
