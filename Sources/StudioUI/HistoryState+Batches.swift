@@ -6,8 +6,10 @@ import HistoryModel
 /// Only the loaded window (at most ``HistoryState/windowLimit`` rows) is ever looked at: a batch's
 /// records are consecutive in the newest-first list (they were made one after another, after
 /// their batch id), so a batch is the run of neighbouring rows with its id, found by walking out
-/// from a row. Nothing here grows with the history's size. Rows are still counted in records
-/// (`selected`, `scrollTop`, `total`); a batch row stands at its newest record's row.
+/// from a row (a job another process made in the middle of a batch splits it in two rows; a
+/// filter shows the batch's matching jobs). Nothing here grows with the history's size. Rows are
+/// still counted in records (`selected`, `scrollTop`, `total`); a batch row stands at its newest
+/// record's row.
 extension HistoryState {
   /// The jobs of one batch among the rows loaded, newest first.
   public struct BatchGroup: Sendable, Hashable {
