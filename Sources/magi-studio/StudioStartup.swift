@@ -38,8 +38,11 @@ enum StudioStartup {
     let sessionPaths = paths
     let opening = StartedWork {
       // The studio never gives a job up for a lost connection: it retries until the server answers.
+      // Its batches (the form's variations) wait out a 429 storm at submit as the CLI's do; nothing
+      // waits on a submit (it runs beside the UI), so a single one may wait it out as well.
       let session = try await Session.open(
-        connection, paths: sessionPaths, quiet: true, followOptions: FollowOptions(giveUpAfter: nil),
+        connection, paths: sessionPaths, quiet: true, retryPolicy: .batch,
+        followOptions: FollowOptions(giveUpAfter: nil),
         onEvent: JobFollower.events(into: inbox))
       return (
         session, await session.history.warnings.map { "history: \($0)" }, await session.history.bytesScannedAtOpen

@@ -53,4 +53,23 @@ import Testing
     await runner.tasks.cancelAll()
     await harness.stop()
   }
+
+  /// A 429 storm at submit longer than a single call's patience (as the studio's client waits
+  /// out, like the CLI's batches): the batch is slowed, and every job is submitted once.
+  @Test func a429StormAtSubmitSlowsTheBatchWithoutLosingOrDuplicatingAJob() async throws {
+    let harness = try await RuntimeHarness.start(maxRefusals: 30)
+    await harness.emulator.injectFaults(Array(repeating: .status(429), count: 12), on: .submit)
+    let (runner, probe) = try await harness.runner()
+    let batch = BatchSubmission(
+      requests: [1, 2, 3].map { (index: Int) in MagiRequest(endpoint: t2v, prompt: "a kite \(index)", seed: index) })
+    runner.perform(.submitBatch(batch))
+    let summary = try #require(await probe.notice(containing: "jobs submitted and ended"))
+    #expect(summary.hasSuffix("3 of 3 jobs submitted and ended"), "\(summary)")
+    #expect(await harness.emulator.pendingFaults(on: .submit).isEmpty)
+    #expect(await harness.emulator.requestCounts()[.submit] == 15)
+    let prompts = probe.actions.compactMap { if case .submitted(let record) = $0 { record.prompt } else { nil } }
+    #expect(prompts.sorted() == ["a kite 1", "a kite 2", "a kite 3"])
+    await runner.tasks.cancelAll()
+    await harness.stop()
+  }
 }
