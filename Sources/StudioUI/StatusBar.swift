@@ -107,7 +107,11 @@ enum StatusBar {
     switch state.focus {
     case .form: return "i edit  ? help  : cmds  ^S submit"
     case .queue: return "c cancel  o open  ? help"
-    case .history: return "/ filter  x extend  r rerun  ? help"
+    case .history:
+      if let batch = state.history.selectedBatch {
+        return state.history.isExpanded(batch) ? "← close  r rerun batch  ? help" : "→ open  r rerun batch  ? help"
+      }
+      return "/ filter  x extend  r rerun  ? help"
     }
   }
 }

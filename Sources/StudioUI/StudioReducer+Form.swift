@@ -289,7 +289,11 @@ extension StudioReducer {
   static func askBatch(_ base: MagiRequest, source: MediaInput?, parentID: String?, _ state: inout AppState)
     -> [Effect]
   {
-    guard let requests = try? state.form.requests(from: base) else { return [] }
+    let requests: [MagiRequest]
+    do { requests = try state.form.requests(from: base) } catch {
+      state.notice = Notice("Cannot expand the variations: \(error.message)", kind: .error)
+      return []
+    }
     var drawsSeeds = false
     if case .success(let batch) = state.form.batch, case .random = batch.variations.seeds { drawsSeeds = true }
     let batch = BatchSubmission(
