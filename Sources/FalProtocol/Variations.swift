@@ -73,6 +73,15 @@ public enum Variations {
     return Axis(name: name, values: values)
   }
 
+  /// `--vary` (and the studio's Vary field) take the CLI option's name as well as the schema's:
+  /// `steps=8,16` and `num-frames=96,120` name `num_inference_steps` and `num_frames`.
+  public static func schemaName(inVary spec: String) -> String {
+    guard let equals = spec.firstIndex(of: "=") else { return spec }
+    var name = String(spec[..<equals]).trimmingWhitespace().replacing("-", with: "_")
+    if name == "steps" { name = "num_inference_steps" }
+    return name + spec[equals...]
+  }
+
   /// Every request of the batch: `base` with each prompt alternative × matrix combination × seed.
   /// An empty `seeds` leaves the base's seed alone.
   public static func expand(

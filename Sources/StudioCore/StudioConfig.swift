@@ -1,4 +1,5 @@
 import FalProtocol
+import HistoryModel
 
 #if canImport(FoundationEssentials)
   import FoundationEssentials

@@ -72,6 +72,20 @@ public final class EffectRunner: Sendable {
         return true
       }
       tasks.start { await follower.submit(request, source: checked, parentID: parentID, webhook: webhook) }
+    case .submitBatch(let batch):
+      let checked: MediaInput?
+      do { checked = try batch.source.map(checkSource) } catch {
+        inbox.post(.submitFailed(.message("\(error)")))
+        return true
+      }
+      tasks.start { await follower.submitBatch(batch, source: checked) }
+    case .loadSpentToday(let prices):
+      tasks.start {
+        let price: @Sendable (MagiModel) -> Double = { prices[$0] ?? $0.defaultPricePerUnit }
+        let spent = try? await history.spentToday(pricePerUnit: price)
+        if Task.isCancelled { return }
+        inbox.post(.spentToday(spent))
+      }
     case .cancel(let id):
       tasks.start {
         do {

@@ -60,6 +60,66 @@ public final class JobFollower: Sendable {
     }
   }
 
+  /// Submits a batch under one new batch id, at most ``BatchSubmission/maxParallel`` jobs in flight
+  /// (submitted and not yet ended, as the CLI's `--max-parallel` counts them), each submitted and
+  /// followed as a single submit is; says how the batch went when its last job has ended.
+  func submitBatch(_ batch: BatchSubmission, source: MediaInput?) async {
+    let batchID = GenerationRunner.newBatchID()
+    var requests = batch.requests
+    if batch.drawsSeeds {
+      // The studio's core draws nothing at random: the seeds of `seeds=N` are drawn here.
+      var generator = SystemRandomNumberGenerator()
+      let seeds = Variations.randomSeeds(requests.count, using: &generator)
+      for index in requests.indices { requests[index].seed = seeds[index] }
+    }
+    let count = requests.count
+    var submitted = 0
+    await withTaskGroup(of: Bool.self) { group in
+      var next = 0
+      func startNext() {
+        guard next < count, !Task.isCancelled else { return }
+        let request = requests[next]
+        let label = "job \(next + 1) of \(count)"
+        next += 1
+        group.addTask {
+          await self.submitInBatch(
+            request, source: source, parentID: batch.parentID, webhook: batch.webhook, batchID: batchID, label: label)
+        }
+      }
+      for _ in 0..<min(BatchSubmission.maxParallel, count) { startNext() }
+      while let sent = await group.next() {
+        if sent { submitted += 1 }
+        startNext()
+      }
+    }
+    if Task.isCancelled { return }
+    let failed = count - submitted
+    inbox.post(
+      .notice(
+        "batch \(batchID.suffix(6)): \(submitted) of \(count) jobs submitted and ended"
+          + (failed > 0 ? ", \(failed) could not be submitted" : "")))
+  }
+
+  /// One job of a batch: submitted with the batch's id, then followed to its end (awaited, so the
+  /// batch's slot stays taken while it runs). False when it could not be submitted.
+  private func submitInBatch(
+    _ request: MagiRequest, source: MediaInput?, parentID: String?, webhook: String?, batchID: String, label: String
+  ) async -> Bool {
+    do {
+      let record = try await jobs.submit(
+        request, source: source, parentID: parentID, options: .init(webhookURL: webhook), batchID: batchID)
+      inbox.post(.submitted(record))
+      guard following.withLock({ $0.insert(record.id).inserted }) else { return true }
+      await followToEnd(record.id, ifBusy: .wait, quietly: false)
+      following.withLock { _ = $0.remove(record.id) }
+      return true
+    } catch {
+      if Task.isCancelled { return false }
+      inbox.post(.submitFailed(.message("\(label): \(error.description)")))
+      return false
+    }
+  }
+
   /// Follows every job the last run left queued, running or undownloaded (see
   /// ``GenerationRunner/unfinishedRecordIDs()``), each through ``follow(_:ifBusy:quietly:)``.
   public func resumeUnfinished() {

@@ -118,7 +118,8 @@ public final class StudioLoop {
       terminal.repaintAll()
     case .quit:
       state.quitting = true
-    case .submit, .cancel, .loadHistory, .loadRecord, .delete, .open, .completePath, .adopt, .copyToClipboard,
+    case .submit, .submitBatch, .loadSpentToday, .cancel, .loadHistory, .loadRecord, .delete, .open, .completePath,
+      .adopt, .copyToClipboard,
       .openVideosFolder, .saveThemeAsDefault, .loadRowDetails, .loadPreviewSheet, .playPreview, .showPreviewFrame,
       .loadThumbnails, .loadSourceThumbnail, .stopPlayback, .stopPreviews, .loadComparison, .loadCompareSheet, .star,
       .discardVideos:

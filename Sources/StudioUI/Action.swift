@@ -36,6 +36,9 @@ public enum Action: Sendable {
   /// the rows on screen are asked for again.
   case historyChanged
   case recordLoaded(GenerationRecord)
+  /// Today's spend in dollars (after `.loadSpentToday`); nil when the history could not be read
+  /// (the last figure stays).
+  case spentToday(Double?)
   /// A record is gone from the history (after `.delete`), or could not be loaded.
   case recordDeleted(String)
   case recordMissing(String, message: String)

@@ -86,6 +86,23 @@ public struct AppState: Sendable, Hashable {
   public var zoomed = false
   /// Records loaded to be re-run together (a confirmed re-run of marked rows).
   public var pendingReruns: Set<String> = []
+  /// A batch row's jobs being loaded to be sent again as one new batch (`r` on a batch row).
+  public var batchRerun: BatchRerun?
+  /// Dollars spent today (UTC) by the history's records, once worked out (`.loadSpentToday`);
+  /// the status bar shows it against `budget.per_day`, and the budget questions count it.
+  public var spentToday: Double?
+  /// True while a `.loadSpentToday` is out; a change meanwhile asks once more when it answers.
+  public var spendLoading = false
+  public var spendStale = false
+
+  /// The records of a batch re-run, gathered as they load, in the batch's order.
+  public struct BatchRerun: Sendable, Hashable {
+    public var ids: [String]
+    public var loaded: [String: GenerationRecord] = [:]
+
+    public init(ids: [String]) { self.ids = ids }
+  }
+
   /// The details view's contact sheet and playback.
   public var preview = PreviewState()
 

@@ -83,6 +83,8 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
   case toggleMark
   case clearMarks
   case sortHistory
+  case expandBatch
+  case collapseBatch
 
   // Compare.
   case compareRecords
@@ -165,7 +167,7 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
     case .cancelAll: "Cancel all jobs (asks first)"
     case .toggleLogWrap: "Wrap long log lines (toggle)"
     case .filterHistory: "Filter the history"
-    case .showRecord: "Details of the history item"
+    case .showRecord: "Details of the history item (a batch row: open or close it)"
     case .openRecord: "Open the history item's video (or the marked ones)"
     case .rerunRecord: "Re-run the history item as is (or the marked ones)"
     case .editRecord: "Load the history item into the form"
@@ -184,6 +186,8 @@ public enum Command: String, Sendable, Hashable, CaseIterable {
     case .moveRight: "Move right"
     case .starRecord: "Star / unstar the video (the winner)"
     case .discardOthers: "Discard the other videos (files deleted, records kept)"
+    case .expandBatch: "Open the batch row to its jobs"
+    case .collapseBatch: "Close the batch row"
     case .playVideo: "Play the video in the details view"
     case .playVideoFullScreen: "Play the video on the whole screen"
     case .pausePlayback: "Pause / resume playback"

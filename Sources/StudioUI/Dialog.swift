@@ -19,6 +19,10 @@ public struct Dialog: Sendable, Hashable {
     case submit(MagiRequest, source: MediaInput?, parentID: String?)
     /// A history record sent again as it was (one key, `r`, spends money).
     case rerun(String, MagiRequest, parentID: String?, webhook: String?)
+    /// The form's variations: several jobs, one question.
+    case submitBatch(BatchSubmission)
+    /// `r` on a batch row: its failed jobs (y), or all of them (v), sent again as a new batch.
+    case rerunBatch(failed: [String], all: [String])
   }
 
   public var purpose: Purpose
@@ -34,6 +38,10 @@ public struct Dialog: Sendable, Hashable {
     case .deleteRecords: [("y", "delete records"), ("v", "records and video files"), ("n", "keep")]
     case .rerunRecords: [("y", "re-run them"), ("n", "no")]
     case .discardVideos: [("y", "delete the files"), ("n", "keep them")]
+    case .submitBatch: [("y", "submit them and pay"), ("n", "do not send")]
+    case .rerunBatch(let failed, let all) where failed.isEmpty: [("y", "re-run all \(all.count)"), ("n", "no")]
+    case .rerunBatch(let failed, let all):
+      [("y", "re-run the \(failed.count) failed"), ("v", "all \(all.count)"), ("n", "no")]
     case .quit: [("y", "quit"), ("n", "stay")]
     }
   }

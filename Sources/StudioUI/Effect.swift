@@ -7,6 +7,12 @@ public enum Effect: Sendable, Hashable {
   /// Submit a request (uploading a local source first) and follow the job; fal POSTs the result
   /// to `webhook` when there is one.
   case submit(MagiRequest, source: MediaInput?, parentID: String?, webhook: String?)
+  /// Submit several jobs as one batch (one batch id on every record), at most
+  /// ``BatchSubmission/maxParallel`` in flight at once, each followed as a single submit is.
+  case submitBatch(BatchSubmission)
+  /// Work out today's spend from the history (billed units, estimates for jobs still running) at
+  /// these prices; answered with `.spentToday`.
+  case loadSpentToday(pricePerUnit: [MagiModel: Double])
   case cancel(String)
   /// Fetch a page of history summaries; the runner debounces these while the user types a filter.
   case loadHistory(HistoryQuery)

@@ -11,6 +11,8 @@ public enum FormField: String, Sendable, Hashable, CaseIterable {
   case resolution
   case aspectRatio
   case seed
+  /// Variations: seeds, seed lists and parameters that vary (see ``FormVariations``).
+  case variations
   case startFrame
   case safety
   case webhook
@@ -27,6 +29,7 @@ public enum FormField: String, Sendable, Hashable, CaseIterable {
     case .resolution: "Res."
     case .aspectRatio: "Aspect"
     case .seed: "Seed"
+    case .variations: "Vary"
     case .startFrame: "Start"
     case .safety: "Safety"
     case .webhook: "Webhook"
@@ -35,7 +38,7 @@ public enum FormField: String, Sendable, Hashable, CaseIterable {
   }
 
   /// Fields typed as free text (vi keys are off while they are edited).
-  public var isText: Bool { self == .prompt || self == .source || self == .webhook }
+  public var isText: Bool { self == .prompt || self == .source || self == .webhook || self == .variations }
 
   /// Fields that take digits typed in place.
   public var isNumber: Bool { self == .frames || self == .seed || self == .startFrame }

@@ -23,6 +23,8 @@ public struct FormState: Sendable, Hashable {
   public var safetyChecker = true
   /// Where fal POSTs the result (`fal_webhook`); empty for none. Starts as config.toml's `webhook`.
   public var webhook = TextEditor()
+  /// The Vary field: `seeds=4 steps=8,16` (see ``FormVariations``); empty for one job.
+  public var variations = TextEditor()
 
   public var focus: FormField = .prompt
   /// EDIT mode in the form: keys go to the focused text or number field instead of the key map.
@@ -96,6 +98,12 @@ public struct FormState: Sendable, Hashable {
     if let media = mediaInput, case .url(let url) = media, let problem = DataURI.problem(with: url, asSourceOf: mode) {
       errors[.source] = problem
     }
+    switch batch {
+    case .failure(let problem) where problem.field == .prompt:
+      if errors[.prompt] == nil { errors[.prompt] = problem.message }
+    case .failure(let problem): errors[.variations] = problem.message
+    case .success: break
+    }
     if mode.sourceField != nil, mediaInput == nil {
       errors[.source] =
         mode == .extendVideo ? "Give a video: a local path or a URL" : "Give an image: a local path or a URL"
@@ -113,10 +121,63 @@ public struct FormState: Sendable, Hashable {
   /// Billing units and estimated price of the request, at `pricePerUnit` per unit: of the frames
   /// shown, so that the price never disagrees with the number on screen (typing cannot go over the
   /// range, and a number under it is clamped, with a message, when the field is left).
+  /// With variations, the figures are every job's together.
   public func estimate(pricePerUnit: Double) -> (units: Double, price: Double) {
-    let units = MagiSchema.billingUnits(
+    let one = MagiSchema.billingUnits(
       numFrames: Int(frames) ?? MagiSchema.defaultFrames, resolution: resolution, numInferenceSteps: steps)
+    guard case .success(let batch) = batch, batch.variations.jobCount(promptCount: batch.prompts) > 1 else {
+      return (one, one * pricePerUnit)
+    }
+    var base = request
+    base.numFrames = Int(frames) ?? MagiSchema.defaultFrames
+    let units = batch.variations.units(from: base, promptCount: batch.prompts)
     return (units, units * pricePerUnit)
+  }
+
+  // MARK: - Variations
+
+  /// A variations spec the form cannot expand, and the field it is about (an unbalanced brace in the
+  /// prompt, or the Vary field).
+  public struct BatchProblem: Error, Sendable, Hashable {
+    public var field: FormField
+    public var message: String
+  }
+
+  /// The Vary field read, and the prompt's `{a|b}` alternatives counted: the number of jobs a
+  /// submit makes (1 for a plain request).
+  public var batch: Result<(variations: FormVariations, prompts: Int), BatchProblem> {
+    let prompts: Int
+    do { prompts = try Variations.expandPrompt(prompt.text).count } catch {
+      return .failure(BatchProblem(field: .prompt, message: error.description))
+    }
+    switch FormVariations.parse(variations.text, for: endpoint) {
+    case .failure(let problem): return .failure(BatchProblem(field: .variations, message: problem.message))
+    case .success(let variations):
+      let count = variations.jobCount(promptCount: prompts)
+      guard count <= FormVariations.maxJobs else {
+        return .failure(
+          BatchProblem(field: .variations, message: "\(count) jobs: at most \(FormVariations.maxJobs) at once"))
+      }
+      return .success((variations, prompts))
+    }
+  }
+
+  /// How many jobs a submit makes now; 1 while the variations do not read.
+  public var jobCount: Int {
+    guard case .success(let batch) = batch else { return 1 }
+    return batch.variations.jobCount(promptCount: batch.prompts)
+  }
+
+  /// Every request a submit sends, expanded as the CLI expands its variations (random seeds are
+  /// left at 0: the runtime draws them as it sends).
+  public func requests(from base: MagiRequest) throws(BatchProblem) -> [MagiRequest] {
+    switch batch {
+    case .failure(let problem): throw problem
+    case .success(let batch):
+      do { return try batch.variations.requests(from: base) } catch {
+        throw BatchProblem(field: .variations, message: error.message)
+      }
+    }
   }
 
   // MARK: - Number fields
@@ -232,7 +293,7 @@ public struct FormState: Sendable, Hashable {
     case .startFrame:
       let current = Int(startFrame) ?? 0
       startFrame = current + delta <= 0 && delta < 0 ? "" : String(max(0, current + delta))
-    case .prompt, .source, .webhook, .submit:
+    case .prompt, .source, .webhook, .variations, .submit:
       return nil
     }
     markChanged(field)
@@ -253,6 +314,8 @@ public struct FormState: Sendable, Hashable {
     startFrame = record.startFrame.map(String.init) ?? ""
     safetyChecker = record.safetyChecker ?? true
     webhook.setText(record.webhook ?? "")
+    // A record is one job: loading it must not leave a batch ready to pay for.
+    variations.setText("")
     parentID = record.parentID
     serverErrors = [:]
     generalError = nil

@@ -15,6 +15,7 @@ public struct FormValues: Sendable, Hashable {
   var safetyChecker: Bool
   var parentID: String?
   var webhook: TextEditor
+  var variations: TextEditor
 
   /// Equal as a request would see it: the texts, not where their carets are. Called after every
   /// action (log lines included), so it compares in place: arrays that share storage compare at once.
@@ -23,7 +24,7 @@ public struct FormValues: Sendable, Hashable {
       && resolution == other.resolution && aspectRatio == other.aspectRatio && seed == other.seed
       && startFrame == other.startFrame && safetyChecker == other.safetyChecker && parentID == other.parentID
       && prompt.characters == other.prompt.characters && source.characters == other.source.characters
-      && webhook.characters == other.webhook.characters
+      && webhook.characters == other.webhook.characters && variations.characters == other.variations.characters
   }
 }
 
@@ -33,7 +34,7 @@ extension FormState {
       FormValues(
         mode: mode, model: model, prompt: prompt, source: source, frames: frames, steps: steps, resolution: resolution,
         aspectRatio: aspectRatio, seed: seed, startFrame: startFrame, safetyChecker: safetyChecker, parentID: parentID,
-        webhook: webhook)
+        webhook: webhook, variations: variations)
     }
     set {
       mode = newValue.mode
@@ -41,6 +42,7 @@ extension FormState {
       prompt = newValue.prompt
       source = newValue.source
       webhook = newValue.webhook
+      variations = newValue.variations
       frames = newValue.frames
       steps = newValue.steps
       resolution = newValue.resolution

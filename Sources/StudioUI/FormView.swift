@@ -21,7 +21,12 @@ enum FormView {
       case .general:
         grid.put("✗ " + (form.generalError ?? ""), x: inner.x, y: y, role: .error, maxWidth: inner.width)
       case .estimate:
-        let text = "≈ \(Format.units(estimate.units)) units · \(Format.price(estimate.price))"
+        let jobs = form.jobCount
+        // A batch says how many jobs before anything: the total is theirs together.
+        let text =
+          jobs > 1
+          ? "\(jobs) jobs · \(Format.units(estimate.units)) u · \(Format.price(estimate.price))"
+          : "≈ \(Format.units(estimate.units)) units · \(Format.price(estimate.price))"
         grid.put(text, x: valueX, y: y, role: .dim, maxWidth: valueWidth)
       case .message(let field, let index):
         let lines = Box.wrap(form.message(for: field) ?? "", width: max(1, valueWidth - 2))
@@ -107,12 +112,18 @@ enum FormView {
     case .startFrame:
       number(form.startFrame, placeholder: "default")
     case .submit:
-      let label = form.submitting ? "[ Submitting… ]" : "[ Submit  Ctrl-S ]"
+      let jobs = form.jobCount
+      let label =
+        form.submitting ? "[ Submitting… ]" : jobs > 1 ? "[ Submit \(jobs) jobs  Ctrl-S ]" : "[ Submit  Ctrl-S ]"
       grid.put(label, x: x, y: y, role: focused ? .selection : .accent, maxWidth: width)
     case .webhook:
       drawEditor(
         &grid, form.webhook, placeholder: "none (http(s) URL)", editing: editing,
         role: role, rect: Rect(x: x, y: y, width: width, height: 1), line: 0)
+    case .variations:
+      drawEditor(
+        &grid, form.variations, placeholder: "none (seeds=4 steps=8,16)", editing: editing, role: role,
+        rect: Rect(x: x, y: y, width: width, height: 1), line: 0)
     case .source:
       let placeholder = "local path or URL (Tab completes)"
       drawEditor(

@@ -36,6 +36,11 @@ public struct HistoryState: Sendable, Hashable {
   /// Rows marked with Space, by id, for cancel / delete / open / re-run together.
   public var marked: [String: HistorySummary] = [:]
   public var sort: Sort = .newest
+  /// Batch rows opened to show their jobs, by batch id (collapsed is the default).
+  public var expandedBatches: Set<String> = []
+  /// The selection is the batch row of the batch whose newest record is `selected` (see
+  /// `HistoryState+Batches`), not that record.
+  public var onBatchRow = false
   /// What the index does not hold (resolution, frames, cost, whether the video is on disk), by id,
   /// for the rows loaded: asked for with `.loadRowDetails` as pages arrive.
   public var details: [String: RowDetail] = [:]
@@ -95,9 +100,11 @@ public struct HistoryState: Sendable, Hashable {
     }
   }
 
-  /// The marked rows (or, with none marked, the selected one), oldest first.
+  /// The marked rows (or, with none marked, the selected one, or a selected batch row's jobs),
+  /// oldest first.
   public var targets: [HistorySummary] {
     if !marked.isEmpty { return marked.values.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) } }
+    if let batch = selectedBatch { return batch.members.reversed() }
     return selectedSummary.map { [$0] } ?? []
   }
 

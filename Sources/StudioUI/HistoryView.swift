@@ -43,19 +43,59 @@ enum HistoryView {
       return
     }
     let columns = Columns(width: list.width, byCost: history.sort == .cost)
-    for row in ListView.visibleRange(top: history.scrollTop, count: history.total, height: list.height) {
-      let y = list.y + row - history.scrollTop
-      let selected = row == history.selected
+    let selectedLine = history.selectedLine
+    for (index, line) in history.lines(from: history.scrollTop, limit: list.height).enumerated() {
+      let y = list.y + index
+      let selected = line == selectedLine
       let base: StyleRole = selected ? (focused ? .selection : .dim) : .normal
       if selected { grid.fill(Rect(x: list.x, y: y, width: list.width, height: 1), role: base) }
-      guard let summary = history.summary(at: row) else {
-        grid.put("…", x: list.x, y: y, role: selected ? base : .dim)
-        continue
+      switch line {
+      case .batch(let group):
+        drawBatchRow(&grid, group, history: history, base: base, selected: selected, x: list.x, y: y, width: list.width)
+      case .record(let row):
+        guard let summary = history.summary(at: row) else {
+          grid.put("…", x: list.x, y: y, role: selected ? base : .dim)
+          continue
+        }
+        drawRow(
+          &grid, summary, detail: history.details[summary.id], marked: history.marked[summary.id] != nil,
+          columns: columns, state: state, base: base, selected: selected, x: list.x, y: y, width: list.width)
+        if let group = history.batchGroup(atRow: row), !history.marked.keys.contains(summary.id) {
+          // A batch's job, under its open batch row.
+          grid.put(row == group.rows.upperBound ? "└" : "├", x: list.x, y: y, role: selected ? base : .dim)
+        }
       }
-      drawRow(
-        &grid, summary, detail: history.details[summary.id], marked: history.marked[summary.id] != nil,
-        columns: columns, state: state, base: base, selected: selected, x: list.x, y: y, width: list.width)
     }
+  }
+
+  /// `▸ batch 4 jobs · 3 done 1 failed · $0.80 · prompt`: a batch at a glance (▾ when open).
+  static func drawBatchRow(
+    _ grid: inout ScreenGrid, _ group: HistoryState.BatchGroup, history: HistoryState, base: StyleRole,
+    selected: Bool, x: Int, y: Int, width: Int
+  ) {
+    grid.put(history.isExpanded(group) ? "▾" : "▸", x: x + 1, y: y, role: selected ? base : .accent)
+    let text = batchSummary(group, details: history.details) + " · " + (group.members.last?.prompt ?? "")
+    let flat = text.utf8.contains(0x0A) ? text.replacing("\n", with: " ") : text
+    grid.put(flat, x: x + 3, y: y, role: base, maxWidth: max(0, width - 3))
+  }
+
+  /// `batch 4 jobs · 3 done 1 failed · $0.80`: the counts by how the jobs stand, and what the
+  /// billed ones cost.
+  static func batchSummary(_ group: HistoryState.BatchGroup, details: [String: RowDetail]) -> String {
+    let statuses = group.members.map(\.status)
+    var parts: [String] = []
+    let tallies: [(String, (GenerationStatus) -> Bool)] = [
+      ("done", { $0 == .completed }), ("running", { !$0.isFinal }), ("failed", { $0 == .failed || $0 == .lost }),
+      ("cancelled", { $0 == .cancelled }), ("unknown", { $0 == .unknown }),
+    ]
+    for (word, test) in tallies {
+      let count = statuses.filter(test).count
+      if count > 0 { parts.append("\(count) \(word)") }
+    }
+    var text = "batch \(group.members.count) jobs · " + parts.joined(separator: " ")
+    let costs = group.members.compactMap { details[$0.id]?.cost }
+    if !costs.isEmpty { text += " · " + Format.price(costs.reduce(0, +)) }
+    return text
   }
 
   /// The optional columns, most telling first: each appears once the prompt keeps

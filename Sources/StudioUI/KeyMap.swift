@@ -207,6 +207,8 @@ public enum KeyMap {
     KeyBinding(.character("S"), .history, .sortHistory),
     KeyBinding(.character("p"), .history, .playVideo),
     KeyBinding(.character("P"), .history, .playVideoFullScreen),
+    KeyBinding(.right, .history, .expandBatch),
+    KeyBinding(.left, .history, .collapseBatch),
 
     // Lists and panes.
     KeyBinding(.character("j"), .navigation, .moveDown),

@@ -12,8 +12,13 @@ public struct RowDetail: Sendable, Hashable {
   public var onDisk: Bool
   /// Picked as the best of a compare (★).
   public var starred = false
+  /// The batch the job was submitted in: rows of one batch show as one batch row.
+  public var batchID: String?
 
-  public init(resolution: String?, frames: Int?, cost: Double?, onDisk: Bool, starred: Bool = false) {
+  public init(
+    resolution: String?, frames: Int?, cost: Double?, onDisk: Bool, starred: Bool = false, batchID: String? = nil
+  ) {
+    self.batchID = batchID
     self.resolution = resolution
     self.frames = frames
     self.cost = cost
@@ -26,6 +31,6 @@ public struct RowDetail: Sendable, Hashable {
     let parameters = RecordParameters(record)
     self.init(
       resolution: parameters.resolution, frames: parameters.numFrames,
-      cost: record.billing?.cost, onDisk: onDisk, starred: record.starred)
+      cost: record.billing?.cost, onDisk: onDisk, starred: record.starred, batchID: record.batchID)
   }
 }

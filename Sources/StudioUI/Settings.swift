@@ -1,4 +1,5 @@
 import FalProtocol
+import HistoryModel
 
 #if canImport(FoundationEssentials)
   import FoundationEssentials
@@ -25,6 +26,9 @@ public struct Settings: Sendable, Hashable {
   public var utcOffsetSeconds = 0
   /// config.toml's `webhook`: what the form's Webhook field starts with (and returns to on reset).
   public var defaultWebhook: String?
+  /// config.toml's `[budget]` in dollars: a submit or batch that would pass a limit asks first,
+  /// and the status bar shows today's spend against `per_day`.
+  public var budget = Budget()
   /// Lines of log kept per job in the queue pane.
   public var logLimit = LogBuffer.defaultLimit
 

@@ -30,21 +30,33 @@ enum StatusBar {
       }
     // Narrower terminals get shorter words before they lose the hints: the price always stays.
     let short = "\(Format.modeShort(form.mode)) \(form.model.rawValue)"
-    let candidates = [
+    var candidates = [
       (badge.full, " \(form.mode.title) · \(form.model.rawValue) · \(units) "),
       (badge.full, " \(short) · \(units) "),
       (badge.short, " \(short) · \(units) "),
       (badge.short, " \(short) · \(price) "),
     ]
+    // With a daily budget, today's spend against it comes before anything but the badge drops.
+    // (the form shows its own price).
+    var fallback = candidates[1]
+    if let spend = spendToday(state) {
+      candidates = candidates.map { ($0.0, $0.1 + "· \(spend) ") } + [(badge.short, " \(spend) ")]
+      fallback = candidates[4]
+    }
     let hintsWidth = TextWidth.of(hints)
     let chosen =
-      candidates.first { x + TextWidth.of($0.0) + TextWidth.of($0.1) + hintsWidth + 1 <= grid.width }
-      ?? candidates[1]
+      candidates.first { x + TextWidth.of($0.0) + TextWidth.of($0.1) + hintsWidth + 1 <= grid.width } ?? fallback
     x += grid.put(chosen.0, x: x, y: y, role: badge.role, maxWidth: grid.width - x)
     x += grid.put(chosen.1, x: x, y: y, role: .statusBar, maxWidth: grid.width - x)
     if x + hintsWidth + 1 <= grid.width {
       grid.put(hints, x: grid.width - hintsWidth - 1, y: y, role: .statusBar)
     }
+  }
+
+  /// `$1.20/$5.00 today` when config.toml sets `budget.per_day` (`…` until the history is read).
+  static func spendToday(_ state: AppState) -> String? {
+    guard let limit = state.settings.budget.perDay else { return nil }
+    return "\(state.spentToday.map(Format.price) ?? "…")/\(Format.price(limit)) today"
   }
 
   /// "OFFLINE emulator" → "OFFLINE": the badge in a narrow status bar.
@@ -96,7 +108,11 @@ enum StatusBar {
     switch state.focus {
     case .form: return "i edit  ? help  : cmds  ^S submit"
     case .queue: return "c cancel  o open  ? help"
-    case .history: return "/ filter  x extend  r rerun  ? help"
+    case .history:
+      if let batch = state.history.selectedBatch {
+        return state.history.isExpanded(batch) ? "← close  r rerun batch  ? help" : "→ open  r rerun batch  ? help"
+      }
+      return "/ filter  x extend  r rerun  ? help"
     }
   }
 }

@@ -7,6 +7,7 @@ extension StudioReducer {
     case prompt
     case source
     case webhook
+    case variations
     /// Frames, Seed or Start frame, typed as digits.
     case number(FormField)
     case filter
@@ -20,6 +21,7 @@ extension StudioReducer {
     case .form:
       let field = state.form.focus
       if field == .webhook { return .webhook }
+      if field == .variations { return .variations }
       return field == .prompt ? .prompt : field.isNumber ? .number(field) : .source
     case .history: return .filter
     case .queue: return nil
@@ -54,6 +56,10 @@ extension StudioReducer {
       let before = state.form.webhook.text
       edit(&state.form.webhook)
       if state.form.webhook.text != before { state.form.markChanged(.webhook) }
+    case .variations:
+      let before = state.form.variations.text
+      edit(&state.form.variations)
+      if state.form.variations.text != before { state.form.markChanged(.variations) }
     case .filter:
       let before = state.history.filter.text
       edit(&state.history.filter)
@@ -102,7 +108,7 @@ extension StudioReducer {
       if moved { return [] }
     }
     switch target {
-    case .prompt, .source, .webhook, .number: break
+    case .prompt, .source, .webhook, .variations, .number: break
     case .filter, .palette: return []
     }
     if let message = state.form.clamp(state.form.focus) { state.notice = Notice(message, kind: .warning) }
@@ -116,7 +122,7 @@ extension StudioReducer {
     switch editTarget(state) {
     case .prompt:
       return editText(&state) { $0.insert("\n") }
-    case .source, .webhook:
+    case .source, .webhook, .variations:
       let field = state.form.focus
       state.form.editing = false
       state.form.completions = []
@@ -138,7 +144,7 @@ extension StudioReducer {
 
   static func editorDone(_ state: inout AppState) -> [Effect] {
     switch editTarget(state) {
-    case .prompt, .source, .webhook:
+    case .prompt, .source, .webhook, .variations:
       state.form.editing = false
       state.form.completions = []
       return []
@@ -241,6 +247,21 @@ extension StudioReducer {
     let source = state.form.mediaInput
     if case .url(let url)? = source { request.sourceURL = url }
     let parentID = state.form.parentID
+    if state.form.jobCount > 1 {
+      return askBatch(request, source: source, parentID: parentID, &state)
+    }
+    // One job still goes through the expansion: `{dawn}` loses its braces, `seed-list=7` sets the seed.
+    if let only = try? state.form.requests(from: request), only.count == 1 {
+      request = only[0]
+      // `seeds=1` is one job with a random seed, which an absent seed is.
+      if case .success(let batch) = state.form.batch, case .random = batch.variations.seeds { request.seed = nil }
+    }
+    if let problem = budgetProblem(cost: priceOf([request], state.settings), state) {
+      state.dialog = Dialog(
+        purpose: .submit(request, source: source, parentID: parentID), title: "Over budget: submit anyway?",
+        message: "\(priceLine(request, state.settings)). \(problem)")
+      return []
+    }
     if let last = state.lastSubmit, last.request == request, last.source == source, last.parentID == parentID,
       state.now.timeIntervalSince(last.at) < AppState.repeatSubmitWindow
     {
@@ -261,6 +282,53 @@ extension StudioReducer {
     state.lastSubmit = AppState.SentRequest(request: request, source: source, parentID: parentID, at: state.now)
     state.notice = Notice("Submitting to \(request.endpoint.id.full)…")
     return [.submit(request, source: source, parentID: parentID, webhook: state.form.webhookURL)]
+  }
+
+  /// Ctrl-S on the form's variations: one question with the number of jobs and their price (and
+  /// the budget they would pass, if any), answered once for the whole batch.
+  static func askBatch(_ base: MagiRequest, source: MediaInput?, parentID: String?, _ state: inout AppState)
+    -> [Effect]
+  {
+    let requests: [MagiRequest]
+    do { requests = try state.form.requests(from: base) } catch {
+      state.notice = Notice("Cannot expand the variations: \(error.message)", kind: .error)
+      return []
+    }
+    var drawsSeeds = false
+    if case .success(let batch) = state.form.batch, case .random = batch.variations.seeds { drawsSeeds = true }
+    let batch = BatchSubmission(
+      requests: requests, drawsSeeds: drawsSeeds, source: source, parentID: parentID, webhook: state.form.webhookURL)
+    let units = requests.reduce(0.0) { $0 + $1.billingUnits }
+    let cost = priceOf(requests, state.settings)
+    var message =
+      "\(count(requests.count, "job")) to \(base.endpoint.id.full), \(Format.units(units)) units ≈ \(Format.price(cost)) in all, at most \(BatchSubmission.maxParallel) at once."
+    var title = "Submit \(count(requests.count, "job"))?"
+    if let problem = budgetProblem(cost: cost, state) {
+      message += " \(problem)"
+      title = "Over budget: submit \(count(requests.count, "job")) anyway?"
+    }
+    state.dialog = Dialog(purpose: .submitBatch(batch), title: title, message: message)
+    return []
+  }
+
+  /// Sends a batch the user agreed to.
+  static func sendBatch(_ batch: BatchSubmission, _ state: inout AppState) -> [Effect] {
+    state.form.submitting = true
+    state.form.generalError = nil
+    state.notice = Notice("Submitting \(count(batch.requests.count, "job")) as one batch…")
+    return [.submitBatch(batch)]
+  }
+
+  /// The dollars `requests` are estimated at.
+  static func priceOf(_ requests: [MagiRequest], _ settings: Settings) -> Double {
+    requests.reduce(0.0) { $0 + $1.billingUnits * settings.price(for: $1.endpoint.model) }
+  }
+
+  /// Why `cost` more would pass config.toml's `[budget]` (with the figures), as a sentence; nil
+  /// when it fits or no budget is set. Today's spend counts once it is known (``AppState/spentToday``).
+  static func budgetProblem(cost: Double, _ state: AppState) -> String? {
+    guard let refusal = state.settings.budget.check(cost: cost, spentToday: state.spentToday ?? 0) else { return nil }
+    return "Budget: \(refusal)."
   }
 
   /// What a request costs, as the confirmations say it: "fal-ai/magi · 4 units ≈ $0.32".
@@ -411,10 +479,18 @@ extension StudioReducer {
       state.queue.pinned = true
       return []
     case .history:
+      if command == .moveDown || command == .moveUp {
+        // One line at a time: into a batch row, over a collapsed batch's jobs.
+        let step = state.history.step(down: command == .moveDown)
+        return moveHistorySelection(to: step.row, onBatch: step.onBatch, &state)
+      }
       let delta = delta(
         for: command, page: max(1, layout.historyList.height - 1), current: state.history.selected,
         count: state.history.total)
-      return moveHistorySelection(to: state.history.selected + delta, &state)
+      // A jump onto a batch's newest job lands on its batch row, above it.
+      let target = state.history.selected + delta
+      let onBatch = state.history.batchGroup(atRow: target)?.rows.lowerBound == target
+      return moveHistorySelection(to: target, onBatch: onBatch, &state)
     }
   }
 

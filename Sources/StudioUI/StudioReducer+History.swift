@@ -8,6 +8,15 @@ extension StudioReducer {
   static func historyCommand(_ command: Command, _ state: inout AppState) -> [Effect] {
     switch command {
     case .toggleMark:
+      if let batch = state.history.selectedBatch {
+        // A batch row marks (or unmarks) all its jobs.
+        let allMarked = batch.members.allSatisfy { state.history.marked[$0.id] != nil }
+        for member in batch.members {
+          if allMarked { state.history.marked[member.id] = nil } else { state.history.marked[member.id] = member }
+        }
+        let step = state.history.step(down: true)
+        return moveHistorySelection(to: step.row, onBatch: step.onBatch, &state)
+      }
       guard let summary = state.history.selectedSummary else { return [] }
       if state.history.marked.removeValue(forKey: summary.id) == nil { state.history.marked[summary.id] = summary }
       // As in k9s and lazygit: marking moves on, so Space Space Space marks three rows.
@@ -18,6 +27,8 @@ extension StudioReducer {
     case .sortHistory:
       state.history.sort = state.history.sort == .newest ? .cost : .newest
       state.history.selected = state.history.windowStart
+      state.history.onBatchRow = false
+      state.history.normalizeSelection()
       state.notice = Notice(
         state.history.sort == .cost
           ? "History by cost, dearest first (the \(state.history.items.count) rows loaded)"
@@ -55,6 +66,22 @@ extension StudioReducer {
     default:
       return []
     }
+  }
+
+  /// `r` on a batch row: the failed jobs again (y), or all of them (v), as a new batch.
+  static func rerunBatch(_ batch: HistoryState.BatchGroup, _ state: inout AppState) -> [Effect] {
+    let all = Array(batch.members.reversed())
+    let failed = all.filter { $0.status == .failed || $0.status == .lost }
+    let costs = all.compactMap { state.history.details[$0.id]?.cost }
+    let price = costs.count == all.count ? " (\(Format.price(costs.reduce(0, +))) last time for all)" : ""
+    let question =
+      failed.isEmpty
+      ? "Re-run all \(count(all.count, "job")) as they were, as a new batch\(price)?"
+      : "Re-run the \(count(failed.count, "failed job")) (y) or all \(all.count) (v) as they were, as a new batch\(price)?"
+    state.dialog = Dialog(
+      purpose: .rerunBatch(failed: failed.map(\.id), all: all.map(\.id)), title: "Re-run the batch?",
+      message: question)
+    return []
   }
 
   /// Cancel from the history: the marked rows still queued or running (asking, with the count),

@@ -112,16 +112,21 @@ extension StudioReducer {
 
   static func filterChanged(_ state: inout AppState) -> [Effect] {
     state.history.selected = 0
+    state.history.onBatchRow = false
     state.history.scrollTop = 0
     return reloadHistory(&state, offset: 0)
   }
 
   /// Moves the history selection, fetching the page it lands on (or the next one as it nears the
   /// end of what is loaded) so scrolling never waits on an empty row for long.
-  static func moveHistorySelection(to row: Int, _ state: inout AppState) -> [Effect] {
+  /// - Parameter onBatch: the selection is the batch row at `row` (a record of a collapsed batch
+  ///   is its batch row in any case).
+  static func moveHistorySelection(to row: Int, onBatch: Bool = false, _ state: inout AppState) -> [Effect] {
     let history = state.history
     guard history.total > 0 else { return [] }
     state.history.selected = min(max(0, row), history.total - 1)
+    state.history.onBatchRow = onBatch
+    state.history.normalizeSelection()
     return ensureLoaded(&state)
   }
 
@@ -190,6 +195,7 @@ extension StudioReducer {
       }
     }
     history.selected = history.total == 0 ? 0 : min(history.selected, history.total - 1)
+    history.normalizeSelection()
     let stale = history.stale
     history.stale = false
     state.history = history
@@ -242,6 +248,11 @@ extension StudioReducer {
     if case .detail(record.id, _, let scroll) = state.overlay {
       state.overlay = .detail(id: record.id, record: record, scroll: scroll)
     }
+    if var rerun = state.batchRerun, rerun.ids.contains(record.id) {
+      rerun.loaded[record.id] = record
+      state.batchRerun = rerun
+      return batchRerunReady(&state)
+    }
     if state.pendingReruns.remove(record.id) != nil {
       return [
         .submit(RecordParameters.request(of: record), source: nil, parentID: record.parentID, webhook: record.webhook)
@@ -250,6 +261,17 @@ extension StudioReducer {
     guard let pending = state.pendingRecord, pending.id == record.id else { return [] }
     state.pendingRecord = nil
     return perform(pending.intent, on: record, &state)
+  }
+
+  /// Sends a batch re-run once every record of it has loaded (those that could not be are left out).
+  static func batchRerunReady(_ state: inout AppState) -> [Effect] {
+    guard let rerun = state.batchRerun, rerun.ids.allSatisfy({ rerun.loaded[$0] != nil }) else { return [] }
+    state.batchRerun = nil
+    let records = rerun.ids.compactMap { rerun.loaded[$0] }
+    guard let first = records.first else { return [] }
+    let batch = BatchSubmission(
+      requests: records.map(RecordParameters.request(of:)), parentID: first.parentID, webhook: first.webhook)
+    return [.submitBatch(batch)]
   }
 
   static func perform(_ intent: RecordIntent, on record: GenerationRecord, _ state: inout AppState) -> [Effect] {

@@ -38,7 +38,11 @@ public enum StudioReducer {
       if case .palette = state.overlay { state.overlay = nil }
       effects = run(command, &state)
     case .launched:
-      effects = reloadHistory(&state, offset: 0)
+      effects = reloadHistory(&state, offset: 0) + loadSpentToday(&state)
+    case .spentToday(let dollars):
+      if let dollars { state.spentToday = dollars }
+      state.spendLoading = false
+      effects = state.spendStale ? loadSpentToday(&state) : []
     case .interrupt:
       if state.dialog?.purpose == .quit {
         effects = answer(.confirmYes, &state)
@@ -59,7 +63,8 @@ public enum StudioReducer {
       state.backendLabel = label
       effects = []
     case .jobUpdated(let record):
-      effects = jobUpdated(record, &state)
+      let ended = record.status.isFinal && state.queue.jobs.first { $0.id == record.id }?.status.isFinal == false
+      effects = jobUpdated(record, &state) + (ended ? loadSpentToday(&state) : [])
     case .jobLogs(let id, let entries):
       state.queue.logs[id, default: LogBuffer(limit: state.settings.logLimit)].append(entries)
       effects = []
@@ -81,7 +86,7 @@ public enum StudioReducer {
       // The log stays on the job being read (or follows the running one): a new job waits in
       // the list, it does not take the log over.
       _ = jobUpdated(record, &state)
-      effects = reloadHistory(&state, offset: state.history.windowStart)
+      effects = reloadHistory(&state, offset: state.history.windowStart) + loadSpentToday(&state)
     case .submitFailed(let failure):
       submitFailed(failure, &state)
       effects = []
@@ -100,7 +105,8 @@ public enum StudioReducer {
       if state.pendingRecord?.id == id { state.pendingRecord = nil }
       if case .detail(id, _, _) = state.overlay { state.overlay = nil }
       state.notice = Notice(message, kind: .error)
-      effects = []
+      state.batchRerun?.ids.removeAll { $0 == id }
+      effects = batchRerunReady(&state)
     case .themeChanged(let name):
       state.themeName = name
       var text = "Theme: \(name)"
@@ -112,6 +118,8 @@ public enum StudioReducer {
       effects = []
     case .rowDetails(let details):
       state.history.details.merge(details) { $1 }
+      // Batch ids arrive with the details: the rows of a batch become its batch row now.
+      state.history.normalizeSelection()
       effects = []
     case .previewSheet, .previewFrame, .previewUnavailable, .previewThumbnails, .previewSource:
       previewArrived(action, &state)
@@ -276,11 +284,13 @@ public enum StudioReducer {
         if mouse.y == layout.historyList.y - 1 {
           return run(.filterHistory, &state)
         }
-        let row = mouse.y - layout.historyList.y + state.history.scrollTop
-        if layout.historyList.contains(x: mouse.x, y: mouse.y), row < state.history.total {
-          return moveHistorySelection(to: row, &state)
+        let lines = state.history.lines(from: state.history.scrollTop, limit: layout.historyList.height)
+        let index = mouse.y - layout.historyList.y
+        guard layout.historyList.contains(x: mouse.x, y: mouse.y), lines.indices.contains(index) else { return [] }
+        switch lines[index] {
+        case .record(let row): return moveHistorySelection(to: row, &state)
+        case .batch(let group): return moveHistorySelection(to: group.rows.lowerBound, onBatch: true, &state)
         }
-        return []
       }
     }
   }
@@ -433,7 +443,14 @@ public enum StudioReducer {
       state.focus = .history
       state.history.filterEditing = true
       return []
+    case .expandBatch, .collapseBatch:
+      if !state.history.toggleSelectedBatch(expand: command == .expandBatch) {
+        state.notice = Notice(
+          command == .expandBatch ? "Not a batch row: → opens a batch's row" : "Not in a batch: ← closes a batch's row")
+      }
+      return []
     case .showRecord:
+      if state.overlay == nil, state.history.toggleSelectedBatch(expand: nil) { return [] }
       guard let id = targetRecordID(state) else { return [] }
       state.overlay = .detail(id: id, record: nil, scroll: 0)
       state.pendingRecord = (id, .detail)
@@ -445,6 +462,7 @@ public enum StudioReducer {
       return [.open(id)]
     case .rerunRecord:
       if state.overlay == nil, !state.history.marked.isEmpty { return historyCommand(command, &state) }
+      if state.overlay == nil, let batch = state.history.selectedBatch { return rerunBatch(batch, &state) }
       return withRecord(.rerun, &state)
     case .editRecord: return withRecord(.edit, &state)
     case .extendRecord: return withRecord(.extend, &state)
@@ -547,6 +565,13 @@ public enum StudioReducer {
     case .discardVideos(let ids):
       state.notice = Notice("Discarding \(count(ids.count, "video"))…")
       return [.discardVideos(ids)]
+    case .submitBatch(let batch):
+      return sendBatch(batch, &state)
+    case .rerunBatch(let failed, let all):
+      let ids = command == .confirmYes && !failed.isEmpty ? failed : all
+      state.notice = Notice("Re-running \(count(ids.count, "job")) of the batch as they were, as a new batch")
+      state.batchRerun = AppState.BatchRerun(ids: ids)
+      return ids.map { .loadRecord($0) }
     case .rerunRecords(let ids):
       state.notice = Notice("Re-running \(ids.count) jobs as they were")
       state.history.marked = [:]
@@ -562,6 +587,19 @@ public enum StudioReducer {
     }
   }
 
+  /// Asks for today's spend when a daily budget is set (one question at a time: a job that ends
+  /// meanwhile asks once more when the answer comes).
+  static func loadSpentToday(_ state: inout AppState) -> [Effect] {
+    guard state.settings.budget.perDay != nil else { return [] }
+    guard !state.spendLoading else {
+      state.spendStale = true
+      return []
+    }
+    state.spendLoading = true
+    state.spendStale = false
+    return [.loadSpentToday(pricePerUnit: state.settings.pricePerUnit)]
+  }
+
   /// After every action: lists scroll so that their selection stays on screen.
   static func keepSelectionsVisible(_ state: inout AppState) {
     guard !state.isTooSmall else { return }
@@ -569,9 +607,7 @@ public enum StudioReducer {
     let jobIndex = state.queue.selectedIndex ?? 0
     state.queue.scrollTop = ListView.scrollTop(
       state.queue.scrollTop, selected: jobIndex, count: state.queue.jobs.count, height: layout.queueList.height)
-    state.history.scrollTop = ListView.scrollTop(
-      state.history.scrollTop, selected: state.history.selected, count: state.history.total,
-      height: layout.historyList.height)
+    state.history.scrollTop = state.history.batchAwareScrollTop(height: layout.historyList.height)
   }
 
   static func neighbour(of field: FormField, by delta: Int, in fields: [FormField]) -> FormField {

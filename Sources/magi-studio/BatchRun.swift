@@ -130,16 +130,3 @@ enum BatchRun {
     return codes.count == 1 ? codes.first ?? 1 : 1
   }
 }
-
-extension MagiRequest {
-  /// The request a variation's body describes: the fields it holds, the rest left to fal's defaults.
-  init(endpoint: MagiEndpoint, fields: [String: JSONValue]) {
-    self.init(
-      endpoint: endpoint, prompt: fields["prompt"]?.stringValue ?? "",
-      sourceURL: endpoint.mode.sourceField.flatMap { fields[$0]?.stringValue },
-      numFrames: fields["num_frames"]?.intValue, seed: fields["seed"]?.intValue,
-      resolution: fields["resolution"]?.stringValue, numInferenceSteps: fields["num_inference_steps"]?.intValue,
-      enableSafetyChecker: fields["enable_safety_checker"].flatMap { if case .bool(let on) = $0 { on } else { nil } },
-      aspectRatio: fields["aspect_ratio"]?.stringValue, startFrame: fields["start_frame"]?.intValue)
-  }
-}

@@ -1,4 +1,5 @@
 import FalProtocol
+import HistoryModel
 import HistoryStore
 import StudioCore
 

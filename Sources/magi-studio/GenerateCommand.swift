@@ -236,14 +236,6 @@ struct GenerateCommand: AsyncParsableCommand {
   /// The most jobs one invocation expands to: a typo in a product must not submit thousands of paid jobs.
   static let maxJobs = 1000
 
-  /// `--vary` takes the option's name as well as the schema's: `steps=8,16`, `num-frames=96,120`.
-  static func schemaName(inVary spec: String) -> String {
-    guard let equals = spec.firstIndex(of: "=") else { return spec }
-    var name = String(spec[..<equals]).trimmingWhitespace().replacing("-", with: "_")
-    if name == "steps" { name = "num_inference_steps" }
-    return name + spec[equals...]
-  }
-
   /// `1,2,3` → seeds; refused with one line naming the bad item.
   static func parseSeedList(_ text: String) throws -> [Int] {
     let items = text.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingWhitespace() }
@@ -260,7 +252,7 @@ struct GenerateCommand: AsyncParsableCommand {
   func variations(of request: MagiRequest) throws -> [MagiRequest] {
     do {
       let axes = try vary.map { spec throws(VariationError) in
-        try Variations.parseVary(Self.schemaName(inVary: spec), for: endpoint)
+        try Variations.parseVary(Variations.schemaName(inVary: spec), for: endpoint)
       }
       var generator = SystemRandomNumberGenerator()
       let seedValues =

@@ -38,8 +38,11 @@ enum StudioStartup {
     let sessionPaths = paths
     let opening = StartedWork {
       // The studio never gives a job up for a lost connection: it retries until the server answers.
+      // Its batches (the form's variations) wait out a 429 storm at submit as the CLI's do; nothing
+      // waits on a submit (it runs beside the UI), so a single one may wait it out as well.
       let session = try await Session.open(
-        connection, paths: sessionPaths, quiet: true, followOptions: FollowOptions(giveUpAfter: nil),
+        connection, paths: sessionPaths, quiet: true, retryPolicy: .batch,
+        followOptions: FollowOptions(giveUpAfter: nil),
         onEvent: JobFollower.events(into: inbox))
       return (
         session, await session.history.warnings.map { "history: \($0)" }, await session.history.bytesScannedAtOpen
@@ -71,6 +74,7 @@ enum StudioStartup {
     state.settings.notifyOnFinish = config.notifications.desktop
     Self.apply(config.defaults, to: &state.form)
     state.settings.defaultWebhook = config.webhook
+    state.settings.budget = config.budget
     state.form.webhook.setText(config.webhook ?? "")
 
     // The first frame goes out before the history is ready: the studio is on screen at once and

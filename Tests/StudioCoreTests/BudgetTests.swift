@@ -1,5 +1,6 @@
 import FalProtocol
 import Foundation
+import HistoryModel
 import HistoryStore
 import StudioCore
 import Testing

@@ -66,14 +66,17 @@ struct RuntimeHarness {
   let client: FalQueueClient
   let directory: String
 
-  static func start(workers: Int = 2, step: Duration = .milliseconds(5)) async throws -> RuntimeHarness {
+  static func start(workers: Int = 2, step: Duration = .milliseconds(5), maxRefusals: Int = 3) async throws
+    -> RuntimeHarness
+  {
     // The bundled clip rather than an ffmpeg render: the runtime does not care what the video shows.
     let emulator = FalEmulator(
       configuration: EmulatorConfiguration(workers: workers, stepDuration: step, ffmpegPath: ""))
     let base = try await emulator.start()
     let client = FalQueueClient(
       transport: transport, endpoints: FalEndpoints(single: base), credentials: Credentials(key: "k"),
-      retryPolicy: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(10)))
+      retryPolicy: RetryPolicy(
+        maxAttempts: 3, baseDelay: .milliseconds(10), maxDelay: .milliseconds(40), maxRefusals: maxRefusals))
     let directory = NSTemporaryDirectory() + "magi-runtime-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     return RuntimeHarness(emulator: emulator, client: client, directory: directory)

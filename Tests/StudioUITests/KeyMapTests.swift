@@ -96,6 +96,18 @@ enum Given {
     return state
   }
 
+  /// Three rows, the newest two one batch (`b1`, collapsed: the selection is its batch row).
+  static func batchHistory(expanded: Bool = false, selected: Int = 0) -> AppState {
+    var state = history()
+    if expanded { state.history.expandedBatches = ["b1"] }
+    state.history.selected = selected
+    let detail = { (batch: String?) in
+      RowDetail(resolution: "720p", frames: 96, cost: 0.32, onDisk: true, batchID: batch)
+    }
+    _ = StudioReducer.update(&state, .rowDetails(["h0": detail("b1"), "h1": detail("b1"), "h2": detail(nil)]))
+    return state
+  }
+
   static let finished = Fixtures.record(
     "h0", .completed, prompt: "history item 0: a lighthouse at dusk, waves", createdSecondsAgo: 600,
     runningSecondsAgo: 560, finishedSecondsAgo: 420, seed: 777, url: "https://v3.fal.media/files/h0.mp4",
@@ -514,6 +526,13 @@ let bindingCases: [KeyContext: [Command: BindingCase]] = [
     .sortHistory: BindingCase({ Given.history() }) {
       $0.history.sort = .cost
       $0.notice = Notice("History by cost, dearest first (the 3 rows loaded)")
+    },
+    .expandBatch: BindingCase({ Given.batchHistory() }) { $0.history.expandedBatches = ["b1"] },
+    // From a job of an open batch: the batch closes, and its row is selected.
+    .collapseBatch: BindingCase({ Given.batchHistory(expanded: true, selected: 1) }) {
+      $0.history.expandedBatches = []
+      $0.history.selected = 0
+      $0.history.onBatchRow = true
     },
   ],
   .navigation: [

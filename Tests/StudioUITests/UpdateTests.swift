@@ -492,7 +492,7 @@ import Testing
     #expect(state.history.selected == 1)
     _ = send(&state, .terminal(.mouse(MouseEvent(kind: .scrollDown, x: 50, y: 14))))
     #expect(state.history.selected == 4)
-    _ = send(&state, .terminal(.mouse(MouseEvent(kind: .press, x: 5, y: 12))))
+    _ = send(&state, .terminal(.mouse(MouseEvent(kind: .press, x: 5, y: 11))))
     #expect(state.focus == .form)
     #expect(state.form.focus == .frames)
   }

@@ -1,5 +1,4 @@
 import FalProtocol
-import HistoryStore
 
 #if canImport(FoundationEssentials)
   import FoundationEssentials
@@ -7,8 +6,10 @@ import HistoryStore
   import Foundation
 #endif
 
-/// `[budget]` in config.toml: what one batch (one `generate` or `batch` invocation, a single job
-/// included) and one day (UTC) may cost, in US dollars. Nil: no limit.
+/// `[budget]` in config.toml: what one batch (one `generate` or `batch` invocation, one studio
+/// submit or batch, a single job included) and one day (UTC) may cost, in US dollars. Nil: no
+/// limit. StudioCore reads it from the config; the arithmetic is here, pure, so that the CLI's
+/// gate and the studio's question weigh a submit alike.
 public struct Budget: Sendable, Hashable {
   public var perBatch: Double?
   public var perDay: Double?
@@ -59,7 +60,7 @@ public struct Budget: Sendable, Hashable {
   }
 
   /// The units a record's input will be billed for (defaults applied); 0 for an input the schema refuses.
-  static func estimatedUnits(of record: GenerationRecord) -> Double {
+  public static func estimatedUnits(of record: GenerationRecord) -> Double {
     guard
       case .success(let input) = MagiSchema.validate(
         record.input, for: MagiEndpoint(mode: record.mode, model: record.model))
@@ -73,25 +74,9 @@ public struct Budget: Sendable, Hashable {
   }
 
   /// `$1.28`: cents, as the figures a user compares.
-  static func dollars(_ value: Double) -> String {
+  public static func dollars(_ value: Double) -> String {
     let cents = Int((value * 100).rounded())
     let remainder = abs(cents % 100)
     return "\(cents < 0 ? "-" : "")$\(abs(cents) / 100).\(remainder < 10 ? "0" : "")\(remainder)"
-  }
-}
-
-extension HistoryStore {
-  /// Dollars spent since midnight UTC (``Budget/spend(of:pricePerUnit:)`` over the day's records).
-  public func spentToday(
-    now: Date = Date(), pricePerUnit: @Sendable (MagiModel) -> Double
-  ) async throws(StudioError) -> Double {
-    let page = await query(HistoryQuery(createdFrom: Budget.dayStart(of: now), limit: Int.max))
-    var total = 0.0
-    for summary in page.summaries {
-      let record: GenerationRecord?
-      do { record = try await self.record(id: summary.id) } catch { throw .history(error) }
-      if let record { total += Budget.spend(of: record, pricePerUnit: pricePerUnit) }
-    }
-    return total
   }
 }
