@@ -49,8 +49,10 @@ public struct Budget: Sendable, Hashable {
 
   /// What a record counts for in the day's spend: billed units for a finished job (the estimate
   /// when fal sent no usable count), the estimate for one still submitting, queued, running or of
-  /// unknown outcome (it may be billed), nothing for one that failed, was cancelled or was lost.
+  /// unknown outcome (it may be billed), nothing for one that failed, was cancelled or was lost,
+  /// and nothing for a job of the embedded offline twin, which bills nothing.
   public static func spend(of record: GenerationRecord, pricePerUnit: (MagiModel) -> Double) -> Double {
+    if record.ranOnEmbeddedTwin { return 0 }
     switch record.status {
     case .failed, .cancelled, .lost: return 0
     case .completed, .submitting, .queued, .running, .unknown:

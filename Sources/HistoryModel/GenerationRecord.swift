@@ -40,6 +40,10 @@ public struct GenerationRecord: Sendable, Hashable {
   /// The queue the request went to (`https://queue.fal.run`, a fal-compatible server, or
   /// `embedded:` + the offline emulator's URL), so a resume asks the server that knows the id.
   public var server: String?
+  /// True for a job of the embedded offline emulator (the twin): never billed.
+  public var ranOnEmbeddedTwin: Bool { server?.hasPrefix(Self.embeddedServerPrefix) == true }
+  /// Marks ``server`` for the embedded offline emulator.
+  public static let embeddedServerPrefix = "embedded:"
   /// Every status change with its time, oldest first.
   public var transitions: [StatusChange]
   public var progress: Progress

@@ -766,7 +766,7 @@ public actor GenerationRunner {
 
   /// Marks the server name of the embedded offline emulator (the twin), which keeps its jobs in
   /// the data directory across restarts.
-  public static let embeddedPrefix = "embedded:"
+  public static let embeddedPrefix = GenerationRecord.embeddedServerPrefix
 
   /// A batch's id: time-ordered like a record id, and made before any of its records, so that
   /// ``batchCreated(_:)`` bounds where its records can be.

@@ -325,8 +325,11 @@ extension StudioReducer {
   }
 
   /// Why `cost` more would pass config.toml's `[budget]` (with the figures), as a sentence; nil
-  /// when it fits or no budget is set. Today's spend counts once it is known (``AppState/spentToday``).
+  /// when it fits, no budget is set or the studio runs offline. Today's spend counts once it is
+  /// known (``AppState/spentToday``).
   static func budgetProblem(cost: Double, _ state: AppState) -> String? {
+    // The offline twin bills nothing: no budget to pass.
+    guard state.online else { return nil }
     guard let refusal = state.settings.budget.check(cost: cost, spentToday: state.spentToday ?? 0) else { return nil }
     return "Budget: \(refusal)."
   }

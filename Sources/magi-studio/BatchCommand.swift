@@ -72,7 +72,7 @@ struct BatchCommand: AsyncParsableCommand {
         connection, store: store, verbose: verbose, retryPolicy: .batch, events: JobEventPrinter(labelled: true)
       ) { session in
         try await BudgetGate.check(
-          jobs.map(\.request), history: session.history, paths: store.paths, yes: yes)
+          jobs.map(\.request), session: session, paths: store.paths, yes: yes)
         return await BatchRun.run(
           jobs.map { job in
             var job = job

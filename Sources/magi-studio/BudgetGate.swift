@@ -5,9 +5,12 @@ import StudioCore
 
 /// config.toml's `[budget]` before a submit: a generate or batch whose estimate would pass
 /// `per_batch`, or take today's spend past `per_day`, is refused with the figures (exit 64) unless
-/// the user said `--yes`. Nothing has been recorded or sent when it refuses.
+/// the user said `--yes`. Nothing has been recorded or sent when it refuses. On the embedded
+/// offline twin nothing is billed, so nothing is checked.
 enum BudgetGate {
-  static func check(_ requests: [MagiRequest], history: HistoryStore, paths: StudioPaths, yes: Bool) async throws {
+  static func check(_ requests: [MagiRequest], session: Session, paths: StudioPaths, yes: Bool) async throws {
+    guard !session.isOffline else { return }
+    let history = session.history
     let loaded = StudioConfig.load(paths: paths)
     // A budget line that does not read is no limit: say so rather than spend past it silently.
     for error in loaded.errors where error.message.contains("budget") { Console.line("config: \(error)") }

@@ -197,7 +197,7 @@ struct GenerateCommand: AsyncParsableCommand {
       // config.toml's default webhook, unless this command names its own or none (a sync run has none).
       let hook = noWebhook || sync ? nil : webhook ?? StudioConfig.load(paths: store.paths).config.webhook
       try await Session.using(connection, store: store, verbose: verbose) { session in
-        try await BudgetGate.check([request], history: session.history, paths: store.paths, yes: yes)
+        try await BudgetGate.check([request], session: session, paths: store.paths, yes: yes)
         if sync {
           let final = try await studio {
             try await session.jobs.runSync(
@@ -308,7 +308,7 @@ struct GenerateCommand: AsyncParsableCommand {
     let code = try await Session.using(
       connection, store: store, verbose: verbose, retryPolicy: .batch, events: JobEventPrinter(labelled: true)
     ) { session in
-      try await BudgetGate.check(requests, history: session.history, paths: store.paths, yes: yes)
+      try await BudgetGate.check(requests, session: session, paths: store.paths, yes: yes)
       return await BatchRun.run(
         jobs, session: session, options: .init(maxParallel: maxParallel, json: json, copyDirectory: download))
     }

@@ -28,7 +28,8 @@ final class Session: Sendable {
   let history: HistoryStore
   let jobs: GenerationRunner
 
-  var isOffline: Bool { emulator != nil }
+  /// On the offline twin: this process's own, or another studio's (nothing is billed).
+  let isOffline: Bool
 
   /// - Parameter embedded: the server is the offline twin, this process's own or, when another
   ///   studio process already runs it, that one's.
@@ -44,6 +45,7 @@ final class Session: Sendable {
     self.takeover = takeover
     self.paths = paths
     self.history = history
+    isOffline = emulator != nil || embedded
     let server =
       emulator != nil || embedded ? GenerationRunner.embeddedPrefix + client.endpoints.queue : client.endpoints.queue
     jobs = GenerationRunner(

@@ -239,10 +239,14 @@ extension EmulatorProcess {
     try toml.write(toFile: directory + "/config.toml", atomically: true, encoding: .utf8)
   }
 
+  /// Against a standalone emulator (`MAGI_FAL_URL`), which stands for a paid server.
   @Test func aBatchOverBudgetPerBatchIsRefusedWithTheFigures() async throws {
     let runner = try CommandRunner()
+    let emulator = try await EmulatorProcess(runner: runner, arguments: ["--step-ms", "1"])
+    defer { emulator.stop() }
+    let paid = ["MAGI_FAL_URL": emulator.baseURL]
     try configure(runner, "[budget]\nper_batch = 0.5\n")
-    let refused = try await runner.run(["generate", "--prompt", "{a|b}", "--seeds", "1"])
+    let refused = try await runner.run(["generate", "--prompt", "{a|b}", "--seeds", "1"], environment: paid)
     #expect(refused.status == 64, "stderr: \(refused.stderr)")
     #expect(
       refused.stderr.contains(
@@ -250,29 +254,38 @@ extension EmulatorProcess {
       "\(refused.stderr)")
     let file = runner.home + "/jobs.csv"
     try "prompt\na\nb\n".write(toFile: file, atomically: true, encoding: .utf8)
-    let batch = try await runner.run(["batch", file])
+    let batch = try await runner.run(["batch", file], environment: paid)
     #expect(batch.status == 64, "stderr: \(batch.stderr)")
     #expect(batch.stderr.contains("over budget.per_batch"), "\(batch.stderr)")
     #expect(try await runner.run(["history", "--json"]).stdout.isEmpty, "nothing was recorded")
     // One job fits.
-    let one = try await runner.run(["generate", "--prompt", "one"])
+    let one = try await runner.run(["generate", "--prompt", "one"], environment: paid)
     #expect(one.status == 0, "stderr: \(one.stderr)")
+    // On the embedded offline twin nothing is billed: no budget to pass.
+    let offline = try await runner.run(["generate", "--prompt", "{a|b}", "--seeds", "1"])
+    #expect(offline.status == 0, "stderr: \(offline.stderr)")
   }
 
   @Test func todaysSpendCountsAgainstTheDailyBudgetAndYesOverridesIt() async throws {
     let runner = try CommandRunner()
+    let emulator = try await EmulatorProcess(runner: runner, arguments: ["--step-ms", "1"])
+    defer { emulator.stop() }
+    let paid = ["MAGI_FAL_URL": emulator.baseURL]
     try configure(runner, "[budget]\nper_day = 0.5\n")
-    let first = try await runner.run(["generate", "--prompt", "first"])
+    // An offline job first: it counts for nothing.
+    let practice = try await runner.run(["generate", "--prompt", "practice"])
+    #expect(practice.status == 0, "stderr: \(practice.stderr)")
+    let first = try await runner.run(["generate", "--prompt", "first"], environment: paid)
     #expect(first.status == 0, "stderr: \(first.stderr)")
-    let second = try await runner.run(["generate", "--prompt", "second"])
+    let second = try await runner.run(["generate", "--prompt", "second"], environment: paid)
     #expect(second.status == 64, "stderr: \(second.stderr)")
     #expect(
       second.stderr.contains(
         "budget: this job: today's spend $0.32 + about $0.32 = $0.64 is over budget.per_day ($0.50)"),
       "\(second.stderr)")
-    let forced = try await runner.run(["generate", "--prompt", "second", "--yes"])
+    let forced = try await runner.run(["generate", "--prompt", "second", "--yes"], environment: paid)
     #expect(forced.status == 0, "stderr: \(forced.stderr)")
     let listed = try await runner.run(["history", "--json"])
-    #expect(listed.stdout.split(separator: "\n").count == 2, "\(listed.stdout)")
+    #expect(listed.stdout.split(separator: "\n").count == 3, "\(listed.stdout)")
   }
 }

@@ -50,6 +50,12 @@ import Testing
     for status in [GenerationStatus.failed, .cancelled, .lost] {
       #expect(Budget.spend(of: record(status, billed: 8), pricePerUnit: price) == 0, "\(status)")
     }
+    // The offline twin bills nothing, whatever units its records carry.
+    var offline = record(.completed, billed: 3)
+    offline.server = "embedded:http://127.0.0.1:4000"
+    #expect(Budget.spend(of: offline, pricePerUnit: price) == 0)
+    offline.server = "http://127.0.0.1:4000"
+    #expect(Budget.spend(of: offline, pricePerUnit: price) > 0, "a standalone emulator stands for a paid server")
   }
 
   @Test func todayStartsAtMidnightUTC() {

@@ -17,8 +17,11 @@ import Testing
   }
 
   /// A studio whose form holds `prompt` and `vary`, in NORMAL mode.
+  /// Online (the budget is about money; the offline twin bills nothing).
   func form(prompt: String, vary: String = "") -> AppState {
     var state = Fixtures.studio()
+    state.online = true
+    state.backendLabel = "fal.ai"
     state.form.prompt.setText(prompt)
     state.form.variations.setText(vary)
     return state
@@ -133,6 +136,19 @@ import Testing
     state.spentToday = 0.5
     #expect(press(&state, .ctrl("s")).count == 1)
     #expect(state.dialog == nil)
+  }
+
+  @Test func offlineTheBudgetAsksNothing() {
+    var state = form(prompt: "a fox", vary: "seeds=4")
+    state.online = false
+    state.settings.budget = Budget(perBatch: 0.1, perDay: 0.1)
+    _ = press(&state, .ctrl("s"))
+    #expect(state.dialog?.title == "Submit 4 jobs?", "the batch question only, without the budget")
+    var single = form(prompt: "a fox")
+    single.online = false
+    single.settings.budget = Budget(perDay: 0.1)
+    #expect(press(&single, .ctrl("s")).count == 1)
+    #expect(single.dialog == nil)
   }
 
   @Test func aBatchPastThePerBatchBudgetSaysSoInItsOneQuestion() throws {
