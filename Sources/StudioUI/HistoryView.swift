@@ -79,8 +79,8 @@ enum HistoryView {
     grid.put(flat, x: x + 3, y: y, role: base, maxWidth: max(0, width - 3))
   }
 
-  /// `batch 4 jobs · 3 done 1 failed · $0.80`: the counts by how the jobs stand, and what the
-  /// billed ones cost.
+  /// `batch 4 jobs · 3 done 1 failed · ★ · $0.80`: the counts by how the jobs stand, a star when
+  /// one of them is a compare's winner, and what the billed ones cost.
   static func batchSummary(_ group: HistoryState.BatchGroup, details: [String: RowDetail]) -> String {
     let statuses = group.members.map(\.status)
     var parts: [String] = []
@@ -93,6 +93,9 @@ enum HistoryView {
       if count > 0 { parts.append("\(count) \(word)") }
     }
     var text = "batch \(group.members.count) jobs · " + parts.joined(separator: " ")
+    // A compare's winner shows on the closed row too.
+    let starred = group.members.filter { details[$0.id]?.starred == true }.count
+    if starred > 0 { text += " · ★\(starred == 1 ? "" : " \(starred)")" }
     let costs = group.members.compactMap { details[$0.id]?.cost }
     if !costs.isEmpty { text += " · " + Format.price(costs.reduce(0, +)) }
     return text

@@ -39,7 +39,10 @@ import Testing
     let starred = try await tmux.waitFor("★ on the second sheet") { $0.contains("starred") && $0.contains("★ ") }
     #expect(starred.components(separatedBy: "★").count - 1 >= 2, "the caption and the notice:\n\(starred)")
     try await tmux.press("Escape")
-    try await tmux.waitFor("the history with its star") { !$0.contains("Compare — ") && $0.contains("★ p") }
+    // The closed batch row says a winner is in it; opened, the winner's row has the star.
+    try await tmux.waitFor("the batch row with its star") { !$0.contains("Compare — ") && $0.contains("4 done · ★ ·") }
+    try await tmux.press("Right")
+    try await tmux.waitFor("the history with its star") { $0.contains("★ p") }
     try await tmux.press("C-q")
     try await tmux.waitUntilExited()
 

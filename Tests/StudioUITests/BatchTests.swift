@@ -204,6 +204,9 @@ import Testing
     #expect(group.rows == 1...4)
     #expect(state.history.lines(from: 0, limit: 10) == [.record(0), .batch(group), .record(5)])
     #expect(HistoryView.batchSummary(group, details: state.history.details) == "batch 4 jobs · 3 done 1 failed · $0.96")
+    var starred = state.history.details
+    starred["h2"]?.starred = true
+    #expect(HistoryView.batchSummary(group, details: starred) == "batch 4 jobs · 3 done 1 failed · ★ · $0.96")
     _ = press(&state, .down)
     #expect(state.history.selected == 1)
     #expect(state.history.onBatchRow)
