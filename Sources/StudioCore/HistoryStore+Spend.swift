@@ -9,16 +9,16 @@ import HistoryStore
 #endif
 
 extension HistoryStore {
-  /// Dollars spent since midnight UTC (``Budget/spend(of:pricePerUnit:)`` over the day's records).
+  /// Dollars and units spent since midnight UTC (``Budget/spend(of:pricePerUnit:)`` over the day's records).
   public func spentToday(
     now: Date = Date(), pricePerUnit: @Sendable (MagiModel) -> Double
-  ) async throws(StudioError) -> Double {
+  ) async throws(StudioError) -> Spend {
     let page = await query(HistoryQuery(createdFrom: Budget.dayStart(of: now), limit: Int.max))
-    var total = 0.0
+    var total = Spend.zero
     for summary in page.summaries {
       let record: GenerationRecord?
       do { record = try await self.record(id: summary.id) } catch { throw .history(error) }
-      if let record { total += Budget.spend(of: record, pricePerUnit: pricePerUnit) }
+      if let record { total = total + Budget.spend(of: record, pricePerUnit: pricePerUnit) }
     }
     return total
   }

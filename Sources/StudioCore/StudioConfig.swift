@@ -214,16 +214,23 @@ public struct StudioConfig: Sendable, Hashable {
       case "budget":
         guard let budget = reader.table(entry, "budget") else { continue }
         for (name, field) in budget.orderedEntries {
-          guard ["per_batch", "per_day"].contains(name) else {
-            reader.unknown(name, line: field.line, in: "[budget]", among: ["per_batch", "per_day"])
+          let names = ["per_batch", "per_day", "per_batch_units", "per_day_units"]
+          guard names.contains(name) else {
+            reader.unknown(name, line: field.line, in: "[budget]", among: names)
             continue
           }
           guard let value = field.value.doubleValue, value.isFinite, value >= 0 else {
             let found = field.value.doubleValue.map { "\($0)" } ?? field.value.typeName
-            reader.fail(field.line, "'budget.\(name)' must be zero or more US dollars, found \(found); no limit set")
+            let what = name.hasSuffix("_units") ? "units" : "US dollars"
+            reader.fail(field.line, "'budget.\(name)' must be zero or more \(what), found \(found); no limit set")
             continue
           }
-          if name == "per_batch" { config.budget.perBatch = value } else { config.budget.perDay = value }
+          switch name {
+          case "per_batch": config.budget.perBatch = value
+          case "per_day": config.budget.perDay = value
+          case "per_batch_units": config.budget.perBatchUnits = value
+          default: config.budget.perDayUnits = value
+          }
         }
       case "notifications":
         guard let notifications = reader.table(entry, "notifications") else { continue }

@@ -38,7 +38,7 @@ public enum Action: Sendable {
   case recordLoaded(GenerationRecord)
   /// Today's spend in dollars (after `.loadSpentToday`); nil when the history could not be read
   /// (the last figure stays).
-  case spentToday(Double?)
+  case spentToday(Spend?)
   /// A record is gone from the history (after `.delete`), or could not be loaded.
   case recordDeleted(String)
   case recordMissing(String, message: String)

@@ -90,7 +90,7 @@ public struct AppState: Sendable, Hashable {
   public var batchRerun: BatchRerun?
   /// Dollars spent today (UTC) by the history's records, once worked out (`.loadSpentToday`);
   /// the status bar shows it against `budget.per_day`, and the budget questions count it.
-  public var spentToday: Double?
+  public var spentToday: Spend?
   /// True while a `.loadSpentToday` is out; a change meanwhile asks once more when it answers.
   public var spendLoading = false
   public var spendStale = false

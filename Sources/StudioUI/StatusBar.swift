@@ -1,3 +1,4 @@
+import HistoryModel
 import TerminalScreen
 
 /// The bottom two rows: the message line (what just happened) and the status bar (backend badge,
@@ -55,8 +56,12 @@ enum StatusBar {
 
   /// `$1.20/$5.00 today` when config.toml sets `budget.per_day` (`…` until the history is read).
   static func spendToday(_ state: AppState) -> String? {
-    guard let limit = state.settings.budget.perDay else { return nil }
-    return "\(state.spentToday.map(Format.price) ?? "…")/\(Format.price(limit)) today"
+    let budget = state.settings.budget
+    if let limit = budget.perDay {
+      return "\(state.spentToday.map { Format.price($0.dollars) } ?? "…")/\(Format.price(limit)) today"
+    }
+    guard let limit = budget.perDayUnits else { return nil }
+    return "\(state.spentToday.map { Budget.units($0.units) } ?? "…")/\(Budget.units(limit)) u today"
   }
 
   /// "OFFLINE emulator" → "OFFLINE": the badge in a narrow status bar.

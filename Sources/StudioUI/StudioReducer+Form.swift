@@ -1,4 +1,5 @@
 import FalProtocol
+import HistoryModel
 
 /// The form's half of `update`: typing, moving between fields, submitting, the server's answers.
 extension StudioReducer {
@@ -256,7 +257,7 @@ extension StudioReducer {
       // `seeds=1` is one job with a random seed, which an absent seed is.
       if case .success(let batch) = state.form.batch, case .random = batch.variations.seeds { request.seed = nil }
     }
-    if let problem = budgetProblem(cost: priceOf([request], state.settings), state) {
+    if let problem = budgetProblem(cost: spendOf([request], state.settings), state) {
       state.dialog = Dialog(
         purpose: .submit(request, source: source, parentID: parentID), title: "Over budget: submit anyway?",
         message: "\(priceLine(request, state.settings)). \(problem)")
@@ -298,10 +299,9 @@ extension StudioReducer {
     if case .success(let batch) = state.form.batch, case .random = batch.variations.seeds { drawsSeeds = true }
     let batch = BatchSubmission(
       requests: requests, drawsSeeds: drawsSeeds, source: source, parentID: parentID, webhook: state.form.webhookURL)
-    let units = requests.reduce(0.0) { $0 + $1.billingUnits }
-    let cost = priceOf(requests, state.settings)
+    let cost = spendOf(requests, state.settings)
     var message =
-      "\(count(requests.count, "job")) to \(base.endpoint.id.full), \(Format.units(units)) units ≈ \(Format.price(cost)) in all, at most \(BatchSubmission.maxParallel) at once."
+      "\(count(requests.count, "job")) to \(base.endpoint.id.full), \(Format.units(cost.units)) units ≈ \(Format.price(cost.dollars)) in all, at most \(BatchSubmission.maxParallel) at once."
     var title = "Submit \(count(requests.count, "job"))?"
     if let problem = budgetProblem(cost: cost, state) {
       message += " \(problem)"
@@ -319,18 +319,22 @@ extension StudioReducer {
     return [.submitBatch(batch)]
   }
 
-  /// The dollars `requests` are estimated at.
-  static func priceOf(_ requests: [MagiRequest], _ settings: Settings) -> Double {
-    requests.reduce(0.0) { $0 + $1.billingUnits * settings.price(for: $1.endpoint.model) }
+  /// The dollars (at the settings' prices) and units `requests` are estimated at.
+  static func spendOf(_ requests: [MagiRequest], _ settings: Settings) -> Spend {
+    requests.reduce(Spend.zero) {
+      $0 + Spend(dollars: $1.billingUnits * settings.price(for: $1.endpoint.model), units: $1.billingUnits)
+    }
   }
 
   /// Why `cost` more would pass config.toml's `[budget]` (with the figures), as a sentence; nil
   /// when it fits, no budget is set or the studio runs offline. Today's spend counts once it is
   /// known (``AppState/spentToday``).
-  static func budgetProblem(cost: Double, _ state: AppState) -> String? {
+  static func budgetProblem(cost: Spend, _ state: AppState) -> String? {
     // The offline twin bills nothing: no budget to pass.
     guard state.online else { return nil }
-    guard let refusal = state.settings.budget.check(cost: cost, spentToday: state.spentToday ?? 0) else { return nil }
+    guard let refusal = state.settings.budget.check(cost: cost, spentToday: state.spentToday ?? .zero) else {
+      return nil
+    }
     return "Budget: \(refusal)."
   }
 

@@ -39,8 +39,8 @@ public enum StudioReducer {
       effects = run(command, &state)
     case .launched:
       effects = reloadHistory(&state, offset: 0) + loadSpentToday(&state)
-    case .spentToday(let dollars):
-      if let dollars { state.spentToday = dollars }
+    case .spentToday(let spend):
+      if let spend { state.spentToday = spend }
       state.spendLoading = false
       effects = state.spendStale ? loadSpentToday(&state) : []
     case .interrupt:
@@ -590,7 +590,7 @@ public enum StudioReducer {
   /// Asks for today's spend when a daily budget is set (one question at a time: a job that ends
   /// meanwhile asks once more when the answer comes).
   static func loadSpentToday(_ state: inout AppState) -> [Effect] {
-    guard state.settings.budget.perDay != nil else { return [] }
+    guard state.settings.budget.hasDailyLimit else { return [] }
     guard !state.spendLoading else {
       state.spendStale = true
       return []

@@ -261,6 +261,14 @@ extension EmulatorProcess {
     // One job fits.
     let one = try await runner.run(["generate", "--prompt", "one"], environment: paid)
     #expect(one.status == 0, "stderr: \(one.stderr)")
+    // A limit in units, whatever the prices: two 4-unit jobs fit 10 units, three do not.
+    try configure(runner, "[budget]\nper_batch_units = 10\n[prices]\ndistilled = 0.001\n")
+    let twoJobs = try await runner.run(["generate", "--prompt", "{a|b}", "--seeds", "1"], environment: paid)
+    #expect(twoJobs.status == 0, "stderr: \(twoJobs.stderr)")
+    let threeJobs = try await runner.run(["generate", "--prompt", "{a|b|c}", "--seeds", "1"], environment: paid)
+    #expect(threeJobs.status == 64, "stderr: \(threeJobs.stderr)")
+    #expect(
+      threeJobs.stderr.contains("about 12.0 units is over budget.per_batch_units (10.0 units)"), "\(threeJobs.stderr)")
     // On the embedded offline twin nothing is billed: no budget to pass.
     let offline = try await runner.run(["generate", "--prompt", "{a|b}", "--seeds", "1"])
     #expect(offline.status == 0, "stderr: \(offline.stderr)")

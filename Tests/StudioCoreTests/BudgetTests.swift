@@ -8,18 +8,42 @@ import Testing
 /// `[budget]`: its arithmetic (what passes a limit, what a record counts for), reading it from
 /// config.toml, and today's spend from the history.
 @Suite struct BudgetTests {
+  /// Dollars at the distilled model's $0.08 a unit.
+  func usd(_ dollars: Double) -> Spend { Spend(dollars: dollars, units: dollars / 0.08) }
+
   @Test func aLimitIsPassedOnlyByMoreThanIt() {
-    #expect(Budget().check(cost: 1_000, spentToday: 1_000) == nil)
+    #expect(Budget().check(cost: usd(1_000), spentToday: usd(1_000)) == nil)
     let batch = Budget(perBatch: 1.0)
-    #expect(batch.check(cost: 1.0, spentToday: 50) == nil)
-    #expect(batch.check(cost: 0.32 * 3 + 0.04, spentToday: 0) == nil)  // float noise at the limit
-    #expect(batch.check(cost: 1.01, spentToday: 0) == .perBatch(cost: 1.01, limit: 1.0))
+    #expect(batch.check(cost: usd(1.0), spentToday: usd(50)) == nil)
+    #expect(batch.check(cost: usd(0.32 * 3 + 0.04), spentToday: .zero) == nil)  // float noise at the limit
+    #expect(batch.check(cost: usd(1.01), spentToday: .zero) == .perBatch(cost: 1.01, limit: 1.0))
     let day = Budget(perDay: 2.0)
-    #expect(day.check(cost: 0.5, spentToday: 1.5) == nil)
-    #expect(day.check(cost: 0.5, spentToday: 1.6) == .perDay(spent: 1.6, cost: 0.5, limit: 2.0))
+    #expect(day.check(cost: usd(0.5), spentToday: usd(1.5)) == nil)
+    #expect(day.check(cost: usd(0.5), spentToday: usd(1.6)) == .perDay(spent: 1.6, cost: 0.5, limit: 2.0))
     // The batch limit is named first when both are passed.
-    #expect(Budget(perBatch: 1, perDay: 1).check(cost: 2, spentToday: 0) == .perBatch(cost: 2, limit: 1))
-    #expect(Budget(perDay: 0).check(cost: 0.01, spentToday: 0) != nil)
+    #expect(Budget(perBatch: 1, perDay: 1).check(cost: usd(2), spentToday: .zero) == .perBatch(cost: 2, limit: 1))
+    #expect(Budget(perDay: 0).check(cost: usd(0.01), spentToday: .zero) != nil)
+  }
+
+  /// Units limits hold whatever the prices: 16 units is 16 units at $0.08 or at $0.50 a unit.
+  @Test func unitLimitsCountUnitsAndEveryLimitSetApplies() {
+    let units = Budget(perBatchUnits: 16, perDayUnits: 40)
+    #expect(units.check(cost: Spend(dollars: 8, units: 16), spentToday: Spend(dollars: 12, units: 24)) == nil)
+    #expect(
+      units.check(cost: Spend(dollars: 0.01, units: 16.5), spentToday: .zero)
+        == .perBatch(cost: 16.5, limit: 16, measure: .units))
+    #expect(
+      units.check(cost: Spend(dollars: 0.01, units: 16), spentToday: Spend(dollars: 0.01, units: 30))
+        == .perDay(spent: 30, cost: 16, limit: 40, measure: .units))
+    // Dollars and units together: each holds, dollars named first.
+    let both = Budget(perDay: 1, perDayUnits: 100)
+    #expect(both.check(cost: Spend(dollars: 2, units: 4), spentToday: .zero) == .perDay(spent: 0, cost: 2, limit: 1))
+    #expect(
+      both.check(cost: Spend(dollars: 0.5, units: 120), spentToday: .zero)
+        == .perDay(spent: 0, cost: 120, limit: 100, measure: .units))
+    #expect(
+      Budget.Refusal.perDay(spent: 30, cost: 16, limit: 40, measure: .units).description
+        == "today's spend 30.0 units + about 16.0 units = 46.0 units is over budget.per_day_units (40.0 units)")
   }
 
   @Test func refusalsGiveTheFiguresInCents() {
@@ -40,22 +64,22 @@ import Testing
 
   @Test func aRecordCountsItsBilledUnitsItsEstimateWhileRunningAndNothingWhenItFailed() {
     let price: (MagiModel) -> Double = { $0 == .full ? 0.5 : 0.1 }
-    #expect(abs(Budget.spend(of: record(.completed, billed: 3), pricePerUnit: price) - 0.3) < 1e-12)
-    #expect(Budget.spend(of: record(.completed, billed: 3, model: .full), pricePerUnit: price) == 1.5)
+    #expect(abs(Budget.spend(of: record(.completed, billed: 3), pricePerUnit: price).dollars - 0.3) < 1e-12)
+    #expect(Budget.spend(of: record(.completed, billed: 3, model: .full), pricePerUnit: price).dollars == 1.5)
     // A finished job whose units fal did not say: the estimate from its input (192 frames = 8 units).
-    #expect(abs(Budget.spend(of: record(.completed, billed: nil), pricePerUnit: price) - 0.8) < 1e-12)
+    #expect(abs(Budget.spend(of: record(.completed, billed: nil), pricePerUnit: price).dollars - 0.8) < 1e-12)
     for status in [GenerationStatus.submitting, .queued, .running, .unknown] {
-      #expect(abs(Budget.spend(of: record(status, billed: 8), pricePerUnit: price) - 0.8) < 1e-12, "\(status)")
+      #expect(abs(Budget.spend(of: record(status, billed: 8), pricePerUnit: price).dollars - 0.8) < 1e-12, "\(status)")
     }
     for status in [GenerationStatus.failed, .cancelled, .lost] {
-      #expect(Budget.spend(of: record(status, billed: 8), pricePerUnit: price) == 0, "\(status)")
+      #expect(Budget.spend(of: record(status, billed: 8), pricePerUnit: price) == .zero, "\(status)")
     }
     // The offline twin bills nothing, whatever units its records carry.
     var offline = record(.completed, billed: 3)
     offline.server = "embedded:http://127.0.0.1:4000"
-    #expect(Budget.spend(of: offline, pricePerUnit: price) == 0)
+    #expect(Budget.spend(of: offline, pricePerUnit: price) == .zero)
     offline.server = "http://127.0.0.1:4000"
-    #expect(Budget.spend(of: offline, pricePerUnit: price) > 0, "a standalone emulator stands for a paid server")
+    #expect(Budget.spend(of: offline, pricePerUnit: price).units == 3, "a standalone emulator stands for a paid server")
   }
 
   @Test func todayStartsAtMidnightUTC() {
@@ -64,9 +88,10 @@ import Testing
   }
 
   @Test func theBudgetIsReadFromConfigAndABadValueIsNoLimitNamedByLine() {
-    let parsed = StudioConfig.parse("[budget]\nper_batch = 2.5\nper_day = 10\n", path: "c.toml")
+    let parsed = StudioConfig.parse(
+      "[budget]\nper_batch = 2.5\nper_day = 10\nper_batch_units = 40\nper_day_units = 200\n", path: "c.toml")
     #expect(parsed.errors.isEmpty)
-    #expect(parsed.config.budget == Budget(perBatch: 2.5, perDay: 10))
+    #expect(parsed.config.budget == Budget(perBatch: 2.5, perDay: 10, perBatchUnits: 40, perDayUnits: 200))
     #expect(StudioConfig.parse("budget.per_day = 3\n", path: "c.toml").config.budget == Budget(perDay: 3))
     let bad = StudioConfig.parse("[budget]\nper_batch = -1\nper_day = \"lots\"\nper_week = 3\n", path: "c.toml")
     #expect(bad.config.budget == Budget())
@@ -94,6 +119,7 @@ import Testing
     failed.createdAt = now.addingTimeInterval(-30)
     try await history.save(contentsOf: [yesterday, done, running, failed])
     let spent = try await history.spentToday(now: now, pricePerUnit: { _ in 0.08 })
-    #expect(abs(spent - 0.48) < 1e-12)
+    #expect(abs(spent.dollars - 0.48) < 1e-12)
+    #expect(spent.units == 6)
   }
 }

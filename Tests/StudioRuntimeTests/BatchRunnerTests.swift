@@ -48,8 +48,10 @@ import Testing
 
     // Today's spend: the six jobs' billed units at the price given.
     runner.perform(.loadSpentToday(pricePerUnit: [.distilled: 0.1, .full: 0.2]))
-    let spent = try #require(await probe.first { if case .spentToday(let dollars?) = $0 { dollars } else { nil } })
-    #expect(abs(spent - 6 * request.billingUnits * 0.1) < 1e-9, "\(spent)")
+    let spent: Spend = try #require(await probe.first { if case .spentToday(let spend?) = $0 { spend } else { nil } })
+    let units: Double = 6 * request.billingUnits
+    #expect(abs(spent.dollars - units * 0.1) < 1e-9, "\(spent)")
+    #expect(abs(spent.units - units) < 1e-9, "\(spent)")
     await runner.tasks.cancelAll()
     await harness.stop()
   }

@@ -17,6 +17,9 @@ import Testing
   }
 
   /// A studio whose form holds `prompt` and `vary`, in NORMAL mode.
+  /// Dollars at the distilled model's $0.08 a unit.
+  func usd(_ dollars: Double) -> Spend { Spend(dollars: dollars, units: dollars / 0.08) }
+
   /// Online (the budget is about money; the offline twin bills nothing).
   func form(prompt: String, vary: String = "") -> AppState {
     var state = Fixtures.studio()
@@ -119,7 +122,7 @@ import Testing
   @Test func aSubmitPastTheDailyBudgetAsksWithTheFigures() throws {
     var state = form(prompt: "a fox")
     state.settings.budget = Budget(perDay: 1.0)
-    state.spentToday = 0.9
+    state.spentToday = usd(0.9)
     #expect(press(&state, .ctrl("s")) == [])
     let dialog = try #require(state.dialog)
     #expect(dialog.title == "Over budget: submit anyway?")
@@ -133,7 +136,7 @@ import Testing
     // Within the budget, nothing asks.
     state = form(prompt: "a fox")
     state.settings.budget = Budget(perDay: 1.0)
-    state.spentToday = 0.5
+    state.spentToday = usd(0.5)
     #expect(press(&state, .ctrl("s")).count == 1)
     #expect(state.dialog == nil)
   }
@@ -170,11 +173,17 @@ import Testing
     _ = send(&state, .jobUpdated(ended))
     ended.status = .completed
     #expect(!send(&state, .jobUpdated(ended)).contains(.loadSpentToday(pricePerUnit: prices)))
-    #expect(send(&state, .spentToday(1.2)) == [.loadSpentToday(pricePerUnit: prices)])
-    #expect(send(&state, .spentToday(1.5)) == [])
-    #expect(state.spentToday == 1.5)
+    #expect(send(&state, .spentToday(usd(1.2))) == [.loadSpentToday(pricePerUnit: prices)])
+    #expect(send(&state, .spentToday(usd(1.5))) == [])
+    #expect(state.spentToday == usd(1.5))
     let statusRow = render(state).textDump().split(separator: "\n")[39]
     #expect(statusRow.contains("$1.50/$5.00 today"))
+    // A daily budget in units shows units.
+    var inUnits = AppState(width: 120, height: 40, now: Fixtures.now)
+    inUnits.settings.budget = Budget(perDayUnits: 50)
+    #expect(send(&inUnits, .launched).contains(.loadSpentToday(pricePerUnit: prices)))
+    _ = send(&inUnits, .spentToday(usd(1.0)))
+    #expect(render(inUnits).textDump().split(separator: "\n")[39].contains("12.5/50.0 u today"))
     // No daily budget: nothing asked, nothing shown.
     var plain = AppState(width: 120, height: 40, now: Fixtures.now)
     #expect(!send(&plain, .launched).contains(.loadSpentToday(pricePerUnit: prices)))
@@ -285,7 +294,7 @@ import Testing
   @Test func formWithVariationsAndBudget() {
     var state = form(prompt: "a fox at {dawn|dusk}", vary: "seeds=2 steps=8,16")
     state.settings.budget = Budget(perDay: 5)
-    state.spentToday = 1.2
+    state.spentToday = usd(1.2)
     state.form.focus = .variations
     assertSnapshot(render(state), named: "form-variations-80x24")
     state.width = 120
