@@ -18,7 +18,9 @@ public struct Budget: Sendable, Hashable {
   public var perBatchUnits: Double?
   public var perDayUnits: Double?
 
-  public init(perBatch: Double? = nil, perDay: Double? = nil, perBatchUnits: Double? = nil, perDayUnits: Double? = nil) {
+  public init(
+    perBatch: Double? = nil, perDay: Double? = nil, perBatchUnits: Double? = nil, perDayUnits: Double? = nil
+  ) {
     self.perBatch = perBatch
     self.perDay = perDay
     self.perBatchUnits = perBatchUnits
