@@ -3,7 +3,8 @@ import TestSupport
 import Testing
 
 /// A batch as a person makes one: variations typed into the form, sent with one question, run on
-/// the emulator, and found again in the history as one batch row that opens to its jobs.
+/// the emulator, found again in the history as one batch row that opens to its jobs, and compared
+/// side by side.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct BatchEndToEndTests {
   @Test func fourSeedsFromTheFormRunAsOneBatchAndShowAsOneBatchRow() async throws {
     let home = try await StudioEndToEndTests.Home()
@@ -36,6 +37,14 @@ import Testing
     }
     try await tmux.press("Left")
     try await tmux.waitFor("the batch row closed") { $0.contains("▸ batch 4 jobs") && !$0.contains("├✓") }
+    // Compare on the batch row: the four results side by side, each captioned with its seed.
+    try await tmux.press("C")
+    try await tmux.waitFor("four sheets with their seeds", timeout: .seconds(60)) { screen in
+      screen.contains("Compare — 4 videos") && screen.components(separatedBy: "seed ").count - 1 == 4
+        && !screen.contains("loading preview")
+    }
+    try await tmux.press("Escape")
+    try await tmux.waitFor("the compare closed") { !$0.contains("Compare — ") }
 
     // Four records, one batch id, four different seeds drawn for them.
     let lines = try String(contentsOfFile: home.root + "/data/magi-studio/history.jsonl", encoding: .utf8)
