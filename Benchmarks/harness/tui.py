@@ -130,3 +130,29 @@ def submit_jobs(tui, count):
         tui.drain(quiet=0.02)
         os.write(tui.fd, b"\x13")
         tui.drain(quiet=0.03, limit=0.5)
+
+
+def submit_batch(tui, count):
+    """Types the prompt "fox" and `seeds=count` into the form's Vary field, submits (Ctrl-S) and
+    answers the batch question: one batch of `count` jobs, at most 4 in flight."""
+    edit_prompt(tui)
+    for letter in b"fox":
+        os.write(tui.fd, bytes([letter]))
+        tui.drain(quiet=0.02)
+    os.write(tui.fd, b"\x1b")  # Esc: back to NORMAL on the prompt
+    tui.drain(quiet=0.3, limit=1)
+    for _ in range(6):  # prompt → Frames, Steps, Res., Aspect, Seed, Vary
+        os.write(tui.fd, b"\x1b[B")
+        tui.drain(quiet=0.02)
+    os.write(tui.fd, b"\r")
+    tui.drain(quiet=0.05, limit=1)
+    for letter in f"seeds={count}".encode():
+        os.write(tui.fd, bytes([letter]))
+        tui.drain(quiet=0.02)
+    os.write(tui.fd, b"\x1b")
+    tui.drain(quiet=0.3, limit=1)
+    os.write(tui.fd, b"\x13")  # Ctrl-S asks once for the batch…
+    if tui.wait_for([b"jobs?"], 5) is None:
+        raise RuntimeError("the batch question did not come")
+    os.write(tui.fd, b"y")  # …and y sends it
+    tui.drain(quiet=0.05, limit=1)
