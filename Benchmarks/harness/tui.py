@@ -139,20 +139,31 @@ def submit_batch(tui, count):
     for letter in b"fox":
         os.write(tui.fd, bytes([letter]))
         tui.drain(quiet=0.02)
-    os.write(tui.fd, b"\x1b")  # Esc: back to NORMAL on the prompt
-    tui.drain(quiet=0.3, limit=1)
-    for _ in range(6):  # prompt → Frames, Steps, Res., Aspect, Seed, Vary
-        os.write(tui.fd, b"\x1b[B")
+    leave_edit(tui)  # back to NORMAL on the prompt
+    for _ in range(6):  # prompt → Frames, Steps, Res., Aspect, Seed, Vary (↓ as xterm's keypad mode sends it)
+        os.write(tui.fd, b"\x1bOB")
         tui.drain(quiet=0.02)
     os.write(tui.fd, b"\r")
     tui.drain(quiet=0.05, limit=1)
     for letter in f"seeds={count}".encode():
         os.write(tui.fd, bytes([letter]))
         tui.drain(quiet=0.02)
-    os.write(tui.fd, b"\x1b")
-    tui.drain(quiet=0.3, limit=1)
+    leave_edit(tui)
     os.write(tui.fd, b"\x13")  # Ctrl-S asks once for the batch…
     if tui.wait_for([b"jobs?"], 5) is None:
         raise RuntimeError("the batch question did not come")
     os.write(tui.fd, b"y")  # …and y sends it
+    tui.drain(quiet=0.05, limit=1)
+
+
+def leave_edit(tui, timeout=5):
+    """Esc, and waits until the studio says NORMAL: a lone Esc is only known as one once no byte
+    follows it for the terminal's escape delay, so a key sent sooner would join it."""
+    mark = len(tui.output)
+    os.write(tui.fd, b"\x1b")
+    deadline = time.monotonic() + timeout
+    while b"NORMAL" not in tui.output[mark:]:
+        if time.monotonic() > deadline:
+            raise RuntimeError("Esc did not leave EDIT mode")
+        tui.read(0.05)
     tui.drain(quiet=0.05, limit=1)
