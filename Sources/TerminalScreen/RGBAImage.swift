@@ -18,6 +18,19 @@ public struct RGBAImage: Sendable, Hashable {
   }
 
   public var isEmpty: Bool { width == 0 || height == 0 }
+
+  /// The bytes of a `width` × `height` canvas every pixel of which is `color`: where a sheet, a
+  /// caption or a grid is drawn.
+  public static func canvas(width: Int, height: Int, color: (UInt8, UInt8, UInt8, UInt8)) -> [UInt8] {
+    var pixels = [UInt8](repeating: 0, count: max(0, width) * max(0, height) * 4)
+    for offset in stride(from: 0, to: pixels.count, by: 4) {
+      pixels[offset] = color.0
+      pixels[offset + 1] = color.1
+      pixels[offset + 2] = color.2
+      pixels[offset + 3] = color.3
+    }
+    return pixels
+  }
 }
 
 /// A size in pixels.

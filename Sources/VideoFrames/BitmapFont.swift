@@ -42,13 +42,7 @@ public enum BitmapFont {
     let scale = max(1, scale)
     let width = max(0, width)
     let height = lines.count * lineHeight * scale
-    var pixels = [UInt8](repeating: 0, count: width * height * 4)
-    for offset in stride(from: 0, to: pixels.count, by: 4) {
-      pixels[offset] = background.0
-      pixels[offset + 1] = background.1
-      pixels[offset + 2] = background.2
-      pixels[offset + 3] = background.3
-    }
+    var pixels = RGBAImage.canvas(width: width, height: height, color: background)
     let inset = max(0, inset)
     let fit = characters(fitting: width - inset, scale: scale)
     for (number, line) in lines.enumerated() {
@@ -84,13 +78,7 @@ public enum BitmapFont {
   {
     let width = images.map(\.width).max() ?? 0
     let height = images.map(\.height).reduce(0, +)
-    var pixels = [UInt8](repeating: 0, count: width * height * 4)
-    for offset in stride(from: 0, to: pixels.count, by: 4) {
-      pixels[offset] = background.0
-      pixels[offset + 1] = background.1
-      pixels[offset + 2] = background.2
-      pixels[offset + 3] = background.3
-    }
+    var pixels = RGBAImage.canvas(width: width, height: height, color: background)
     var top = 0
     for image in images {
       for row in 0..<image.height {

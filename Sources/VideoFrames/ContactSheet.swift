@@ -16,13 +16,7 @@ public enum ContactSheet {
     let cellHeight = frames.map(\.height).max() ?? 0
     let width = columns * cellWidth + (columns + 1) * spacing
     let height = rows * cellHeight + (rows + 1) * spacing
-    var pixels = [UInt8](repeating: 0, count: width * height * 4)
-    for offset in stride(from: 0, to: pixels.count, by: 4) {
-      pixels[offset] = background.0
-      pixels[offset + 1] = background.1
-      pixels[offset + 2] = background.2
-      pixels[offset + 3] = background.3
-    }
+    var pixels = RGBAImage.canvas(width: width, height: height, color: background)
     pixels.withUnsafeMutableBufferPointer { sheet in
       for (number, frame) in frames.enumerated() {
         let left = spacing + (number % columns) * (cellWidth + spacing) + (cellWidth - frame.width) / 2

@@ -71,19 +71,8 @@ struct CompareCommand: AsyncParsableCommand {
         Console.line("wrote \(output) (\(image.width)×\(image.height), \(records.count) videos)")
         return
       }
-      guard let terminal = OutputTerminal.current() else {
-        throw CommandFailure(
-          message: "standard output is not a terminal: give -o grid.png to write the comparison as a PNG",
-          code: ExitStatus.invalidInput)
-      }
-      let mode = await PreviewCommand.graphicsMode(graphics)
-      guard mode != .none else {
-        throw CommandFailure(message: "no preview: graphics are off (--graphics none)", code: ExitStatus.invalidInput)
-      }
-      let display = PreviewDisplay(
-        terminal: terminal, mode: mode, columns: width ?? terminal.columns,
-        depth: PictureWriter.depth(environment: ProcessInfo.processInfo.environment),
-        inTmux: !(ProcessInfo.processInfo.environment["TMUX"] ?? "").isEmpty)
+      let display = try await PreviewCommand.display(
+        graphics: graphics, width: width, otherwise: "give -o grid.png to write the comparison as a PNG")
       try await display.showComparison(
         records, comparison: comparison, videos: videos, frames: sheet, source: source, cache: cache)
     }

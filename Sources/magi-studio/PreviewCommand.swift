@@ -66,19 +66,8 @@ struct PreviewCommand: AsyncParsableCommand {
         try await writePNG(video, sha256: file.sha256, to: output, source: source, cache: cache)
         return
       }
-      guard let terminal = OutputTerminal.current() else {
-        throw CommandFailure(
-          message: "standard output is not a terminal: give -o sheet.png to write the contact sheet as a PNG",
-          code: ExitStatus.invalidInput)
-      }
-      let mode = await Self.graphicsMode(graphics)
-      guard mode != .none else {
-        throw CommandFailure(message: "no preview: graphics are off (--graphics none)", code: ExitStatus.invalidInput)
-      }
-      let display = PreviewDisplay(
-        terminal: terminal, mode: mode, columns: width ?? terminal.columns,
-        depth: PictureWriter.depth(environment: ProcessInfo.processInfo.environment),
-        inTmux: !(ProcessInfo.processInfo.environment["TMUX"] ?? "").isEmpty)
+      let display = try await Self.display(
+        graphics: graphics, width: width, otherwise: "give -o sheet.png to write the contact sheet as a PNG")
       if play {
         try await display.play(video, source: source)
       } else if let frame {
@@ -112,6 +101,22 @@ struct PreviewCommand: AsyncParsableCommand {
       throw CommandFailure(message: error.description, code: ExitStatus.cannotCreate)
     }
     Console.line("wrote \(path) (\(image.width)×\(image.height))")
+  }
+
+  /// The display on standard output for `--graphics` and `--width`, or the one line saying why
+  /// there is none: not a terminal (`otherwise` says what to do instead), or graphics off.
+  static func display(graphics: String, width: Int?, otherwise: String) async throws -> PreviewDisplay {
+    guard let terminal = OutputTerminal.current() else {
+      throw CommandFailure(message: "standard output is not a terminal: \(otherwise)", code: ExitStatus.invalidInput)
+    }
+    let mode = await graphicsMode(graphics)
+    guard mode != .none else {
+      throw CommandFailure(message: "no preview: graphics are off (--graphics none)", code: ExitStatus.invalidInput)
+    }
+    let environment = ProcessInfo.processInfo.environment
+    return PreviewDisplay(
+      terminal: terminal, mode: mode, columns: width ?? terminal.columns,
+      depth: PictureWriter.depth(environment: environment), inTmux: !(environment["TMUX"] ?? "").isEmpty)
   }
 
   /// `--graphics` as asked, or detected; inside tmux, pixel protocols only when passthrough is on
