@@ -9,6 +9,19 @@ from history import NEWEST_MARK, write_history
 from tui import FRAME_MARKERS, Tui, edit_prompt, submit_batch, submit_jobs
 
 
+def started(home, env):
+    """The TUI over `home` with `env`, once its first frame shows the newest record, settled."""
+    tui = Tui(home, env).start()
+    try:
+        if tui.wait_for([NEWEST_MARK.encode()] + FRAME_MARKERS, 30) is None:
+            raise RuntimeError("TUI did not show its first frame")
+        tui.drain(quiet=0.3, limit=5)
+    except BaseException:
+        tui.stop()
+        raise
+    return tui
+
+
 def type_keys(tui, count, keys=b"abcdefghij"):
     latencies, sizes = [], []
     for index in range(count):
@@ -54,11 +67,8 @@ def bench_keystrokes(keys):
         write_history(home.history, 100_000)
         results = {}
         idle_trace = os.path.join(home.root, "idle.trace")
-        tui = Tui(home, {"MAGI_STUDIO_KEY_TRACE": idle_trace}).start()
+        tui = started(home, {"MAGI_STUDIO_KEY_TRACE": idle_trace})
         try:
-            if tui.wait_for([NEWEST_MARK.encode()] + FRAME_MARKERS, 30) is None:
-                raise RuntimeError("TUI did not show its first frame")
-            tui.drain(quiet=0.3, limit=5)
             edit_prompt(tui)
             results["idle_100000_records"] = type_keys(tui, keys)
             results["idle_100000_records"]["in_process"] = latency_summary(trace_latencies(idle_trace))
@@ -70,12 +80,9 @@ def bench_keystrokes(keys):
         # log line and a progress update per step), and no local ffmpeg, whose encoding would compete
         # for the 2 cores as fal's remote rendering never does.
         load_trace = os.path.join(home.root, "load.trace")
-        tui = Tui(home, {"MAGI_EMULATOR_STEP_MS": 800, "MAGI_EMULATOR_WORKERS": 50, "MAGI_EMULATOR_FFMPEG": "",
-                         "MAGI_STUDIO_KEY_TRACE": load_trace}).start()
+        tui = started(home, {"MAGI_EMULATOR_STEP_MS": 800, "MAGI_EMULATOR_WORKERS": 50, "MAGI_EMULATOR_FFMPEG": "",
+                         "MAGI_STUDIO_KEY_TRACE": load_trace})
         try:
-            if tui.wait_for([NEWEST_MARK.encode()] + FRAME_MARKERS, 30) is None:
-                raise RuntimeError("TUI did not show its first frame")
-            tui.drain(quiet=0.3, limit=5)
             submit_jobs(tui, 50)
             time.sleep(1.0)  # every job submitted and streaming
             before = len(trace_latencies(load_trace))
@@ -122,12 +129,9 @@ def batch_keystrokes(keys):
     home = Home("batch-keys")
     write_history(home.history, 100_000)
     trace = os.path.join(home.root, "batch.trace")
-    tui = Tui(home, {"MAGI_EMULATOR_STEP_MS": 50, "MAGI_EMULATOR_WORKERS": 8, "MAGI_EMULATOR_FFMPEG": "",
-                     "MAGI_STUDIO_KEY_TRACE": trace}).start()
+    tui = started(home, {"MAGI_EMULATOR_STEP_MS": 50, "MAGI_EMULATOR_WORKERS": 8, "MAGI_EMULATOR_FFMPEG": "",
+                     "MAGI_STUDIO_KEY_TRACE": trace})
     try:
-        if tui.wait_for([NEWEST_MARK.encode()] + FRAME_MARKERS, 30) is None:
-            raise RuntimeError("TUI did not show its first frame")
-        tui.drain(quiet=0.3, limit=5)
         submit_batch(tui, 100)
         time.sleep(1.0)  # the first jobs submitted and streaming
         edit_prompt(tui)
