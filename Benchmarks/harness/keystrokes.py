@@ -81,7 +81,7 @@ def bench_keystrokes(keys):
         # for the 2 cores as fal's remote rendering never does.
         load_trace = os.path.join(home.root, "load.trace")
         tui = started(home, {"MAGI_EMULATOR_STEP_MS": 800, "MAGI_EMULATOR_WORKERS": 50, "MAGI_EMULATOR_FFMPEG": "",
-                         "MAGI_STUDIO_KEY_TRACE": load_trace})
+                             "MAGI_STUDIO_KEY_TRACE": load_trace})
         try:
             submit_jobs(tui, 50)
             time.sleep(1.0)  # every job submitted and streaming
@@ -130,7 +130,7 @@ def batch_keystrokes(keys):
     write_history(home.history, 100_000)
     trace = os.path.join(home.root, "batch.trace")
     tui = started(home, {"MAGI_EMULATOR_STEP_MS": 50, "MAGI_EMULATOR_WORKERS": 8, "MAGI_EMULATOR_FFMPEG": "",
-                     "MAGI_STUDIO_KEY_TRACE": trace})
+                         "MAGI_STUDIO_KEY_TRACE": trace})
     try:
         submit_batch(tui, 100)
         time.sleep(1.0)  # the first jobs submitted and streaming
