@@ -81,6 +81,7 @@ public final class JobFollower: Sendable {
         let request = requests[next]
         let label = "job \(next + 1) of \(count)"
         next += 1
+        inbox.post(.batchJobsDequeued([request]))
         group.addTask {
           await self.submitInBatch(
             request, source: source, parentID: batch.parentID, webhook: batch.webhook, batchID: batchID, label: label)

@@ -271,7 +271,15 @@ extension StudioReducer {
     guard let first = records.first else { return [] }
     let batch = BatchSubmission(
       requests: records.map(RecordParameters.request(of:)), parentID: first.parentID, webhook: first.webhook)
-    return [.submitBatch(batch)]
+    // Its price is known only now that its records are here: past `[budget]`, one more question.
+    let cost = priceOf(batch.requests, state.settings)
+    if let problem = budgetProblem(cost: cost, state) {
+      state.dialog = Dialog(
+        purpose: .submitBatch(batch), title: "Over budget: re-run \(count(records.count, "job")) anyway?",
+        message: "\(count(records.count, "job")) sent again as they were, ≈ \(Format.price(cost)) in all. \(problem)")
+      return []
+    }
+    return queueBatch(batch, &state)
   }
 
   static func perform(_ intent: RecordIntent, on record: GenerationRecord, _ state: inout AppState) -> [Effect] {
@@ -281,10 +289,13 @@ extension StudioReducer {
     case .rerun:
       // One key spends money: it asks first, with the price.
       let request = RecordParameters.request(of: record)
+      // A re-run is a submit: `[budget]` weighs it as the form's would be.
+      let problem = budgetProblem(cost: priceOf([request], state.settings), state)
       state.dialog = Dialog(
         purpose: .rerun(record.id, request, parentID: record.parentID, webhook: record.webhook),
-        title: "Re-run \(record.id)?",
-        message: "\(priceLine(request, state.settings)), sent again as it was: \(record.prompt)")
+        title: problem == nil ? "Re-run \(record.id)?" : "Over budget: re-run \(record.id) anyway?",
+        message: "\(priceLine(request, state.settings)), sent again as it was: \(record.prompt)"
+          + (problem.map { ". \($0)" } ?? ""))
       return []
     case .edit:
       state.form.load(RecordParameters(record))

@@ -90,6 +90,11 @@ public enum StudioReducer {
     case .submitFailed(let failure):
       submitFailed(failure, &state)
       effects = []
+    case .batchJobsDequeued(let requests):
+      state.unsentBatchJobs = max(0, state.unsentBatchJobs - requests.count)
+      state.unsentBatchDollars =
+        state.unsentBatchJobs == 0 ? 0 : max(0, state.unsentBatchDollars - priceOf(requests, state.settings))
+      effects = []
     case .pathCompletions(let prefix, let paths):
       pathCompletions(prefix: prefix, paths, &state)
       effects = []
@@ -333,7 +338,8 @@ public enum StudioReducer {
       state.notice = Notice(state.queue.wrapLog ? "Log lines wrap" : "Log lines are cut at the edge (w wraps)")
       return []
     case .quit:
-      if let dialog = Dialog.quit(jobs: state.queue.jobs, online: state.online) {
+      if let dialog = Dialog.quit(jobs: state.queue.jobs, online: state.online, unsentBatchJobs: state.unsentBatchJobs)
+      {
         state.dialog = dialog
         return []
       }
