@@ -83,6 +83,9 @@ import Testing
     }
     #expect(batch.requests.map(\.prompt) == ["a fox at dawn", "a fox at dawn", "a fox at dusk", "a fox at dusk"])
     #expect(batch.drawsSeeds)
+    // Two seeds, each at dawn and at dusk, as `generate --seeds 2` sends them: the runtime draws
+    // the seed of each index.
+    #expect(batch.requests.map(\.seed) == [0, 1, 0, 1])
     #expect(dialog.title == "Submit 4 jobs?")
     #expect(dialog.message.contains("4 jobs to fal-ai/magi-distilled, 16.0 units ≈ $1.28 in all"))
     #expect(press(&state, .character("y")) == [.submitBatch(batch)])
