@@ -15,6 +15,7 @@ extension StudioReducer {
 
   static func jobUpdated(_ record: GenerationRecord, _ state: inout AppState) -> [Effect] {
     var effects: [Effect] = []
+    compareJobUpdated(record, &state)
     // The history row of a job follows it at once (queued → running → …), before any reload.
     if let row = state.history.items.firstIndex(where: { $0.id == record.id }) {
       state.history.items[row].status = record.status
