@@ -144,6 +144,13 @@ extension StudioReducer {
       wanted = history.windowEnd
     } else if selected < history.windowStart + margin, history.windowStart > 0 {
       wanted = max(0, history.windowStart - HistoryState.pageSize)
+    } else if history.windowEnd < history.total, history.items.count < HistoryState.windowLimit,
+      lastShownRow(history, lines: state.height) >= history.windowEnd - margin
+    {
+      // A closed batch row stands for many records: the screen reaches rows far past the
+      // selection, which were drawn as "…" (and the batch cut at the window's end) until the
+      // selection came near them. The window grows to what is shown, up to its limit.
+      wanted = history.windowEnd
     }
     guard let offset = wanted else { return [] }
     var query = history.query(offset: offset, now: state.now)
@@ -156,6 +163,17 @@ extension StudioReducer {
     guard query != history.loading else { return [] }
     state.history.loading = query
     return [.loadHistory(query)]
+  }
+
+  /// The last record row of the first `lines` lines from the top of the list (a batch row: its
+  /// last job).
+  private static func lastShownRow(_ history: HistoryState, lines: Int) -> Int {
+    history.lines(from: history.scrollTop, limit: lines).map { line in
+      switch line {
+      case .record(let row): row
+      case .batch(let group): group.rows.upperBound
+      }
+    }.max() ?? 0
   }
 
   /// The history file changed: the rows on screen are asked for again, keeping the filter and the

@@ -123,9 +123,10 @@ public enum StudioReducer {
       effects = []
     case .rowDetails(let details):
       state.history.details.merge(details) { $1 }
-      // Batch ids arrive with the details: the rows of a batch become its batch row now.
+      // Batch ids arrive with the details: the rows of a batch become its batch row now, and
+      // the rows below it come on screen.
       state.history.normalizeSelection()
-      effects = []
+      effects = state.history.loading == nil ? ensureLoaded(&state) : []
     case .previewSheet, .previewFrame, .previewUnavailable, .previewThumbnails, .previewSource:
       previewArrived(action, &state)
       compareSheetArrived(action, &state)

@@ -344,6 +344,24 @@ import Testing
     #expect(single.message.contains("is over budget.per_day ($1.00)"), "\(single.message)")
   }
 
+  /// A closed batch row of 45 jobs puts the rows after it on screen, past the 50 rows loaded:
+  /// they were drawn as "…" until the selection came near them (and a batch longer than what was
+  /// loaded showed as fewer jobs). The next page is asked for once the batch ids arrive.
+  @Test func rowsBelowAClosedBatchAreLoadedWhenTheyComeOnScreen() {
+    var state = Fixtures.withHistory(total: 120, loaded: 50)
+    state.focus = .history
+    var details: [String: RowDetail] = [:]
+    for index in 0..<50 {
+      details["h\(index)"] = RowDetail(
+        resolution: "720p", frames: 96, cost: 0.32, onDisk: true, batchID: (1...45).contains(index) ? "b1" : nil)
+    }
+    let effects = send(&state, .rowDetails(details))
+    #expect(effects == [.loadHistory(state.history.query(offset: 50, now: state.now))], "\(effects)")
+    let page = HistoryPage(summaries: Fixtures.summaries(50, from: 50), totalMatches: 120, offset: 50, limit: 50)
+    _ = send(&state, .historyPage(page, for: state.history.query(offset: 50, now: state.now)))
+    #expect(!render(state).textDump().contains("│…"), "\(render(state).textDump())")
+  }
+
   @Test func theSelectionStaysOnScreenPastBatchRows() {
     // 30 rows of which 10…19 are one batch: 21 lines while it is collapsed.
     var state = Fixtures.withHistory(total: 30, height: 24)
