@@ -342,6 +342,14 @@ import Testing
     let single = try #require(state.dialog)
     #expect(single.title == "Over budget: re-run h5 anyway?")
     #expect(single.message.contains("is over budget.per_day ($1.00)"), "\(single.message)")
+
+    // Marked rows re-run together: what they cost last time is weighed.
+    state.dialog = nil
+    _ = press(&state, .character(" "), .up, .character(" "))
+    _ = press(&state, .character("r"))
+    let marked = try #require(state.dialog)
+    #expect(marked.title.hasPrefix("Over budget: re-run "), "\(marked.title)")
+    #expect(marked.message.contains("is over budget.per_day ($1.00)"), "\(marked.message)")
   }
 
   /// A closed batch row of 45 jobs puts the rows after it on screen, past the 50 rows loaded:
