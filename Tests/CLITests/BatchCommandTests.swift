@@ -69,6 +69,17 @@ import Testing
     #expect(try await emulator.jobCount() == 2)
   }
 
+  /// `--cancel-on-interrupt` with variations was taken and ignored: Ctrl-C left every job running.
+  /// It is refused before anything is sent.
+  @Test func cancelOnInterruptIsRefusedForABatch() async throws {
+    let runner = try CommandRunner()
+    let output = try await runner.run(["generate", "--prompt", "a {dawn|dusk} sky", "--cancel-on-interrupt"])
+    #expect(output.status == 64, "stderr: \(output.stderr)")
+    #expect(output.stderr.contains("--cancel-on-interrupt cancels one job"), "\(output.stderr)")
+    let history = try await runner.run(["history"])
+    #expect(!history.stdout.contains("sky"), "\(history.stdout)")
+  }
+
   /// Three 429s at submit are waited out (each submit sent again, none taken twice), and one job
   /// that fal ends for its content fails the batch: exit 65, and the summary says which and why.
   @Test func rateLimitedSubmitsAreRetriedOnceEachAndAFailedJobFailsTheBatch() async throws {
