@@ -106,7 +106,12 @@ extension StudioReducer {
 
   /// Asks for the page at `offset` of the current filter (replacing any page still awaited).
   static func reloadHistory(_ state: inout AppState, offset: Int) -> [Effect] {
-    let query = state.history.query(offset: offset, now: state.now)
+    var query = state.history.query(offset: offset, now: state.now)
+    if offset == state.history.windowStart, state.history.items.count > query.limit {
+      // The rows loaded again as a whole: a page would shrink the window to its first rows, and
+      // the rows under a closed batch row (loaded to be seen) would blink "…" at each change.
+      query.limit = min(HistoryState.windowLimit, state.history.items.count)
+    }
     state.history.loading = query
     return [.loadHistory(query)]
   }

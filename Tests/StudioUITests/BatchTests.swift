@@ -368,6 +368,10 @@ import Testing
     let page = HistoryPage(summaries: Fixtures.summaries(50, from: 50), totalMatches: 120, offset: 50, limit: 50)
     _ = send(&state, .historyPage(page, for: state.history.query(offset: 50, now: state.now)))
     #expect(!render(state).textDump().contains("│…"), "\(render(state).textDump())")
+    // A change to the history (a job of the batch moving on) asks for the whole window again.
+    var whole = state.history.query(offset: 0, now: state.now)
+    whole.limit = 100
+    #expect(send(&state, .historyChanged) == [.loadHistory(whole)])
   }
 
   @Test func theSelectionStaysOnScreenPastBatchRows() {
