@@ -14,8 +14,11 @@ public enum WebhookURL {
     let rest = text.dropFirst(scheme.count)
     var authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
     if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
-    let host = authority.hasPrefix("[") ? authority : authority.prefix { $0 != ":" }
-    guard !host.isEmpty else { return "a webhook URL needs a host, as in https://example.com/hook" }
+    // An IPv6 literal is the whole bracketed text, which must close and hold an address.
+    let host = authority.hasPrefix("[") ? authority.prefix { $0 != "]" }.dropFirst() : authority.prefix { $0 != ":" }
+    guard !host.isEmpty, !authority.hasPrefix("[") || authority.contains("]") else {
+      return "a webhook URL needs a host, as in https://example.com/hook"
+    }
     return nil
   }
 }

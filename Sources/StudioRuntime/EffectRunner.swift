@@ -75,6 +75,7 @@ public final class EffectRunner: Sendable {
     case .submitBatch(let batch):
       let checked: MediaInput?
       do { checked = try batch.source.map(checkSource) } catch {
+        inbox.post(.batchJobsDequeued(batch.requests))
         inbox.post(.submitFailed(.message("\(error)")))
         return true
       }

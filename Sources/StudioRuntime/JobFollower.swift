@@ -67,10 +67,12 @@ public final class JobFollower: Sendable {
     let batchID = GenerationRunner.newBatchID()
     var requests = batch.requests
     if batch.drawsSeeds {
-      // The studio's core draws nothing at random: the seeds of `seeds=N` are drawn here.
+      // The studio's core draws nothing at random: the seeds of `seeds=N` are drawn here, one
+      // per index the requests name, so every combination gets the same N seeds.
       var generator = SystemRandomNumberGenerator()
-      let seeds = Variations.randomSeeds(requests.count, using: &generator)
-      for index in requests.indices { requests[index].seed = seeds[index] }
+      let slots = requests.map { max(0, $0.seed ?? 0) }
+      let seeds = Variations.randomSeeds((slots.max() ?? -1) + 1, using: &generator)
+      for index in requests.indices { requests[index].seed = seeds[slots[index]] }
     }
     let count = requests.count
     var submitted = 0
@@ -81,6 +83,7 @@ public final class JobFollower: Sendable {
         let request = requests[next]
         let label = "job \(next + 1) of \(count)"
         next += 1
+        inbox.post(.batchJobsDequeued([request]))
         group.addTask {
           await self.submitInBatch(
             request, source: source, parentID: batch.parentID, webhook: batch.webhook, batchID: batchID, label: label)

@@ -30,6 +30,9 @@ public enum Action: Sendable {
   case transfer(recordID: String, TransferProgress?)
   case submitted(GenerationRecord)
   case submitFailed(SubmitFailure)
+  /// Jobs of a batch leave the studio's backlog: about to be submitted (their records follow), or
+  /// dropped because the batch cannot be sent.
+  case batchJobsDequeued([MagiRequest])
   case pathCompletions(prefix: String, [String])
   case historyPage(HistoryPage, for: HistoryQuery)
   /// `history.jsonl` changed (this studio's jobs, a `generate` in another shell, a compaction):

@@ -94,6 +94,11 @@ public struct AppState: Sendable, Hashable {
   /// True while a `.loadSpentToday` is out; a change meanwhile asks once more when it answers.
   public var spendLoading = false
   public var spendStale = false
+  /// Jobs of this studio's batches not yet handed to the job runner (it sends at most
+  /// ``BatchSubmission/maxParallel`` at once), and their estimate: no record holds
+  /// them yet, so the quit question names them (quitting drops them) and the budget counts them.
+  public var unsentBatchJobs = 0
+  public var unsentBatchSpend = Spend.zero
 
   /// The records of a batch re-run, gathered as they load, in the batch's order.
   public struct BatchRerun: Sendable, Hashable {

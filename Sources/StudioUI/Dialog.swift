@@ -71,10 +71,10 @@ extension Dialog {
   ///   they run in the offline twin, whose queue is kept in the data directory and whose clock
   ///   keeps counting while the studio is closed.
   /// - Returns: nil when nothing is unfinished.
-  static func quit(jobs: [GenerationRecord], online: Bool) -> Dialog? {
+  static func quit(jobs: [GenerationRecord], online: Bool, unsentBatchJobs unsent: Int = 0) -> Dialog? {
     let submitting = jobs.filter { $0.status == .submitting }.count
     let active = jobs.filter { !$0.status.isFinal && $0.status != .submitting }.count
-    guard submitting + active > 0 else { return nil }
+    guard submitting + active + unsent > 0 else { return nil }
     func count(_ number: Int) -> String { "\(number) job\(number == 1 ? "" : "s")" }
     var sentences: [String] = []
     if active > 0 {
@@ -92,6 +92,12 @@ extension Dialog {
     if submitting > 0 {
       sentences.append(
         "\(count(submitting)) \(submitting == 1 ? "is" : "are") still being submitted; if you quit now, whether the server took \(submitting == 1 ? "it" : "them") stays unknown."
+      )
+    }
+    if unsent > 0 {
+      // Not recorded yet: the next start has nothing to pick them up from.
+      sentences.append(
+        "\(count(unsent)) of a batch \(unsent == 1 ? "is" : "are") not sent yet; if you quit now, \(unsent == 1 ? "it is" : "they are") dropped (nothing was recorded or paid for \(unsent == 1 ? "it" : "them")) and the next start does not send \(unsent == 1 ? "it" : "them")."
       )
     }
     return Dialog(purpose: .quit, title: "Quit?", message: sentences.joined(separator: " "))

@@ -87,14 +87,16 @@ public struct FormVariations: Sendable, Hashable {
   }
 
   /// Every request of the batch from `base` (its prompt's alternatives × the matrix × the seeds),
-  /// in ``Variations``' order. Random seeds are left at 0 here: the studio's core draws nothing at
-  /// random, so the runtime draws them as it sends (``BatchSubmission/drawsSeeds``).
+  /// in ``Variations``' order. A random seed is left as its index (0 to N-1) here: the studio's
+  /// core draws nothing at random, so the runtime draws the N seeds as it sends
+  /// (``BatchSubmission/drawsSeeds``), each shared by every combination, as `generate --seeds`
+  /// shares them (`{dawn|dusk} seeds=2` is two seeds, each rendered at dawn and at dusk).
   public func requests(from base: MagiRequest) throws(Problem) -> [MagiRequest] {
     guard case .object(let fields) = base.body else { return [base] }
     let seedValues: [Int]
     switch seeds {
     case .form: seedValues = []
-    case .random(let count): seedValues = Array(repeating: 0, count: count)
+    case .random(let count): seedValues = Array(0..<count)
     case .list(let list): seedValues = list
     }
     do {
@@ -136,7 +138,8 @@ public struct FormVariations: Sendable, Hashable {
 /// a batch row's jobs sent again.
 public struct BatchSubmission: Sendable, Hashable {
   public var requests: [MagiRequest]
-  /// Each request gets a seed drawn at random as it is sent (the Vary field's `seeds=N`).
+  /// Each request's seed is the index of a seed drawn at random as the batch is sent (the Vary
+  /// field's `seeds=N`: requests with the same index get the same seed).
   public var drawsSeeds: Bool
   public var source: MediaInput?
   public var parentID: String?

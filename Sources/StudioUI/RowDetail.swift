@@ -8,6 +8,8 @@ public struct RowDetail: Sendable, Hashable {
   public var frames: Int?
   /// Dollars, when billed.
   public var cost: Double?
+  /// fal's billing units, when billed.
+  public var units: Double?
   /// The record's video file exists on this machine.
   public var onDisk: Bool
   /// Picked as the best of a compare (★).
@@ -16,12 +18,14 @@ public struct RowDetail: Sendable, Hashable {
   public var batchID: String?
 
   public init(
-    resolution: String?, frames: Int?, cost: Double?, onDisk: Bool, starred: Bool = false, batchID: String? = nil
+    resolution: String?, frames: Int?, cost: Double?, units: Double? = nil, onDisk: Bool, starred: Bool = false,
+    batchID: String? = nil
   ) {
     self.batchID = batchID
     self.resolution = resolution
     self.frames = frames
     self.cost = cost
+    self.units = units
     self.onDisk = onDisk
     self.starred = starred
   }
@@ -31,6 +35,6 @@ public struct RowDetail: Sendable, Hashable {
     let parameters = RecordParameters(record)
     self.init(
       resolution: parameters.resolution, frames: parameters.numFrames,
-      cost: record.billing?.cost, onDisk: onDisk, starred: record.starred, batchID: record.batchID)
+      cost: record.billing?.cost, units: record.billing?.units, onDisk: onDisk, starred: record.starred, batchID: record.batchID)
   }
 }

@@ -25,6 +25,12 @@ extension StudioReducer {
       return []
     case .starRecord:
       guard let record = compare.selectedRecord else { return [] }
+      // The job's follower saves the record it holds once the video is in, which would drop a
+      // star written meanwhile: the star waits for the video.
+      guard !record.awaitsVideo else {
+        state.notice = Notice("\(record.id)'s video is still downloading; star it once it is here", kind: .warning)
+        return []
+      }
       return [.star(record.id, !record.starred)]
     case .discardOthers:
       guard let winner = compare.selectedRecord else { return [] }
@@ -112,6 +118,16 @@ extension StudioReducer {
     default:
       break
     }
+  }
+
+  /// A job of the compare changed (its video downloaded, most often): its cell follows, and its
+  /// sheet is asked for once it has a video (``reconcileCompare(_:)``).
+  static func compareJobUpdated(_ record: GenerationRecord, _ state: inout AppState) {
+    guard case .compare(var compare) = state.overlay,
+      let index = compare.records.firstIndex(where: { $0.id == record.id })
+    else { return }
+    compare.records[index] = record
+    state.overlay = .compare(compare)
   }
 
   /// A compare's sheet arrived (or could not be made): its cell shows it.

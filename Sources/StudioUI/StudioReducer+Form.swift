@@ -316,6 +316,14 @@ extension StudioReducer {
     state.form.submitting = true
     state.form.generalError = nil
     state.notice = Notice("Submitting \(count(batch.requests.count, "job")) as one batch…")
+    return queueBatch(batch, &state)
+  }
+
+  /// The effect that sends `batch`, its jobs counted as unsent until the runtime takes each
+  /// (``Action/batchJobsDequeued(_:)``).
+  static func queueBatch(_ batch: BatchSubmission, _ state: inout AppState) -> [Effect] {
+    state.unsentBatchJobs += batch.requests.count
+    state.unsentBatchSpend = state.unsentBatchSpend + spendOf(batch.requests, state.settings)
     return [.submitBatch(batch)]
   }
 
@@ -332,9 +340,9 @@ extension StudioReducer {
   static func budgetProblem(cost: Spend, _ state: AppState) -> String? {
     // The offline twin bills nothing: no budget to pass.
     guard state.online else { return nil }
-    guard let refusal = state.settings.budget.check(cost: cost, spentToday: state.spentToday ?? .zero) else {
-      return nil
-    }
+    // A batch's jobs not sent yet will be: they count as spent.
+    let spent = (state.spentToday ?? .zero) + state.unsentBatchSpend
+    guard let refusal = state.settings.budget.check(cost: cost, spentToday: spent) else { return nil }
     return "Budget: \(refusal)."
   }
 

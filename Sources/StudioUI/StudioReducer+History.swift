@@ -59,9 +59,14 @@ extension StudioReducer {
         price = "about \(Format.price(costs.reduce(0, +))) in all, as they cost last time"
         if costs.count < targets.count { price += " (\(targets.count - costs.count) not known)" }
       }
+      // A re-run spends as a submit does: `[budget]` weighs what they cost last time.
+      let units = targets.compactMap { state.history.details[$0.id]?.units }.reduce(0, +)
+      let problem = costs.isEmpty ? nil : budgetProblem(cost: Spend(dollars: costs.reduce(0, +), units: units), state)
       state.dialog = Dialog(
-        purpose: .rerunRecords(targets.map(\.id)), title: "Re-run \(targets.count) jobs?",
-        message: "Submit \(count(targets.count, "job")) again as they were: \(price). \(prompts(targets)).")
+        purpose: .rerunRecords(targets.map(\.id)),
+        title: problem == nil ? "Re-run \(targets.count) jobs?" : "Over budget: re-run \(targets.count) jobs anyway?",
+        message: "Submit \(count(targets.count, "job")) again as they were: \(price). \(prompts(targets))."
+          + (problem.map { " \($0)" } ?? ""))
       return []
     default:
       return []

@@ -15,6 +15,7 @@ extension StudioReducer {
 
   static func jobUpdated(_ record: GenerationRecord, _ state: inout AppState) -> [Effect] {
     var effects: [Effect] = []
+    compareJobUpdated(record, &state)
     // The history row of a job follows it at once (queued → running → …), before any reload.
     if let row = state.history.items.firstIndex(where: { $0.id == record.id }) {
       state.history.items[row].status = record.status
@@ -105,7 +106,12 @@ extension StudioReducer {
 
   /// Asks for the page at `offset` of the current filter (replacing any page still awaited).
   static func reloadHistory(_ state: inout AppState, offset: Int) -> [Effect] {
-    let query = state.history.query(offset: offset, now: state.now)
+    var query = state.history.query(offset: offset, now: state.now)
+    if offset == state.history.windowStart, state.history.items.count > query.limit {
+      // The rows loaded again as a whole: a page would shrink the window to its first rows, and
+      // the rows under a closed batch row (loaded to be seen) would blink "…" at each change.
+      query.limit = min(HistoryState.windowLimit, state.history.items.count)
+    }
     state.history.loading = query
     return [.loadHistory(query)]
   }
@@ -143,6 +149,13 @@ extension StudioReducer {
       wanted = history.windowEnd
     } else if selected < history.windowStart + margin, history.windowStart > 0 {
       wanted = max(0, history.windowStart - HistoryState.pageSize)
+    } else if history.windowEnd < history.total, history.items.count < HistoryState.windowLimit,
+      lastShownRow(history, lines: state.height) >= history.windowEnd - margin
+    {
+      // A closed batch row stands for many records: the screen reaches rows far past the
+      // selection, which were drawn as "…" (and the batch cut at the window's end) until the
+      // selection came near them. The window grows to what is shown, up to its limit.
+      wanted = history.windowEnd
     }
     guard let offset = wanted else { return [] }
     var query = history.query(offset: offset, now: state.now)
@@ -155,6 +168,17 @@ extension StudioReducer {
     guard query != history.loading else { return [] }
     state.history.loading = query
     return [.loadHistory(query)]
+  }
+
+  /// The last record row of the first `lines` lines from the top of the list (a batch row: its
+  /// last job).
+  private static func lastShownRow(_ history: HistoryState, lines: Int) -> Int {
+    history.lines(from: history.scrollTop, limit: lines).map { line in
+      switch line {
+      case .record(let row): row
+      case .batch(let group): group.rows.upperBound
+      }
+    }.max() ?? 0
   }
 
   /// The history file changed: the rows on screen are asked for again, keeping the filter and the
@@ -271,7 +295,15 @@ extension StudioReducer {
     guard let first = records.first else { return [] }
     let batch = BatchSubmission(
       requests: records.map(RecordParameters.request(of:)), parentID: first.parentID, webhook: first.webhook)
-    return [.submitBatch(batch)]
+    // Its price is known only now that its records are here: past `[budget]`, one more question.
+    let cost = spendOf(batch.requests, state.settings)
+    if let problem = budgetProblem(cost: cost, state) {
+      state.dialog = Dialog(
+        purpose: .submitBatch(batch), title: "Over budget: re-run \(count(records.count, "job")) anyway?",
+        message: "\(count(records.count, "job")) sent again as they were, ≈ \(Format.price(cost.dollars)) in all. \(problem)")
+      return []
+    }
+    return queueBatch(batch, &state)
   }
 
   static func perform(_ intent: RecordIntent, on record: GenerationRecord, _ state: inout AppState) -> [Effect] {
@@ -281,10 +313,13 @@ extension StudioReducer {
     case .rerun:
       // One key spends money: it asks first, with the price.
       let request = RecordParameters.request(of: record)
+      // A re-run is a submit: `[budget]` weighs it as the form's would be.
+      let problem = budgetProblem(cost: spendOf([request], state.settings), state)
       state.dialog = Dialog(
         purpose: .rerun(record.id, request, parentID: record.parentID, webhook: record.webhook),
-        title: "Re-run \(record.id)?",
-        message: "\(priceLine(request, state.settings)), sent again as it was: \(record.prompt)")
+        title: problem == nil ? "Re-run \(record.id)?" : "Over budget: re-run \(record.id) anyway?",
+        message: "\(priceLine(request, state.settings)), sent again as it was: \(record.prompt)"
+          + (problem.map { ". \($0)" } ?? ""))
       return []
     case .edit:
       state.form.load(RecordParameters(record))

@@ -90,6 +90,16 @@ public enum StudioReducer {
     case .submitFailed(let failure):
       submitFailed(failure, &state)
       effects = []
+    case .batchJobsDequeued(let requests):
+      state.unsentBatchJobs = max(0, state.unsentBatchJobs - requests.count)
+      let sent = spendOf(requests, state.settings)
+      state.unsentBatchSpend =
+        state.unsentBatchJobs == 0
+        ? .zero
+        : Spend(
+          dollars: max(0, state.unsentBatchSpend.dollars - sent.dollars),
+          units: max(0, state.unsentBatchSpend.units - sent.units))
+      effects = []
     case .pathCompletions(let prefix, let paths):
       pathCompletions(prefix: prefix, paths, &state)
       effects = []
@@ -118,9 +128,10 @@ public enum StudioReducer {
       effects = []
     case .rowDetails(let details):
       state.history.details.merge(details) { $1 }
-      // Batch ids arrive with the details: the rows of a batch become its batch row now.
+      // Batch ids arrive with the details: the rows of a batch become its batch row now, and
+      // the rows below it come on screen.
       state.history.normalizeSelection()
-      effects = []
+      effects = state.history.loading == nil ? ensureLoaded(&state) : []
     case .previewSheet, .previewFrame, .previewUnavailable, .previewThumbnails, .previewSource:
       previewArrived(action, &state)
       compareSheetArrived(action, &state)
@@ -333,7 +344,8 @@ public enum StudioReducer {
       state.notice = Notice(state.queue.wrapLog ? "Log lines wrap" : "Log lines are cut at the edge (w wraps)")
       return []
     case .quit:
-      if let dialog = Dialog.quit(jobs: state.queue.jobs, online: state.online) {
+      if let dialog = Dialog.quit(jobs: state.queue.jobs, online: state.online, unsentBatchJobs: state.unsentBatchJobs)
+      {
         state.dialog = dialog
         return []
       }

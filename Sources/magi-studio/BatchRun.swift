@@ -41,6 +41,8 @@ enum BatchRun {
     Console.line(
       "batch \(batchID): \(jobs.count) job\(jobs.count == 1 ? "" : "s"), at most \(options.maxParallel) at once")
     var outcomes: [Outcome] = []
+    let interrupt = BatchInterrupt(batchID: batchID, total: jobs.count)
+    defer { interrupt.disarm() }
     await withTaskGroup(of: Outcome.self) { group in
       var next = 0
       func startNext() {
@@ -48,6 +50,7 @@ enum BatchRun {
         let index = next
         let job = jobs[index]
         next += 1
+        interrupt.jobStarted()
         group.addTask { await runOne(job, index: index, batchID: batchID, session: session, options: options) }
       }
       for _ in 0..<min(options.maxParallel, jobs.count) { startNext() }

@@ -290,6 +290,13 @@ struct GenerateCommand: AsyncParsableCommand {
       throw CommandFailure(
         message: "--sync runs one job; variations go through the queue", code: ExitStatus.invalidInput)
     }
+    if cancelOnInterrupt {
+      // A batch interrupted leaves the jobs it sent running; taking the flag would promise otherwise.
+      throw CommandFailure(
+        message:
+          "--cancel-on-interrupt cancels one job; a batch's jobs carry on when it is interrupted (cancel them with magi-studio cancel)",
+        code: ExitStatus.invalidInput)
+    }
     if let download { try OutputDirectory.prepare(download) }
     if dryRun {
       var total = 0.0

@@ -51,6 +51,35 @@ import Testing
     #expect(!again.stdout.contains("alone"))
   }
 
+  /// Ctrl-C during a batch says what becomes of its jobs (it died in silence, 244 of 250 jobs not
+  /// sent without a word): those sent carry on, the others were not sent. Exit 130.
+  @Test func ctrlCDuringABatchSaysHowManyJobsWereNotSent() async throws {
+    let runner = try CommandRunner()
+    let emulator = try await EmulatorProcess(runner: runner, arguments: ["--workers", "1", "--step-ms", "500"])
+    defer { emulator.stop() }
+    let batch = try RunningCommand(
+      runner, ["generate", "--prompt", "p", "--seeds", "6", "--max-parallel", "2"],
+      environment: ["MAGI_FAL_URL": emulator.baseURL])
+    try await batch.waitForStderr(containing: "running")
+    batch.interrupt()
+    #expect(await batch.exitStatus() == 130, "stderr: \(batch.stderr)")
+    #expect(batch.stderr.contains("interrupted: batch "), "\(batch.stderr)")
+    #expect(batch.stderr.contains(": 2 of 6 jobs sent;"), "\(batch.stderr)")
+    #expect(batch.stderr.contains("the other 4 were not sent and are not recorded"), "\(batch.stderr)")
+    #expect(try await emulator.jobCount() == 2)
+  }
+
+  /// `--cancel-on-interrupt` with variations was taken and ignored: Ctrl-C left every job running.
+  /// It is refused before anything is sent.
+  @Test func cancelOnInterruptIsRefusedForABatch() async throws {
+    let runner = try CommandRunner()
+    let output = try await runner.run(["generate", "--prompt", "a {dawn|dusk} sky", "--cancel-on-interrupt"])
+    #expect(output.status == 64, "stderr: \(output.stderr)")
+    #expect(output.stderr.contains("--cancel-on-interrupt cancels one job"), "\(output.stderr)")
+    let history = try await runner.run(["history"])
+    #expect(!history.stdout.contains("sky"), "\(history.stdout)")
+  }
+
   /// Three 429s at submit are waited out (each submit sent again, none taken twice), and one job
   /// that fal ends for its content fails the batch: exit 65, and the summary says which and why.
   @Test func rateLimitedSubmitsAreRetriedOnceEachAndAFailedJobFailsTheBatch() async throws {

@@ -79,6 +79,8 @@ import Testing
 
   @Test(arguments: [
     "example.com/hook", "ftp://example.com/x", "https://", "https:///path", "https://a b/c", "file:///x",
+    // An IPv6 literal left open, or empty: no host fal (or the twin's poster) could reach.
+    "http://[::1", "http://[::1/hook", "https://[]/hook", "http://:8080/hook",
   ])
   func anythingElseIsRefused(_ url: String) {
     #expect(WebhookURL.problem(with: url) != nil)

@@ -17,7 +17,11 @@ import Testing
     let harness = try await RuntimeHarness.start(workers: 1, step: .milliseconds(20))
     let (runner, probe) = try await harness.runner()
     let request = MagiRequest(endpoint: t2v, prompt: "a kite", seed: 0)
-    let batch = BatchSubmission(requests: Array(repeating: request, count: 6), drawsSeeds: true)
+    // `{a kite|a kite at dusk} seeds=3` as the form expands it: each seed's index, once per prompt.
+    let requests: [MagiRequest] = ["a kite", "a kite at dusk"].flatMap { (prompt: String) -> [MagiRequest] in
+      (0..<3).map { (slot: Int) in MagiRequest(endpoint: t2v, prompt: prompt, seed: slot) }
+    }
+    let batch = BatchSubmission(requests: requests, drawsSeeds: true)
     #expect(runner.perform(.submitBatch(batch)))
     let summary = try #require(await probe.notice(containing: "jobs submitted and ended"))
     #expect(summary.hasSuffix("6 of 6 jobs submitted and ended"), "\(summary)")
@@ -44,7 +48,13 @@ import Testing
     #expect(submitted.allSatisfy { $0.batchID != nil })
     let seeds = submitted.compactMap { RecordParameters($0).seed }
     #expect(seeds.count == 6)
-    #expect(Set(seeds).count == 6, "seeds drawn: \(seeds)")
+    // Three seeds drawn, each rendered with both prompts (as `generate --seeds 3` does).
+    #expect(Set(seeds).count == 3, "seeds drawn: \(seeds)")
+    func seedsOf(_ prompt: String) -> Set<Int> {
+      Set(submitted.filter { $0.prompt == prompt }.compactMap { RecordParameters($0).seed })
+    }
+    #expect(seedsOf("a kite") == seedsOf("a kite at dusk"))
+    #expect(seedsOf("a kite").count == 3)
 
     // Today's spend: the six jobs' billed units at the price given.
     runner.perform(.loadSpentToday(pricePerUnit: [.distilled: 0.1, .full: 0.2]))

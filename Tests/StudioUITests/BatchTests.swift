@@ -86,6 +86,9 @@ import Testing
     }
     #expect(batch.requests.map(\.prompt) == ["a fox at dawn", "a fox at dawn", "a fox at dusk", "a fox at dusk"])
     #expect(batch.drawsSeeds)
+    // Two seeds, each at dawn and at dusk, as `generate --seeds 2` sends them: the runtime draws
+    // the seed of each index.
+    #expect(batch.requests.map(\.seed) == [0, 1, 0, 1])
     #expect(dialog.title == "Submit 4 jobs?")
     #expect(dialog.message.contains("4 jobs to fal-ai/magi-distilled, 16.0 units ≈ $1.28 in all"))
     #expect(press(&state, .character("y")) == [.submitBatch(batch)])
@@ -152,6 +155,57 @@ import Testing
     single.settings.budget = Budget(perDay: 0.1)
     #expect(press(&single, .ctrl("s")).count == 1)
     #expect(single.dialog == nil)
+  }
+
+  /// A batch's jobs wait in the runtime until a slot frees (4 at once): none has a record yet, so
+  /// quitting drops them. The quit question says so (it said nothing, and 596 of a 600-job batch
+  /// were gone without a word), and asks even before the first job has reached the queue.
+  @Test func quittingWhileABatchHasJobsUnsentSaysTheyAreDropped() throws {
+    var state = form(prompt: "a fox", vary: "seeds=6")
+    _ = press(&state, .ctrl("s"))
+    guard case .submitBatch(let batch)? = state.dialog?.purpose else {
+      Issue.record("no batch question: \(String(describing: state.dialog))")
+      return
+    }
+    #expect(press(&state, .character("y")) == [.submitBatch(batch)])
+    _ = send(&state, .command(.quit))
+    var dialog = try #require(state.dialog, "quitting with six jobs unsent asks")
+    #expect(dialog.purpose == .quit)
+    #expect(dialog.message.contains("6 jobs of a batch are not sent yet"))
+    _ = press(&state, .character("n"))
+    // The runtime takes four, then the last two: nothing is left unsent.
+    _ = send(&state, .batchJobsDequeued(Array(batch.requests.prefix(4))))
+    _ = send(&state, .command(.quit))
+    dialog = try #require(state.dialog)
+    #expect(dialog.message.contains("2 jobs of a batch are not sent yet"))
+    _ = press(&state, .character("n"))
+    _ = send(&state, .batchJobsDequeued(Array(batch.requests.suffix(2))))
+    #expect(state.unsentBatchJobs == 0)
+    #expect(send(&state, .command(.quit)) == [.quit], "no job anywhere: quits at once")
+  }
+
+  /// A batch's unsent jobs count toward today's spend: a second submit while the first batch is
+  /// still being sent must not pass `per_day` unasked (its jobs had no records, so the spend
+  /// read from the history missed them).
+  @Test func theDailyBudgetCountsABatchsJobsNotSentYet() throws {
+    var state = form(prompt: "a fox", vary: "seeds=10")
+    state.settings.budget = Budget(perDay: 3.5)
+    state.spentToday = .zero
+    _ = press(&state, .ctrl("s"))
+    guard case .submitBatch(let batch)? = state.dialog?.purpose else {
+      Issue.record("no batch question: \(String(describing: state.dialog))")
+      return
+    }
+    #expect(state.dialog?.title == "Submit 10 jobs?", "$3.20 fits in $3.50")
+    _ = press(&state, .character("y"))
+    _ = send(&state, .batchJobsDequeued([batch.requests[0]]))
+    // The first job's record, now in the history, and so in today's spend.
+    _ = send(&state, .submitted(Fixtures.record("j1", .queued, prompt: "a fox")), .spentToday(usd(0.32)))
+    state.form.variations.setText("")
+    _ = press(&state, .ctrl("s"))
+    let dialog = try #require(state.dialog, "$0.32 spent + $2.88 of the batch unsent + $0.32 passes $3.50")
+    #expect(dialog.title == "Over budget: submit anyway?")
+    #expect(dialog.message.contains("today's spend $3.20 + about $0.32 = $3.52"), "\(dialog.message)")
   }
 
   @Test func aBatchPastThePerBatchBudgetSaysSoInItsOneQuestion() throws {
@@ -269,6 +323,64 @@ import Testing
     #expect(
       send(&state, .recordLoaded(records[3]))
         == [.submitBatch(BatchSubmission(requests: records.map(RecordParameters.request(of:))))])
+  }
+
+  /// A re-run spends as a submit does: past `[budget]` it says so (it was sent with the price
+  /// alone, the budget never weighed).
+  @Test func aReRunPastTheBudgetSaysSo() throws {
+    var state = batchHistory()
+    state.online = true
+    state.settings.budget = Budget(perBatch: 1.0)
+    _ = press(&state, .down, .character("r"), .character("v"))
+    let records = ["h4", "h3", "h2", "h1"].map { Fixtures.record($0, .completed, prompt: "item \($0)") }
+    var effects: [Effect] = []
+    for record in records { effects += send(&state, .recordLoaded(record)) }
+    #expect(effects == [], "four jobs at $1.28 pass per_batch $1.00: nothing sent unasked")
+    let dialog = try #require(state.dialog)
+    #expect(dialog.title == "Over budget: re-run 4 jobs anyway?")
+    #expect(dialog.message.contains("about $1.28 is over budget.per_batch ($1.00)"), "\(dialog.message)")
+    let batch = BatchSubmission(requests: records.map(RecordParameters.request(of:)))
+    #expect(press(&state, .character("y")) == [.submitBatch(batch)])
+
+    // One record's re-run asks with the price already; past the day's budget it says so too.
+    state.dialog = nil
+    state.settings.budget = Budget(perDay: 1.0)
+    state.spentToday = usd(0.9)
+    _ = press(&state, .down, .character("r"))
+    _ = send(&state, .recordLoaded(Fixtures.record("h5", .completed, prompt: "item h5")))
+    let single = try #require(state.dialog)
+    #expect(single.title == "Over budget: re-run h5 anyway?")
+    #expect(single.message.contains("is over budget.per_day ($1.00)"), "\(single.message)")
+
+    // Marked rows re-run together: what they cost last time is weighed.
+    state.dialog = nil
+    _ = press(&state, .character(" "), .up, .character(" "))
+    _ = press(&state, .character("r"))
+    let marked = try #require(state.dialog)
+    #expect(marked.title.hasPrefix("Over budget: re-run "), "\(marked.title)")
+    #expect(marked.message.contains("is over budget.per_day ($1.00)"), "\(marked.message)")
+  }
+
+  /// A closed batch row of 45 jobs puts the rows after it on screen, past the 50 rows loaded:
+  /// they were drawn as "…" until the selection came near them (and a batch longer than what was
+  /// loaded showed as fewer jobs). The next page is asked for once the batch ids arrive.
+  @Test func rowsBelowAClosedBatchAreLoadedWhenTheyComeOnScreen() {
+    var state = Fixtures.withHistory(total: 120, loaded: 50)
+    state.focus = .history
+    var details: [String: RowDetail] = [:]
+    for index in 0..<50 {
+      details["h\(index)"] = RowDetail(
+        resolution: "720p", frames: 96, cost: 0.32, onDisk: true, batchID: (1...45).contains(index) ? "b1" : nil)
+    }
+    let effects = send(&state, .rowDetails(details))
+    #expect(effects == [.loadHistory(state.history.query(offset: 50, now: state.now))], "\(effects)")
+    let page = HistoryPage(summaries: Fixtures.summaries(50, from: 50), totalMatches: 120, offset: 50, limit: 50)
+    _ = send(&state, .historyPage(page, for: state.history.query(offset: 50, now: state.now)))
+    #expect(!render(state).textDump().contains("│…"), "\(render(state).textDump())")
+    // A change to the history (a job of the batch moving on) asks for the whole window again.
+    var whole = state.history.query(offset: 0, now: state.now)
+    whole.limit = 100
+    #expect(send(&state, .historyChanged) == [.loadHistory(whole)])
   }
 
   @Test func theSelectionStaysOnScreenPastBatchRows() {

@@ -207,4 +207,25 @@ let allBindingCases: [KeyContext: [Command: BindingCase]] = bindingCases.merging
     #expect(grid.textDump().contains("★ history item 1"))
     #expect(!grid.textDump().contains("★ history item 0"))
   }
+
+  /// A compare opened while a job's video was still downloading: its cell said so for good (the
+  /// compare's records never followed the job), and a star then was lost when the job's follower
+  /// saved its own copy of the record with the video. The star now waits for the video, and the
+  /// cell's sheet is asked for once the video is in.
+  @Test func aVideoStillDownloadingIsShownOnceItArrivesAndStarredOnlyThen() {
+    var state = Given.history()
+    var records = batchRecords()
+    records[1].localFile = nil
+    _ = StudioReducer.update(&state, .terminal(.key(.character("C"))))
+    _ = StudioReducer.update(&state, .comparisonLoaded(records))
+    _ = StudioReducer.update(&state, .terminal(.key(.right)))
+    #expect(StudioReducer.update(&state, .terminal(.key(.character("s")))) == [])
+    #expect(state.notice?.text.contains("still downloading") == true)
+    let effects = StudioReducer.update(&state, .jobUpdated(batchRecords()[1]))
+    #expect(
+      effects.contains { effect in
+        if case .loadCompareSheet(id: "b1", path: Self.path(1), _, _, _) = effect { true } else { false }
+      }, "\(effects)")
+    #expect(StudioReducer.update(&state, .terminal(.key(.character("s")))) == [.star("b1", true)])
+  }
 }
