@@ -35,6 +35,7 @@ public struct RowDetail: Sendable, Hashable {
     let parameters = RecordParameters(record)
     self.init(
       resolution: parameters.resolution, frames: parameters.numFrames,
-      cost: record.billing?.cost, units: record.billing?.units, onDisk: onDisk, starred: record.starred, batchID: record.batchID)
+      cost: record.billing?.cost, units: record.billing?.units, onDisk: onDisk, starred: record.starred,
+      batchID: record.batchID)
   }
 }

@@ -300,7 +300,8 @@ extension StudioReducer {
     if let problem = budgetProblem(cost: cost, state) {
       state.dialog = Dialog(
         purpose: .submitBatch(batch), title: "Over budget: re-run \(count(records.count, "job")) anyway?",
-        message: "\(count(records.count, "job")) sent again as they were, ≈ \(Format.price(cost.dollars)) in all. \(problem)")
+        message:
+          "\(count(records.count, "job")) sent again as they were, ≈ \(Format.price(cost.dollars)) in all. \(problem)")
       return []
     }
     return queueBatch(batch, &state)
