@@ -14,9 +14,14 @@ import HistoryModel
 extension HistoryStore {
   /// Deletes a record by appending a tombstone.
   ///
-  /// - Parameter removeVideo: also delete the record's downloaded video, but only when it lies
-  ///   inside ``directory``: the studio never deletes a file it did not put there.
-  public func delete(id: String, removeVideo: Bool = false) async throws(HistoryStoreError) -> HistoryDeletion {
+  /// - Parameters:
+  ///   - removeVideo: also delete the record's downloaded video, but only when it lies inside
+  ///     ``directory`` or `videosDirectory`: the studio never deletes a file it did not put there.
+  ///   - videosDirectory: where the studio writes its videos when that is outside the data
+  ///     directory (`videos_dir`, `--videos-dir`): its files are the studio's too.
+  public func delete(
+    id: String, removeVideo: Bool = false, videosDirectory: String? = nil
+  ) async throws(HistoryStoreError) -> HistoryDeletion {
     refreshQuietly()
     guard index.entry(id) != nil else { return HistoryDeletion(found: false, video: .kept) }
     let video = removeVideo ? (try? loadRecord(id))?.localFile?.path : nil
@@ -25,7 +30,7 @@ extension HistoryStore {
     try flushPending()
     guard let video else { return HistoryDeletion(found: true, video: .kept) }
     if let other = recordUsing(video) { return HistoryDeletion(found: true, video: .sharedWith(other)) }
-    return HistoryDeletion(found: true, video: removeOwnedFile(video))
+    return HistoryDeletion(found: true, video: removeOwnedFile(video, videosDirectory: videosDirectory))
   }
 
   /// Deletes a record's video but keeps the record (a compare's discarded results): the record
@@ -35,7 +40,9 @@ extension HistoryStore {
   /// it; a shared file stays for the other record while this one lets go of it. A file outside
   /// the directory, or one that cannot be removed, leaves the record as it was.
   /// - Returns: what happened (`found` is false when no record has the id).
-  public func discardVideo(id: String) async throws(HistoryStoreError) -> HistoryDeletion {
+  public func discardVideo(id: String, videosDirectory: String? = nil) async throws(HistoryStoreError)
+    -> HistoryDeletion
+  {
     refreshQuietly()
     guard index.entry(id) != nil, var record = try loadRecord(id) else {
       return HistoryDeletion(found: false, video: .kept)
@@ -44,7 +51,11 @@ extension HistoryStore {
       return HistoryDeletion(found: true, video: record.videoDiscardedAt == nil ? .kept : .missing)
     }
     let video: HistoryDeletion.Video =
-      if let other = recordUsing(file, other: id) { .sharedWith(other) } else { removeOwnedFile(file) }
+      if let other = recordUsing(file, other: id) {
+        .sharedWith(other)
+      } else {
+        removeOwnedFile(file, videosDirectory: videosDirectory)
+      }
     switch video {
     case .removed, .missing, .sharedWith:
       let now = GenerationRecord.now()
@@ -91,13 +102,14 @@ extension HistoryStore {
     return nil
   }
 
-  private func removeOwnedFile(_ file: String) -> HistoryDeletion.Video {
+  private func removeOwnedFile(_ file: String, videosDirectory: String?) -> HistoryDeletion.Video {
     let absolute = file.hasPrefix("/") ? file : directory + "/" + file
     guard let resolvedDirectory = Self.realPath(directory) else { return .failed("cannot resolve \(directory)") }
     guard let resolved = Self.realPath(absolute) else {
       return errno == ENOENT ? .missing : .failed(String(cString: strerror(errno)))
     }
-    guard resolved.hasPrefix(resolvedDirectory + "/") else { return .refusedOutsideDataDirectory(resolved) }
+    let owned = [resolvedDirectory] + (videosDirectory.flatMap(Self.realPath).map { [$0] } ?? [])
+    guard owned.contains(where: { resolved.hasPrefix($0 + "/") }) else { return .refusedOutsideDataDirectory(resolved) }
     if unlink(resolved) != 0 {
       return errno == ENOENT ? .missing : .failed(String(cString: strerror(errno)))
     }

@@ -55,7 +55,7 @@ extension EffectRunner {
     var problems: [String] = []
     for id in ids {
       do {
-        let deletion = try await history.discardVideo(id: id)
+        let deletion = try await history.discardVideo(id: id, videosDirectory: jobs.videosDirectory)
         switch deletion.video {
         case .removed, .missing, .sharedWith: removed += 1
         case .kept: break

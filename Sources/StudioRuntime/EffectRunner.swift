@@ -114,9 +114,10 @@ public final class EffectRunner: Sendable {
       }
     case .delete(let id, let removeVideo):
       let logs = jobs.logs
+      let videos = jobs.videosDirectory
       tasks.start {
         do {
-          let deletion = try await history.delete(id: id, removeVideo: removeVideo)
+          let deletion = try await history.delete(id: id, removeVideo: removeVideo, videosDirectory: videos)
           logs?.remove(id)
           inbox.post(.recordDeleted(id))
           if removeVideo { inbox.post(.notice("deleted; video: \(deletion.video)")) }

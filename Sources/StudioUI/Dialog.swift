@@ -38,7 +38,7 @@ public struct Dialog: Sendable, Hashable {
     case .deleteRecords: [("y", "delete records"), ("v", "records and video files"), ("n", "keep")]
     case .rerunRecords: [("y", "re-run them"), ("n", "no")]
     case .discardVideos: [("y", "delete the files"), ("n", "keep them")]
-    case .submitBatch: [("y", "submit them and pay"), ("n", "do not send")]
+    case .submitBatch: [("y", "submit them"), ("n", "do not send")]
     case .rerunBatch(let failed, let all) where failed.isEmpty: [("y", "re-run all \(all.count)"), ("n", "no")]
     case .rerunBatch(let failed, let all):
       [("y", "re-run the \(failed.count) failed"), ("v", "all \(all.count)"), ("n", "no")]

@@ -303,6 +303,7 @@ extension StudioReducer {
     var message =
       "\(count(requests.count, "job")) to \(base.endpoint.id.full), \(Format.units(cost.units)) units ≈ \(Format.price(cost.dollars)) in all, at most \(BatchSubmission.maxParallel) at once."
     var title = "Submit \(count(requests.count, "job"))?"
+    if !state.online { message += " Offline twin: nothing is billed." }
     if let problem = budgetProblem(cost: cost, state) {
       message += " \(problem)"
       title = "Over budget: submit \(count(requests.count, "job")) anyway?"

@@ -224,7 +224,8 @@ struct HistoryCommand: AsyncParsableCommand {
       try await reportingFailures {
         let record = try await HistoryLookup.find(id, store: store)
         let (history, _) = try await LocalHistory.open(store)
-        let deletion = try await history.delete(id: record.id, removeVideo: deleteVideo)
+        let deletion = try await history.delete(
+          id: record.id, removeVideo: deleteVideo, videosDirectory: store.paths.videos)
         JobLogFiles(directory: store.paths.data + "/logs").remove(record.id)
         Console.stdout("deleted \(record.id)")
         if deleteVideo { Console.line("video: \(deletion.video)") }

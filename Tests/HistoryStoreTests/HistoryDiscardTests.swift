@@ -71,6 +71,34 @@ import Testing
     #expect(kept?.videoDiscardedAt == nil)
   }
 
+  /// `videos_dir` outside the data directory: the studio wrote the file there, so it is the
+  /// studio's to delete; a file elsewhere still is not.
+  @Test func aFileInTheConfiguredVideosDirectoryIsTheStudiosToDiscard() async throws {
+    let directory = try TemporaryDirectory()
+    let store = try await store(["a", "b"], in: directory.path)
+    let videos = try TemporaryDirectory()
+    let elsewhere = try TemporaryDirectory()
+    for (id, folder) in [("a", videos.path), ("b", elsewhere.path)] {
+      let path = folder + "/\(id).mp4"
+      _ = FileManager.default.createFile(atPath: path, contents: Data("mp4".utf8))
+      var record = try #require(try await store.record(id: id))
+      record.localFile = .init(path: path)
+      try await store.save(record)
+    }
+    let discarded = try await store.discardVideo(id: "a", videosDirectory: videos.path)
+    #expect(discarded.video == .removed)
+    #expect(!FileManager.default.fileExists(atPath: videos.path + "/a.mp4"))
+    let refused = try await store.discardVideo(id: "b", videosDirectory: videos.path)
+    guard case .refusedOutsideDataDirectory = refused.video else {
+      Issue.record("expected a refusal, got \(refused)")
+      return
+    }
+    #expect(FileManager.default.fileExists(atPath: elsewhere.path + "/b.mp4"))
+    // Deleting a record with its video follows the same rule.
+    let deleted = try await store.delete(id: "b", removeVideo: true, videosDirectory: elsewhere.path)
+    #expect(deleted.video == .removed)
+  }
+
   @Test func starringIsSavedAndOnlyAStarredRecordWritesTheField() async throws {
     let directory = try TemporaryDirectory()
     let store = try await store(["a", "b"], in: directory.path)

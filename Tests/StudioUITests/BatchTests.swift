@@ -150,6 +150,7 @@ import Testing
     state.settings.budget = Budget(perBatch: 0.1, perDay: 0.1)
     _ = press(&state, .ctrl("s"))
     #expect(state.dialog?.title == "Submit 4 jobs?", "the batch question only, without the budget")
+    #expect(state.dialog?.message.hasSuffix("Offline twin: nothing is billed.") == true)
     var single = form(prompt: "a fox")
     single.online = false
     single.settings.budget = Budget(perDay: 0.1)
