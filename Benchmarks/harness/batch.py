@@ -1,7 +1,7 @@
 """A batch from the CLI: `generate --seeds 100` against a standalone twin, beside a one-job run.
 
 What issue 15 asks of a batch: one network thread however many jobs, memory flat (the 100-job peak
-within 10 % of a one-job run's, the records aside), never more than --max-parallel submits in
+within 10 % of a one-job run's plus the records), never more than --max-parallel submits in
 flight, and one submit per job.
 """
 import json
@@ -93,18 +93,29 @@ def bench_batch(jobs):
         quarter = max(1, len(samples) // 4)
         early = max(rss for _, rss, _ in samples[:quarter]) / 1024 if samples else None
         late = max(rss for _, rss, _ in samples[-quarter:]) / 1024 if samples else None
+        # "Plus the records": what the run may rightly hold for its jobs is their records (the
+        # batch keeps each finished one for its summary); their JSON lines bound that from above.
+        last_lines = {}
+        with open(home.history, "rb") as history:
+            for line in history:
+                try:
+                    last_lines[json.loads(line)["id"]] = len(line)
+                except (ValueError, KeyError):
+                    continue
+        records_mb = sum(last_lines.values()) / (1024 * 1024)
         result = {
             "jobs": jobs, "max_parallel": MAX_PARALLEL, "wall_s": wall, "jobs_per_s": jobs / wall,
             "completed": sum(1 for line in lines if line.get("status") == "completed"),
             "peak_rss_mb": peak / 1024, "one_job_peak_rss_mb": one_rss / 1024, "one_job_wall_s": one_wall,
-            "peak_ratio_vs_one_job": peak / one_rss, "rss_mb_first_quarter_max": early,
+            "peak_ratio_vs_one_job": peak / one_rss, "records_mb": records_mb,
+            "peak_allowed_mb": one_rss / 1024 * 1.10 + records_mb, "rss_mb_first_quarter_max": early,
             "rss_mb_last_quarter_max": late, "network_threads_max": network, "threads_max": threads,
             "submits": submits, "queue_requests_per_job": queue / jobs, "samples": len(samples),
         }
         result["targets"] = {
             "every_job_completed": result["completed"] == jobs,
             "one_network_thread": network == 1,
-            "peak_within_10pct_of_one_job": result["peak_ratio_vs_one_job"] <= 1.10,
+            "peak_within_10pct_of_one_job_plus_records": result["peak_rss_mb"] <= result["peak_allowed_mb"],
             "one_submit_per_job": submits == jobs,
         }
         log(f"batch: {result}")
