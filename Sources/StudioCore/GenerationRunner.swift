@@ -37,6 +37,9 @@ public actor GenerationRunner {
   public nonisolated let logs: JobLogFiles?
   /// Local files uploaded before, by content, so the same file is not sent twice; nil uploads always.
   public nonisolated let uploadCache: UploadCache?
+  /// Uploads under way, by the file's SHA-256: the jobs of a batch that share a local image start
+  /// together, and all but the first wait for its upload instead of sending the same bytes again.
+  private var uploadsInFlight: [String: Task<Result<String, FalClientError>, Never>] = [:]
 
   public init(
     client: FalQueueClient, history: HistoryStore, videosDirectory: String, server: String? = nil,
@@ -718,9 +721,30 @@ public actor GenerationRunner {
     case .file(let path, let contentType, false):
       let known = await earlierUpload(of: path)
       if let url = known.url { return url }
-      let url = try await client.upload(file: path, contentType: contentType) { [onEvent] progress in
-        onEvent(.uploadProgress(recordID: recordID, progress))
+      let sha256 = known.content?.sha256
+      if let sha256, let running = uploadsInFlight[sha256] {
+        client.trace?("not uploading \(path) again: the same bytes are being uploaded for another job")
+        switch await running.value {
+        case .success(let url): return url
+        // That job's upload failed or was cancelled with it: this job tries on its own.
+        case .failure: break
+        }
       }
+      let (client, onEvent) = (self.client, self.onEvent)
+      let upload = Task { () -> Result<String, FalClientError> in
+        do throws(FalClientError) {
+          return .success(
+            try await client.upload(file: path, contentType: contentType) { progress in
+              onEvent(.uploadProgress(recordID: recordID, progress))
+            })
+        } catch {
+          return .failure(error)
+        }
+      }
+      if let sha256 { uploadsInFlight[sha256] = upload }
+      let result = await withTaskCancellationHandler { await upload.value } onCancel: { upload.cancel() }
+      if let sha256 { uploadsInFlight[sha256] = nil }
+      let url = try result.get()
       if let cache = uploadCache, let content = known.content {
         let scope = client.endpoints.rest
         await IOThread.run { cache.remember(server: scope, sha256: content.sha256, size: content.size, url: url) }

@@ -117,6 +117,23 @@ import Testing
     #expect(await harness.emulator.requestCount(.file) > files)
   }
 
+  /// The jobs of a batch start together with the same local image: one upload, the others wait
+  /// for it (they once sent the same bytes once each).
+  @Test func jobsStartedTogetherWithOneImageUploadItOnce() async throws {
+    let harness = try await Harness.start()
+    defer { Task { await harness.emulator.stop() } }
+    let runner = try await runner(harness, cache: UploadCache(directory: harness.directory + "/cache"))
+    let source = MediaInput.file(path: try image(), contentType: "image/png", inline: false)
+    let records = try await withThrowingTaskGroup(of: GenerationRecord.self) { group in
+      for prompt in ["a", "b", "c"] {
+        group.addTask { try await runner.submit(MagiRequest(endpoint: i2v, prompt: prompt), source: source) }
+      }
+      return try await group.reduce(into: []) { $0.append($1) }
+    }
+    #expect(await harness.emulator.requestCount(.storage) == 2, "one token and one CDN upload")
+    #expect(Set(records.compactMap { $0.input["image_url"]?.stringValue }).count == 1)
+  }
+
   /// A re-run sends the request its record kept, source URL included, with no source to upload:
   /// that URL must reach fal (it once went missing, and every image-to-video re-run failed 422).
   @Test func aRequestWithItsSourceURLAndNoSourceSendsThatURL() async throws {
