@@ -742,7 +742,11 @@ public actor GenerationRunner {
         }
       }
       if let sha256 { uploadsInFlight[sha256] = upload }
-      let result = await withTaskCancellationHandler { await upload.value } onCancel: { upload.cancel() }
+      let result = await withTaskCancellationHandler {
+        await upload.value
+      } onCancel: {
+        upload.cancel()
+      }
       if let sha256 { uploadsInFlight[sha256] = nil }
       let url = try result.get()
       if let cache = uploadCache, let content = known.content {
