@@ -37,9 +37,18 @@ public actor GenerationRunner {
   public nonisolated let logs: JobLogFiles?
   /// Local files uploaded before, by content, so the same file is not sent twice; nil uploads always.
   public nonisolated let uploadCache: UploadCache?
-  /// Uploads under way, by the file's SHA-256: the jobs of a batch that share a local image start
-  /// together, and all but the first wait for its upload instead of sending the same bytes again.
-  private var uploadsInFlight: [String: Task<Result<String, FalClientError>, Never>] = [:]
+  /// Recent uploads, under way or done, by the file's SHA-256: the jobs of a batch that share a
+  /// local image start together, and all but the first take its upload's URL instead of sending
+  /// the same bytes again. A finished one is kept for ``recentUploadWindow``: a job that looked in
+  /// the upload cache before the first had written it there still finds it here.
+  private var recentUploads: [String: RecentUpload] = [:]
+  private struct RecentUpload {
+    var upload: Task<Result<String, FalClientError>, Never>
+    var started: ContinuousClock.Instant
+  }
+  /// How long a finished upload's URL is reused from memory (well inside fal's URL lifetime; later
+  /// jobs go through the upload cache, which checks an old URL first).
+  static let recentUploadWindow = Duration.seconds(600)
 
   public init(
     client: FalQueueClient, history: HistoryStore, videosDirectory: String, server: String? = nil,
@@ -722,9 +731,11 @@ public actor GenerationRunner {
       let known = await earlierUpload(of: path)
       if let url = known.url { return url }
       let sha256 = known.content?.sha256
-      if let sha256, let running = uploadsInFlight[sha256] {
-        client.trace?("not uploading \(path) again: the same bytes are being uploaded for another job")
-        switch await running.value {
+      let now = ContinuousClock.now
+      recentUploads = recentUploads.filter { now - $0.value.started < Self.recentUploadWindow }
+      if let sha256, let recent = recentUploads[sha256] {
+        client.trace?("not uploading \(path) again: the same bytes were sent for another job just now")
+        switch await recent.upload.value {
         case .success(let url): return url
         // That job's upload failed or was cancelled with it: this job tries on its own.
         case .failure: break
@@ -741,13 +752,14 @@ public actor GenerationRunner {
           return .failure(error)
         }
       }
-      if let sha256 { uploadsInFlight[sha256] = upload }
+      if let sha256 { recentUploads[sha256] = RecentUpload(upload: upload, started: now) }
       let result = await withTaskCancellationHandler {
         await upload.value
       } onCancel: {
         upload.cancel()
       }
-      if let sha256 { uploadsInFlight[sha256] = nil }
+      // A failed one is forgotten at once: the next job tries again.
+      if let sha256, case .failure = result { recentUploads[sha256] = nil }
       let url = try result.get()
       if let cache = uploadCache, let content = known.content {
         let scope = client.endpoints.rest
