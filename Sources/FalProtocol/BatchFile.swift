@@ -22,7 +22,7 @@ public enum BatchFile {
   }
 
   /// The most requests one file may hold.
-  public static let maxRequests = 1000
+  public static let maxRequests = Variations.maxJobs
 
   /// Parameter names a file may use, after `-` → `_` and aliases.
   public static let parameters = [

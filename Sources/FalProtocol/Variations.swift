@@ -6,9 +6,33 @@ public enum Variations {
   /// Parameters `--vary` accepts: the schema's enum and number fields (prompt and seed have their own options).
   public static let varyable = ["num_frames", "resolution", "aspect_ratio", "num_inference_steps", "start_frame"]
 
+  /// The most jobs one submit, one `generate` or one batch file expands to: a typo in a product
+  /// must not pay for thousands.
+  public static let maxJobs = 1000
+
+  /// How many jobs `prompts` alternatives × each axis × `seeds` make (at least one seed: none
+  /// leaves the base's), without building them; `Int.max` when the product overflows. Counted
+  /// before anything is expanded, so a prompt of twenty `{a|b}` groups is refused, not built.
+  public static func jobCount(prompts: Int, axes: [Int], seeds: Int) -> Int {
+    ([prompts, max(1, seeds)] + axes).reduce(1) { total, factor in
+      let (product, overflow) = total.multipliedReportingOverflow(by: factor)
+      return overflow ? Int.max : product
+    }
+  }
+
+  /// How many prompts `prompt`'s `{a|b}` groups make, without building them (`Int.max` past Int).
+  public static func promptCount(_ prompt: String) throws(VariationError) -> Int {
+    jobCount(prompts: 1, axes: try promptParts(prompt).map(\.count), seeds: 1)
+  }
+
   /// `a {dawn|dusk} sky {1|2}` → 4 prompts, leftmost group varying slowest. `\{`, `\}`, `\|` and `\\` are
   /// literal; a `|` outside braces is literal too.
   public static func expandPrompt(_ prompt: String) throws(VariationError) -> [String] {
+    product(try promptParts(prompt)).map { $0.joined() }
+  }
+
+  /// `prompt` as its segments, each with its alternatives (one for a literal run).
+  private static func promptParts(_ prompt: String) throws(VariationError) -> [[String]] {
     var parts: [[String]] = []  // each element: the alternatives of one segment
     var literal = ""
     var group: [String]?
@@ -45,7 +69,7 @@ public enum Variations {
     if group != nil { throw .unbalancedBrace(position: openedAt) }
     if escaped { literal.append("\\") }
     parts.append([literal])
-    return product(parts).map { $0.joined() }
+    return parts
   }
 
   /// Parses `name=v1,v2` and checks every value against the MAGI-1 schema for `endpoint`.

@@ -147,16 +147,16 @@ public struct FormState: Sendable, Hashable {
   /// submit makes (1 for a plain request).
   public var batch: Result<(variations: FormVariations, prompts: Int), BatchProblem> {
     let prompts: Int
-    do { prompts = try Variations.expandPrompt(prompt.text).count } catch {
+    do { prompts = try Variations.promptCount(prompt.text) } catch {
       return .failure(BatchProblem(field: .prompt, message: error.description))
     }
     switch FormVariations.parse(variations.text, for: endpoint) {
     case .failure(let problem): return .failure(BatchProblem(field: .variations, message: problem.message))
     case .success(let variations):
       let count = variations.jobCount(promptCount: prompts)
-      guard count <= FormVariations.maxJobs else {
+      guard count <= Variations.maxJobs else {
         return .failure(
-          BatchProblem(field: .variations, message: "\(count) jobs: at most \(FormVariations.maxJobs) at once"))
+          BatchProblem(field: .variations, message: "\(count) jobs: at most \(Variations.maxJobs) at once"))
       }
       return .success((variations, prompts))
     }

@@ -33,9 +33,6 @@ public struct FormVariations: Sendable, Hashable {
     public var message: String
   }
 
-  /// The most jobs one submit expands to, as in the CLI: a typo in a product must not pay for thousands.
-  public static let maxJobs = 1000
-
   public init() {}
 
   /// Reads the field for a request to `endpoint` (whose schema checks every value).
@@ -50,8 +47,9 @@ public struct FormVariations: Sendable, Hashable {
       switch name {
       case "seeds":
         guard case .form = variations.seeds else { return .failure(Problem(message: "seeds given twice")) }
-        guard let count = Int(values), (1...maxJobs).contains(count) else {
-          return .failure(Problem(message: "seeds=\(values): a count from 1 to \(maxJobs) (seed-list=1,2 lists seeds)"))
+        guard let count = Int(values), (1...Variations.maxJobs).contains(count) else {
+          return .failure(
+            Problem(message: "seeds=\(values): a count from 1 to \(Variations.maxJobs) (seed-list=1,2 lists seeds)"))
         }
         variations.seeds = .random(count)
       case "seed-list":
@@ -83,7 +81,7 @@ public struct FormVariations: Sendable, Hashable {
 
   /// Jobs for `promptCount` prompt alternatives: their product with the matrix and the seeds.
   public func jobCount(promptCount: Int) -> Int {
-    axes.reduce(promptCount * seeds.count) { $0 * $1.values.count }
+    Variations.jobCount(prompts: promptCount, axes: axes.map(\.values.count), seeds: seeds.count)
   }
 
   /// Every request of the batch from `base` (its prompt's alternatives × the matrix × the seeds),

@@ -125,8 +125,8 @@ struct GenerateCommand: AsyncParsableCommand {
   }
 
   func validate() throws {
-    if let seeds, !(1...Self.maxJobs).contains(seeds) {
-      throw ValidationError("--seeds must be from 1 to \(Self.maxJobs), not \(seeds)")
+    if let seeds, !(1...Variations.maxJobs).contains(seeds) {
+      throw ValidationError("--seeds must be from 1 to \(Variations.maxJobs), not \(seeds)")
     }
     if seeds != nil, seedList != nil { throw ValidationError("--seeds and --seed-list contradict each other") }
     if seed != nil, seeds != nil || seedList != nil {
@@ -233,9 +233,6 @@ struct GenerateCommand: AsyncParsableCommand {
     seeds != nil || seedList != nil || !vary.isEmpty || ((try? Variations.expandPrompt(prompt).count) ?? 1) > 1
   }
 
-  /// The most jobs one invocation expands to: a typo in a product must not submit thousands of paid jobs.
-  static let maxJobs = 1000
-
   /// `1,2,3` → seeds; refused with one line naming the bad item.
   static func parseSeedList(_ text: String) throws -> [Int] {
     let items = text.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingWhitespace() }
@@ -258,12 +255,12 @@ struct GenerateCommand: AsyncParsableCommand {
       let seedValues =
         try seedList.map(Self.parseSeedList) ?? seeds.map { Variations.randomSeeds($0, using: &generator) } ?? []
       guard case .object(let base) = request.body else { return [request] }
-      let count =
-        try Variations.expandPrompt(request.prompt).count * axes.reduce(1) { $0 * $1.values.count }
-        * max(1, seedValues.count)
-      guard count <= Self.maxJobs else {
+      let count = Variations.jobCount(
+        prompts: try Variations.promptCount(request.prompt), axes: axes.map(\.values.count), seeds: seedValues.count)
+      guard count <= Variations.maxJobs else {
         throw CommandFailure(
-          message: "these variations make \(count) jobs; at most \(Self.maxJobs) at once", code: ExitStatus.invalidInput
+          message: "these variations make \(count) jobs; at most \(Variations.maxJobs) at once",
+          code: ExitStatus.invalidInput
         )
       }
       let requests = try Variations.expand(base, axes: axes, seeds: seedValues).map { fields in

@@ -12,6 +12,18 @@ import Testing
       ])
   }
 
+  /// Counted, not built: twenty `{a|b}` groups are a million prompts, and a product past Int
+  /// saturates instead of trapping.
+  @Test func jobsAreCountedWithoutBuildingThem() throws {
+    #expect(try Variations.promptCount("a {dawn|dusk} sky {1|2|3}") == 6)
+    #expect(try Variations.promptCount("plain") == 1)
+    #expect(try Variations.promptCount(String(repeating: "{a|b}", count: 20)) == 1 << 20)
+    #expect(try Variations.promptCount(String(repeating: "{a|b}", count: 70)) == Int.max)
+    #expect(Variations.jobCount(prompts: 2, axes: [2, 3], seeds: 0) == 12, "no seeds: the base's one")
+    #expect(Variations.jobCount(prompts: Int.max, axes: [2], seeds: 4) == Int.max)
+    #expect(throws: VariationError.unbalancedBrace(position: 3)) { try Variations.promptCount("a {b") }
+  }
+
   @Test func aPromptWithoutGroupsIsItself() throws {
     #expect(try Variations.expandPrompt("plain | text") == ["plain | text"])
     #expect(try Variations.expandPrompt("") == [""])
