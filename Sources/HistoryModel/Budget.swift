@@ -94,6 +94,13 @@ public struct Budget: Sendable, Hashable {
     }
   }
 
+  /// What `requests` are estimated at: their billing units, and those at `pricePerUnit`.
+  public static func estimate(_ requests: [MagiRequest], pricePerUnit: (MagiModel) -> Double) -> Spend {
+    requests.reduce(Spend.zero) {
+      $0 + Spend(dollars: $1.billingUnits * pricePerUnit($1.endpoint.model), units: $1.billingUnits)
+    }
+  }
+
   /// The units a record's input will be billed for (defaults applied); 0 for an input the schema refuses.
   public static func estimatedUnits(of record: GenerationRecord) -> Double {
     guard

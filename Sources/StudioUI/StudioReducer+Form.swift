@@ -330,9 +330,7 @@ extension StudioReducer {
 
   /// The dollars (at the settings' prices) and units `requests` are estimated at.
   static func spendOf(_ requests: [MagiRequest], _ settings: Settings) -> Spend {
-    requests.reduce(Spend.zero) {
-      $0 + Spend(dollars: $1.billingUnits * settings.price(for: $1.endpoint.model), units: $1.billingUnits)
-    }
+    Budget.estimate(requests, pricePerUnit: settings.price(for:))
   }
 
   /// Why `cost` more would pass config.toml's `[budget]` (with the figures), as a sentence; nil

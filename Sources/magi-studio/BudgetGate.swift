@@ -17,9 +17,7 @@ enum BudgetGate {
     let config = loaded.config
     guard config.budget.isSet, !yes else { return }
     let price: @Sendable (MagiModel) -> Double = { config.pricePerUnit(for: $0) }
-    let cost = requests.reduce(Spend.zero) {
-      $0 + Spend(dollars: $1.estimatedPrice(pricePerUnit: price($1.endpoint.model)), units: $1.billingUnits)
-    }
+    let cost = Budget.estimate(requests, pricePerUnit: price)
     let spent =
       config.budget.hasDailyLimit ? try await studio { try await history.spentToday(pricePerUnit: price) } : .zero
     guard let refusal = config.budget.check(cost: cost, spentToday: spent) else { return }
