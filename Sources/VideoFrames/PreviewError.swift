@@ -17,7 +17,7 @@ public enum PreviewError: Error, Sendable, Hashable, CustomStringConvertible {
 
   public var description: String {
     switch self {
-    case .decoderMissing: "magi-decode is not installed (it is built beside magi-studio; see README)"
+    case .decoderMissing: "magi-decode is not installed (looked in MAGI_STUDIO_DECODER, beside magi-studio and on PATH)"
     case .fileMissing(let path): "video file is missing: \(path)"
     case .stillDownloading(let path): "video is still downloading: \(path)"
     case .notAVideo(let path): "not a video: \(path)"

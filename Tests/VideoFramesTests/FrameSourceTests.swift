@@ -170,14 +170,17 @@ import Testing
     let url = try await TestClips.counting()
     await #expect(throws: PreviewError.decoderMissing) { try await none.probe(url) }
     #expect(
-      PreviewError.decoderMissing.description == "magi-decode is not installed (it is built beside magi-studio; see README)")
+      PreviewError.decoderMissing.description
+        == "magi-decode is not installed (looked in MAGI_STUDIO_DECODER, beside magi-studio and on PATH)")
   }
 
   /// The decoder is found beside the test runner, as beside the studio: `swift build` puts both there.
   @Test func theDecoderIsFoundBesideTheExecutable() throws {
     let found = try #require(source.decoder)
     let runner = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-    #expect(URL(fileURLWithPath: found).deletingLastPathComponent() == URL(fileURLWithPath: runner).deletingLastPathComponent())
+    #expect(
+      URL(fileURLWithPath: found).deletingLastPathComponent()
+        == URL(fileURLWithPath: runner).deletingLastPathComponent())
   }
 
   /// A decoder the dynamic loader cannot start (libav missing: exit 127 and the loader's line) says
