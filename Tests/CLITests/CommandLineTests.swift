@@ -86,6 +86,17 @@ import Testing
     #expect(uploaded.stderr.contains("uploaded \(image)"))
   }
 
+  /// `--mode` takes the short names the studio shows (`i2v`), not only the full ones.
+  @Test func theModeTakesItsShortName() async throws {
+    let runner = try CommandRunner()
+    let image = try await runner.makeImage(size: "64x48")
+    let sent = try await runner.run(["generate", "--mode", "i2v", "--image", image, "--prompt", "p", "--json"])
+    #expect(sent.status == 0, "\(sent.stderr)")
+    #expect(sent.stdout.contains("\"mode\":\"image-to-video\""), "\(sent.stdout)")
+    let wrong = try await runner.run(["generate", "--mode", "x2v", "--prompt", "p"])
+    #expect(wrong.status == 64, "\(wrong.stderr)")
+  }
+
   @Test func theExitCodesAreInTheHelp() async throws {
     let runner = try CommandRunner()
     let help = try await runner.run(["--help"])
