@@ -97,6 +97,25 @@ import Testing
     #expect(wrong.status == 64, "\(wrong.stderr)")
   }
 
+  /// config.toml's `videos_dir` places the CLI's videos as it does the studio's; `--videos-dir`
+  /// still wins.
+  @Test func configVideosDirPlacesTheCLIsVideos() async throws {
+    let runner = try CommandRunner()
+    try FileManager.default.createDirectory(
+      atPath: runner.home + "/config/magi-studio", withIntermediateDirectories: true)
+    try "videos_dir = \"~/clips\"\n".write(
+      toFile: runner.home + "/config/magi-studio/config.toml", atomically: true, encoding: .utf8)
+    let made = try await runner.run(["generate", "--prompt", "a quiet harbour", "--wait"])
+    #expect(made.status == 0, "\(made.stderr)")
+    let clips = try FileManager.default.contentsOfDirectory(atPath: runner.home + "/clips")
+    #expect(clips.count == 1 && clips[0].hasSuffix(".mp4"), "\(clips)")
+    let flagged = try await runner.run(
+      ["generate", "--prompt", "a quiet harbour", "--wait", "--videos-dir", runner.home + "/other"])
+    #expect(flagged.status == 0, "\(flagged.stderr)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: runner.home + "/other").count == 1)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: runner.home + "/clips").count == 1)
+  }
+
   @Test func theExitCodesAreInTheHelp() async throws {
     let runner = try CommandRunner()
     let help = try await runner.run(["--help"])
