@@ -34,9 +34,9 @@ final class JobEventPrinter: Sendable {
       let seconds = max(1, Int(whole) + (fraction > 0 ? 1 : 0))
       if trouble.busy {
         turnedAway.withLock { _ = $0.insert(id) }
+        // What to expect first; the server's long reason after it.
         Console.line(
-          "\(label(id))server busy (\(trouble.reason)); sending again in \(seconds)s (turned away \(trouble.failures)×)"
-        )
+          "\(label(id))server busy: sending again in \(seconds)s (turned away \(trouble.failures)×): \(trouble.reason)")
       } else {
         Console.line("\(label(id))connection lost (\(trouble.reason)); retrying in \(seconds)s")
       }
