@@ -110,6 +110,7 @@ private typealias JSONValue = FalProtocol.JSONValue
 
   @Test("stall answers normally after the given time")
   func stall() async throws {
+    // On the system clock: what a client sees is real time, and a lower bound only grows under load.
     try await withEmulator { _, base in
       let rule: JSONValue = ["kind": "submit", "action": "stall", "seconds": 0.3]
       #expect(try await Curl.request("POST", "\(base)/_emulator/faults", auth: false, json: rule).status == 200)
