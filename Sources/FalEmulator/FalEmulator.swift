@@ -183,7 +183,27 @@ public actor FalEmulator {
       task.cancel()
       throw .listen("no listening address")
     }
+    await Self.waitUntilAccepting(host: configuration.host, port: bound)
     return Listener(server: server, task: task, port: bound)
+  }
+
+  /// Returns once the server has answered a request (or could not be reached within seconds).
+  ///
+  /// FlyingFox reports listening as soon as its socket listens, but makes the socket non-blocking and
+  /// starts accepting in tasks that run later. Stopped in between, the descriptor it closed can be
+  /// reused by another server's new (still blocking) listening socket before the first accept: that
+  /// accept then blocks its thread, and stop() waits for it forever. Seen as a 15-minute hang of a
+  /// test that started and stopped a twin within milliseconds, on a loaded 2-core machine. One answer
+  /// proves the accept loop runs on this server's own non-blocking socket.
+  private static func waitUntilAccepting(host: String, port: UInt16) async {
+    let ip = host == "0.0.0.0" ? "127.0.0.1" : host
+    guard let address = try? sockaddr_in.inet(ip4: ip, port: port) else { return }
+    // The metrics route: read-only, answered without a key, neither logged nor counted itself.
+    let request = HTTPRequest(
+      method: .GET, version: .http11, path: "/_emulator/metrics", query: [],
+      headers: [.host: "\(ip):\(port)", .connection: "close"], body: Data())
+    var client = HTTPClient()
+    _ = try? await client.sendHTTPRequest(request, to: address)
   }
 
   /// Takes back the last run's queue: finished requests older than the retention are forgotten,

@@ -11,7 +11,9 @@ private typealias JSONValue = FalProtocol.JSONValue
 @Suite struct ControlRouteTests {
   @Test("a rule for the next 2 status calls answers 429 with Retry-After, then status works; the log counts each call")
   func countedRule() async throws {
-    try await withEmulator { _, base in
+    // On a clock that never moves the request is still pending at the third call: 202, not 200.
+    let clock = ManualClock()
+    try await withEmulator(clock: clock.clock) { _, base in
       let rule: JSONValue = ["kind": "status", "action": "status", "status": 429, "retry_after": 2, "count": 2]
       let set = try await Curl.request("POST", "\(base)/_emulator/faults", auth: false, json: rule)
       #expect(set.status == 200)
@@ -92,7 +94,9 @@ private typealias JSONValue = FalProtocol.JSONValue
 
   @Test("a cancel whose reply was dropped still cancels the queued request")
   func acceptThenDropCancels() async throws {
-    try await withEmulator(workers: 1, stepDuration: .milliseconds(100)) { emulator, base in
+    // On a clock that never moves the second request is still queued when the cancel comes.
+    let clock = ManualClock()
+    try await withEmulator(workers: 1, stepDuration: .milliseconds(100), clock: clock.clock) { emulator, base in
       _ = try await submit(base, "fal-ai/magi-distilled", ["prompt": "x", "num_inference_steps": 16])
       let queued = try #require(try await submit(base).json)
       let rule: JSONValue = ["kind": "cancel", "action": "accept_then_drop"]
@@ -106,6 +110,7 @@ private typealias JSONValue = FalProtocol.JSONValue
 
   @Test("stall answers normally after the given time")
   func stall() async throws {
+    // On the system clock: what a client sees is real time, and a lower bound only grows under load.
     try await withEmulator { _, base in
       let rule: JSONValue = ["kind": "submit", "action": "stall", "seconds": 0.3]
       #expect(try await Curl.request("POST", "\(base)/_emulator/faults", auth: false, json: rule).status == 200)

@@ -6,18 +6,22 @@ import Testing
 
 /// Starts an emulator with test-speed settings, runs `body` with it and its base URL, and stops it.
 /// `Curl.request`s to it are answered in process unless `overTheWire` (``InProcessRoutes``).
+///
+/// With a ``ManualClock``'s `clock`, nothing that waits on time (minimum time in queue, steps,
+/// keep-alives, webhook backoff, latency faults) happens until the test advances it.
 func withEmulator<T>(
   workers: Int = 2, stepDuration: Duration = .milliseconds(15), minimumQueueTime: Duration = .milliseconds(20),
   keepAlive: Duration = .seconds(15),
   expectedKey: String? = nil, faults: FaultInjection = FaultInjection(), ffmpegPath: String? = nil,
-  statusLogWindow: Int? = nil, overTheWire: Bool = false,
+  statusLogWindow: Int? = nil, overTheWire: Bool = false, clock: EmulatorClock = .system,
   _ body: (FalEmulator, String) async throws -> T
 ) async throws -> T {
   let emulator = FalEmulator(
     configuration: EmulatorConfiguration(
       workers: workers, stepDuration: stepDuration, minimumQueueTime: minimumQueueTime, keepAliveInterval: keepAlive,
       expectedKey: expectedKey,
-      statusLogWindow: statusLogWindow, ffmpegPath: ffmpegPath, faults: faults))
+      statusLogWindow: statusLogWindow, ffmpegPath: ffmpegPath, faults: faults),
+    clock: clock)
   let base = try await emulator.start()
   if !overTheWire { InProcessRoutes.add(emulator, at: base) }
   defer { InProcessRoutes.remove(base) }
@@ -59,6 +63,51 @@ func pollUntilCompleted(
   }
   Issue.record("request at \(statusURL) did not complete in time")
   return seen
+}
+
+/// Polls `condition` until it holds or `timeout` of real time passes, and says whether it held: a
+/// wait on a condition for what has no signal to await (a status over HTTP, tasks parked on a clock).
+func waitUntil(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async rethrows -> Bool {
+  let end = ContinuousClock.now + timeout
+  while ContinuousClock.now < end {
+    if try await condition() { return true }
+    try? await Task.sleep(for: .milliseconds(2))
+  }
+  return try await condition()
+}
+
+/// The `status` a status URL reports now (nil when it answers no status).
+func currentStatus(_ statusURL: String) async throws -> String? {
+  try await Curl.request("GET", statusURL).json?["status"]?.stringValue
+}
+
+/// Polls `statusURL` until it reports `state` (bounded), recording an issue if it never does.
+func waitForStatus(
+  _ statusURL: String, _ state: String, sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
+  let reached = try await waitUntil { try await currentStatus(statusURL) == state }
+  #expect(reached, "\(statusURL) never reached \(state)", sourceLocation: sourceLocation)
+}
+
+extension ManualClock {
+  /// Waits (bounded, in real time) until exactly `count` tasks are parked on this clock: the twin
+  /// has done all it can without time passing.
+  func waitForSleepers(_ count: Int, sourceLocation: SourceLocation = #_sourceLocation) async {
+    let parked = await waitUntil { self.sleeperCount == count }
+    #expect(parked, "\(sleeperCount) tasks wait on the clock, not \(count)", sourceLocation: sourceLocation)
+  }
+
+  /// Advances the clock by `step` whenever something waits on it, until `condition` holds (bounded
+  /// in real time); whether it held. For a test that needs the twin to run through, not each moment.
+  func run(by step: TimeInterval, until condition: () async throws -> Bool) async rethrows -> Bool {
+    let end = ContinuousClock.now + .seconds(60)
+    while ContinuousClock.now < end {
+      if try await condition() { return true }
+      if sleeperCount > 0 { advance(by: step) }
+      try? await Task.sleep(for: .milliseconds(1))
+    }
+    return try await condition()
+  }
 }
 
 /// Runs `ffprobe` on a file and returns (frames, width, height, codec).

@@ -115,13 +115,24 @@ import Testing
 
   @Test("X-Fal-Request-Timeout: a request not started in time ends 504 with x-fal-request-timeout-type user")
   func startTimeout() async throws {
-    try await withEmulator(workers: 1, stepDuration: .milliseconds(100)) { _, base in
-      _ = try await submit(base, "fal-ai/magi-distilled", ["prompt": "x", "num_inference_steps": 16])
+    // A manual clock: the first request holds the only worker for 1.6 s of it, the second one's
+    // 0.2 s deadline passes while the test watches.
+    let clock = ManualClock()
+    try await withEmulator(workers: 1, stepDuration: .milliseconds(100), clock: clock.clock) { _, base in
+      let first = try #require(
+        try await submit(base, "fal-ai/magi-distilled", ["prompt": "x", "num_inference_steps": 16]).json)
       let waiting = try #require(
         try await Curl.request(
           "POST", "\(base)/fal-ai/magi-distilled", headers: ["X-Fal-Request-Timeout": "0.2"], json: quickInput
         ).json)
-      let polls = try await pollUntilCompleted(try #require(waiting["status_url"]?.stringValue))
+      let statusURL = try #require(waiting["status_url"]?.stringValue)
+      await clock.waitForSleepers(1)  // the queue's wake-up at the end of the minimum time
+      clock.advance(by: 0.021)  // the first request starts
+      try await waitForStatus(try #require(first["status_url"]?.stringValue), "IN_PROGRESS")
+      clock.advance(by: 0.17)
+      #expect(try await currentStatus(statusURL) == "IN_QUEUE", "0.191 s after its submit: still in time")
+      clock.advance(by: 0.01)
+      let polls = try await pollUntilCompleted(statusURL)
       #expect(polls.last?.json?["error_type"] == "request_timeout")
       let result = try await Curl.request("GET", try #require(waiting["response_url"]?.stringValue))
       #expect(result.status == 504)

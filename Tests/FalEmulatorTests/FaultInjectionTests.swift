@@ -48,6 +48,7 @@ import Testing
       let statusURL = try #require(job["status_url"]?.stringValue)
       #expect(try await Curl.request("GET", statusURL).status == 500)
       #expect(try await Curl.request("GET", statusURL).status != 500)
+      // Latency on the system clock, seen over the wire: a lower bound, which load can only lengthen.
       await emulator.injectFaults([.latency(.milliseconds(300))], on: .result)
       let clock = ContinuousClock()
       let start = clock.now

@@ -114,11 +114,26 @@ import Testing
   @Test("a delivery the receiver refuses is retried with backoff until it is taken, the same payload each time")
   func webhookRetried() async throws {
     try await withReceiver(answering: { $0 < 3 ? .internalServerError : .ok }) { inbox, hook in
-      try await withEmulator { _, base in
+      // A manual clock: each retry waits for the backoff (200 ms, then 400 ms) and not a moment less.
+      let clock = ManualClock()
+      try await withEmulator(clock: clock.clock) { _, base in
         let job = try #require(
           try await Curl.request("POST", "\(base)/fal-ai/magi-distilled?fal_webhook=\(hook)", json: quickInput).json)
-        _ = try await pollUntilCompleted(try #require(job["status_url"]?.stringValue))
-        for _ in 0..<500 where await inbox.bodies.count < 3 { try await Task.sleep(for: .milliseconds(10)) }
+        let statusURL = try #require(job["status_url"]?.stringValue)
+        await clock.waitForSleepers(1)  // the queue's wake-up at the end of the minimum time
+        clock.advance(by: 0.021)
+        await clock.waitForSleepers(1)  // the run waits for its first step
+        clock.advance(by: 1)  // all four steps: the request completes and the first delivery goes out
+        try await waitForStatus(statusURL, "COMPLETED")
+        for (refused, backoff) in [(1, 0.2), (2, 0.4)] {
+          // Refused, the sender waits on the clock; just short of the backoff nothing is sent again.
+          #expect(await waitUntil { await inbox.bodies.count == refused })
+          await clock.waitForSleepers(1)
+          clock.advance(by: backoff - 0.001)
+          #expect(clock.sleeperCount == 1, "the retry waits out the backoff")
+          clock.advance(by: 0.002)
+        }
+        #expect(await waitUntil { await inbox.bodies.count == 3 })
         let bodies = await inbox.bodies
         #expect(bodies.count == 3, "two refusals, then the delivery that was taken")
         #expect(Set(bodies).count == 1, "every attempt carries the same payload")

@@ -55,26 +55,34 @@ import Testing
 
   @Test("status is 202 while pending and 200 once COMPLETED; queue_position counts down with one worker")
   func statusCodesAndCountdown() async throws {
-    try await withEmulator(workers: 1, stepDuration: .milliseconds(60)) { _, base in
+    // On a manual clock each request moves only when the test lets time pass, so the last one is
+    // seen at every position, however slow the machine.
+    let clock = ManualClock()
+    try await withEmulator(workers: 1, stepDuration: .milliseconds(60), clock: clock.clock) { _, base in
       var statusURLs: [String] = []
       for _ in 0..<3 {
-        // 16 steps of 60 ms: each request holds the only worker for about a second.
+        // 16 steps of 60 ms: each request holds the only worker for 0.96 s of the clock.
         let response = try await submit(
           base, "fal-ai/magi-distilled", ["prompt": "x", "resolution": "480p", "num_inference_steps": 16])
         statusURLs.append(try #require(response.json?["status_url"]?.stringValue))
       }
-      let first = try await Curl.request("GET", statusURLs[2])
-      #expect(first.status == 202)
-      #expect(first.json?["status"] == "IN_QUEUE")
-      // Two requests ahead: 1 once the first has served its minimum time in the queue and runs, 2 before.
-      let ahead = try #require(first.json?["queue_position"]?.intValue)
-      #expect((1...2).contains(ahead), "two requests ahead, at most one of them running: \(ahead)")
-      let polls = try await pollUntilCompleted(statusURLs[2], interval: .milliseconds(5))
-      // The first answer counts too: under load the polls may start after position 1 has passed.
-      let positions = ([first] + polls).compactMap { $0.json?["queue_position"]?.intValue }
-      #expect(positions.contains(1) && positions.contains(0), "saw \(positions)")
-      #expect(positions == positions.sorted(by: >), "positions only count down: \(positions)")
-      for poll in polls.dropLast() { #expect(poll.status == 202) }
+      // None has served the minimum time in queue (20 ms): two requests wait ahead of the last.
+      var seen = [try await Curl.request("GET", statusURLs[2])]
+      #expect(seen[0].json?["status"] == "IN_QUEUE")
+      await clock.waitForSleepers(1)  // the queue's wake-up at the end of the minimum time
+      clock.advance(by: 0.021)
+      for running in statusURLs {
+        // The request ahead runs; the one after it (or the last) is seen, then the run is let through.
+        try await waitForStatus(running, "IN_PROGRESS")
+        seen.append(try await Curl.request("GET", statusURLs[2]))
+        await clock.waitForSleepers(1)  // the run waits for its first step
+        clock.advance(by: 1)
+      }
+      let polls = try await pollUntilCompleted(statusURLs[2])
+      let positions = seen.compactMap { $0.json?["queue_position"]?.intValue }
+      #expect(positions == [2, 1, 0], "positions count down, one for each request ahead: \(positions)")
+      #expect(seen.last?.json?["status"] == "IN_PROGRESS")
+      for poll in seen + polls.dropLast() { #expect(poll.status == 202, "\(poll.text)") }
       let done = try #require(polls.last)
       #expect(done.status == 200)
       #expect(
@@ -194,7 +202,9 @@ import Testing
 
   @Test("cancel answers 202 for a queued request, 400 once completed, 404 when unknown")
   func cancelCodes() async throws {
-    try await withEmulator(workers: 1, stepDuration: .milliseconds(30)) { _, base in
+    // On a manual clock the second request is still queued when the cancel comes, however slow the machine.
+    let clock = ManualClock()
+    try await withEmulator(workers: 1, stepDuration: .milliseconds(30), clock: clock.clock) { _, base in
       let running = try #require(try await submit(base).json)
       let queued = try #require(try await submit(base).json)
       let cancel = try await Curl.request("PUT", try #require(queued["cancel_url"]?.stringValue))
@@ -207,7 +217,8 @@ import Testing
       let result = try await Curl.request("GET", try #require(queued["response_url"]?.stringValue))
       #expect(result.status == 400)
       #expect(result.header("x-fal-error-type") == "request_cancelled")
-      _ = try await pollUntilCompleted(try #require(running["status_url"]?.stringValue))
+      let runningStatus = try #require(running["status_url"]?.stringValue)
+      #expect(try await clock.run(by: 0.03) { try await currentStatus(runningStatus) == "COMPLETED" })
       let late = try await Curl.request("PUT", try #require(running["cancel_url"]?.stringValue))
       #expect(late.status == 400)
       #expect(late.json?["status"] == "ALREADY_COMPLETED")
@@ -220,28 +231,28 @@ import Testing
 
   @Test("cancelling a running request stops it at the next step")
   func cancelRunning() async throws {
-    try await withEmulator(workers: 1, stepDuration: .milliseconds(40)) { _, base in
+    let clock = ManualClock()
+    try await withEmulator(workers: 1, stepDuration: .milliseconds(40), clock: clock.clock) { _, base in
       let job = try #require(
         try await submit(base, "fal-ai/magi-distilled", ["prompt": "x", "num_inference_steps": 32]).json)
-      // Running, a step taken: the cancel reaches a request in progress, not a queued one.
+      // Running, one step taken: the cancel reaches a request in progress, not a queued one.
       let statusURL = try #require(job["status_url"]?.stringValue)
-      let deadline = ContinuousClock.now + .seconds(30)
-      while ContinuousClock.now < deadline {
-        let status = try await Curl.request("GET", statusURL + "?logs=1").json
-        if case .array(let logs)? = status?["logs"],
-          logs.contains(where: { $0["message"]?.stringValue?.hasPrefix("Step ") == true })
-        {
-          break
-        }
-        try await Task.sleep(for: .milliseconds(5))
-      }
+      await clock.waitForSleepers(1)  // the queue's wake-up at the end of the minimum time
+      clock.advance(by: 0.021)
+      try await waitForStatus(statusURL, "IN_PROGRESS")
+      await clock.waitForSleepers(1)  // the run waits for step 1
+      clock.advance(by: 0.041)
+      await clock.waitForSleepers(1)  // step 1 logged, the run waits for step 2
       let cancel = try await Curl.request("PUT", try #require(job["cancel_url"]?.stringValue))
       #expect(cancel.status == 202)
-      let polls = try await pollUntilCompleted(try #require(job["status_url"]?.stringValue), logs: true)
+      #expect(try await currentStatus(statusURL) == "IN_PROGRESS", "a run ends at its next step, not at once")
+      clock.advance(by: 0.04)
+      let polls = try await pollUntilCompleted(statusURL, logs: true)
       let done = try #require(polls.last?.json)
       #expect(done["error"] == "Request cancelled")
       guard case .array(let logs)? = done["logs"] else { return }
-      #expect(!logs.contains { $0["message"] == "Step 32/32" })
+      let steps = logs.compactMap { $0["message"]?.stringValue }.filter { $0.hasPrefix("Step ") }
+      #expect(steps == ["Step 1/32"], "stopped at the step after the cancel: \(steps)")
     }
   }
 
@@ -296,12 +307,14 @@ import Testing
 
   @Test("result of a pending request answers 202 with the status object")
   func pendingResult() async throws {
-    try await withEmulator(workers: 1, stepDuration: .milliseconds(50)) { _, base in
+    // On a clock that never moves the request is pending for as long as the test takes.
+    let clock = ManualClock()
+    try await withEmulator(workers: 1, clock: clock.clock) { _, base in
       let job = try #require(try await submit(base).json)
       let result = try await Curl.request("GET", try #require(job["response_url"]?.stringValue))
       #expect(result.status == 202)
       #expect(result.json?["request_id"] == job["request_id"])
-      #expect(["IN_QUEUE", "IN_PROGRESS"].contains(result.json?["status"]?.stringValue ?? ""))
+      #expect(result.json?["status"] == "IN_QUEUE")
     }
   }
 }

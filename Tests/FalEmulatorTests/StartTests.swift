@@ -21,6 +21,8 @@ import Testing
         }
       }
       await second.stop()
+      // Real time, as the user waits it: the bind error is the check that matters; the bound only
+      // catches a start that waited out a timeout, and leaves seconds for a loaded machine.
       #expect(ContinuousClock.now - started < .seconds(5))
     }
   }
