@@ -5,6 +5,9 @@ import Testing
 @testable import FalEmulator
 
 /// Starts an emulator with test-speed settings, runs `body` with it and its base URL, and stops it.
+/// Videos are the bundled clip unless `ffmpegPath` is nil (ffmpeg from `PATH`) or a path: a real
+/// render costs ~0.2 s of CPU per job, most of the suite's time, and only the tests that look at
+/// what the video shows need one.
 /// `Curl.request`s to it are answered in process unless `overTheWire` (``InProcessRoutes``).
 ///
 /// With a ``ManualClock``'s `clock`, nothing that waits on time (minimum time in queue, steps,
@@ -12,7 +15,7 @@ import Testing
 func withEmulator<T>(
   workers: Int = 2, stepDuration: Duration = .milliseconds(15), minimumQueueTime: Duration = .milliseconds(20),
   keepAlive: Duration = .seconds(15),
-  expectedKey: String? = nil, faults: FaultInjection = FaultInjection(), ffmpegPath: String? = nil,
+  expectedKey: String? = nil, faults: FaultInjection = FaultInjection(), ffmpegPath: String? = "",
   statusLogWindow: Int? = nil, overTheWire: Bool = false, clock: EmulatorClock = .system,
   _ body: (FalEmulator, String) async throws -> T
 ) async throws -> T {

@@ -62,18 +62,30 @@ import Testing
 
   @Test("dropStream cuts a status stream after its first event; the next stream completes")
   func droppedStream() async throws {
-    try await withEmulator(workers: 1, stepDuration: .milliseconds(20), overTheWire: true) { emulator, base in
+    // On a clock the test moves: the job cannot finish before the first stream is open (a stream
+    // of a finished job ends normally after its one event, and nothing would be cut).
+    let clock = ManualClock()
+    try await withEmulator(workers: 1, stepDuration: .milliseconds(20), overTheWire: true, clock: clock.clock) {
+      emulator, base in
       await emulator.injectFaults([.dropStream(afterEvents: 1)], on: .stream)
       let job = try #require(
         try await submit(
           base, "fal-ai/magi-distilled", ["prompt": "x", "num_inference_steps": 8, "resolution": "480p"]
         ).json)
-      let streamURL = try #require(job["status_url"]?.stringValue) + "/stream?logs=1"
-      let cut = try await Curl.request("GET", streamURL, extra: ["-N"])
+      let statusURL = try #require(job["status_url"]?.stringValue)
+      let streamURL = statusURL + "/stream?logs=1"
+      // The cut comes with the stream's second event: the request starting, one tick after the
+      // stream is open (parked on the clock beside the queue's wake-up).
+      async let cutStream = Curl.request("GET", streamURL, extra: ["-N"])
+      await clock.waitForSleepers(2)
+      clock.advance(by: 0.021)
+      let cut = try await cutStream
       #expect(cut.exitCode != 0, "the chunked body ends abruptly (curl exit \(cut.exitCode))")
       var parser = ServerSentEventParser()
       #expect(parser.feed(cut.body).count == 1)
-      let whole = try await Curl.request("GET", streamURL, extra: ["-N"])
+      async let streamed = Curl.request("GET", streamURL, extra: ["-N"])
+      #expect(try await clock.run(by: 0.021) { try await currentStatus(statusURL) == "COMPLETED" })
+      let whole = try await streamed
       #expect(whole.exitCode == 0)
       var second = ServerSentEventParser()
       let events = second.feed(whole.body)

@@ -128,7 +128,7 @@ import Testing
 
   @Test("result answers 200 with VideoOutput, request id and billing units, and the MP4 follows the request")
   func resultAndVideo() async throws {
-    try await withEmulator { emulator, base in
+    try await withEmulator(ffmpegPath: nil) { emulator, base in
       let input: JSONValue = [
         "prompt": "fox", "num_frames": 120, "resolution": "480p", "aspect_ratio": "1:1", "num_inference_steps": 4,
         "seed": 42,

@@ -158,7 +158,7 @@ import Testing
 
   @Test("image-to-video reads an uploaded image from storage and 'auto' follows its aspect ratio")
   func uploadedImageDrivesOutput() async throws {
-    try await withEmulator { _, base in
+    try await withEmulator(ffmpegPath: nil) { _, base in
       let image = FileManager.default.temporaryDirectory.appendingPathComponent("tall-\(UUID().uuidString).png")
       defer { try? FileManager.default.removeItem(at: image) }
       let (code, _) = try await Curl.run(
@@ -193,7 +193,7 @@ import Testing
 
   @Test("a data: URI image is decoded and drives 'auto' (2:1 → 16:9), at 720p")
   func dataURIImage() async throws {
-    try await withEmulator { _, base in
+    try await withEmulator(ffmpegPath: nil) { _, base in
       let image = FileManager.default.temporaryDirectory.appendingPathComponent("wide-\(UUID().uuidString).png")
       defer { try? FileManager.default.removeItem(at: image) }
       let (code, _) = try await Curl.run(
