@@ -196,6 +196,29 @@ import Testing
     }
   }
 
+  /// Cancelling a call whose decoder hangs ends the call, even when the decoder is a wrapper
+  /// (MAGI_STUDIO_DECODER) whose own child holds the pipe open after the wrapper is killed: the
+  /// reading thread must not wait for that child to go.
+  @Test func cancellingAHungDecoderEndsTheCall() async throws {
+    let script = TestClips.directory.appendingPathComponent("hangs-\(UUID().uuidString)")
+    let pidFile = script.path + ".pid"
+    try "#!/bin/sh\nsleep 30 &\necho $! > '\(pidFile)'\nwait\n".write(to: script, atomically: true, encoding: .utf8)
+    chmod(script.path, 0o755)
+    defer {
+      let text = (try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? ""
+      if let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) { kill(pid, SIGKILL) }
+    }
+    let hung = FrameSource(decoder: script.path)
+    let url = try await TestClips.counting()
+    let clock = ContinuousClock()
+    let started = clock.now
+    let task = Task { try await hung.keyframes(of: url, count: 2, fitting: PixelSize(width: 8, height: 8)) }
+    try await Task.sleep(for: .milliseconds(300))
+    task.cancel()
+    _ = try? await task.value
+    #expect(clock.now - started < .seconds(10))
+  }
+
   /// Bad arguments are refused with the usage line and exit 64, before any file is opened.
   @Test(arguments: [
     ["frames", "x.mp4", "0", "10", "--indices", "0"], ["frames", "x.mp4", "10", "10", "--indices", "1,,2"],
