@@ -223,7 +223,8 @@ import Testing
   @Test(arguments: [
     ["frames", "x.mp4", "0", "10", "--indices", "0"], ["frames", "x.mp4", "10", "10", "--indices", "1,,2"],
     ["frames", "x.mp4", "10", "10", "--times", "-1"], ["play", "x.mp4", "10", "10", "nan"], ["play", "x.mp4"],
-    ["play", "x.mp4", "10", "10", "0", "--forever"],
+    ["play", "x.mp4", "10", "10", "0", "--forever"], ["play", "x.mp4", "10", "10", "inf"],
+    ["frames", "x.mp4", "10", "10", "--times", "0,infinity"],
   ])
   func badArgumentsAreRefused(_ arguments: [String]) async throws {
     let result = try await ChildProcess.run([try #require(source.decoder)] + arguments)
