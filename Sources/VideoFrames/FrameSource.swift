@@ -130,7 +130,8 @@ public struct FrameSource: Sendable {
 
   // MARK: - Helpers
 
-  /// Refuses a path that is not there or is still being downloaded, before any process starts.
+  /// Refuses a path that is not there, is still being downloaded or is not a regular file, before
+  /// any process starts.
   static func checkFile(_ path: String) throws(PreviewError) {
     if path.hasSuffix(".part") { throw .stillDownloading(path: path) }
     let manager = FileManager.default
@@ -138,6 +139,10 @@ public struct FrameSource: Sendable {
     if manager.fileExists(atPath: path + ".part") { throw .stillDownloading(path: path) }
     guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .fileMissing(path: path) }
     if isDirectory.boolValue { throw .notAVideo(path: path) }
+    // Only a regular file (through any symlink): opening a named pipe or a device to read its header
+    // would wait for a writer that may never come, with no child to kill.
+    var status = stat()
+    if stat(path, &status) == 0, status.st_mode & S_IFMT != S_IFREG { throw .notAVideo(path: path) }
   }
 
   /// Runs `argv` to its end and returns its standard output.

@@ -147,6 +147,28 @@ import Testing
     await #expect(throws: PreviewError.stillDownloading(path: final.path)) { try await source.probe(final) }
   }
 
+  /// A video replaced by a named pipe is not a video, said at once: opening it to read its header
+  /// waited for a writer that never comes (the CLI's `preview` hung, the studio leaked a thread
+  /// per look). The test unblocks a hung open after two seconds so that it fails rather than hangs.
+  @Test func aNamedPipeIsNotAVideo() async throws {
+    let path = TestClips.directory.appendingPathComponent("fifo-\(UUID().uuidString).mp4").path
+    #expect(mkfifo(path, 0o600) == 0)
+    defer { unlink(path) }
+    let unblock = Task.detached {
+      try await Task.sleep(for: .seconds(2))
+      while !Task.isCancelled {
+        let fd = open(path, O_WRONLY | O_NONBLOCK)
+        if fd >= 0 { close(fd) }
+        try await Task.sleep(for: .milliseconds(100))
+      }
+    }
+    defer { unblock.cancel() }
+    let clock = ContinuousClock()
+    let started = clock.now
+    await #expect(throws: PreviewError.notAVideo(path: path)) { try await source.probe(URL(fileURLWithPath: path)) }
+    #expect(clock.now - started < .seconds(2))
+  }
+
   @Test func corruptFileSaysWhy() async throws {
     let url = try await TestClips.truncated()
     do {
