@@ -65,6 +65,22 @@ import Testing
     #expect(last.time == 23.0 / 24)
   }
 
+  /// Every frame asked for by its own time is that frame, whatever its time's milliseconds: frame
+  /// 2 of a 24 fps clip starts at 0.08333 s, sent as "0.083", and the decoder showed frame 1 then
+  /// (the frame shown at 0.083 s) under frame 2's time; so did a playback started there.
+  @Test func everyFrameByItsTimeIsThatFrame() async throws {
+    let url = try await TestClips.counting()
+    for index in 0..<24 {
+      let frame = try await source.frame(of: url, at: Double(index) / 24, fitting: PixelSize(width: 16, height: 16))
+      #expect(frame.time == Double(index) / 24)
+      #expect(abs(TestClips.meanLevel(frame.image.pixels) - TestClips.countingLevel(index)) < 4, "frame \(index)")
+    }
+    var iterator = source.play(url, fitting: PixelSize(width: 16, height: 16), from: 2.0 / 24).makeAsyncIterator()
+    let first = try #require(try await iterator.next())
+    #expect(first.time == 2.0 / 24)
+    #expect(abs(TestClips.meanLevel(first.image.pixels) - TestClips.countingLevel(2)) < 4)
+  }
+
   @Test func playStreamsEveryFrameInOrder() async throws {
     var times: [Double] = []
     var levels: [Double] = []
