@@ -28,6 +28,8 @@ final class ChildPipe: Sendable {
   private let output: Int32
   private let errors: Int32
   private let reaped = Mutex(false)
+  /// Whether `output` is still ours (``finish()`` closes it; ``kill()`` must not touch the number after).
+  private let outputOpen = Mutex(true)
 
   private init(pid: pid_t, output: Int32, errors: Int32) {
     self.pid = pid
@@ -96,16 +98,26 @@ final class ChildPipe: Sendable {
   }
 
   /// Kills the child unless it has been reaped already (then its pid may belong to someone else).
+  ///
+  /// It also shuts our end of the pipe, so a thread blocked reading it returns at once: the killed
+  /// child may have left a child of its own (a wrapper script given as MAGI_STUDIO_DECODER) holding
+  /// the other end open, and the read would otherwise wait for that one to go.
   func kill() {
     reaped.withLock { reaped in
       if !reaped { _ = Glibc.kill(pid, SIGKILL) }
+    }
+    outputOpen.withLock { open in
+      if open { _ = shutdown(output, Int32(SHUT_RDWR)) }
     }
   }
 
   /// Closes our end of the pipe (a child still writing gets SIGPIPE), reaps the child and
   /// returns how it ended. Call once.
   func finish() -> Exit {
-    close(output)
+    outputOpen.withLock { open in
+      close(output)
+      open = false
+    }
     // Wait without reaping, then reap under the lock `kill()` takes: between the two, the pid is
     // still ours (a zombie), so a late kill cannot reach another process.
     var info = siginfo_t()

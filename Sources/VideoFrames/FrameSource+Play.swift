@@ -40,7 +40,7 @@ extension FrameSource {
   func playArguments(_ url: URL, info: VideoInfo, size: PixelSize, firstIndex: Int, looping: Bool) -> [String] {
     let argv = [
       decoder ?? "magi-decode", "play", url.path, "\(size.width)", "\(size.height)",
-      FrameSource.seconds(Double(firstIndex) / info.frameRate),
+      FrameSource.seconds(firstIndex == 0 ? 0 : FrameSource.middle(of: firstIndex, rate: info.frameRate)),
     ]
     return looping ? argv + ["--loop"] : argv
   }

@@ -119,7 +119,8 @@ public struct FrameSource: Sendable {
     let index = info.frameIndex(at: max(0, time))
     let shown = Double(index) / info.frameRate
     let size = info.size(fitting: box)
-    let argv = [decoder] + KeyframePlan.seek(times: [shown]).arguments(input: url.path, size: size)
+    let plan = KeyframePlan.seek(times: [Self.middle(of: index, rate: info.frameRate)])
+    let argv = [decoder] + plan.arguments(input: url.path, size: size)
     let (frames, exit) = try await Self.decode(argv, size: size, limit: 1)
     guard let image = frames.first else {
       try Self.check(exit, path: url.path)
@@ -130,7 +131,8 @@ public struct FrameSource: Sendable {
 
   // MARK: - Helpers
 
-  /// Refuses a path that is not there or is still being downloaded, before any process starts.
+  /// Refuses a path that is not there, is still being downloaded or is not a regular file, before
+  /// any process starts.
   static func checkFile(_ path: String) throws(PreviewError) {
     if path.hasSuffix(".part") { throw .stillDownloading(path: path) }
     let manager = FileManager.default
@@ -138,6 +140,10 @@ public struct FrameSource: Sendable {
     if manager.fileExists(atPath: path + ".part") { throw .stillDownloading(path: path) }
     guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .fileMissing(path: path) }
     if isDirectory.boolValue { throw .notAVideo(path: path) }
+    // Only a regular file (through any symlink): opening a named pipe or a device to read its header
+    // would wait for a writer that may never come, with no child to kill.
+    var status = stat()
+    if stat(path, &status) == 0, status.st_mode & S_IFMT != S_IFREG { throw .notAVideo(path: path) }
   }
 
   /// Runs `argv` to its end and returns its standard output.
@@ -197,6 +203,11 @@ public struct FrameSource: Sendable {
     if !exit.lastErrorLine.isEmpty { return exit.lastErrorLine }
     return exit.succeeded ? fallback : "\(fallback) (exit \(exit.status))"
   }
+
+  /// The time to ask the decoder for frame `index`: the middle of its span, not its start, which
+  /// the decoder reads to the millisecond (frame 2 at 24 fps starts at 0.08333 s; "0.083" is still
+  /// frame 1's).
+  static func middle(of index: Int, rate: Double) -> Double { (Double(index) + 0.5) / rate }
 
   /// Seconds as the decoder reads them, to the millisecond.
   static func seconds(_ value: Double) -> String { String(format: "%.3f", max(0, value)) }

@@ -49,8 +49,12 @@ struct ProbeReport: Decodable {
     }
     let rate = Self.rate(stream.averageFrameRate) ?? Self.rate(stream.nominalFrameRate) ?? 24
     let duration = stream.duration.flatMap(Double.init) ?? format?.duration.flatMap(Double.init) ?? 0
-    let count = stream.frameCount.flatMap(Int.init) ?? Int((duration * rate).rounded())
-    guard count > 0, duration > 0 else { return nil }
+    // A crafted file's duration and rate can be "inf", "nan" or a product past Int's range: no
+    // video rather than a trapping conversion.
+    guard duration.isFinite, duration > 0 else { return nil }
+    let estimated = (duration * rate).rounded()
+    guard let count = stream.frameCount.flatMap(Int.init) ?? (estimated < 1e15 ? Int(estimated) : nil), count > 0
+    else { return nil }
     return VideoInfo(width: width, height: height, frameRate: rate, frameCount: count, duration: duration)
   }
 

@@ -38,7 +38,12 @@ public struct VideoInfo: Sendable, Hashable {
   }
 
   /// The index of the frame shown at `time`.
+  /// A time past the end is the last frame (compared as a Double: `--frame 1e300` times the rate
+  /// is past Int's range, and the conversion would trap); before the start, or not a number, the first.
   public func frameIndex(at time: Double) -> Int {
-    max(0, min(frameCount - 1, Int((time * frameRate + 1e-6).rounded(.down))))
+    let position = (time * frameRate + 1e-6).rounded(.down)
+    guard position >= 0 else { return 0 }
+    guard position < Double(frameCount - 1) else { return max(0, frameCount - 1) }
+    return Int(position)
   }
 }

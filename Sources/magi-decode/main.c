@@ -34,6 +34,7 @@
 #include <libavformat/avformat.h>
 #include <libavutil/imgutils.h>
 #include <libswscale/swscale.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +144,9 @@ static double frameTime(const Decoder *d) {
 /// To the keyframe at or before `seconds`, with the decoder emptied.
 static void seekTo(Decoder *d, double seconds) {
   AVStream *stream = d->format->streams[d->stream];
+  // Past any video's end (a seek there lands on the last keyframe), and small enough that the
+  // conversion to the stream's ticks cannot overflow (undefined behaviour in C).
+  if (seconds > 1e7) seconds = 1e7;
   int64_t target = (int64_t)(seconds / av_q2d(stream->time_base));
   if (stream->start_time != AV_NOPTS_VALUE) target += stream->start_time;
   int error = av_seek_frame(d->format, d->stream, target, AVSEEK_FLAG_BACKWARD);
@@ -211,7 +215,7 @@ static double *parseList(const char *text, int *count) {
   for (const char *cursor = text;;) {
     char *end;
     double value = strtod(cursor, &end);
-    if (end == cursor || value < 0 || value != value) exit(usage());
+    if (end == cursor || value < 0 || !isfinite(value)) exit(usage());
     values[(*count)++] = value;
     if (*end == '\0') break;
     if (*end != ',') exit(usage());
@@ -317,7 +321,7 @@ int main(int argc, char **argv) {
   }
   if (strcmp(argv[1], "play") == 0 && (argc == 6 || (argc == 7 && strcmp(argv[6], "--loop") == 0))) {
     double start = strtod(argv[5], &end);
-    if (*end || start < 0 || start != start) return usage();
+    if (*end || start < 0 || !isfinite(start)) return usage();
     openInput(&d, argv[2]);
     openDecoder(&d, (int)width, (int)height, SWS_FAST_BILINEAR);
     return play(&d, start, argc == 7);

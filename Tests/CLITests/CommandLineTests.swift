@@ -116,6 +116,23 @@ import Testing
     #expect(try FileManager.default.contentsOfDirectory(atPath: runner.home + "/clips").count == 1)
   }
 
+  /// A `videos_dir` the config cannot use (not absolute, or on a line that does not parse) is
+  /// said in one line, once per command, naming the file and where the videos go instead; the
+  /// job itself is not lost. It went silently to the data directory.
+  @Test(arguments: ["videos_dir = \"clips\"\n", "videos_dir = \"~/clips\n"])
+  func anUnusableConfigVideosDirIsSaidOnce(_ config: String) async throws {
+    let runner = try CommandRunner()
+    try FileManager.default.createDirectory(
+      atPath: runner.home + "/config/magi-studio", withIntermediateDirectories: true)
+    try config.write(toFile: runner.home + "/config/magi-studio/config.toml", atomically: true, encoding: .utf8)
+    let made = try await runner.run(["generate", "--prompt", "a quiet harbour", "--wait"])
+    #expect(made.status == 0, "\(made.stderr)")
+    let lines = made.stderr.split(separator: "\n").filter { $0.contains("config.toml") }
+    #expect(lines.count == 1, "\(made.stderr)")
+    #expect(lines.first?.contains("videos") == true, "\(made.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: runner.home + "/clips"))
+  }
+
   @Test func theExitCodesAreInTheHelp() async throws {
     let runner = try CommandRunner()
     let help = try await runner.run(["--help"])

@@ -65,6 +65,22 @@ import Testing
     #expect(last.time == 23.0 / 24)
   }
 
+  /// Every frame asked for by its own time is that frame, whatever its time's milliseconds: frame
+  /// 2 of a 24 fps clip starts at 0.08333 s, sent as "0.083", and the decoder showed frame 1 then
+  /// (the frame shown at 0.083 s) under frame 2's time; so did a playback started there.
+  @Test func everyFrameByItsTimeIsThatFrame() async throws {
+    let url = try await TestClips.counting()
+    for index in 0..<24 {
+      let frame = try await source.frame(of: url, at: Double(index) / 24, fitting: PixelSize(width: 16, height: 16))
+      #expect(frame.time == Double(index) / 24)
+      #expect(abs(TestClips.meanLevel(frame.image.pixels) - TestClips.countingLevel(index)) < 4, "frame \(index)")
+    }
+    var iterator = source.play(url, fitting: PixelSize(width: 16, height: 16), from: 2.0 / 24).makeAsyncIterator()
+    let first = try #require(try await iterator.next())
+    #expect(first.time == 2.0 / 24)
+    #expect(abs(TestClips.meanLevel(first.image.pixels) - TestClips.countingLevel(2)) < 4)
+  }
+
   @Test func playStreamsEveryFrameInOrder() async throws {
     var times: [Double] = []
     var levels: [Double] = []
@@ -147,6 +163,28 @@ import Testing
     await #expect(throws: PreviewError.stillDownloading(path: final.path)) { try await source.probe(final) }
   }
 
+  /// A video replaced by a named pipe is not a video, said at once: opening it to read its header
+  /// waited for a writer that never comes (the CLI's `preview` hung, the studio leaked a thread
+  /// per look). The test unblocks a hung open after two seconds so that it fails rather than hangs.
+  @Test func aNamedPipeIsNotAVideo() async throws {
+    let path = TestClips.directory.appendingPathComponent("fifo-\(UUID().uuidString).mp4").path
+    #expect(mkfifo(path, 0o600) == 0)
+    defer { unlink(path) }
+    let unblock = Task.detached {
+      try await Task.sleep(for: .seconds(2))
+      while !Task.isCancelled {
+        let fd = open(path, O_WRONLY | O_NONBLOCK)
+        if fd >= 0 { close(fd) }
+        try await Task.sleep(for: .milliseconds(100))
+      }
+    }
+    defer { unblock.cancel() }
+    let clock = ContinuousClock()
+    let started = clock.now
+    await #expect(throws: PreviewError.notAVideo(path: path)) { try await source.probe(URL(fileURLWithPath: path)) }
+    #expect(clock.now - started < .seconds(2))
+  }
+
   @Test func corruptFileSaysWhy() async throws {
     let url = try await TestClips.truncated()
     do {
@@ -196,11 +234,35 @@ import Testing
     }
   }
 
+  /// Cancelling a call whose decoder hangs ends the call, even when the decoder is a wrapper
+  /// (MAGI_STUDIO_DECODER) whose own child holds the pipe open after the wrapper is killed: the
+  /// reading thread must not wait for that child to go.
+  @Test func cancellingAHungDecoderEndsTheCall() async throws {
+    let script = TestClips.directory.appendingPathComponent("hangs-\(UUID().uuidString)")
+    let pidFile = script.path + ".pid"
+    try "#!/bin/sh\nsleep 30 &\necho $! > '\(pidFile)'\nwait\n".write(to: script, atomically: true, encoding: .utf8)
+    chmod(script.path, 0o755)
+    defer {
+      let text = (try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? ""
+      if let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) { kill(pid, SIGKILL) }
+    }
+    let hung = FrameSource(decoder: script.path)
+    let url = try await TestClips.counting()
+    let clock = ContinuousClock()
+    let started = clock.now
+    let task = Task { try await hung.keyframes(of: url, count: 2, fitting: PixelSize(width: 8, height: 8)) }
+    try await Task.sleep(for: .milliseconds(300))
+    task.cancel()
+    _ = try? await task.value
+    #expect(clock.now - started < .seconds(10))
+  }
+
   /// Bad arguments are refused with the usage line and exit 64, before any file is opened.
   @Test(arguments: [
     ["frames", "x.mp4", "0", "10", "--indices", "0"], ["frames", "x.mp4", "10", "10", "--indices", "1,,2"],
     ["frames", "x.mp4", "10", "10", "--times", "-1"], ["play", "x.mp4", "10", "10", "nan"], ["play", "x.mp4"],
-    ["play", "x.mp4", "10", "10", "0", "--forever"],
+    ["play", "x.mp4", "10", "10", "0", "--forever"], ["play", "x.mp4", "10", "10", "inf"],
+    ["frames", "x.mp4", "10", "10", "--times", "0,infinity"],
   ])
   func badArgumentsAreRefused(_ arguments: [String]) async throws {
     let result = try await ChildProcess.run([try #require(source.decoder)] + arguments)
