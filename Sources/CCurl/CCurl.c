@@ -11,8 +11,9 @@
 
 // The libcurl to open, first found first. Debian's GnuTLS flavour (libcurl3-gnutls) before its OpenSSL
 // one (libcurl4): the same curl, but `curl_global_init` of the OpenSSL flavour runs OpenSSL's
-// initialisation, 2-3 MB of libcrypto touched even for plain HTTP, while GnuTLS and nettle are loaded
-// by both (libcurl4 reaches them through librtmp). docs/PERFORMANCE.md, "Memory of a CLI run".
+// initialisation, ~2 MB of libcrypto and libssl touched even for plain HTTP, while GnuTLS and nettle
+// are loaded by both (libcurl4 reaches them through librtmp). docs/PERFORMANCE.md, "Memory of a CLI
+// run, third step".
 #if defined(__APPLE__)
 static const char *const candidates[] = {"libcurl.4.dylib"};
 #define CCURL_PACKAGES "libcurl.4.dylib"

@@ -7,8 +7,9 @@
 // made, as CCurl does for libcurl, so a process that hashes nothing never loads it. A process that
 // downloads has loaded it already: GnuTLS is built on it, and libcurl loads GnuTLS in both of
 // Debian's flavours (dlopen returns that same copy). nettle rather than OpenSSL's libcrypto:
-// libcrypto's EVP digests run OpenSSL's initialisation on first use (~0.3 MB touched) and the GnuTLS
-// libcurl never runs it otherwise (docs/PERFORMANCE.md, "Memory of a CLI run").
+// libcrypto's EVP digests run OpenSSL's initialisation on first use (2 MB touched), which nothing
+// else in the process runs with the GnuTLS libcurl (docs/PERFORMANCE.md, "Memory of a CLI run,
+// third step"). Both use the CPU's SHA extensions.
 //
 // The context is nettle's own `struct sha256_ctx` (nettle-dev's header), a plain value: a copy of it
 // is a checkpoint.
