@@ -5,7 +5,8 @@ let package = Package(
   name: "magi-studio",
   platforms: [.macOS(.v15)],
   products: [
-    .executable(name: "magi-studio", targets: ["magi-studio"])
+    .executable(name: "magi-studio", targets: ["magi-studio"]),
+    .executable(name: "magi-decode", targets: ["magi-decode"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -96,6 +97,13 @@ let package = Package(
     .target(name: "QuietExecutor"),
     // Child process for QuietExecutorTests: `installAsDefault()` can only be tried in a fresh process.
     .executableTarget(name: "quiet-executor-probe", dependencies: ["QuietExecutor"]),
+    // The studio's video decoder (C): a child process on libavformat, libavcodec and libswscale that
+    // writes raw RGBA frames to a pipe; VideoFrames starts it from beside the running executable.
+    .executableTarget(
+      name: "magi-decode",
+      linkerSettings: [
+        .linkedLibrary("avformat"), .linkedLibrary("avcodec"), .linkedLibrary("swscale"), .linkedLibrary("avutil"),
+      ]),
     .executableTarget(
       name: "magi-studio",
       dependencies: [

@@ -70,7 +70,7 @@ def run_in_pty(argv, env, timeout=60, pixels=(0, 0), count=None):
 
 
 def tree_rss_kb(pid):
-    """VmRSS of `pid` and its descendants, summed (ffmpeg decodes in a child of ours)."""
+    """VmRSS of `pid` and its descendants, summed (magi-decode decodes in a child of ours)."""
     total = 0
     pending = [pid]
     while pending:

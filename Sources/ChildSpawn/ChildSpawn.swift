@@ -26,7 +26,7 @@ public struct SpawnFailure: Error, Sendable, Hashable, CustomStringConvertible {
 ///
 /// The signal state matters because children are started from threads that block signals (the
 /// task pool's and our own threads block SIGCHLD, SIGTERM, SIGINT, …) in a process that ignores
-/// SIGPIPE: inherited, a viewer could not be stopped with SIGTERM, ffmpeg would not die of a closed
+/// SIGPIPE: inherited, a viewer could not be stopped with SIGTERM, the decoder would not die of a closed
 /// pipe, and a script's `wait` would never hear of its child.
 public enum ChildSpawn {
   /// Starts `argv` (`argv[0]` an absolute path) and returns its pid; the caller reaps it.

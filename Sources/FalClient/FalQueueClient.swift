@@ -67,15 +67,18 @@ public struct FalQueueClient: Sendable {
   }
 
   /// Queues a request on the full endpoint id and returns fal's receipt (`request_id` and URLs).
+  /// `onRetry` hears of each attempt the server turned away before the next one is made (a 429
+  /// storm can hold a submit for minutes: the user sees why).
   public func submit(
-    _ endpoint: EndpointID, input: JSONValue, options: SubmitOptions = SubmitOptions()
+    _ endpoint: EndpointID, input: JSONValue, options: SubmitOptions = SubmitOptions(),
+    onRetry: (@Sendable (ConnectionTrouble) -> Void)? = nil
   ) async throws(FalClientError) -> QueueStatus {
     var url = "\(endpoints.queue)/\(endpoint.full)"
     if let webhook = options.webhookURL { url += "?fal_webhook=" + PercentEncoding.encodeQueryValue(webhook) }
     var request = HTTPRequest(method: .post, url: url, headers: headers(json: true), body: .data(input.encoded()))
     if let priority = options.priority { request.headers.set(FalHeader.queuePriority, priority) }
     if let timeout = options.startTimeout { request.headers.set(FalHeader.requestTimeout, String(timeout)) }
-    let response = try await send(request, safety: .creates)
+    let response = try await send(request, safety: .creates, onRetry: onRetry)
     do {
       return try decode(QueueStatus.self, from: response, call: "submit")
     } catch {
@@ -173,9 +176,10 @@ public struct FalQueueClient: Sendable {
   }
 
   /// Sends with retries; returns a 2xx response (or one of `acceptedErrors`), else throws the mapped error.
+  /// `onRetry` is told of each failed attempt that will be retried, with the wait before the next.
   func send(
     _ request: HTTPRequest, safety: RetryPolicy.Safety, sink: HTTPResponseSink = .memory(limit: 64 << 20),
-    acceptedErrors: Set<Int> = []
+    acceptedErrors: Set<Int> = [], onRetry: (@Sendable (ConnectionTrouble) -> Void)? = nil
   ) async throws(FalClientError) -> HTTPResponse {
     var request = request
     // The transport learns what the retry policy knows: a call that creates must not be repeated
@@ -203,6 +207,11 @@ public struct FalQueueClient: Sendable {
       guard let delay = retryPolicy.delay(after: failure, attempt: attempt, safety: safety) else {
         if safety == .creates, RetryPolicy.mayHaveActed(failure) { throw .outcomeUnknown(lastError.description) }
         throw lastError
+      }
+      if let onRetry {
+        var busy = false
+        if case .status(let code, _) = failure { busy = code == 429 || code == 503 }
+        onRetry(ConnectionTrouble(reason: lastError.description, failures: attempt, retryIn: delay, busy: busy))
       }
       do { try await sleep(delay) } catch { throw .cancelled }
     }

@@ -91,7 +91,7 @@ struct SimulatedApp: JobRunning {
     }
     do {
       try await renderer.render(
-        source: source.renderSource, prompt: input.prompt, geometry: geometry, frames: input.numFrames,
+        source: source.renderSource, prompt: input.prompt, seed: seed, geometry: geometry, frames: input.numFrames,
         fps: MagiSchema.framesPerSecond,
         to: temporary)
     } catch {

@@ -72,9 +72,10 @@ struct VideoRenderer: Sendable {
     return (width, height)
   }
 
-  /// Writes the clip to `output`; `prompt` colours the pattern and gives the words drawn over it.
+  /// Writes the clip to `output`; `prompt` colours the pattern and gives the words drawn over it,
+  /// `seed` lays the pattern out (``PatternLook``) and picks where an image's drift starts.
   func render(
-    source: Source, prompt: String, geometry: VideoGeometry, frames: Int, fps: Int, to output: URL
+    source: Source, prompt: String, seed: Int, geometry: VideoGeometry, frames: Int, fps: Int, to output: URL
   ) async throws(RenderError) {
     guard let ffmpeg else {
       try copyFallback(to: output)
@@ -92,9 +93,8 @@ struct VideoRenderer: Sendable {
     var failure = ""
     for (attempt, text) in attempts {
       let arguments = Self.arguments(
-        source: attempt, prompt: prompt, textFile: text, fontFile: fontFile, geometry: geometry, frames: frames,
-        fps: fps,
-        output: output)
+        source: attempt, prompt: prompt, seed: seed, textFile: text, fontFile: fontFile, geometry: geometry,
+        frames: frames, fps: fps, output: output)
       let result: ProcessRunner.Output
       do {
         result = try await ProcessRunner.run(ffmpeg, arguments, scratch: scratch)
@@ -109,8 +109,8 @@ struct VideoRenderer: Sendable {
 
   /// ffmpeg's arguments for one clip.
   static func arguments(
-    source: Source, prompt: String, textFile: URL?, fontFile: String?, geometry: VideoGeometry, frames: Int, fps: Int,
-    output: URL
+    source: Source, prompt: String, seed: Int, textFile: URL?, fontFile: String?, geometry: VideoGeometry,
+    frames: Int, fps: Int, output: URL
   ) -> [String] {
     let (width, height) = (geometry.width, geometry.height)
     let fit = "scale=\(width):\(height):force_original_aspect_ratio=increase,crop=\(width):\(height),setsar=1"
@@ -119,22 +119,25 @@ struct VideoRenderer: Sendable {
     switch source {
     case .image(let url):
       // Twice the size first, so zoompan's whole-pixel steps are half-pixels in the output: a
-      // smooth 15 % zoom with a drift from one side to the other over the clip.
+      // smooth 15 % zoom with a drift from one side to the other over the clip; the seed picks
+      // the side it starts from and the height it keeps (six takes of one image differ).
       let last = max(1, frames - 1)
+      let progress = seed & 1 == 0 ? "on/\(last)" : "(1-on/\(last))"
+      let level = ["0", "(ih-ih/zoom)/2", "(ih-ih/zoom)"][(seed >> 1 & 0x7FFF_FFFF) % 3]
       arguments += ["-loop", "1", "-framerate", "\(fps)", "-i", url.path]
       filters = [
         "scale=\(2 * width):\(2 * height):force_original_aspect_ratio=increase,crop=\(2 * width):\(2 * height)",
-        "zoompan=z='1+0.15*on/\(last)':x='(iw-iw/zoom)*on/\(last)':y='(ih-ih/zoom)/2':d=1:s=\(width)x\(height):fps=\(fps)",
+        "zoompan=z='1+0.15*on/\(last)':x='(iw-iw/zoom)*\(progress)':y='\(level)':d=1:s=\(width)x\(height):fps=\(fps)",
         "setsar=1",
       ]
     case .video(let url):
       arguments += ["-stream_loop", "-1", "-i", url.path, "-an"]
       filters = ["fps=\(fps)", fit]
     case .pattern:
-      let look = PatternLook(prompt: prompt)
+      let look = PatternLook(prompt: prompt, seed: seed)
       arguments += [
         "-f", "lavfi", "-i",
-        "gradients=s=\(width)x\(height):r=\(fps):n=3:c0=\(look.colors[0]):c1=\(look.colors[1]):c2=\(look.colors[2]):speed=\(look.speed):seed=\(look.seed)",
+        "gradients=s=\(width)x\(height):r=\(fps):n=3:c0=\(look.colors[0]):c1=\(look.colors[1]):c2=\(look.colors[2]):speed=\(look.speed):seed=\(look.layout)",
       ]
       filters = []
     }

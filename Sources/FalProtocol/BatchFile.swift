@@ -242,10 +242,12 @@ public enum BatchFile {
     }
     var mode: MagiMode = video != nil ? .extendVideo : image != nil ? .imageToVideo : .textToVideo
     if let (name, column) = try text("mode") {
-      guard let named = MagiMode(rawValue: name) else {
+      guard let named = MagiMode(named: name) else {
         throw BatchFileError(
           line: line, column: column,
-          message: "mode '\(name)' is not one of \(MagiMode.allCases.map(\.rawValue).joined(separator: ", "))")
+          message:
+            "mode '\(name)' is not one of \(MagiMode.allCases.map(\.rawValue).joined(separator: ", ")) (or t2v, i2v, ext)"
+        )
       }
       let given = video ?? image
       if named == .textToVideo, let given {

@@ -13,6 +13,23 @@ public enum MagiMode: String, Sendable, CaseIterable, Codable, Hashable {
     }
   }
 
+  /// The mode a person names: its full name (`image-to-video`), a short one (`t2v`/`text`,
+  /// `i2v`/`image`, `ext`/`extend`/`v2v`/`video`: what the history and the palette show) or an
+  /// unambiguous prefix of a full name. The CLI's `--mode`, batch files and the history's filter
+  /// all read modes through this, so a name the studio shows is one every command takes.
+  public init?(named text: String) {
+    let text = text.lowercased()
+    switch text {
+    case "t2v", "text": self = .textToVideo
+    case "i2v", "image": self = .imageToVideo
+    case "v2v", "ext", "extend", "video": self = .extendVideo
+    default:
+      let matches = Self.allCases.filter { $0.rawValue.hasPrefix(text) }
+      guard !text.isEmpty, matches.count == 1 else { return nil }
+      self = matches[0]
+    }
+  }
+
   public var title: String {
     switch self {
     case .textToVideo: "Text to video"

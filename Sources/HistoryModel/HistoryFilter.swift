@@ -98,14 +98,7 @@ public struct HistoryFilter: Sendable, Hashable {
   }
 
   /// A mode by name, short name (`t2v`, `i2v`, `extend`, `v2v`) or unambiguous prefix.
-  public static func mode(_ text: String) -> MagiMode? {
-    switch text.lowercased() {
-    case "t2v", "text": return .textToVideo
-    case "i2v", "image": return .imageToVideo
-    case "v2v", "ext", "extend", "video": return .extendVideo
-    default: return unique(MagiMode.allCases, text.lowercased()) { $0.rawValue }
-    }
-  }
+  public static func mode(_ text: String) -> MagiMode? { MagiMode(named: text) }
 
   public static func model(_ text: String) -> MagiModel? {
     unique(MagiModel.allCases, text.lowercased()) { $0.rawValue }

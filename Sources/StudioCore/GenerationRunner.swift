@@ -2,6 +2,7 @@ import Digest
 import FalClient
 import FalProtocol
 import HistoryStore
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -269,9 +270,16 @@ public actor GenerationRunner {
   {
     var record = start
     let receipt: QueueStatus
+    let recordID = record.id
+    let turnedAway = Mutex(false)
     do {
-      receipt = try await client.submit(endpoint, input: record.input, options: options)
+      receipt = try await client.submit(endpoint, input: record.input, options: options) { [onEvent] trouble in
+        turnedAway.withLock { $0 = true }
+        onEvent(.connection(recordID: recordID, trouble))
+      }
+      if turnedAway.withLock({ $0 }) { onEvent(.connection(recordID: recordID, nil)) }
     } catch {
+      // No "answers again" here: the record ends failed or unknown, which clears what the studio shows.
       if case .outcomeUnknown = error {
         record.failure = .init(type: "outcome_unknown", message: error.description)
         record.transition(to: .unknown)

@@ -15,7 +15,7 @@ struct PreviewPictures: Sendable {
   let cellSize: PixelSize
 
   /// Pixels decoded per cell for symbols: 2 × 4 per quadrant for chafa to choose shapes from, and
-  /// no more: at 8 × 16 a 120 × 40 playback piped 59 MB/s of RGBA from ffmpeg and took 30 % of a core.
+  /// no more: at 8 × 16 a 120 × 40 playback piped 59 MB/s of RGBA from the decoder and took 30 % of a core.
   static let symbolPixelsPerCell = PixelSize(width: 4, height: 8)
 
   /// The decoding box for a still in `box` cells.

@@ -63,6 +63,6 @@ public enum Action: Sendable {
   case comparisonFailed(String)
   /// A record changed at the user's request (starred, its video discarded).
   case recordUpdated(GenerationRecord)
-  /// Why a record's video cannot be previewed, in one line (missing, corrupt, no ffmpeg, …).
+  /// Why a record's video cannot be previewed, in one line (missing, corrupt, no decoder, …).
   case previewUnavailable(id: String, reason: String)
 }

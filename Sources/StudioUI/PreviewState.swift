@@ -20,7 +20,7 @@ public struct PreviewPicture: Sendable, Hashable {
 public enum PreviewContent: Sendable, Hashable {
   case loading
   case pictures([PreviewPicture])
-  /// The "no preview: …" line (a missing or corrupt video, one still downloading, no ffmpeg).
+  /// The "no preview: …" line (a missing or corrupt video, one still downloading, no decoder).
   case unavailable(String)
 }
 

@@ -39,28 +39,42 @@ public struct QueueState: Sendable, Hashable {
 public struct ConnectionLoss: Sendable, Hashable {
   /// What failed last.
   public var reason: String
-  /// When the follow tries again.
+  /// When the follow (or the submit) tries again.
   public var retryAt: Date
+  /// The server is there and said "not now" (429, 503): a submit waits its turn, nothing is lost.
+  public var busy: Bool
+  /// Attempts turned away so far.
+  public var failures: Int
 
-  public init(reason: String, retryAt: Date) {
+  public init(reason: String, retryAt: Date, busy: Bool = false, failures: Int = 1) {
     self.reason = reason
     self.retryAt = retryAt
+    self.busy = busy
+    self.failures = failures
   }
 
   public init(_ trouble: ConnectionTrouble, now: Date) {
     let (seconds, attoseconds) = trouble.retryIn.components
-    self.init(reason: trouble.reason, retryAt: now + Double(seconds) + Double(attoseconds) / 1e18)
+    self.init(
+      reason: trouble.reason, retryAt: now + Double(seconds) + Double(attoseconds) / 1e18, busy: trouble.busy,
+      failures: trouble.failures)
   }
 
-  /// "retry 5s": the row's narrow form (the status badge says it whole).
+  /// "retry 5s" or "busy 5s": the row's narrow form (the status badge says it whole).
   public func shortMessage(now: Date) -> String {
     let seconds = Int(max(0, retryAt.timeIntervalSince(now)).rounded(.up))
+    if busy { return seconds > 0 ? "busy \(seconds)s" : "busy" }
     return seconds > 0 ? "retry \(seconds)s" : "retrying"
   }
 
-  /// "connection lost, retrying (next in 5s)", counting down with the clock.
+  /// "connection lost, retrying (next in 5s)", or for a server that turned a submit away "server
+  /// busy, sending again in 5s (3 tries)", counting down with the clock.
   public func message(now: Date) -> String {
     let seconds = Int(max(0, retryAt.timeIntervalSince(now)).rounded(.up))
+    if busy {
+      let tries = failures > 1 ? " (\(failures) tries)" : ""
+      return (seconds > 0 ? "server busy, sending again in \(seconds)s" : "server busy, sending again") + tries
+    }
     return seconds > 0 ? "connection lost, retrying (next in \(seconds)s)" : "connection lost, retrying now"
   }
 }

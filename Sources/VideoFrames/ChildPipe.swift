@@ -6,10 +6,10 @@ import Synchronization
   import Glibc
 #endif
 
-/// One ffmpeg or ffprobe child whose standard output we read through a pipe (a socket pair).
+/// One decoder child whose standard output we read through a pipe (a socket pair).
 ///
 /// Standard error goes to an unlinked temporary file, not a second pipe: a corrupt file can make
-/// ffmpeg print a line per broken frame, and a pipe nobody drains would stall it while we wait
+/// libav print a line per broken frame, and a pipe nobody drains would stall it while we wait
 /// for frames. Started with `posix_spawn`, an empty signal mask and default dispositions, so a
 /// child started from a thread that blocks signals still dies of SIGPIPE and SIGKILL as usual.
 ///
@@ -19,7 +19,7 @@ import Synchronization
 final class ChildPipe: Sendable {
   struct Exit: Sendable {
     var status: Int32
-    /// The last line ffmpeg printed on standard error (its reason), trimmed.
+    /// The last line the child printed on standard error (its reason), trimmed.
     var lastErrorLine: String
     var succeeded: Bool { status == 0 }
   }
@@ -39,13 +39,13 @@ final class ChildPipe: Sendable {
   static func spawn(_ argv: [String]) throws(PreviewError) -> ChildPipe {
     // A socket pair rather than pipe(2): it is created close-on-exec in one call (pipe2 is hidden
     // without _GNU_SOURCE), so a child another thread starts meanwhile never inherits our end and
-    // holds it open past ffmpeg's exit.
+    // holds it open past the child's exit.
     var ends: [Int32] = [0, 0]
     guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
       throw .cannotStart("\(argv[0]): \(String(cString: strerror(errno)))")
     }
     shutdown(ends[0], Int32(SHUT_WR))
-    let scratch = NSTemporaryDirectory() + "/magi-ffmpeg-\(UUID().uuidString)"
+    let scratch = NSTemporaryDirectory() + "/magi-decode-\(UUID().uuidString)"
     let errors = open(scratch, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
     guard errors >= 0 else {
       close(ends[0])
@@ -61,7 +61,7 @@ final class ChildPipe: Sendable {
       close(ends[0])
       close(ends[1])
       close(errors)
-      throw error.code == ENOENT ? .ffmpegMissing : .cannotStart("\(argv[0]): \(error)")
+      throw error.code == ENOENT ? .decoderMissing : .cannotStart("\(argv[0]): \(error)")
     }
     close(ends[1])
     return ChildPipe(pid: pid, output: ends[0], errors: errors)
@@ -83,7 +83,7 @@ final class ChildPipe: Sendable {
     return filled
   }
 
-  /// Everything left on the pipe, up to `limit` bytes (ffprobe's JSON).
+  /// Everything left on the pipe, up to `limit` bytes (the probe's JSON).
   func readAll(limit: Int = 1 << 20) -> [UInt8] {
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 16384)

@@ -4,19 +4,18 @@ import Synchronization
 import TerminalScreen
 
 extension FrameSource {
-  /// Plays `url` from `start` seconds: one ffmpeg process decoding and scaling to fit `box` (exactly
+  /// Plays `url` from `start` seconds: one decoder process decoding and scaling to fit `box` (exactly
   /// `box` when it has the video's shape), its raw RGBA read one frame per pull. Frame times follow
   /// the video's rate; pacing is the caller's.
   ///
-  /// With `looping`, the same process starts the video over at its end (`-stream_loop -1`: no new
-  /// process, no new probe per pass) and frame times start again at 0; it stops at the first
-  /// decoding error (`-xerror`) instead of looping over a file it cannot decode, and the stream
-  /// then ends. `render` turns each frame into what the caller keeps, on the reader's thread: the
+  /// With `looping`, the same process starts the video over at its end (no new process, no new
+  /// probe per pass) and frame times start again at 0; it stops at the first decoding error
+  /// instead of looping over a file it cannot decode, and the stream then ends. `render` turns each frame into what the caller keeps, on the reader's thread: the
   /// frame's pixels are read into one buffer that is reused for the next frame when `render` does
   /// not keep them (no allocation per frame, no thread per frame).
   ///
   /// Backpressure: a frame is read only when the consumer asks for the next one, so a paused
-  /// player leaves ffmpeg blocked on a full pipe (no CPU, no wake-ups) and memory holds one frame
+  /// player leaves the decoder blocked on a full pipe (no CPU, no wake-ups) and memory holds one frame
   /// whatever the video's length or size. Ending the iteration, cancelling its task or dropping
   /// the stream kills the child; its reaping happens on the reader's thread.
   public func play<Picture: Sendable>(
@@ -34,20 +33,16 @@ extension FrameSource {
     play(url, fitting: box, from: start, looping: looping) { $0 }
   }
 
-  /// The decoder's command line for playback.
+  /// The decoder's command line for playback: one decoding thread, no deblocking and swscale's
+  /// fast bilinear (Sources/magi-decode/main.c). Playback needs real time, not throughput, and a
+  /// frame shrunk ten times over shows no block edges; exact bilinear cost as much as the
+  /// decoding saved by the rest (0.149 against 0.126 s of CPU for the 720p clip at 120×68).
   func playArguments(_ url: URL, info: VideoInfo, size: PixelSize, firstIndex: Int, looping: Bool) -> [String] {
-    // One decoding thread and no deblocking: playback needs real time, not throughput, and a
-    // frame shrunk ten times over shows no block edges; both halve the decoder's CPU and memory.
-    // swscale's fast bilinear: its exact bilinear costs as much as the decoding saved by the
-    // above (0.149 against 0.126 s of CPU for the 720p clip at 120×68), for a frame of half blocks.
-    var argv = [ffmpeg ?? "ffmpeg", "-nostdin", "-v", "error", "-threads", "1", "-skip_loop_filter", "all"]
-    if looping { argv += ["-xerror", "-stream_loop", "-1"] }
-    return argv + [
-      "-ss", FrameSource.seconds(Double(firstIndex) / info.frameRate), "-i", url.path, "-an", "-sn", "-vf",
-      "scale=\(size.width):\(size.height):flags=fast_bilinear,format=rgba", "-fps_mode", "passthrough", "-f",
-      "rawvideo",
-      "pipe:1",
+    let argv = [
+      decoder ?? "magi-decode", "play", url.path, "\(size.width)", "\(size.height)",
+      FrameSource.seconds(Double(firstIndex) / info.frameRate),
     ]
+    return looping ? argv + ["--loop"] : argv
   }
 }
 
@@ -79,7 +74,7 @@ private final class Playback<Picture: Sendable>: Sendable {
   func next() async throws -> Picture? {
     if !feed.isStarted {
       let info = try await source.probe(url)
-      guard source.ffmpeg != nil else { throw PreviewError.ffmpegMissing }
+      guard source.decoder != nil else { throw PreviewError.decoderMissing }
       let first = info.frameIndex(at: max(0, start))
       let size = info.size(fitting: box)
       let argv = source.playArguments(url, info: info, size: size, firstIndex: first, looping: looping)
@@ -94,7 +89,7 @@ private final class Playback<Picture: Sendable>: Sendable {
 /// Meets pulls from the consumer and frames from the reader thread, one at a time.
 ///
 /// The thread waits for demand (a semaphore), reads exactly one frame (blocking on the pipe while
-/// ffmpeg decodes it), hands it to the waiting pull, and waits again.
+/// the decoder makes it), hands it to the waiting pull, and waits again.
 private final class FrameFeed<Picture: Sendable>: Sendable {
   private struct State {
     var child: ChildPipe?
@@ -145,7 +140,7 @@ private final class FrameFeed<Picture: Sendable>: Sendable {
       }
       let exit = child.finish()
       if !exit.succeeded, index == firstIndex, !state.withLock({ $0.cancelled }) {
-        outcome = .failure(PreviewError.unreadable(path: path, reason: FrameSource.reason(exit)))
+        do throws(PreviewError) { try FrameSource.check(exit, path: path) } catch { outcome = .failure(error) }
       }
       state.withLock { $0.ended = true }
       deliver(outcome)

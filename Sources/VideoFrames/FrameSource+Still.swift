@@ -8,23 +8,17 @@ extension FrameSource {
   public func still(of url: URL, fitting box: PixelSize) async throws(PreviewError) -> RGBAImage {
     let path = url.path
     try Self.checkFile(path)
-    guard let ffprobe, let ffmpeg else { throw .ffmpegMissing }
-    let (bytes, exit) = try await Self.collect([
-      ffprobe, "-v", "error", "-show_entries", ProbeReport.entries, "-of", "json", path,
-    ])
-    guard exit.succeeded else { throw .unreadable(path: path, reason: Self.reason(exit)) }
-    guard let report = try? JSONDecoder().decode(ProbeReport.self, from: Data(bytes)),
-      let stream = report.streams?.first(where: { $0.codecType == "video" }),
+    guard let decoder else { throw .decoderMissing }
+    let report = try await probeReport(url)
+    guard let stream = report.streams?.first(where: { $0.codecType == "video" }),
       let width = stream.width, let height = stream.height, width > 0, height > 0
     else { throw .unreadable(path: path, reason: "no picture in it") }
     let size = VideoInfo(width: width, height: height, frameRate: 1, frameCount: 1, duration: 1).size(fitting: box)
-    let argv = [
-      ffmpeg, "-nostdin", "-v", "error", "-i", path, "-an", "-sn", "-vf",
-      "scale=\(size.width):\(size.height):flags=area,format=rgba", "-frames:v", "1", "-f", "rawvideo", "pipe:1",
-    ]
-    let (frames, decodeExit) = try await Self.decode(argv, size: size, limit: 1)
+    let argv = [decoder] + KeyframePlan.select(indices: [0], frameRate: 1).arguments(input: path, size: size)
+    let (frames, exit) = try await Self.decode(argv, size: size, limit: 1)
     guard let image = frames.first else {
-      throw .unreadable(path: path, reason: Self.reason(decodeExit, or: "no picture decoded"))
+      try Self.check(exit, path: path)
+      throw .unreadable(path: path, reason: "no picture decoded")
     }
     return image
   }

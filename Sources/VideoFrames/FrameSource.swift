@@ -2,18 +2,21 @@ import DedicatedThreads
 import Foundation
 import TerminalScreen
 
-/// Frames from a video file, decoded by the `ffmpeg` command line and read as raw RGBA from a pipe.
+/// Frames from a video file, decoded by `magi-decode` (our small child process on libavformat,
+/// libavcodec and libswscale, Sources/magi-decode) and read as raw RGBA from a pipe.
 ///
-/// The only ffmpeg user in the client. The command line rather than libavformat/libavcodec: the
-/// measured cost of a process (docs/PERFORMANCE.md, "Previews") is small next to decoding, and it
-/// keeps ffmpeg's ABI, its -dev packages and a decoder crash out of the studio's process. Frames
-/// come out already scaled by ffmpeg (its SIMD scaler), so a 4K video never sits in memory at 4K.
+/// The only decoder user in the client. A child process rather than libav in the studio: it keeps
+/// libav's ABI and a decoder crash out of the studio's process and libav's ~136 libraries out of
+/// every CLI run that shows no picture; rather than the `ffmpeg` command line: Debian's links
+/// libavfilter and libavdevice too, whose libraries made a playback's process tree ~20 MB larger
+/// and each start ~60 ms slower (docs/PERFORMANCE.md, "Previews"). Frames come out already scaled
+/// by swscale, so a 4K video never sits in memory at 4K.
 ///
 /// Every call spawns its own child; blocking reads and `waitpid` run on threads of their own,
 /// never on the task pool. Cancelling a call kills its child.
 public struct FrameSource: Sendable {
-  let ffmpeg: String?
-  let ffprobe: String?
+  /// The decoder's path; nil when it was not found.
+  let decoder: String?
 
   /// Videos with at most this many frames are sampled in one decoding pass, selecting frames by
   /// index; longer ones by one seek per frame. x264's default keyframe interval is 250 frames, so
@@ -24,25 +27,30 @@ public struct FrameSource: Sendable {
   /// What this source has probed (kept across calls: copies of a source share it).
   let infos = VideoInfoCache()
 
-  /// `ffmpeg` and `ffprobe` from `PATH` unless given; a given path that is not an executable
-  /// counts as missing (the header reader would otherwise probe a video ffmpeg cannot decode).
-  public init(ffmpeg: String? = nil, ffprobe: String? = nil) {
-    self.ffmpeg = ffmpeg.map { FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil } ?? Self.find("ffmpeg")
-    self.ffprobe = ffprobe.map { FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil } ?? Self.find("ffprobe")
+  /// The decoder at `decoder`, else at `MAGI_STUDIO_DECODER` (a packager's own place for it), else
+  /// `magi-decode` beside the running executable (where `swift build` puts it), else on `PATH`. A
+  /// path given that is not an executable counts as missing (the header reader would otherwise
+  /// probe a video that cannot be decoded).
+  public init(decoder: String? = nil) {
+    if let decoder = decoder ?? ProcessInfo.processInfo.environment["MAGI_STUDIO_DECODER"] {
+      self.decoder = FileManager.default.isExecutableFile(atPath: decoder) ? decoder : nil
+    } else {
+      self.decoder = Self.besideExecutable("magi-decode") ?? Self.find("magi-decode")
+    }
   }
 
-  /// Whether both programs were found.
-  public var isAvailable: Bool { ffmpeg != nil && ffprobe != nil }
+  /// Whether the decoder was found.
+  public var isAvailable: Bool { decoder != nil }
 
   // MARK: - Probe
 
   /// The video's size, rate, frame count and duration: from its MP4 header when it has one
-  /// (``MP4Header``, no process), else from ffprobe; remembered per file (``VideoInfoCache``), so
+  /// (``MP4Header``, no process), else from the decoder's probe; remembered per file (``VideoInfoCache``), so
   /// a sheet, a playback and a thumbnail of one video read it once.
   public func probe(_ url: URL) async throws(PreviewError) -> VideoInfo {
     let path = url.path
     try Self.checkFile(path)
-    guard ffmpeg != nil else { throw .ffmpegMissing }
+    guard decoder != nil else { throw .decoderMissing }
     let infos = infos
     let (stamp, known) = await DedicatedThread.complete(named: "magi-probe") {
       () -> (VideoInfoCache.Stamp?, VideoInfo?) in
@@ -51,25 +59,27 @@ public struct FrameSource: Sendable {
       return (stamp, MP4Header.info(path: path))
     }
     let info: VideoInfo
-    if let known { info = known } else { info = try await ffprobeInfo(url) }
+    if let known {
+      info = known
+    } else {
+      guard let reported = try await probeReport(url).info() else { throw .notAVideo(path: path) }
+      info = reported
+    }
     if let stamp { infos.store(info, path: path, stamp: stamp) }
     return info
   }
 
-  /// The facts as ffprobe reports them: for every container the header reader leaves alone.
-  func ffprobeInfo(_ url: URL) async throws(PreviewError) -> VideoInfo {
+  /// The decoder's report on the file (ffprobe's field names, from the same libavformat fields): for
+  /// every container the header reader leaves alone, and for pictures.
+  func probeReport(_ url: URL) async throws(PreviewError) -> ProbeReport {
     let path = url.path
-    guard let ffprobe else { throw .ffmpegMissing }
-    let argv = [
-      ffprobe, "-v", "error", "-show_entries", ProbeReport.entries, "-of", "json", path,
-    ]
-    let (bytes, exit) = try await Self.collect(argv)
-    guard exit.succeeded else { throw .unreadable(path: path, reason: Self.reason(exit)) }
+    guard let decoder else { throw .decoderMissing }
+    let (bytes, exit) = try await Self.collect([decoder, "probe", path])
+    try Self.check(exit, path: path)
     guard let report = try? JSONDecoder().decode(ProbeReport.self, from: Data(bytes)) else {
-      throw .unreadable(path: path, reason: "ffprobe's report cannot be read")
+      throw .unreadable(path: path, reason: "the decoder's report cannot be read")
     }
-    guard let info = report.info() else { throw .notAVideo(path: path) }
-    return info
+    return report
   }
 
   // MARK: - Still frames
@@ -86,34 +96,34 @@ public struct FrameSource: Sendable {
     -> [TimedFrame]
   {
     guard count > 0 else { return [] }
-    guard let ffmpeg else { throw .ffmpegMissing }
+    guard let decoder else { throw .decoderMissing }
     let size = info.size(fitting: box)
     let times = info.sampleTimes(count: count)
     let plan: KeyframePlan =
       info.frameCount <= Self.singlePassLimit
       ? .select(indices: times.map(info.frameIndex(at:)), frameRate: info.frameRate)
       : .seek(times: times)
-    let argv = [ffmpeg] + plan.arguments(input: url.path, size: size)
+    let argv = [decoder] + plan.arguments(input: url.path, size: size)
     let (frames, exit) = try await Self.decode(argv, size: size, limit: plan.frameCount)
-    guard !frames.isEmpty else { throw .unreadable(path: url.path, reason: Self.reason(exit, or: "no frame decoded")) }
+    guard !frames.isEmpty else {
+      try Self.check(exit, path: url.path)
+      throw .unreadable(path: url.path, reason: "no frame decoded")
+    }
     return plan.timed(frames, requested: times)
   }
 
   /// The frame shown at `time` seconds (clamped to the video), scaled to fit `box`.
   public func frame(of url: URL, at time: Double, fitting box: PixelSize) async throws(PreviewError) -> TimedFrame {
     let info = try await probe(url)
-    guard let ffmpeg else { throw .ffmpegMissing }
+    guard let decoder else { throw .decoderMissing }
     let index = info.frameIndex(at: max(0, time))
     let shown = Double(index) / info.frameRate
     let size = info.size(fitting: box)
-    let argv =
-      [
-        ffmpeg, "-nostdin", "-v", "error", "-ss", Self.seconds(shown), "-i", url.path, "-an", "-sn", "-vf",
-        "scale=\(size.width):\(size.height):flags=area,format=rgba", "-frames:v", "1", "-f", "rawvideo", "pipe:1",
-      ]
+    let argv = [decoder] + KeyframePlan.seek(times: [shown]).arguments(input: url.path, size: size)
     let (frames, exit) = try await Self.decode(argv, size: size, limit: 1)
     guard let image = frames.first else {
-      throw .unreadable(path: url.path, reason: Self.reason(exit, or: "no frame at \(Self.seconds(shown)) s"))
+      try Self.check(exit, path: url.path)
+      throw .unreadable(path: url.path, reason: "no frame at \(Self.seconds(shown)) s")
     }
     return TimedFrame(time: shown, image: image)
   }
@@ -134,7 +144,7 @@ public struct FrameSource: Sendable {
   static func collect(_ argv: [String]) async throws(PreviewError) -> ([UInt8], ChildPipe.Exit) {
     let child = try ChildPipe.spawn(argv)
     return await withTaskCancellationHandler {
-      await DedicatedThread.complete(named: "magi-ffprobe") {
+      await DedicatedThread.complete(named: "magi-probe") {
         let bytes = child.readAll()
         return (bytes, child.finish())
       }
@@ -173,13 +183,33 @@ public struct FrameSource: Sendable {
     return complete ? RGBAImage(width: size.width, height: size.height, pixels: pixels) : nil
   }
 
-  static func reason(_ exit: ChildPipe.Exit, or fallback: String = "ffmpeg failed") -> String {
+  /// Throws what a failed run says: a decoder that could not start (the dynamic loader's exit 127:
+  /// libav missing) or the decoder's last line about the file; returns for a run that succeeded.
+  static func check(_ exit: ChildPipe.Exit, path: String, or fallback: String = "the decoder failed")
+    throws(PreviewError)
+  {
+    if exit.succeeded { return }
+    if exit.status == 127 { throw .cannotStart(exit.lastErrorLine.isEmpty ? "magi-decode" : exit.lastErrorLine) }
+    throw .unreadable(path: path, reason: reason(exit, or: fallback))
+  }
+
+  static func reason(_ exit: ChildPipe.Exit, or fallback: String = "the decoder failed") -> String {
     if !exit.lastErrorLine.isEmpty { return exit.lastErrorLine }
     return exit.succeeded ? fallback : "\(fallback) (exit \(exit.status))"
   }
 
-  /// Seconds as ffmpeg reads them, to the millisecond.
+  /// Seconds as the decoder reads them, to the millisecond.
   static func seconds(_ value: Double) -> String { String(format: "%.3f", max(0, value)) }
+
+  /// `name` in the directory of the running executable (`/proc/self/exe`): the test runner's and
+  /// the studio's build directory both hold `magi-decode`.
+  static func besideExecutable(_ name: String) -> String? {
+    guard let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
+      return nil
+    }
+    let candidate = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent(name).path
+    return FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
+  }
 
   static func find(_ name: String) -> String? {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"

@@ -5,17 +5,18 @@ import TerminalScreen
 #endif
 
 /// A video's facts read from its MP4 (ISO BMFF, QuickTime) header in-process, so that a preview
-/// does not start `ffprobe` first: that process cost ~60 ms of CPU and ~100 ms of wall time on a
+/// does not start a probing process first: `ffprobe` cost ~60 ms of CPU and ~100 ms of wall time on a
 /// loaded machine before any frame was decoded (docs/PERFORMANCE.md, "Previews").
 ///
 /// Reads only box headers and the few boxes it needs (`moov`/`trak`/`tkhd`, `mdia`/`mdhd`/`hdlr`,
 /// `stbl`/`stsd`/`stts`), each with a bounded read at its offset: the media data (`mdat`, usually
 /// nearly all of the file and often before `moov`) is stepped over by its size, never read. The
-/// first video track is the one ffmpeg decodes by default.
+/// first video track is the one libavformat picks by default.
 ///
-/// Anything it does not fully understand gives nil, and the caller asks ffprobe instead: a file
-/// that is not MP4, a fragmented MP4 (its samples are in `moof` boxes), a track whose matrix
-/// rotates or flips the picture (ffmpeg turns it upright, so the decoded size differs), a box
+/// Anything it does not fully understand gives nil, and the caller asks the decoder's probe
+/// instead: a file that is not MP4, a fragmented MP4 (its samples are in `moof` boxes), a track
+/// whose matrix rotates or flips the picture (the probe reports the coded size, which is what the
+/// decoder writes: such a video is previewed as coded, not turned upright), a box
 /// that runs past the end of the file (a truncated download), an unknown box version.
 enum MP4Header {
   /// The largest `stts` table read (8 bytes an entry): a constant-rate video has one entry, a

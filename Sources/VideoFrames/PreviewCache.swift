@@ -2,7 +2,7 @@ import DedicatedThreads
 import Foundation
 import TerminalScreen
 
-/// Decoded keyframes on disk, so a sheet seen once shows again without ffmpeg.
+/// Decoded keyframes on disk, so a sheet seen once shows again without decoding.
 ///
 /// One file per (video sha256, requested box, count) in `directory` (the studio passes
 /// `$XDG_CACHE_HOME/magi-studio/previews/`): a small header (magic, count, each frame's time and

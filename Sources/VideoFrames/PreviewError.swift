@@ -1,23 +1,23 @@
 /// Why a video cannot be previewed, in one line a placeholder ("no preview: …") or the CLI can show.
 public enum PreviewError: Error, Sendable, Hashable, CustomStringConvertible {
-  /// `ffmpeg` or `ffprobe` is not on `PATH`.
-  case ffmpegMissing
+  /// `magi-decode` is neither beside the running executable nor on `PATH`.
+  case decoderMissing
   /// No file at the path.
   case fileMissing(path: String)
   /// The file is a download still in progress (a `.part` file, or one with its `.part` beside it).
   case stillDownloading(path: String)
-  /// ffprobe reads the file but finds no video stream in it (an image, audio, text).
+  /// The decoder reads the file but finds no video stream in it (an image, audio, text).
   case notAVideo(path: String)
-  /// ffmpeg cannot read or decode it (truncated, corrupt, unreadable); `reason` is ffmpeg's last line.
+  /// The decoder cannot read or decode it (truncated, corrupt, unreadable); `reason` is its last line.
   case unreadable(path: String, reason: String)
-  /// A process or thread could not be started (the system's limits).
+  /// A process or thread could not be started (the system's limits, or libav missing).
   case cannotStart(String)
   /// A PNG or cache file could not be written.
   case cannotWrite(path: String, reason: String)
 
   public var description: String {
     switch self {
-    case .ffmpegMissing: "ffmpeg is not installed (ffmpeg and ffprobe must be on PATH)"
+    case .decoderMissing: "magi-decode is not installed (looked in MAGI_STUDIO_DECODER, beside magi-studio and on PATH)"
     case .fileMissing(let path): "video file is missing: \(path)"
     case .stillDownloading(let path): "video is still downloading: \(path)"
     case .notAVideo(let path): "not a video: \(path)"

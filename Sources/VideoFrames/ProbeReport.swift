@@ -1,6 +1,7 @@
 import Foundation
 
-/// ffprobe's JSON for the first video stream and the container (`-show_entries` below), read into
+/// `magi-decode probe`'s JSON for the first video stream and the container: ffprobe's field names
+/// (its `-show_entries` below), read from the same libavformat fields ffprobe reads; read into
 /// a ``VideoInfo`` or the reason there is none.
 struct ProbeReport: Decodable {
   struct Stream: Decodable {
@@ -36,7 +37,7 @@ struct ProbeReport: Decodable {
   static let entries =
     "stream=codec_type,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration:format=format_name,duration"
 
-  /// The video's facts; nil when there is no video stream or it is a still image (ffmpeg reads a
+  /// The video's facts; nil when there is no video stream or it is a still image (libavformat reads a
   /// PNG or JPEG as a one-frame "video", which a preview has no use for).
   func info() -> VideoInfo? {
     guard let stream = streams?.first(where: { $0.codecType == "video" }),

@@ -1,6 +1,6 @@
 import TerminalScreen
 
-/// What `ffprobe` says about a video's first video stream: enough to space keyframes, scale
+/// What the probe says about a video's first video stream: enough to space keyframes, scale
 /// frames and pace playback.
 public struct VideoInfo: Sendable, Hashable {
   public var width: Int

@@ -6,7 +6,7 @@ import Synchronization
 
 /// Probed facts of the videos seen in this process, so a second preview of the same file (the
 /// sheet, then playback, then the queue's thumbnails) does not read its header again, nor, for a
-/// container the MP4 reader leaves to ffprobe, start ffprobe again.
+/// container the MP4 reader leaves to the decoder's probe, start that process again.
 ///
 /// Keyed by path and checked against the file's identity (device, inode, size, modification
 /// time), so a file replaced or rewritten under the same name is probed anew. Small and in memory:

@@ -27,7 +27,7 @@ struct GenerateCommand: AsyncParsableCommand {
   @Option(help: ArgumentHelp("The video to extend: a local file or an http(s)/data URL.", valueName: "path|url"))
   var video: String?
 
-  @Option(help: "image-to-video, text-to-video or extend-video (default: from --image/--video).")
+  @Option(help: "image-to-video (i2v), text-to-video (t2v) or extend-video (ext) (default: from --image/--video).")
   var mode: MagiMode?
 
   @Option(help: "distilled (faster, cheaper) or full.")
@@ -357,7 +357,10 @@ struct GenerateCommand: AsyncParsableCommand {
 
 }
 
-extension MagiMode: ExpressibleByArgument {}
+extension MagiMode: ExpressibleByArgument {
+  /// `--mode` takes what the studio shows (`i2v`) as well as the full name (``MagiMode/init(named:)``).
+  public init?(argument: String) { self.init(named: argument) }
+}
 extension MagiModel: ExpressibleByArgument {}
 
 /// What Ctrl-C does while a command waits on a request: say how to pick it up again (or cancel it).

@@ -12,6 +12,8 @@ final class JobEventPrinter: Sendable {
   /// Prefix lines with the record's short id (several jobs at once, as in `resume`).
   let labelled: Bool
   private let seen = Mutex<[String: (status: GenerationStatus, position: Int?, sourceSent: Bool)]>([:])
+  /// Jobs whose submit the server is turning away (429/503) at the moment.
+  private let turnedAway = Mutex<Set<String>>([])
 
   init(labelled: Bool = false) {
     self.labelled = labelled
@@ -30,9 +32,17 @@ final class JobEventPrinter: Sendable {
     case .connection(let id, let trouble?):
       let (whole, fraction) = trouble.retryIn.components
       let seconds = max(1, Int(whole) + (fraction > 0 ? 1 : 0))
-      Console.line("\(label(id))connection lost (\(trouble.reason)); retrying in \(seconds)s")
+      if trouble.busy {
+        turnedAway.withLock { _ = $0.insert(id) }
+        // What to expect first; the server's long reason after it.
+        Console.line(
+          "\(label(id))server busy: sending again in \(seconds)s (turned away \(trouble.failures)×): \(trouble.reason)")
+      } else {
+        Console.line("\(label(id))connection lost (\(trouble.reason)); retrying in \(seconds)s")
+      }
     case .connection(let id, nil):
-      Console.line("\(label(id))connection back")
+      let wasBusy = turnedAway.withLock { $0.remove(id) != nil }
+      Console.line("\(label(id))" + (wasBusy ? "the server takes requests again" : "connection back"))
     case .warning(let id, let text):
       Console.line("\(label(id ?? ""))warning: \(text)")
     }

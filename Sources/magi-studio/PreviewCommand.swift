@@ -145,7 +145,7 @@ func previewing<T>(_ body: () async throws -> T) async throws -> T {
 extension CommandFailure {
   init(previewError error: PreviewError) {
     switch error {
-    case .ffmpegMissing, .cannotStart: self.init(message: error.description, code: 1)
+    case .decoderMissing, .cannotStart: self.init(message: error.description, code: 1)
     case .cannotWrite: self.init(message: error.description, code: ExitStatus.cannotCreate)
     case .fileMissing, .stillDownloading, .notAVideo, .unreadable:
       self.init(message: "no preview: \(error.description)", code: ExitStatus.noVideo)

@@ -40,7 +40,7 @@ struct PreviewDisplay {
 
   /// The sheet: `count` keyframes side by side (as many as fit when nil), each with its time.
   /// The decoding box depends only on the terminal (the frames come back fitted inside it, with
-  /// their shape), so a cached sheet needs no ffprobe at all.
+  /// their shape), so a cached sheet needs no probe at all.
   func showSheet(_ video: URL, sha256: String?, count: Int?, source: FrameSource, cache: PreviewCache) async throws {
     let count = count ?? max(2, min(8, columns / 20))
     let gap = 1

@@ -4,7 +4,7 @@ import TerminalScreen
 import VideoFrames
 
 /// The studio's previews from `VideoFrames`: keyframes through the preview cache (keyed by the
-/// video's sha256), single frames and playback straight from ffmpeg.
+/// video's sha256), single frames and playback straight from the decoder.
 struct StudioPreviewSource: PreviewFrameSource {
   let frames: FrameSource
   let cache: PreviewCache

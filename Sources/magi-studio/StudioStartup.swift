@@ -19,14 +19,9 @@ enum StudioStartup {
     connection: ConnectionOptions, store: StoreOptions, themeName: String?, mouse: Bool?, graphics: String?
   ) throws -> Int32 {
     let environment = ProcessInfo.processInfo.environment
-    var paths = store.paths
+    let paths = store.paths
     let loaded = StudioConfig.load(paths: paths)
     let config = loaded.config
-    if store.videosDir == nil, environment["MAGI_STUDIO_VIDEOS_DIR"] == nil,
-      let videos = config.videosDirectory(home: environment["HOME"] ?? "/")
-    {
-      paths.videos = videos
-    }
     let library = ThemeLibrary.standard(paths: paths, executablePath: ThemeLibrary.currentExecutablePath())
     let requestedTheme = themeName ?? config.theme
     let (theme, themeMessage) = library.theme(orDefault: requestedTheme)

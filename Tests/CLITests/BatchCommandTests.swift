@@ -100,6 +100,9 @@ import Testing
     #expect(failed["exit_code"] as? Int == 65)
     #expect(Set(lines.compactMap { $0["request_id"] as? String }).count == 3)
     #expect(output.stderr.contains("3 jobs, 2 completed, 1 failed ("), "\(output.stderr)")
+    // Each submit turned away is said, and when the server takes requests again.
+    #expect(output.stderr.contains("server busy: sending again in 1s (turned away 1×): "), "\(output.stderr)")
+    #expect(output.stderr.contains("the server takes requests again"), "\(output.stderr)")
     #expect(output.stderr.contains("content"), "\(output.stderr)")
     // Three refused submits and three taken ones: no job was sent twice.
     #expect(try await emulator.requestCount("submit") == 6)

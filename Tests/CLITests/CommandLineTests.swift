@@ -86,6 +86,36 @@ import Testing
     #expect(uploaded.stderr.contains("uploaded \(image)"))
   }
 
+  /// `--mode` takes the short names the studio shows (`i2v`), not only the full ones.
+  @Test func theModeTakesItsShortName() async throws {
+    let runner = try CommandRunner()
+    let image = try await runner.makeImage(size: "64x48")
+    let sent = try await runner.run(["generate", "--mode", "i2v", "--image", image, "--prompt", "p", "--json"])
+    #expect(sent.status == 0, "\(sent.stderr)")
+    #expect(sent.stdout.contains("\"mode\":\"image-to-video\""), "\(sent.stdout)")
+    let wrong = try await runner.run(["generate", "--mode", "x2v", "--prompt", "p"])
+    #expect(wrong.status == 64, "\(wrong.stderr)")
+  }
+
+  /// config.toml's `videos_dir` places the CLI's videos as it does the studio's; `--videos-dir`
+  /// still wins.
+  @Test func configVideosDirPlacesTheCLIsVideos() async throws {
+    let runner = try CommandRunner()
+    try FileManager.default.createDirectory(
+      atPath: runner.home + "/config/magi-studio", withIntermediateDirectories: true)
+    try "videos_dir = \"~/clips\"\n".write(
+      toFile: runner.home + "/config/magi-studio/config.toml", atomically: true, encoding: .utf8)
+    let made = try await runner.run(["generate", "--prompt", "a quiet harbour", "--wait"])
+    #expect(made.status == 0, "\(made.stderr)")
+    let clips = try FileManager.default.contentsOfDirectory(atPath: runner.home + "/clips")
+    #expect(clips.count == 1 && clips[0].hasSuffix(".mp4"), "\(clips)")
+    let flagged = try await runner.run(
+      ["generate", "--prompt", "a quiet harbour", "--wait", "--videos-dir", runner.home + "/other"])
+    #expect(flagged.status == 0, "\(flagged.stderr)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: runner.home + "/other").count == 1)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: runner.home + "/clips").count == 1)
+  }
+
   @Test func theExitCodesAreInTheHelp() async throws {
     let runner = try CommandRunner()
     let help = try await runner.run(["--help"])

@@ -64,11 +64,12 @@ import Testing
   @Test func refusesInOneLineWithTheDocumentedExitCodes() async throws {
     let runner = try CommandRunner()
     let (ids, batch) = try await Self.batch(runner)
-    // No ffmpeg (none cached yet): said, exit 1.
-    let noFFmpeg = try await runner.run(
-      ["compare", ids[0], ids[1], "-o", runner.home + "/x.png"], environment: ["PATH": runner.home])
-    #expect(noFFmpeg.status == 1, "\(noFFmpeg.stderr)")
-    #expect(noFFmpeg.stderr.contains("ffmpeg"), "\(noFFmpeg.stderr)")
+    // No decoder (none cached yet): said, exit 1.
+    let noDecoder = try await runner.run(
+      ["compare", ids[0], ids[1], "-o", runner.home + "/x.png"],
+      environment: ["MAGI_STUDIO_DECODER": runner.home + "/no-decoder"])
+    #expect(noDecoder.status == 1, "\(noDecoder.stderr)")
+    #expect(noDecoder.stderr.contains("magi-decode is not installed"), "\(noDecoder.stderr)")
     let one = try await runner.run(["compare", ids[0]])
     #expect(one.status == 64)
     #expect(one.stderr.contains("compare takes 2 to 9 history ids (or --batch ID), not 1"), "\(one.stderr)")

@@ -1,6 +1,7 @@
 import FalClient
 import FalProtocol
 import Foundation
+import Synchronization
 import Testing
 
 @Suite struct FalQueueClientTests {
@@ -139,6 +140,26 @@ import Testing
     #expect(transport.requests.count == 4)
     #expect(sleeper.recorded.count == 3)
     #expect(sleeper.recorded.last == .seconds(3), "Retry-After is honoured")
+  }
+
+  /// Each attempt turned away is reported before the wait: busy for 429 and 503, not for a refused
+  /// connection, with the count and the wait; nothing after the attempt that was taken.
+  @Test func aSubmitTellsOfEachAttemptTurnedAway() async throws {
+    let transport = ScriptedTransport([
+      .fail(.cannotConnect),
+      .respond(.json(503, #"{"detail":"busy"}"#)),
+      .respond(.json(429, #"{"detail":"slow down"}"#, headers: ["Retry-After": "3"])),
+      .respond(.json(200, Self.receipt)),
+    ])
+    let heard = Mutex<[ConnectionTrouble]>([])
+    _ = try await client(transport).submit(endpoint, input: ["prompt": "p"]) { trouble in
+      heard.withLock { $0.append(trouble) }
+    }
+    let troubles = heard.withLock { $0 }
+    #expect(troubles.map(\.busy) == [false, true, true])
+    #expect(troubles.map(\.failures) == [1, 2, 3])
+    #expect(troubles.last?.retryIn == .seconds(3))
+    #expect(troubles.last?.reason.contains("slow down") == true, "\(troubles)")
   }
 
   @Test func readsAreRetriedOn5xxAndDroppedConnectionsWithGrowingBackoff() async throws {

@@ -16,10 +16,11 @@ import Testing
   }
 
   /// The MD5 of each decoded frame (ffmpeg's `framemd5` muxer), in order.
-  func frameHashes(_ source: VideoRenderer.Source, prompt: String) async throws -> [String] {
+  func frameHashes(_ source: VideoRenderer.Source, prompt: String, seed: Int = 7) async throws -> [String] {
     let clip = scratch.appendingPathComponent("\(UUID().uuidString).mp4")
     try await renderer.render(
-      source: source, prompt: prompt, geometry: VideoGeometry(width: 160, height: 96), frames: 24, fps: 24, to: clip)
+      source: source, prompt: prompt, seed: seed, geometry: VideoGeometry(width: 160, height: 96), frames: 24, fps: 24,
+      to: clip)
     let ffmpeg = try #require(renderer.ffmpeg)
     let out = try await ProcessRunner.run(
       ffmpeg, ["-v", "error", "-i", clip.path, "-f", "framemd5", "-"], scratch: scratch)
@@ -37,7 +38,20 @@ import Testing
     #expect(wheat == again)
     #expect(wheat[0] != storm[0])
     #expect(wheat[0] != wheat[12], "the pattern moves")
-    #expect(PatternLook(prompt: "golden wheat field") != PatternLook(prompt: "storm over the sea"))
+    #expect(PatternLook(prompt: "golden wheat field", seed: 7) != PatternLook(prompt: "storm over the sea", seed: 7))
+  }
+
+  /// Seeds of one prompt keep its colours and lay them out anew, as takes of one prompt differ.
+  @Test func seedsOfOnePromptDiffer() async throws {
+    let first = try await frameHashes(.pattern, prompt: "golden wheat field", seed: 1)
+    let again = try await frameHashes(.pattern, prompt: "golden wheat field", seed: 1)
+    let second = try await frameHashes(.pattern, prompt: "golden wheat field", seed: 2)
+    #expect(first == again)
+    #expect(first[0] != second[0])
+    let one = PatternLook(prompt: "golden wheat field", seed: 1)
+    let two = PatternLook(prompt: "golden wheat field", seed: 2)
+    #expect(one.colors == two.colors && one.speed == two.speed)
+    #expect(one.layout != two.layout)
   }
 
   @Test func anUploadedImageMovesAndDifferentImagesDiffer() async throws {
@@ -54,6 +68,11 @@ import Testing
     #expect(hashes[0].count == 24)
     #expect(hashes[0][0] != hashes[0][23], "the image zooms and pans")
     #expect(hashes[0][0] != hashes[1][0])
+    // Another seed drifts the other way: the same first frame (no zoom yet), another last one.
+    let image = scratch.appendingPathComponent("testsrc2.png")
+    let otherSeed = try await frameHashes(.image(image), prompt: "same prompt", seed: 8)
+    #expect(otherSeed[0] == hashes[0][0])
+    #expect(otherSeed[23] != hashes[0][23])
   }
 
   @Test func wordsAreOnlyDrawnWhenAFontAndTheWordsExist() {
@@ -61,10 +80,12 @@ import Testing
     let text = URL(fileURLWithPath: "/tmp/words.txt")
     let geometry = VideoGeometry(width: 160, height: 96)
     let with = VideoRenderer.arguments(
-      source: .pattern, prompt: "p", textFile: text, fontFile: "/font.ttf", geometry: geometry, frames: 1, fps: 24,
+      source: .pattern, prompt: "p", seed: 1, textFile: text, fontFile: "/font.ttf", geometry: geometry, frames: 1,
+      fps: 24,
       output: clip)
     let without = VideoRenderer.arguments(
-      source: .pattern, prompt: "p", textFile: nil, fontFile: nil, geometry: geometry, frames: 1, fps: 24, output: clip)
+      source: .pattern, prompt: "p", seed: 1, textFile: nil, fontFile: nil, geometry: geometry, frames: 1, fps: 24,
+      output: clip)
     #expect(
       with.joined(separator: " ").contains("drawtext=fontfile='/font.ttf':textfile='/tmp/words.txt':expansion=none"))
     #expect(!without.joined(separator: " ").contains("drawtext"))

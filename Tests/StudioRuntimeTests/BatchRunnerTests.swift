@@ -81,6 +81,17 @@ import Testing
     #expect(await harness.emulator.requestCounts()[.submit] == 15)
     let prompts = probe.actions.compactMap { if case .submitted(let record) = $0 { record.prompt } else { nil } }
     #expect(prompts.sorted() == ["a kite 1", "a kite 2", "a kite 3"])
+    // Each refusal reached the studio as "server busy" on the job it held back (twelve in all),
+    // and each held-back job was cleared once taken.
+    var busy: [String] = []
+    var cleared: Set<String> = []
+    for action in probe.actions {
+      if case .jobConnection(let id, let trouble) = action {
+        if let trouble { if trouble.busy { busy.append(id) } } else { cleared.insert(id) }
+      }
+    }
+    #expect(busy.count == 12, "\(busy)")
+    #expect(Set(busy) == cleared)
     await runner.tasks.cancelAll()
     await harness.stop()
   }

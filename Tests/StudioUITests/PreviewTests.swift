@@ -59,9 +59,9 @@ func syntheticArt(_ index: Int, columns: Int = 20, rows: Int = 5) -> CellArt {
 
   @Test func unavailableSaysWhyInOneLine() {
     var (state, _) = Self.details()
-    _ = StudioReducer.update(&state, .previewUnavailable(id: "h0", reason: "ffmpeg is not installed"))
+    _ = StudioReducer.update(&state, .previewUnavailable(id: "h0", reason: "magi-decode is not installed"))
     let grid = StudioRenderer.render(state, width: 120, height: 40)
-    #expect(grid.textDump().contains("no preview: ffmpeg is not installed"))
+    #expect(grid.textDump().contains("no preview: magi-decode is not installed"))
   }
 
   @Test func aRecordStillDownloadingSaysSo() {

@@ -623,6 +623,31 @@ import Testing
     #expect(text.contains("6/16"))
   }
 
+  /// A submit the server turns away (429) says so on its row and the badge, not "connection lost",
+  /// counting down to the next try; when it is taken the row shows the job.
+  @Test func aSubmitTurnedAwayShowsTheServerBusy() {
+    var state = Fixtures.studio()
+    _ = StudioReducer.update(&state, .backend(online: true, label: "fal.ai"))
+    _ = StudioReducer.update(&state, .jobUpdated(Fixtures.record("j1", .submitting)))
+    _ = StudioReducer.update(&state, .command(.focusQueue))
+    #expect(screen(state).contains("sending"))
+    _ = StudioReducer.update(
+      &state,
+      .jobConnection(
+        "j1", ConnectionTrouble(reason: "too many requests: slow down", failures: 3, retryIn: .seconds(5), busy: true)))
+    var text = screen(state)
+    #expect(text.contains("server busy, sending again in 5s (3 tries)"), "\(text)")
+    #expect(text.contains("⚠ fal.ai"))
+    #expect(!text.contains("connection lost"))
+    _ = StudioReducer.update(&state, .tick(Fixtures.now.addingTimeInterval(2)))
+    #expect(screen(state).contains("sending again in 3s"))
+    _ = StudioReducer.update(&state, .jobConnection("j1", nil))
+    _ = StudioReducer.update(&state, .jobUpdated(Fixtures.record("j1", .queued)))
+    text = screen(state)
+    #expect(!text.contains("server busy"))
+    #expect(text.contains("● fal.ai"))
+  }
+
   @Test func aJobThatEndsClearsItsConnectionWarning() {
     var state = running()
     _ = StudioReducer.update(

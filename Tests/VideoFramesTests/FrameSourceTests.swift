@@ -1,12 +1,13 @@
 import Foundation
 import TerminalScreen
+import TestSupport
 import Testing
 
 @testable import VideoFrames
 
-/// Frames from real clips made by ffmpeg: probe, keyframes, single frames, playback, and the
-/// one-line errors for files that cannot be previewed. Serialized: the cancellation tests count
-/// this process's ffmpeg children.
+/// Frames from real clips made by ffmpeg, decoded by magi-decode: probe, keyframes, single frames,
+/// playback, and the one-line errors for files that cannot be previewed. Serialized: the
+/// cancellation tests count this process's decoder children.
 @Suite(.serialized) struct FrameSourceTests {
   let source = FrameSource()
 
@@ -92,7 +93,7 @@ import Testing
     for (frame, index) in zip(frames, indices) {
       #expect(abs(frame.level - TestClips.countingLevel(index)) < 4, "frame \(index) at \(frame.time) s")
     }
-    #expect(try await ffmpegChildren().isEmpty)
+    #expect(try await decoderChildren().isEmpty)
   }
 
   /// What `render` makes of each frame is what the stream gives, in order.
@@ -118,7 +119,7 @@ import Testing
     }
     let count = try await task.value
     #expect(count == 3)
-    #expect(try await ffmpegChildren().isEmpty)
+    #expect(try await decoderChildren().isEmpty)
   }
 
   @Test func droppingAStreamUnfinishedKillsTheDecoder() async throws {
@@ -128,7 +129,7 @@ import Testing
       _ = try await iterator.next()
       _ = try await iterator.next()
     }
-    #expect(try await ffmpegChildren().isEmpty)
+    #expect(try await decoderChildren().isEmpty)
   }
 
   @Test func missingFile() async {
@@ -164,20 +165,56 @@ import Testing
     }
   }
 
-  @Test func missingFFmpegIsOneClearError() async throws {
-    let none = FrameSource(ffmpeg: "/nonexistent/ffmpeg", ffprobe: "/nonexistent/ffprobe")
+  @Test func missingDecoderIsOneClearError() async throws {
+    let none = FrameSource(decoder: "/nonexistent/magi-decode")
     let url = try await TestClips.counting()
-    await #expect(throws: PreviewError.ffmpegMissing) { try await none.probe(url) }
-    #expect(PreviewError.ffmpegMissing.description == "ffmpeg is not installed (ffmpeg and ffprobe must be on PATH)")
+    await #expect(throws: PreviewError.decoderMissing) { try await none.probe(url) }
+    #expect(
+      PreviewError.decoderMissing.description
+        == "magi-decode is not installed (looked in MAGI_STUDIO_DECODER, beside magi-studio and on PATH)")
   }
 
-  /// ffmpeg processes that are our children (zombies included), once a killed one has been reaped
+  /// The decoder is found beside the test runner, as beside the studio: `swift build` puts both there.
+  @Test func theDecoderIsFoundBesideTheExecutable() throws {
+    let found = try #require(source.decoder)
+    let runner = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+    #expect(
+      URL(fileURLWithPath: found).deletingLastPathComponent()
+        == URL(fileURLWithPath: runner).deletingLastPathComponent())
+  }
+
+  /// A decoder the dynamic loader cannot start (libav missing: exit 127 and the loader's line) says
+  /// so, rather than blaming the video.
+  @Test func aDecoderWithoutItsLibrariesSaysSo() async throws {
+    let script = TestClips.directory.appendingPathComponent("loader-fails")
+    let line = "magi-decode: error while loading shared libraries: libavcodec.so.59: cannot open shared object file"
+    try "#!/bin/sh\necho '\(line)' >&2\nexit 127\n".write(to: script, atomically: true, encoding: .utf8)
+    chmod(script.path, 0o755)
+    let broken = FrameSource(decoder: script.path)
+    await #expect(throws: PreviewError.cannotStart(line)) {
+      try await broken.keyframes(of: try await TestClips.counting(), count: 2, fitting: PixelSize(width: 8, height: 8))
+    }
+  }
+
+  /// Bad arguments are refused with the usage line and exit 64, before any file is opened.
+  @Test(arguments: [
+    ["frames", "x.mp4", "0", "10", "--indices", "0"], ["frames", "x.mp4", "10", "10", "--indices", "1,,2"],
+    ["frames", "x.mp4", "10", "10", "--times", "-1"], ["play", "x.mp4", "10", "10", "nan"], ["play", "x.mp4"],
+    ["play", "x.mp4", "10", "10", "0", "--forever"],
+  ])
+  func badArgumentsAreRefused(_ arguments: [String]) async throws {
+    let result = try await ChildProcess.run([try #require(source.decoder)] + arguments)
+    #expect(result.status == 64)
+    #expect(result.stderr.hasPrefix("usage: magi-decode"))
+  }
+
+  /// Decoder processes that are our children (zombies included), once a killed one has been reaped
   /// (the reader thread reaps it; the wait is bounded, not a sleep standing in for a signal).
-  private func ffmpegChildren() async throws -> [String] {
+  private func decoderChildren() async throws -> [String] {
     let clock = ContinuousClock()
     let deadline = clock.now + .seconds(10)
     while true {
-      let children = Self.childCommands().filter { $0.contains("ffmpeg") }
+      let children = Self.childCommands().filter { $0.contains("magi-decode") }
       if children.isEmpty || clock.now > deadline { return children }
       try await Task.sleep(for: .milliseconds(20))
     }

@@ -6,8 +6,8 @@ import Testing
 @testable import VideoFrames
 
 /// The MP4 header reader: synthetic files box by box (each field where the format puts it), the
-/// files it must refuse so that ffprobe answers instead, and real clips from ffmpeg read the same
-/// as ffprobe reads them, touching only their headers.
+/// files it must refuse so that the decoder's probe answers instead, and real clips from ffmpeg read
+/// the same as that probe (libavformat) reads them, touching only their headers.
 @Suite struct MP4HeaderTests {
   // MARK: - Synthetic files
 
@@ -48,10 +48,10 @@ import Testing
     #expect(MP4Header.info(in: builder.bytes()) == MP4Builder().expected)
   }
 
-  @Test func refusesWhatFFprobeMustAnswer() {
+  @Test func refusesWhatTheProbeMustAnswer() {
     // Not MP4 at all (a Matroska/WebM file starts with an EBML header).
     #expect(MP4Header.info(in: [0x1A, 0x45, 0xDF, 0xA3] + [UInt8](repeating: 0, count: 60)) == nil)
-    // A rotated picture: ffmpeg decodes it turned upright, another size.
+    // A rotated picture: left to the probe, which reports the size the decoder writes.
     var rotated = MP4Builder()
     rotated.matrix = [0, 0x1_0000, 0, 0xFFFF_0000, 0, 0, 0, 0, 0x4000_0000]
     #expect(MP4Header.info(in: rotated.bytes()) == nil)
@@ -84,10 +84,10 @@ import Testing
   // MARK: - Real files
 
   @Test(arguments: ["counting", "long", "faststart", "mov"])
-  func realClipsReadAsFFprobeReadsThem(_ name: String) async throws {
+  func realClipsReadAsTheProbeReadsThem(_ name: String) async throws {
     let url = try await Self.clip(name)
     let fromHeader = try #require(MP4Header.info(path: url.path))
-    let fromProbe = try await FrameSource().ffprobeInfo(url)
+    let fromProbe = try #require(try await FrameSource().probeReport(url).info())
     #expect(fromHeader.width == fromProbe.width && fromHeader.height == fromProbe.height)
     #expect(fromHeader.frameCount == fromProbe.frameCount)
     #expect(abs(fromHeader.frameRate - fromProbe.frameRate) < 1e-6)
@@ -107,7 +107,7 @@ import Testing
     #expect(read < 4096 && read * 10 < Int(status.st_size), "\(read) of \(status.st_size) bytes read")
   }
 
-  @Test func otherContainersFallBackToFFprobe() async throws {
+  @Test func otherContainersFallBackToTheProbe() async throws {
     let url = try await TestClips.make(
       "counting.mkv", ["-f", "lavfi", "-i", "color=c=gray:s=64x48:r=24:d=1", "-c:v", "libx264", "-preset", "ultrafast"])
     #expect(MP4Header.info(path: url.path) == nil)

@@ -92,11 +92,11 @@ import Testing
     let url = try await TestClips.counting()
     let box = PixelSize(width: 32, height: 32)
     let first = try await cache.keyframes(of: url, sha256: hash, count: 4, fitting: box, source: FrameSource())
-    // No ffmpeg now: a second decode would fail, so this can only be the cache.
-    let none = FrameSource(ffmpeg: "/nonexistent/ffmpeg", ffprobe: "/nonexistent/ffprobe")
+    // No decoder now: a second decode would fail, so this can only be the cache.
+    let none = FrameSource(decoder: "/nonexistent/magi-decode")
     let second = try await cache.keyframes(of: url, sha256: hash, count: 4, fitting: box, source: none)
     #expect(second == first)
-    await #expect(throws: PreviewError.ffmpegMissing) {
+    await #expect(throws: PreviewError.decoderMissing) {
       try await cache.keyframes(of: url, sha256: hash, count: 5, fitting: box, source: none)
     }
   }
