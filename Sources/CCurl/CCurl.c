@@ -80,7 +80,7 @@ void *ccurl_open_first(const char *const *names, size_t count, const char **open
       return handle;
     }
     const char *reason = dlerror();
-    size_t used = strlen(message);
+    size_t used = size ? strlen(message) : 0;
     if (used + 1 < size) snprintf(message + used, size - used, "%s%s", used ? "; " : "", reason ? reason : names[i]);
   }
   return NULL;
