@@ -18,10 +18,10 @@ let package = Package(
     // C shim: typed wrappers for libcurl's variadic setopt/getinfo, over libcurl opened with dlopen on
     // first use (not linked: a process that makes no request never loads it and its ~30 libraries).
     .target(name: "CCurl", cSettings: [.define("_GNU_SOURCE")]),
-    // C shim: libcrypto's SHA-256 (EVP) over libcrypto opened with dlopen on first use, as CCurl does.
-    .target(name: "CCrypto"),
-    // SHA-256 on libcrypto, fed in pieces (a download as it streams); the only CCrypto user.
-    .target(name: "Digest", dependencies: ["CCrypto"]),
+    // C shim: nettle's SHA-256 over libnettle opened with dlopen on first use, as CCurl does libcurl.
+    .target(name: "CNettle"),
+    // SHA-256 on nettle, fed in pieces (a download as it streams); the only CNettle user.
+    .target(name: "Digest", dependencies: ["CNettle"]),
     // Pure wire models, endpoint ids, SSE parsing, MAGI-1 schemas.
     .target(name: "FalProtocol"),
     // The queue and storage client over an abstract HTTP transport.
@@ -149,7 +149,9 @@ let package = Package(
     ),
     .testTarget(
       name: "CurlTransportTests",
-      dependencies: ["CurlTransport", "FalProtocol", "TestSupport", .product(name: "FlyingFox", package: "FlyingFox")]
+      dependencies: [
+        "CurlTransport", "CCurl", "FalProtocol", "TestSupport", .product(name: "FlyingFox", package: "FlyingFox"),
+      ]
     ),
     .testTarget(name: "FalClientTests", dependencies: ["FalClient", "CurlTransport", "FalEmulator", "TestSupport"]),
     .testTarget(name: "TerminalScreenTests", dependencies: ["TerminalScreen"]),

@@ -9,10 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+// The libcurl to open, first found first. Debian's GnuTLS flavour (libcurl3-gnutls) before its OpenSSL
+// one (libcurl4): the same curl, but `curl_global_init` of the OpenSSL flavour runs OpenSSL's
+// initialisation, ~2 MB of libcrypto and libssl touched even for plain HTTP, while GnuTLS and nettle
+// are loaded by both (libcurl4 reaches them through librtmp). docs/PERFORMANCE.md, "Memory of a CLI
+// run, third step".
 #if defined(__APPLE__)
-#define CCURL_LIBRARY "libcurl.4.dylib"
+static const char *const candidates[] = {"libcurl.4.dylib"};
+#define CCURL_PACKAGES "libcurl.4.dylib"
 #else
-#define CCURL_LIBRARY "libcurl.so.4"
+static const char *const candidates[] = {"libcurl-gnutls.so.4", "libcurl.so.4"};
+#define CCURL_PACKAGES "libcurl-gnutls.so.4 (the libcurl3-gnutls package) or libcurl.so.4 (libcurl4)"
 #endif
 
 // Every libcurl function this program refers to (ours in CurlTransport, and FoundationNetworking's):
@@ -62,17 +69,44 @@ static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 static const char *load_error;
 static char load_message[512];
 
-static void fail(const char *what, const char *detail) {
-  snprintf(load_message, sizeof load_message, "%s: %s", what, detail ? detail : "unknown error");
-  load_error = load_message;
+void *ccurl_open_first(const char *const *names, size_t count, const char **opened, char *message, size_t size) {
+  if (size) message[0] = 0;
+  for (size_t i = 0; i < count; i++) {
+    // RTLD_LOCAL: curl's symbols serve only our pointers; RTLD_NOW: a missing dependency fails here,
+    // not in the middle of a transfer.
+    void *handle = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+    if (handle) {
+      *opened = names[i];
+      return handle;
+    }
+    const char *reason = dlerror();
+    size_t used = size ? strlen(message) : 0;
+    if (used + 1 < size) snprintf(message + used, size - used, "%s%s", used ? "; " : "", reason ? reason : names[i]);
+  }
+  return NULL;
+}
+
+// libssh2, which both of Debian's libcurls depend on, initialises OpenSSL's libcrypto in full when
+// `curl_global_init` first calls `libssh2_init(0)`: its configuration, engines, every cipher and
+// digest, 1.5 MB of resident memory for a protocol this program never allows (CURLOPT_PROTOCOLS_STR
+// is "http,https"). libssh2 sets its crypto up only in its first init, so one call before curl's,
+// with LIBSSH2_INIT_NO_CRYPTO, leaves it out; the GnuTLS libcurl then never initialises OpenSSL (the
+// OpenSSL one still does, for its TLS). A libcurl without libssh2 is left as it is.
+static void spare_libssh2_crypto(void) {
+  void *ssh = dlopen("libssh2.so.1", RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+  if (!ssh) return;
+  int (*init)(int) = (int (*)(int))dlsym(ssh, "libssh2_init");
+  if (init) init(0x0001 /* LIBSSH2_INIT_NO_CRYPTO, libssh2.h */);
+  dlclose(ssh);  // the reference RTLD_NOLOAD took; libcurl's keeps it loaded
 }
 
 static void load(void) {
-  // RTLD_LOCAL: curl's symbols serve only these pointers; RTLD_NOW: a missing dependency fails here,
-  // not in the middle of a transfer.
-  void *handle = dlopen(CCURL_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+  const char *opened = NULL;
+  char reasons[400];
+  void *handle = ccurl_open_first(candidates, sizeof candidates / sizeof candidates[0], &opened, reasons, sizeof reasons);
   if (!handle) {
-    fail("cannot load " CCURL_LIBRARY " (the libcurl4 package)", dlerror());
+    snprintf(load_message, sizeof load_message, "cannot load " CCURL_PACKAGES ": %s", reasons);
+    load_error = load_message;
     return;
   }
   struct {
@@ -88,11 +122,14 @@ static void load(void) {
     void *address = dlsym(handle, symbols[i].name);
     if (!address) {
       memset(&library, 0, sizeof library);  // all or none
-      fail(CCURL_LIBRARY " lacks a function this build needs (libcurl 7.68 or newer)", symbols[i].name);
+      snprintf(load_message, sizeof load_message, "%s lacks a function this build needs (libcurl 7.68 or newer): %s",
+               opened, symbols[i].name);
+      load_error = load_message;
       return;
     }
     *symbols[i].slot = address;
   }
+  spare_libssh2_crypto();
 }
 
 const char *ccurl_load(void) {

@@ -1,6 +1,6 @@
 /// Why a digest cannot be made.
 public enum DigestError: Error, Sendable, Hashable, CustomStringConvertible {
-  /// libcrypto.so.3, which computes it, could not be loaded; the text is dlopen's (or dlsym's) message.
+  /// libnettle.so.8, which computes it, could not be loaded; the text is dlopen's (or dlsym's) message.
   case libraryUnavailable(String)
 
   public var description: String {

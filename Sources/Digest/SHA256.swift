@@ -1,40 +1,35 @@
-import CCrypto
+import CNettle
 
 #if canImport(Glibc)
   import Glibc
 #endif
 
-/// SHA-256 (FIPS 180-4) by libcrypto, fed in pieces of any size: the fingerprint of a downloaded
+/// SHA-256 (FIPS 180-4) by nettle, fed in pieces of any size: the fingerprint of a downloaded
 /// video, computed while it streams to disk.
 ///
-/// libcrypto rather than a hand-written loop: it uses the CPU's SHA extensions where there are any
-/// (well over 1 GB/s), and libcurl's OpenSSL flavour loads it anyway, so a process that downloads
-/// pays for no new library; swift-crypto would cost a clean CI build a minute or more for this one
-/// function. It is opened on first use (CCrypto), not linked, so a process that hashes nothing
-/// never loads it.
+/// nettle rather than a hand-written loop: it uses the CPU's SHA extensions where there are any,
+/// and GnuTLS, which libcurl loads, is built on it, so a process that downloads pays for no new
+/// library; swift-crypto would cost a clean CI build a minute or more for this one function. It is
+/// opened on first use (CNettle), not linked, so a process that hashes nothing never loads it.
 ///
 /// A value: a copy is a checkpoint (the state after a resumed download's kept prefix, to start
-/// from again when a retry sends the rest once more). Copies share libcrypto's context until one
-/// of them is fed (copy on write).
-public struct SHA256: @unchecked Sendable {
-  // @unchecked Sendable: the context is changed only while uniquely referenced (see `unique()`),
-  // so a context two values share is only ever read.
-  private var context: Context
+/// from again when a retry sends the rest once more). nettle's context is a plain 112-byte value,
+/// held here as it is.
+public struct SHA256: Sendable {
+  private var context = cnettle_sha256()
   /// Bytes fed so far.
   public private(set) var count: Int64 = 0
 
-  /// - Throws: `DigestError.libraryUnavailable` when libcrypto.so.3 cannot be loaded.
+  /// - Throws: `DigestError.libraryUnavailable` when libnettle.so.8 cannot be loaded.
   public init() throws(DigestError) {
-    if let failure = ccrypto_load() { throw .libraryUnavailable(String(cString: failure)) }
-    context = Context()
+    if let failure = cnettle_load() { throw .libraryUnavailable(String(cString: failure)) }
+    cnettle_sha256_init(&context)
   }
 
   /// Feeds `bytes` after those fed before.
   public mutating func update(_ bytes: UnsafeRawBufferPointer) {
     guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
-    unique()
-    // Fails only when libcrypto cannot allocate, as `Context.init`.
-    precondition(ccrypto_sha256_update(context.pointer, base, bytes.count) == 1, "EVP_DigestUpdate failed")
+    cnettle_sha256_update(&context, base, bytes.count)
     count += Int64(bytes.count)
   }
 
@@ -44,9 +39,10 @@ public struct SHA256: @unchecked Sendable {
 
   /// The digest of the bytes fed so far, as 64 lowercase hex digits; the value can be fed on.
   public func hexDigest() -> String {
-    let final = context.copy()
+    // nettle's digest starts its context over: it is given a copy.
+    var final = context
     var digest = [UInt8](repeating: 0, count: 32)
-    precondition(ccrypto_sha256_final(final.pointer, &digest) == 1, "EVP_DigestFinal_ex failed")
+    cnettle_sha256_digest(&final, &digest)
     let hex = Array("0123456789abcdef".utf8)
     var text: [UInt8] = []
     text.reserveCapacity(digest.count * 2)
@@ -80,36 +76,10 @@ public struct SHA256: @unchecked Sendable {
     return true
   }
 
-  /// The digest of a whole file, or nil when it cannot be read (or libcrypto cannot be loaded).
+  /// The digest of a whole file, or nil when it cannot be read (or nettle cannot be loaded).
   /// Blocks like ``update(readingFile:length:)``.
   public static func hexDigest(ofFile path: String) -> String? {
     guard var hasher = try? SHA256() else { return nil }
     return hasher.update(readingFile: path) ? hasher.hexDigest() : nil
-  }
-
-  private mutating func unique() {
-    if !isKnownUniquelyReferenced(&context) { context = context.copy() }
-  }
-
-  /// One libcrypto digest context, freed with its owner.
-  /// One libcrypto digest context, freed with its owner. Made only after `ccrypto_load` succeeded.
-  private final class Context {
-    let pointer: OpaquePointer
-
-    init() {
-      // Fails only when libcrypto cannot allocate (SHA-256 is always in the default provider):
-      // nothing sensible is left to do then.
-      guard let pointer = ccrypto_sha256_new() else { fatalError("EVP_MD_CTX_new failed") }
-      self.pointer = pointer
-    }
-
-    private init(copying other: Context) {
-      guard let pointer = ccrypto_sha256_copy(other.pointer) else { fatalError("EVP_MD_CTX_copy_ex failed") }
-      self.pointer = pointer
-    }
-
-    func copy() -> Context { Context(copying: self) }
-
-    deinit { ccrypto_sha256_free(pointer) }
   }
 }

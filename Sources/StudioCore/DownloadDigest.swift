@@ -15,7 +15,7 @@ import Synchronization
 /// restart from byte 0 from nothing; any other jump leaves no digest, and the caller hashes the file.
 final class DownloadDigest: Sendable {
   private struct State: Sendable {
-    /// The state after the kept part, nil when that part could not be read (or libcrypto, which
+    /// The state after the kept part, nil when that part could not be read (or nettle, which
     /// hashes, cannot be loaded: the caller then hashes nothing and the record has no digest).
     var resumePoint: SHA256? = try? SHA256()
     /// The state after every byte written so far, nil after a jump it cannot follow.

@@ -3,8 +3,8 @@
 
 // libcurl for Swift, opened at run time, and typed entry points into it.
 //
-// libcurl is not linked. `ccurl_load` opens libcurl.so.4 with dlopen the first time the network is
-// needed, and CCurl.c defines the libcurl functions this program calls (`curl_easy_init`,
+// libcurl is not linked. `ccurl_load` opens it with dlopen (libcurl-gnutls.so.4, else libcurl.so.4:
+// CCurl.c says why in that order) the first time the network is needed, and CCurl.c defines the libcurl functions this program calls (`curl_easy_init`,
 // `curl_multi_poll`, …) as forwarders to the library's own, looked up once with dlsym. So a process
 // that never makes a request (`--version`, `history`, the studio until it connects) does not load,
 // relocate and initialise libcurl and its ~30 libraries (about 6 MB of resident memory;
@@ -29,10 +29,15 @@
 extern "C" {
 #endif
 
-/// Opens libcurl.so.4 and resolves every function the forwarders need, once per process (later calls
-/// return the first outcome). Returns NULL on success, or what failed (dlopen's or dlsym's message),
-/// a string that lives as long as the process.
+/// Opens libcurl and resolves every function the forwarders need, once per process (later calls
+/// return the first outcome). Returns NULL on success, or what failed (naming every library tried,
+/// with dlopen's message for each, or dlsym's), a string that lives as long as the process.
 const char *ccurl_load(void);
+
+/// `dlopen`s the first of `names` that loads (RTLD_NOW | RTLD_LOCAL) and sets `*opened` to its name;
+/// NULL when none does, with each one's dlopen message, "; "-separated, in `message` (cut to `size`).
+/// What `ccurl_load` tries its libraries with.
+void *ccurl_open_first(const char *const *names, size_t count, const char **opened, char *message, size_t size);
 
 /// Size of the buffer `CURLOPT_ERRORBUFFER` must point at (the macro is not a Swift constant).
 size_t ccurl_error_size(void);
