@@ -128,6 +128,9 @@ import Testing
     #expect(transport.requests.map(\.isIdempotent) == [false, true, true])
   }
 
+  /// Retried while the server cannot have taken the job, and each attempt turned away reported
+  /// before the wait (`onRetry`): busy for 429 and 503, not for a refused connection, with the
+  /// count and the wait; nothing after the attempt that was taken.
   @Test func submitIsRetriedWhenTheServerCannotHaveAcceptedIt() async throws {
     let transport = ScriptedTransport([
       .fail(.cannotConnect),
@@ -135,26 +138,14 @@ import Testing
       .respond(.json(429, #"{"detail":"slow down"}"#, headers: ["Retry-After": "3"])),
       .respond(.json(200, Self.receipt)),
     ])
-    let status = try await client(transport).submit(endpoint, input: ["prompt": "p"])
+    let heard = Mutex<[ConnectionTrouble]>([])
+    let status = try await client(transport).submit(endpoint, input: ["prompt": "p"]) { trouble in
+      heard.withLock { $0.append(trouble) }
+    }
     #expect(status.requestID == "req-1")
     #expect(transport.requests.count == 4)
     #expect(sleeper.recorded.count == 3)
     #expect(sleeper.recorded.last == .seconds(3), "Retry-After is honoured")
-  }
-
-  /// Each attempt turned away is reported before the wait: busy for 429 and 503, not for a refused
-  /// connection, with the count and the wait; nothing after the attempt that was taken.
-  @Test func aSubmitTellsOfEachAttemptTurnedAway() async throws {
-    let transport = ScriptedTransport([
-      .fail(.cannotConnect),
-      .respond(.json(503, #"{"detail":"busy"}"#)),
-      .respond(.json(429, #"{"detail":"slow down"}"#, headers: ["Retry-After": "3"])),
-      .respond(.json(200, Self.receipt)),
-    ])
-    let heard = Mutex<[ConnectionTrouble]>([])
-    _ = try await client(transport).submit(endpoint, input: ["prompt": "p"]) { trouble in
-      heard.withLock { $0.append(trouble) }
-    }
     let troubles = heard.withLock { $0 }
     #expect(troubles.map(\.busy) == [false, true, true])
     #expect(troubles.map(\.failures) == [1, 2, 3])
