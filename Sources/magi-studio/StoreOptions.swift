@@ -17,21 +17,31 @@ struct StoreOptions: ParsableArguments {
 
   /// The directories every command uses, the studio and the CLI alike: `--videos-dir`, else
   /// `MAGI_STUDIO_VIDEOS_DIR`, else config.toml's `videos_dir`, else `videos` in the data directory.
+  /// Worked out once per process (a command reads it many times; config.toml is read once), and
+  /// a `videos_dir` that cannot be used is said then, in one line.
   var paths: StudioPaths {
+    let key = [dataDir ?? "", videosDir ?? ""]
+    if let known = Self.resolved.withLock({ $0[key] }) { return known }
     var environment = ProcessInfo.processInfo.environment
     if let dataDir { environment["MAGI_STUDIO_DATA_DIR"] = Self.absolute(dataDir) }
     if let videosDir { environment["MAGI_STUDIO_VIDEOS_DIR"] = Self.absolute(videosDir) }
     var paths = StudioPaths(environment: environment)
+    var problem: ConfigFileError?
     if environment["MAGI_STUDIO_VIDEOS_DIR"] == nil {
       let loaded = StudioConfig.load(paths: paths)
       if let videos = loaded.config.videosDirectory(home: environment["HOME"] ?? "/") {
         paths.videos = videos
-      } else if let problem = Self.unusableVideosDir(loaded) {
-        Self.sayOnce("config: \(problem); videos are kept in \(paths.videos)")
+      } else {
+        problem = Self.unusableVideosDir(loaded)
       }
     }
+    let first = Self.resolved.withLock { $0.updateValue(paths, forKey: key) == nil }
+    if first, let problem { Console.line("config: \(problem); videos are kept in \(paths.videos)") }
     return paths
   }
+
+  /// ``paths`` by the options it was worked out from.
+  private static let resolved = Mutex<[[String]: StudioPaths]>([:])
 
   /// What was wrong when the file sets `videos_dir` but it could not be used (a relative path, a
   /// line that does not parse, a file that cannot be read): the one error about it, else the last.
@@ -44,14 +54,6 @@ struct StoreOptions: ParsableArguments {
       return nil
     }
     return loaded.errors.first { $0.line == index + 1 || $0.message.contains("videos_dir") } ?? loaded.errors.last
-  }
-
-  /// `paths` is read many times in one command: its warning is printed by the first.
-  private static let warned = Mutex<Set<String>>([])
-
-  private static func sayOnce(_ line: String) {
-    guard warned.withLock({ $0.insert(line).inserted }) else { return }
-    Console.line(line)
   }
 
   static func absolute(_ path: String) -> String {
