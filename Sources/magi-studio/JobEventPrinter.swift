@@ -2,6 +2,7 @@ import FalClient
 import HistoryStore
 import StudioCore
 import Synchronization
+import TerminalScreen
 
 /// Prints what jobs report on stderr: each state change once, queue positions as they move, every
 /// log line once, transfers as a self-rewriting progress line.
@@ -31,14 +32,16 @@ final class JobEventPrinter: Sendable {
       Console.progress("\(label(id))downloading", progress.downloaded, progress.downloadTotal)
     case .connection(let id, let trouble?):
       let (whole, fraction) = trouble.retryIn.components
+      // One line whatever the server wrote (a `detail` with line breaks).
+      let reason = TerminalText.sanitizedLines(trouble.reason).joined(separator: " ")
       let seconds = max(1, Int(whole) + (fraction > 0 ? 1 : 0))
       if trouble.busy {
         turnedAway.withLock { _ = $0.insert(id) }
         // What to expect first; the server's long reason after it.
         Console.line(
-          "\(label(id))server busy: sending again in \(seconds)s (turned away \(trouble.failures)×): \(trouble.reason)")
+          "\(label(id))server busy: sending again in \(seconds)s (turned away \(trouble.failures)×): \(reason)")
       } else {
-        Console.line("\(label(id))connection lost (\(trouble.reason)); retrying in \(seconds)s")
+        Console.line("\(label(id))connection lost (\(reason)); retrying in \(seconds)s")
       }
     case .connection(let id, nil):
       let wasBusy = turnedAway.withLock { $0.remove(id) != nil }
