@@ -190,12 +190,14 @@ public struct FrameSource: Sendable {
   }
 
   /// Throws what a failed run says: a decoder that could not start (the dynamic loader's exit 127:
-  /// libav missing) or the decoder's last line about the file; returns for a run that succeeded.
+  /// libav missing), a file in no format previews read (exit 65: a playlist, a sound), or the
+  /// decoder's last line about the file; returns for a run that succeeded.
   static func check(_ exit: ChildPipe.Exit, path: String, or fallback: String = "the decoder failed")
     throws(PreviewError)
   {
     if exit.succeeded { return }
     if exit.status == 127 { throw .cannotStart(exit.lastErrorLine.isEmpty ? "magi-decode" : exit.lastErrorLine) }
+    if exit.status == 65 { throw .notAVideo(path: path) }
     throw .unreadable(path: path, reason: reason(exit, or: fallback))
   }
 

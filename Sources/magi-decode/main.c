@@ -28,7 +28,8 @@
 //
 // Frames are decoded without deblocking (`skip_loop_filter`): a frame shrunk to a terminal shows
 // no block edges, and skipping the filter takes ~12 % off the decode. Errors: one line on standard
-// error (libav's own lines come before it), exit 1; bad usage exits 64.
+// error (libav's own lines come before it), exit 1; a file in no format a preview reads (a
+// playlist, a sound) exits 65; bad usage exits 64.
 #include <errno.h>
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -69,8 +70,25 @@ static int usage(void) {
   return 64;
 }
 
+/// The containers a preview reads: videos (MP4/QuickTime, Matroska/WebM, AVI, GIF) and the still
+/// pictures an image-to-video request starts from. Playlists and other indirections (HLS, concat,
+/// image sequences by pattern) are refused: a downloaded "video" is the server's bytes, and one that
+/// is really a playlist would make the decoder open other files or URLs.
+static const char *const formatWhitelist =
+    "mov,matroska,avi,gif,png_pipe,jpeg_pipe,webp_pipe,bmp_pipe";
+
 static void openInput(Decoder *d, const char *path) {
-  int error = avformat_open_input(&d->format, path, NULL, NULL);
+  AVDictionary *options = NULL;
+  av_dict_set(&options, "format_whitelist", formatWhitelist, 0);
+  av_dict_set(&options, "protocol_whitelist", "file", 0);
+  int error = avformat_open_input(&d->format, path, NULL, &options);
+  av_dict_free(&options);
+  // EINVAL here is the whitelist's refusal (a playlist, a concat list, a sound file): exit 65, which
+  // the studio reads as "not a video".
+  if (error == AVERROR(EINVAL)) {
+    fputs("not a video or picture format a preview reads\n", stderr);
+    exit(65);
+  }
   if (error < 0) fail("cannot open", error);
   error = avformat_find_stream_info(d->format, NULL);
   if (error < 0) fail("cannot read its streams", error);

@@ -197,6 +197,20 @@ import Testing
     }
   }
 
+  /// A "video" that is a playlist or a concat list (a server's bytes under an .mp4 name) is refused
+  /// before it can make the decoder open other files or URLs.
+  @Test(arguments: [
+    "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nhttp://127.0.0.1:9/x.ts\n#EXT-X-ENDLIST\n",
+    "ffconcat version 1.0\nfile '/etc/passwd'\n",
+  ])
+  func playlistsAreNotOpened(_ text: String) async throws {
+    let url = TestClips.directory.appendingPathComponent("playlist-\(UUID().uuidString).mp4")
+    try text.write(to: url, atomically: true, encoding: .utf8)
+    await #expect(throws: PreviewError.notAVideo(path: url.path)) { try await source.probe(url) }
+    let (bytes, exit) = try await FrameSource.collect([try #require(source.decoder), "probe", url.path])
+    #expect(bytes.isEmpty && exit.status == 65 && exit.lastErrorLine == "not a video or picture format a preview reads")
+  }
+
   @Test func picturesAndSoundAreNotVideos() async throws {
     for url in [try await TestClips.picture(), try await TestClips.sound()] {
       await #expect(throws: PreviewError.notAVideo(path: url.path)) { try await source.probe(url) }
