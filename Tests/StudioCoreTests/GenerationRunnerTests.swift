@@ -33,6 +33,18 @@ import Testing
       return Harness(emulator: emulator, client: client, directory: directory)
     }
 
+    /// Polls `condition` until it holds, for at most 30 s of real time; whether it held. A test
+    /// waiting for a moment of a job (running, logs seen) fails rather than hangs when a loaded
+    /// machine lets the moment pass.
+    func until(_ condition: () async -> Bool) async -> Bool {
+      let end = ContinuousClock.now + .seconds(30)
+      while ContinuousClock.now < end {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(5))
+      }
+      return await condition()
+    }
+
     func runner(events: EventLog? = nil) async throws -> GenerationRunner {
       let history = try await HistoryStore(directory: directory)
       let log = events ?? self.events
@@ -128,9 +140,7 @@ import Testing
     let submitted = try await first.submit(MagiRequest(endpoint: t2v, prompt: "long render"))
     // Follow until it runs, then walk away as a quitting studio would.
     let following = Task { try await first.follow(recordID: submitted.id) }
-    while await harness.emulator.status(of: submitted.requestID ?? "")?.state != .inProgress {
-      try await Task.sleep(for: .milliseconds(10))
-    }
+    #expect(await harness.until { await harness.emulator.status(of: submitted.requestID ?? "")?.state == .inProgress })
     following.cancel()
     _ = try? await following.value
     // The next start: a new history instance and runner, as after a restart.
@@ -165,7 +175,7 @@ import Testing
     let first = try await harness.runner()
     let submitted = try await first.submit(MagiRequest(endpoint: t2v, prompt: "resumed log"))
     let following = Task { try await first.follow(recordID: submitted.id) }
-    while harness.events.logLines < 4 { try await Task.sleep(for: .milliseconds(10)) }
+    #expect(await harness.until { harness.events.logLines >= 4 })
     following.cancel()
     _ = try? await following.value
     let resumedEvents = EventLog()

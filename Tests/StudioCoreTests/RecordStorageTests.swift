@@ -63,7 +63,7 @@ import Testing
     let submitted = try await first.submit(MagiRequest(endpoint: t2v, prompt: "one follower"))
     let following = Task { try await first.follow(recordID: submitted.id) }
     // The follower holds the record once it reports the job running.
-    while !harness.events.statuses.contains(.running) { try await Task.sleep(for: .milliseconds(5)) }
+    #expect(await harness.until { harness.events.statuses.contains(.running) })
     let second = try await harness.runner()
     let resumed = await second.resumeUnfinished()
     #expect(resumed.count == 1)
@@ -115,7 +115,7 @@ extension RecordStorageTests {
     let first = try await harness.runner()
     let submitting = Task { try await first.submit(MagiRequest(endpoint: t2v, prompt: "in flight")) }
     // The record is durable (as `submitting`) before the request goes out.
-    while !harness.events.statuses.contains(.submitting) { try await Task.sleep(for: .milliseconds(5)) }
+    #expect(await harness.until { harness.events.statuses.contains(.submitting) })
     let second = try await harness.runner(events: GenerationRunnerTests.EventLog())
     let resumed = await second.resumeUnfinished()
     for (id, result) in resumed {
