@@ -42,7 +42,7 @@ public struct HistoryFilter: Sendable, Hashable {
       case "status":
         Self.read(value, field: field, into: &statuses, errors: &errors) { Self.status($0) }
       case "mode":
-        Self.read(value, field: field, into: &modes, errors: &errors) { Self.mode($0) }
+        Self.read(value, field: field, into: &modes, errors: &errors) { MagiMode(named: $0) }
       case "model":
         Self.read(value, field: field, into: &models, errors: &errors) { Self.model($0) }
       case "since", "until":
@@ -96,9 +96,6 @@ public struct HistoryFilter: Sendable, Hashable {
     if text == "done" || text == "ok" { return .completed }
     return unique(GenerationStatus.allCases, text) { $0.rawValue }
   }
-
-  /// A mode by name, short name (`t2v`, `i2v`, `extend`, `v2v`) or unambiguous prefix.
-  public static func mode(_ text: String) -> MagiMode? { MagiMode(named: text) }
 
   public static func model(_ text: String) -> MagiModel? {
     unique(MagiModel.allCases, text.lowercased()) { $0.rawValue }

@@ -140,7 +140,7 @@ private final class FrameFeed<Picture: Sendable>: Sendable {
       }
       let exit = child.finish()
       if !exit.succeeded, index == firstIndex, !state.withLock({ $0.cancelled }) {
-        do throws(PreviewError) { try FrameSource.check(exit, path: path) } catch { outcome = .failure(error) }
+        outcome = .failure(FrameSource.failure(exit, path: path, otherwise: ""))
       }
       state.withLock { $0.ended = true }
       deliver(outcome)

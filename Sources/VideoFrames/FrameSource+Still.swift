@@ -16,10 +16,7 @@ extension FrameSource {
     let size = VideoInfo(width: width, height: height, frameRate: 1, frameCount: 1, duration: 1).size(fitting: box)
     let argv = [decoder] + KeyframePlan.select(indices: [0], frameRate: 1).arguments(input: path, size: size)
     let (frames, exit) = try await Self.decode(argv, size: size, limit: 1)
-    guard let image = frames.first else {
-      try Self.check(exit, path: path)
-      throw .unreadable(path: path, reason: "no picture decoded")
-    }
+    guard let image = frames.first else { throw Self.failure(exit, path: path, otherwise: "no picture decoded") }
     return image
   }
 }

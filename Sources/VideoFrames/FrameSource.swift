@@ -39,9 +39,6 @@ public struct FrameSource: Sendable {
     }
   }
 
-  /// Whether the decoder was found.
-  public var isAvailable: Bool { decoder != nil }
-
   // MARK: - Probe
 
   /// The video's size, rate, frame count and duration: from its MP4 header when it has one
@@ -75,7 +72,7 @@ public struct FrameSource: Sendable {
     let path = url.path
     guard let decoder else { throw .decoderMissing }
     let (bytes, exit) = try await Self.collect([decoder, "probe", path])
-    try Self.check(exit, path: path)
+    guard exit.succeeded else { throw Self.failure(exit, path: path, otherwise: "") }
     guard let report = try? JSONDecoder().decode(ProbeReport.self, from: Data(bytes)) else {
       throw .unreadable(path: path, reason: "the decoder's report cannot be read")
     }
@@ -105,10 +102,7 @@ public struct FrameSource: Sendable {
       : .seek(times: times)
     let argv = [decoder] + plan.arguments(input: url.path, size: size)
     let (frames, exit) = try await Self.decode(argv, size: size, limit: plan.frameCount)
-    guard !frames.isEmpty else {
-      try Self.check(exit, path: url.path)
-      throw .unreadable(path: url.path, reason: "no frame decoded")
-    }
+    guard !frames.isEmpty else { throw Self.failure(exit, path: url.path, otherwise: "no frame decoded") }
     return plan.timed(frames, requested: times)
   }
 
@@ -123,8 +117,7 @@ public struct FrameSource: Sendable {
     let argv = [decoder] + plan.arguments(input: url.path, size: size)
     let (frames, exit) = try await Self.decode(argv, size: size, limit: 1)
     guard let image = frames.first else {
-      try Self.check(exit, path: url.path)
-      throw .unreadable(path: url.path, reason: "no frame at \(Self.seconds(shown)) s")
+      throw Self.failure(exit, path: url.path, otherwise: "no frame at \(Self.seconds(shown)) s")
     }
     return TimedFrame(time: shown, image: image)
   }
@@ -189,21 +182,15 @@ public struct FrameSource: Sendable {
     return complete ? RGBAImage(width: size.width, height: size.height, pixels: pixels) : nil
   }
 
-  /// Throws what a failed run says: a decoder that could not start (the dynamic loader's exit 127:
-  /// libav missing), a file in no format previews read (exit 65: a playlist, a sound), or the
-  /// decoder's last line about the file; returns for a run that succeeded.
-  static func check(_ exit: ChildPipe.Exit, path: String, or fallback: String = "the decoder failed")
-    throws(PreviewError)
-  {
-    if exit.succeeded { return }
-    if exit.status == 127 { throw .cannotStart(exit.lastErrorLine.isEmpty ? "magi-decode" : exit.lastErrorLine) }
-    if exit.status == 65 { throw .notAVideo(path: path) }
-    throw .unreadable(path: path, reason: reason(exit, or: fallback))
-  }
-
-  static func reason(_ exit: ChildPipe.Exit, or fallback: String = "the decoder failed") -> String {
-    if !exit.lastErrorLine.isEmpty { return exit.lastErrorLine }
-    return exit.succeeded ? fallback : "\(fallback) (exit \(exit.status))"
+  /// What a run that gave nothing means: a decoder that could not start (the dynamic loader's exit
+  /// 127: libav missing), a file in no format previews read (exit 65: a playlist, a sound), the
+  /// decoder's last line about the file, or, from a run that succeeded, `otherwise`.
+  static func failure(_ exit: ChildPipe.Exit, path: String, otherwise: String) -> PreviewError {
+    if exit.status == 127 { return .cannotStart(exit.lastErrorLine.isEmpty ? "magi-decode" : exit.lastErrorLine) }
+    if exit.status == 65 { return .notAVideo(path: path) }
+    if exit.succeeded { return .unreadable(path: path, reason: otherwise) }
+    let reason = exit.lastErrorLine.isEmpty ? "the decoder failed (exit \(exit.status))" : exit.lastErrorLine
+    return .unreadable(path: path, reason: reason)
   }
 
   /// The time to ask the decoder for frame `index`: the middle of its span, not its start, which
