@@ -256,9 +256,7 @@ import Testing
     let bin = runner.home + "/bin"
     try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
     let argv = runner.home + "/argv.txt"
-    try "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > \(argv)\n".write(
-      toFile: bin + "/xdg-open", atomically: true, encoding: .utf8)
-    chmod(bin + "/xdg-open", 0o755)
+    try writeScript("#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > \(argv)\n", to: bin + "/xdg-open")
     let pathEnv = bin + ":" + (runner.environment["PATH"] ?? "/usr/bin:/bin")
     let opened = try await runner.run(["open", id], environment: ["PATH": pathEnv, "DISPLAY": ":0"])
     #expect(opened.status == 0, "\(opened.stderr)")

@@ -16,9 +16,7 @@ import Testing
 
     init() async throws {
       try FileManager.default.createDirectory(atPath: root + "/bin", withIntermediateDirectories: true)
-      try "#!/bin/sh\nprintf '%s\\n' \"$@\" > \(argvFile)\n".write(
-        toFile: root + "/bin/xdg-open", atomically: true, encoding: .utf8)
-      chmod(root + "/bin/xdg-open", 0o755)
+      try writeScript("#!/bin/sh\nprintf '%s\\n' \"$@\" > \(argvFile)\n", to: root + "/bin/xdg-open")
       let ffmpeg = try await ChildProcess.run(
         ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", image])
       guard ffmpeg.status == 0 else {

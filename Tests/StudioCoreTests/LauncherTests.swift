@@ -1,5 +1,6 @@
 import Foundation
 import StudioCore
+import TestSupport
 import Testing
 
 @Suite struct LauncherTests {
@@ -21,8 +22,7 @@ import Testing
       try FileManager.default.createDirectory(atPath: data + "/videos", withIntermediateDirectories: true)
       try Data("mp4".utf8).write(to: URL(fileURLWithPath: video))
       let script = "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > \(record)\n"
-      try script.write(toFile: bin + "/xdg-open", atomically: true, encoding: .utf8)
-      chmod(bin + "/xdg-open", 0o755)
+      try writeScript(script, to: bin + "/xdg-open")
     }
 
     func launcher(_ extra: [String: String]) -> Launcher {
@@ -47,8 +47,7 @@ import Testing
     let fixture = try Fixture()
     defer { try? FileManager.default.removeItem(atPath: fixture.root) }
     let script = "#!/bin/sh\ngrep -E '^Sig(Blk|Ign)' /proc/self/status > \(fixture.record)\n"
-    try script.write(toFile: fixture.bin + "/xdg-open", atomically: true, encoding: .utf8)
-    chmod(fixture.bin + "/xdg-open", 0o755)
+    try writeScript(script, to: fixture.bin + "/xdg-open")
     // As on the studio's threads: everything asynchronous blocked, SIGPIPE ignored. The
     // disposition is the whole process's: it is left ignored rather than restored, so that suites
     // running alongside never see it flip back (ignored is what every test writing to a socket or
@@ -113,9 +112,7 @@ import Testing
   @Test func theViewerGetsNoKeyInItsEnvironment() throws {
     let fixture = try Fixture()
     defer { try? FileManager.default.removeItem(atPath: fixture.root) }
-    try "#!/bin/sh\nenv > \(fixture.record)\n".write(
-      toFile: fixture.bin + "/xdg-open", atomically: true, encoding: .utf8)
-    chmod(fixture.bin + "/xdg-open", 0o755)
+    try writeScript("#!/bin/sh\nenv > \(fixture.record)\n", to: fixture.bin + "/xdg-open")
     let outcome = fixture.launcher([
       "DISPLAY": ":0", "FAL_KEY": "id:secret-1", "FAL_KEY_ID": "id", "FAL_KEY_SECRET": "secret-1",
     ])

@@ -197,7 +197,6 @@ struct FakeXdgOpen {
     directory = parent + "/bin"
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let path = directory + "/xdg-open"
-    _ = FileManager.default.createFile(atPath: path, contents: Data("#!/bin/sh\nexit 0\n".utf8))
-    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+    try writeScript("#!/bin/sh\nexit 0\n", to: path)
   }
 }

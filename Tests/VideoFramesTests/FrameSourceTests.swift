@@ -240,8 +240,7 @@ import Testing
   @Test func aDecoderWithoutItsLibrariesSaysSo() async throws {
     let script = TestClips.directory.appendingPathComponent("loader-fails")
     let line = "magi-decode: error while loading shared libraries: libavcodec.so.59: cannot open shared object file"
-    try "#!/bin/sh\necho '\(line)' >&2\nexit 127\n".write(to: script, atomically: true, encoding: .utf8)
-    chmod(script.path, 0o755)
+    try writeScript("#!/bin/sh\necho '\(line)' >&2\nexit 127\n", to: script.path)
     let broken = FrameSource(decoder: script.path)
     await #expect(throws: PreviewError.cannotStart(line)) {
       try await broken.keyframes(of: try await TestClips.counting(), count: 2, fitting: PixelSize(width: 8, height: 8))
@@ -254,8 +253,7 @@ import Testing
   @Test func cancellingAHungDecoderEndsTheCall() async throws {
     let script = TestClips.directory.appendingPathComponent("hangs-\(UUID().uuidString)")
     let pidFile = script.path + ".pid"
-    try "#!/bin/sh\nsleep 30 &\necho $! > '\(pidFile)'\nwait\n".write(to: script, atomically: true, encoding: .utf8)
-    chmod(script.path, 0o755)
+    try writeScript("#!/bin/sh\nsleep 30 &\necho $! > '\(pidFile)'\nwait\n", to: script.path)
     defer {
       let text = (try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? ""
       if let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) { kill(pid, SIGKILL) }
