@@ -142,7 +142,7 @@ extension FalQueueClient {
           streamFailures = Self.streamFailureLimit
           options.onNotice?(
             transport.kind == .timedOut
-              ? "the status stream sent nothing for \(options.silenceLimit.components.seconds) s; polling instead"
+              ? "the status stream sent nothing for \(Self.spoken(options.silenceLimit)); polling instead"
               : "\(transport.message); polling instead")
           continue
         }
@@ -179,5 +179,12 @@ extension FalQueueClient {
       if status.isFinal { return }
       do { try await sleep(pollInterval) } catch { throw .cancelled }
     }
+  }
+
+  /// A limit as the user reads it: "20 s", or "400 ms" below a second (whole seconds alone said "0 s").
+  static func spoken(_ limit: Duration) -> String {
+    let (seconds, attoseconds) = limit.components
+    let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    return milliseconds % 1000 == 0 ? "\(seconds) s" : "\(milliseconds) ms"
   }
 }
