@@ -33,9 +33,11 @@ import Testing
   /// ends with its video. Before, it retried the refused port six times and gave up with 69.
   @Test func aRunOnAnotherProcesssTwinFinishesWhenThatProcessEndsFirst() async throws {
     let runner = try CommandRunner()
-    // A slow twin, so that the second run is still following when the first is killed.
+    // A slow twin (16 steps of a second), so that the first run's job cannot end before it is
+    // killed and the second run is still following then, however loaded the machine; the kill
+    // comes as soon as the second run has submitted, so a slower twin costs no wall time.
     let owner = try RunningCommand(
-      runner, ["generate", "--prompt", "first", "--wait"], environment: ["MAGI_EMULATOR_STEP_MS": "300"])
+      runner, ["generate", "--prompt", "first", "--wait"], environment: ["MAGI_EMULATOR_STEP_MS": "1000"])
     try await owner.waitForStderr(containing: "using the embedded fal emulator")
     let guest = try RunningCommand(runner, ["generate", "--prompt", "second", "--wait"], environment: [:])
     let id = try #require(try await guest.historyID(), "stderr: \(guest.stderr)")

@@ -126,13 +126,18 @@ extension EmulatorProcess {
   }
 
   /// Waits (bounded) until the emulator reports the request finished.
-  func waitUntilCompleted(_ requestID: String, timeout: TimeInterval = 30) async throws {
+  /// Bounded so that a regression fails instead of hanging; the bound is loose because the twin
+  /// renders the video (ffmpeg) before it calls a job completed, and CI runs four tests at once on
+  /// two cores.
+  func waitUntilCompleted(_ requestID: String, timeout: TimeInterval = 90) async throws {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
       if (try await metrics()["completed_at"] as? [String: Any])?[requestID] != nil { return }
       try await Task.sleep(for: .milliseconds(50))
     }
-    throw CocoaError(.fileReadUnknown)
+    throw CocoaError(
+      .fileReadUnknown,
+      userInfo: [NSLocalizedDescriptionKey: "the twin did not complete \(requestID) within \(Int(timeout)) s"])
   }
 
   private func metrics() async throws -> [String: Any] {
