@@ -182,7 +182,7 @@ extension FalQueueClient {
   }
 
   /// A limit as the user reads it: "20 s", or "400 ms" below a second (whole seconds alone said "0 s").
-  static func spoken(_ limit: Duration) -> String {
+  private static func spoken(_ limit: Duration) -> String {
     let (seconds, attoseconds) = limit.components
     let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
     return milliseconds % 1000 == 0 ? "\(seconds) s" : "\(milliseconds) ms"

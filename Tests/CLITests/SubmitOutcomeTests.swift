@@ -125,10 +125,9 @@ extension EmulatorProcess {
     return (metrics["requests"] as? [String: Any])?[route] as? Int ?? -1
   }
 
-  /// Waits (bounded) until the emulator reports the request finished.
-  /// Bounded so that a regression fails instead of hanging; the bound is loose because the twin
-  /// renders the video (ffmpeg) before it calls a job completed, and CI runs four tests at once on
-  /// two cores.
+  /// Waits until the emulator reports the request finished: bounded, so that a regression fails
+  /// instead of hanging, and loosely, because the twin renders the video (ffmpeg) before it calls a
+  /// job completed and CI runs four tests at once on two cores.
   func waitUntilCompleted(_ requestID: String, timeout: TimeInterval = 90) async throws {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
